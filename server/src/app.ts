@@ -1,0 +1,114 @@
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorCode } from '@sonde/shared';
+import type { Config } from './config.js';
+import { AccessControl, redactUrl } from './auth/access-control.js';
+import authPlugin from './auth/auth-plugin.js';
+import { EngineMonitor } from './engine/engine-monitor.js';
+import type { ContainerEngine } from './engine/types.js';
+import { ApiError, toApiError } from './http/api-error.js';
+import securityHeaders from './http/security-headers.js';
+import webUi from './http/web-ui.js';
+import { systemRoutes } from './routes/system-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { SessionRegistry } from './sessions/session-registry.js';
+
+/** Largest WebSocket message accepted; larger ones close the socket with 1009. */
+export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
+
+export interface AppServices {
+  engine: ContainerEngine;
+  monitor: EngineMonitor;
+  registry: SessionRegistry;
+  access: AccessControl;
+  /** Registers work to do when the app closes (after sessions ended). */
+  onShutdown(task: () => void): void;
+}
+
+export interface BuildOptions {
+  config: Config;
+  engine: ContainerEngine;
+  logger?: boolean | object;
+}
+
+/** Builds the whole application without listening; server.ts runs it, tests inject into it. */
+export async function buildApp({ config, engine, logger }: BuildOptions): Promise<{ app: FastifyInstance; services: AppServices }> {
+  const app = Fastify({
+    logger: logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      },
+    },
+    bodyLimit: 64 * 1024,
+    // Validate exactly: refuse unknown fields and wrong types instead of silently fixing them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const shutdownTasks: (() => void)[] = [];
+  const monitor = new EngineMonitor(engine);
+  const access = new AccessControl(config.token.value);
+  const registry = new SessionRegistry({
+    engine,
+    toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
+    detachedGraceMs: config.detachedGraceMs,
+    maxSessions: config.maxSessions,
+    replayBytes: 4 * 1024 * 1024,
+    endedRetentionMs: 10 * 60 * 1000,
+    log: app.log,
+  });
+  const services: AppServices = { engine, monitor, registry, access, onShutdown: (t) => shutdownTasks.push(t) };
+
+  monitor.onEvent((event) => registry.handleEngineEvent(event));
+  monitor.onHealth((health) => {
+    if (!health.docker.reachable) registry.engineLost();
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.statusCode).send(error.toBody());
+    const fe = error as FastifyError;
+    if (fe.validation) {
+      const first = fe.validation[0];
+      const field = [fe.validationContext ?? 'body', ...(first?.instancePath ?? '').split('/').filter(Boolean)].join('.');
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+      const detail = missing ? `${field}.${missing} is required` : extra ? `${field}.${extra} is not a known field` : `${field} ${first?.message ?? 'is invalid'}`;
+      return reply.code(400).send({ error: { code: ErrorCode.InvalidRequest, message: `Invalid request: ${detail}.` } });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const message = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Send JSON (content-type: application/json).' : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'The request body is too large.' : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'The request body is not valid JSON.' : 'The request is not valid.';
+      return reply.code(fe.statusCode).send({ error: { code: ErrorCode.InvalidRequest, message } });
+    }
+    const apiError = toApiError(error, config.toolboxImage);
+    if (apiError.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(apiError.statusCode).send(apiError.toBody());
+  });
+
+  await app.register(securityHeaders);
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
+  await app.register(authPlugin, {
+    access,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+    secureCookie: false,
+  });
+  await app.register(systemRoutes, services);
+  await app.register(sessionRoutes, services);
+  await app.register(webUi, { webDir: config.webDir });
+
+  app.addHook('onReady', async () => {
+    monitor.start();
+  });
+  app.addHook('preClose', async () => {
+    await registry.shutdown();
+    for (const task of shutdownTasks) task();
+    monitor.dispose();
+  });
+
+  return { app, services };
+}

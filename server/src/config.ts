@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** Everything Sonde reads from its environment, parsed and validated once, here. */
+export interface Config {
+  host: string;
+  port: number;
+  /** The access token; `generated` says whether Sonde made it up (then it is printed once). */
+  token: { value: string; generated: boolean };
+  toolboxImage: string;
+  dataDir: string;
+  /** As given in DOCKER_HOST, or the default socket; shown in errors so operators know what was tried. */
+  dockerHost: string;
+  /** Distinguishes this console's toolboxes from another console's on the same engine. */
+  instance: string;
+  /** Host names (with optional port) the console answers to; requests for others are refused. */
+  allowedHosts: string[];
+  /** Extra browser origins allowed to open terminals (the console's own origin always is). */
+  allowedOrigins: string[];
+  /** How long a session with no attached client is kept before its toolbox is removed. */
+  detachedGraceMs: number;
+  maxSessions: number;
+  toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
+  webDir: string;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export function parseConfig(env: Env = process.env): Config {
+  const host = env.SONDE_HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('SONDE_HOST', `not a valid address: "${host}"`);
+  const port = integer(env, 'SONDE_PORT', 8080, 0, 65535);
+
+  const given = env.SONDE_TOKEN;
+  if (given !== undefined && given !== '' && given.length < 16) {
+    throw new ConfigError('SONDE_TOKEN', 'must be at least 16 characters long');
+  }
+  const token =
+    given !== undefined && given !== ''
+      ? { value: given, generated: false }
+      : { value: randomBytes(24).toString('base64url'), generated: true };
+
+  const toolboxImage = env.SONDE_TOOLBOX_IMAGE?.trim() || 'sonde-toolbox:latest';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(toolboxImage)) {
+    throw new ConfigError('SONDE_TOOLBOX_IMAGE', `not a valid image reference: "${toolboxImage}"`);
+  }
+
+  const instance = env.SONDE_INSTANCE?.trim() || 'default';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) {
+    throw new ConfigError('SONDE_INSTANCE', 'use 1-64 letters, digits, dot, dash or underscore');
+  }
+
+  const loopbackHosts = ['localhost', '127.0.0.1', '[::1]'];
+  const allowedHosts = [...loopbackHosts, ...list(env, 'SONDE_ALLOWED_HOSTS').map((h) => h.toLowerCase())];
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
+    allowedHosts.push(host.toLowerCase());
+  }
+
+  return {
+    host,
+    port,
+    token,
+    toolboxImage,
+    dataDir: path.resolve(env.SONDE_DATA_DIR?.trim() || '.data'),
+    dockerHost: env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock',
+    instance,
+    allowedHosts,
+    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS'),
+    detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
+    maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),
+    toolboxLimits: {
+      memoryBytes: integer(env, 'SONDE_TOOLBOX_MEMORY_MB', 512, 32, 65536) * 1024 * 1024,
+      pids: integer(env, 'SONDE_TOOLBOX_PIDS', 512, 16, 65536),
+      nanoCpus: integer(env, 'SONDE_TOOLBOX_CPU_MILLIS', 1000, 100, 64000) * 1_000_000,
+    },
+    webDir: env.SONDE_WEB_DIR?.trim() || defaultWebDir,
+    logLevel: env.SONDE_LOG_LEVEL?.trim() || 'info',
+  };
+}

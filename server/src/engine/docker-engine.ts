@@ -1,0 +1,330 @@
+import Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
+import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
+import {
+  EngineError,
+  type ContainerDetail,
+  type ContainerEngine,
+  type EngineEvent,
+  type EngineEventStream,
+  type RunningToolbox,
+  type ToolboxSpec,
+} from './types.js';
+
+/** The only module that imports dockerode. It translates between Docker's shapes and ours. */
+
+interface ModemError {
+  statusCode?: number;
+  code?: string;
+  json?: { message?: string } | null;
+  reason?: string;
+  message?: string;
+}
+
+const COMPOSE_PROJECT = 'com.docker.compose.project';
+const COMPOSE_SERVICE = 'com.docker.compose.service';
+export const TOOLBOX_LABEL = 'sonde.managed';
+
+export function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
+  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
+  if (endpoint.startsWith('/')) return { socketPath: endpoint };
+  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+  return {
+    protocol: url.protocol === 'https:' ? 'https' : 'http',
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'https:' ? 2376 : 2375)),
+  };
+}
+
+export class DockerEngine implements ContainerEngine {
+  private readonly docker: Docker;
+
+  constructor(readonly endpoint: string) {
+    this.docker = new Docker(dockerOptionsFor(endpoint));
+  }
+
+  private classify(error: unknown, context: string): EngineError {
+    if (error instanceof EngineError) return error;
+    const e = (error ?? {}) as ModemError;
+    const detail = e.json?.message ?? e.reason ?? e.message ?? String(error);
+    if (e.code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e.code)) {
+      return new EngineError('unreachable', `Cannot reach Docker at ${this.endpoint} (${e.code}).`);
+    }
+    if (e.statusCode === 404) return new EngineError('not-found', `${context}: ${detail}`, 404);
+    if (e.statusCode === 409) return new EngineError('conflict', `${context}: ${detail}`, 409);
+    return new EngineError('failed', `${context}: ${detail}`, e.statusCode);
+  }
+
+  async version(): Promise<string> {
+    try {
+      const v = await this.docker.version();
+      return v.Version;
+    } catch (error) {
+      throw this.classify(error, 'Docker version');
+    }
+  }
+
+  async listContainers(): Promise<ContainerSummary[]> {
+    let raw: Docker.ContainerInfo[];
+    try {
+      raw = await this.docker.listContainers({ all: true });
+    } catch (error) {
+      throw this.classify(error, 'Listing containers');
+    }
+    return raw.map((c) => {
+      const labels = c.Labels ?? {};
+      const project = labels[COMPOSE_PROJECT];
+      const service = labels[COMPOSE_SERVICE];
+      const networks = Object.entries(c.NetworkSettings?.Networks ?? {}).map(([name, n]) => ({
+        name,
+        ...(n.IPAddress ? { ipv4: n.IPAddress } : {}),
+      }));
+      const ports: PortMapping[] = (c.Ports ?? []).map((p) => ({
+        privatePort: p.PrivatePort,
+        ...(p.PublicPort ? { publicPort: p.PublicPort } : {}),
+        ...(p.IP ? { ip: p.IP } : {}),
+        protocol: p.Type,
+      }));
+      return {
+        id: c.Id,
+        name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+        image: c.Image,
+        state: c.State,
+        status: c.Status,
+        ...(project && service ? { compose: { project, service } } : {}),
+        networks,
+        ports,
+        labels,
+        toolbox: labels[TOOLBOX_LABEL] === 'true',
+      };
+    });
+  }
+
+  async listNetworks(): Promise<NetworkSummary[]> {
+    let networks: Docker.NetworkInspectInfo[];
+    let containers: Docker.ContainerInfo[];
+    try {
+      [networks, containers] = await Promise.all([
+        this.docker.listNetworks(),
+        this.docker.listContainers({ all: false }),
+      ]);
+    } catch (error) {
+      throw this.classify(error, 'Listing networks');
+    }
+    // The network list carries no members; the container list does, in one call.
+    const members = new Map<string, { id: string; name: string; ipv4?: string }[]>();
+    for (const c of containers) {
+      for (const n of Object.values(c.NetworkSettings?.Networks ?? {})) {
+        if (!n.NetworkID) continue;
+        const list = members.get(n.NetworkID) ?? [];
+        list.push({
+          id: c.Id,
+          name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+          ...(n.IPAddress ? { ipv4: n.IPAddress } : {}),
+        });
+        members.set(n.NetworkID, list);
+      }
+    }
+    return networks.map((n) => ({
+      id: n.Id,
+      name: n.Name,
+      driver: n.Driver,
+      scope: n.Scope,
+      internal: Boolean(n.Internal),
+      subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string'),
+      containers: members.get(n.Id) ?? [],
+    }));
+  }
+
+  async inspectContainer(id: string): Promise<ContainerDetail | undefined> {
+    try {
+      const info = await this.docker.getContainer(id).inspect();
+      return {
+        id: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        running: info.State.Running && !info.State.Paused,
+        labels: info.Config.Labels ?? {},
+      };
+    } catch (error) {
+      const e = this.classify(error, 'Inspecting container');
+      if (e.kind === 'not-found') return undefined;
+      throw e;
+    }
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (error) {
+      const e = this.classify(error, 'Inspecting image');
+      if (e.kind === 'not-found') return false;
+      throw e;
+    }
+  }
+
+  async startToolbox(spec: ToolboxSpec): Promise<RunningToolbox> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Entrypoint: spec.entrypoint,
+        Cmd: [],
+        Env: spec.env,
+        Labels: spec.labels,
+        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        Tty: true,
+        OpenStdin: true,
+        StdinOnce: false,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: {
+          NetworkMode: spec.networkMode,
+          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          CapAdd: spec.capAdd,
+          CapDrop: spec.capDrop,
+          SecurityOpt: spec.securityOpt,
+          Memory: spec.memoryBytes,
+          MemorySwap: spec.memoryBytes,
+          PidsLimit: spec.pidsLimit,
+          NanoCpus: spec.nanoCpus,
+          Init: true,
+          Privileged: false,
+          ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols],
+        },
+        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+      });
+    } catch (error) {
+      const e = this.classify(error, 'Creating the toolbox');
+      if (e.kind === 'not-found' && !(await this.hasImage(spec.image).catch(() => true))) {
+        throw new EngineError('image-missing', `Toolbox image ${spec.image} is not present on the engine.`, 404);
+      }
+      throw e;
+    }
+
+    // From here on a failure must not leave the created container behind.
+    let stream: Duplex | undefined;
+    try {
+      stream = (await container.attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      })) as unknown as Duplex;
+      await container.start();
+    } catch (error) {
+      stream?.destroy();
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw this.classify(error, 'Starting the toolbox');
+    }
+
+    const attached = stream;
+    return {
+      id: container.id,
+      stream: attached,
+      resize: async (cols, rows) => {
+        try {
+          await container.resize({ w: cols, h: rows });
+        } catch (error) {
+          const e = this.classify(error, 'Resizing');
+          // A resize racing the shell's exit is harmless.
+          if (e.kind !== 'not-found' && e.kind !== 'conflict' && e.statusCode !== 500) throw e;
+        }
+      },
+      exitCode: async () => {
+        try {
+          const info = await container.inspect();
+          return info.State.Running ? undefined : info.State.ExitCode;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  }
+
+  async listToolboxes(labels: Record<string, string>): Promise<string[]> {
+    try {
+      const found = await this.docker.listContainers({
+        all: true,
+        filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      });
+      return found.map((c) => c.Id);
+    } catch (error) {
+      throw this.classify(error, 'Listing toolboxes');
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      const e = this.classify(error, 'Removing container');
+      if (e.kind === 'not-found') return;
+      // 409 "removal already in progress": wait for the other removal to finish.
+      if (e.kind === 'conflict') {
+        for (let i = 0; i < 50; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          if (!(await this.inspectContainer(id))) return;
+        }
+      }
+      throw e;
+    }
+  }
+
+  async openEvents(): Promise<EngineEventStream> {
+    let raw: NodeJS.ReadableStream;
+    try {
+      raw = await this.docker.getEvents({ filters: { type: ['container', 'network'] } });
+    } catch (error) {
+      throw this.classify(error, 'Subscribing to events');
+    }
+    const readable = raw as NodeJS.ReadableStream & { destroy?: () => void };
+    const eventListeners: ((e: EngineEvent) => void)[] = [];
+    const endListeners: ((e?: Error) => void)[] = [];
+    let ended = false;
+    const finish = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      for (const l of endListeners) l(error);
+    };
+    let pending = '';
+    readable.on('data', (chunk: Buffer | string) => {
+      pending += chunk.toString();
+      let newline: number;
+      while ((newline = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, newline).trim();
+        pending = pending.slice(newline + 1);
+        if (!line) continue;
+        let parsed: { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if ((parsed.Type !== 'container' && parsed.Type !== 'network') || !parsed.Action || !parsed.Actor?.ID) continue;
+        const event: EngineEvent = {
+          kind: parsed.Type,
+          // "exec_start: bash" carries a command; keep only the verb.
+          action: parsed.Action.split(':')[0]!.trim(),
+          id: parsed.Actor.ID,
+          ...(parsed.Actor.Attributes?.container ? { containerId: parsed.Actor.Attributes.container } : {}),
+        };
+        for (const l of eventListeners) l(event);
+      }
+    });
+    readable.on('end', () => finish());
+    readable.on('close', () => finish());
+    readable.on('error', (error: Error) => finish(error));
+    return {
+      onEvent: (l) => eventListeners.push(l),
+      onEnd: (l) => endListeners.push(l),
+      close: () => {
+        readable.destroy?.();
+        finish();
+      },
+    };
+  }
+}

@@ -1,0 +1,93 @@
+import type { Duplex } from 'node:stream';
+import type { ContainerSummary, NetworkSummary } from '@sonde/shared';
+
+/**
+ * The seam between Sonde and a container engine. Everything above this speaks these types;
+ * only docker-engine.ts knows dockerode. A second engine (another Docker host, Swarm, a
+ * Kubernetes node agent) is another implementation of this interface plus configuration.
+ */
+export interface ContainerEngine {
+  /** Where the engine was looked for, e.g. `unix:///var/run/docker.sock`; used in error messages. */
+  readonly endpoint: string;
+  version(): Promise<string>;
+  listContainers(): Promise<ContainerSummary[]>;
+  listNetworks(): Promise<NetworkSummary[]>;
+  /** Details needed to attach to a container; undefined when it does not exist. */
+  inspectContainer(id: string): Promise<ContainerDetail | undefined>;
+  hasImage(ref: string): Promise<boolean>;
+  /** Creates, attaches to and starts a toolbox. On any failure nothing is left behind. */
+  startToolbox(spec: ToolboxSpec): Promise<RunningToolbox>;
+  /** Ids of toolboxes carrying all of these labels, running or not. */
+  listToolboxes(labels: Record<string, string>): Promise<string[]>;
+  /** Force-removes a container; resolves when it is gone (also when it never existed). */
+  removeContainer(id: string): Promise<void>;
+  /** A live feed of container and network events; ends when the engine connection drops. */
+  openEvents(): Promise<EngineEventStream>;
+}
+
+export interface ContainerDetail {
+  id: string;
+  name: string;
+  running: boolean;
+  labels: Record<string, string>;
+}
+
+export interface EngineEvent {
+  kind: 'container' | 'network';
+  action: string;
+  id: string;
+  /** For network connect/disconnect, the container involved. */
+  containerId?: string;
+}
+
+export interface EngineEventStream {
+  onEvent(listener: (event: EngineEvent) => void): void;
+  onEnd(listener: (error?: Error) => void): void;
+  close(): void;
+}
+
+/** What a toolbox container should be, in our own terms (built by sessions/toolbox-spec.ts). */
+export interface ToolboxSpec {
+  name: string;
+  image: string;
+  entrypoint: string[];
+  env: string[];
+  labels: Record<string, string>;
+  hostname?: string;
+  /** `container:<id>`, `host`, or a network name. */
+  networkMode: string;
+  /** Network to join as a new endpoint (network attach mode). */
+  network?: string;
+  /** `container:<id>` to share a target's PID namespace. */
+  pidMode?: string;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  memoryBytes: number;
+  pidsLimit: number;
+  nanoCpus: number;
+  initialSize: { cols: number; rows: number };
+}
+
+export interface RunningToolbox {
+  id: string;
+  /** Raw TTY bytes both ways (the hijacked attach connection). */
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Exit code of the toolbox's main process, after the stream ended. */
+  exitCode(): Promise<number | undefined>;
+}
+
+export type EngineErrorKind = 'unreachable' | 'not-found' | 'conflict' | 'image-missing' | 'failed';
+
+/** Engine failures, classified so routes can answer with a stable error code. */
+export class EngineError extends Error {
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+    readonly statusCode?: number,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

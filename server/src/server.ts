@@ -1,0 +1,58 @@
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { buildApp } from './app.js';
+import { DockerEngine } from './engine/docker-engine.js';
+
+/** Runs Sonde: parse configuration, build the app, clean up after a previous run, listen. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`sonde: invalid configuration: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const engine = new DockerEngine(config.dockerHost);
+  const { app, services } = await buildApp({ config, engine });
+
+  try {
+    await services.registry.reapOrphans();
+  } catch {
+    app.log.warn({ docker: config.dockerHost }, 'Docker is not reachable yet; Sonde will keep trying');
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const base = `http://${shownHost.includes(':') && !shownHost.startsWith('[') ? `[${shownHost}]` : shownHost}:${port}/`;
+  if (config.token.generated) {
+    // Printed once, to the terminal only (not through the request logger), like Jupyter does.
+    process.stdout.write(`\n  Sonde is running. Open this URL to log in:\n\n    ${base}?token=${config.token.value}\n\n`);
+  } else {
+    process.stdout.write(`\n  Sonde is running at ${base} (log in with the token in SONDE_TOKEN)\n\n`);
+  }
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+    app.log.warn(`Sonde listens on ${config.host} without TLS: anyone who can reach this port and steal the token gets root shells. Put it behind a TLS proxy.`);
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: ending sessions and removing toolboxes');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

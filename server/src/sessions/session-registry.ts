@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, type TargetRequest } from '@sonde/shared';
+import type { ContainerEngine, EngineEvent } from '../engine/types.js';
+import { ApiError } from '../http/api-error.js';
+import { Session, type EndReason } from './session.js';
+import { resolveTarget } from './target-resolver.js';
+import { LABELS, buildToolboxSpec, type ToolboxSettings } from './toolbox-spec.js';
+
+export interface RegistryOptions {
+  engine: ContainerEngine;
+  toolbox: ToolboxSettings;
+  detachedGraceMs: number;
+  maxSessions: number;
+  replayBytes: number;
+  /** How long an ended session stays visible (with its exit code) before it is forgotten. */
+  endedRetentionMs: number;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/**
+ * Every live session of this console. Sessions are keyed by an unguessable id and labelled
+ * on the engine with it and with this console's instance name, which is how orphans left by
+ * a killed server are found again.
+ */
+export class SessionRegistry {
+  private readonly live = new Map<string, Session>();
+  private readonly ended = new Map<string, { session: Session; timer: NodeJS.Timeout }>();
+  private readonly creating = new Set<Promise<unknown>>();
+  private accepting = true;
+
+  constructor(private readonly options: RegistryOptions) {}
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  list(): Session[] {
+    return [...this.live.values(), ...[...this.ended.values()].map((e) => e.session)];
+  }
+
+  get(id: string): Session | undefined {
+    return this.live.get(id) ?? this.ended.get(id)?.session;
+  }
+
+  async create(request: TargetRequest): Promise<Session> {
+    if (!this.accepting) throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down and accepts no new sessions.');
+    if (this.live.size + this.creating.size >= this.options.maxSessions) {
+      throw new ApiError(429, ErrorCode.TooManySessions, `This console already runs ${this.options.maxSessions} sessions (SONDE_MAX_SESSIONS); close some first.`);
+    }
+    const work = this.createUnchecked(request);
+    this.creating.add(work);
+    try {
+      return await work;
+    } finally {
+      this.creating.delete(work);
+    }
+  }
+
+  private async createUnchecked(request: TargetRequest): Promise<Session> {
+    const { engine } = this.options;
+    const needsContainers = request.kind === 'container';
+    const [containers, networks] = await Promise.all([
+      needsContainers ? engine.listContainers() : Promise.resolve([]),
+      request.kind === 'network' ? engine.listNetworks() : Promise.resolve([]),
+    ]);
+    const target = resolveTarget(request, { containers, networks });
+    const id = randomBytes(16).toString('hex');
+    const spec = buildToolboxSpec(id, target, this.options.toolbox);
+    const toolbox = await engine.startToolbox(spec);
+    const session = new Session({
+      id,
+      target,
+      image: spec.image,
+      toolbox,
+      replayBytes: this.options.replayBytes,
+      detachedGraceMs: this.options.detachedGraceMs,
+      removeToolbox: (containerId) => engine.removeContainer(containerId),
+      onEnded: (s) => this.retire(s),
+    });
+    this.live.set(id, session);
+    if (!this.accepting) {
+      // Shutdown began while Docker was starting it.
+      await session.end('shutdown');
+      throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down and accepts no new sessions.');
+    }
+    this.options.log.info({ session: id, target, toolbox: toolbox.id }, 'session started');
+    return session;
+  }
+
+  private retire(session: Session): void {
+    if (!this.live.delete(session.id)) return;
+    this.options.log.info({ session: session.id, reason: session.endReason, exitCode: session.exitCode }, 'session ended');
+    const timer = setTimeout(() => this.ended.delete(session.id), this.options.endedRetentionMs);
+    timer.unref();
+    this.ended.set(session.id, { session, timer });
+  }
+
+  async end(id: string, reason: EndReason): Promise<boolean> {
+    const session = this.live.get(id);
+    if (!session) return this.ended.has(id);
+    await session.end(reason);
+    return true;
+  }
+
+  /** Reacts to engine events: a target that stops takes its sessions with it, with a clear reason. */
+  handleEngineEvent(event: EngineEvent): void {
+    if (event.kind !== 'container' || !['die', 'stop', 'kill', 'destroy'].includes(event.action)) return;
+    if (event.action === 'kill') return; // a kill is followed by die; act once.
+    for (const session of this.live.values()) {
+      const t = session.target;
+      if (t.kind === 'container' && t.containerId === event.id) void session.end('target-stopped');
+    }
+  }
+
+  /** The engine went away: sessions cannot survive that; end them with a reason clients can show. */
+  engineLost(): void {
+    for (const session of this.live.values()) void session.end('engine-lost');
+  }
+
+  /** Removes toolboxes of this instance that no live session owns (left by a killed server). */
+  async reapOrphans(): Promise<number> {
+    const ids = await this.options.engine.listToolboxes({ [LABELS.managed]: 'true', [LABELS.instance]: this.options.toolbox.instance });
+    const owned = new Set([...this.live.values()].map((s) => s.toolboxId));
+    const orphans = ids.filter((id) => !owned.has(id));
+    await Promise.all(orphans.map((id) => this.options.engine.removeContainer(id).catch(() => undefined)));
+    if (orphans.length > 0) this.options.log.warn({ count: orphans.length }, 'removed orphaned toolboxes');
+    return orphans.length;
+  }
+
+  /** Refuses new sessions, ends every live one and waits until their toolboxes are removed. */
+  async shutdown(): Promise<void> {
+    this.accepting = false;
+    await Promise.allSettled([...this.creating]);
+    await Promise.allSettled([...this.live.values()].map((s) => s.end('shutdown')));
+    for (const { timer } of this.ended.values()) clearTimeout(timer);
+  }
+}

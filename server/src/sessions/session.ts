@@ -1,0 +1,335 @@
+import {
+  CloseCode,
+  FLOW_ACK_BYTES,
+  FLOW_HIGH_WATERMARK,
+  FLOW_LOW_WATERMARK,
+  clampSize,
+  type ResolvedTarget,
+  type ServerControl,
+  type SessionInfo,
+} from '@sonde/shared';
+import type { RunningToolbox } from '../engine/types.js';
+import { OutputLog } from './output-log.js';
+
+/** How one attached client receives frames; the WebSocket route implements it. */
+export interface ClientChannel {
+  /** Sends one binary frame; `written` runs once the transport took it. */
+  sendOutput(data: Buffer, written: () => void): void;
+  sendControl(message: ServerControl): void;
+  close(code: number, reason: string): void;
+}
+
+export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed';
+
+const END_MESSAGES: Record<EndReason, string> = {
+  exited: 'the shell exited',
+  deleted: 'the session was closed',
+  abandoned: 'no one was attached for too long',
+  'target-stopped': 'the target container stopped',
+  shutdown: 'the Sonde server is shutting down',
+  'engine-lost': 'the connection to Docker was lost',
+  failed: 'the toolbox failed',
+};
+
+/** Largest binary frame sent to a client; output is coalesced up to this under load. */
+export const MAX_OUTPUT_FRAME = 256 * 1024;
+
+export interface SessionOptions {
+  id: string;
+  target: ResolvedTarget;
+  image: string;
+  toolbox: RunningToolbox;
+  /** Bytes of recent output kept for late and reconnecting clients. */
+  replayBytes: number;
+  detachedGraceMs: number;
+  removeToolbox: (id: string) => Promise<void>;
+  onEnded: (session: Session) => void;
+}
+
+export interface ViolationCounters {
+  malformedControl: number;
+  oversizedFrames: number;
+  excessAcks: number;
+}
+
+/**
+ * One client attached to a session. Tracks what it was sent and what it acknowledged, and
+ * only sends more while its unacknowledged bytes stay under the flow window.
+ */
+export class Attachment {
+  private sent: number;
+  private acked: number;
+  private inFlight = false;
+  private closed = false;
+  readonly violations: ViolationCounters = { malformedControl: 0, oversizedFrames: 0, excessAcks: 0 };
+
+  constructor(
+    private readonly session: Session,
+    readonly channel: ClientChannel,
+    fromOffset: number,
+  ) {
+    this.sent = fromOffset;
+    this.acked = fromOffset;
+  }
+
+  /** Output this client has not acknowledged yet, including what is not sent: the flow-control backlog. */
+  backlog(end: number): number {
+    return end - this.acked;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  ack(bytes: number): void {
+    const unacked = this.sent - this.acked;
+    if (bytes > unacked) {
+      this.violations.excessAcks++;
+      bytes = unacked;
+    }
+    this.acked += bytes;
+    this.session.flowChanged();
+    this.pump();
+  }
+
+  input(data: Buffer): void {
+    this.session.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.session.resize(cols, rows);
+  }
+
+  /** Sends what the window allows; called on new output, acks, and each completed send. */
+  pump(): void {
+    if (this.closed || this.inFlight) return;
+    const log = this.session.log;
+    if (this.sent < log.start) {
+      // Fell further behind than the replay buffer reaches: skip ahead and say so.
+      this.sent = log.start;
+      this.acked = log.start;
+      this.channel.sendControl(this.session.hello(log.start, true));
+    }
+    const ending = this.session.state === 'exited';
+    const room = ending ? MAX_OUTPUT_FRAME : Math.min(MAX_OUTPUT_FRAME, FLOW_HIGH_WATERMARK - (this.sent - this.acked));
+    if (this.sent < log.end && room > 0) {
+      const frame = log.read(this.sent, room);
+      this.sent += frame.length;
+      this.inFlight = true;
+      this.channel.sendOutput(frame, () => {
+        this.inFlight = false;
+        this.pump();
+      });
+      return;
+    }
+    if (ending && this.sent >= log.end) this.session.finishAttachment(this);
+  }
+
+  /** Closes the client exactly once. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.channel.close(code, reason);
+    this.session.detach(this);
+  }
+}
+
+/**
+ * A shell in a toolbox, living on the server: it outlives any one WebSocket, fans its output
+ * out to every attached client, and applies back-pressure to the Docker stream only when
+ * every client is a full window behind (so one slow viewer cannot stall the others; it is
+ * resynced instead).
+ */
+export class Session {
+  readonly id: string;
+  readonly target: ResolvedTarget;
+  readonly createdAt = new Date();
+  readonly log: OutputLog;
+  state: 'running' | 'exited' = 'running';
+  endedAt: Date | undefined;
+  exitCode: number | undefined;
+  endReason: EndReason | undefined;
+
+  private readonly attachments = new Set<Attachment>();
+  private readonly toolbox: RunningToolbox;
+  private readonly image: string;
+  private paused = false;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private ending: Promise<void> | undefined;
+  private size = { cols: 80, rows: 24 };
+  private resizing: Promise<void> | undefined;
+  private pendingSize: { cols: number; rows: number } | undefined;
+
+  constructor(private readonly options: SessionOptions) {
+    this.id = options.id;
+    this.target = options.target;
+    this.toolbox = options.toolbox;
+    this.image = options.image;
+    this.log = new OutputLog(options.replayBytes);
+    const stream = this.toolbox.stream;
+    stream.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    stream.once('end', () => void this.onStreamEnd());
+    stream.once('close', () => void this.onStreamEnd());
+    stream.on('error', () => void this.onStreamEnd());
+    this.armGraceTimer();
+  }
+
+  get clientCount(): number {
+    return this.attachments.size;
+  }
+
+  get toolboxId(): string {
+    return this.toolbox.id;
+  }
+
+  hello(offset: number, resynced: boolean): ServerControl {
+    return {
+      type: 'hello',
+      session: this.id,
+      offset,
+      resynced,
+      flow: { high: FLOW_HIGH_WATERMARK, low: FLOW_LOW_WATERMARK, ackBytes: FLOW_ACK_BYTES },
+    };
+  }
+
+  /**
+   * Attaches a client. It receives the output from `fromOffset` on (or everything still held
+   * when that is older than the replay buffer, flagged as a resync), then the live stream.
+   */
+  attach(channel: ClientChannel, fromOffset?: number): Attachment {
+    const wanted = fromOffset ?? 0;
+    const start = Math.min(Math.max(wanted, this.log.start), this.log.end);
+    const resynced = wanted < this.log.start;
+    const attachment = new Attachment(this, channel, start);
+    this.attachments.add(attachment);
+    this.clearGraceTimer();
+    channel.sendControl(this.hello(start, resynced));
+    if (this.state === 'exited') {
+      attachment.pump();
+      return attachment;
+    }
+    attachment.pump();
+    return attachment;
+  }
+
+  detach(attachment: Attachment): void {
+    if (!this.attachments.delete(attachment)) return;
+    this.flowChanged();
+    this.armGraceTimer();
+  }
+
+  write(data: Buffer): void {
+    if (this.state !== 'running') return;
+    this.toolbox.stream.write(data);
+  }
+
+  /** Resizes are serialised and coalesced: only the latest size matters. */
+  resize(cols: number, rows: number): void {
+    if (this.state !== 'running') return;
+    const size = clampSize(cols, rows);
+    if (size.cols === this.size.cols && size.rows === this.size.rows && !this.resizing) return;
+    this.pendingSize = size;
+    if (this.resizing) return;
+    const next = async (): Promise<void> => {
+      while (this.pendingSize && this.state === 'running') {
+        const target = this.pendingSize;
+        this.pendingSize = undefined;
+        this.size = target;
+        await this.toolbox.resize(target.cols, target.rows).catch(() => undefined);
+      }
+      this.resizing = undefined;
+    };
+    this.resizing = next();
+  }
+
+  private onOutput(chunk: Buffer): void {
+    this.log.append(chunk);
+    for (const attachment of this.attachments) attachment.pump();
+    this.flowChanged();
+  }
+
+  /** Pauses the Docker stream once every client is a full window behind; resumes below the low mark. */
+  flowChanged(): void {
+    if (this.state !== 'running') return;
+    const stream = this.toolbox.stream;
+    if (this.attachments.size === 0) {
+      if (this.paused) {
+        this.paused = false;
+        stream.resume();
+      }
+      return;
+    }
+    let least = Infinity;
+    for (const a of this.attachments) least = Math.min(least, a.backlog(this.log.end));
+    if (!this.paused && least >= FLOW_HIGH_WATERMARK) {
+      this.paused = true;
+      stream.pause();
+    } else if (this.paused && least < FLOW_LOW_WATERMARK) {
+      this.paused = false;
+      stream.resume();
+    }
+  }
+
+  private async onStreamEnd(): Promise<void> {
+    if (this.state === 'exited') return;
+    const code = await this.toolbox.exitCode();
+    await this.end('exited', code);
+  }
+
+  /** Called by an attachment once it has been sent everything after the session ended. */
+  finishAttachment(attachment: Attachment): void {
+    attachment.channel.sendControl({
+      type: 'exit',
+      code: this.exitCode ?? -1,
+      reason: END_MESSAGES[this.endReason ?? 'exited'],
+    });
+    attachment.close(this.endReason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded, END_MESSAGES[this.endReason ?? 'exited']);
+  }
+
+  /** Ends the session once: tells clients, removes the toolbox. Later calls return the same promise. */
+  end(reason: EndReason, exitCode?: number): Promise<void> {
+    if (this.ending) return this.ending;
+    this.state = 'exited';
+    this.endReason = reason;
+    this.endedAt = new Date();
+    this.exitCode = exitCode ?? (reason === 'exited' ? undefined : -1);
+    this.clearGraceTimer();
+    this.ending = (async () => {
+      for (const attachment of [...this.attachments]) attachment.pump();
+      this.toolbox.stream.removeAllListeners('data');
+      this.toolbox.stream.destroy();
+      try {
+        await this.options.removeToolbox(this.toolbox.id);
+      } finally {
+        this.options.onEnded(this);
+      }
+    })();
+    return this.ending;
+  }
+
+  private armGraceTimer(): void {
+    if (this.attachments.size > 0 || this.state !== 'running' || this.graceTimer) return;
+    this.graceTimer = setTimeout(() => void this.end('abandoned'), this.options.detachedGraceMs);
+    this.graceTimer.unref();
+  }
+
+  private clearGraceTimer(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+  }
+
+  info(): SessionInfo {
+    return {
+      id: this.id,
+      target: this.target,
+      state: this.state,
+      createdAt: this.createdAt.toISOString(),
+      ...(this.endedAt ? { endedAt: this.endedAt.toISOString() } : {}),
+      ...(this.exitCode !== undefined ? { exitCode: this.exitCode } : {}),
+      ...(this.endReason ? { endReason: this.endReason } : {}),
+      toolbox: { containerId: this.toolbox.id, image: this.image },
+      clients: this.attachments.size,
+      ttyPath: `/api/sessions/${this.id}/tty`,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import type { ResolvedTarget } from '@sonde/shared';
+import type { ToolboxSpec } from '../engine/types.js';
+
+export const LABELS = {
+  managed: 'sonde.managed',
+  session: 'sonde.session',
+  instance: 'sonde.instance',
+  target: 'sonde.target',
+} as const;
+
+/**
+ * Prefer bash, fall back to sh, so any netshoot-like image works (nicolaka/netshoot, busybox).
+ * A fixed script: nothing a user sends ever reaches this shell's command line.
+ */
+export const SHELL_ENTRYPOINT = [
+  '/bin/sh',
+  '-c',
+  'if command -v bash >/dev/null 2>&1; then exec bash -i; else exec sh -i; fi',
+];
+
+/**
+ * Only what network tools need: NET_ADMIN/NET_RAW for interfaces, routes and raw sockets,
+ * SETUID/SETGID because tcpdump and dumpcap drop to an unprivileged user.
+ */
+export const BASE_CAPABILITIES = ['NET_ADMIN', 'NET_RAW', 'SETUID', 'SETGID'];
+
+export interface ToolboxSettings {
+  image: string;
+  instance: string;
+  limits: { memoryBytes: number; pids: number; nanoCpus: number };
+}
+
+export function describeTarget(target: ResolvedTarget): string {
+  switch (target.kind) {
+    case 'container':
+      return target.sharePid ? `${target.containerName} (net+pid)` : target.containerName;
+    case 'network':
+      return `network ${target.networkName}`;
+    case 'host':
+      return 'host';
+  }
+}
+
+export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings): ToolboxSpec {
+  const capAdd = [...BASE_CAPABILITIES];
+  let networkMode: string;
+  let pidMode: string | undefined;
+  let network: string | undefined;
+  let hostname: string | undefined;
+  switch (target.kind) {
+    case 'container':
+      networkMode = `container:${target.containerId}`;
+      if (target.sharePid) {
+        pidMode = `container:${target.containerId}`;
+        // Without it `ss -p` shows no processes and `strace -p` is refused.
+        capAdd.push('SYS_PTRACE');
+      }
+      break;
+    case 'network':
+      networkMode = target.networkName;
+      network = target.networkName;
+      hostname = `sonde-${sessionId.slice(0, 8).toLowerCase()}`;
+      break;
+    case 'host':
+      networkMode = 'host';
+      break;
+  }
+  return {
+    name: `sonde-${sessionId}`,
+    image: settings.image,
+    entrypoint: SHELL_ENTRYPOINT,
+    env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target)}`],
+    labels: {
+      [LABELS.managed]: 'true',
+      [LABELS.session]: sessionId,
+      [LABELS.instance]: settings.instance,
+      [LABELS.target]: describeTarget(target),
+    },
+    ...(hostname ? { hostname } : {}),
+    networkMode,
+    ...(network ? { network } : {}),
+    ...(pidMode ? { pidMode } : {}),
+    capAdd,
+    capDrop: ['ALL'],
+    securityOpt: ['no-new-privileges'],
+    memoryBytes: settings.limits.memoryBytes,
+    pidsLimit: settings.limits.pids,
+    nanoCpus: settings.limits.nanoCpus,
+    initialSize: { cols: 80, rows: 24 },
+  };
+}

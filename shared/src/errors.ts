@@ -1,0 +1,32 @@
+import Type, { type Static } from 'typebox';
+
+/** Stable error codes. Clients branch on these; never rename one. */
+export const ErrorCode = {
+  InvalidRequest: 'INVALID_REQUEST',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  ForbiddenOrigin: 'FORBIDDEN_ORIGIN',
+  ForbiddenHost: 'FORBIDDEN_HOST',
+  NotFound: 'NOT_FOUND',
+  SessionNotFound: 'SESSION_NOT_FOUND',
+  TargetNotFound: 'TARGET_NOT_FOUND',
+  TargetAmbiguous: 'TARGET_AMBIGUOUS',
+  TargetNotRunning: 'TARGET_NOT_RUNNING',
+  TargetNotAllowed: 'TARGET_NOT_ALLOWED',
+  ToolboxImageMissing: 'TOOLBOX_IMAGE_MISSING',
+  ToolboxStartFailed: 'TOOLBOX_START_FAILED',
+  DockerUnreachable: 'DOCKER_UNREACHABLE',
+  DockerError: 'DOCKER_ERROR',
+  ShuttingDown: 'SHUTTING_DOWN',
+  TooManySessions: 'TOO_MANY_SESSIONS',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './docker.js';
+export * from './sessions.js';
+export * from './protocol.js';

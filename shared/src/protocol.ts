@@ -1,0 +1,109 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * The terminal WebSocket protocol (docs/protocol.md).
+ * Binary frames carry raw terminal bytes in both directions; text frames carry one JSON
+ * control message each.
+ */
+
+/** Largest text (control) frame either side accepts. Control messages are tiny. */
+export const MAX_CONTROL_FRAME_BYTES = 4096;
+/** Largest binary input frame the server accepts (a big paste is split by the client). */
+export const MAX_INPUT_FRAME_BYTES = 64 * 1024;
+/** Terminal size bounds: anything outside is clamped, never forwarded raw. */
+export const TERMINAL_LIMITS = { minCols: 2, maxCols: 1000, minRows: 1, maxRows: 500 } as const;
+
+/**
+ * Flow control. The server stops reading the shell once a client has this many output bytes
+ * it has not acknowledged, and reads again below the low watermark. 2 MiB covers
+ * bandwidth × round-trip time of a 40 MB/s link 50 ms away (window / RTT bounds throughput); it is a window, not a buffer
+ * the server fills (see docs/protocol.md for the memory bound).
+ */
+export const FLOW_HIGH_WATERMARK = 2 * 1024 * 1024;
+export const FLOW_LOW_WATERMARK = 512 * 1024;
+/** Clients ack at least every this many processed bytes; must be ≤ HIGH − LOW. */
+export const FLOW_ACK_BYTES = 128 * 1024;
+
+const Dim = Type.Integer({ minimum: 0, maximum: 100000 });
+
+export const ResizeMessage = Type.Object({ type: Type.Literal('resize'), cols: Dim, rows: Dim });
+export const AckMessage = Type.Object({
+  type: Type.Literal('ack'),
+  bytes: Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 }),
+});
+export const ClientControl = Type.Union([ResizeMessage, AckMessage]);
+export type ClientControl = Static<typeof ClientControl>;
+export type ResizeMessage = Static<typeof ResizeMessage>;
+export type AckMessage = Static<typeof AckMessage>;
+
+export const HelloMessage = Type.Object({
+  type: Type.Literal('hello'),
+  session: Type.String(),
+  /** Output offset (total bytes the shell produced) at which the live stream continues. */
+  offset: Type.Integer(),
+  /** True when the bytes before `offset` that this client had not seen could not all be replayed. */
+  resynced: Type.Boolean(),
+  flow: Type.Object({ high: Type.Integer(), low: Type.Integer(), ackBytes: Type.Integer() }),
+});
+export const ExitMessage = Type.Object({
+  type: Type.Literal('exit'),
+  code: Type.Integer(),
+  reason: Type.Optional(Type.String()),
+});
+export const ErrorMessage = Type.Object({
+  type: Type.Literal('error'),
+  code: Type.String(),
+  message: Type.String(),
+});
+export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage]);
+export type ServerControl = Static<typeof ServerControl>;
+export type HelloMessage = Static<typeof HelloMessage>;
+export type ExitMessage = Static<typeof ExitMessage>;
+export type ErrorMessage = Static<typeof ErrorMessage>;
+
+/** WebSocket close codes the server uses (4000-4999 are application codes). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  TooBig: 1009,
+  SessionEnded: 4000,
+  SessionNotFound: 4004,
+  ServerShutdown: 4001,
+  TooSlow: 4008,
+} as const;
+
+export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+function decode<T>(schema: TSchema, text: string): DecodeResult<T> {
+  if (text.length > MAX_CONTROL_FRAME_BYTES) return { ok: false, reason: 'control frame too large' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'control frame is not JSON' };
+  }
+  if (!Value.Check(schema, parsed)) return { ok: false, reason: 'unknown or malformed control message' };
+  return { ok: true, message: parsed as T };
+}
+
+export function decodeClientControl(text: string): DecodeResult<ClientControl> {
+  return decode<ClientControl>(ClientControl, text);
+}
+
+export function decodeServerControl(text: string): DecodeResult<ServerControl> {
+  return decode<ServerControl>(ServerControl, text);
+}
+
+export function encodeControl(message: ClientControl | ServerControl): string {
+  return JSON.stringify(message);
+}
+
+export function clampSize(cols: number, rows: number): { cols: number; rows: number } {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.trunc(v)));
+  return {
+    cols: clamp(cols, TERMINAL_LIMITS.minCols, TERMINAL_LIMITS.maxCols),
+    rows: clamp(rows, TERMINAL_LIMITS.minRows, TERMINAL_LIMITS.maxRows),
+  };
+}
