@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { AccessControl, redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
 import { EngineMonitor } from './engine/engine-monitor.js';
-import type { ContainerEngine } from './engine/types.js';
+import { EngineError, type ContainerEngine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import securityHeaders from './http/security-headers.js';
 import webUi from './http/web-ui.js';
@@ -70,6 +70,11 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.statusCode).send(error.toBody());
+    if (error instanceof EngineError) {
+      const mapped = toApiError(error, config.toolboxImage);
+      if (mapped.statusCode >= 500) request.log.warn({ err: error.message }, 'engine request failed');
+      return reply.code(mapped.statusCode).send(mapped.toBody());
+    }
     const fe = error as FastifyError;
     if (fe.validation) {
       const first = fe.validation[0];

@@ -1,0 +1,171 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Duplex } from 'node:stream';
+import { FLOW_HIGH_WATERMARK, type ServerControl } from '@sonde/shared';
+import type { RunningToolbox } from '../engine/types.js';
+import { Session, type ClientChannel } from './session.js';
+
+/** A toolbox whose "shell" is this test: what it pushes is output, what is written is input. */
+function fakeToolbox() {
+  const written: Buffer[] = [];
+  const stream = new Duplex({
+    read() {},
+    write(chunk, _enc, cb) {
+      written.push(chunk as Buffer);
+      cb();
+    },
+  });
+  const resizes: [number, number][] = [];
+  const toolbox: RunningToolbox = {
+    id: 'toolbox-1',
+    stream,
+    resize: async (cols, rows) => {
+      resizes.push([cols, rows]);
+    },
+    exitCode: async () => 0,
+  };
+  return { toolbox, stream, written, resizes };
+}
+
+/** A client that records frames; `auto` acknowledges each frame as soon as it is "written". */
+function client(options: { auto?: boolean } = {}) {
+  const frames: Buffer[] = [];
+  const controls: ServerControl[] = [];
+  const closes: [number, string][] = [];
+  const channel: ClientChannel = {
+    sendOutput(data, written) {
+      frames.push(Buffer.from(data));
+      setImmediate(written);
+    },
+    sendControl(message) {
+      controls.push(message);
+    },
+    close(code, reason) {
+      closes.push([code, reason]);
+    },
+  };
+  return { channel, frames, controls, closes, text: () => Buffer.concat(frames).toString(), bytes: () => frames.reduce((n, f) => n + f.length, 0), auto: options.auto };
+}
+
+function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => undefined)) {
+  return new Session({
+    id: 's1',
+    target: { kind: 'host' },
+    image: 'img',
+    toolbox,
+    replayBytes: 4 * 1024 * 1024,
+    detachedGraceMs: 60_000,
+    removeToolbox,
+    onEnded: () => undefined,
+  });
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('Session', () => {
+  it('replays output produced before a client attached, then streams live', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = session(toolbox);
+    stream.push(Buffer.from('prompt$ '));
+    await tick();
+    const c = client();
+    s.attach(c.channel);
+    expect(c.controls[0]).toMatchObject({ type: 'hello', offset: 0, resynced: false });
+    stream.push(Buffer.from('more'));
+    await tick();
+    await tick();
+    expect(c.text()).toBe('prompt$ more');
+  });
+
+  it('resumes a reconnecting client exactly where it left off', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = session(toolbox);
+    stream.push(Buffer.from('0123456789'));
+    await tick();
+    const c = client();
+    s.attach(c.channel, 4);
+    await tick();
+    expect(c.text()).toBe('456789');
+    expect(c.controls[0]).toMatchObject({ offset: 4, resynced: false });
+  });
+
+  it('sends every client the same bytes and forwards input and resizes', async () => {
+    const { toolbox, stream, written, resizes } = fakeToolbox();
+    const s = session(toolbox);
+    const a = client();
+    const b = client();
+    const attachA = s.attach(a.channel);
+    s.attach(b.channel);
+    stream.push(Buffer.from('hello'));
+    await tick();
+    await tick();
+    expect(a.text()).toBe('hello');
+    expect(b.text()).toBe('hello');
+    attachA.input(Buffer.from('ls\n'));
+    attachA.resize(120, 40);
+    await tick();
+    expect(Buffer.concat(written).toString()).toBe('ls\n');
+    expect(resizes).toEqual([[120, 40]]);
+  });
+
+  it('stops reading the shell once a client is a full window behind, and resumes on acks', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = session(toolbox);
+    const c = client();
+    const attachment = s.attach(c.channel);
+    const chunk = Buffer.alloc(64 * 1024, 97);
+    const pushes = Math.ceil((FLOW_HIGH_WATERMARK * 1.5) / chunk.length);
+    for (let i = 0; i < pushes; i++) stream.push(chunk);
+    for (let i = 0; i < 50; i++) await tick();
+    expect(stream.isPaused()).toBe(true);
+    // Never more than one window in flight to an unacknowledging client.
+    expect(c.bytes()).toBeLessThanOrEqual(FLOW_HIGH_WATERMARK);
+    attachment.ack(c.bytes());
+    for (let i = 0; i < 50; i++) await tick();
+    expect(stream.isPaused()).toBe(false);
+  });
+
+  it('does not let a slow viewer stall a fast one: the slow one is resynced', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = new Session({
+      id: 's1',
+      target: { kind: 'host' },
+      image: 'img',
+      toolbox,
+      replayBytes: 3 * 1024 * 1024,
+      detachedGraceMs: 60_000,
+      removeToolbox: async () => undefined,
+      onEnded: () => undefined,
+    });
+    const fast = client();
+    const slow = client();
+    const fastAttachment = s.attach(fast.channel);
+    s.attach(slow.channel);
+    const chunk = Buffer.alloc(64 * 1024, 98);
+    for (let round = 0; round < 120; round++) {
+      stream.push(chunk);
+      await tick();
+      await tick();
+      fastAttachment.ack(fast.bytes() - (fastAttachment as unknown as { acked: number }).acked);
+    }
+    expect(fast.bytes()).toBe(120 * chunk.length);
+    expect(slow.bytes()).toBeLessThan(fast.bytes());
+    expect(slow.controls.some((m) => m.type === 'hello' && m.resynced)).toBe(true);
+  });
+
+  it('delivers the remaining output, then exit, then closes, and removes the toolbox once', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const remove = vi.fn(async () => undefined);
+    const s = session(toolbox, remove);
+    const c = client();
+    s.attach(c.channel);
+    stream.push(Buffer.from('bye'));
+    stream.push(null);
+    for (let i = 0; i < 20; i++) await tick();
+    await s.end('deleted');
+    expect(c.text()).toBe('bye');
+    expect(c.controls.at(-1)).toMatchObject({ type: 'exit', code: 0 });
+    expect(c.closes).toEqual([[4000, 'the shell exited']]);
+    expect(remove).toHaveBeenCalledTimes(1);
+    expect(s.info()).toMatchObject({ state: 'exited', exitCode: 0, endReason: 'exited' });
+  });
+});

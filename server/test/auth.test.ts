@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startConsole, type TestConsole } from './support/test-console.js';
+
+function upgrade(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.once('error', (e) => reject(e));
+  });
+}
+
+/** Authentication on every route, the login flow, and the browser-only guards. */
+describe('auth', () => {
+  let sonde: TestConsole;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    sonde = await startConsole();
+    const r = await sonde.app.inject({
+      method: 'POST',
+      url: '/api/sessions',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      payload: { target: { kind: 'host' } },
+    });
+    expect(r.statusCode).toBe(201);
+    sessionId = r.json().id;
+  });
+
+  afterAll(async () => {
+    await sonde?.close();
+  });
+
+  it('refuses every API route without credentials, or with a wrong token', async () => {
+    // Enumerated from the live route table, so a new route cannot be forgotten here.
+    const routes: [string, string, string][] = [];
+    const stack: string[] = [];
+    for (const line of sonde.app.printRoutes({ commonPrefix: false }).split('\n')) {
+      const m = /^([\s│]*)[├└]── (\S+) \(([^)]+)\)/.exec(line);
+      if (!m) continue;
+      const depth = m[1]!.length / 4;
+      stack.length = depth;
+      stack.push(m[2]!);
+      routes.push(['', stack.join(''), m[3]!]);
+    }
+    const publicRoutes = new Set(['/api/health', '/api/login', '/api/logout']);
+    let checked = 0;
+    for (const [, path, methods] of routes) {
+      if (publicRoutes.has(path!)) continue;
+      const url = path!.replace(':id', sessionId);
+      for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
+        for (const headers of [{}, { authorization: 'Bearer wrong-token-000000' }, { cookie: 'sonde_auth=forged' }]) {
+          const r = await sonde.app.inject({ method: method as 'GET', url, headers });
+          expect(r.statusCode, `${method} ${url} ${JSON.stringify(headers)}`).toBe(401);
+          expect(r.json().error.code).toBe('UNAUTHORIZED');
+        }
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(9);
+  });
+
+  it('refuses WebSocket upgrades without credentials before the handshake', async () => {
+    const url = `${sonde.wsUrl}/api/sessions/${sessionId}/tty`;
+    expect(await upgrade(url, {})).toBe(401);
+    expect(await upgrade(url, { authorization: 'Bearer wrong-token-000000' })).toBe(401);
+    expect(await upgrade(url, sonde.auth)).toBe(101);
+    expect(await upgrade(`${sonde.wsUrl}/api/sessions/${'0'.repeat(32)}/tty`, sonde.auth)).toBe(404);
+  });
+
+  it('logs a browser in from /?token= with an HttpOnly SameSite=Strict cookie and strips the token', async () => {
+    const r = await sonde.app.inject({ url: `/containers/abc?token=${sonde.token}&x=1` });
+    expect(r.statusCode).toBe(303);
+    expect(r.headers.location).toBe('/containers/abc?x=1');
+    const cookie = String(r.headers['set-cookie']);
+    expect(cookie).toMatch(/^sonde_auth=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    expect(cookie).not.toContain(sonde.token);
+    const value = /sonde_auth=([^;]+)/.exec(cookie)![1]!;
+    const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${value}` } });
+    expect(me.json()).toEqual({ authenticated: true, via: 'cookie' });
+    // A wrong token also leaves the address bar, without a cookie.
+    const bad = await sonde.app.inject({ url: '/?token=wrong' });
+    expect(bad.statusCode).toBe(303);
+    expect(bad.headers.location).toBe('/');
+    expect(bad.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('logs in through the form endpoint', async () => {
+    const bad = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: 'nope' } });
+    expect(bad.statusCode).toBe(401);
+    const ok = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: sonde.token } });
+    expect(ok.statusCode).toBe(204);
+    expect(String(ok.headers['set-cookie'])).toMatch(/HttpOnly/i);
+  });
+
+  it('guards cookie-authenticated browsers: CSRF header on writes, Origin on upgrades', async () => {
+    const login = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: sonde.token } });
+    const cookie = `sonde_auth=${/sonde_auth=([^;]+)/.exec(String(login.headers['set-cookie']))![1]}`;
+    const noHeader = await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${'0'.repeat(32)}`, headers: { cookie } });
+    expect(noHeader.statusCode).toBe(403);
+    const withHeader = await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${'0'.repeat(32)}`, headers: { cookie, 'x-sonde-request': '1' } });
+    expect(withHeader.statusCode).toBe(404);
+
+    const url = `${sonde.wsUrl}/api/sessions/${sessionId}/tty`;
+    const host = new URL(sonde.baseUrl).host;
+    expect(await upgrade(url, { cookie, origin: `http://${host}` })).toBe(101);
+    expect(await upgrade(url, { cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await upgrade(url, { cookie })).toBe(403);
+    // API clients with a token need no Origin.
+    expect(await upgrade(url, { ...sonde.auth, origin: 'http://evil.example' })).toBe(101);
+  });
+
+  it('refuses foreign Host headers (DNS rebinding)', async () => {
+    const r = await sonde.app.inject({ url: '/api/health', headers: { host: 'attacker.example:8080' } });
+    expect(r.statusCode).toBe(403);
+    expect(r.json().error.code).toBe('FORBIDDEN_HOST');
+    expect((await sonde.app.inject({ url: '/api/health', headers: { host: 'localhost:8080' } })).statusCode).toBe(200);
+  });
+
+  it('sets a strict CSP and security headers', async () => {
+    const r = await sonde.app.inject({ url: '/api/health' });
+    expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(r.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+  });
+});

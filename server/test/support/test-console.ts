@@ -1,0 +1,48 @@
+import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import { buildApp, type AppServices } from '../../src/app.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { DockerEngine } from '../../src/engine/docker-engine.js';
+import { TOOLBOX_IMAGE } from './docker-fixtures.js';
+
+/** A real Sonde on an ephemeral loopback port, with its own instance label and token. */
+export interface TestConsole {
+  app: FastifyInstance;
+  services: AppServices;
+  config: Config;
+  token: string;
+  instance: string;
+  baseUrl: string;
+  wsUrl: string;
+  auth: { authorization: string };
+  close(): Promise<void>;
+}
+
+export async function startConsole(env: Record<string, string> = {}): Promise<TestConsole> {
+  const token = randomBytes(18).toString('base64url');
+  const instance = `test-${randomBytes(4).toString('hex')}`;
+  const config = parseConfig({
+    SONDE_TOKEN: token,
+    SONDE_INSTANCE: instance,
+    SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE,
+    SONDE_PORT: '0',
+    SONDE_LOG_LEVEL: 'warn',
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+    ...env,
+  });
+  const { app, services } = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    services,
+    config,
+    token,
+    instance,
+    baseUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    auth: { authorization: `Bearer ${token}` },
+    close: () => app.close(),
+  };
+}
