@@ -2,7 +2,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ErrorCode } from '@sonde/shared';
+import { CloseCode, ErrorCode } from '@sonde/shared';
 import type { Config } from './config.js';
 import { AccessControl, redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
@@ -95,7 +95,15 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
 
   await app.register(securityHeaders);
   await app.register(fastifyCookie);
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_MESSAGE_BYTES } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_WS_MESSAGE_BYTES },
+    // End sessions first, so clients get their exit message and close code 4001 rather than
+    // a bare close, then drop whatever sockets remain.
+    preClose: async function (this: FastifyInstance) {
+      await registry.shutdown();
+      for (const client of this.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');
+    },
+  });
   await app.register(authPlugin, {
     access,
     allowedHosts: config.allowedHosts,

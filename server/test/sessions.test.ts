@@ -46,7 +46,8 @@ describe('sessions (real Docker)', () => {
     const { info, term } = await open({ kind: 'container', container: web.name });
     expect(info.target).toEqual({ kind: 'container', containerId: web.id, containerName: web.name, sharePid: false });
     const ip = await fixtures.ipv4(web.id, network);
-    expect(await term.run('ip -4 addr')).toContain(`inet ${ip}/`);
+    // Piped, so `ip` prints no colour codes between the address and its prefix length.
+    expect(await term.run('ip -4 addr | cat')).toContain(`inet ${ip}/`);
     // Docker's embedded DNS is the target's resolver on a user network.
     expect(await term.run('cat /etc/resolv.conf')).toContain('127.0.0.11');
     expect(await remove(info.id)).toBe(204);

@@ -17,7 +17,8 @@ import type { Attachment, ClientChannel } from '../sessions/session.js';
 import type { AppServices } from '../app.js';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
-const TtyQuery = Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })) });
+// Query strings are text; the offset is parsed after validation (no type coercion anywhere).
+const TtyQuery = Type.Object({ offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })) });
 
 /** How often the server pings each terminal socket; a peer that misses one ping is dropped. */
 const HEARTBEAT_MS = 20_000;
@@ -78,7 +79,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     },
     (socket, request) => {
       const { id } = request.params as { id: string };
-      const { offset } = request.query as { offset?: number };
+      const { offset: offsetText } = request.query as { offset?: string };
+      const offset = offsetText === undefined ? undefined : Number(offsetText);
       const session = registry.get(id);
       if (!session) {
         socket.close(CloseCode.SessionNotFound, 'session not found');

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// `npm test`: builds, then runs every tier (unit, real-Docker integration, browser e2e) and
+// ends with one plain summary line, "tests: N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const reports = path.join(root, 'test-results');
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+
+function step(title, command, args, env = {}) {
+  process.stdout.write(`\n==> ${title}\n`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status === 0;
+}
+
+function vitestCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1 };
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const failed = report.numFailedTests ?? 0;
+  // A run that failed outside any test (global setup, a file that does not load) counts once.
+  return { passed: report.numPassedTests ?? 0, failed: failed + (report.success === false && failed === 0 ? 1 : 0) };
+}
+
+function playwrightCounts(file) {
+  if (!existsSync(file)) return { passed: 0, failed: 1 };
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  const stats = report.stats ?? {};
+  return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (report.errors?.length ?? 0) };
+}
+
+const only = process.argv[2]; // optional: unit | integration | e2e
+const totals = { passed: 0, failed: 0 };
+const add = (c) => {
+  totals.passed += c.passed;
+  totals.failed += c.failed;
+};
+
+if (!step('build', 'npm', ['run', 'build'])) {
+  process.stdout.write('\ntests: 0 passed, 1 failed\n');
+  process.exit(1);
+}
+
+for (const tier of ['unit', 'integration']) {
+  if (only && only !== tier) continue;
+  const out = path.join(reports, `${tier}.json`);
+  step(`${tier} tests`, 'npx', ['vitest', 'run', '--project', tier, '--reporter=default', '--reporter=json', `--outputFile=${out}`]);
+  add(vitestCounts(out));
+}
+
+if (!only || only === 'e2e') {
+  const out = path.join(reports, 'e2e.json');
+  step('end-to-end tests (Chromium)', 'npm', ['run', 'test', '-w', 'e2e'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+  add(playwrightCounts(out));
+}
+
+process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed\n`);
+process.exit(totals.failed === 0 && totals.passed > 0 ? 0 : 1);

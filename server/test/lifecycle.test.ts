@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, containersWithLabels, docker } from './support/docker-fixtures.js';
+import { startConsole } from './support/test-console.js';
+import { TerminalClient } from './support/terminal-client.js';
+
+describe('toolbox lifecycle (real Docker)', () => {
+  const fixtures = new DockerFixtures();
+  afterAll(() => fixtures.dispose());
+
+  it('removes toolboxes a killed console left behind, and only its own', async () => {
+    const probe = await startConsole();
+    const instance = probe.instance;
+    await probe.close();
+    const labels = ['--label', 'sonde.managed=true', '--label', `sonde.instance=${instance}`, '--label', TEST_LABEL];
+    const orphan = await docker('run', '-d', ...labels, TARGET_IMAGE, 'sleep', '600');
+    const foreign = await docker('run', '-d', '--label', 'sonde.managed=true', '--label', 'sonde.instance=someone-else', '--label', TEST_LABEL, TARGET_IMAGE, 'sleep', '600');
+    try {
+      const restarted = await startConsole({ SONDE_INSTANCE: instance });
+      expect(await restarted.services.registry.reapOrphans()).toBe(1);
+      expect(await containersWithLabels(`sonde.instance=${instance}`)).toEqual([]);
+      expect(await containersWithLabels('sonde.instance=someone-else')).toEqual([foreign]);
+      await restarted.close();
+    } finally {
+      await docker('rm', '-f', orphan, foreign).catch(() => undefined);
+    }
+  });
+
+  it('works with a toolbox image that has only sh (busybox), like any netshoot-like image', async () => {
+    const sonde = await startConsole({ SONDE_TOOLBOX_IMAGE: TARGET_IMAGE });
+    try {
+      const target = await fixtures.container();
+      const created = await sonde.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: { ...sonde.auth, 'content-type': 'application/json' },
+        payload: { target: { kind: 'container', container: target.name } },
+      });
+      expect(created.statusCode).toBe(201);
+      const term = await TerminalClient.connect(`${sonde.wsUrl}${created.json().ttyPath}`, sonde.auth);
+      expect(await term.run('echo $((40+2))')).toContain('42');
+      term.close();
+    } finally {
+      await sonde.close();
+    }
+    expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+  });
+
+  it('ends a session nobody attaches to after the grace period, removing its toolbox', async () => {
+    const sonde = await startConsole({ SONDE_DETACHED_GRACE_SECONDS: '1' });
+    try {
+      const created = await sonde.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: { ...sonde.auth, 'content-type': 'application/json' },
+        payload: { target: { kind: 'host' } },
+      });
+      const { id, ttyPath } = created.json() as { id: string; ttyPath: string };
+      const term = await TerminalClient.connect(`${sonde.wsUrl}${ttyPath}`, sonde.auth);
+      await term.run('true');
+      term.close();
+      await expect.poll(() => containersWithLabels(`sonde.session=${id}`), { timeout: 15_000 }).toEqual([]);
+      const info = await sonde.app.inject({ url: `/api/sessions/${id}`, headers: sonde.auth });
+      expect(info.json()).toMatchObject({ state: 'exited', endReason: 'abandoned' });
+    } finally {
+      await sonde.close();
+    }
+  });
+});
