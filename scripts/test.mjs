@@ -55,6 +55,16 @@ if (!only || only === 'e2e') {
   const out = path.join(reports, 'e2e.json');
   step('end-to-end tests (Chromium)', 'npm', ['run', 'test', '-w', 'e2e'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
   add(playwrightCounts(out));
+  // The e2e console was stopped with SIGTERM: it must have removed every toolbox it started.
+  process.stdout.write('\n==> no toolbox left behind by the e2e console\n');
+  const leftover = spawnSync('docker', ['ps', '-aq', '--filter', 'label=sonde.instance=e2e'], { encoding: 'utf8' }).stdout.trim();
+  if (leftover) {
+    process.stdout.write(`leaked toolboxes: ${leftover.split('\n').join(' ')}\n`);
+    spawnSync('docker', ['rm', '-f', ...leftover.split('\n')]);
+    add({ passed: 0, failed: 1 });
+  } else {
+    add({ passed: 1, failed: 0 });
+  }
 }
 
 process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed\n`);

@@ -1,0 +1,96 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The console as a person sees it: sidebar, tabs, terminals. Tests speak through this. */
+export class ConsolePage {
+  constructor(readonly page: Page) {}
+
+  async loginWithUrl(token: string, path = '/'): Promise<void> {
+    await this.page.goto(`${path}?token=${encodeURIComponent(token)}`);
+    await expect(this.page).not.toHaveURL(/token=/);
+    await expect(this.page.getByTestId('login-form')).toHaveCount(0);
+  }
+
+  async loginWithForm(token: string): Promise<void> {
+    await this.page.getByTestId('login-token').fill(token);
+    await this.page.getByTestId('login-token').press('Enter');
+  }
+
+  container(name: string): Locator {
+    return this.page.locator(`[data-testid="container-item"][data-name="${name}"]`);
+  }
+
+  network(name: string): Locator {
+    return this.page.locator(`[data-testid="network-item"][data-name="${name}"]`);
+  }
+
+  async filter(text: string): Promise<void> {
+    await this.page.getByTestId('filter').fill(text);
+  }
+
+  async openContainerShell(name: string, options: { withProcesses?: boolean } = {}): Promise<TerminalPane> {
+    await this.container(name).click();
+    await this.page.getByTestId(options.withProcesses ? 'shell-pid' : 'shell-net').click();
+    return this.activeTerminal();
+  }
+
+  async joinNetwork(name: string): Promise<TerminalPane> {
+    await this.network(name).click();
+    await this.page.getByTestId('join-network').click();
+    return this.activeTerminal();
+  }
+
+  async openHostShell(): Promise<TerminalPane> {
+    await this.page.getByTestId('host-shell').click();
+    return this.activeTerminal();
+  }
+
+  async activeTerminal(): Promise<TerminalPane> {
+    const terminal = this.page.locator('[data-testid="terminal"]:visible');
+    await expect(terminal).toHaveCount(1);
+    const pane = new TerminalPane(this.page, terminal);
+    await pane.waitForPrompt();
+    return pane;
+  }
+
+  tabs(): Locator {
+    return this.page.getByTestId('session-tab');
+  }
+
+  statusBar(): Locator {
+    return this.page.getByTestId('status-bar');
+  }
+}
+
+/** One xterm.js terminal; its text is read from the DOM renderer's rows. */
+export class TerminalPane {
+  constructor(
+    readonly page: Page,
+    readonly root: Locator,
+  ) {}
+
+  async sessionId(): Promise<string> {
+    return (await this.root.getAttribute('data-session-id')) ?? '';
+  }
+
+  async screenText(): Promise<string> {
+    return (await this.root.locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
+  }
+
+  async waitForText(pattern: RegExp, timeout = 15_000): Promise<void> {
+    await expect.poll(() => this.screenText(), { timeout }).toMatch(pattern);
+  }
+
+  async waitForPrompt(): Promise<void> {
+    await this.waitForText(/[#$]\s*$/m);
+  }
+
+  async type(text: string): Promise<void> {
+    await this.root.click();
+    await this.page.keyboard.type(text);
+  }
+
+  async run(command: string): Promise<void> {
+    await this.type(command);
+    await this.page.keyboard.press('Enter');
+  }
+}
