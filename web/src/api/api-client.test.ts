@@ -1,0 +1,86 @@
+import { describe, expect, it, vi } from 'vitest';
+import { ApiClient, ApiError, ClientErrorCode } from './api-client';
+
+type FetchArgs = [string, RequestInit];
+
+function clientReturning(response: Response | Error) {
+  const fetch = vi.fn(async (..._args: FetchArgs) => {
+    if (response instanceof Error) throw response;
+    return response;
+  });
+  return { client: new ApiClient({ fetch: fetch as unknown as typeof globalThis.fetch }), fetch };
+}
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+
+const session = {
+  id: 's1',
+  target: { kind: 'host' },
+  state: 'running',
+  createdAt: '2025-01-01T00:00:00.000Z',
+  toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
+  clients: 0,
+  ttyPath: '/api/sessions/s1/tty',
+};
+
+describe('ApiClient', () => {
+  it('sends the CSRF header and a JSON body on writes, same-origin credentials always', async () => {
+    const { client, fetch } = clientReturning(json(201, session));
+    await client.createSession({ kind: 'container', container: 'web-1', sharePid: true });
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/sessions');
+    expect(init?.method).toBe('POST');
+    expect(init?.credentials).toBe('same-origin');
+    expect(init?.headers).toMatchObject({ 'X-Sonde-Request': '1', 'Content-Type': 'application/json' });
+    expect(JSON.parse(String(init?.body))).toEqual({ target: { kind: 'container', container: 'web-1', sharePid: true } });
+  });
+
+  it('sends no Content-Type without a body, and no CSRF header on reads', async () => {
+    const { client, fetch } = clientReturning(new Response(null, { status: 204 }));
+    await client.deleteSession('a/b');
+    expect(fetch.mock.calls[0]?.[0]).toBe('/api/sessions/a%2Fb');
+    expect(fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('Content-Type');
+
+    const read = clientReturning(json(200, []));
+    await read.client.containers();
+    expect(read.fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('X-Sonde-Request');
+  });
+
+  it('turns the error body into an ApiError with the server code and message', async () => {
+    const { client } = clientReturning(
+      json(409, { error: { code: 'TARGET_NOT_RUNNING', message: 'Container web-1 is not running' } }),
+    );
+    const error = await client.createSession({ kind: 'container', container: 'web-1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 409, code: 'TARGET_NOT_RUNNING', message: 'Container web-1 is not running' });
+  });
+
+  it('keeps the HTTP status for error bodies that are not ours', async () => {
+    const { client } = clientReturning(new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' }));
+    await expect(client.networks()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
+  });
+
+  it('rejects replies that do not match the shared schema', async () => {
+    const { client } = clientReturning(json(200, [{ id: 'x' }]));
+    await expect(client.containers()).rejects.toMatchObject({ code: ClientErrorCode.BadResponse });
+  });
+
+  it('reports network failures as status 0', async () => {
+    const { client } = clientReturning(new TypeError('Failed to fetch'));
+    await expect(client.health()).rejects.toMatchObject({ status: 0, code: ClientErrorCode.Network });
+  });
+
+  it('me() answers null on 401 without raising "unauthorized"; other calls raise it', async () => {
+    const unauthorized = vi.fn();
+    const probe = clientReturning(json(401, { error: { code: 'UNAUTHORIZED', message: 'Login required' } }));
+    probe.client.events.on('unauthorized', unauthorized);
+    expect(await probe.client.me()).toBeNull();
+    expect(unauthorized).not.toHaveBeenCalled();
+
+    const call = clientReturning(json(401, { error: { code: 'UNAUTHORIZED', message: 'Login required' } }));
+    call.client.events.on('unauthorized', unauthorized);
+    await expect(call.client.sessions()).rejects.toMatchObject({ status: 401 });
+    expect(unauthorized).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The only code in the web app that calls fetch. Every reply is validated against the schema in
+ * @sonde/shared (the same objects the server uses), and every failure becomes an ApiError with
+ * the server's stable code and message.
+ */
+import {
+  ContainerList,
+  ErrorBody,
+  Health,
+  Me,
+  NetworkList,
+  SessionInfo,
+  SessionList,
+  type TargetRequest,
+} from '@sonde/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { Emitter } from '../lifecycle/emitter';
+
+/** Codes for failures that never reached the server's error handler. */
+export const ClientErrorCode = {
+  Network: 'NETWORK_ERROR',
+  BadResponse: 'BAD_RESPONSE',
+} as const;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    /** HTTP status; 0 when the request never got an answer. */
+    readonly status: number,
+    /** A server ErrorCode, a ClientErrorCode, or HTTP_<status> for bodies that were not ours. */
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isApiError(error: unknown, status?: number): error is ApiError {
+  return error instanceof ApiError && (status === undefined || error.status === status);
+}
+
+export interface ApiClientOptions {
+  /** Prefix for every path; empty means same origin. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  /** A 401 here is an expected answer (probe or bad token), not a lost login. */
+  expectUnauthorized?: boolean;
+}
+
+/** The CSRF guard: the server rejects state-changing requests without it, and a cross-site form cannot set it. */
+const CSRF_HEADER = 'X-Sonde-Request';
+
+export class ApiClient {
+  /** Fires when a request that should have been authenticated was refused: the login is gone. */
+  readonly events = new Emitter<{ unauthorized: ApiError }>();
+
+  private readonly baseUrl: string;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.baseUrl = options.baseUrl ?? '';
+    // Wrapped: calling window.fetch detached from window throws "Illegal invocation".
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** The current login, or null when there is none. */
+  async me(): Promise<Me | null> {
+    try {
+      return await this.requestJson('GET', '/api/me', Me, { expectUnauthorized: true });
+    } catch (error) {
+      if (isApiError(error, 401)) return null;
+      throw error;
+    }
+  }
+
+  login(token: string): Promise<void> {
+    return this.requestVoid('POST', '/api/login', { body: { token }, expectUnauthorized: true });
+  }
+
+  logout(): Promise<void> {
+    return this.requestVoid('POST', '/api/logout', { expectUnauthorized: true });
+  }
+
+  health(): Promise<Health> {
+    return this.requestJson('GET', '/api/health', Health);
+  }
+
+  containers(): Promise<Static<typeof ContainerList>> {
+    return this.requestJson('GET', '/api/containers', ContainerList);
+  }
+
+  networks(): Promise<Static<typeof NetworkList>> {
+    return this.requestJson('GET', '/api/networks', NetworkList);
+  }
+
+  sessions(): Promise<Static<typeof SessionList>> {
+    return this.requestJson('GET', '/api/sessions', SessionList);
+  }
+
+  createSession(target: TargetRequest): Promise<SessionInfo> {
+    return this.requestJson('POST', '/api/sessions', SessionInfo, { body: { target } });
+  }
+
+  deleteSession(id: string): Promise<void> {
+    return this.requestVoid('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  private async requestJson<S extends TSchema>(
+    method: string,
+    path: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<Static<S>> {
+    const response = await this.send(method, path, options);
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (cause) {
+      throw new ApiError(response.status, ClientErrorCode.BadResponse, `${method} ${path}: reply is not JSON`, { cause });
+    }
+    if (!Value.Check(schema, body)) {
+      throw new ApiError(response.status, ClientErrorCode.BadResponse, `${method} ${path}: unexpected reply shape`);
+    }
+    return body;
+  }
+
+  private async requestVoid(method: string, path: string, options: RequestOptions = {}): Promise<void> {
+    await this.send(method, path, options);
+  }
+
+  private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (method !== 'GET' && method !== 'HEAD') headers[CSRF_HEADER] = '1';
+    let body: string | undefined;
+    // No Content-Type without a body: Fastify rejects an empty body declared as JSON.
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body,
+        credentials: 'same-origin',
+        cache: 'no-store',
+      });
+    } catch (cause) {
+      throw new ApiError(0, ClientErrorCode.Network, 'Cannot reach the Sonde server.', { cause });
+    }
+    if (response.ok) return response;
+    const error = await errorFromResponse(response);
+    if (error.status === 401 && !options.expectUnauthorized) this.events.emit('unauthorized', error);
+    throw error;
+  }
+}
+
+/** Reads `{"error":{"code","message"}}`; anything else (a proxy's HTML page) keeps the HTTP status. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  if (Value.Check(ErrorBody, body)) return new ApiError(response.status, body.error.code, body.error.message);
+  const text = response.statusText ? `${response.status} ${response.statusText}` : `HTTP ${response.status}`;
+  return new ApiError(response.status, `HTTP_${response.status}`, `Request failed: ${text}`);
+}

@@ -1,0 +1,99 @@
+/**
+ * A server resource kept fresh by refetching (on push events, after actions) and observed by
+ * React through useSyncExternalStore. A small, explicit stand-in for a query cache: Sonde has
+ * five resources and one invalidation source (the event stream), so that is all it needs.
+ */
+import type { Disposable } from '../lifecycle/disposable';
+import { ApiError } from './api-client';
+
+export type ResourceSnapshot<T> =
+  | { status: 'loading' }
+  /** `refreshError`: the last refetch failed; `data` is what we had before. */
+  | { status: 'ready'; data: T; refreshError: ApiError | null }
+  | { status: 'failed'; error: ApiError };
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, 'CLIENT_ERROR', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+export class LiveResource<T> implements Disposable {
+  private current: ResourceSnapshot<T> = { status: 'loading' };
+  private readonly listeners = new Set<() => void>();
+  private inFlight: Promise<void> | null = null;
+  private refetchQueued = false;
+  /** Bumped by local updates; a fetch that started before one may have missed it. */
+  private localVersion = 0;
+  private disposed = false;
+
+  constructor(private readonly load: () => Promise<T>) {}
+
+  // Arrow properties: React compares these functions by identity.
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): ResourceSnapshot<T> => this.current;
+
+  get data(): T | undefined {
+    return this.current.status === 'ready' ? this.current.data : undefined;
+  }
+
+  /** Fetches now; while a fetch is running, queues exactly one more after it. */
+  refresh(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (this.inFlight) {
+      this.refetchQueued = true;
+      return this.inFlight;
+    }
+    const run = this.fetchOnce().finally(() => {
+      this.inFlight = null;
+      if (this.refetchQueued && !this.disposed) {
+        this.refetchQueued = false;
+        void this.refresh();
+      }
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  /** Applies a change we already know about (an action's reply, a pushed event) without waiting. */
+  update(change: (data: T | undefined) => T): void {
+    if (this.disposed) return;
+    this.localVersion += 1;
+    this.set({ status: 'ready', data: change(this.data), refreshError: null });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.listeners.clear();
+  }
+
+  private async fetchOnce(): Promise<void> {
+    const version = this.localVersion;
+    try {
+      const data = await this.load();
+      if (this.disposed) return;
+      if (version !== this.localVersion) {
+        // Fetched before a local update landed; it may not include it. Ask again.
+        this.refetchQueued = true;
+        return;
+      }
+      this.set({ status: 'ready', data, refreshError: null });
+    } catch (error) {
+      if (this.disposed) return;
+      const apiError = toApiError(error);
+      this.set(
+        this.current.status === 'ready'
+          ? { ...this.current, refreshError: apiError }
+          : { status: 'failed', error: apiError },
+      );
+    }
+  }
+
+  private set(next: ResourceSnapshot<T>): void {
+    this.current = next;
+    for (const listener of [...this.listeners]) listener();
+  }
+}

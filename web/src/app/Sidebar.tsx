@@ -1,0 +1,84 @@
+import { useState } from 'react';
+import { ContainerList } from '../features/containers/ContainerList';
+import { NetworkList } from '../features/networks/NetworkList';
+import { useStartSession } from '../features/sessions/use-start-session';
+import type { Route } from '../routing/routes';
+import { Link } from '../routing/RouterContext';
+
+interface SidebarProps {
+  route: Route;
+  onSignOut(): void;
+}
+
+export function Sidebar({ route, onSignOut }: SidebarProps) {
+  const [query, setQuery] = useState('');
+  const [showToolboxes, setShowToolboxes] = useState(false);
+  const { start, pending } = useStartSession();
+
+  return (
+    <aside className="sidebar" aria-label="Targets">
+      <div className="sidebar-top">
+        <Link to="/" className="brand" aria-label="Sonde overview">
+          <span className="brand-mark" aria-hidden="true">
+            ›_
+          </span>
+          Sonde
+        </Link>
+        <button type="button" className="button button-ghost button-small" onClick={onSignOut}>
+          Log out
+        </button>
+      </div>
+      <div className="sidebar-tools">
+        <button
+          type="button"
+          className="button button-secondary button-block"
+          data-testid="host-shell"
+          disabled={pending}
+          title="A toolbox in the host's network namespace"
+          onClick={() => start({ kind: 'host' })}
+        >
+          {pending ? 'Starting…' : 'Host shell'}
+        </button>
+        <input
+          type="search"
+          className="filter-input"
+          data-testid="filter"
+          placeholder="Filter: name, image, service, IP"
+          aria-label="Filter containers and networks"
+          value={query}
+          spellCheck={false}
+          onChange={(event) => setQuery(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') setQuery('');
+          }}
+        />
+      </div>
+      <div className="sidebar-scroll">
+        <section className="sidebar-section" aria-labelledby="containers-heading">
+          <div className="sidebar-heading">
+            <h2 id="containers-heading">Containers</h2>
+            <label className="toggle" title="Sonde's own toolbox containers">
+              <input
+                type="checkbox"
+                data-testid="show-toolboxes"
+                checked={showToolboxes}
+                onChange={(event) => setShowToolboxes(event.target.checked)}
+              />
+              toolboxes
+            </label>
+          </div>
+          <ContainerList
+            filter={{ query, showToolboxes }}
+            activeId={route.page === 'container' ? route.id : null}
+          />
+        </section>
+        <section className="sidebar-section" aria-labelledby="networks-heading">
+          <div className="sidebar-heading">
+            <h2 id="networks-heading">Networks</h2>
+          </div>
+          <NetworkList query={query} activeId={route.page === 'network' ? route.id : null} />
+        </section>
+      </div>
+    </aside>
+  );
+}

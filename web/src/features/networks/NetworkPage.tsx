@@ -1,0 +1,106 @@
+import type { NetworkSummary } from '@sonde/shared';
+import { useContainers, useNetworks } from '../../api/console-context';
+import { ActionButton } from '../../components/ActionButton';
+import { Badge } from '../../components/Badge';
+import { DetailList } from '../../components/DetailList';
+import { EmptyState } from '../../components/EmptyState';
+import { routePath } from '../../routing/routes';
+import { Link } from '../../routing/RouterContext';
+import { useStartSession } from '../sessions/use-start-session';
+import { joinBlockedReason } from './network-inventory';
+
+function findNetwork(networks: readonly NetworkSummary[], ref: string): NetworkSummary | undefined {
+  return (
+    networks.find((n) => n.id === ref) ??
+    networks.find((n) => n.name === ref) ??
+    (ref.length >= 4 ? networks.find((n) => n.id.startsWith(ref)) : undefined)
+  );
+}
+
+export function NetworkPage({ id }: { id: string }) {
+  const networks = useNetworks();
+  const containers = useContainers();
+  const { start, pending } = useStartSession();
+
+  if (networks.status === 'loading') return <EmptyState title="Loading network…" />;
+  if (networks.status === 'failed') {
+    return <EmptyState title="Could not list networks">{networks.error.message}</EmptyState>;
+  }
+  const network = findNetwork(networks.data, id);
+  if (!network) {
+    return (
+      <EmptyState title="Network not found">
+        <p>It may have been removed. The list on the left is live.</p>
+      </EmptyState>
+    );
+  }
+  const known = new Set((containers.status === 'ready' ? containers.data : []).map((c) => c.id));
+  const members = [...network.containers].sort((a, b) => a.name.localeCompare(b.name));
+
+  return (
+    <article className="detail-page">
+      <header className="detail-header">
+        <div className="detail-title-row">
+          <h1 className="detail-title">{network.name}</h1>
+          <Badge tone="info">{network.driver}</Badge>
+          {network.internal && <Badge tone="warn">internal</Badge>}
+        </div>
+        <p className="detail-subtitle mono">{network.subnets.join(', ') || 'no IPv4 subnet'}</p>
+      </header>
+
+      <section className="detail-actions" aria-label="Open a shell">
+        <ActionButton
+          testId="join-network"
+          blockedReason={joinBlockedReason(network)}
+          busy={pending}
+          onClick={() => start({ kind: 'network', network: network.id })}
+        >
+          Join network
+        </ActionButton>
+        {pending && <span className="action-progress">Starting toolbox…</span>}
+      </section>
+      <p className="detail-hint">
+        Starts a toolbox attached to this network: it resolves service names through Docker’s DNS and reaches
+        members the way they reach each other.
+      </p>
+
+      <DetailList
+        rows={[
+          { label: 'ID', value: <code className="mono">{network.id}</code> },
+          { label: 'Scope', value: network.scope },
+          { label: 'Internal', value: network.internal ? 'yes (no outside connectivity)' : 'no' },
+        ]}
+      />
+
+      <h2 className="section-title">
+        Containers <span className="count">{members.length}</span>
+      </h2>
+      {members.length === 0 ? (
+        <p className="muted">No containers are attached.</p>
+      ) : (
+        <table className="data-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">IPv4</th>
+            </tr>
+          </thead>
+          <tbody>
+            {members.map((member) => (
+              <tr key={member.id}>
+                <td>
+                  {known.has(member.id) ? (
+                    <Link to={routePath({ page: 'container', id: member.id })}>{member.name}</Link>
+                  ) : (
+                    member.name
+                  )}
+                </td>
+                <td className="mono">{member.ipv4 ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </article>
+  );
+}

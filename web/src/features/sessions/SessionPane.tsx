@@ -1,0 +1,91 @@
+import type { SessionInfo } from '@sonde/shared';
+import { Badge } from '../../components/Badge';
+import { TerminalView } from '../../terminal/TerminalView';
+import type { TtyState } from '../../terminal/tty-connection';
+import { sessionStatus, sessionTitle } from './session-labels';
+
+interface SessionPaneProps {
+  session: SessionInfo;
+  active: boolean;
+  live: TtyState | undefined;
+  searchOpen: boolean;
+  closing: boolean;
+  onSearchOpenChange(id: string, open: boolean): void;
+  onStateChange(id: string, state: TtyState): void;
+  confirmSession(id: string): Promise<boolean>;
+  onClose(id: string): void;
+}
+
+function targetDescription(session: SessionInfo): string {
+  const target = session.target;
+  switch (target.kind) {
+    case 'container':
+      return target.sharePid
+        ? `Network and process namespaces of container ${target.containerName}`
+        : `Network namespace of container ${target.containerName}`;
+    case 'network':
+      return `Toolbox attached to network ${target.networkName}`;
+    case 'host':
+      return 'Host network namespace';
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
+}
+
+/** One terminal with its header. Hidden, not unmounted, when another tab is active. */
+export function SessionPane({
+  session,
+  active,
+  live,
+  searchOpen,
+  closing,
+  onSearchOpenChange,
+  onStateChange,
+  confirmSession,
+  onClose,
+}: SessionPaneProps) {
+  const status = sessionStatus(session, live);
+  return (
+    <section className="session-pane" hidden={!active} aria-label={sessionTitle(session.target)}>
+      <header className="session-header">
+        <div className="session-heading">
+          <h1 className="session-title">{sessionTitle(session.target)}</h1>
+          <Badge tone={status.tone}>{status.label ?? 'connected'}</Badge>
+          <span className="session-meta">{targetDescription(session)}</span>
+          <span className="session-meta mono" title="Toolbox image">
+            {session.toolbox.image}
+          </span>
+        </div>
+        <div className="session-actions">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            title="Find in terminal (Ctrl+Shift+F)"
+            onClick={() => onSearchOpenChange(session.id, !searchOpen)}
+          >
+            Find
+          </button>
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            disabled={closing}
+            onClick={() => onClose(session.id)}
+          >
+            {closing ? 'Closing…' : 'Close session'}
+          </button>
+        </div>
+      </header>
+      <TerminalView
+        sessionId={session.id}
+        ttyPath={session.ttyPath}
+        active={active}
+        searchOpen={searchOpen}
+        onSearchOpenChange={(open) => onSearchOpenChange(session.id, open)}
+        onStateChange={onStateChange}
+        confirmSession={confirmSession}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,55 @@
+import type { SessionInfo } from '@sonde/shared';
+import { describe, expect, it } from 'vitest';
+import { sessionStatus, sessionTabs, sessionTitle } from './session-labels';
+
+function session(id: string, createdAt: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
+  return {
+    id,
+    target: { kind: 'host' },
+    state: 'running',
+    createdAt,
+    toolbox: { containerId: `tb-${id}`, image: 'sonde-toolbox:1' },
+    clients: 1,
+    ttyPath: `/api/sessions/${id}/tty`,
+    ...overrides,
+  };
+}
+
+describe('sessionTitle', () => {
+  it('names the target the way the tabs show it', () => {
+    expect(sessionTitle({ kind: 'container', containerId: 'x', containerName: 'web-1', sharePid: false })).toBe('web-1 (net)');
+    expect(sessionTitle({ kind: 'container', containerId: 'x', containerName: 'web-1', sharePid: true })).toBe('web-1 (net+pid)');
+    expect(sessionTitle({ kind: 'network', networkId: 'n', networkName: 'backend' })).toBe('net: backend');
+    expect(sessionTitle({ kind: 'host' })).toBe('host');
+  });
+});
+
+describe('sessionStatus', () => {
+  it('prefers the live socket state', () => {
+    expect(sessionStatus(session('a', 't'), { kind: 'exited', code: 0 })).toEqual({ label: 'exited (0)', tone: 'muted' });
+    expect(sessionStatus(session('a', 't'), { kind: 'exited', code: 137 })).toEqual({ label: 'exited (137)', tone: 'danger' });
+    expect(sessionStatus(session('a', 't'), { kind: 'open', resumed: false }).label).toBeNull();
+  });
+
+  it('falls back to the server record', () => {
+    expect(sessionStatus(session('a', 't', { state: 'exited', exitCode: 2 }), undefined).label).toBe('exited (2)');
+    expect(sessionStatus(session('a', 't'), undefined).label).toBeNull();
+  });
+});
+
+describe('sessionTabs', () => {
+  it('keeps attached sessions the server no longer lists, oldest first', () => {
+    const first = session('a', '2025-01-01T00:00:00Z');
+    const second = session('b', '2025-01-01T00:01:00Z');
+    const ended = session('z', '2025-01-01T00:00:30Z');
+    const tabs = sessionTabs([second, first], new Map([['z', ended], ['a', first]]));
+    expect(tabs.map((t) => t.id)).toEqual(['a', 'z', 'b']);
+  });
+
+  it('leaves out ended sessions this page never attached to', () => {
+    const live = session('a', '2025-01-01T00:00:00Z');
+    const old = session('b', '2025-01-01T00:01:00Z', { state: 'exited', exitCode: 0 });
+    const shown = session('c', '2025-01-01T00:02:00Z', { state: 'exited', exitCode: 1 });
+    expect(sessionTabs([live, old, shown], new Map([['c', shown]])).map((t) => t.id)).toEqual(['a', 'c']);
+  });
+});

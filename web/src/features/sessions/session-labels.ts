@@ -1,0 +1,85 @@
+/** How a session is named in tabs and how its state reads, from server info and the live socket. */
+import type { ResolvedTarget, SessionInfo } from '@sonde/shared';
+import type { TtyState } from '../../terminal/tty-connection';
+import type { Tone } from '../../components/Badge';
+
+export function sessionTitle(target: ResolvedTarget): string {
+  switch (target.kind) {
+    case 'container':
+      return `${target.containerName} (${target.sharePid ? 'net+pid' : 'net'})`;
+    case 'network':
+      return `net: ${target.networkName}`;
+    case 'host':
+      return 'host';
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
+}
+
+export interface SessionStatus {
+  /** Null when there is nothing worth saying (a live, running session). */
+  label: string | null;
+  tone: Tone;
+}
+
+/** The live socket state wins when this page is attached; otherwise the server's record. */
+export function sessionStatus(info: SessionInfo | undefined, live: TtyState | undefined): SessionStatus {
+  if (live) {
+    switch (live.kind) {
+      case 'open':
+        return { label: null, tone: 'ok' };
+      case 'connecting':
+        return { label: 'connecting', tone: 'info' };
+      case 'reconnecting':
+        return { label: 'reconnecting', tone: 'warn' };
+      case 'exited':
+        // -1: the session ended without a shell exit status (closed elsewhere, toolbox lost).
+        if (live.code < 0) return { label: 'ended', tone: 'muted' };
+        return { label: `exited (${live.code})`, tone: live.code === 0 ? 'muted' : 'danger' };
+      case 'closed':
+        return { label: 'closed', tone: 'muted' };
+      case 'error':
+        return { label: 'error', tone: 'danger' };
+      default: {
+        const unexpected: never = live;
+        return unexpected;
+      }
+    }
+  }
+  if (!info) return { label: 'ended', tone: 'muted' };
+  switch (info.state) {
+    case 'starting':
+      return { label: 'starting', tone: 'info' };
+    case 'running':
+      return { label: null, tone: 'ok' };
+    case 'exited':
+      if (info.exitCode !== undefined && info.exitCode < 0) return { label: 'ended', tone: 'muted' };
+      return {
+        label: info.exitCode === undefined ? 'exited' : `exited (${info.exitCode})`,
+        tone: info.exitCode === 0 || info.exitCode === undefined ? 'muted' : 'danger',
+      };
+    default: {
+      const unexpected: never = info.state;
+      return unexpected;
+    }
+  }
+}
+
+/**
+ * The tabs: every live session the server lists (so a reload can reattach), plus every session
+ * this page attached to, even once it ended (its tab shows how, until the user closes it).
+ * Ended sessions this page never showed are history the server keeps, not tabs. Oldest first.
+ */
+export function sessionTabs(
+  serverSessions: readonly SessionInfo[] | undefined,
+  attached: ReadonlyMap<string, SessionInfo>,
+): SessionInfo[] {
+  const tabs = new Map<string, SessionInfo>();
+  for (const session of serverSessions ?? []) {
+    if (session.state !== 'exited' || attached.has(session.id)) tabs.set(session.id, session);
+  }
+  for (const [id, session] of attached) if (!tabs.has(id)) tabs.set(id, session);
+  return [...tabs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}

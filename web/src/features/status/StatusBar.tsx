@@ -1,0 +1,48 @@
+import { useHealth, useLiveUpdatesState, useSessions } from '../../api/console-context';
+import { StatusDot, type Tone } from '../../components/Badge';
+
+function dockerStatus(health: ReturnType<typeof useHealth>): { text: string; tone: Tone } {
+  if (health.status === 'loading') return { text: 'Checking Docker…', tone: 'info' };
+  if (health.status === 'failed') return { text: 'Sonde server unreachable', tone: 'danger' };
+  const docker = health.data.docker;
+  if (!docker.reachable) return { text: 'Docker unreachable', tone: 'danger' };
+  return { text: docker.version ? `Docker ${docker.version} connected` : 'Docker connected', tone: 'ok' };
+}
+
+const LIVE_UPDATES_TEXT = {
+  live: 'Live updates',
+  connecting: 'Connecting updates…',
+  reconnecting: 'Updates reconnecting…',
+} as const;
+
+export function StatusBar({ via }: { via: string }) {
+  const health = useHealth();
+  const liveUpdates = useLiveUpdatesState();
+  const sessions = useSessions();
+  const docker = dockerStatus(health);
+  const degraded = docker.tone === 'danger';
+  // The server keeps ended sessions for a while; the count is of the ones still alive.
+  const open = (sessions.status === 'ready' ? sessions.data : []).filter((s) => s.state !== 'exited').length;
+
+  return (
+    <footer
+      className={`status-bar${degraded ? ' is-degraded' : ''}`}
+      data-testid="status-bar"
+      data-docker={degraded ? 'unreachable' : docker.tone === 'ok' ? 'connected' : 'unknown'}
+    >
+      <span className="status-item" data-testid="docker-status">
+        <StatusDot tone={docker.tone} label={docker.text} />
+        {docker.text}
+      </span>
+      <span className="status-item">
+        <StatusDot tone={liveUpdates === 'live' ? 'ok' : 'warn'} label={LIVE_UPDATES_TEXT[liveUpdates]} />
+        {LIVE_UPDATES_TEXT[liveUpdates]}
+      </span>
+      <span className="status-spacer" />
+      <span className="status-item" data-testid="session-count">
+        {open === 1 ? '1 session' : `${open} sessions`}
+      </span>
+      <span className="status-item muted">signed in via {via}</span>
+    </footer>
+  );
+}

@@ -1,0 +1,25 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { ApiClient } from './api/api-client';
+import { App } from './app/App';
+import { BrowserHistory } from './routing/browser-history';
+import { RouterContext } from './routing/RouterContext';
+import './styles/theme.css';
+import './styles/layout.css';
+import './styles/terminal.css';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+
+// Both live for the whole page: the client holds no credentials (the cookie does) and the
+// history only listens to popstate.
+const client = new ApiClient();
+const history = new BrowserHistory();
+
+createRoot(root).render(
+  <StrictMode>
+    <RouterContext value={history}>
+      <App client={client} />
+    </RouterContext>
+  </StrictMode>,
+);

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { matchRoute, routePath } from './routes';
+
+describe('matchRoute', () => {
+  it.each([
+    ['/', { page: 'overview' }],
+    ['/containers/abc123', { page: 'container', id: 'abc123' }],
+    ['/containers/abc123/', { page: 'container', id: 'abc123' }],
+    ['/networks/net%201', { page: 'network', id: 'net 1' }],
+    ['/sessions/0f9e', { page: 'session', id: '0f9e' }],
+  ])('%s', (path, route) => {
+    expect(matchRoute(path)).toEqual(route);
+  });
+
+  it.each(['/containers', '/containers/a/b', '/nope', '/sessions/%E0%A4%A'])('%s is not found', (path) => {
+    expect(matchRoute(path)).toEqual({ page: 'not-found', path });
+  });
+
+  it('round-trips ids through routePath', () => {
+    for (const id of ['plain', 'with/slash', 'sp ace', 'ü']) {
+      expect(matchRoute(routePath({ page: 'network', id }))).toEqual({ page: 'network', id });
+    }
+    expect(routePath({ page: 'overview' })).toBe('/');
+  });
+});

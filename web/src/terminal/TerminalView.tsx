@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'react';
+import { TerminalBinding } from './terminal-binding';
+import { TerminalSearch } from './TerminalSearch';
+import type { TtyState } from './tty-connection';
+import { ttyUrl } from './tty-url';
+
+interface TerminalViewProps {
+  sessionId: string;
+  ttyPath: string;
+  /** The visible tab: focused when it becomes active. Hidden views stay mounted and connected. */
+  active: boolean;
+  searchOpen: boolean;
+  onSearchOpenChange(open: boolean): void;
+  onStateChange(sessionId: string, state: TtyState): void;
+  /** Resolves false when the server no longer has this session (see TtyConnectionOptions). */
+  confirmSession(sessionId: string): Promise<boolean>;
+}
+
+/** Thin React host for a TerminalBinding; all terminal and socket logic lives in the binding. */
+export function TerminalView({
+  sessionId,
+  ttyPath,
+  active,
+  searchOpen,
+  onSearchOpenChange,
+  onStateChange,
+  confirmSession,
+}: TerminalViewProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const [binding, setBinding] = useState<TerminalBinding | null>(null);
+  const [state, setState] = useState<TtyState>({ kind: 'connecting' });
+
+  // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
+  const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession });
+  callbacks.current = { onSearchOpenChange, onStateChange, confirmSession };
+
+  useEffect(() => {
+    const element = hostRef.current;
+    if (!element) return;
+    const created = new TerminalBinding({
+      element,
+      url: ttyUrl(ttyPath, window.location),
+      onState: (next) => {
+        setState(next);
+        callbacks.current.onStateChange(sessionId, next);
+      },
+      onFindRequest: () => callbacks.current.onSearchOpenChange(true),
+      confirmSession: () => callbacks.current.confirmSession(sessionId),
+    });
+    setBinding(created);
+    return () => {
+      created.dispose();
+      setBinding(null);
+    };
+  }, [sessionId, ttyPath]);
+
+  useEffect(() => {
+    if (active && !searchOpen) binding?.focus();
+  }, [active, binding, searchOpen]);
+
+  return (
+    <div className="terminal-view" data-testid="terminal" data-session-id={sessionId} data-state={state.kind}>
+      {searchOpen && binding && (
+        <TerminalSearch
+          onFindNext={(query, options) => binding.findNext(query, options)}
+          onFindPrevious={(query, options) => binding.findPrevious(query, options)}
+          onClose={() => {
+            binding.clearSearch();
+            onSearchOpenChange(false);
+            binding.focus();
+          }}
+        />
+      )}
+      <div ref={hostRef} className="terminal-host" />
+    </div>
+  );
+}

@@ -1,0 +1,223 @@
+/**
+ * Glue between one xterm.js Terminal and one TtyConnection: output with write callbacks (for
+ * acks), input, resize, links, search and the keyboard shortcuts. Framework-free, so the React
+ * view only mounts it and forwards state.
+ */
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { Terminal, type ITheme } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { DisposableStore, type Disposable } from '../lifecycle/disposable';
+import { binaryStringToBytes } from './flow-control';
+import { openTerminalLink } from './link-policy';
+import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
+import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
+
+/** Coalesces the burst of ResizeObserver callbacks while a window or panel is being dragged. */
+const RESIZE_DEBOUNCE_MS = 50;
+
+/** OSC 52 lets a program write the clipboard; output from a shell must never do that. */
+const OSC_CLIPBOARD = 52;
+
+const THEME: ITheme = {
+  background: '#0b0e13',
+  foreground: '#d6dae3',
+  cursor: '#d6dae3',
+  cursorAccent: '#0b0e13',
+  selectionBackground: '#2f4a7a',
+  black: '#1c2129',
+  red: '#f0635a',
+  green: '#4fc262',
+  yellow: '#d9a93a',
+  blue: '#5b9bff',
+  magenta: '#c48cf0',
+  cyan: '#48c4d2',
+  white: '#c9ced8',
+  brightBlack: '#5c6577',
+  brightRed: '#ff8a80',
+  brightGreen: '#7ee08d',
+  brightYellow: '#f2cd6b',
+  brightBlue: '#8ab8ff',
+  brightMagenta: '#dcb1fb',
+  brightCyan: '#7fe0ea',
+  brightWhite: '#f3f5f9',
+};
+
+export interface SearchOptions {
+  caseSensitive: boolean;
+  /** While typing: extend the current match instead of jumping to the next one. */
+  incremental?: boolean;
+}
+
+export interface TerminalBindingOptions {
+  /** Element the terminal renders into; the binding watches its size. */
+  element: HTMLElement;
+  /** ws(s) URL of the session's terminal socket. */
+  url: string;
+  onState(state: TtyState): void;
+  /** The user pressed the find shortcut inside the terminal. */
+  onFindRequest(): void;
+  /** See TtyConnectionOptions.confirmSession. */
+  confirmSession?: () => Promise<boolean>;
+  createSocket?: (url: string) => TtySocket;
+}
+
+export class TerminalBinding implements Disposable {
+  private readonly terminal: Terminal;
+  private readonly fitAddon = new FitAddon();
+  private readonly searchAddon = new SearchAddon();
+  private readonly connection: TtyConnection;
+  private readonly cleanup = new DisposableStore();
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: TerminalBindingOptions) {
+    const terminal = new Terminal({
+      fontFamily: 'ui-monospace, "SF Mono", "Cascadia Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
+      fontSize: 13,
+      lineHeight: 1.15,
+      scrollback: 10000,
+      cursorBlink: true,
+      theme: THEME,
+      // OSC 8 hyperlinks follow the same policy as detected URLs.
+      linkHandler: { activate: (_event, uri) => void openTerminalLink(uri), allowNonHttpProtocols: false },
+    });
+    this.terminal = terminal;
+    this.cleanup.add(terminal);
+
+    terminal.loadAddon(this.fitAddon);
+    terminal.loadAddon(this.searchAddon);
+    terminal.loadAddon(new WebLinksAddon((_event, uri) => void openTerminalLink(uri)));
+    // Returning true marks the sequence handled, so xterm's own handling never runs.
+    this.cleanup.add(terminal.parser.registerOscHandler(OSC_CLIPBOARD, () => true));
+    terminal.attachCustomKeyEventHandler((event) => this.onKey(event));
+
+    const connection = new TtyConnection({
+      url: options.url,
+      onOutput: (bytes, processed) => terminal.write(bytes, processed),
+      ...(options.confirmSession ? { confirmSession: options.confirmSession } : {}),
+      ...(options.createSocket ? { createSocket: options.createSocket } : {}),
+    });
+    this.connection = connection;
+    // Registered before the terminal so it is disposed first (reverse order): no ack or input
+    // is sent by a connection whose terminal is gone.
+    this.cleanup.add(connection);
+
+    let previous: TtyState = connection.state;
+    this.cleanup.add(
+      connection.events.on('state', (state) => {
+        this.printStateChange(previous, state);
+        previous = state;
+        options.onState(state);
+      }),
+    );
+    this.cleanup.add(connection.events.on('resynced', () => terminal.write(RESYNC_NOTICE)));
+
+    this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
+    this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
+    this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
+
+    terminal.open(options.element);
+    const observer = new ResizeObserver(() => this.scheduleFit());
+    observer.observe(options.element);
+    this.cleanup.add(() => observer.disconnect());
+    this.cleanup.add(() => clearTimeout(this.resizeTimer));
+
+    this.fit();
+    connection.resize(terminal.cols, terminal.rows);
+    connection.connect();
+  }
+
+  focus(): void {
+    this.terminal.focus();
+  }
+
+  findNext(query: string, options: SearchOptions): boolean {
+    return (
+      query.length > 0 &&
+      this.searchAddon.findNext(query, { caseSensitive: options.caseSensitive, incremental: options.incremental ?? false })
+    );
+  }
+
+  findPrevious(query: string, options: SearchOptions): boolean {
+    return query.length > 0 && this.searchAddon.findPrevious(query, { caseSensitive: options.caseSensitive });
+  }
+
+  clearSearch(): void {
+    this.searchAddon.clearDecorations();
+    this.terminal.clearSelection();
+  }
+
+  dispose(): void {
+    this.cleanup.dispose();
+  }
+
+  private scheduleFit(): void {
+    clearTimeout(this.resizeTimer);
+    this.resizeTimer = setTimeout(() => this.fit(), RESIZE_DEBOUNCE_MS);
+  }
+
+  private fit(): void {
+    if (this.cleanup.isDisposed) return;
+    // A hidden tab has no size; fitting it would shrink the remote terminal to 2 columns.
+    const { clientWidth, clientHeight } = this.options.element;
+    if (clientWidth === 0 || clientHeight === 0) return;
+    this.fitAddon.fit();
+  }
+
+  private onKey(event: KeyboardEvent): boolean {
+    const command = (event.ctrlKey || event.metaKey) && event.shiftKey && !event.altKey;
+    if (!command) return true;
+    switch (event.code) {
+      case 'KeyF':
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          this.options.onFindRequest();
+        }
+        return false;
+      case 'KeyC':
+        // Ctrl+Shift+C is the terminal copy shortcut (Ctrl+C belongs to the shell).
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          const selection = this.terminal.getSelection();
+          if (selection) void navigator.clipboard?.writeText(selection).catch(() => undefined);
+        }
+        return false;
+      case 'KeyV':
+        // Not handled by xterm, so the browser fires its paste event, which xterm does handle.
+        return false;
+      default:
+        return true;
+    }
+  }
+
+  private printStateChange(previous: TtyState, state: TtyState): void {
+    switch (state.kind) {
+      case 'connecting':
+        return;
+      case 'open':
+        if (state.resumed) this.terminal.write(terminalNotice('reconnected'));
+        return;
+      case 'reconnecting':
+        // Once per outage, not once per attempt.
+        if (previous.kind === 'open') this.terminal.write(terminalNotice(`${state.reason}; reconnecting…`));
+        return;
+      case 'exited': {
+        // The server reports -1 when the session ended without a shell exit status (closed, lost).
+        const what = state.code >= 0 ? `session exited (code ${state.code})` : 'session ended';
+        this.terminal.write(terminalNotice(state.reason ? `${what}: ${state.reason}` : what));
+        return;
+      }
+      case 'closed':
+        this.terminal.write(terminalNotice(`connection closed: ${state.reason}`));
+        return;
+      case 'error':
+        this.terminal.write(terminalNotice(`error: ${state.message}`));
+        return;
+      default: {
+        const unexpected: never = state;
+        return unexpected;
+      }
+    }
+  }
+}

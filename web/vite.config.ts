@@ -1,0 +1,35 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The API and the terminal WebSockets live on the Sonde server; in development Vite serves the
+// UI and forwards /api (including WebSocket upgrades) so the browser still sees one origin,
+// which is what the cookie, the CSRF header check and the Origin check all rely on.
+// SONDE_API_TARGET points the proxy at a server on another port.
+const API_TARGET = process.env.SONDE_API_TARGET ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/api': { target: API_TARGET, ws: true, changeOrigin: false },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rolldownOptions: {
+      output: {
+        // Vendor code changes far less often than ours: separate chunks stay cached across
+        // Sonde upgrades, and no single chunk trips the size warning.
+        codeSplitting: {
+          groups: [
+            { name: 'xterm', test: /node_modules[\\/]@xterm[\\/]/ },
+            { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            { name: 'typebox', test: /node_modules[\\/]typebox[\\/]/ },
+          ],
+        },
+      },
+    },
+  },
+});
