@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startConsole, type TestConsole } from './support/test-console.js';
+import { TerminalClient } from './support/terminal-client.js';
 
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,7 +54,7 @@ describe('auth', () => {
     const publicRoutes = new Set(['/api/health', '/api/login', '/api/logout']);
     let checked = 0;
     for (const [, path, methods] of routes) {
-      if (publicRoutes.has(path!)) continue;
+      if (!path!.startsWith('/api/') || publicRoutes.has(path!)) continue;
       const url = path!.replace(':id', sessionId);
       for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
         for (const headers of [{}, { authorization: 'Bearer wrong-token-000000' }, { cookie: 'sonde_auth=forged' }]) {
@@ -72,7 +73,12 @@ describe('auth', () => {
     expect(await upgrade(url, {})).toBe(401);
     expect(await upgrade(url, { authorization: 'Bearer wrong-token-000000' })).toBe(401);
     expect(await upgrade(url, sonde.auth)).toBe(101);
-    expect(await upgrade(`${sonde.wsUrl}/api/sessions/${'0'.repeat(32)}/tty`, sonde.auth)).toBe(404);
+    // A malformed id is refused before the upgrade, like any invalid request.
+    expect(await upgrade(`${sonde.wsUrl}/api/sessions/not-a-session/tty`, sonde.auth)).toBe(400);
+    // An unknown session is a clear "do not retry": an error message, then close code 4004.
+    const ghost = await TerminalClient.connect(`${sonde.wsUrl}/api/sessions/${'0'.repeat(32)}/tty`, sonde.auth);
+    expect((await ghost.waitClosed()).code).toBe(4004);
+    expect(ghost.controls).toEqual([{ type: 'error', code: 'SESSION_NOT_FOUND', message: expect.any(String) }]);
   });
 
   it('logs a browser in from /?token= with an HttpOnly SameSite=Strict cookie and strips the token', async () => {

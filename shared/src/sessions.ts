@@ -82,3 +82,10 @@ export type LoginRequest = Static<typeof LoginRequest>;
 
 export const Me = Type.Object({ authenticated: Type.Boolean(), via: Type.String() });
 export type Me = Static<typeof Me>;
+
+/** Server-sent event `session` on GET /api/events: a session started or ended. */
+export const SessionChangeEvent = Type.Object({
+  id: Type.String(),
+  state: SessionState,
+});
+export type SessionChangeEvent = Static<typeof SessionChangeEvent>;

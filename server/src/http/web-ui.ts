@@ -14,7 +14,8 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
   const index = path.join(options.webDir, 'index.html');
   const built = existsSync(index);
   if (built) {
-    await app.register(fastifyStatic, { root: options.webDir, prefix: '/', wildcard: false, index: false });
+    // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: options.webDir, prefix: '/', wildcard: true, index: false });
   }
   app.setNotFoundHandler(async (request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';

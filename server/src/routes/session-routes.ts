@@ -71,11 +71,6 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     {
       websocket: true,
       schema: { params: SessionParams, querystring: TtyQuery },
-      // Refuse before the upgrade, so a wrong id is an HTTP 404, not an opened-then-closed socket.
-      preHandler: async (request) => {
-        const { id } = request.params as { id: string };
-        if (!registry.get(id)) throw notFound(id);
-      },
     },
     (socket, request) => {
       const { id } = request.params as { id: string };
@@ -83,6 +78,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
       const offset = offsetText === undefined ? undefined : Number(offsetText);
       const session = registry.get(id);
       if (!session) {
+        // Accept, then close with 4004: a browser cannot read an HTTP status from a refused
+        // upgrade, and must know not to retry.
+        socket.send(encodeControl({ type: 'error', code: ErrorCode.SessionNotFound, message: `There is no session ${id}.` }));
         socket.close(CloseCode.SessionNotFound, 'session not found');
         return;
       }

@@ -52,12 +52,14 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
     send('status', monitor.current);
     const offEvent = monitor.onEvent((e) => send('docker', { kind: e.kind, action: e.action, id: e.id }));
     const offHealth = monitor.onHealth((h) => send('status', h));
+    const offSession = services.registry.onChange((change) => send('session', change));
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
     const stop = () => {
       clearInterval(keepAlive);
       offEvent();
       offHealth();
+      offSession();
     };
     request.raw.once('close', stop);
     services.onShutdown(() => {

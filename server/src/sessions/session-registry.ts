@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type TargetRequest } from '@sonde/shared';
+import { ErrorCode, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
 import type { ContainerEngine, EngineEvent } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { Session, type EndReason } from './session.js';
@@ -27,8 +27,19 @@ export class SessionRegistry {
   private readonly ended = new Map<string, { session: Session; timer: NodeJS.Timeout }>();
   private readonly creating = new Set<Promise<unknown>>();
   private accepting = true;
+  private readonly changeListeners = new Set<(change: SessionChangeEvent) => void>();
 
   constructor(private readonly options: RegistryOptions) {}
+
+  /** Live views (the events stream) learn of sessions starting and ending here. */
+  onChange(listener: (change: SessionChangeEvent) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private emit(change: SessionChangeEvent): void {
+    for (const l of this.changeListeners) l(change);
+  }
 
   get size(): number {
     return this.live.size;
@@ -84,6 +95,7 @@ export class SessionRegistry {
       throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down and accepts no new sessions.');
     }
     this.options.log.info({ session: id, target, toolbox: toolbox.id }, 'session started');
+    this.emit({ id, state: 'running' });
     return session;
   }
 
@@ -93,6 +105,7 @@ export class SessionRegistry {
     const timer = setTimeout(() => this.ended.delete(session.id), this.options.endedRetentionMs);
     timer.unref();
     this.ended.set(session.id, { session, timer });
+    this.emit({ id: session.id, state: 'exited' });
   }
 
   async end(id: string, reason: EndReason): Promise<boolean> {

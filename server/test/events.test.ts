@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerFixtures } from './support/docker-fixtures.js';
+import { startConsole, type TestConsole } from './support/test-console.js';
+
+/** Reads server-sent events until `until` holds or the time runs out. */
+async function collectEvents(url: string, headers: Record<string, string>, until: (events: { event: string; data: unknown }[]) => boolean, act: () => Promise<void>) {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const events: { event: string; data: unknown }[] = [];
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const timeout = setTimeout(() => controller.abort(), 20_000);
+  let acted = false;
+  try {
+    while (!until(events)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) });
+      }
+      if (!acted && events.length > 0) {
+        acted = true;
+        await act();
+      }
+    }
+  } finally {
+    clearTimeout(timeout);
+    controller.abort();
+  }
+  return events;
+}
+
+describe('live events (real Docker)', () => {
+  let sonde: TestConsole;
+  const fixtures = new DockerFixtures();
+
+  beforeAll(async () => {
+    sonde = await startConsole();
+    // The engine monitor subscribes on ready; wait until it says Docker is reachable.
+    for (let i = 0; i < 100 && !sonde.services.monitor.current.docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
+  });
+
+  afterAll(async () => {
+    await sonde?.close();
+    await fixtures.dispose();
+  });
+
+  it('streams the engine status, container changes and session changes', async () => {
+    let containerId = '';
+    let sessionId = '';
+    const events = await collectEvents(
+      `${sonde.baseUrl}/api/events`,
+      sonde.auth,
+      (seen) =>
+        seen.some((e) => e.event === 'docker' && (e.data as { id: string; action: string }).id === containerId && (e.data as { action: string }).action === 'start') &&
+        seen.some((e) => e.event === 'session' && (e.data as { id: string }).id === sessionId),
+      async () => {
+        containerId = (await fixtures.container()).id;
+        const created = await fetch(`${sonde.baseUrl}/api/sessions`, {
+          method: 'POST',
+          headers: { ...sonde.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ target: { kind: 'host' } }),
+        });
+        sessionId = ((await created.json()) as { id: string }).id;
+      },
+    );
+    expect(events[0]).toEqual({ event: 'status', data: { status: 'ok', docker: { reachable: true, version: expect.any(String) } } });
+    expect(events).toContainEqual({ event: 'docker', data: { kind: 'container', action: 'start', id: containerId } });
+    expect(events).toContainEqual({ event: 'session', data: { id: sessionId, state: 'running' } });
+  });
+
+  it('refuses the event stream without credentials', async () => {
+    expect((await fetch(`${sonde.baseUrl}/api/events`)).status).toBe(401);
+  });
+});
