@@ -40,7 +40,8 @@ describe('the composed console (real Docker)', () => {
     await compose('up', '-d', '--build');
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const health = await fetch(`${baseUrl}/api/health`).then((r) => r.json(), () => undefined);
+      // docker-proxy accepts before the console listens; a bounded fetch cannot hang on that.
+      const health = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json(), () => undefined);
       if (health?.status === 'ok') break;
       if (Date.now() > deadline) {
         const { stdout } = await compose('logs', '--no-color').catch(() => ({ stdout: '' }));
