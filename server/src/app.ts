@@ -64,8 +64,20 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   const services: AppServices = { engine, monitor, registry, access, onShutdown: (t) => shutdownTasks.push(t) };
 
   monitor.onEvent((event) => registry.handleEngineEvent(event));
+  // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
+  let reapWhenReachable = false;
   monitor.onHealth((health) => {
-    if (!health.docker.reachable) registry.engineLost();
+    if (!health.docker.reachable) {
+      reapWhenReachable = true;
+      registry.engineLost();
+      return;
+    }
+    if (!reapWhenReachable) return;
+    reapWhenReachable = false;
+    registry.reapOrphans().catch((error: unknown) => {
+      reapWhenReachable = true;
+      app.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remove orphaned toolboxes yet');
+    });
   });
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
@@ -83,6 +95,9 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
       const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
       const detail = missing ? `${field}.${missing} is required` : extra ? `${field}.${extra} is not a known field` : `${field} ${first?.message ?? 'is invalid'}`;
       return reply.code(400).send({ error: { code: ErrorCode.InvalidRequest, message: `Invalid request: ${detail}.` } });
+    }
+    if (fe.statusCode === 404) {
+      return reply.code(404).send({ error: { code: ErrorCode.NotFound, message: 'Not found.' } });
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
       const message = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'Send JSON (content-type: application/json).' : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'The request body is too large.' : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'The request body is not valid JSON.' : 'The request is not valid.';

@@ -15,12 +15,16 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
   const built = existsSync(index);
   if (built) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
-    await app.register(fastifyStatic, { root: options.webDir, prefix: '/', wildcard: true, index: false });
+    await app.register(fastifyStatic, { root: options.webDir, prefix: '/', wildcard: true, index: ['index.html'] });
   }
   app.setNotFoundHandler(async (request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     if (pathname.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) {
       throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${pathname}.`);
+    }
+    // A missing asset is a 404, not the app: a page must not run HTML as a script.
+    if (/\.[a-z0-9]+$/i.test(pathname)) {
+      throw new ApiError(404, ErrorCode.NotFound, `No file ${pathname}.`);
     }
     if (!built) {
       return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
