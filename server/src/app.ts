@@ -56,6 +56,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     engine,
     toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
     detachedGraceMs: config.detachedGraceMs,
+    idleTimeoutMs: config.idleTimeoutMs,
     maxSessions: config.maxSessions,
     replayBytes: 4 * 1024 * 1024,
     endedRetentionMs: 10 * 60 * 1000,

@@ -20,6 +20,8 @@ export interface Config {
   allowedOrigins: string[];
   /** How long a session with no attached client is kept before its toolbox is removed. */
   detachedGraceMs: number;
+  /** Sessions without input for this long end (with a warning first); 0 disables. */
+  idleTimeoutMs: number;
   maxSessions: number;
   toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
   webDir: string;
@@ -97,6 +99,7 @@ export function parseConfig(env: Env = process.env): Config {
     allowedHosts,
     allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS'),
     detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
+    idleTimeoutMs: integer(env, 'SONDE_IDLE_TIMEOUT_SECONDS', 7200, 0, 7 * 86400) * 1000,
     maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),
     toolboxLimits: {
       memoryBytes: integer(env, 'SONDE_TOOLBOX_MEMORY_MB', 512, 32, 65536) * 1024 * 1024,

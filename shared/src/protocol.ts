@@ -56,11 +56,18 @@ export const ErrorMessage = Type.Object({
   code: Type.String(),
   message: Type.String(),
 });
-export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage]);
+/** Something every participant should read, shown as a line in the terminal area (not typed into the shell). */
+export const NoticeMessage = Type.Object({
+  type: Type.Literal('notice'),
+  level: Type.Union([Type.Literal('info'), Type.Literal('warning')]),
+  message: Type.String(),
+});
+export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage, NoticeMessage]);
 export type ServerControl = Static<typeof ServerControl>;
 export type HelloMessage = Static<typeof HelloMessage>;
 export type ExitMessage = Static<typeof ExitMessage>;
 export type ErrorMessage = Static<typeof ErrorMessage>;
+export type NoticeMessage = Static<typeof NoticeMessage>;
 
 /** WebSocket close codes the server uses (4000-4999 are application codes). */
 export const CloseCode = {

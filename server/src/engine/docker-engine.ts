@@ -238,7 +238,9 @@ export class DockerEngine implements ContainerEngine {
         try {
           const info = await container.inspect();
           return info.State.Running ? undefined : info.State.ExitCode;
-        } catch {
+        } catch (error) {
+          const e = this.classify(error, 'Inspecting the toolbox');
+          if (e.kind === 'unreachable') throw e;
           return undefined;
         }
       },

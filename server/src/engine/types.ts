@@ -74,7 +74,10 @@ export interface RunningToolbox {
   /** Raw TTY bytes both ways (the hijacked attach connection). */
   stream: Duplex;
   resize(cols: number, rows: number): Promise<void>;
-  /** Exit code of the toolbox's main process, after the stream ended. */
+  /**
+   * Exit code of the toolbox's main process, after the stream ended; undefined when unknown.
+   * Rejects with an `unreachable` EngineError when Docker cannot be asked (it went away).
+   */
   exitCode(): Promise<number | undefined>;
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
-import type { ContainerEngine, EngineEvent } from '../engine/types.js';
+import type { ContainerEngine, EngineEvent, RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { Session, type EndReason } from './session.js';
 import { resolveTarget } from './target-resolver.js';
@@ -10,6 +10,7 @@ export interface RegistryOptions {
   engine: ContainerEngine;
   toolbox: ToolboxSettings;
   detachedGraceMs: number;
+  idleTimeoutMs: number;
   maxSessions: number;
   replayBytes: number;
   /** How long an ended session stays visible (with its exit code) before it is forgotten. */
@@ -26,6 +27,8 @@ export class SessionRegistry {
   private readonly live = new Map<string, Session>();
   private readonly ended = new Map<string, { session: Session; timer: NodeJS.Timeout }>();
   private readonly creating = new Set<Promise<unknown>>();
+  /** Ids of sessions whose toolbox exists (or is being made) but that are not live yet. */
+  private readonly starting = new Set<string>();
   private accepting = true;
   private readonly changeListeners = new Set<(change: SessionChangeEvent) => void>();
 
@@ -77,7 +80,13 @@ export class SessionRegistry {
     const target = resolveTarget(request, { containers, networks });
     const id = randomBytes(16).toString('hex');
     const spec = buildToolboxSpec(id, target, this.options.toolbox);
-    const toolbox = await engine.startToolbox(spec);
+    this.starting.add(id);
+    let toolbox: RunningToolbox;
+    try {
+      toolbox = await engine.startToolbox(spec);
+    } finally {
+      this.starting.delete(id);
+    }
     const session = new Session({
       id,
       target,
@@ -85,6 +94,7 @@ export class SessionRegistry {
       toolbox,
       replayBytes: this.options.replayBytes,
       detachedGraceMs: this.options.detachedGraceMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
       removeToolbox: (containerId) => engine.removeContainer(containerId),
       onEnded: (s) => this.retire(s),
     });
@@ -130,12 +140,23 @@ export class SessionRegistry {
     for (const session of this.live.values()) void session.end('engine-lost');
   }
 
-  /** Removes toolboxes of this instance that no live session owns (left by a killed server). */
+  /**
+   * Removes toolboxes of this instance that no live session owns: left by a killed server, or
+   * not removable while Docker was unreachable. Safe while sessions are being created.
+   */
   async reapOrphans(): Promise<number> {
-    const ids = await this.options.engine.listToolboxes({ [LABELS.managed]: 'true', [LABELS.instance]: this.options.toolbox.instance });
-    const owned = new Set([...this.live.values()].map((s) => s.toolboxId));
-    const orphans = ids.filter((id) => !owned.has(id));
-    await Promise.all(orphans.map((id) => this.options.engine.removeContainer(id).catch(() => undefined)));
+    const { engine } = this.options;
+    const ids = await engine.listToolboxes({ [LABELS.managed]: 'true', [LABELS.instance]: this.options.toolbox.instance });
+    const owned = () => new Set([...this.live.values()].map((s) => s.toolboxId));
+    const candidates = ids.filter((id) => !owned().has(id));
+    // A toolbox being started has no live session yet; its session label says whose it is.
+    const details = await Promise.all(candidates.map((id) => engine.inspectContainer(id)));
+    const ownedNow = owned();
+    const orphans: string[] = [];
+    for (const d of details) {
+      if (d && !ownedNow.has(d.id) && !this.starting.has(d.labels[LABELS.session] ?? '')) orphans.push(d.id);
+    }
+    await Promise.all(orphans.map((id) => engine.removeContainer(id).catch(() => undefined)));
     if (orphans.length > 0) this.options.log.warn({ count: orphans.length }, 'removed orphaned toolboxes');
     return orphans.length;
   }

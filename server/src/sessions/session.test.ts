@@ -169,3 +169,50 @@ describe('Session', () => {
     expect(s.info()).toMatchObject({ state: 'exited', exitCode: 0, endReason: 'exited' });
   });
 });
+
+describe('Session idle timeout', () => {
+  function idleSession(toolbox: RunningToolbox, idleTimeoutMs: number) {
+    return new Session({
+      id: 's1',
+      target: { kind: 'host' },
+      image: 'img',
+      toolbox,
+      replayBytes: 1024 * 1024,
+      detachedGraceMs: 60_000,
+      idleTimeoutMs,
+      removeToolbox: async () => undefined,
+      onEnded: () => undefined,
+    });
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('warns, then ends a session nobody types in, even while it prints', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = idleSession(toolbox, 400);
+    const c = client();
+    s.attach(c.channel);
+    const printer = setInterval(() => stream.push(Buffer.from('tick\n')), 20);
+    try {
+      await sleep(280);
+      expect(c.controls.some((m) => m.type === 'notice' && m.level === 'warning')).toBe(true);
+      expect(s.state).toBe('running');
+      await sleep(300);
+      expect(s.info()).toMatchObject({ state: 'exited', endReason: 'idle' });
+    } finally {
+      clearInterval(printer);
+    }
+  });
+
+  it('keeps a session whose participants type, and says the warning is void', async () => {
+    const { toolbox } = fakeToolbox();
+    const s = idleSession(toolbox, 400);
+    const c = client();
+    const attachment = s.attach(c.channel);
+    await sleep(280);
+    attachment.input(Buffer.from('x'));
+    expect(c.controls.at(-1)).toMatchObject({ type: 'notice', level: 'info' });
+    await sleep(250);
+    expect(s.state).toBe('running');
+    await s.end('deleted');
+  });
+});

@@ -19,12 +19,13 @@ export interface ClientChannel {
   close(code: number, reason: string): void;
 }
 
-export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed';
+export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'the shell exited',
   deleted: 'the session was closed',
   abandoned: 'no one was attached for too long',
+  idle: 'no one typed for too long',
   'target-stopped': 'the target container stopped',
   shutdown: 'the Sonde server is shutting down',
   'engine-lost': 'the connection to Docker was lost',
@@ -42,6 +43,8 @@ export interface SessionOptions {
   /** Bytes of recent output kept for late and reconnecting clients. */
   replayBytes: number;
   detachedGraceMs: number;
+  /** Ends the session after this long without input (output alone is not activity); 0 disables. */
+  idleTimeoutMs?: number;
   removeToolbox: (id: string) => Promise<void>;
   onEnded: (session: Session) => void;
 }
@@ -93,6 +96,7 @@ export class Attachment {
   }
 
   input(data: Buffer): void {
+    this.session.touch();
     this.session.write(data);
   }
 
@@ -155,6 +159,9 @@ export class Session {
   private readonly image: string;
   private paused = false;
   private graceTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lastActivity = Date.now();
+  private idleWarned = false;
   private ending: Promise<void> | undefined;
   private size = { cols: 80, rows: 24 };
   private resizing: Promise<void> | undefined;
@@ -172,6 +179,7 @@ export class Session {
     stream.once('close', () => void this.onStreamEnd());
     stream.on('error', () => void this.onStreamEnd());
     this.armGraceTimer();
+    this.armIdleTimer();
   }
 
   get clientCount(): number {
@@ -272,7 +280,14 @@ export class Session {
 
   private async onStreamEnd(): Promise<void> {
     if (this.state === 'exited') return;
-    const code = await this.toolbox.exitCode();
+    let code: number | undefined;
+    try {
+      code = await this.toolbox.exitCode();
+    } catch {
+      // The stream ended because Docker went away, not because the shell exited.
+      await this.end('engine-lost');
+      return;
+    }
     await this.end('exited', code);
   }
 
@@ -286,7 +301,11 @@ export class Session {
     attachment.close(this.endReason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded, END_MESSAGES[this.endReason ?? 'exited']);
   }
 
-  /** Ends the session once: tells clients, removes the toolbox. Later calls return the same promise. */
+  /**
+   * Ends the session once: tells clients, removes the toolbox. Later calls return the same
+   * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
+   * left to the orphan reaper, which runs when Docker is back and at every start.
+   */
   end(reason: EndReason, exitCode?: number): Promise<void> {
     if (this.ending) return this.ending;
     this.state = 'exited';
@@ -294,17 +313,62 @@ export class Session {
     this.endedAt = new Date();
     this.exitCode = exitCode ?? (reason === 'exited' ? undefined : -1);
     this.clearGraceTimer();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.ending = (async () => {
       for (const attachment of [...this.attachments]) attachment.pump();
       this.toolbox.stream.removeAllListeners('data');
       this.toolbox.stream.destroy();
       try {
         await this.options.removeToolbox(this.toolbox.id);
+      } catch {
+        // Left for the orphan reaper (see above).
       } finally {
         this.options.onEnded(this);
       }
     })();
     return this.ending;
+  }
+
+  /** Someone typed: the session is in use. */
+  touch(): void {
+    this.lastActivity = Date.now();
+    if (this.idleWarned) {
+      this.idleWarned = false;
+      this.notify('info', 'Idle timer reset; the session stays open.');
+    }
+  }
+
+  /** A line for every attached participant, outside the shell's own output. */
+  notify(level: 'info' | 'warning', message: string): void {
+    for (const a of this.attachments) a.channel.sendControl({ type: 'notice', level, message });
+  }
+
+  /**
+   * One timer, re-armed lazily: when it fires it looks at the last input, so typing costs
+   * nothing. A warning goes out a minute (or half the timeout) before the end.
+   */
+  private armIdleTimer(): void {
+    const timeout = this.options.idleTimeoutMs ?? 0;
+    if (timeout <= 0 || this.state !== 'running') return;
+    const warnBefore = Math.min(60_000, timeout / 2);
+    const check = () => {
+      if (this.state !== 'running') return;
+      const idle = Date.now() - this.lastActivity;
+      if (idle >= timeout) {
+        void this.end('idle');
+        return;
+      }
+      if (idle >= timeout - warnBefore && !this.idleWarned) {
+        this.idleWarned = true;
+        const seconds = Math.ceil((timeout - idle) / 1000);
+        this.notify('warning', `No input for a while: this session ends in ${seconds} s unless someone types.`);
+      }
+      const next = idle >= timeout - warnBefore ? timeout - idle : timeout - warnBefore - idle;
+      this.idleTimer = setTimeout(check, Math.max(10, next));
+      this.idleTimer.unref();
+    };
+    this.idleTimer = setTimeout(check, timeout - warnBefore);
+    this.idleTimer.unref();
   }
 
   private armGraceTimer(): void {

@@ -112,6 +112,7 @@ export class TerminalBinding implements Disposable {
       }),
     );
     this.cleanup.add(connection.events.on('resynced', () => terminal.write(RESYNC_NOTICE)));
+    this.cleanup.add(connection.events.on('notice', (notice) => terminal.write(terminalNotice(notice.message))));
 
     this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
     this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));

@@ -11,6 +11,7 @@ import {
   encodeControl,
   type ErrorMessage,
   type HelloMessage,
+  type NoticeMessage,
 } from '@sonde/shared';
 import type { Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
@@ -34,6 +35,8 @@ export type TtyEvents = {
   hello: HelloMessage;
   /** The server could not replay everything this client missed; the screen continues from recent output. */
   resynced: HelloMessage;
+  /** A line from the server for every participant (e.g. the idle warning). */
+  notice: NoticeMessage;
 };
 
 /** The part of the browser WebSocket this class uses (a fake implements it in tests). */
@@ -259,6 +262,9 @@ export class TtyConnection implements Disposable {
       case 'error':
         // The close that follows decides between retrying and giving up.
         this.lastError = message;
+        return;
+      case 'notice':
+        this.events.emit('notice', message);
         return;
       default: {
         const unexpected: never = message;
