@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Duplex } from 'node:stream';
 import { FLOW_HIGH_WATERMARK, type ServerControl } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
-import { Session, type ClientChannel } from './session.js';
+import { Session, type ClientChannel, type SessionOptions } from './session.js';
 
 /** A toolbox whose "shell" is this test: what it pushes is output, what is written is input. */
 function fakeToolbox() {
@@ -46,7 +46,7 @@ function client(options: { auto?: boolean } = {}) {
   return { channel, frames, controls, closes, text: () => Buffer.concat(frames).toString(), bytes: () => frames.reduce((n, f) => n + f.length, 0), auto: options.auto };
 }
 
-function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => undefined)) {
+function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => undefined), overrides: Partial<SessionOptions> = {}) {
   return new Session({
     id: 's1',
     target: { kind: 'host' },
@@ -56,6 +56,7 @@ function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => unde
     detachedGraceMs: 60_000,
     removeToolbox,
     onEnded: () => undefined,
+    ...overrides,
   });
 }
 
@@ -126,16 +127,7 @@ describe('Session', () => {
 
   it('does not let a slow viewer stall a fast one: the slow one is resynced', async () => {
     const { toolbox, stream } = fakeToolbox();
-    const s = new Session({
-      id: 's1',
-      target: { kind: 'host' },
-      image: 'img',
-      toolbox,
-      replayBytes: 3 * 1024 * 1024,
-      detachedGraceMs: 60_000,
-      removeToolbox: async () => undefined,
-      onEnded: () => undefined,
-    });
+const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     const fast = client();
     const slow = client();
     const fastAttachment = s.attach(fast.channel);
@@ -171,19 +163,7 @@ describe('Session', () => {
 });
 
 describe('Session idle timeout', () => {
-  function idleSession(toolbox: RunningToolbox, idleTimeoutMs: number) {
-    return new Session({
-      id: 's1',
-      target: { kind: 'host' },
-      image: 'img',
-      toolbox,
-      replayBytes: 1024 * 1024,
-      detachedGraceMs: 60_000,
-      idleTimeoutMs,
-      removeToolbox: async () => undefined,
-      onEnded: () => undefined,
-    });
-  }
+  const idleSession = (toolbox: RunningToolbox, idleTimeoutMs: number) => session(toolbox, undefined, { replayBytes: 1024 * 1024, idleTimeoutMs });
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('warns, then ends a session nobody types in, even while it prints', async () => {
