@@ -13,6 +13,7 @@ import securityHeaders from './http/security-headers.js';
 import webUi from './http/web-ui.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { runRoutes } from './routes/run-routes.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
@@ -25,6 +26,8 @@ export interface AppServices {
   access: AccessControl;
   /** Registers work to do when the app closes (after sessions ended). */
   onShutdown(task: () => void): void;
+  /** Registers teardown to finish before the remaining WebSockets are closed (tool runs end like sessions: exit message, 4001). */
+  onClosing(task: () => Promise<void>): void;
 }
 
 export interface BuildOptions {
@@ -50,6 +53,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const shutdownTasks: (() => void)[] = [];
+  const closingTasks: (() => Promise<void>)[] = [];
   const monitor = new EngineMonitor(engine);
   const access = new AccessControl(config.token.value);
   const registry = new SessionRegistry({
@@ -62,7 +66,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     endedRetentionMs: 10 * 60 * 1000,
     log: app.log,
   });
-  const services: AppServices = { engine, monitor, registry, access, onShutdown: (t) => shutdownTasks.push(t) };
+  const services: AppServices = { engine, monitor, registry, access, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
 
   monitor.onEvent((event) => registry.handleEngineEvent(event));
   // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
@@ -116,7 +120,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     // End sessions first, so clients get their exit message and close code 4001 rather than
     // a bare close, then drop whatever sockets remain.
     preClose: async function (this: FastifyInstance) {
-      await registry.shutdown();
+      await Promise.all([registry.shutdown(), ...closingTasks.map((task) => task())]);
       for (const client of this.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');
     },
   });
@@ -128,6 +132,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   });
   await app.register(systemRoutes, services);
   await app.register(sessionRoutes, services);
+  await app.register(runRoutes, { ...services, config });
   await app.register(webUi, { webDir: config.webDir });
 
   app.addHook('onReady', async () => {

@@ -19,6 +19,12 @@ export const ErrorCode = {
   DockerError: 'DOCKER_ERROR',
   ShuttingDown: 'SHUTTING_DOWN',
   TooManySessions: 'TOO_MANY_SESSIONS',
+  ToolNotFound: 'TOOL_NOT_FOUND',
+  RunNotFound: 'RUN_NOT_FOUND',
+  ToolMissing: 'TOOL_MISSING',
+  PeerFailed: 'PEER_FAILED',
+  NoSharedNetwork: 'NO_SHARED_NETWORK',
+  TooManyRuns: 'TOO_MANY_RUNS',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

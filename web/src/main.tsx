@@ -7,6 +7,7 @@ import { RouterContext } from './routing/RouterContext';
 import './styles/theme.css';
 import './styles/layout.css';
 import './styles/terminal.css';
+import './styles/tools.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

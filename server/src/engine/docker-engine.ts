@@ -24,6 +24,8 @@ interface ModemError {
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const TOOLBOX_LABEL = 'sonde.managed';
+/** Docker's PATH for images that set none. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
   if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
@@ -160,6 +162,40 @@ export class DockerEngine implements ContainerEngine {
       const e = this.classify(error, 'Inspecting image');
       if (e.kind === 'not-found') return false;
       throw e;
+    }
+  }
+
+  async hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean> {
+    let path = DEFAULT_PATH;
+    try {
+      const info = await this.docker.getImage(image).inspect();
+      const env = (info.Config?.Env ?? []).find((e) => e.startsWith('PATH='));
+      if (env) path = env.slice('PATH='.length);
+    } catch (error) {
+      const e = this.classify(error, 'Inspecting image');
+      if (e.kind === 'not-found') throw new EngineError('image-missing', `Toolbox image ${image} is not present on the engine.`, 404);
+      throw e;
+    }
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({ Image: image, Entrypoint: [command], Cmd: [], Labels: labels, NetworkDisabled: true, HostConfig: { NetworkMode: 'none' } });
+    } catch (error) {
+      throw this.classify(error, 'Looking for a command in the toolbox image');
+    }
+    try {
+      for (const dir of path.split(':').filter((d) => d.startsWith('/'))) {
+        try {
+          // HEAD /containers/{id}/archive: a stat of the file, without starting anything.
+          await container.infoArchive({ path: `${dir.replace(/\/$/, '')}/${command}` });
+          return true;
+        } catch (error) {
+          const e = this.classify(error, 'Looking for a command in the toolbox image');
+          if (e.kind !== 'not-found') throw e;
+        }
+      }
+      return false;
+    } finally {
+      await this.removeContainer(container.id).catch(() => undefined);
     }
   }
 

@@ -15,6 +15,11 @@ export interface ContainerEngine {
   /** Details needed to attach to a container; undefined when it does not exist. */
   inspectContainer(id: string): Promise<ContainerDetail | undefined>;
   hasImage(ref: string): Promise<boolean>;
+  /**
+   * Whether `command` is an executable name found on the image's PATH, checked in a created,
+   * never started container (labelled with `labels`, removed before this resolves).
+   */
+  hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean>;
   /** Creates, attaches to and starts a toolbox. On any failure nothing is left behind. */
   startToolbox(spec: ToolboxSpec): Promise<RunningToolbox>;
   /** Ids of toolboxes carrying all of these labels, running or not. */

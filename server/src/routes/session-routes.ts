@@ -105,6 +105,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
         }
         if (data.length > MAX_CONTROL_FRAME_BYTES) {
           attachment.violations.oversizedFrames++;
+          socket.send(encodeControl({ type: 'error', code: 'BAD_CONTROL_MESSAGE', message: 'control frame too large' }));
           return;
         }
         const decoded = decodeClientControl(data.toString('utf8'));

@@ -21,4 +21,13 @@ describe('OutputLog', () => {
     expect(log.read(36, 10).toString()).toBe('9999');
     expect(() => log.read(0, 1)).toThrow(RangeError);
   });
+
+  it('keepLast drops whole old chunks down to about the bytes asked for', () => {
+    const log = new OutputLog(1024);
+    for (let i = 0; i < 10; i++) log.append(Buffer.from(`${i}${i}${i}${i}`));
+    log.keepLast(6);
+    expect(log.end).toBe(40);
+    expect(log.start).toBe(32);
+    expect(log.read(32, 100).toString()).toBe('88889999');
+  });
 });

@@ -36,6 +36,15 @@ export class OutputLog {
     }
   }
 
+  /** Drops all but about the last `bytes` (whole chunks), for when no one will read further back. */
+  keepLast(bytes: number): void {
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= bytes) {
+      const dropped = this.chunks.shift()!;
+      this.size -= dropped.length;
+      this.startOffset += dropped.length;
+    }
+  }
+
   /**
    * Up to `maxBytes` starting at `offset`, joined into one buffer (this is where output is
    * coalesced into larger frames under load). `offset` must be within [start, end].

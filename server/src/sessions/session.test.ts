@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Duplex } from 'node:stream';
 import { FLOW_HIGH_WATERMARK, type ServerControl } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
-import { Session, type ClientChannel, type SessionOptions } from './session.js';
+import { ENDED_REPLAY_BYTES, Session, type ClientChannel, type SessionOptions } from './session.js';
 
 /** A toolbox whose "shell" is this test: what it pushes is output, what is written is input. */
 function fakeToolbox() {
@@ -159,6 +159,25 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     expect(c.closes).toEqual([[4000, 'the shell exited']]);
     expect(remove).toHaveBeenCalledTimes(1);
     expect(s.info()).toMatchObject({ state: 'exited', exitCode: 0, endReason: 'exited' });
+  });
+
+  it('once ended and drained, keeps only the last screenful of output, still replayable', async () => {
+    const { toolbox, stream } = fakeToolbox();
+    const s = session(toolbox);
+    const c = client();
+    s.attach(c.channel);
+    for (let i = 0; i < 40; i++) stream.push(Buffer.alloc(32 * 1024, 0x61 + (i % 26)));
+    for (let i = 0; i < 80; i++) await tick();
+    await s.end('deleted');
+    for (let i = 0; i < 80; i++) await tick();
+    expect(c.bytes()).toBe(40 * 32 * 1024);
+    expect(s.log.bytesHeld).toBeLessThanOrEqual(ENDED_REPLAY_BYTES + 32 * 1024);
+    const late = client();
+    s.attach(late.channel);
+    for (let i = 0; i < 20; i++) await tick();
+    expect(late.controls[0]).toMatchObject({ type: 'hello', offset: s.log.start, resynced: true });
+    expect(late.text().endsWith(c.text().slice(-ENDED_REPLAY_BYTES))).toBe(true);
+    expect(late.controls.at(-1)).toMatchObject({ type: 'exit' });
   });
 });
 

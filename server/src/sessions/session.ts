@@ -19,7 +19,7 @@ export interface ClientChannel {
   close(code: number, reason: string): void;
 }
 
-export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed';
+export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed' | 'limit';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'the shell exited',
@@ -30,7 +30,14 @@ const END_MESSAGES: Record<EndReason, string> = {
   shutdown: 'the Sonde server is shutting down',
   'engine-lost': 'the connection to Docker was lost',
   failed: 'the toolbox failed',
+  limit: 'the tool reached its time limit',
 };
+
+/**
+ * Output an ended session keeps, once no client is still reading it, for a reload that wants
+ * the last screen: ended sessions stay listed for a while and must not hold a full replay buffer.
+ */
+export const ENDED_REPLAY_BYTES = 64 * 1024;
 
 /** Largest binary frame sent to a client; output is coalesced up to this under load. */
 export const MAX_OUTPUT_FRAME = 256 * 1024;
@@ -47,6 +54,8 @@ export interface SessionOptions {
   idleTimeoutMs?: number;
   removeToolbox: (id: string) => Promise<void>;
   onEnded: (session: Session) => void;
+  /** Overrides of the exit messages, e.g. "the tool exited" for a tool run. */
+  endMessages?: Partial<Record<EndReason, string>>;
 }
 
 export interface ViolationCounters {
@@ -224,6 +233,11 @@ export class Session {
     if (!this.attachments.delete(attachment)) return;
     this.flowChanged();
     this.armGraceTimer();
+    this.releaseEndedOutput();
+  }
+
+  private releaseEndedOutput(): void {
+    if (this.state === 'exited' && this.attachments.size === 0) this.log.keepLast(ENDED_REPLAY_BYTES);
   }
 
   write(data: Buffer): void {
@@ -248,6 +262,11 @@ export class Session {
       this.resizing = undefined;
     };
     this.resizing = next();
+  }
+
+  /** Adds text from Sonde itself to the output, as if the process printed it (e.g. why a tool run is being stopped). */
+  appendOutput(text: string): void {
+    if (this.state === 'running') this.onOutput(Buffer.from(text));
   }
 
   private onOutput(chunk: Buffer): void {
@@ -293,12 +312,10 @@ export class Session {
 
   /** Called by an attachment once it has been sent everything after the session ended. */
   finishAttachment(attachment: Attachment): void {
-    attachment.channel.sendControl({
-      type: 'exit',
-      code: this.exitCode ?? -1,
-      reason: END_MESSAGES[this.endReason ?? 'exited'],
-    });
-    attachment.close(this.endReason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded, END_MESSAGES[this.endReason ?? 'exited']);
+    const reason = this.endReason ?? 'exited';
+    const message = this.options.endMessages?.[reason] ?? END_MESSAGES[reason];
+    attachment.channel.sendControl({ type: 'exit', code: this.exitCode ?? -1, reason: message });
+    attachment.close(this.endReason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded, message);
   }
 
   /**
@@ -324,6 +341,7 @@ export class Session {
         // Left for the orphan reaper (see above).
       } finally {
         this.options.onEnded(this);
+        this.releaseEndedOutput();
       }
     })();
     return this.ending;

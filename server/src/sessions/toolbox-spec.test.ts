@@ -42,3 +42,27 @@ describe('toolbox spec', () => {
     expect(spec.entrypoint[2]).toContain('exec sh');
   });
 });
+
+describe('toolbox spec for tool runs', () => {
+  it("runs the tool's argv as the entrypoint, with only the tool's capabilities and a run label", () => {
+    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false }, settings, {
+      entrypoint: ['ping', '-c', '4', '--', 'db'],
+      capabilities: ['NET_RAW'],
+      labels: { 'sonde.run': id },
+      name: `sonde-${id}-peer`,
+      initialSize: { cols: 200, rows: 50 },
+    });
+    expect(spec.entrypoint).toEqual(['ping', '-c', '4', '--', 'db']);
+    expect(spec.capAdd).toEqual(['NET_RAW']);
+    expect(spec.capDrop).toEqual(['ALL']);
+    expect(spec.securityOpt).toContain('no-new-privileges');
+    expect(spec.labels).toMatchObject({ 'sonde.managed': 'true', 'sonde.session': id, 'sonde.instance': 'ci', 'sonde.run': id });
+    expect(spec.name).toBe(`sonde-${id}-peer`);
+    expect(spec.initialSize).toEqual({ cols: 200, rows: 50 });
+  });
+
+  it('still adds SYS_PTRACE to a tool run that shares the PID namespace', () => {
+    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: true }, settings, { capabilities: [] });
+    expect(spec.capAdd).toEqual(['SYS_PTRACE']);
+  });
+});

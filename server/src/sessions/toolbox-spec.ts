@@ -6,6 +6,8 @@ export const LABELS = {
   session: 'sonde.session',
   instance: 'sonde.instance',
   target: 'sonde.target',
+  /** Set on the toolboxes of a tool run (its client and, for two-sided tools, its peer). */
+  run: 'sonde.run',
 } as const;
 
 /**
@@ -41,8 +43,20 @@ export function describeTarget(target: ResolvedTarget): string {
   }
 }
 
-export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings): ToolboxSpec {
-  const capAdd = [...BASE_CAPABILITIES];
+/** How a tool run's toolbox differs from a shell session's. */
+export interface ToolboxOverrides {
+  /** The tool's argv, run directly as the entrypoint: no shell. */
+  entrypoint?: string[];
+  /** Capabilities instead of BASE_CAPABILITIES (a tool gets only what it needs). */
+  capabilities?: string[];
+  /** Container name instead of `sonde-<id>`. */
+  name?: string;
+  labels?: Record<string, string>;
+  initialSize?: { cols: number; rows: number };
+}
+
+export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings, overrides: ToolboxOverrides = {}): ToolboxSpec {
+  const capAdd = [...(overrides.capabilities ?? BASE_CAPABILITIES)];
   let networkMode: string;
   let pidMode: string | undefined;
   let network: string | undefined;
@@ -66,15 +80,16 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
       break;
   }
   return {
-    name: `sonde-${sessionId}`,
+    name: overrides.name ?? `sonde-${sessionId}`,
     image: settings.image,
-    entrypoint: SHELL_ENTRYPOINT,
+    entrypoint: overrides.entrypoint ?? SHELL_ENTRYPOINT,
     env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target)}`],
     labels: {
       [LABELS.managed]: 'true',
       [LABELS.session]: sessionId,
       [LABELS.instance]: settings.instance,
       [LABELS.target]: describeTarget(target),
+      ...overrides.labels,
     },
     ...(hostname ? { hostname } : {}),
     networkMode,
@@ -86,6 +101,6 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
     memoryBytes: settings.limits.memoryBytes,
     pidsLimit: settings.limits.pids,
     nanoCpus: settings.limits.nanoCpus,
-    initialSize: { cols: 80, rows: 24 },
+    initialSize: overrides.initialSize ?? { cols: 80, rows: 24 },
   };
 }

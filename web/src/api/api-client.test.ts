@@ -66,6 +66,34 @@ describe('ApiClient', () => {
     await expect(client.containers()).rejects.toMatchObject({ code: ClientErrorCode.BadResponse });
   });
 
+  it('starts a run with the tool, target and params, and validates the reply (result included)', async () => {
+    const run = {
+      id: 'r'.repeat(32),
+      tool: 'dig',
+      target: { kind: 'network', networkId: 'n1', networkName: 'shop' },
+      params: { host: 'api', type: 'A' },
+      argv: ['dig', '+time=3', '+tries=2', '-t', 'A', '-q', 'api'],
+      state: 'exited',
+      exitCode: 0,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      endReason: 'exited',
+      limitReached: false,
+      limitSeconds: 25,
+      toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
+      result: { kind: 'dns', status: 'NOERROR', flags: ['qr'], answers: [{ name: 'api.', ttl: 600, class: 'IN', type: 'A', data: '10.0.0.3' }], authority: [] },
+      ttyPath: `/api/runs/${'r'.repeat(32)}/tty`,
+    };
+    const { client, fetch } = clientReturning(json(201, run));
+    expect(await client.createRun({ tool: 'dig', target: { kind: 'network', network: 'shop' }, params: { host: 'api' } })).toEqual(run);
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/runs');
+    expect(init?.headers).toMatchObject({ 'X-Sonde-Request': '1' });
+    expect(JSON.parse(String(init?.body))).toEqual({ tool: 'dig', target: { kind: 'network', network: 'shop' }, params: { host: 'api' } });
+
+    const bad = clientReturning(json(200, { ...run, result: { kind: 'dns' } }));
+    await expect(bad.client.run(run.id)).rejects.toMatchObject({ code: ClientErrorCode.BadResponse });
+  });
+
   it('reports network failures as status 0', async () => {
     const { client } = clientReturning(new TypeError('Failed to fetch'));
     await expect(client.health()).rejects.toMatchObject({ status: 0, code: ClientErrorCode.Network });

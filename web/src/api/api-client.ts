@@ -9,8 +9,12 @@ import {
   Health,
   Me,
   NetworkList,
+  RunInfo,
+  RunList,
   SessionInfo,
   SessionList,
+  ToolList,
+  type CreateRunRequest,
   type TargetRequest,
 } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
@@ -110,6 +114,26 @@ export class ApiClient {
 
   deleteSession(id: string): Promise<void> {
     return this.requestVoid('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  tools(): Promise<Static<typeof ToolList>> {
+    return this.requestJson('GET', '/api/tools', ToolList);
+  }
+
+  runs(): Promise<Static<typeof RunList>> {
+    return this.requestJson('GET', '/api/runs', RunList);
+  }
+
+  run(id: string): Promise<RunInfo> {
+    return this.requestJson('GET', `/api/runs/${encodeURIComponent(id)}`, RunInfo);
+  }
+
+  createRun(request: CreateRunRequest): Promise<RunInfo> {
+    return this.requestJson('POST', '/api/runs', RunInfo, { body: request });
+  }
+
+  deleteRun(id: string): Promise<void> {
+    return this.requestVoid('DELETE', `/api/runs/${encodeURIComponent(id)}`);
   }
 
   private async requestJson<S extends TSchema>(

@@ -2,7 +2,7 @@
  * React access to ConsoleData: one hook per resource, so features read data without knowing
  * how it is fetched or refreshed.
  */
-import type { ContainerSummary, Health, NetworkSummary, SessionInfo } from '@sonde/shared';
+import type { ContainerSummary, Health, NetworkSummary, RunInfo, SessionInfo, ToolInfo } from '@sonde/shared';
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
 import type { ConsoleData } from './console-data';
 import type { DockerEventsState } from './docker-events';
@@ -30,6 +30,14 @@ export function useNetworks(): ResourceSnapshot<NetworkSummary[]> {
 
 export function useSessions(): ResourceSnapshot<SessionInfo[]> {
   return useResource(useConsoleData().sessions);
+}
+
+export function useTools(): ResourceSnapshot<ToolInfo[]> {
+  return useResource(useConsoleData().tools);
+}
+
+export function useRuns(): ResourceSnapshot<RunInfo[]> {
+  return useResource(useConsoleData().runs);
 }
 
 export function useHealth(): ResourceSnapshot<Health> {

@@ -3,7 +3,7 @@
  * the event stream that keeps them fresh, and the session actions. Created after login and
  * disposed on logout, so nothing of a previous login keeps running.
  */
-import type { ContainerSummary, Health, NetworkSummary, SessionInfo, TargetRequest } from '@sonde/shared';
+import type { ContainerSummary, CreateRunRequest, Health, NetworkSummary, RunInfo, SessionInfo, TargetRequest, ToolInfo } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { isApiError, type ApiClient } from './api-client';
 import { DockerEvents } from './docker-events';
@@ -14,6 +14,10 @@ export class ConsoleData implements Disposable {
   readonly networks: LiveResource<NetworkSummary[]>;
   readonly sessions: LiveResource<SessionInfo[]>;
   readonly health: LiveResource<Health>;
+  /** The tool catalog; fetched once per login (it only changes with a server upgrade). */
+  readonly tools: LiveResource<ToolInfo[]>;
+  /** Tool runs, live and recently ended; refreshed after each action and when a run's stream ends. */
+  readonly runs: LiveResource<RunInfo[]>;
   readonly liveUpdates: DockerEvents;
 
   private readonly cleanup = new DisposableStore();
@@ -24,6 +28,8 @@ export class ConsoleData implements Disposable {
     this.networks = this.own(new LiveResource(() => client.networks()));
     this.sessions = this.own(new LiveResource(() => client.sessions()));
     this.health = this.own(new LiveResource(() => client.health()));
+    this.tools = this.own(new LiveResource(() => client.tools()));
+    this.runs = this.own(new LiveResource(() => client.runs()));
     this.liveUpdates = this.own(
       new DockerEvents({
         // Toolboxes are containers, so container events also mean sessions changed.
@@ -45,10 +51,15 @@ export class ConsoleData implements Disposable {
     if (this.started || this.cleanup.isDisposed) return;
     this.started = true;
     void this.health.refresh();
+    void this.tools.refresh();
+    void this.runs.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
-    // Sessions have no push events of their own (other browsers may open or close some).
-    const onFocus = () => void this.sessions.refresh();
+    // Sessions and runs have no push events of their own (other browsers may open or close some).
+    const onFocus = () => {
+      void this.sessions.refresh();
+      void this.runs.refresh();
+    };
     window.addEventListener('focus', onFocus);
     this.cleanup.add(() => window.removeEventListener('focus', onFocus));
   }
@@ -86,6 +97,45 @@ export class ConsoleData implements Disposable {
       if (!isApiError(error, 404)) throw error;
     }
     this.sessions.update((list = []) => list.filter((s) => s.id !== id));
+  }
+
+  /** Starts a tool run (the server validates, starts the toolboxes and answers once it runs). */
+  async startRun(request: CreateRunRequest): Promise<RunInfo> {
+    const run = await this.client.createRun(request);
+    this.runs.update((list = []) => [...list.filter((r) => r.id !== run.id), run]);
+    return run;
+  }
+
+  /** Fetches one run again (its result appears once it exited) and records it. */
+  async refreshRun(id: string): Promise<RunInfo | null> {
+    try {
+      const run = await this.client.run(id);
+      this.runs.update((list = []) => list.map((r) => (r.id === id ? run : r)));
+      return run;
+    } catch (error) {
+      if (!isApiError(error, 404)) throw error;
+      this.runs.update((list = []) => list.filter((r) => r.id !== id));
+      return null;
+    }
+  }
+
+  /** Like sessionExists, for a run's terminal: true unless the server says it is gone. */
+  async runExists(id: string): Promise<boolean> {
+    try {
+      return (await this.refreshRun(id)) !== null;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Cancels a run; one that already ended or is gone counts as cancelled. */
+  async cancelRun(id: string): Promise<void> {
+    try {
+      await this.client.deleteRun(id);
+    } catch (error) {
+      if (!isApiError(error, 404)) throw error;
+    }
+    await this.refreshRun(id).catch(() => null);
   }
 
   dispose(): void {

@@ -14,6 +14,8 @@ interface TerminalViewProps {
   onStateChange(sessionId: string, state: TtyState): void;
   /** Resolves false when the server no longer has this session (see TtyConnectionOptions). */
   confirmSession(sessionId: string): Promise<boolean>;
+  /** `run`: a tool run's read-only output (see TerminalBindingOptions.kind). */
+  kind?: 'session' | 'run';
 }
 
 /** Thin React host for a TerminalBinding; all terminal and socket logic lives in the binding. */
@@ -25,6 +27,7 @@ export function TerminalView({
   onSearchOpenChange,
   onStateChange,
   confirmSession,
+  kind = 'session',
 }: TerminalViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
@@ -46,13 +49,14 @@ export function TerminalView({
       },
       onFindRequest: () => callbacks.current.onSearchOpenChange(true),
       confirmSession: () => callbacks.current.confirmSession(sessionId),
+      kind,
     });
     setBinding(created);
     return () => {
       created.dispose();
       setBinding(null);
     };
-  }, [sessionId, ttyPath]);
+  }, [sessionId, ttyPath, kind]);
 
   useEffect(() => {
     if (active && !searchOpen) binding?.focus();

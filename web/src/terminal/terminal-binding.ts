@@ -61,6 +61,11 @@ export interface TerminalBindingOptions {
   /** See TtyConnectionOptions.confirmSession. */
   confirmSession?: () => Promise<boolean>;
   createSocket?: (url: string) => TtySocket;
+  /**
+   * `run`: the output of a tool run, which is read-only (the server ignores input and resizes,
+   * so none are sent) and "exits" as a tool rather than a shell. Default `session`.
+   */
+  kind?: 'session' | 'run';
 }
 
 export class TerminalBinding implements Disposable {
@@ -77,7 +82,8 @@ export class TerminalBinding implements Disposable {
       fontSize: 13,
       lineHeight: 1.15,
       scrollback: 10000,
-      cursorBlink: true,
+      cursorBlink: options.kind !== 'run',
+      disableStdin: options.kind === 'run',
       theme: THEME,
       // OSC 8 hyperlinks follow the same policy as detected URLs.
       linkHandler: { activate: (_event, uri) => void openTerminalLink(uri), allowNonHttpProtocols: false },
@@ -114,18 +120,23 @@ export class TerminalBinding implements Disposable {
     this.cleanup.add(connection.events.on('resynced', () => terminal.write(RESYNC_NOTICE)));
     this.cleanup.add(connection.events.on('notice', (notice) => terminal.write(terminalNotice(notice.message))));
 
-    this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
-    this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
-    this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
+    const interactive = options.kind !== 'run';
+    if (interactive) {
+      this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
+      this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
+      this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
+    }
 
     terminal.open(options.element);
+    // A run's output is read-only: no cursor to suggest otherwise (DECTCEM hide).
+    if (options.kind === 'run') terminal.write('\u001b[?25l');
     const observer = new ResizeObserver(() => this.scheduleFit());
     observer.observe(options.element);
     this.cleanup.add(() => observer.disconnect());
     this.cleanup.add(() => clearTimeout(this.resizeTimer));
 
     this.fit();
-    connection.resize(terminal.cols, terminal.rows);
+    if (interactive) connection.resize(terminal.cols, terminal.rows);
     connection.connect();
   }
 
@@ -205,6 +216,11 @@ export class TerminalBinding implements Disposable {
         return;
       case 'exited': {
         // The server reports -1 when the session ended without a shell exit status (closed, lost).
+        if (this.options.kind === 'run') {
+          // A tool's own exit needs no reason; one ended from outside says why (cancelled, limit…).
+          this.terminal.write(terminalNotice(state.code >= 0 ? `tool exited (code ${state.code})` : `tool stopped: ${state.reason ?? 'ended'}`));
+          return;
+        }
         const what = state.code >= 0 ? `session exited (code ${state.code})` : 'session ended';
         this.terminal.write(terminalNotice(state.reason ? `${what}: ${state.reason}` : what));
         return;

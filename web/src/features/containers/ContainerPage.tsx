@@ -8,6 +8,7 @@ import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { sessionTitle } from '../sessions/session-labels';
 import { useStartSession } from '../sessions/use-start-session';
+import { ToolLauncher } from '../tools/ToolLauncher';
 import { containerStateTone, shellBlockedReason } from './container-inventory';
 
 function portLabel(port: PortMapping): string {
@@ -173,6 +174,8 @@ export function ContainerPage({ id }: { id: string }) {
           },
         ]}
       />
+
+      <ToolLauncher context={{ target: { kind: 'container', container: container.id }, container, blockedReason: blocked }} />
     </article>
   );
 }

@@ -7,6 +7,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { useStartSession } from '../sessions/use-start-session';
+import { ToolLauncher } from '../tools/ToolLauncher';
 import { joinBlockedReason } from './network-inventory';
 
 function findNetwork(networks: readonly NetworkSummary[], ref: string): NetworkSummary | undefined {
@@ -101,6 +102,8 @@ export function NetworkPage({ id }: { id: string }) {
           </tbody>
         </table>
       )}
+
+      <ToolLauncher context={{ target: { kind: 'network', network: network.id }, network, blockedReason: joinBlockedReason(network) }} />
     </article>
   );
 }

@@ -1,0 +1,43 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** The tool launcher on a container or network page: pick a tool, fill its form, read the result card. */
+export class ToolsPanel {
+  readonly root: Locator;
+
+  constructor(readonly page: Page) {
+    this.root = page.getByTestId('tool-launcher');
+  }
+
+  async choose(tool: string): Promise<void> {
+    await expect(this.root).toBeVisible();
+    await this.root.locator(`[data-testid="tool-option"][data-tool="${tool}"]`).click();
+  }
+
+  param(name: string): Locator {
+    return this.root.locator(`[data-testid="tool-param"][data-name="${name}"]`);
+  }
+
+  async fill(params: Record<string, string | boolean>): Promise<void> {
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value === 'boolean') await this.param(name).setChecked(value);
+      else await this.param(name).fill(value);
+    }
+  }
+
+  /** Runs `tool` with `params` and returns its result card (which fills in when the tool exits). */
+  async run(tool: string, params: Record<string, string | boolean>): Promise<Locator> {
+    await this.choose(tool);
+    await this.fill(params);
+    await this.root.getByTestId('run-tool').click();
+    return this.resultCard(tool);
+  }
+
+  resultCard(tool: string): Locator {
+    return this.root.locator(`[data-testid="result-card"][data-tool="${tool}"]`);
+  }
+
+  /** The raw output of the shown run (xterm's DOM rows). */
+  output(): Locator {
+    return this.root.locator('[data-testid="run-output"] .xterm-rows');
+  }
+}

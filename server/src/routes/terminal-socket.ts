@@ -1,0 +1,100 @@
+import type { WebSocket } from 'ws';
+import { CloseCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
+import type { Attachment, ClientChannel, Session } from '../sessions/session.js';
+
+/**
+ * One terminal WebSocket attached to a Session, speaking docs/protocol.md: binary output with
+ * flow control, JSON control frames, heartbeat, 4004 for an unknown id. Used by tool runs
+ * (GET /api/runs/:id/tty); shell sessions have the same code inline in session-routes.ts.
+ */
+
+/** How often the server pings each terminal socket; a peer that misses one ping is dropped. */
+const HEARTBEAT_MS = 20_000;
+
+export function channelFor(socket: WebSocket): ClientChannel {
+  return {
+    sendOutput(data, written) {
+      if (socket.readyState !== socket.OPEN) return;
+      socket.send(data, { binary: true }, () => written());
+    },
+    sendControl(message) {
+      if (socket.readyState === socket.OPEN) socket.send(encodeControl(message), { binary: false });
+    },
+    close(code, reason) {
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+    },
+  };
+}
+
+export interface TerminalSocketOptions {
+  /** Undefined when the id is unknown: the socket is told so and closed with 4004. */
+  session: Session | undefined;
+  /** Output offset the client already has (`?offset=`). */
+  offset: number | undefined;
+  /** Keystrokes and resizes reach the process; false for tool runs, whose output is read-only. */
+  interactive: boolean;
+  notFound: { code: string; message: string };
+}
+
+/** Serves one upgraded socket. Listeners are attached synchronously, before anything awaits. */
+export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOptions): void {
+  const { session } = options;
+  if (!session) {
+    // Accept, then close with 4004: a browser cannot read an HTTP status from a refused
+    // upgrade, and must know not to retry.
+    socket.send(encodeControl({ type: 'error', code: options.notFound.code, message: options.notFound.message }));
+    socket.close(CloseCode.SessionNotFound, 'not found');
+    return;
+  }
+  let attachment: Attachment | undefined;
+  let alive = true;
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, HEARTBEAT_MS);
+  socket.on('pong', () => {
+    alive = true;
+  });
+  socket.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!attachment) return;
+    if (isBinary) {
+      if (options.interactive) attachment.input(data);
+      return;
+    }
+    if (data.length > MAX_CONTROL_FRAME_BYTES) {
+      attachment.violations.oversizedFrames++;
+      socket.send(encodeControl({ type: 'error', code: 'BAD_CONTROL_MESSAGE', message: 'control frame too large' }));
+      return;
+    }
+    const decoded = decodeClientControl(data.toString('utf8'));
+    if (!decoded.ok) {
+      attachment.violations.malformedControl++;
+      socket.send(encodeControl({ type: 'error', code: 'BAD_CONTROL_MESSAGE', message: decoded.reason }));
+      return;
+    }
+    const message = decoded.message;
+    switch (message.type) {
+      case 'ack':
+        attachment.ack(message.bytes);
+        return;
+      case 'resize':
+        // A run's output is laid out for the width it started with (parsers read it).
+        if (options.interactive) attachment.resize(message.cols, message.rows);
+        return;
+      default: {
+        const unexpected: never = message;
+        return unexpected;
+      }
+    }
+  });
+  socket.once('close', () => {
+    clearInterval(heartbeat);
+    attachment?.close(CloseCode.Normal, 'client left');
+  });
+  socket.on('error', () => socket.terminate());
+  attachment = session.attach(channelFor(socket), options.offset);
+}

@@ -1,0 +1,12 @@
+export * from './param-types.js';
+export * from './results.js';
+export * from './catalog.js';
+export * from './runs.js';
+export { plainText } from './parsers/terminal-text.js';
+export { parsePing } from './parsers/ping-parser.js';
+export { parseDns } from './parsers/dns-parser.js';
+export { parsePortCheck, parseNmap } from './parsers/port-parsers.js';
+export { parseCurl, CURL_TIMING_MARKER } from './parsers/http-parser.js';
+export { parseMtr } from './parsers/mtr-parser.js';
+export { parseIperf3 } from './parsers/iperf3-parser.js';
+export { parseSockets } from './parsers/socket-parser.js';

@@ -1,0 +1,86 @@
+import type { RunInfo, ToolInfo } from '@sonde/shared';
+import { useCallback, useEffect, useState } from 'react';
+import { useConsoleData } from '../../api/console-context';
+import { Badge } from '../../components/Badge';
+import { TerminalView } from '../../terminal/TerminalView';
+import type { TtyState } from '../../terminal/tty-connection';
+import { useReportError } from '../errors/ErrorReportsContext';
+import { ResultCard } from './results/ResultCard';
+import { runStatus, runTitle } from './run-labels';
+
+const ENDED = new Set<TtyState['kind']>(['exited', 'closed', 'error']);
+/** While a run is going, its record is refetched this often too (in case its socket cannot connect). */
+const POLL_MS = 3000;
+
+/** One run: its raw output in a read-only terminal and, beside it, the readable result. */
+export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo | undefined; onClose(): void }) {
+  const data = useConsoleData();
+  const report = useReportError();
+  const [cancelling, setCancelling] = useState(false);
+  const status = runStatus(run);
+  const running = run.state === 'running';
+
+  const onStateChange = useCallback(
+    (_id: string, state: TtyState) => {
+      if (ENDED.has(state.kind)) void data.refreshRun(run.id).catch(() => undefined);
+    },
+    [data, run.id],
+  );
+  const confirmRun = useCallback((id: string) => data.runExists(id), [data]);
+
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => void data.refreshRun(run.id).catch(() => undefined), POLL_MS);
+    return () => clearInterval(timer);
+  }, [data, run.id, running]);
+
+  const cancel = () => {
+    setCancelling(true);
+    data
+      .cancelRun(run.id)
+      .catch((error: unknown) => report('Could not cancel the run', error))
+      .finally(() => setCancelling(false));
+  };
+
+  return (
+    <section className="run-panel" aria-label={runTitle(run, tool?.title)} data-testid="run-panel" data-run-id={run.id} data-state={run.state}>
+      <header className="run-header">
+        <h3 className="run-title">{runTitle(run, tool?.title)}</h3>
+        <Badge tone={status.tone}>{status.label}</Badge>
+        {run.peer && (
+          <span className="muted">
+            {run.peer.role} in {run.peer.containerName} ({run.peer.address})
+          </span>
+        )}
+        <span className="run-actions">
+          {running && (
+            <button type="button" className="button button-secondary button-small" disabled={cancelling} onClick={cancel}>
+              {cancelling ? 'Cancelling…' : 'Cancel'}
+            </button>
+          )}
+          <button type="button" className="button button-ghost button-small" onClick={onClose}>
+            Hide
+          </button>
+        </span>
+      </header>
+      <code className="run-argv mono" title="The argv the toolbox ran (no shell)">
+        {run.argv.join(' ')}
+      </code>
+      <div className="run-body">
+        <div className="run-output" data-testid="run-output">
+          <TerminalView
+            sessionId={run.id}
+            ttyPath={run.ttyPath}
+            active
+            searchOpen={false}
+            onSearchOpenChange={() => undefined}
+            onStateChange={onStateChange}
+            confirmSession={confirmRun}
+            kind="run"
+          />
+        </div>
+        <ResultCard run={run} tool={tool} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { RunInfo } from '@sonde/shared';
+import { runIsFor, runStatus, runTitle } from './run-labels';
+
+const base: RunInfo = {
+  id: 'r1',
+  tool: 'ping',
+  target: { kind: 'container', containerId: 'c1', containerName: 'web', sharePid: false },
+  params: { host: 'db', count: 4 },
+  argv: ['ping'],
+  state: 'exited',
+  exitCode: 0,
+  createdAt: '2026-11-29T14:00:00.000Z',
+  endReason: 'exited',
+  limitReached: false,
+  limitSeconds: 11,
+  toolbox: { containerId: 'x', image: 'img' },
+  ttyPath: '/api/runs/r1/tty',
+};
+
+describe('run labels', () => {
+  it('says how a run ended', () => {
+    expect(runStatus({ ...base, state: 'running', exitCode: null })).toEqual({ label: 'running', tone: 'info' });
+    expect(runStatus(base)).toEqual({ label: 'exit 0', tone: 'ok' });
+    expect(runStatus({ ...base, exitCode: 1 })).toEqual({ label: 'exit 1', tone: 'warn' });
+    expect(runStatus({ ...base, limitReached: true, endReason: 'limit' }).label).toBe('stopped at 11 s limit');
+    expect(runStatus({ ...base, exitCode: -1, endReason: 'deleted' }).label).toBe('cancelled');
+  });
+
+  it('names a run by its tool and main operand', () => {
+    expect(runTitle(base, 'Ping')).toBe('Ping db');
+    expect(runTitle({ ...base, tool: 'ip-addr', params: {} }, 'Addresses')).toBe('Addresses');
+  });
+
+  it('matches runs to the page they were started from', () => {
+    expect(runIsFor(base, { containerId: 'c1' })).toBe(true);
+    expect(runIsFor(base, { containerId: 'c2' })).toBe(false);
+    expect(runIsFor({ ...base, target: { kind: 'network', networkId: 'n1', networkName: 'shop' } }, { networkId: 'n1' })).toBe(true);
+  });
+});
