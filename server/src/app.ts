@@ -14,6 +14,7 @@ import webUi from './http/web-ui.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { runRoutes } from './routes/run-routes.js';
+import { captureRoutes } from './routes/capture-routes.js';
 import { SessionRegistry } from './sessions/session-registry.js';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
@@ -133,6 +134,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   await app.register(systemRoutes, services);
   await app.register(sessionRoutes, services);
   await app.register(runRoutes, { ...services, config });
+  await app.register(captureRoutes, { ...services, config });
   await app.register(webUi, { webDir: config.webDir });
 
   app.addHook('onReady', async () => {

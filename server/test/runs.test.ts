@@ -255,7 +255,8 @@ describe('tool runs (real Docker)', () => {
       if (run.exitCode !== 0) failures.push(`${tool} exited ${run.exitCode}: ${output.slice(-400)}`);
     }
     expect(failures).toEqual([]);
-  });
+    // Seventeen toolboxes one after another: several seconds each on a busy 2-core machine.
+  }, 240_000);
 
   it('says which binary is missing when the toolbox image lacks a tool', async () => {
     const bare = await startConsole({ SONDE_TOOLBOX_IMAGE: process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest' });

@@ -25,6 +25,9 @@ export const ErrorCode = {
   PeerFailed: 'PEER_FAILED',
   NoSharedNetwork: 'NO_SHARED_NETWORK',
   TooManyRuns: 'TOO_MANY_RUNS',
+  CaptureNotFound: 'CAPTURE_NOT_FOUND',
+  CaptureFailed: 'CAPTURE_FAILED',
+  TooManyCaptures: 'TOO_MANY_CAPTURES',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

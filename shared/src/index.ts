@@ -3,3 +3,4 @@ export * from './docker.js';
 export * from './sessions.js';
 export * from './protocol.js';
 export * from './tools/index.js';
+export * from './captures/index.js';

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
   EngineError,
@@ -8,6 +8,7 @@ import {
   type EngineEvent,
   type EngineEventStream,
   type RunningToolbox,
+  type StreamingToolbox,
   type ToolboxSpec,
 } from './types.js';
 
@@ -277,6 +278,86 @@ export class DockerEngine implements ContainerEngine {
         } catch (error) {
           const e = this.classify(error, 'Inspecting the toolbox');
           if (e.kind === 'unreachable') throw e;
+          return undefined;
+        }
+      },
+    };
+  }
+
+  async startStreamingToolbox(spec: ToolboxSpec): Promise<StreamingToolbox> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Entrypoint: spec.entrypoint,
+        Cmd: [],
+        Env: spec.env,
+        Labels: spec.labels,
+        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        // No TTY: a pty would rewrite bytes (\n -> \r\n) and mix stderr in; without one Docker
+        // multiplexes both streams with 8-byte frame headers, taken apart below.
+        Tty: false,
+        OpenStdin: false,
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        HostConfig: {
+          NetworkMode: spec.networkMode,
+          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          CapAdd: spec.capAdd,
+          CapDrop: spec.capDrop,
+          SecurityOpt: spec.securityOpt,
+          Memory: spec.memoryBytes,
+          MemorySwap: spec.memoryBytes,
+          PidsLimit: spec.pidsLimit,
+          NanoCpus: spec.nanoCpus,
+          Init: true,
+          Privileged: false,
+        },
+        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+      });
+    } catch (error) {
+      const e = this.classify(error, 'Creating the toolbox');
+      if (e.kind === 'not-found' && !(await this.hasImage(spec.image).catch(() => true))) {
+        throw new EngineError('image-missing', `Toolbox image ${spec.image} is not present on the engine.`, 404);
+      }
+      throw e;
+    }
+    let raw: NodeJS.ReadableStream & { destroy?: () => void };
+    try {
+      raw = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream & { destroy?: () => void };
+    } catch (error) {
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw this.classify(error, 'Attaching to the toolbox');
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    container.modem.demuxStream(raw, stdout, stderr);
+    const finish = () => {
+      stdout.end();
+      stderr.end();
+    };
+    raw.on('end', finish);
+    raw.on('close', finish);
+    raw.on('error', finish);
+    try {
+      await container.start();
+    } catch (error) {
+      raw.destroy?.();
+      finish();
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw this.classify(error, 'Starting the toolbox');
+    }
+    return {
+      id: container.id,
+      stdout,
+      stderr,
+      exitCode: async () => {
+        try {
+          const info = await container.inspect();
+          return info.State.Running ? undefined : info.State.ExitCode;
+        } catch {
           return undefined;
         }
       },

@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { ContainerSummary, NetworkSummary } from '@sonde/shared';
 
 /**
@@ -22,6 +22,11 @@ export interface ContainerEngine {
   hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean>;
   /** Creates, attaches to and starts a toolbox. On any failure nothing is left behind. */
   startToolbox(spec: ToolboxSpec): Promise<RunningToolbox>;
+  /**
+   * Creates and starts a toolbox without a TTY (a tool writing binary data, tcpdump -w -):
+   * stdout and stderr come apart and byte-exact. On any failure nothing is left behind.
+   */
+  startStreamingToolbox(spec: ToolboxSpec): Promise<StreamingToolbox>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
   /** Force-removes a container; resolves when it is gone (also when it never existed). */
@@ -83,6 +88,15 @@ export interface RunningToolbox {
    * Exit code of the toolbox's main process, after the stream ended; undefined when unknown.
    * Rejects with an `unreachable` EngineError when Docker cannot be asked (it went away).
    */
+  exitCode(): Promise<number | undefined>;
+}
+
+export interface StreamingToolbox {
+  id: string;
+  /** The main process's stdout, demultiplexed; ends when the process exits or the toolbox is removed. */
+  stdout: Readable;
+  stderr: Readable;
+  /** Exit code once it exited; undefined when unknown. */
   exitCode(): Promise<number | undefined>;
 }
 

@@ -8,6 +8,8 @@ export const LABELS = {
   target: 'sonde.target',
   /** Set on the toolboxes of a tool run (its client and, for two-sided tools, its peer). */
   run: 'sonde.run',
+  /** Set on the toolbox of a packet capture. */
+  capture: 'sonde.capture',
 } as const;
 
 /**

@@ -4,6 +4,7 @@
  * the server's stable code and message.
  */
 import {
+  CaptureInfo,
   ContainerList,
   ErrorBody,
   Health,
@@ -14,6 +15,7 @@ import {
   SessionInfo,
   SessionList,
   ToolList,
+  type CreateCaptureRequest,
   type CreateRunRequest,
   type TargetRequest,
 } from '@sonde/shared';
@@ -134,6 +136,27 @@ export class ApiClient {
 
   deleteRun(id: string): Promise<void> {
     return this.requestVoid('DELETE', `/api/runs/${encodeURIComponent(id)}`);
+  }
+
+  createCapture(request: CreateCaptureRequest): Promise<CaptureInfo> {
+    return this.requestJson('POST', '/api/captures', CaptureInfo, { body: request });
+  }
+
+  capture(id: string): Promise<CaptureInfo> {
+    return this.requestJson('GET', `/api/captures/${encodeURIComponent(id)}`, CaptureInfo);
+  }
+
+  stopCapture(id: string): Promise<void> {
+    return this.requestVoid('DELETE', `/api/captures/${encodeURIComponent(id)}`);
+  }
+
+  /** Where the browser downloads a capture's pcap (a plain link: the cookie authenticates it). */
+  capturePcapUrl(id: string): string {
+    return `${this.baseUrl}/api/captures/${encodeURIComponent(id)}/pcap`;
+  }
+
+  eventsUrl(path: string): string {
+    return `${this.baseUrl}${path}`;
   }
 
   private async requestJson<S extends TSchema>(

@@ -3,9 +3,10 @@
  * the event stream that keeps them fresh, and the session actions. Created after login and
  * disposed on logout, so nothing of a previous login keeps running.
  */
-import type { ContainerSummary, CreateRunRequest, Health, NetworkSummary, RunInfo, SessionInfo, TargetRequest, ToolInfo } from '@sonde/shared';
+import type { CaptureInfo, ContainerSummary, CreateCaptureRequest, CreateRunRequest, Health, NetworkSummary, RunInfo, SessionInfo, TargetRequest, ToolInfo } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { isApiError, type ApiClient } from './api-client';
+import { openCaptureFeed, type CaptureFeedHandlers } from './capture-feed';
 import { DockerEvents } from './docker-events';
 import { LiveResource } from './live-resource';
 
@@ -100,6 +101,31 @@ export class ConsoleData implements Disposable {
   }
 
   /** Starts a tool run (the server validates, starts the toolboxes and answers once it runs). */
+  startCapture(request: CreateCaptureRequest): Promise<CaptureInfo> {
+    return this.client.createCapture(request);
+  }
+
+  async stopCapture(id: string): Promise<void> {
+    try {
+      await this.client.stopCapture(id);
+    } catch (error) {
+      if (!isApiError(error, 404)) throw error;
+    }
+  }
+
+  capture(id: string): Promise<CaptureInfo> {
+    return this.client.capture(id);
+  }
+
+  capturePcapUrl(id: string): string {
+    return this.client.capturePcapUrl(id);
+  }
+
+  /** Follows a capture's live feed (counters and decoded lines); dispose to stop following. */
+  followCapture(capture: CaptureInfo, handlers: CaptureFeedHandlers): { dispose(): void } {
+    return openCaptureFeed(this.client.eventsUrl(capture.eventsPath), handlers);
+  }
+
   async startRun(request: CreateRunRequest): Promise<RunInfo> {
     const run = await this.client.createRun(request);
     this.runs.update((list = []) => [...list.filter((r) => r.id !== run.id), run]);

@@ -8,6 +8,7 @@ import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { sessionTitle } from '../sessions/session-labels';
 import { useStartSession } from '../sessions/use-start-session';
+import { CapturePanel } from '../captures/CapturePanel';
 import { ToolLauncher } from '../tools/ToolLauncher';
 import { containerStateTone, shellBlockedReason } from './container-inventory';
 
@@ -176,6 +177,7 @@ export function ContainerPage({ id }: { id: string }) {
       />
 
       <ToolLauncher context={{ target: { kind: 'container', container: container.id }, container, blockedReason: blocked }} />
+      <CapturePanel target={{ kind: 'container', container: container.id }} blockedReason={blocked} />
     </article>
   );
 }

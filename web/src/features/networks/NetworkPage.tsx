@@ -7,6 +7,7 @@ import { EmptyState } from '../../components/EmptyState';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { useStartSession } from '../sessions/use-start-session';
+import { CapturePanel } from '../captures/CapturePanel';
 import { ToolLauncher } from '../tools/ToolLauncher';
 import { joinBlockedReason } from './network-inventory';
 
@@ -104,6 +105,7 @@ export function NetworkPage({ id }: { id: string }) {
       )}
 
       <ToolLauncher context={{ target: { kind: 'network', network: network.id }, network, blockedReason: joinBlockedReason(network) }} />
+      <CapturePanel target={{ kind: 'network', network: network.id }} blockedReason={joinBlockedReason(network)} />
     </article>
   );
 }

@@ -1,0 +1,220 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureInfo } from '@sonde/shared';
+import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
+import { startConsole, type TestConsole } from './support/test-console.js';
+
+const exec = promisify(execFile);
+
+/** tshark's one-line summaries of a pcap given on stdin (Debian's tshark, on the host). */
+function tsharkStdin(): { input: NodeJS.WritableStream; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  // Through cat: Node gives a child a socket as stdin, and tshark reads only files and pipes.
+  const child = spawn('sh', ['-c', 'cat | exec tshark -n -r -'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { input: child.stdin, done };
+}
+
+/**
+ * Packet captures against the real engine: traffic only between containers this file creates.
+ */
+describe('packet captures (real Docker)', () => {
+  let sonde: TestConsole;
+  let dataDir: string;
+  const fixtures = new DockerFixtures();
+  let network: string;
+  let a: { id: string; name: string };
+  let bIp: string;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'sonde-captures-'));
+    sonde = await startConsole({ SONDE_DATA_DIR: dataDir });
+    network = await fixtures.network();
+    a = await fixtures.container({ network });
+    const b = await fixtures.container({ network });
+    bIp = await fixtures.ipv4(b.id, network);
+  });
+
+  afterAll(async () => {
+    await sonde?.close();
+    // Nothing of this console's is left running.
+    if (sonde) expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+    await fixtures.dispose();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function post(body: object): Promise<{ status: number; body: CaptureInfo & { error?: { code: string; message: string } } }> {
+    const response = await fetch(`${sonde.baseUrl}/api/captures`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as CaptureInfo & { error?: { code: string; message: string } } };
+  }
+
+  async function start(body: object): Promise<CaptureInfo> {
+    const { status, body: capture } = await post(body);
+    expect(status, JSON.stringify(capture)).toBe(201);
+    return capture;
+  }
+
+  async function get(id: string): Promise<CaptureInfo> {
+    const response = await fetch(`${sonde.baseUrl}/api/captures/${id}`, { headers: sonde.auth });
+    expect(response.status).toBe(200);
+    return (await response.json()) as CaptureInfo;
+  }
+
+  async function ended(id: string, timeoutMs = 30_000): Promise<CaptureInfo> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const capture = await get(id);
+      if (capture.state === 'ended') return capture;
+      if (Date.now() > deadline) throw new Error(`capture ${id} still running: ${JSON.stringify(capture)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  const ping = (count: number) => docker('exec', a.name, 'ping', '-c', String(count), '-i', '0.2', bIp);
+
+  it('streams a live pcap that tshark reads, with the pings a test sent; the packet limit ends it', async () => {
+    const capture = await start({ target: { kind: 'container', container: a.name }, interface: 'eth0', filter: 'icmp', limits: { packets: 10 } });
+    expect(capture).toMatchObject({ state: 'running', interface: 'eth0', filter: 'icmp', limits: { packets: 10 }, stopWhenUnwatched: false });
+    expect(capture.argv).toEqual(['tcpdump', '-U', '--immediate-mode', '-n', '-w', '-', '-i', 'eth0', '-c', '10', '--', 'icmp']);
+    expect(await containersWithLabels(`sonde.capture=${capture.id}`, 'sonde.managed=true')).toHaveLength(1);
+
+    // The stream is open (live, chunked) before the traffic starts.
+    const response = await fetch(`${sonde.baseUrl}${capture.pcapPath}`, { headers: sonde.auth });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.tcpdump.pcap');
+    expect(response.headers.get('content-length')).toBeNull();
+    const tshark = tsharkStdin();
+    const piping = (async () => {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) tshark.input.write(chunk);
+      tshark.input.end();
+    })();
+    await ping(5);
+    await piping;
+    const { code, stdout, stderr } = await tshark.done;
+    expect(code, stderr).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines.filter((l) => /ICMP.*Echo \(ping\) request/.test(l) && l.includes(bIp))).toHaveLength(5);
+    expect(lines.filter((l) => /ICMP.*Echo \(ping\) reply/.test(l))).toHaveLength(5);
+
+    const done = await ended(capture.id);
+    expect(done).toMatchObject({ state: 'ended', endReason: 'packets', packets: 10, linkType: 1, fileAvailable: true });
+    expect(done.bytes).toBe((await stat(path.join(dataDir, 'captures', `${capture.id}.pcap`))).size);
+    expect(await containersWithLabels(`sonde.capture=${capture.id}`)).toEqual([]);
+
+    // Finished: a download with its length that tshark opens as a file.
+    const download = await fetch(`${sonde.baseUrl}${capture.pcapPath}`, { headers: sonde.auth });
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="sonde-[a-f0-9]{8}\.pcap"$/);
+    expect(Number(download.headers.get('content-length'))).toBe(done.bytes);
+    const file = path.join(dataDir, 'downloaded.pcap');
+    await writeFile(file, Buffer.from(await download.arrayBuffer()));
+    const { stdout: fromFile } = await exec('tshark', ['-n', '-r', file]);
+    expect(fromFile.trim().split('\n')).toHaveLength(10);
+  });
+
+  it('feeds decoded one-line summaries and counters over server-sent events', async () => {
+    const capture = await start({ target: { kind: 'network', network }, interface: 'any', filter: 'icmp', limits: { packets: 4 } });
+    const controller = new AbortController();
+    const response = await fetch(`${sonde.baseUrl}${capture.eventsPath}`, { headers: sonde.auth, signal: controller.signal });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The toolbox joined the network: ping it from a test container.
+    const toolboxIp = (await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, capture.toolbox.containerId)).trim();
+    const pinging = docker('exec', a.name, 'ping', '-c', '2', '-i', '0.2', toolboxIp);
+    let text = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
+    await pinging;
+    const events = text.split('\n\n').filter(Boolean).map((block) => ({
+      event: /^event: (.*)$/m.exec(block)?.[1],
+      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown,
+    }));
+    expect(events[0]?.event).toBe('capture');
+    const lines = events.filter((e) => e.event === 'packets').flatMap((e) => (e.data as { lines: { protocol: string; src: string; dst: string; info: string }[] }).lines);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatchObject({ protocol: 'ICMP', dst: toolboxIp });
+    expect(lines[0]?.info).toMatch(/^echo request/);
+    const last = events.at(-1);
+    expect(last?.event).toBe('end');
+    expect(last?.data).toMatchObject({ state: 'ended', endReason: 'packets', packets: 4, linkType: 276 });
+  });
+
+  it('DELETE stops a capture, removes its toolbox and keeps a valid file', async () => {
+    const capture = await start({ target: { kind: 'container', container: a.name }, filter: 'icmp' });
+    await ping(2);
+    // The counters are live: stop once the four packets are counted, as a user would.
+    const deadline = Date.now() + 10_000;
+    while ((await get(capture.id)).packets < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const response = await fetch(`${sonde.baseUrl}/api/captures/${capture.id}`, { method: 'DELETE', headers: sonde.auth });
+    expect(response.status).toBe(204);
+    expect(await containersWithLabels(`sonde.capture=${capture.id}`)).toEqual([]);
+    const done = await get(capture.id);
+    expect(done).toMatchObject({ state: 'ended', endReason: 'stopped', packets: 4 });
+    const { stdout } = await exec('tshark', ['-n', '-r', path.join(dataDir, 'captures', `${capture.id}.pcap`)]);
+    expect(stdout.trim().split('\n')).toHaveLength(4);
+    const listed = (await (await fetch(`${sonde.baseUrl}/api/captures`, { headers: sonde.auth })).json()) as CaptureInfo[];
+    expect(listed.map((c) => c.id)).toContain(capture.id);
+  });
+
+  it('ends at its time limit, and when its last viewer leaves if asked to', async () => {
+    const timed = await start({ target: { kind: 'container', container: a.name }, filter: 'icmp', limits: { seconds: 1 } });
+    expect(await ended(timed.id, 15_000)).toMatchObject({ endReason: 'seconds' });
+
+    const watched = await start({ target: { kind: 'container', container: a.name }, filter: 'icmp', stopWhenUnwatched: true });
+    const controller = new AbortController();
+    const stream = await fetch(`${sonde.baseUrl}${watched.pcapPath}`, { headers: sonde.auth, signal: controller.signal });
+    expect(stream.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 6000));
+    expect((await get(watched.id)).state).toBe('running');
+    controller.abort();
+    expect(await ended(watched.id, 15_000)).toMatchObject({ endReason: 'unwatched' });
+    expect(await containersWithLabels(`sonde.capture=${watched.id}`)).toEqual([]);
+  }, 40_000);
+
+  it('ends when its target stops', async () => {
+    const victim = await fixtures.container({ network });
+    const capture = await start({ target: { kind: 'container', container: victim.name } });
+    await docker('rm', '-f', victim.id);
+    expect(await ended(capture.id, 15_000)).toMatchObject({ state: 'ended' });
+    expect(['target-stopped', 'exited']).toContain((await get(capture.id)).endReason);
+    expect(await containersWithLabels(`sonde.capture=${capture.id}`)).toEqual([]);
+  });
+
+  it.each([
+    [{ interface: '-w/tmp/x' }, 'body.interface'],
+    [{ filter: 'icmp; id' }, 'body.filter'],
+    [{ filter: '$(touch /tmp/p)' }, 'body.filter'],
+    [{ limits: { packets: 1_000_000 } }, 'body.limits.packets'],
+    [{ limits: { seconds: 0 } }, 'body.limits.seconds'],
+    [{ limits: { bytes: 1e12 } }, 'body.limits.bytes'],
+    [{ interface: 'nosuch0' }, 'body.interface'],
+    [{ filter: 'tcp port and and' }, 'body.filter'],
+  ])('refuses %j with 400 naming %s, leaving nothing behind', async (fields, field) => {
+    const { status, body } = await post({ target: { kind: 'container', container: a.name }, ...fields });
+    expect(status, JSON.stringify(body)).toBe(400);
+    expect(body.error?.code).toBe('INVALID_REQUEST');
+    expect(body.error?.message).toContain(field);
+    expect(await containersWithLabels(`sonde.instance=${sonde.instance}`, 'sonde.capture')).toEqual([]);
+  });
+
+  it('answers 404 for unknown captures and unknown targets', async () => {
+    const unknown = '0'.repeat(32);
+    for (const suffix of ['', '/pcap', '/events']) {
+      const response = await fetch(`${sonde.baseUrl}/api/captures/${unknown}${suffix}`, { headers: sonde.auth });
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('CAPTURE_NOT_FOUND');
+    }
+    const { status, body } = await post({ target: { kind: 'container', container: 'sonde-no-such-container' } });
+    expect(status).toBe(404);
+    expect(body.error?.code).toBe('TARGET_NOT_FOUND');
+  });
+});

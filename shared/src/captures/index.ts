@@ -1,0 +1,3 @@
+export * from './captures.js';
+export * from './pcap-reader.js';
+export { decodePacket } from './packet-decoder.js';
