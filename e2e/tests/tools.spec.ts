@@ -38,3 +38,26 @@ test('hostile parameter values are refused in the form, before anything runs', a
   await expect(tools.root.getByRole('alert')).toContainText('must not start with "-"');
   await expect(tools.resultCard('ping')).toHaveCount(0);
 });
+
+test('from a network page: ping every member at once', async ({ page }) => {
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  await sonde.network(fixtures.network).click();
+  await page.getByTestId('ping-members').click();
+  const tools = new ToolsPanel(page);
+  // xterm renders only what is on screen; the page scrolls the run into view by itself.
+  await expect(tools.output()).toBeInViewport({ timeout: 15_000 });
+  for (const member of [fixtures.web, fixtures.api]) {
+    await expect(tools.output()).toContainText(new RegExp(`${member.ip.replace(/\./g, '\\.')}\\s*: xmt/rcv/%loss = 3/3/0%`), { timeout: 30_000 });
+  }
+});
+
+test("from a terminal tab: a tool runs in that session's namespace", async ({ page }) => {
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  await sonde.openContainerShell(fixtures.web.name);
+  await page.getByTestId('session-tools-toggle').click();
+  const tools = new ToolsPanel(page);
+  await tools.run('ip-addr', {});
+  await expect(tools.output()).toContainText(`inet ${fixtures.web.ip}/`, { timeout: 30_000 });
+});

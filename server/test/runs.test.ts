@@ -234,6 +234,7 @@ describe('tool runs (real Docker)', () => {
       ['dig', { host: api.name }],
       ['drill', { host: api.name }],
       ['resolver-config', {}],
+      ['ping-members', { hosts: `${api.name},${apiIp}`, count: 1 }],
       ['mtr', { host: api.name, cycles: 1 }],
       ['traceroute', { host: api.name, maxHops: 3 }],
       ['tcptraceroute', { host: api.name, maxHops: 3 }],

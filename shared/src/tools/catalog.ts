@@ -134,6 +134,23 @@ const ping: ToolDefinition = {
   parse: (output, p) => parsePing(output, p.text('host')),
 };
 
+/** "Ping every member from here": one fping over a list, e.g. all members of a network. */
+const pingMembers: ToolDefinition = {
+  id: 'ping-members',
+  title: 'Ping several hosts (fping)',
+  category: 'reachability',
+  description: 'Ping a list of hosts at once (e.g. every member of a network) and summarise loss and round-trip times per host.',
+  params: [
+    { name: 'hosts', type: 'hosts', label: 'Hosts', required: true, max: 64, description: 'Comma-separated, at most 64.' },
+    { name: 'count', type: 'count', label: 'Packets each', required: false, default: 3, min: 1, max: 20 },
+  ],
+  capabilities: ['NET_RAW'],
+  binary: 'fping',
+  // -q: one summary line per host; -t: per-reply timeout in ms.
+  build: (p) => ['fping', '-q', '-c', s(p.number('count')), '-t', '1000', '--', ...p.text('hosts').split(',')],
+  limitSeconds: (p) => p.number('count') * 2 + 10,
+};
+
 const recordType: ParamSpec = { name: 'type', type: 'recordType', label: 'Record type', required: false, default: 'A' };
 const dnsServer: ParamSpec = {
   name: 'server',
@@ -552,6 +569,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   drill,
   resolverConfig,
   ping,
+  pingMembers,
   mtr,
   traceroute,
   tcptraceroute,

@@ -1,5 +1,6 @@
 import type { NetworkSummary } from '@sonde/shared';
-import { useContainers, useNetworks } from '../../api/console-context';
+import { useRef, useState } from 'react';
+import { useConsoleData, useContainers, useNetworks } from '../../api/console-context';
 import { ActionButton } from '../../components/ActionButton';
 import { Badge } from '../../components/Badge';
 import { DetailList } from '../../components/DetailList';
@@ -23,6 +24,10 @@ export function NetworkPage({ id }: { id: string }) {
   const networks = useNetworks();
   const containers = useContainers();
   const { start, pending } = useStartSession();
+  const data = useConsoleData();
+  const [pingError, setPingError] = useState<string | null>(null);
+  const [pinging, setPinging] = useState(false);
+  const toolsRef = useRef<HTMLDivElement>(null);
 
   if (networks.status === 'loading') return <EmptyState title="Loading network…" />;
   if (networks.status === 'failed') {
@@ -38,6 +43,19 @@ export function NetworkPage({ id }: { id: string }) {
   }
   const known = new Set((containers.status === 'ready' ? containers.data : []).map((c) => c.id));
   const members = [...network.containers].sort((a, b) => a.name.localeCompare(b.name));
+  const memberIps = members.map((m) => m.ipv4).filter((ip): ip is string => Boolean(ip)).slice(0, 64);
+
+  // One fping run in this network's namespace; it appears in the tools panel below.
+  const pingMembers = () => {
+    setPinging(true);
+    setPingError(null);
+    data
+      .startRun({ tool: 'ping-members', target: { kind: 'network', network: network.id }, params: { hosts: memberIps.join(',') } })
+      // The run shows in the tools panel further down: bring it into view.
+      .then(() => toolsRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' }))
+      .catch((error: Error) => setPingError(error.message))
+      .finally(() => setPinging(false));
+  };
 
   return (
     <article className="detail-page">
@@ -77,6 +95,21 @@ export function NetworkPage({ id }: { id: string }) {
       <h2 className="section-title">
         Containers <span className="count">{members.length}</span>
       </h2>
+      <div className="detail-actions">
+        <ActionButton
+          testId="ping-members"
+          blockedReason={memberIps.length === 0 ? 'No member has an IPv4 address on this network.' : joinBlockedReason(network)}
+          busy={pinging}
+          onClick={pingMembers}
+        >
+          Ping every member from here
+        </ActionButton>
+        {pingError && (
+          <span className="callout callout-danger" role="alert">
+            {pingError}
+          </span>
+        )}
+      </div>
       {members.length === 0 ? (
         <p className="muted">No containers are attached.</p>
       ) : (
@@ -104,7 +137,9 @@ export function NetworkPage({ id }: { id: string }) {
         </table>
       )}
 
-      <ToolLauncher context={{ target: { kind: 'network', network: network.id }, network, blockedReason: joinBlockedReason(network) }} />
+      <div ref={toolsRef}>
+        <ToolLauncher context={{ target: { kind: 'network', network: network.id }, network, blockedReason: joinBlockedReason(network) }} />
+      </div>
       <CapturePanel target={{ kind: 'network', network: network.id }} blockedReason={joinBlockedReason(network)} />
     </article>
   );

@@ -2,6 +2,8 @@ import type { SessionInfo } from '@sonde/shared';
 import { Badge } from '../../components/Badge';
 import { TerminalView } from '../../terminal/TerminalView';
 import type { TtyState } from '../../terminal/tty-connection';
+import { useState } from 'react';
+import { SessionTools } from './SessionTools';
 import { sessionStatus, sessionTitle } from './session-labels';
 
 interface SessionPaneProps {
@@ -47,6 +49,7 @@ export function SessionPane({
   onClose,
 }: SessionPaneProps) {
   const status = sessionStatus(session, live);
+  const [toolsOpen, setToolsOpen] = useState(false);
   return (
     <section className="session-pane" hidden={!active} aria-label={sessionTitle(session.target)}>
       <header className="session-header">
@@ -59,6 +62,16 @@ export function SessionPane({
           </span>
         </div>
         <div className="session-actions">
+          <button
+            type="button"
+            className="button button-secondary button-small"
+            data-testid="session-tools-toggle"
+            aria-expanded={toolsOpen}
+            title="Run a tool in this session's namespaces"
+            onClick={() => setToolsOpen(!toolsOpen)}
+          >
+            Tools
+          </button>
           <button
             type="button"
             className="button button-secondary button-small"
@@ -77,6 +90,7 @@ export function SessionPane({
           </button>
         </div>
       </header>
+      {toolsOpen && <SessionTools session={session} />}
       <TerminalView
         sessionId={session.id}
         ttyPath={session.ttyPath}

@@ -12,6 +12,8 @@ export interface LaunchContext {
   container?: ContainerSummary;
   /** The network the tools' toolbox joins (network pages). */
   network?: NetworkSummary;
+  /** Tools run in the host's namespace (a host terminal tab). */
+  host?: boolean;
   /** Why tools cannot run here, or null. */
   blockedReason: string | null;
 }
@@ -33,7 +35,13 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
   const catalog = tools.status === 'ready' ? tools.data : [];
   const byId = useMemo(() => new Map(catalog.map((t) => [t.id, t])), [catalog]);
   const here = (runs.status === 'ready' ? runs.data : [])
-    .filter((run) => runIsFor(run, { containerId: context.container?.id, networkId: context.network?.id }))
+    .filter((run) =>
+      runIsFor(run, {
+        containerId: context.target.kind === 'container' ? context.target.container : context.container?.id,
+        networkId: context.target.kind === 'network' ? context.target.network : context.network?.id,
+        host: context.host === true,
+      }),
+    )
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const selectedRun = hidden ? undefined : (here.find((r) => r.id === selectedRunId) ?? (selectedRunId === null ? here[0] : undefined));
   const tool = toolId ? byId.get(toolId) : undefined;

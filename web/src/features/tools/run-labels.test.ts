@@ -38,3 +38,11 @@ describe('run labels', () => {
     expect(runIsFor({ ...base, target: { kind: 'network', networkId: 'n1', networkName: 'shop' } }, { networkId: 'n1' })).toBe(true);
   });
 });
+
+describe('runIsFor host runs', () => {
+  it('matches host runs only where the context is the host', () => {
+    const run = { id: 'r', tool: 'ip-addr', target: { kind: 'host' } } as unknown as Parameters<typeof runIsFor>[0];
+    expect(runIsFor(run, { host: true })).toBe(true);
+    expect(runIsFor(run, {})).toBe(false);
+  });
+});

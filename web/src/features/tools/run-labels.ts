@@ -25,9 +25,9 @@ export function runTitle(run: RunInfo, toolTitle?: string): string {
 }
 
 /** Whether a run was started in this container or network (its resolved target). */
-export function runIsFor(run: RunInfo, context: { containerId?: string; networkId?: string }): boolean {
+export function runIsFor(run: RunInfo, context: { containerId?: string; networkId?: string; host?: boolean }): boolean {
   const t = run.target;
   if (t.kind === 'container') return t.containerId === context.containerId;
   if (t.kind === 'network') return t.networkId === context.networkId;
-  return false;
+  return t.kind === 'host' && context.host === true;
 }
