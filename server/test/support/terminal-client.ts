@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import WebSocket from 'ws';
 import { decodeServerControl, encodeControl, type ServerControl } from '@sonde/shared';
 
@@ -5,17 +6,42 @@ import { decodeServerControl, encodeControl, type ServerControl } from '@sonde/s
  * A terminal client that speaks the protocol like the browser does: acks what it processed,
  * collects output, and waits for text to appear.
  */
+export interface TerminalClientOptions {
+  /**
+   * Keep only about this many recent output bytes (for floods); `text()` and `waitFor` then
+   * see only the tail, and `run()` must not be used. Default: keep everything.
+   */
+  keepBytes?: number;
+}
+
 export class TerminalClient {
   readonly controls: ServerControl[] = [];
   private chunks: Buffer[] = [];
+  /** `chunks` decoded, one string each; `cached` is their concatenation until a trim. */
+  private pieces: string[] = [];
+  private cached: string | undefined = '';
+  private readonly decoder = new StringDecoder('utf8');
+  private kept = 0;
   private received = 0;
   private waiters: (() => void)[] = [];
   closed: { code: number; reason: string } | undefined;
 
-  private constructor(private readonly ws: WebSocket) {
+  private constructor(
+    private readonly ws: WebSocket,
+    private readonly keepBytes = Infinity,
+  ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
+        const piece = this.decoder.write(data);
         this.chunks.push(data);
+        this.pieces.push(piece);
+        if (this.cached !== undefined) this.cached += piece;
+        this.kept += data.length;
+        while (this.kept - this.chunks[0]!.length >= this.keepBytes) {
+          this.kept -= this.chunks.shift()!.length;
+          this.pieces.shift();
+          this.cached = undefined;
+        }
         this.received += data.length;
         this.ws.send(encodeControl({ type: 'ack', bytes: data.length }));
       } else {
@@ -30,10 +56,10 @@ export class TerminalClient {
     });
   }
 
-  static connect(url: string, headers: Record<string, string>): Promise<TerminalClient> {
+  static connect(url: string, headers: Record<string, string>, options: TerminalClientOptions = {}): Promise<TerminalClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, { headers });
-      const client = new TerminalClient(ws);
+      const client = new TerminalClient(ws, options.keepBytes);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
       ws.once('error', reject);
@@ -45,7 +71,13 @@ export class TerminalClient {
   }
 
   text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+    this.cached ??= this.pieces.join('');
+    return this.cached;
+  }
+
+  /** The received output bytes still kept (all of them unless `keepBytes` was given). */
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
   }
 
   send(text: string): void {
@@ -69,13 +101,22 @@ export class TerminalClient {
   /** Resolves when `predicate` holds on the output so far; rejects after `timeoutMs` showing what arrived. */
   async waitFor(predicate: RegExp | ((text: string) => boolean), timeoutMs = 15_000): Promise<string> {
     const test = typeof predicate === 'function' ? predicate : (t: string) => predicate.test(t);
+    await this.waitUntil(() => test(this.text()), String(predicate), timeoutMs);
+    return this.text();
+  }
+
+  /** Resolves once `bytes` output bytes have arrived in total (cheap while a flood runs). */
+  async waitForBytes(bytes: number, timeoutMs = 15_000): Promise<void> {
+    await this.waitUntil(() => this.received >= bytes, `${bytes} bytes`, timeoutMs);
+  }
+
+  private async waitUntil(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const text = this.text();
-      if (test(text)) return text;
-      if (this.closed && !test(text)) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) before ${String(predicate)}; got:\n${text.slice(-2000)}`);
+      if (condition()) return;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) before ${what}; got:\n${this.text().slice(-2000)}`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${String(predicate)}; got:\n${text.slice(-2000)}`);
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; got:\n${this.text().slice(-2000)}`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -98,12 +139,31 @@ export class TerminalClient {
   }
 
   async waitClosed(timeoutMs = 15_000): Promise<{ code: number; reason: string }> {
-    await this.waitFor(() => this.closed !== undefined, timeoutMs).catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (!this.closed) throw new Error('socket did not close');
     return this.closed;
   }
 
   close(): void {
     this.ws.close();
+  }
+
+  /** Drops the connection without a close handshake, as a crashed client or a dead network would. */
+  kill(): void {
+    this.ws.terminate();
+  }
+
+  /** Control messages of one type received so far. */
+  controlsOf<T extends ServerControl['type']>(type: T): Extract<ServerControl, { type: T }>[] {
+    return this.controls.filter((c): c is Extract<ServerControl, { type: T }> => c.type === type);
   }
 }

@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
+import type { SondeProcess } from '../test/support/sonde-process.js';
+import { buildToolboxSpec } from '../src/sessions/toolbox-spec.js';
+import type { ToolboxSpec } from '../src/engine/types.js';
+import { RawPipe, SondePipe, type AckMode, type TerminalPipe } from './pipes.js';
+import { startRawToolbox, type RawToolbox } from './raw-toolbox.js';
+import { nowMs } from './stats.js';
+
+export const TOOLBOX_IMAGE = process.env.SONDE_TOOLBOX_IMAGE || 'sonde-toolbox:latest';
+export const TARGET_IMAGE = process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest';
+
+/** One attach mode, as the API asks for it and as the server resolves it. */
+export interface AttachMode {
+  label: string;
+  request: TargetRequest;
+  resolved: ResolvedTarget;
+}
+
+/** What every scenario gets: the server under test and the target it attaches to. */
+export class BenchContext {
+  constructor(
+    readonly sonde: SondeProcess,
+    readonly target: { id: string; name: string },
+    readonly network: { id: string; name: string },
+  ) {}
+
+  get modes(): AttachMode[] {
+    const container = { kind: 'container' as const, containerId: this.target.id, containerName: this.target.name };
+    return [
+      { label: 'container (net)', request: { kind: 'container', container: this.target.name }, resolved: { ...container, sharePid: false } },
+      { label: 'container (net+pid)', request: { kind: 'container', container: this.target.name, sharePid: true }, resolved: { ...container, sharePid: true } },
+      { label: 'network', request: { kind: 'network', network: this.network.name }, resolved: { kind: 'network', networkId: this.network.id, networkName: this.network.name } },
+      { label: 'host', request: { kind: 'host' }, resolved: { kind: 'host' } },
+    ];
+  }
+
+  /** The spec Sonde would build for this target (same image, namespaces and limits as its defaults). */
+  spec(target: ResolvedTarget): ToolboxSpec {
+    return buildToolboxSpec(randomBytes(16).toString('hex'), target, {
+      image: TOOLBOX_IMAGE,
+      instance: 'bench',
+      limits: { memoryBytes: 512 * 1024 * 1024, pids: 512, nanoCpus: 1_000_000_000 },
+    });
+  }
+
+  /** A Sonde session with a connected client; resolves once its first output (the prompt) arrived. */
+  async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
+    const t0 = nowMs();
+    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: request }),
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${text}`);
+    const postMs = nowMs() - t0;
+    const info = JSON.parse(text) as SessionInfo;
+    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, sonde.auth, mode);
+    await firstData(pipe);
+    return { info, pipe, postMs, firstByteMs: nowMs() - t0 };
+  }
+
+  async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde): Promise<number> {
+    const t0 = nowMs();
+    await fetch(`${sonde.baseUrl}/api/sessions/${session.info.id}`, { method: 'DELETE', headers: sonde.auth }).then((r) => r.arrayBuffer());
+    const ms = nowMs() - t0;
+    await session.pipe.close();
+    return ms;
+  }
+
+  /** The raw baseline: dockerode create + attach + start, resolving at the first output byte. */
+  async openRaw(label: string, target: ResolvedTarget): Promise<{ raw: RawToolbox; pipe: RawPipe; firstByteMs: number }> {
+    const t0 = nowMs();
+    const raw = await startRawToolbox(this.spec(target));
+    const pipe = new RawPipe(label, raw.stream);
+    await firstData(pipe);
+    return { raw, pipe, firstByteMs: nowMs() - t0 };
+  }
+}
+
+export function firstData(pipe: TerminalPipe, timeoutMs = 30_000): Promise<void> {
+  if (pipe.received > 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${pipe.label}: no output in ${timeoutMs} ms`)), timeoutMs);
+    const off = pipe.onData(() => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}

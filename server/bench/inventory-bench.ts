@@ -1,0 +1,86 @@
+import type { BenchContext } from './context.js';
+import { TARGET_IMAGE } from './context.js';
+import { BENCH_LABELS, docker } from './raw-toolbox.js';
+import { nowMs, sleep, spread, type Spread } from './stats.js';
+
+/**
+ * GET /api/containers with many containers on the engine, against dockerode's
+ * listContainers({all: true}) (the Docker call it wraps). The containers are busybox
+ * `sleep`s without a network, labelled and removed after; one in ten is started (starting
+ * takes ~0.3 s each here, and the list shows stopped containers as well as running ones).
+ */
+const STARTED_EVERY = 10;
+
+export interface InventoryResults {
+  containers: number;
+  started: number;
+  raw: Spread;
+  sonde: Spread;
+  ratio: number;
+  createSeconds: number;
+  removeSeconds: number;
+}
+
+async function inParallel(count: number, concurrency: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+export async function runInventoryBench(ctx: BenchContext, log: (line: string) => void, options: { count: number; runs: number }): Promise<InventoryResults> {
+  const ids: string[] = [];
+  const c0 = nowMs();
+  try {
+    await inParallel(options.count, 8, async (i) => {
+      const container = await docker.createContainer({ Image: TARGET_IMAGE, Cmd: ['sleep', '3600'], Labels: BENCH_LABELS, HostConfig: { NetworkMode: 'none' } });
+      ids.push(container.id);
+      if (i % STARTED_EVERY === 0) await container.start();
+    });
+    const createSeconds = (nowMs() - c0) / 1000;
+    log(`  ${ids.length} containers in ${createSeconds.toFixed(1)} s`);
+
+    const url = `${ctx.sonde.baseUrl}/api/containers`;
+    let seen = 0;
+    const timeRaw = async () => {
+      const t0 = nowMs();
+      const list = await docker.listContainers({ all: true });
+      seen = list.length;
+      return nowMs() - t0;
+    };
+    const timeSonde = async () => {
+      const t0 = nowMs();
+      const response = await fetch(url, { headers: ctx.sonde.auth });
+      const list = (await response.json()) as unknown[];
+      if (response.status !== 200 || list.length < options.count) throw new Error(`GET /api/containers: ${response.status}, ${list.length} items`);
+      return nowMs() - t0;
+    };
+    for (let i = 0; i < 3; i++) {
+      await timeRaw();
+      await timeSonde();
+    }
+    const raw: number[] = [];
+    const sonde: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      if (i % 2 === 0) {
+        raw.push(await timeRaw());
+        sonde.push(await timeSonde());
+      } else {
+        sonde.push(await timeSonde());
+        raw.push(await timeRaw());
+      }
+      await sleep(20);
+    }
+    const r0 = nowMs();
+    await inParallel(ids.length, 8, (i) => docker.getContainer(ids[i]!).remove({ force: true }));
+    const removeSeconds = (nowMs() - r0) / 1000;
+    ids.length = 0;
+    const rawS = spread(raw);
+    const sondeS = spread(sonde);
+    return { containers: seen, started: Math.ceil(options.count / STARTED_EVERY), raw: rawS, sonde: sondeS, ratio: sondeS.median / rawS.median, createSeconds, removeSeconds };
+  } finally {
+    if (ids.length) await inParallel(ids.length, 8, (i) => docker.getContainer(ids[i]!).remove({ force: true }).catch(() => undefined));
+  }
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import type { BenchContext } from './context.js';
+import { BENCH_LABELS } from './raw-toolbox.js';
+import { nowMs, sleep, spread, type Spread } from './stats.js';
+import { TOOLBOX_IMAGE } from './context.js';
+
+/**
+ * Time to a usable shell: from the request to the shell's first output byte (its prompt).
+ * Sonde: POST /api/sessions, then the WebSocket, then the first frame. Raw: dockerode create +
+ * attach + start of the same container. CLI: `docker run --rm -it --net container:X <toolbox>`
+ * under a pty (script), from spawn to its first output byte.
+ */
+
+export interface StartupRow {
+  label: string;
+  sondeFirstByte: Spread;
+  sondePost: Spread;
+  sondeDelete: Spread;
+  rawFirstByte: Spread;
+  rawSteps: { create: number; attach: number; start: number };
+  rawRemove: Spread;
+  ratio: Spread;
+}
+
+export interface StartupResults {
+  rows: StartupRow[];
+  cli: Spread;
+  cliVsSonde: number;
+}
+
+function cliFirstByte(targetName: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const labels = Object.entries(BENCH_LABELS).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+    const command = ['docker', 'run', '--rm', '-it', ...labels, '--net', `container:${targetName}`, TOOLBOX_IMAGE].join(' ');
+    const t0 = nowMs();
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let first: number | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stdout.on('data', () => {
+      if (first !== undefined) return;
+      first = nowMs() - t0;
+      child.stdin.write('exit\r');
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      if (first === undefined) reject(new Error('docker run printed nothing'));
+      else resolve(first);
+    });
+  });
+}
+
+export async function runStartupBench(ctx: BenchContext, log: (line: string) => void, runs: number): Promise<StartupResults> {
+  const rows: StartupRow[] = [];
+  const cli: number[] = [];
+  const per = new Map<string, { sonde: number[]; post: number[]; del: number[]; raw: number[]; rm: number[]; ratio: number[]; steps: { create: number; attach: number; start: number }[] }>();
+  for (const mode of ctx.modes) per.set(mode.label, { sonde: [], post: [], del: [], raw: [], rm: [], ratio: [], steps: [] });
+
+  // One warm-up of each path, not recorded (first image use, first connection).
+  for (const mode of ctx.modes) {
+    const s = await ctx.openSonde('warm', mode.request);
+    await ctx.closeSonde(s);
+    const r = await ctx.openRaw('warm', mode.resolved);
+    await r.raw.remove();
+  }
+  await cliFirstByte(ctx.target.name);
+
+  for (let i = 0; i < runs; i++) {
+    log(`  startup run ${i + 1}/${runs}`);
+    for (const mode of ctx.modes) {
+      const bucket = per.get(mode.label)!;
+      const order = (i + ctx.modes.indexOf(mode)) % 2 === 0 ? ['raw', 'sonde'] : ['sonde', 'raw'];
+      let sondeMs = 0;
+      let rawMs = 0;
+      for (const which of order) {
+        if (which === 'sonde') {
+          const s = await ctx.openSonde('startup', mode.request);
+          sondeMs = s.firstByteMs;
+          bucket.post.push(s.postMs);
+          bucket.del.push(await ctx.closeSonde(s));
+        } else {
+          const r = await ctx.openRaw('startup', mode.resolved);
+          rawMs = r.firstByteMs;
+          bucket.steps.push(r.raw.steps);
+          const t0 = nowMs();
+          await r.raw.remove();
+          bucket.rm.push(nowMs() - t0);
+        }
+        await sleep(100);
+      }
+      bucket.sonde.push(sondeMs);
+      bucket.raw.push(rawMs);
+      bucket.ratio.push(sondeMs / rawMs);
+    }
+    cli.push(await cliFirstByte(ctx.target.name));
+    await sleep(100);
+  }
+
+  for (const mode of ctx.modes) {
+    const b = per.get(mode.label)!;
+    const median = (k: 'create' | 'attach' | 'start') => spread(b.steps.map((s) => s[k])).median;
+    rows.push({
+      label: mode.label,
+      sondeFirstByte: spread(b.sonde),
+      sondePost: spread(b.post),
+      sondeDelete: spread(b.del),
+      rawFirstByte: spread(b.raw),
+      rawSteps: { create: median('create'), attach: median('attach'), start: median('start') },
+      rawRemove: spread(b.rm),
+      ratio: spread(b.ratio),
+    });
+  }
+  const cliSpread = spread(cli);
+  return { rows, cli: cliSpread, cliVsSonde: rows[0]!.sondeFirstByte.median / cliSpread.median };
+}

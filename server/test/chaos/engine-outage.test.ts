@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Health, SessionInfo } from '@sonde/shared';
+import { TARGET_IMAGE } from '../support/docker-fixtures.js';
+import { SecondDockerd } from '../support/second-dockerd.js';
+import { startConsole, type TestConsole } from '../support/test-console.js';
+import { TerminalClient } from '../support/terminal-client.js';
+
+/**
+ * Docker goes away and comes back. The engine is a second dockerd this test starts on its own
+ * socket and directories, so the host engine is never touched.
+ */
+describe('chaos: Docker unreachable, then back (second dockerd)', () => {
+  let engine: SecondDockerd;
+  let sonde: TestConsole;
+
+  beforeAll(async () => {
+    engine = await SecondDockerd.start();
+    await engine.loadImage(TARGET_IMAGE);
+    // busybox has sh, which is all a toolbox needs.
+    sonde = await startConsole({ DOCKER_HOST: engine.host, SONDE_TOOLBOX_IMAGE: TARGET_IMAGE });
+  });
+
+  afterAll(async () => {
+    await sonde?.close();
+    await engine?.dispose();
+  });
+
+  const health = async (): Promise<Health> => (await fetch(`${sonde.baseUrl}/api/health`)).json() as Promise<Health>;
+  const toolboxes = async (): Promise<string[]> => {
+    const out = await engine.docker('ps', '-aq', '--no-trunc', '--filter', `label=sonde.instance=${sonde.instance}`);
+    return out ? out.split('\n') : [];
+  };
+
+  async function open(target: object): Promise<{ info: SessionInfo; term: TerminalClient }> {
+    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ target }),
+    });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const info = (await response.json()) as SessionInfo;
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
+    return { info, term };
+  }
+
+  it('health goes degraded, open sessions end with a clear reason, and all recovers without restarting Sonde', async () => {
+    await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
+    await engine.docker('run', '-d', '--name', 'outage-target', TARGET_IMAGE, 'sleep', '3600');
+    const inContainer = await open({ kind: 'container', container: 'outage-target' });
+    const onHost = await open({ kind: 'host' });
+    expect(await inContainer.term.run('echo $((6*7))')).toContain('42');
+    expect(await onHost.term.run('echo $((6*7))')).toContain('42');
+
+    await engine.kill();
+
+    for (const { term } of [inContainer, onHost]) {
+      const closed = await term.waitClosed(20_000);
+      expect(closed.code).toBe(4000);
+      expect(term.controlsOf('exit').at(-1)).toMatchObject({ code: -1, reason: 'the connection to Docker was lost' });
+    }
+    expect(await health()).toEqual({ status: 'degraded', docker: { reachable: false } });
+    const refused = await fetch(`${sonde.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: { kind: 'host' } }),
+    });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('DOCKER_UNREACHABLE');
+    const listed = (await (await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth })).json()) as SessionInfo[];
+    expect(listed.map((s) => [s.state, s.endReason])).toEqual([
+      ['exited', 'engine-lost'],
+      ['exited', 'engine-lost'],
+    ]);
+
+    await engine.launch();
+    await expect.poll(async () => (await health()).status, { timeout: 20_000 }).toBe('ok');
+    // Toolboxes that could not be removed while Docker was away are removed once it is back.
+    await expect.poll(toolboxes, { timeout: 15_000 }).toEqual([]);
+
+    await engine.docker('start', 'outage-target');
+    const again = await open({ kind: 'container', container: 'outage-target' });
+    expect(await again.term.run('echo $((6*7))')).toContain('42');
+    again.term.close();
+    await fetch(`${sonde.baseUrl}/api/sessions/${again.info.id}`, { method: 'DELETE', headers: sonde.auth });
+    expect(await toolboxes()).toEqual([]);
+  });
+});

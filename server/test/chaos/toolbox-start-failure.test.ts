@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerFixtures, TEST_LABEL, containersWithLabels, docker, uniqueName } from '../support/docker-fixtures.js';
+import { startConsole, type TestConsole } from '../support/test-console.js';
+import { TerminalClient } from '../support/terminal-client.js';
+
+const run = promisify(execFile);
+
+/** Imports a one-file image: `files` maps names at the image root to their contents. */
+async function importImage(tag: string, files: Record<string, string>): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sonde-test-image-'));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+    await run('bash', ['-o', 'pipefail', '-c', `tar -C "$1" -c . | docker import --change "LABEL ${TEST_LABEL}" - "$2"`, 'import', dir, tag]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Toolbox images that cannot work: Docker creates the container, then starting it fails. */
+describe('chaos: a toolbox that cannot start (real Docker)', () => {
+  const fixtures = new DockerFixtures();
+  // `/sbin` is a file, so Docker cannot mount its init at /sbin/docker-init: start fails after create.
+  const unstartable = `${uniqueName('sonde-test-unstartable')}:latest`;
+  // No /bin/sh: the container starts, its init cannot exec the shell and exits at once.
+  const shellless = `${uniqueName('sonde-test-shellless')}:latest`;
+  const consoles: TestConsole[] = [];
+
+  beforeAll(async () => {
+    await importImage(unstartable, { sbin: 'not a directory\n' });
+    await importImage(shellless, { hello: 'no shell here\n' });
+  });
+
+  afterAll(async () => {
+    for (const c of consoles) await c.close();
+    await fixtures.dispose();
+    await docker('rmi', '-f', unstartable, shellless).catch(() => undefined);
+  });
+
+  async function consoleWith(image: string): Promise<TestConsole> {
+    const sonde = await startConsole({ SONDE_TOOLBOX_IMAGE: image });
+    consoles.push(sonde);
+    return sonde;
+  }
+
+  it('create succeeds, start fails: 502 with Docker\'s reason, and no container is left', async () => {
+    const sonde = await consoleWith(unstartable);
+    const target = await fixtures.container();
+    for (const request of [{ kind: 'container', container: target.name }, { kind: 'host' }]) {
+      const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+        method: 'POST',
+        headers: { ...sonde.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ target: request }),
+      });
+      expect(response.status).toBe(502);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('DOCKER_ERROR');
+      expect(body.error.message).toMatch(/docker-init|not a directory/);
+    }
+    expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+    expect(await docker('ps', '-aq', '--filter', `ancestor=${unstartable}`)).toBe('');
+    const sessions = await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth });
+    expect(await sessions.json()).toEqual([]);
+    const health = await fetch(`${sonde.baseUrl}/api/health`);
+    expect(((await health.json()) as { status: string }).status).toBe('ok');
+  });
+
+  it('a toolbox whose shell cannot run ends at once with the reason on screen, and no container is left', async () => {
+    const sonde = await consoleWith(shellless);
+    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ target: { kind: 'host' } }),
+    });
+    expect(response.status).toBe(201);
+    const { id, ttyPath } = (await response.json()) as { id: string; ttyPath: string };
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${ttyPath}`, sonde.auth);
+    const closed = await term.waitClosed();
+    expect(closed.code).toBe(4000);
+    expect(term.text()).toMatch(/exec \/bin\/sh failed/);
+    expect(term.controlsOf('exit').at(-1)).toMatchObject({ code: 127, reason: 'the shell exited' });
+    await expect.poll(() => containersWithLabels(`sonde.session=${id}`), { timeout: 10_000 }).toEqual([]);
+    expect(await docker('ps', '-aq', '--filter', `ancestor=${shellless}`)).toBe('');
+  });
+});

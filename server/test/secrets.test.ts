@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { SERVER_ENTRY, SondeProcess, ensureServerBuilt } from './support/sonde-process.js';
+import { TOOLBOX_IMAGE } from './support/docker-fixtures.js';
+
+/** Tokens never leak through logs; a generated one is printed once, as the login URL. */
+describe('secrets in output', () => {
+  it('never logs the token, whether it arrives in a URL, a header or as a login body', async () => {
+    const sonde = await SondeProcess.start({ env: { SONDE_LOG_LEVEL: 'trace' } });
+    try {
+      const token = sonde.token;
+      await fetch(`${sonde.baseUrl}/?token=${token}`, { redirect: 'manual' });
+      await fetch(`${sonde.baseUrl}/containers/x?a=1&token=${token}`, { redirect: 'manual' });
+      await fetch(`${sonde.baseUrl}/api/containers`, { headers: sonde.auth });
+      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `${token}x` }) });
+      await fetch(`${sonde.baseUrl}/api/sessions`, { method: 'POST', headers: { ...sonde.auth, 'content-type': 'application/json' }, body: '{"target":' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(sonde.log).toContain('incoming request');
+      expect(sonde.log).toContain('token=[redacted]');
+      expect(sonde.log).not.toContain(token);
+    } finally {
+      await sonde.stop();
+    }
+  });
+
+  it('prints a generated token once, as a login URL that works', async () => {
+    ensureServerBuilt();
+    const child = spawn(process.execPath, [SERVER_ENTRY], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, SONDE_PORT: '0', SONDE_INSTANCE: 'secrets-test', SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE, SONDE_DATA_DIR: '/tmp/sonde-secrets-test' },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      const deadline = Date.now() + 20_000;
+      let url: URL | undefined;
+      while (!url && Date.now() < deadline) {
+        const match = /(http:\/\/\S+\/\?token=(\S+))/.exec(output);
+        if (match) url = new URL(match[1]!);
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(url, output).toBeDefined();
+      const token = url!.searchParams.get('token')!;
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      const login = await fetch(url!, { redirect: 'manual' });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('set-cookie')).toMatch(/^sonde_auth=/);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(output.split(token).length - 1).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
