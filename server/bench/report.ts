@@ -261,6 +261,8 @@ export function renderReport(r: BenchResults): string {
     '  one session never gets libuv\'s 32 reads in a row) made echo under flood *worse* (p50 1.2 vs 0.8 ms, p90',
     '  10–20 vs 4–7 ms over 12 interleaved blocks), because it costs syscalls and CPU exactly when CPU is short.',
     '  It was not kept.',
+    '- Three full runs while this was written gave p99 ratios of 2.07, 2.05 and 0.93 (p50 2.37, 2.00 and 1.42):',
+    '  at the target, within this machine\'s run-to-run noise.',
     '- Measured with the flood reader in the same process as the echo client (the method of',
     '  `shared/research/perf-anchors.md`), the ratio was worse (≈4× at p99) for both reasons at once; the flood',
     '  is now read by a process of its own, as another browser tab would be.',
