@@ -4,14 +4,14 @@ import type { Attachment, ClientChannel, Session } from '../sessions/session.js'
 
 /**
  * One terminal WebSocket attached to a Session, speaking docs/protocol.md: binary output with
- * flow control, JSON control frames, heartbeat, 4004 for an unknown id. Used by tool runs
- * (GET /api/runs/:id/tty); shell sessions have the same code inline in session-routes.ts.
+ * flow control, JSON control frames, heartbeat, 4004 for an unknown id. Shell sessions
+ * (GET /api/sessions/:id/tty) and tool runs (GET /api/runs/:id/tty) both use it.
  */
 
 /** How often the server pings each terminal socket; a peer that misses one ping is dropped. */
 const HEARTBEAT_MS = 20_000;
 
-export function channelFor(socket: WebSocket): ClientChannel {
+function channelFor(socket: WebSocket): ClientChannel {
   return {
     sendOutput(data, written) {
       if (socket.readyState !== socket.OPEN) return;
