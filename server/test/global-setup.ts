@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Integration tests need a real engine and the two images; say how to get them if missing. */
+/**
+ * Integration tests need a real engine and the images; the idempotent build scripts make the
+ * missing ones (no registry: Debian packages via debootstrap, which needs root).
+ */
 export default function setup(): void {
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore' });
@@ -13,9 +16,22 @@ export default function setup(): void {
   }
   execFileSync('bash', [path.join(root, 'scripts/test-fixtures/build-target-image.sh')], { stdio: 'inherit' });
   const toolbox = process.env.SONDE_TOOLBOX_IMAGE || 'sonde-toolbox:latest';
+  if (!hasImage(toolbox)) {
+    if (toolbox !== 'sonde-toolbox:latest') throw new Error(`The toolbox image ${toolbox} is missing (SONDE_TOOLBOX_IMAGE).`);
+    execFileSync('bash', [path.join(root, 'toolbox/build.sh')], { stdio: 'inherit' });
+  }
+  // The compose test builds the console image over this base (scripts/images/build-node-base.sh).
+  const base = process.env.SONDE_BASE_IMAGE || 'sonde-node-base:20';
+  if (!hasImage(base) && base === 'sonde-node-base:20') {
+    execFileSync('bash', [path.join(root, 'scripts/images/build-node-base.sh')], { stdio: 'inherit' });
+  }
+}
+
+function hasImage(ref: string): boolean {
   try {
-    execFileSync('docker', ['image', 'inspect', toolbox], { stdio: 'ignore' });
+    execFileSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' });
+    return true;
   } catch {
-    throw new Error(`The toolbox image ${toolbox} is missing. Build it with: npm run toolbox:build`);
+    return false;
   }
 }
