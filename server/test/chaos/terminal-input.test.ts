@@ -101,10 +101,12 @@ describe('chaos: what clients send (real Docker)', () => {
     for (const error of term.controlsOf('error')) expect(error.code).toBe('BAD_CONTROL_MESSAGE');
 
     // Valid but absurd: clamped, never forwarded raw.
+    // The resize reaches the pty through a Docker API call, so a command typed right after it
+    // can run first: ask until the size shows.
     term.sendRaw('{"type":"resize","cols":100000,"rows":100000}', false);
-    expect((await term.run('stty size')).trim()).toBe('500 1000');
+    await expect.poll(async () => (await term.run('stty size')).trim(), { timeout: 10_000 }).toBe('500 1000');
     term.sendRaw('{"type":"resize","cols":0,"rows":0}', false);
-    expect((await term.run('stty size')).trim()).toBe('1 2');
+    await expect.poll(async () => (await term.run('stty size')).trim(), { timeout: 10_000 }).toBe('1 2');
     term.resize(120, 40);
     // An ack for far more than was sent is clamped; flow control keeps working.
     term.sendRaw('{"type":"ack","bytes":1073741824}', false);
