@@ -131,7 +131,8 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
 
     const after = await settledSample();
     const figures = `baseline ${JSON.stringify(baseline)}, peak ${JSON.stringify(peak)}, after ${JSON.stringify(after)}`;
-    expect(after.fds, figures).toBeLessThanOrEqual(baseline.fds);
+    // A leak would grow with the 30 sessions; a pooled keep-alive socket to Docker may stay open.
+    expect(after.fds, figures).toBeLessThanOrEqual(baseline.fds + 3);
     // What the server still holds after a full GC: ended sessions stay listed for a while with
     // only their last ENDED_REPLAY_BYTES of output (plus at most one chunk), nothing else.
     expect(after.heap.arrayBuffers - baseline.heap.arrayBuffers, figures).toBeLessThanOrEqual(SESSIONS * (ENDED_REPLAY_BYTES + 64 * 1024));
