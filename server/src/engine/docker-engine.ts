@@ -200,10 +200,14 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
-  async startToolbox(spec: ToolboxSpec): Promise<RunningToolbox> {
-    let container: Docker.Container;
+  /**
+   * Creates (does not start) a toolbox container. With a TTY for shells and tools; without one
+   * for binary output such as pcap (a pty would rewrite bytes, \n -> \r\n, and mix stderr in;
+   * without one Docker multiplexes both streams with 8-byte frame headers).
+   */
+  private async createToolbox(spec: ToolboxSpec, tty: boolean): Promise<Docker.Container> {
     try {
-      container = await this.docker.createContainer({
+      return await this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
         Entrypoint: spec.entrypoint,
@@ -211,10 +215,10 @@ export class DockerEngine implements ContainerEngine {
         Env: spec.env,
         Labels: spec.labels,
         ...(spec.hostname ? { Hostname: spec.hostname } : {}),
-        Tty: true,
-        OpenStdin: true,
+        Tty: tty,
+        OpenStdin: tty,
         StdinOnce: false,
-        AttachStdin: true,
+        AttachStdin: tty,
         AttachStdout: true,
         AttachStderr: true,
         HostConfig: {
@@ -229,7 +233,7 @@ export class DockerEngine implements ContainerEngine {
           NanoCpus: spec.nanoCpus,
           Init: true,
           Privileged: false,
-          ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols],
+          ...(tty ? { ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols] } : {}),
         },
         ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
       });
@@ -240,6 +244,10 @@ export class DockerEngine implements ContainerEngine {
       }
       throw e;
     }
+  }
+
+  async startToolbox(spec: ToolboxSpec): Promise<RunningToolbox> {
+    const container = await this.createToolbox(spec, true);
 
     // From here on a failure must not leave the created container behind.
     let stream: Duplex | undefined;
@@ -285,45 +293,7 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async startStreamingToolbox(spec: ToolboxSpec): Promise<StreamingToolbox> {
-    let container: Docker.Container;
-    try {
-      container = await this.docker.createContainer({
-        name: spec.name,
-        Image: spec.image,
-        Entrypoint: spec.entrypoint,
-        Cmd: [],
-        Env: spec.env,
-        Labels: spec.labels,
-        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
-        // No TTY: a pty would rewrite bytes (\n -> \r\n) and mix stderr in; without one Docker
-        // multiplexes both streams with 8-byte frame headers, taken apart below.
-        Tty: false,
-        OpenStdin: false,
-        AttachStdin: false,
-        AttachStdout: true,
-        AttachStderr: true,
-        HostConfig: {
-          NetworkMode: spec.networkMode,
-          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
-          CapAdd: spec.capAdd,
-          CapDrop: spec.capDrop,
-          SecurityOpt: spec.securityOpt,
-          Memory: spec.memoryBytes,
-          MemorySwap: spec.memoryBytes,
-          PidsLimit: spec.pidsLimit,
-          NanoCpus: spec.nanoCpus,
-          Init: true,
-          Privileged: false,
-        },
-        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
-      });
-    } catch (error) {
-      const e = this.classify(error, 'Creating the toolbox');
-      if (e.kind === 'not-found' && !(await this.hasImage(spec.image).catch(() => true))) {
-        throw new EngineError('image-missing', `Toolbox image ${spec.image} is not present on the engine.`, 404);
-      }
-      throw e;
-    }
+    const container = await this.createToolbox(spec, false);
     let raw: NodeJS.ReadableStream & { destroy?: () => void };
     try {
       raw = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream & { destroy?: () => void };
