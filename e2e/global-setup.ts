@@ -20,10 +20,19 @@ export default function globalSetup(): () => void {
   const webId = docker('run', '-d', '--name', webName, '--label', LABEL, ...compose('web'), '--network', network, TARGET_IMAGE);
   const apiId = docker('run', '-d', '--name', apiName, '--label', LABEL, ...compose('api'), '--network', network, '--network-alias', 'payments', TARGET_IMAGE);
   const ip = (id: string) => docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id);
+  // Markup in Docker metadata: the console must show it as text (container names cannot hold it).
+  const hostileName = `e2e-hostile-${suffix}`;
+  const hostileLabels = {
+    'com.docker.compose.project': '<img src=x onerror="window.__pwned=1">',
+    'com.docker.compose.service': '<svg onload="window.__pwned=2"></svg>',
+    'sonde.e2e.note': '<script>window.__pwned=3</script><b>bold</b>',
+  };
+  const hostileId = docker('run', '-d', '--name', hostileName, '--label', LABEL, ...Object.entries(hostileLabels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), '--network', 'none', TARGET_IMAGE);
   const fixtures: E2eFixtures = {
     network,
     web: { id: webId, name: webName, ip: ip(webId) },
     api: { id: apiId, name: apiName, alias: 'payments', ip: ip(apiId) },
+    hostile: { id: hostileId, name: hostileName, labels: hostileLabels },
   };
   mkdirSync(path.dirname(fixtureFile), { recursive: true });
   writeFileSync(fixtureFile, JSON.stringify(fixtures));

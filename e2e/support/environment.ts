@@ -14,4 +14,6 @@ export interface E2eFixtures {
   network: string;
   web: { id: string; name: string; ip: string };
   api: { id: string; name: string; alias: string; ip: string };
+  /** A container whose labels (Compose project and service included) hold HTML. */
+  hostile: { id: string; name: string; labels: Record<string, string> };
 }

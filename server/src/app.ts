@@ -4,18 +4,33 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CloseCode, ErrorCode } from '@sonde/shared';
 import type { Config } from './config.js';
-import { AccessControl, redactUrl } from './auth/access-control.js';
+import { redactUrl } from './auth/access-control.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { RouteAccess } from './auth/principal.js';
+import { IdentityStore } from './auth/identity-store.js';
+import { LiveConnections } from './auth/live-connections.js';
+import { LoginLimiter } from './auth/login-limiter.js';
+import { ShareStore } from './shares/share-store.js';
+import { TargetPolicyStore } from './policy/target-policy.js';
+import { auditSession } from './audit/session-audit.js';
+import { identityRoutes } from './routes/identity-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import authPlugin from './auth/auth-plugin.js';
 import { EngineMonitor } from './engine/engine-monitor.js';
 import { EngineError, type ContainerEngine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import securityHeaders from './http/security-headers.js';
+import { readTlsFiles } from './http/transport-security.js';
 import webUi from './http/web-ui.js';
 import { systemRoutes } from './routes/system-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
 import { SessionRegistry } from './sessions/session-registry.js';
+import { openDatabase, type Database } from './store/database.js';
+import { AuditLog } from './audit/audit-log.js';
+import { SessionRecorder } from './recordings/session-recorder.js';
+import { recordingRoutes } from './recordings/recording-routes.js';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
@@ -24,7 +39,25 @@ export interface AppServices {
   engine: ContainerEngine;
   monitor: EngineMonitor;
   registry: SessionRegistry;
-  access: AccessControl;
+  config: Config;
+  identities: IdentityStore;
+  shares: ShareStore;
+  policy: TargetPolicyStore;
+  authenticator: Authenticator;
+  limiter: LoginLimiter;
+  /** Terminal sockets and event streams by principal: revocation closes them. */
+  live: LiveConnections;
+  /** Called before a session is created; throws to refuse it (e.g. recordings cannot be written). */
+  beforeSessionStart?: () => void;
+  /** `METHOD /path` → the access each API route declared (the auth tests enumerate it). */
+  routeAccess?: ReadonlyMap<string, RouteAccess>;
+  /** Subscribes to netstate changes for the events stream. */
+  netstateEvents?: (listener: (change: unknown) => void) => () => void;
+  /** The embedded database (SONDE_DATA_DIR/sonde.db); closed last, after sessions ended. */
+  db: Database;
+  audit: AuditLog;
+  /** Session recordings: a cast and an input trail per shell session (SONDE_DATA_DIR/recordings). */
+  recordings: SessionRecorder;
   /** Registers work to do when the app closes (after sessions ended). */
   onShutdown(task: () => void): void;
   /** Registers teardown to finish before the remaining WebSockets are closed (tool runs end like sessions: exit message, 4001). */
@@ -39,6 +72,8 @@ export interface BuildOptions {
 
 /** Builds the whole application without listening; server.ts runs it, tests inject into it. */
 export async function buildApp({ config, engine, logger }: BuildOptions): Promise<{ app: FastifyInstance; services: AppServices }> {
+  // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
+  const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -51,12 +86,23 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     // Validate exactly: refuse unknown fields and wrong types instead of silently fixing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     return503OnClosing: true,
+    // HTTPS when SONDE_TLS_CERT/SONDE_TLS_KEY are set (terminal WebSockets are then wss://); null: HTTP.
+    https: tls,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const shutdownTasks: (() => void)[] = [];
   const closingTasks: (() => Promise<void>)[] = [];
   const monitor = new EngineMonitor(engine);
-  const access = new AccessControl(config.token.value);
+  const db = openDatabase(config.dataDir);
+  const audit = new AuditLog(db);
+  const recordings = new SessionRecorder({ db, audit, dataDir: config.dataDir, failureMode: config.recordingFailure, log: app.log });
+  const identities = new IdentityStore(db);
+  identities.pruneBrowserSessions();
+  const shares = new ShareStore(db);
+  const policy = new TargetPolicyStore(db);
+  const authenticator = new Authenticator(config.token.value, identities, shares);
+  const limiter = new LoginLimiter();
+  const live = new LiveConnections((principal) => authenticator.revalidate(principal));
   const registry = new SessionRegistry({
     engine,
     toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
@@ -67,7 +113,14 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     endedRetentionMs: 10 * 60 * 1000,
     log: app.log,
   });
-  const services: AppServices = { engine, monitor, registry, access, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
+  registry.onStarted((session) => auditSession(audit, session));
+  registry.onStarted((session) => recordings.record(session));
+  // Recordings are flushed and marked complete after their sessions ended, before the database closes.
+  closingTasks.push(async () => {
+    await registry.shutdown();
+    await recordings.finishAll();
+  });
+  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
 
   monitor.onEvent((event) => registry.handleEngineEvent(event));
   // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
@@ -114,6 +167,16 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     return reply.code(apiError.statusCode).send(apiError.toBody());
   });
 
+  // Every API route must say who may call it; one that does not is a startup error, not an open door.
+  const routeAccess = new Map<string, RouteAccess>();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const access = route.config?.access;
+    if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no config.access`);
+    for (const method of [route.method].flat()) routeAccess.set(`${method} ${route.url}`, access);
+  });
+  services.routeAccess = routeAccess;
+
   await app.register(securityHeaders);
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
@@ -126,15 +189,20 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     },
   });
   await app.register(authPlugin, {
-    access,
+    authenticator,
+    identities,
+    shares,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
-    secureCookie: false,
+    secureCookie: config.tls !== undefined || config.behindTlsProxy,
   });
   await app.register(systemRoutes, services);
   await app.register(sessionRoutes, services);
+  await app.register(identityRoutes, services);
+  await app.register(auditRoutes, services);
   await app.register(runRoutes, { ...services, config });
   await app.register(captureRoutes, { ...services, config });
+  await app.register(recordingRoutes, services);
   await app.register(webUi, { webDir: config.webDir });
 
   app.addHook('onReady', async () => {
@@ -144,6 +212,10 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     await registry.shutdown();
     for (const task of shutdownTasks) task();
     monitor.dispose();
+  });
+  app.addHook('onClose', async () => {
+    live.dispose();
+    db.close();
   });
 
   return { app, services };

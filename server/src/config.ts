@@ -26,6 +26,14 @@ export interface Config {
   toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
   webDir: string;
   logLevel: string;
+  /** Serve HTTPS with these PEM files (SONDE_TLS_CERT, SONDE_TLS_KEY; both or neither). */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** SONDE_TLS_PROXY=1: an operator says a TLS-terminating proxy fronts this console (cookies get Secure). */
+  behindTlsProxy: boolean;
+  /** Base URL used in share links (SONDE_PUBLIC_URL); without it, links use the request's Host. */
+  publicUrl: string | undefined;
+  /** When a recording cannot be written (disk full): keep the session going (`continue`) or refuse new sessions (`refuse`). */
+  recordingFailure: 'continue' | 'refuse';
 }
 
 export class ConfigError extends Error {
@@ -88,9 +96,38 @@ export function parseConfig(env: Env = process.env): Config {
     allowedHosts.push(host.toLowerCase());
   }
 
+  const certFile = env.SONDE_TLS_CERT?.trim() || undefined;
+  const keyFile = env.SONDE_TLS_KEY?.trim() || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile ? 'SONDE_TLS_KEY' : 'SONDE_TLS_CERT', 'set both SONDE_TLS_CERT and SONDE_TLS_KEY, or neither');
+  }
+  const proxyFlag = env.SONDE_TLS_PROXY?.trim() ?? '';
+  if (!['', '0', '1'].includes(proxyFlag)) throw new ConfigError('SONDE_TLS_PROXY', `expected 1 or 0, got "${proxyFlag}"`);
+  const publicUrlText = env.SONDE_PUBLIC_URL?.trim() || undefined;
+  let publicUrl: string | undefined;
+  if (publicUrlText) {
+    let parsed: URL;
+    try {
+      parsed = new URL(publicUrlText);
+    } catch {
+      throw new ConfigError('SONDE_PUBLIC_URL', `not a URL: "${publicUrlText}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('SONDE_PUBLIC_URL', 'must start with http:// or https://');
+    publicUrl = parsed.origin;
+    allowedHosts.push(parsed.hostname.toLowerCase());
+  }
+  const recordingFailure = env.SONDE_RECORDING_FAILURE?.trim() || 'continue';
+  if (recordingFailure !== 'continue' && recordingFailure !== 'refuse') {
+    throw new ConfigError('SONDE_RECORDING_FAILURE', `expected "continue" or "refuse", got "${recordingFailure}"`);
+  }
+
   return {
     host,
     port,
+    tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    behindTlsProxy: proxyFlag === '1',
+    publicUrl,
+    recordingFailure,
     token,
     toolboxImage,
     dataDir: path.resolve(env.SONDE_DATA_DIR?.trim() || '.data'),

@@ -1,6 +1,14 @@
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
 import { DockerEngine } from './engine/docker-engine.js';
+import { exposureWarning } from './http/transport-security.js';
+
+/** A configuration error ends Sonde with exit code 2 and one line naming the variable, never a stack trace. */
+function exitOnConfigError(error: unknown): void {
+  if (!(error instanceof ConfigError)) return;
+  process.stderr.write(`sonde: invalid configuration: ${error.message}\n`);
+  process.exit(2);
+}
 
 /** Runs Sonde: parse configuration, build the app, clean up after a previous run, listen. */
 async function main(): Promise<void> {
@@ -8,15 +16,16 @@ async function main(): Promise<void> {
   try {
     config = parseConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`sonde: invalid configuration: ${error.message}\n`);
-      process.exit(2);
-    }
+    exitOnConfigError(error);
     throw error;
   }
 
   const engine = new DockerEngine(config.dockerHost);
-  const { app, services } = await buildApp({ config, engine });
+  // buildApp reads the TLS files, so it can fail on configuration too.
+  const { app, services } = await buildApp({ config, engine }).catch((error: unknown) => {
+    exitOnConfigError(error);
+    throw error;
+  });
 
   try {
     await services.registry.reapOrphans();
@@ -28,16 +37,16 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const base = `http://${shownHost.includes(':') && !shownHost.startsWith('[') ? `[${shownHost}]` : shownHost}:${port}/`;
+  const base = `${config.tls ? 'https' : 'http'}://${shownHost.includes(':') && !shownHost.startsWith('[') ? `[${shownHost}]` : shownHost}:${port}/`;
   if (config.token.generated) {
     // Printed once, to the terminal only (not through the request logger), like Jupyter does.
     process.stdout.write(`\n  Sonde is running. Open this URL to log in:\n\n    ${base}?token=${config.token.value}\n\n`);
   } else {
     process.stdout.write(`\n  Sonde is running at ${base} (log in with the token in SONDE_TOKEN)\n\n`);
   }
-  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
-    app.log.warn(`Sonde listens on ${config.host} without TLS: anyone who can reach this port and steal the token gets root shells. Put it behind a TLS proxy.`);
-  }
+  // Straight to stderr rather than through the logger: no log level may hide it.
+  const warning = exposureWarning(config);
+  if (warning) process.stderr.write(`\n${warning}\n\n`);
 
   let closing = false;
   const shutdown = (signal: string) => {

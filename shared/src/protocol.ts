@@ -1,5 +1,6 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { Participant, ParticipantRole } from './shares.js';
 
 /**
  * The terminal WebSocket protocol (docs/protocol.md).
@@ -32,10 +33,17 @@ export const AckMessage = Type.Object({
   type: Type.Literal('ack'),
   bytes: Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 }),
 });
-export const ClientControl = Type.Union([ResizeMessage, AckMessage]);
+/** Owner only: make a participant a driver or a viewer (hand the keyboard over, take it back). */
+export const SetRoleMessage = Type.Object({
+  type: Type.Literal('set-role'),
+  participant: Type.String({ minLength: 1, maxLength: 128 }),
+  role: ParticipantRole,
+});
+export const ClientControl = Type.Union([ResizeMessage, AckMessage, SetRoleMessage]);
 export type ClientControl = Static<typeof ClientControl>;
 export type ResizeMessage = Static<typeof ResizeMessage>;
 export type AckMessage = Static<typeof AckMessage>;
+export type SetRoleMessage = Static<typeof SetRoleMessage>;
 
 export const HelloMessage = Type.Object({
   type: Type.Literal('hello'),
@@ -62,12 +70,20 @@ export const NoticeMessage = Type.Object({
   level: Type.Union([Type.Literal('info'), Type.Literal('warning')]),
   message: Type.String(),
 });
-export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage, NoticeMessage]);
+/** Who is attached, sent on attach and whenever it changes. `you` is this client's participant id. */
+export const PresenceMessage = Type.Object({
+  type: Type.Literal('presence'),
+  you: Type.String(),
+  role: ParticipantRole,
+  participants: Type.Array(Participant),
+});
+export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage, NoticeMessage, PresenceMessage]);
 export type ServerControl = Static<typeof ServerControl>;
 export type HelloMessage = Static<typeof HelloMessage>;
 export type ExitMessage = Static<typeof ExitMessage>;
 export type ErrorMessage = Static<typeof ErrorMessage>;
 export type NoticeMessage = Static<typeof NoticeMessage>;
+export type PresenceMessage = Static<typeof PresenceMessage>;
 
 /** WebSocket close codes the server uses (4000-4999 are application codes). */
 export const CloseCode = {
@@ -79,6 +95,8 @@ export const CloseCode = {
   SessionNotFound: 4004,
   ServerShutdown: 4001,
   TooSlow: 4008,
+  /** The credential this socket was opened with was revoked, expired, or lost the right to this session. */
+  AccessRevoked: 4003,
 } as const;
 
 export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { Participant } from './shares.js';
 
 /** Docker ids and names: no spaces, no control characters, bounded. */
 const Ref = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]*$' });
@@ -68,20 +69,15 @@ export const SessionInfo = Type.Object({
     image: Type.String(),
   }),
   clients: Type.Integer(),
+  /** Who opened it: the one who may hand the keyboard around and create share links. */
+  owner: Type.Object({ id: Type.String(), name: Type.String() }),
+  /** Everyone attached now, with their role (see docs/protocol.md, presence). */
+  participants: Type.Array(Participant),
   /** Path of the terminal WebSocket for this session. */
   ttyPath: Type.String(),
 });
 export type SessionInfo = Static<typeof SessionInfo>;
 export const SessionList = Type.Array(SessionInfo);
-
-export const LoginRequest = Type.Object(
-  { token: Type.String({ minLength: 1, maxLength: 512 }) },
-  { additionalProperties: false },
-);
-export type LoginRequest = Static<typeof LoginRequest>;
-
-export const Me = Type.Object({ authenticated: Type.Boolean(), via: Type.String() });
-export type Me = Static<typeof Me>;
 
 /** Server-sent event `session` on GET /api/events: a session started or ended. */
 export const SessionChangeEvent = Type.Object({

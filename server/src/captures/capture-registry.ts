@@ -8,6 +8,7 @@ import {
   type ContainerSummary,
   type CreateCaptureRequest,
   type NetworkSummary,
+  type ResolvedTarget,
 } from '@sonde/shared';
 import type { ContainerEngine, EngineEvent, StreamingToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
@@ -70,14 +71,14 @@ export class CaptureRegistry {
     return this.live.get(id) ?? this.ended.get(id)?.capture;
   }
 
-  async create(request: CreateCaptureRequest): Promise<PacketCapture> {
+  async create(request: CreateCaptureRequest, check: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<PacketCapture> {
     if (!this.accepting) throw shuttingDown();
     const checked = checkCaptureRequest(request);
     if (!checked.ok) throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: ${checked.field} ${checked.reason}.`);
     if (this.live.size + this.creating.size >= this.options.maxCaptures) {
       throw new ApiError(429, ErrorCode.TooManyCaptures, `This console already has ${this.options.maxCaptures} captures running; stop some first.`);
     }
-    const work = this.start(request, checked);
+    const work = this.start(request, checked, check);
     this.creating.add(work);
     try {
       return await work;
@@ -86,13 +87,14 @@ export class CaptureRegistry {
     }
   }
 
-  private async start(request: CreateCaptureRequest, checked: Extract<ReturnType<typeof checkCaptureRequest>, { ok: true }>): Promise<PacketCapture> {
+  private async start(request: CreateCaptureRequest, checked: Extract<ReturnType<typeof checkCaptureRequest>, { ok: true }>, check: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<PacketCapture> {
     const { engine } = this.options;
     const [containers, networks] = await Promise.all([
-      request.target.kind === 'container' ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
+      engine.listContainers(),
       request.target.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),
     ]);
     const target = resolveTarget(request.target, { containers, networks });
+    check(target, containers);
     const id = randomBytes(16).toString('hex');
     const argv = captureArgv(checked);
     await mkdir(this.options.directory, { recursive: true });

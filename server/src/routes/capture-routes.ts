@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { CaptureInfo, CaptureList, CreateCaptureRequest, ErrorBody, ErrorCode, type CapturePacketsEvent, type PacketLine } from '@sonde/shared';
 import type { AppServices } from '../app.js';
+import { principalOf } from '../auth/principal.js';
+import { describeTarget } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import { CaptureRegistry } from '../captures/capture-registry.js';
 import { ApiError } from '../http/api-error.js';
@@ -53,23 +55,25 @@ export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = asy
 
   app.post(
     '/api/captures',
-    { schema: { body: CreateCaptureRequest, response: { 201: CaptureInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
+    { config: { access: 'operator' }, schema: { body: CreateCaptureRequest, response: { 201: CaptureInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
-      const capture = await captures.create(request.body);
+      const principal = principalOf(request);
+      const capture = await captures.create(request.body, (target, containers) => options.policy.check(principal.role, target, containers));
+      options.audit.record({ actor: principal, action: 'capture-started', sessionId: capture.id, target: describeTarget(capture.info().target), detail: { ...request.body } as Record<string, unknown> });
       return reply.code(201).send(capture.info());
     },
   );
 
-  app.get('/api/captures', { schema: { response: { 200: CaptureList } } }, async () => captures.list().map((c) => c.info()));
+  app.get('/api/captures', { config: { access: 'operator' }, schema: { response: { 200: CaptureList } } }, async () => captures.list().map((c) => c.info()));
 
-  app.get('/api/captures/:id', { schema: { params: CaptureParams, response: { 200: CaptureInfo } } }, async (request) => find(request.params.id).info());
+  app.get('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams, response: { 200: CaptureInfo } } }, async (request) => find(request.params.id).info());
 
-  app.delete('/api/captures/:id', { schema: { params: CaptureParams } }, async (request, reply) => {
+  app.delete('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
     if (!(await captures.stop(request.params.id))) throw notFound(request.params.id);
     return reply.code(204).send();
   });
 
-  app.get('/api/captures/:id/pcap', { schema: { params: CaptureParams } }, async (request, reply) => {
+  app.get('/api/captures/:id/pcap', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
     const capture = find(request.params.id);
     if (!capture.fileAvailable) throw new ApiError(404, ErrorCode.CaptureNotFound, `The file of capture ${capture.id} was removed (captures are kept for an hour).`);
     const running = capture.state === 'running';
@@ -90,7 +94,7 @@ export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = asy
     return reply.send(stream);
   });
 
-  app.get('/api/captures/:id/events', { schema: { params: CaptureParams } }, async (request, reply) => {
+  app.get('/api/captures/:id/events', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
     const capture = find(request.params.id);
     const feed = new PassThrough();
     const send = (event: string, data: unknown) => {

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { serveTerminalSocket } from './terminal-socket.js';
+import { principalOf } from '../auth/principal.js';
+import { describeTarget } from '../audit/audit-log.js';
 
 export interface RunRouteOptions extends AppServices {
   config: Config;
@@ -17,7 +19,7 @@ const TtyQuery = Type.Object({ offset: Type.Optional(Type.String({ pattern: '^[0
 
 /** The tool catalog and tool runs (docs/api.md, "Tools and runs"). Owns the run registry and its teardown. */
 export const runRoutes: FastifyPluginAsyncTypebox<RunRouteOptions> = async (app, options) => {
-  const { config, monitor, engine } = options;
+  const { config, monitor, engine, policy, audit, live } = options;
   const runs = new RunRegistry({
     engine,
     toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
@@ -42,34 +44,44 @@ export const runRoutes: FastifyPluginAsyncTypebox<RunRouteOptions> = async (app,
   const notFound = (id: string) => new ApiError(404, ErrorCode.RunNotFound, `There is no run ${id}.`);
   const tools = TOOLS.map(toolInfo);
 
-  app.get('/api/tools', { schema: { response: { 200: ToolList } } }, async () => tools);
+  app.get('/api/tools', { config: { access: 'viewer' }, schema: { response: { 200: ToolList } } }, async () => tools);
 
   app.post(
     '/api/runs',
-    { schema: { body: CreateRunRequest, response: { 201: RunInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
+    { config: { access: 'operator' }, schema: { body: CreateRunRequest, response: { 201: RunInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
-      const run = await runs.create(request.body);
+      const principal = principalOf(request);
+      const run = await runs.create(request.body, {
+        id: principal.id,
+        name: principal.name,
+        check: (target, containers) => policy.check(principal.role, target, containers),
+      });
+      audit.record({ actor: principal, action: 'tool-run', sessionId: run.id, target: describeTarget(run.session.target), detail: { tool: request.body.tool, params: request.body.params ?? {} } });
       return reply.code(201).send(run.info());
     },
   );
 
-  app.get('/api/runs', { schema: { response: { 200: RunList } } }, async () => runs.list().map((r) => r.info()));
+  app.get('/api/runs', { config: { access: 'operator' }, schema: { response: { 200: RunList } } }, async () => runs.list().map((r) => r.info()));
 
-  app.get('/api/runs/:id', { schema: { params: RunParams, response: { 200: RunInfo } } }, async (request) => {
+  app.get('/api/runs/:id', { config: { access: 'operator' }, schema: { params: RunParams, response: { 200: RunInfo } } }, async (request) => {
     const run = runs.get(request.params.id);
     if (!run) throw notFound(request.params.id);
     return run.info();
   });
 
-  app.delete('/api/runs/:id', { schema: { params: RunParams } }, async (request, reply) => {
+  app.delete('/api/runs/:id', { config: { access: 'operator' }, schema: { params: RunParams } }, async (request, reply) => {
     if (!(await runs.end(request.params.id))) throw notFound(request.params.id);
     return reply.code(204).send();
   });
 
-  app.get('/api/runs/:id/tty', { websocket: true, schema: { params: RunParams, querystring: TtyQuery } }, (socket, request) => {
+  app.get('/api/runs/:id/tty', { websocket: true, config: { access: 'operator' }, schema: { params: RunParams, querystring: TtyQuery } }, (socket, request) => {
     const { id } = request.params as { id: string };
     const { offset } = request.query as { offset?: string };
+    const principal = principalOf(request);
     serveTerminalSocket(socket, {
+      participant: { id: principal.id, name: principal.name, canManage: false },
+      initialRole: 'viewer',
+      live: (close) => live.add(principal, close),
       session: runs.get(id)?.session,
       offset: offset === undefined ? undefined : Number(offset),
       interactive: false,

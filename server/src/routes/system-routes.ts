@@ -3,43 +3,85 @@ import { ContainerList, ErrorBody, Health, LoginRequest, Me, NetworkList } from 
 import Type from 'typebox';
 import { ErrorCode } from '@sonde/shared';
 import { AUTH_COOKIE } from '../auth/access-control.js';
+import { DECOY_HASH, verifyPassword } from '../auth/passwords.js';
+import { principalOf, type Principal } from '../auth/principal.js';
+import { atLeast } from '../auth/authenticator.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppServices } from '../app.js';
 
 /** Health, login and the Docker inventory. */
 export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { engine, monitor, access } = services;
+  const { engine, monitor } = services;
 
-  app.get('/api/health', { schema: { response: { 200: Health } } }, async () => monitor.probe());
+  const { identities, authenticator, limiter, live, audit } = services;
+
+  app.get('/api/health', { config: { access: 'public' }, schema: { response: { 200: Health } } }, async () => monitor.probe());
 
   app.post(
     '/api/login',
-    { schema: { body: LoginRequest, response: { 204: Type.Null(), 401: ErrorBody } } },
+    { config: { access: 'public' }, schema: { body: LoginRequest, response: { 204: Type.Null(), '4xx': ErrorBody } } },
     async (request, reply) => {
-      if (!access.checkToken(request.body.token)) {
-        throw new ApiError(401, ErrorCode.Unauthorized, 'That access token is not valid.');
+      const body = request.body;
+      const username = 'username' in body ? body.username : undefined;
+      const wait = limiter.retryAfter(username, request.ip);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        throw new ApiError(429, ErrorCode.TooManyAttempts, `Too many failed logins; try again in ${wait} s.`);
       }
-      reply.setLoginCookie();
+      let principal: Principal | undefined;
+      if ('token' in body) {
+        const found = authenticator.fromSecret(body.token);
+        // Share tokens open their session through the share URL, not a console login.
+        principal = found?.kind === 'token' ? found : undefined;
+      } else {
+        const stored = identities.credentials(body.username);
+        // Unknown users cost one scrypt too, so timing does not tell which user names exist.
+        const ok = await verifyPassword(body.password, stored?.passwordHash ?? DECOY_HASH);
+        if (ok && stored && !stored.user.disabled) principal = authenticator.byId(`user:${stored.user.id}`);
+      }
+      if (!principal) {
+        limiter.failed(username, request.ip);
+        audit.record({ actor: { id: username ? `user-name:${username}` : 'anonymous', name: username ?? 'token login' }, action: 'login-failed', detail: { address: request.ip } });
+        throw new ApiError(401, ErrorCode.Unauthorized, 'token' in body ? 'That access token is not valid.' : 'Wrong user name or password.');
+      }
+      limiter.succeeded(username);
+      reply.setLoginCookie(identities.createBrowserSession(principal.id));
+      audit.record({ actor: principal, action: 'login', detail: { address: request.ip } });
       return reply.code(204).send(null);
     },
   );
 
-  app.post('/api/logout', async (_request, reply) => {
+  app.post('/api/logout', { config: { access: 'public' } }, async (request, reply) => {
+    const principal = request.principal;
+    if (principal?.browserSessionId) {
+      identities.deleteBrowserSession(principal.browserSessionId);
+      live.closeWhere((p) => p.browserSessionId === principal.browserSessionId, 'you logged out');
+      audit.record({ actor: principal, action: 'logout' });
+    }
     reply.clearCookie(AUTH_COOKIE, { path: '/' });
     return reply.code(204).send();
   });
 
-  app.get('/api/me', { schema: { response: { 200: Me } } }, async (request) => ({
-    authenticated: true,
-    via: request.authVia ?? 'none',
-  }));
+  app.get('/api/me', { config: { access: 'any' }, schema: { response: { 200: Me } } }, async (request) => {
+    const p = principalOf(request);
+    return {
+      authenticated: true,
+      kind: p.kind,
+      id: p.id,
+      name: p.name,
+      role: p.role,
+      via: request.headers.authorization ? ('bearer' as const) : ('cookie' as const),
+      ...(p.share ? { share: { sessionId: p.share.sessionId, role: p.share.role, expiresAt: p.share.expiresAt.toISOString() } } : {}),
+    };
+  });
 
-  app.get('/api/containers', { schema: { response: { 200: ContainerList } } }, async () => engine.listContainers());
+  app.get('/api/containers', { config: { access: 'viewer' }, schema: { response: { 200: ContainerList } } }, async () => engine.listContainers());
 
-  app.get('/api/networks', { schema: { response: { 200: NetworkList } } }, async () => engine.listNetworks());
+  app.get('/api/networks', { config: { access: 'viewer' }, schema: { response: { 200: NetworkList } } }, async () => engine.listNetworks());
 
   /** Server-sent events: Docker changes (`docker`) and engine reachability (`status`). */
-  app.get('/api/events', async (request, reply) => {
+  app.get('/api/events', { config: { access: 'viewer' } }, async (request, reply) => {
+    const principal = principalOf(request);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -53,6 +95,8 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
     const offEvent = monitor.onEvent((e) => send('docker', { kind: e.kind, action: e.action, id: e.id }));
     const offHealth = monitor.onHealth((h) => send('status', h));
     const offSession = services.registry.onChange((change) => send('session', change));
+    const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
+    const offNetstate = services.netstateEvents?.((change) => send('netstate', change)) ?? (() => undefined);
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
     const stop = () => {
@@ -60,7 +104,15 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
       offEvent();
       offHealth();
       offSession();
+      offAudit();
+      offNetstate();
+      offLive();
     };
+    // A logged-out or disabled principal's stream ends like its terminals do.
+    const offLive = live.add(principal, () => {
+      stop();
+      raw.end();
+    });
     request.raw.once('close', stop);
     services.onShutdown(() => {
       stop();

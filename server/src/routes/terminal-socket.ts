@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { CloseCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
-import type { Attachment, ClientChannel, Session } from '../sessions/session.js';
+import type { ParticipantRole } from '@sonde/shared';
+import type { Attachment, ClientChannel, ParticipantIdentity, Session } from '../sessions/session.js';
 
 /**
  * One terminal WebSocket attached to a Session, speaking docs/protocol.md: binary output with
@@ -34,6 +35,11 @@ export interface TerminalSocketOptions {
   /** Keystrokes and resizes reach the process; false for tool runs, whose output is read-only. */
   interactive: boolean;
   notFound: { code: string; message: string };
+  /** Who is attaching, and the role they get if the session has not given them one yet. */
+  participant: ParticipantIdentity;
+  initialRole: ParticipantRole;
+  /** Registers the socket with the live-connection registry (revocation closes it); returns the unregister function. */
+  live: (close: (code: number, reason: string) => void) => () => void;
 }
 
 /** Serves one upgraded socket. Listeners are attached synchronously, before anything awaits. */
@@ -85,16 +91,25 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
         // A run's output is laid out for the width it started with (parsers read it).
         if (options.interactive) attachment.resize(message.cols, message.rows);
         return;
+      case 'set-role':
+        if (options.interactive) attachment.setRole(message.participant, message.role);
+        return;
       default: {
         const unexpected: never = message;
         return unexpected;
       }
     }
   });
+  const forget = options.live((code, reason) => {
+    socket.send(encodeControl({ type: 'error', code: 'ACCESS_REVOKED', message: `Disconnected: ${reason}.` }));
+    if (attachment) attachment.close(code, reason);
+    else socket.close(code, reason);
+  });
   socket.once('close', () => {
     clearInterval(heartbeat);
+    forget();
     attachment?.close(CloseCode.Normal, 'client left');
   });
   socket.on('error', () => socket.terminate());
-  attachment = session.attach(channelFor(socket), options.offset);
+  attachment = session.attach(channelFor(socket), options.offset, options.participant, options.initialRole);
 }

@@ -20,6 +20,13 @@ import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../sessions/tool
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
 
+/** Who starts a run, and the policy check for every container it touches. */
+export interface RunOwner {
+  id: string;
+  name: string;
+  check(target: ResolvedTarget, containers: readonly ContainerSummary[]): void;
+}
+
 export interface RunRegistryOptions {
   engine: ContainerEngine;
   toolbox: ToolboxSettings;
@@ -71,7 +78,7 @@ export class RunRegistry {
   }
 
   /** Validates everything a request says before touching Docker, then starts the run. */
-  async create(request: CreateRunRequest): Promise<ToolRun> {
+  async create(request: CreateRunRequest, owner: RunOwner): Promise<ToolRun> {
     if (!this.accepting) throw shuttingDown();
     const tool = findTool(request.tool);
     if (!tool) throw new ApiError(404, ErrorCode.ToolNotFound, `There is no tool "${request.tool}"; GET /api/tools lists them.`);
@@ -80,7 +87,7 @@ export class RunRegistry {
     if (this.live.size + this.creating.size >= this.options.maxRuns) {
       throw new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${this.options.maxRuns} runs going; wait for some to finish or cancel them.`);
     }
-    const work = this.start(tool, checked.values, request.target);
+    const work = this.start(tool, checked.values, request.target, owner);
     this.creating.add(work);
     try {
       return await work;
@@ -89,14 +96,15 @@ export class RunRegistry {
     }
   }
 
-  private async start(tool: ToolDefinition, values: Record<string, ParamValue>, request: CreateRunRequest['target']): Promise<ToolRun> {
+  private async start(tool: ToolDefinition, values: Record<string, ParamValue>, request: CreateRunRequest['target'], owner: RunOwner): Promise<ToolRun> {
     const { engine } = this.options;
-    const needsContainers = request.kind === 'container' || tool.peer !== undefined;
+    const needsContainers = true;
     const [containers, networks] = await Promise.all([
       needsContainers ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
       request.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),
     ]);
     const target = resolveTarget(request, { containers, networks });
+    owner.check(target, containers);
     const params = paramReader(values);
     const id = randomBytes(16).toString('hex');
     const limitSeconds = Math.ceil(tool.limitSeconds(params));
@@ -105,7 +113,7 @@ export class RunRegistry {
     let peer: PeerToolbox | undefined;
     const context: BuildContext = {};
     if (tool.peer) {
-      peer = await this.startPeer(id, tool, params, target, containers);
+      peer = await this.startPeer(id, tool, params, target, containers, owner);
       context.peerAddress = peer.address;
     }
     const argv = tool.build(params, context);
@@ -128,6 +136,7 @@ export class RunRegistry {
     }
     const run = new ToolRun({
       id,
+      owner: { id: owner.id, name: owner.name },
       tool,
       target,
       params: values,
@@ -151,7 +160,7 @@ export class RunRegistry {
   }
 
   /** Starts the peer side of a two-sided tool in the container its parameter names, and waits until it is ready. */
-  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: ResolvedTarget, containers: ContainerSummary[]): Promise<PeerToolbox> {
+  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: ResolvedTarget, containers: ContainerSummary[], owner: RunOwner): Promise<PeerToolbox> {
     const side = tool.peer!;
     const field = `params.${side.param}`;
     let peerTarget: ResolvedTarget;
@@ -162,6 +171,8 @@ export class RunRegistry {
       throw error;
     }
     if (peerTarget.kind !== 'container') throw new Error('a peer is always a container');
+    // The peer side runs in a second container: the policy must allow that one too.
+    owner.check(peerTarget, containers);
     const summary = containers.find((c) => c.id === peerTarget.containerId)!;
     const address = pickPeerAddress(summary, client, containers);
     if (!address) {

@@ -25,6 +25,7 @@ function makeRun(toolId: string, params: Record<string, unknown>, extra: { peer?
   const client = fakeToolbox('client-box');
   const removed: string[] = [];
   const run = new ToolRun({
+    owner: { id: 'user:o', name: 'o' },
     id: 'r'.repeat(32),
     tool,
     target: { kind: 'container', containerId: 'target-id', containerName: 'web', sharePid: false },
@@ -68,7 +69,7 @@ describe('ToolRun', () => {
     const { run, client, removed } = makeRun('tcpdump', { seconds: 3 });
     const controls: ServerControl[] = [];
     const frames: Buffer[] = [];
-    run.session.attach({ sendOutput: (d, done) => (frames.push(Buffer.from(d)), done()), sendControl: (m) => controls.push(m), close: () => undefined });
+    run.session.attach({ sendOutput: (d, done) => (frames.push(Buffer.from(d)), done()), sendControl: (m) => controls.push(m), close: () => undefined }, undefined, { id: 'user:o', name: 'o', canManage: false });
     vi.advanceTimersByTime(2999);
     expect(client.written).toEqual([]);
     vi.advanceTimersByTime(1);

@@ -33,6 +33,7 @@ export interface PeerToolbox {
 
 export interface ToolRunOptions {
   id: string;
+  owner: { id: string; name: string };
   tool: ToolDefinition;
   target: ResolvedTarget;
   params: Record<string, ParamValue>;
@@ -67,6 +68,7 @@ export class ToolRun {
     this.tool = options.tool;
     this.session = new Session({
       id: options.id,
+      owner: options.owner,
       target: options.target,
       image: options.image,
       toolbox: options.toolbox,

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
+import { ErrorCode, type ContainerSummary, type ResolvedTarget, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
 import type { ContainerEngine, EngineEvent, RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { Session, type EndReason } from './session.js';
 import { resolveTarget } from './target-resolver.js';
 import { LABELS, buildToolboxSpec, type ToolboxSettings } from './toolbox-spec.js';
+
+export interface SessionOwner {
+  id: string;
+  name: string;
+}
 
 export interface RegistryOptions {
   engine: ContainerEngine;
@@ -31,6 +36,7 @@ export class SessionRegistry {
   private readonly starting = new Set<string>();
   private accepting = true;
   private readonly changeListeners = new Set<(change: SessionChangeEvent) => void>();
+  private readonly startListeners = new Set<(session: Session) => void>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -38,6 +44,15 @@ export class SessionRegistry {
   onChange(listener: (change: SessionChangeEvent) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /**
+   * Called with every new session before any client can attach, so followers (recorder, audit,
+   * network-state snapshots) see it from its first byte.
+   */
+  onStarted(listener: (session: Session) => void): () => void {
+    this.startListeners.add(listener);
+    return () => this.startListeners.delete(listener);
   }
 
   private emit(change: SessionChangeEvent): void {
@@ -56,12 +71,12 @@ export class SessionRegistry {
     return this.live.get(id) ?? this.ended.get(id)?.session;
   }
 
-  async create(request: TargetRequest): Promise<Session> {
+  async create(request: TargetRequest, owner: SessionOwner, check?: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<Session> {
     if (!this.accepting) throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down and accepts no new sessions.');
     if (this.live.size + this.creating.size >= this.options.maxSessions) {
       throw new ApiError(429, ErrorCode.TooManySessions, `This console already runs ${this.options.maxSessions} sessions (SONDE_MAX_SESSIONS); close some first.`);
     }
-    const work = this.createUnchecked(request);
+    const work = this.createUnchecked(request, owner, check);
     this.creating.add(work);
     try {
       return await work;
@@ -70,14 +85,16 @@ export class SessionRegistry {
     }
   }
 
-  private async createUnchecked(request: TargetRequest): Promise<Session> {
+  private async createUnchecked(request: TargetRequest, owner: SessionOwner, check?: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<Session> {
     const { engine } = this.options;
-    const needsContainers = request.kind === 'container';
+    const needsContainers = request.kind === 'container' || check !== undefined;
     const [containers, networks] = await Promise.all([
       needsContainers ? engine.listContainers() : Promise.resolve([]),
       request.kind === 'network' ? engine.listNetworks() : Promise.resolve([]),
     ]);
     const target = resolveTarget(request, { containers, networks });
+    // The policy decides on the resolved target (full id, its labels), never on what was typed.
+    check?.(target, containers);
     const id = randomBytes(16).toString('hex');
     const spec = buildToolboxSpec(id, target, this.options.toolbox);
     this.starting.add(id);
@@ -89,6 +106,7 @@ export class SessionRegistry {
     }
     const session = new Session({
       id,
+      owner,
       target,
       image: spec.image,
       toolbox,
@@ -99,6 +117,13 @@ export class SessionRegistry {
       onEnded: (s) => this.retire(s),
     });
     this.live.set(id, session);
+    for (const listener of this.startListeners) {
+      try {
+        listener(session);
+      } catch (error) {
+        this.options.log.warn({ session: id, err: error instanceof Error ? error.message : String(error) }, 'a session follower failed to start');
+      }
+    }
     if (!this.accepting) {
       // Shutdown began while Docker was starting it.
       await session.end('shutdown');
@@ -118,9 +143,10 @@ export class SessionRegistry {
     this.emit({ id: session.id, state: 'exited' });
   }
 
-  async end(id: string, reason: EndReason): Promise<boolean> {
+  async end(id: string, reason: EndReason, by?: { id: string; name: string }): Promise<boolean> {
     const session = this.live.get(id);
     if (!session) return this.ended.has(id);
+    if (by && !session.endedBy) session.endedBy = { id: by.id, name: by.name };
     await session.end(reason);
     return true;
   }

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Duplex } from 'node:stream';
 import { FLOW_HIGH_WATERMARK, type ServerControl } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
-import { ENDED_REPLAY_BYTES, Session, type ClientChannel, type SessionOptions } from './session.js';
+import { ENDED_REPLAY_BYTES, Session, type ClientChannel, type ParticipantIdentity, type SessionOptions } from './session.js';
 
 /** A toolbox whose "shell" is this test: what it pushes is output, what is written is input. */
 function fakeToolbox() {
@@ -49,6 +49,7 @@ function client(options: { auto?: boolean } = {}) {
 function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => undefined), overrides: Partial<SessionOptions> = {}) {
   return new Session({
     id: 's1',
+    owner: { id: OWNER.id, name: OWNER.name },
     target: { kind: 'host' },
     image: 'img',
     toolbox,
@@ -60,6 +61,8 @@ function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => unde
   });
 }
 
+const OWNER: ParticipantIdentity = { id: 'user:owner', name: 'owner', canManage: true };
+
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('Session', () => {
@@ -69,7 +72,7 @@ describe('Session', () => {
     stream.push(Buffer.from('prompt$ '));
     await tick();
     const c = client();
-    s.attach(c.channel);
+    s.attach(c.channel, undefined, OWNER);
     expect(c.controls[0]).toMatchObject({ type: 'hello', offset: 0, resynced: false });
     stream.push(Buffer.from('more'));
     await tick();
@@ -83,7 +86,7 @@ describe('Session', () => {
     stream.push(Buffer.from('0123456789'));
     await tick();
     const c = client();
-    s.attach(c.channel, 4);
+    s.attach(c.channel, 4, OWNER);
     await tick();
     expect(c.text()).toBe('456789');
     expect(c.controls[0]).toMatchObject({ offset: 4, resynced: false });
@@ -94,8 +97,8 @@ describe('Session', () => {
     const s = session(toolbox);
     const a = client();
     const b = client();
-    const attachA = s.attach(a.channel);
-    s.attach(b.channel);
+    const attachA = s.attach(a.channel, undefined, OWNER);
+    s.attach(b.channel, undefined, OWNER);
     stream.push(Buffer.from('hello'));
     await tick();
     await tick();
@@ -112,7 +115,7 @@ describe('Session', () => {
     const { toolbox, stream } = fakeToolbox();
     const s = session(toolbox);
     const c = client();
-    const attachment = s.attach(c.channel);
+    const attachment = s.attach(c.channel, undefined, OWNER);
     const chunk = Buffer.alloc(64 * 1024, 97);
     const pushes = Math.ceil((FLOW_HIGH_WATERMARK * 1.5) / chunk.length);
     for (let i = 0; i < pushes; i++) stream.push(chunk);
@@ -130,8 +133,8 @@ describe('Session', () => {
 const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     const fast = client();
     const slow = client();
-    const fastAttachment = s.attach(fast.channel);
-    s.attach(slow.channel);
+    const fastAttachment = s.attach(fast.channel, undefined, OWNER);
+    s.attach(slow.channel, undefined, OWNER);
     const chunk = Buffer.alloc(64 * 1024, 98);
     for (let round = 0; round < 120; round++) {
       stream.push(chunk);
@@ -149,7 +152,7 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     const remove = vi.fn(async () => undefined);
     const s = session(toolbox, remove);
     const c = client();
-    s.attach(c.channel);
+    s.attach(c.channel, undefined, OWNER);
     stream.push(Buffer.from('bye'));
     stream.push(null);
     for (let i = 0; i < 20; i++) await tick();
@@ -165,7 +168,7 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     const { toolbox, stream } = fakeToolbox();
     const s = session(toolbox);
     const c = client();
-    s.attach(c.channel);
+    s.attach(c.channel, undefined, OWNER);
     for (let i = 0; i < 40; i++) stream.push(Buffer.alloc(32 * 1024, 0x61 + (i % 26)));
     for (let i = 0; i < 80; i++) await tick();
     await s.end('deleted');
@@ -173,7 +176,7 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     expect(c.bytes()).toBe(40 * 32 * 1024);
     expect(s.log.bytesHeld).toBeLessThanOrEqual(ENDED_REPLAY_BYTES + 32 * 1024);
     const late = client();
-    s.attach(late.channel);
+    s.attach(late.channel, undefined, OWNER);
     for (let i = 0; i < 20; i++) await tick();
     expect(late.controls[0]).toMatchObject({ type: 'hello', offset: s.log.start, resynced: true });
     expect(late.text().endsWith(c.text().slice(-ENDED_REPLAY_BYTES))).toBe(true);
@@ -189,7 +192,7 @@ describe('Session idle timeout', () => {
     const { toolbox, stream } = fakeToolbox();
     const s = idleSession(toolbox, 400);
     const c = client();
-    s.attach(c.channel);
+    s.attach(c.channel, undefined, OWNER);
     const printer = setInterval(() => stream.push(Buffer.from('tick\n')), 20);
     try {
       await sleep(280);
@@ -206,7 +209,7 @@ describe('Session idle timeout', () => {
     const { toolbox } = fakeToolbox();
     const s = idleSession(toolbox, 400);
     const c = client();
-    const attachment = s.attach(c.channel);
+    const attachment = s.attach(c.channel, undefined, OWNER);
     await sleep(280);
     attachment.input(Buffer.from('x'));
     expect(c.controls.at(-1)).toMatchObject({ type: 'notice', level: 'info' });

@@ -4,6 +4,8 @@ import {
   FLOW_HIGH_WATERMARK,
   FLOW_LOW_WATERMARK,
   clampSize,
+  type Participant,
+  type ParticipantRole,
   type ResolvedTarget,
   type ServerControl,
   type SessionInfo,
@@ -42,8 +44,39 @@ export const ENDED_REPLAY_BYTES = 64 * 1024;
 /** Largest binary frame sent to a client; output is coalesced up to this under load. */
 export const MAX_OUTPUT_FRAME = 256 * 1024;
 
+/** Who is behind an attachment: a principal (user, API token or share link). */
+export interface ParticipantIdentity {
+  id: string;
+  name: string;
+  /** Set when they came through a share link: revoking it closes exactly their sockets. */
+  shareId?: string;
+  /** May hand the keyboard around: the owner, and admins. */
+  canManage: boolean;
+}
+
+/**
+ * Things that follow a session without being part of it: the recorder, the audit trail, the
+ * network-state snapshots. Every method is optional and must not throw.
+ */
+export interface SessionObserver {
+  output?(chunk: Buffer): void;
+  resize?(cols: number, rows: number): void;
+  input?(participant: ParticipantIdentity, data: Buffer): void;
+  joined?(participant: ParticipantIdentity, role: ParticipantRole): void;
+  left?(participant: ParticipantIdentity): void;
+  roleChanged?(participant: { id: string; name: string }, role: ParticipantRole, by: ParticipantIdentity): void;
+  viewerInputDropped?(participant: ParticipantIdentity, count: number): void;
+  /** After the toolbox is gone. */
+  ended?(session: Session): void;
+}
+
+/** A viewer who keeps typing after being told it does nothing is disconnected (1008) after this many frames. */
+export const VIEWER_INPUT_LIMIT = 20;
+
 export interface SessionOptions {
   id: string;
+  /** Who opened it; starts as the driver. */
+  owner: { id: string; name: string };
   target: ResolvedTarget;
   image: string;
   toolbox: RunningToolbox;
@@ -62,6 +95,9 @@ export interface ViolationCounters {
   malformedControl: number;
   oversizedFrames: number;
   excessAcks: number;
+  /** Keystrokes and resizes from a viewer, dropped. */
+  viewerInput: number;
+  viewerControl: number;
 }
 
 /**
@@ -73,12 +109,13 @@ export class Attachment {
   private acked: number;
   private inFlight = false;
   private closed = false;
-  readonly violations: ViolationCounters = { malformedControl: 0, oversizedFrames: 0, excessAcks: 0 };
+  readonly violations: ViolationCounters = { malformedControl: 0, oversizedFrames: 0, excessAcks: 0, viewerInput: 0, viewerControl: 0 };
 
   constructor(
     private readonly session: Session,
     readonly channel: ClientChannel,
     fromOffset: number,
+    readonly participant: ParticipantIdentity,
   ) {
     this.sent = fromOffset;
     this.acked = fromOffset;
@@ -104,13 +141,39 @@ export class Attachment {
     this.pump();
   }
 
-  input(data: Buffer): void {
-    this.session.touch();
-    this.session.write(data);
+  get role(): ParticipantRole {
+    return this.session.roleOf(this.participant.id);
   }
 
+  /** Keystrokes: forwarded for drivers; for viewers dropped, counted, and after too many the socket is closed. */
+  input(data: Buffer): void {
+    if (this.closed) return;
+    if (this.role !== 'driver') {
+      this.violations.viewerInput++;
+      this.session.viewerInputDropped(this);
+      return;
+    }
+    this.session.touch();
+    this.session.write(data, this.participant);
+  }
+
+  /** The terminal size follows the drivers; a viewer's window size is theirs alone. */
   resize(cols: number, rows: number): void {
+    if (this.role !== 'driver') {
+      this.violations.viewerControl++;
+      return;
+    }
     this.session.resize(cols, rows);
+  }
+
+  /** Owner (or admin) only: hand the keyboard to someone, or take it back. */
+  setRole(participantId: string, role: ParticipantRole): void {
+    if (!this.participant.canManage) {
+      this.violations.viewerControl++;
+      this.channel.sendControl({ type: 'error', code: 'FORBIDDEN', message: 'Only the session owner can hand the keyboard over.' });
+      return;
+    }
+    this.session.setRole(participantId, role, this.participant);
   }
 
   /** Sends what the window allows; called on new output, acks, and each completed send. */
@@ -162,8 +225,15 @@ export class Session {
   endedAt: Date | undefined;
   exitCode: number | undefined;
   endReason: EndReason | undefined;
+  /** Who ended it, when a person did (DELETE); the audit trail names them. */
+  endedBy: { id: string; name: string } | undefined;
 
+  readonly owner: { id: string; name: string };
   private readonly attachments = new Set<Attachment>();
+  /** Roles by participant id; kept after they leave, so a reconnect gets the same role back. */
+  private readonly roles = new Map<string, ParticipantRole>();
+  private readonly observers = new Set<SessionObserver>();
+  private readonly warnedViewers = new WeakSet<Attachment>();
   private readonly toolbox: RunningToolbox;
   private readonly image: string;
   private paused = false;
@@ -178,6 +248,8 @@ export class Session {
 
   constructor(private readonly options: SessionOptions) {
     this.id = options.id;
+    this.owner = options.owner;
+    this.roles.set(options.owner.id, 'driver');
     this.target = options.target;
     this.toolbox = options.toolbox;
     this.image = options.image;
@@ -199,6 +271,102 @@ export class Session {
     return this.toolbox.id;
   }
 
+  /** The pty size now (the recording header needs it). */
+  get terminalSize(): { cols: number; rows: number } {
+    return { ...this.size };
+  }
+
+  observe(observer: SessionObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private tell(call: (o: SessionObserver) => void): void {
+    for (const o of this.observers) {
+      try {
+        call(o);
+      } catch {
+        // An observer (a recorder on a full disk) must never break the shell.
+      }
+    }
+  }
+
+  roleOf(participantId: string): ParticipantRole {
+    return this.roles.get(participantId) ?? 'viewer';
+  }
+
+  /** Everyone attached now, one entry per person however many tabs they have. */
+  participants(): Participant[] {
+    const byId = new Map<string, Participant>();
+    for (const a of this.attachments) {
+      const p = a.participant;
+      const entry = byId.get(p.id);
+      if (entry) {
+        entry.clients++;
+        continue;
+      }
+      byId.set(p.id, {
+        id: p.id,
+        name: p.name,
+        role: this.roleOf(p.id),
+        owner: p.id === this.owner.id,
+        clients: 1,
+        ...(p.shareId ? { shareId: p.shareId } : {}),
+      });
+    }
+    return [...byId.values()];
+  }
+
+  private isPresent(participantId: string, except?: Attachment): boolean {
+    for (const a of this.attachments) if (a !== except && a.participant.id === participantId) return true;
+    return false;
+  }
+
+  private broadcastPresence(): void {
+    const participants = this.participants();
+    for (const a of this.attachments) {
+      a.channel.sendControl({ type: 'presence', you: a.participant.id, role: this.roleOf(a.participant.id), participants });
+    }
+  }
+
+  setRole(participantId: string, role: ParticipantRole, by: ParticipantIdentity): void {
+    if (this.state !== 'running') return;
+    const who = [...this.attachments].find((a) => a.participant.id === participantId)?.participant;
+    const known = who ?? (participantId === this.owner.id ? { ...this.owner } : undefined);
+    if (!known) return;
+    if (this.roleOf(participantId) === role) return;
+    this.roles.set(participantId, role);
+    this.notify('info', role === 'driver' ? `${known.name} can type now.` : `${known.name} is watching now (read-only).`);
+    this.broadcastPresence();
+    this.tell((o) => o.roleChanged?.({ id: participantId, name: known.name }, role, by));
+  }
+
+  viewerInputDropped(attachment: Attachment): void {
+    const count = attachment.violations.viewerInput;
+    if (!this.warnedViewers.has(attachment)) {
+      this.warnedViewers.add(attachment);
+      attachment.channel.sendControl({ type: 'notice', level: 'warning', message: 'You are watching: what you type is not sent. Ask the owner for the keyboard.' });
+      this.tell((o) => o.viewerInputDropped?.(attachment.participant, count));
+    }
+    if (count >= VIEWER_INPUT_LIMIT) {
+      this.tell((o) => o.viewerInputDropped?.(attachment.participant, count));
+      attachment.close(CloseCode.PolicyViolation, 'viewers cannot type');
+    }
+  }
+
+  /** Closes every socket whose participant matches (a revoked share, a logged-out user). */
+  disconnectWhere(match: (participant: ParticipantIdentity) => boolean, code: number, reason: string): number {
+    let closed = 0;
+    for (const a of [...this.attachments]) {
+      if (match(a.participant)) {
+        a.channel.sendControl({ type: 'error', code: 'ACCESS_REVOKED', message: reason });
+        a.close(code, reason);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
   hello(offset: number, resynced: boolean): ServerControl {
     return {
       type: 'hello',
@@ -213,17 +381,25 @@ export class Session {
    * Attaches a client. It receives the output from `fromOffset` on (or everything still held
    * when that is older than the replay buffer, flagged as a resync), then the live stream.
    */
-  attach(channel: ClientChannel, fromOffset?: number): Attachment {
+  attach(channel: ClientChannel, fromOffset: number | undefined, participant: ParticipantIdentity, initialRole: ParticipantRole = 'viewer'): Attachment {
     const wanted = fromOffset ?? 0;
     const start = Math.min(Math.max(wanted, this.log.start), this.log.end);
     const resynced = wanted < this.log.start;
-    const attachment = new Attachment(this, channel, start);
+    const attachment = new Attachment(this, channel, start, participant);
+    const arriving = !this.isPresent(participant.id);
+    if (!this.roles.has(participant.id)) this.roles.set(participant.id, initialRole);
     this.attachments.add(attachment);
     this.clearGraceTimer();
     channel.sendControl(this.hello(start, resynced));
-    if (this.state === 'exited') {
-      attachment.pump();
-      return attachment;
+    if (this.state === 'running') {
+      if (arriving) {
+        const role = this.roleOf(participant.id);
+        for (const a of this.attachments) {
+          if (a.participant.id !== participant.id) a.channel.sendControl({ type: 'notice', level: 'info', message: `${participant.name} joined (${role === 'driver' ? 'can type' : 'watching'}).` });
+        }
+        this.tell((o) => o.joined?.(participant, role));
+      }
+      this.broadcastPresence();
     }
     attachment.pump();
     return attachment;
@@ -231,6 +407,13 @@ export class Session {
 
   detach(attachment: Attachment): void {
     if (!this.attachments.delete(attachment)) return;
+    if (this.state === 'running' && !this.isPresent(attachment.participant.id)) {
+      this.notify('info', `${attachment.participant.name} left.`);
+      this.tell((o) => o.left?.(attachment.participant));
+      this.broadcastPresence();
+    } else if (this.state === 'running') {
+      this.broadcastPresence();
+    }
     this.flowChanged();
     this.armGraceTimer();
     this.releaseEndedOutput();
@@ -240,8 +423,9 @@ export class Session {
     if (this.state === 'exited' && this.attachments.size === 0) this.log.keepLast(ENDED_REPLAY_BYTES);
   }
 
-  write(data: Buffer): void {
+  write(data: Buffer, from?: ParticipantIdentity): void {
     if (this.state !== 'running') return;
+    if (from) this.tell((o) => o.input?.(from, data));
     this.toolbox.stream.write(data);
   }
 
@@ -257,6 +441,7 @@ export class Session {
         const target = this.pendingSize;
         this.pendingSize = undefined;
         this.size = target;
+        this.tell((o) => o.resize?.(target.cols, target.rows));
         await this.toolbox.resize(target.cols, target.rows).catch(() => undefined);
       }
       this.resizing = undefined;
@@ -271,6 +456,7 @@ export class Session {
 
   private onOutput(chunk: Buffer): void {
     this.log.append(chunk);
+    this.tell((o) => o.output?.(chunk));
     for (const attachment of this.attachments) attachment.pump();
     this.flowChanged();
   }
@@ -342,6 +528,7 @@ export class Session {
       } finally {
         this.options.onEnded(this);
         this.releaseEndedOutput();
+        this.tell((o) => o.ended?.(this));
       }
     })();
     return this.ending;
@@ -411,6 +598,8 @@ export class Session {
       ...(this.endReason ? { endReason: this.endReason } : {}),
       toolbox: { containerId: this.toolbox.id, image: this.image },
       clients: this.attachments.size,
+      owner: { ...this.owner },
+      participants: this.participants(),
       ttyPath: `/api/sessions/${this.id}/tty`,
     };
   }

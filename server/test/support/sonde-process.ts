@@ -68,6 +68,8 @@ export class SondeProcess {
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null; at: number } | undefined;
   private readonly exited: Promise<void>;
   port = 0;
+  /** `https` when the server was started with SONDE_TLS_CERT/SONDE_TLS_KEY (it prints its URL so). */
+  scheme: 'http' | 'https' = 'http';
 
   private constructor(
     readonly child: ChildProcess,
@@ -111,9 +113,10 @@ export class SondeProcess {
     const sonde = new SondeProcess(child, token, instance, dataDir);
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const match = /Sonde is running at http:\/\/[^:]+:(\d+)\//.exec(sonde.output);
+      const match = /Sonde is running at (https?):\/\/[^:]+:(\d+)\//.exec(sonde.output);
       if (match) {
-        sonde.port = Number(match[1]);
+        sonde.scheme = match[1] as 'http' | 'https';
+        sonde.port = Number(match[2]);
         return sonde;
       }
       if (sonde.exitInfo || Date.now() > deadline) {
@@ -130,11 +133,11 @@ export class SondeProcess {
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   get wsUrl(): string {
-    return `ws://127.0.0.1:${this.port}`;
+    return `${this.scheme === 'https' ? 'wss' : 'ws'}://127.0.0.1:${this.port}`;
   }
 
   get auth(): { authorization: string } {

@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { buildApp, type AppServices } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
@@ -21,7 +24,10 @@ export interface TestConsole {
 export async function startConsole(env: Record<string, string> = {}): Promise<TestConsole> {
   const token = randomBytes(18).toString('base64url');
   const instance = `test-${randomBytes(4).toString('hex')}`;
+  // Each console its own database and recordings, removed on close unless the test chose a directory.
+  const ownDataDir = env.SONDE_DATA_DIR ? undefined : mkdtempSync(path.join(tmpdir(), 'sonde-test-'));
   const config = parseConfig({
+    ...(ownDataDir ? { SONDE_DATA_DIR: ownDataDir } : {}),
     SONDE_TOKEN: token,
     SONDE_INSTANCE: instance,
     SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE,
@@ -43,6 +49,9 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Te
     baseUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     auth: { authorization: `Bearer ${token}` },
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
   };
 }

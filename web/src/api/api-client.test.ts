@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiClient, ApiError, ClientErrorCode } from './api-client';
+import { ApiClient, ApiError, ClientErrorCode, parseRetryAfter } from './api-client';
 
 type FetchArgs = [string, RequestInit];
 
@@ -21,6 +21,8 @@ const session = {
   createdAt: '2025-01-01T00:00:00.000Z',
   toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
   clients: 0,
+  owner: { id: 'user:u1', name: 'alice' },
+  participants: [],
   ttyPath: '/api/sessions/s1/tty',
 };
 
@@ -110,5 +112,50 @@ describe('ApiClient', () => {
     call.client.events.on('unauthorized', unauthorized);
     await expect(call.client.sessions()).rejects.toMatchObject({ status: 401 });
     expect(unauthorized).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('ApiClient identity and sharing', () => {
+  it('logs in with a username and password in the body, never the URL', async () => {
+    const { client, fetch } = clientReturning(new Response(null, { status: 204 }));
+    await client.login({ username: 'alice', password: 'correct horse battery' });
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('/api/login');
+    expect(JSON.parse(String(init?.body))).toEqual({ username: 'alice', password: 'correct horse battery' });
+  });
+
+  it('carries Retry-After of a 429 on the error', async () => {
+    const { client } = clientReturning(
+      new Response(JSON.stringify({ error: { code: 'TOO_MANY_ATTEMPTS', message: 'Too many attempts.' } }), {
+        status: 429,
+        headers: { 'Content-Type': 'application/json', 'Retry-After': '42' },
+      }),
+    );
+    await expect(client.login({ token: 'x' })).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 42 });
+  });
+
+  it('reads Retry-After as seconds or as a date', () => {
+    expect(parseRetryAfter('7')).toBe(7);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:30 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(30);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+
+  it('validates a created share and escapes ids in share paths', async () => {
+    const created = { id: 'sh1', token: 't', url: 'http://x/?share=t', role: 'viewer', expiresAt: '2025-01-01T01:00:00.000Z' };
+    const { client, fetch } = clientReturning(json(201, created));
+    await expect(client.createShare('s/1', { role: 'viewer', expiresInSeconds: 900 })).resolves.toEqual(created);
+    expect(fetch.mock.calls[0]?.[0]).toBe('/api/sessions/s%2F1/shares');
+    const revoke = clientReturning(new Response(null, { status: 204 }));
+    await revoke.client.revokeShare('s1', 'a b');
+    expect(revoke.fetch.mock.calls[0]?.[0]).toBe('/api/sessions/s1/shares/a%20b');
+    expect(revoke.fetch.mock.calls[0]?.[1].method).toBe('DELETE');
+  });
+
+  it('builds audit queries and the JSON lines export link', async () => {
+    const { client, fetch } = clientReturning(json(200, []));
+    await client.audit({ sessionId: 'a'.repeat(32), after: 10 });
+    expect(fetch.mock.calls[0]?.[0]).toBe(`/api/audit?sessionId=${'a'.repeat(32)}&after=10`);
+    expect(client.auditExportUrl()).toBe('/api/audit?format=jsonl');
   });
 });

@@ -4,12 +4,20 @@
  * the server's stable code and message.
  */
 import {
+  ApiTokenList,
+  AuditList,
   CaptureInfo,
   ContainerList,
+  CreatedApiToken,
+  CreatedShare,
   ErrorBody,
   Health,
   Me,
   NetworkList,
+  ShareList,
+  TargetPolicy,
+  User,
+  UserList,
   RunInfo,
   RunList,
   SessionInfo,
@@ -18,6 +26,11 @@ import {
   type CreateCaptureRequest,
   type CreateRunRequest,
   type TargetRequest,
+  type CreateApiTokenRequest,
+  type CreateShareRequest,
+  type CreateUserRequest,
+  type LoginRequest,
+  type UpdateUserRequest,
 } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -38,10 +51,24 @@ export class ApiError extends Error {
     /** A server ErrorCode, a ClientErrorCode, or HTTP_<status> for bodies that were not ours. */
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
+
+  /** From a 429's Retry-After header: how long the server wants us to wait. */
+  readonly retryAfterSeconds?: number;
+}
+
+/** Retry-After is either delay-seconds or an HTTP date (RFC 9110 10.2.3). */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 export function isApiError(error: unknown, status?: number): error is ApiError {
@@ -86,8 +113,9 @@ export class ApiClient {
     }
   }
 
-  login(token: string): Promise<void> {
-    return this.requestVoid('POST', '/api/login', { body: { token }, expectUnauthorized: true });
+  /** A password or an API token; the server answers with the login cookie. */
+  login(request: LoginRequest): Promise<void> {
+    return this.requestVoid('POST', '/api/login', { body: request, expectUnauthorized: true });
   }
 
   logout(): Promise<void> {
@@ -108,6 +136,65 @@ export class ApiClient {
 
   sessions(): Promise<Static<typeof SessionList>> {
     return this.requestJson('GET', '/api/sessions', SessionList);
+  }
+
+  /** One session: all a share-link principal may list. */
+  session(id: string): Promise<SessionInfo> {
+    return this.requestJson('GET', `/api/sessions/${encodeURIComponent(id)}`, SessionInfo);
+  }
+
+  shares(sessionId: string): Promise<Static<typeof ShareList>> {
+    return this.requestJson('GET', `/api/sessions/${encodeURIComponent(sessionId)}/shares`, ShareList);
+  }
+
+  createShare(sessionId: string, request: CreateShareRequest): Promise<CreatedShare> {
+    return this.requestJson('POST', `/api/sessions/${encodeURIComponent(sessionId)}/shares`, CreatedShare, { body: request });
+  }
+
+  revokeShare(sessionId: string, shareId: string): Promise<void> {
+    return this.requestVoid('DELETE', `/api/sessions/${encodeURIComponent(sessionId)}/shares/${encodeURIComponent(shareId)}`);
+  }
+
+  users(): Promise<Static<typeof UserList>> {
+    return this.requestJson('GET', '/api/users', UserList);
+  }
+
+  createUser(request: CreateUserRequest): Promise<User> {
+    return this.requestJson('POST', '/api/users', User, { body: request });
+  }
+
+  updateUser(id: string, request: UpdateUserRequest): Promise<User> {
+    return this.requestJson('PATCH', `/api/users/${encodeURIComponent(id)}`, User, { body: request });
+  }
+
+  apiTokens(): Promise<Static<typeof ApiTokenList>> {
+    return this.requestJson('GET', '/api/tokens', ApiTokenList);
+  }
+
+  createApiToken(request: CreateApiTokenRequest): Promise<CreatedApiToken> {
+    return this.requestJson('POST', '/api/tokens', CreatedApiToken, { body: request });
+  }
+
+  revokeApiToken(id: string): Promise<void> {
+    return this.requestVoid('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+  }
+
+  policy(): Promise<TargetPolicy> {
+    return this.requestJson('GET', '/api/policy', TargetPolicy);
+  }
+
+  savePolicy(policy: TargetPolicy): Promise<TargetPolicy> {
+    return this.requestJson('PUT', '/api/policy', TargetPolicy, { body: policy });
+  }
+
+  /** Audit entries, oldest first; `after` pages forward from a sequence number. */
+  audit(query: { sessionId?: string; after?: number; limit?: number } = {}): Promise<Static<typeof AuditList>> {
+    return this.requestJson('GET', `/api/audit${auditSearch(query)}`, AuditList);
+  }
+
+  /** The audit trail as JSON lines, for a plain download link (the cookie authenticates GETs). */
+  auditExportUrl(query: { sessionId?: string } = {}): string {
+    return `${this.baseUrl}/api/audit${auditSearch({ ...query, format: 'jsonl' })}`;
   }
 
   createSession(target: TargetRequest): Promise<SessionInfo> {
@@ -210,6 +297,16 @@ export class ApiClient {
   }
 }
 
+function auditSearch(query: { sessionId?: string; after?: number; limit?: number; format?: 'jsonl' }): string {
+  const params = new URLSearchParams();
+  if (query.sessionId) params.set('sessionId', query.sessionId);
+  if (query.after !== undefined) params.set('after', String(query.after));
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.format) params.set('format', query.format);
+  const search = params.toString();
+  return search ? `?${search}` : '';
+}
+
 /** Reads `{"error":{"code","message"}}`; anything else (a proxy's HTML page) keeps the HTTP status. */
 export async function errorFromResponse(response: Response): Promise<ApiError> {
   let body: unknown;
@@ -218,7 +315,10 @@ export async function errorFromResponse(response: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  if (Value.Check(ErrorBody, body)) return new ApiError(response.status, body.error.code, body.error.message);
+  const retryAfterSeconds = response.status === 429 ? parseRetryAfter(response.headers.get('Retry-After')) : undefined;
+  if (Value.Check(ErrorBody, body)) {
+    return new ApiError(response.status, body.error.code, body.error.message, retryAfterSeconds === undefined ? undefined : { retryAfterSeconds });
+  }
   const text = response.statusText ? `${response.status} ${response.statusText}` : `HTTP ${response.status}`;
   return new ApiError(response.status, `HTTP_${response.status}`, `Request failed: ${text}`);
 }

@@ -2,7 +2,7 @@
  * React access to ConsoleData: one hook per resource, so features read data without knowing
  * how it is fetched or refreshed.
  */
-import type { ContainerSummary, Health, NetworkSummary, RunInfo, SessionInfo, ToolInfo } from '@sonde/shared';
+import type { ApiTokenInfo, ContainerSummary, Health, Me, NetworkSummary, RunInfo, SessionInfo, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
 import type { ConsoleData } from './console-data';
 import type { DockerEventsState } from './docker-events';
@@ -42,6 +42,19 @@ export function useRuns(): ResourceSnapshot<RunInfo[]> {
 
 export function useHealth(): ResourceSnapshot<Health> {
   return useResource(useConsoleData().health);
+}
+
+/** Who is logged in; null only for a ConsoleData created without one (tests). */
+export function useMe(): Me | null {
+  return useConsoleData().me;
+}
+
+export function useUsers(): ResourceSnapshot<User[]> {
+  return useResource(useConsoleData().admin.users);
+}
+
+export function useApiTokens(): ResourceSnapshot<ApiTokenInfo[]> {
+  return useResource(useConsoleData().admin.apiTokens);
 }
 
 export function useLiveUpdatesState(): DockerEventsState {

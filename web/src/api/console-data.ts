@@ -4,7 +4,9 @@
  * disposed on logout, so nothing of a previous login keeps running.
  */
 import type { CaptureInfo, ContainerSummary, CreateCaptureRequest, CreateRunRequest, Health, NetworkSummary, RunInfo, SessionInfo, TargetRequest, ToolInfo } from '@sonde/shared';
+import { roleAtLeast, type CreatedShare, type CreateShareRequest, type Me, type ShareInfo } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
+import { AdminData } from './admin-data';
 import { isApiError, type ApiClient } from './api-client';
 import { openCaptureFeed, type CaptureFeedHandlers } from './capture-feed';
 import { DockerEvents } from './docker-events';
@@ -20,14 +22,27 @@ export class ConsoleData implements Disposable {
   /** Tool runs, live and recently ended; refreshed after each action and when a run's stream ends. */
   readonly runs: LiveResource<RunInfo[]>;
   readonly liveUpdates: DockerEvents;
+  /** Users, tokens, policy, audit: fetched only by the admin pages. */
+  readonly admin: AdminData;
 
   private readonly cleanup = new DisposableStore();
   private started = false;
 
-  constructor(private readonly client: ApiClient) {
+  /**
+   * `me`: who is logged in. A share-link principal may read its one session and nothing else,
+   * so for it this loads only that session (everything else would be refused).
+   */
+  constructor(
+    private readonly client: ApiClient,
+    readonly me: Me | null = null,
+  ) {
+    const sharedSessionId = me?.kind === 'share' ? me.share?.sessionId : undefined;
     this.containers = this.own(new LiveResource(() => client.containers()));
     this.networks = this.own(new LiveResource(() => client.networks()));
-    this.sessions = this.own(new LiveResource(() => client.sessions()));
+    this.sessions = this.own(
+      new LiveResource(() => (sharedSessionId === undefined ? client.sessions() : this.sharedSession(sharedSessionId))),
+    );
+    this.admin = this.own(new AdminData(client));
     this.health = this.own(new LiveResource(() => client.health()));
     this.tools = this.own(new LiveResource(() => client.tools()));
     this.runs = this.own(new LiveResource(() => client.runs()));
@@ -44,6 +59,7 @@ export class ConsoleData implements Disposable {
           this.refreshInventory();
           void this.health.refresh();
         },
+        onAudit: (entry) => this.admin.auditFeed.emit('entry', entry),
       }),
     );
   }
@@ -51,21 +67,34 @@ export class ConsoleData implements Disposable {
   start(): void {
     if (this.started || this.cleanup.isDisposed) return;
     this.started = true;
+    if (this.me?.kind === 'share') {
+      this.startForShare();
+      return;
+    }
     void this.health.refresh();
     void this.tools.refresh();
-    void this.runs.refresh();
+    if (this.canOperate) void this.runs.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
     // Sessions and runs have no push events of their own (other browsers may open or close some).
     const onFocus = () => {
       void this.sessions.refresh();
-      void this.runs.refresh();
+      if (this.canOperate) void this.runs.refresh();
     };
     window.addEventListener('focus', onFocus);
     this.cleanup.add(() => window.removeEventListener('focus', onFocus));
   }
 
+  /** Viewers browse only: runs, shells and captures are refused to them. */
+  get canOperate(): boolean {
+    return this.me === null || (this.me.kind !== 'share' && roleAtLeast(this.me.role, 'operator'));
+  }
+
   refreshInventory(): void {
+    if (this.me?.kind === 'share') {
+      void this.sessions.refresh();
+      return;
+    }
     void this.containers.refresh();
     void this.networks.refresh();
     void this.sessions.refresh();
@@ -98,6 +127,25 @@ export class ConsoleData implements Disposable {
       if (!isApiError(error, 404)) throw error;
     }
     this.sessions.update((list = []) => list.filter((s) => s.id !== id));
+  }
+
+  /** The share links of a session (owner or admin), revoked and expired ones included. */
+  shareLinks(sessionId: string): Promise<ShareInfo[]> {
+    return this.client.shares(sessionId);
+  }
+
+  /** The reply holds the link's URL (its secret): shown once by the share dialog. */
+  createShareLink(sessionId: string, request: CreateShareRequest): Promise<CreatedShare> {
+    return this.client.createShare(sessionId, request);
+  }
+
+  /** Everyone who joined through the link is disconnected; an already gone link counts as revoked. */
+  async revokeShareLink(sessionId: string, shareId: string): Promise<void> {
+    try {
+      await this.client.revokeShare(sessionId, shareId);
+    } catch (error) {
+      if (!isApiError(error, 404)) throw error;
+    }
   }
 
   /** Starts a tool run (the server validates, starts the toolboxes and answers once it runs). */
@@ -166,6 +214,25 @@ export class ConsoleData implements Disposable {
 
   dispose(): void {
     this.cleanup.dispose();
+  }
+
+  /** A share principal's view: its session (no event stream: it may not subscribe to one). */
+  private startForShare(): void {
+    void this.health.refresh();
+    void this.sessions.refresh();
+    const onFocus = () => void this.sessions.refresh();
+    window.addEventListener('focus', onFocus);
+    this.cleanup.add(() => window.removeEventListener('focus', onFocus));
+  }
+
+  /** The one session a share link reaches, as a list; an ended and reaped session is an empty one. */
+  private async sharedSession(id: string): Promise<SessionInfo[]> {
+    try {
+      return [await this.client.session(id)];
+    } catch (error) {
+      if (isApiError(error, 404)) return [];
+      throw error;
+    }
   }
 
   private own<T extends Disposable>(disposable: T): T {

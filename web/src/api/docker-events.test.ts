@@ -73,6 +73,24 @@ describe('DockerEvents', () => {
     expect(s.onChange).not.toHaveBeenCalled();
   });
 
+  it('passes valid audit entries to onAudit at once, unbatched', () => {
+    const onAudit = vi.fn();
+    const source = new FakeEventSource();
+    const events = new DockerEvents({
+      onChange: vi.fn(),
+      onHealth: vi.fn(),
+      onResume: vi.fn(),
+      onAudit,
+      createSource: () => source as unknown as EventSourceLike,
+    });
+    events.connect();
+    const entry = { seq: 7, at: '2025-01-01T00:00:00.000Z', actor: 'user:1', actorName: 'alice', action: 'share-created' };
+    source.emit('audit', JSON.stringify(entry));
+    source.emit('audit', JSON.stringify({ ...entry, action: 'not-an-action' }));
+    expect(onAudit).toHaveBeenCalledExactlyOnceWith(entry);
+    events.dispose();
+  });
+
   it('asks for a full refetch when the stream comes back after a gap', () => {
     const s = setup();
     s.source().open();

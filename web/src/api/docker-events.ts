@@ -4,7 +4,7 @@
  * refetch, not 60. `status` events carry the Docker health. EventSource reconnects by itself
  * after network errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { DockerChangeEvent, Health } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, Health } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -26,6 +26,8 @@ export interface DockerEventsOptions {
   onHealth(health: Health): void;
   /** The stream came back after a gap: events may have been missed, so refetch everything. */
   onResume(): void;
+  /** A new audit trail entry (the server sends these to admins only). */
+  onAudit?(entry: AuditEntry): void;
   createSource?: (url: string) => EventSourceLike;
 }
 
@@ -85,6 +87,10 @@ export class DockerEvents implements Disposable {
     source.addEventListener('status', (event) => {
       const health = parseEventData(event, Health);
       if (health) this.options.onHealth(health);
+    });
+    source.addEventListener('audit', (event) => {
+      const entry = parseEventData(event, AuditEntry);
+      if (entry) this.options.onAudit?.(entry);
     });
   }
 

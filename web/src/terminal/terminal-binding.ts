@@ -11,6 +11,7 @@ import '@xterm/xterm/css/xterm.css';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { binaryStringToBytes } from './flow-control';
 import { openTerminalLink } from './link-policy';
+import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
 import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
 
@@ -85,6 +86,9 @@ export class TerminalBinding implements Disposable {
       cursorBlink: options.kind !== 'run',
       disableStdin: options.kind === 'run',
       theme: THEME,
+      // Window reports (title, icon name, pixel sizes) and manipulation stay off: a title report
+      // types text the program chose into the shell. This is xterm.js's default, stated on purpose.
+      windowOptions: {},
       // OSC 8 hyperlinks follow the same policy as detected URLs.
       linkHandler: { activate: (_event, uri) => void openTerminalLink(uri), allowNonHttpProtocols: false },
     });
@@ -125,6 +129,18 @@ export class TerminalBinding implements Disposable {
       this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
       this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
       this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
+      // xterm.js brackets a paste without looking inside it. Capturing on the container runs
+      // before xterm's own listeners (on its textarea and element, both inside it), so every
+      // paste (keyboard, menu, middle click) goes through pasteText first.
+      const onPaste = (event: ClipboardEvent): void => {
+        const text = event.clipboardData?.getData('text/plain');
+        if (text === undefined) return;
+        event.preventDefault();
+        event.stopImmediatePropagation();
+        terminal.paste(pasteText(text, terminal.modes.bracketedPasteMode));
+      };
+      options.element.addEventListener('paste', onPaste, { capture: true });
+      this.cleanup.add(() => options.element.removeEventListener('paste', onPaste, { capture: true }));
     }
 
     terminal.open(options.element);
@@ -196,7 +212,7 @@ export class TerminalBinding implements Disposable {
         }
         return false;
       case 'KeyV':
-        // Not handled by xterm, so the browser fires its paste event, which xterm does handle.
+        // Not handled by xterm, so the browser fires its paste event (see onPaste).
         return false;
       default:
         return true;

@@ -1,6 +1,6 @@
 import { CloseCode, FLOW_ACK_BYTES, MAX_INPUT_FRAME_BYTES } from '@sonde/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
+import { TtyConnection, TtyConnectionDirectory, type TtySocket, type TtyState } from './tty-connection';
 import { ttyUrl, withOffset } from './tty-url';
 
 /** Stands in for the browser WebSocket: records what the client sends, lets the test play server. */
@@ -68,13 +68,16 @@ interface Harness {
   socket(): FakeSocket;
 }
 
-function connect(options: { autoProcess?: boolean; confirmSession?: () => Promise<boolean> } = {}): Harness {
+function connect(
+  options: { autoProcess?: boolean; confirmSession?: () => Promise<boolean>; directory?: TtyConnectionDirectory } = {},
+): Harness {
   const sockets: FakeSocket[] = [];
   const states: TtyState[] = [];
   const pendingWrites: Array<() => void> = [];
   const connection = new TtyConnection({
     url: 'ws://sonde.test/api/sessions/s1/tty',
     random: () => 1,
+    directory: options.directory ?? null,
     ...(options.confirmSession ? { confirmSession: options.confirmSession } : {}),
     createSocket: (url) => {
       const socket = new FakeSocket(url);
@@ -310,6 +313,104 @@ describe('TtyConnection', () => {
     g.connection.dispose();
     expect(g.socket().closedWith).toBe(1000);
     expect(g.socket().onmessage).toBeNull();
+  });
+});
+
+const alice = { id: 'user:alice', name: 'alice', owner: true, clients: 1 };
+const bob = { id: 'share:s1', name: 'bob (link)', owner: false, clients: 1, shareId: 's1' };
+
+function presence(you: string, role: 'driver' | 'viewer', participants = [alice, bob].map((p) => ({ ...p, role: p.id === you ? role : 'driver' }))) {
+  return { type: 'presence', you, role, participants };
+}
+
+describe('TtyConnection presence and roles', () => {
+  it('announces presence and exposes this client role', () => {
+    const h = connect();
+    const seen = vi.fn();
+    h.connection.events.on('presence', seen);
+    expect(h.connection.role).toBeNull();
+    h.socket().hello();
+    h.socket().text(presence('share:s1', 'viewer'));
+    expect(seen).toHaveBeenCalledTimes(1);
+    expect(h.connection.role).toBe('viewer');
+    expect(h.connection.presence?.participants.map((p) => p.name)).toEqual(['alice', 'bob (link)']);
+  });
+
+  it('sends no input and no resize while a viewer, and says so', () => {
+    const h = connect();
+    const refused = vi.fn();
+    h.connection.events.on('readOnlyInput', refused);
+    h.connection.resize(80, 24);
+    h.socket().hello();
+    h.socket().text(presence('share:s1', 'viewer'));
+    const before = h.socket().sent.length;
+    h.connection.sendInput('touch /tmp/viewer-was-here\r');
+    h.connection.resize(100, 30);
+    expect(h.socket().sent.length).toBe(before);
+    expect(refused).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops input held from before the presence said viewer, and holds none while away', () => {
+    const h = connect();
+    h.socket().hello();
+    h.socket().text(presence('share:s1', 'viewer'));
+    h.socket().drop(1006);
+    h.connection.sendInput('typed while away');
+    vi.advanceTimersByTime(250);
+    h.socket().hello({ offset: 0 });
+    expect(h.socket().binaries()).toEqual([]);
+  });
+
+  it('given the keyboard, sends its size and then its input', () => {
+    const h = connect();
+    h.connection.resize(90, 20);
+    h.socket().hello();
+    h.socket().text(presence('share:s1', 'viewer'));
+    h.connection.resize(100, 30);
+    h.socket().text(presence('share:s1', 'driver'));
+    h.connection.sendInput('echo handed-over\r');
+    const controls = h.socket().controls();
+    expect(controls.at(-1)).toEqual({ type: 'resize', cols: 100, rows: 30 });
+    expect(new TextDecoder().decode(h.socket().binaries()[0])).toBe('echo handed-over\r');
+  });
+
+  it('sends set-role only while connected', () => {
+    const h = connect();
+    expect(h.connection.setRole('share:s1', 'driver')).toBe(false);
+    h.socket().hello();
+    expect(h.connection.setRole('share:s1', 'driver')).toBe(true);
+    expect(h.socket().controls().filter((c) => c.type === 'set-role')).toEqual([
+      { type: 'set-role', participant: 'share:s1', role: 'driver' },
+    ]);
+  });
+
+  it('does not reconnect after 4003 and says the access was revoked, with the server reason', () => {
+    const h = connect();
+    h.socket().hello();
+    h.socket().text({ type: 'error', code: 'ACCESS_REVOKED', message: 'share link revoked' });
+    h.socket().drop(CloseCode.AccessRevoked, 'share link revoked');
+    vi.advanceTimersByTime(30_000);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.connection.state).toEqual({
+      kind: 'closed',
+      reason: 'Your access to this session was revoked (share link revoked).',
+      revoked: true,
+    });
+  });
+
+  it('is listed in its directory while it lives, and only itself is removed', () => {
+    const directory = new TtyConnectionDirectory();
+    const changed = vi.fn();
+    directory.events.on('changed', changed);
+    const first = connect({ directory });
+    const url = first.connection.url;
+    expect(directory.get(url)).toBe(first.connection);
+    const second = connect({ directory });
+    first.connection.dispose();
+    expect(directory.get(url)).toBe(second.connection);
+    second.connection.dispose();
+    expect(directory.get(url)).toBeUndefined();
+    expect(changed).toHaveBeenCalledTimes(3);
   });
 });
 

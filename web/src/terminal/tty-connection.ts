@@ -12,6 +12,8 @@ import {
   type ErrorMessage,
   type HelloMessage,
   type NoticeMessage,
+  type ParticipantRole,
+  type PresenceMessage,
 } from '@sonde/shared';
 import type { Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
@@ -25,7 +27,8 @@ export type TtyState =
   | { kind: 'open'; resumed: boolean }
   | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string }
   | { kind: 'exited'; code: number; reason?: string }
-  | { kind: 'closed'; reason: string }
+  /** `revoked`: closed with 4003, the credential lost this session (logout, disabled, share revoked). */
+  | { kind: 'closed'; reason: string; revoked?: boolean }
   | { kind: 'error'; code: string; message: string };
 
 export type TtyStateKind = TtyState['kind'];
@@ -37,6 +40,10 @@ export type TtyEvents = {
   resynced: HelloMessage;
   /** A line from the server for every participant (e.g. the idle warning). */
   notice: NoticeMessage;
+  /** Who is attached and this client's role; sent on attach and on every change. */
+  presence: PresenceMessage;
+  /** Input or a resize was dropped because this client only watches (see `role`). */
+  readOnlyInput: undefined;
 };
 
 /** The part of the browser WebSocket this class uses (a fake implements it in tests). */
@@ -62,6 +69,8 @@ export interface TtyConnectionOptions {
   confirmSession?: () => Promise<boolean>;
   createSocket?: (url: string) => TtySocket;
   random?: () => number;
+  /** Where this connection is listed while it lives; null for none. Default: `ttyConnections`. */
+  directory?: TtyConnectionDirectory | null;
 }
 
 const SOCKET_OPEN = 1;
@@ -78,7 +87,10 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   CloseCode.SessionEnded,
   CloseCode.SessionNotFound,
   CloseCode.PolicyViolation,
+  CloseCode.AccessRevoked,
 ]);
+
+const REVOKED_DEFAULT_REASON = 'logged out, account disabled, or share link revoked or expired';
 
 function describeClose(code: number, reason: string): string {
   if (reason) return reason;
@@ -93,10 +105,40 @@ function describeClose(code: number, reason: string): string {
       return 'server shutting down';
     case CloseCode.TooSlow:
       return 'terminal could not keep up';
+    case CloseCode.AccessRevoked:
+      return REVOKED_DEFAULT_REASON;
     default:
       return `connection lost (${code})`;
   }
 }
+
+/**
+ * The live connections of this page by URL. The terminal glue creates connections; session UI
+ * (presence strip, keyboard hand-over) finds the one for its session here instead of being
+ * threaded through the terminal view.
+ */
+export class TtyConnectionDirectory {
+  readonly events = new Emitter<{ changed: string }>();
+  private readonly byUrl = new Map<string, TtyConnection>();
+
+  get(url: string): TtyConnection | undefined {
+    return this.byUrl.get(url);
+  }
+
+  add(url: string, connection: TtyConnection): void {
+    this.byUrl.set(url, connection);
+    this.events.emit('changed', url);
+  }
+
+  /** Only removes `connection` itself: a remount may already have registered its successor. */
+  remove(url: string, connection: TtyConnection): void {
+    if (this.byUrl.get(url) !== connection) return;
+    this.byUrl.delete(url);
+    this.events.emit('changed', url);
+  }
+}
+
+export const ttyConnections = new TtyConnectionDirectory();
 
 export class TtyConnection implements Disposable {
   readonly events = new Emitter<TtyEvents>();
@@ -117,6 +159,9 @@ export class TtyConnection implements Disposable {
   private pendingInput: Uint8Array<ArrayBuffer>[] = [];
   private pendingInputBytes = 0;
   private lastError: ErrorMessage | null = null;
+  /** The latest presence; kept across reconnects so a viewer stays read-only while away. */
+  private lastPresence: PresenceMessage | null = null;
+  private readonly directory: TtyConnectionDirectory | null;
   /** Whether the current socket completed its handshake / received its first hello. */
   private socketOpened = false;
   private helloReceived = false;
@@ -127,6 +172,7 @@ export class TtyConnection implements Disposable {
   constructor(private readonly options: TtyConnectionOptions) {
     this.createSocket = options.createSocket ?? ((url) => new WebSocket(url));
     this.random = options.random ?? Math.random;
+    this.directory = options.directory === undefined ? ttyConnections : options.directory;
   }
 
   get state(): TtyState {
@@ -138,10 +184,35 @@ export class TtyConnection implements Disposable {
     return this.position;
   }
 
+  get url(): string {
+    return this.options.url;
+  }
+
+  /** The latest presence from the server; null until the first one. */
+  get presence(): PresenceMessage | null {
+    return this.lastPresence;
+  }
+
+  /** This client's role; null while unknown (a server without presence treats everyone as a driver). */
+  get role(): ParticipantRole | null {
+    return this.lastPresence?.role ?? null;
+  }
+
   connect(): void {
     if (this.started || this.disposed) return;
     this.started = true;
+    this.directory?.add(this.options.url, this);
     this.openSocket();
+  }
+
+  /**
+   * Owner or admin: make a participant a driver (may type and resize) or a viewer. The server
+   * answers with a new presence, or an error if we may not. False when not connected.
+   */
+  setRole(participant: string, role: ParticipantRole): boolean {
+    if (!this.isLive() || !this.socket) return false;
+    this.socket.send(encodeControl({ type: 'set-role', participant, role }));
+    return true;
   }
 
   /** Keystrokes and pastes, as text from the terminal. */
@@ -151,6 +222,11 @@ export class TtyConnection implements Disposable {
 
   sendBytes(bytes: Uint8Array<ArrayBuffer>): void {
     if (this.disposed || this.exited || bytes.length === 0) return;
+    // The server drops a viewer's keystrokes and disconnects after too many: never send them.
+    if (this.isViewer()) {
+      this.events.emit('readOnlyInput', undefined);
+      return;
+    }
     if (this.isLive()) {
       for (const frame of splitInput(bytes)) this.socket?.send(frame);
       return;
@@ -167,7 +243,8 @@ export class TtyConnection implements Disposable {
     const size = clampSize(cols, rows);
     if (this.size && this.size.cols === size.cols && this.size.rows === size.rows) return;
     this.size = size;
-    if (this.isLive()) this.sendSize();
+    // A viewer's window size is its own; kept so it applies if the keyboard comes to us.
+    if (this.isLive() && !this.isViewer()) this.sendSize();
   }
 
   dispose(): void {
@@ -183,11 +260,16 @@ export class TtyConnection implements Disposable {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       socket.close(CloseCode.Normal, 'closed by client');
     }
+    this.directory?.remove(this.options.url, this);
     this.events.dispose();
   }
 
   private isLive(): boolean {
     return this.currentState.kind === 'open' && this.socket?.readyState === SOCKET_OPEN;
+  }
+
+  private isViewer(): boolean {
+    return this.lastPresence?.role === 'viewer';
   }
 
   private openSocket(): void {
@@ -266,6 +348,9 @@ export class TtyConnection implements Disposable {
       case 'notice':
         this.events.emit('notice', message);
         return;
+      case 'presence':
+        this.onPresence(message);
+        return;
       default: {
         const unexpected: never = message;
         return unexpected;
@@ -295,8 +380,28 @@ export class TtyConnection implements Disposable {
     this.flushPendingInput();
   }
 
+  private onPresence(presence: PresenceMessage): void {
+    const wasViewer = this.isViewer();
+    this.lastPresence = presence;
+    if (presence.role === 'viewer') {
+      // Held keystrokes were typed before we knew; they must not reach the shell now.
+      this.pendingInput = [];
+      this.pendingInputBytes = 0;
+    } else if (wasViewer) {
+      // Handed the keyboard: the shell takes this window's size from now on.
+      this.sendSize();
+    }
+    this.events.emit('presence', presence);
+  }
+
   private onClose(code: number, reason: string): void {
     if (this.disposed || this.exited) return;
+    if (code === CloseCode.AccessRevoked) {
+      this.pendingInput = [];
+      const why = this.lastError?.message || describeClose(code, reason);
+      this.setState({ kind: 'closed', reason: `Your access to this session was revoked (${why}).`, revoked: true });
+      return;
+    }
     if (FINAL_CLOSE_CODES.has(code)) {
       this.pendingInput = [];
       this.setState(
@@ -337,7 +442,7 @@ export class TtyConnection implements Disposable {
   }
 
   private sendSize(): void {
-    if (!this.size || this.socket?.readyState !== SOCKET_OPEN) return;
+    if (!this.size || this.socket?.readyState !== SOCKET_OPEN || this.isViewer()) return;
     this.socket.send(encodeControl({ type: 'resize', cols: this.size.cols, rows: this.size.rows }));
   }
 

@@ -1,0 +1,126 @@
+import type { AuditAction, AuditEntry } from '@sonde/shared';
+import { migrate, type Database } from '../store/database.js';
+
+/** Who did something: a principal, or Sonde itself. */
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', name: 'Sonde' };
+
+export interface AuditRecord {
+  actor: Actor;
+  action: AuditAction;
+  sessionId?: string;
+  target?: string;
+  detail?: Record<string, unknown>;
+}
+
+interface Row {
+  seq: number;
+  at: string;
+  actor: string;
+  actor_name: string;
+  action: string;
+  session_id: string | null;
+  target: string | null;
+  detail: string | null;
+}
+
+/**
+ * Append-only record of who opened, joined, drove and ended which session, shares, tool runs,
+ * user and policy changes. Nothing in the API updates or deletes a row; the table is in the
+ * console's database so it survives restarts.
+ */
+export class AuditLog {
+  private readonly insert;
+  private readonly listeners = new Set<(entry: AuditEntry) => void>();
+
+  constructor(private readonly db: Database) {
+    migrate(db, 'audit', [
+      `CREATE TABLE audit (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         at TEXT NOT NULL,
+         actor TEXT NOT NULL,
+         actor_name TEXT NOT NULL,
+         action TEXT NOT NULL,
+         session_id TEXT,
+         target TEXT,
+         detail TEXT
+       );
+       CREATE INDEX audit_session ON audit (session_id, seq);
+       CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+       CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;`,
+    ]);
+    this.insert = db.prepare(
+      'INSERT INTO audit (at, actor, actor_name, action, session_id, target, detail) VALUES (@at, @actor, @actorName, @action, @sessionId, @target, @detail)',
+    );
+  }
+
+  record(entry: AuditRecord): AuditEntry {
+    const at = new Date().toISOString();
+    const result = this.insert.run({
+      at,
+      actor: entry.actor.id,
+      actorName: entry.actor.name,
+      action: entry.action,
+      sessionId: entry.sessionId ?? null,
+      target: entry.target ?? null,
+      detail: entry.detail ? JSON.stringify(entry.detail) : null,
+    });
+    const saved: AuditEntry = {
+      seq: Number(result.lastInsertRowid),
+      at,
+      actor: entry.actor.id,
+      actorName: entry.actor.name,
+      action: entry.action,
+      ...(entry.sessionId ? { sessionId: entry.sessionId } : {}),
+      ...(entry.target ? { target: entry.target } : {}),
+      ...(entry.detail ? { detail: entry.detail } : {}),
+    };
+    for (const l of this.listeners) l(saved);
+    return saved;
+  }
+
+  /** Live views (the events stream) learn of new entries here. */
+  onEntry(listener: (entry: AuditEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(query: { sessionId?: string; after?: number; limit?: number } = {}): AuditEntry[] {
+    const limit = Math.min(query.limit ?? 1000, 10_000);
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit WHERE seq > @after ${query.sessionId ? 'AND session_id = @sessionId' : ''} ORDER BY seq ASC LIMIT @limit`,
+      )
+      .all({ after: query.after ?? 0, sessionId: query.sessionId ?? null, limit }) as Row[];
+    return rows.map(toEntry);
+  }
+}
+
+function toEntry(row: Row): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actor: row.actor,
+    actorName: row.actor_name,
+    action: row.action as AuditAction,
+    ...(row.session_id ? { sessionId: row.session_id } : {}),
+    ...(row.target ? { target: row.target } : {}),
+    ...(row.detail ? { detail: JSON.parse(row.detail) as Record<string, unknown> } : {}),
+  };
+}
+
+/** `container web-1`, `network shop`, `host`: how targets read in the audit trail and recordings. */
+export function describeTarget(target: { kind: 'container'; containerName: string } | { kind: 'network'; networkName: string } | { kind: 'host' }): string {
+  switch (target.kind) {
+    case 'container':
+      return `container ${target.containerName}`;
+    case 'network':
+      return `network ${target.networkName}`;
+    case 'host':
+      return 'host';
+  }
+}

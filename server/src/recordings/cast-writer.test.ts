@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
+
+function recorder(times: number[] = []) {
+  const lines: string[] = [];
+  let t = 0;
+  const clock = new RecordingClock(() => (times.length > 0 ? (t = times.shift()!) : t));
+  return { lines, clock, sink: { append: (line: string) => lines.push(line) } };
+}
+
+const header = { width: 80, height: 24, startedAt: new Date('2025-01-02T03:04:05.678Z'), title: 'Sonde: container web (session 0123abcd)' };
+
+describe('CastWriter', () => {
+  it('starts with an asciicast v2 header', () => {
+    const { lines, clock, sink } = recorder();
+    new CastWriter(sink, clock, header);
+    expect(JSON.parse(lines[0]!)).toEqual({
+      version: 2,
+      width: 80,
+      height: 24,
+      timestamp: Math.floor(header.startedAt.getTime() / 1000),
+      env: { TERM: 'xterm-256color', SHELL: '/bin/sh' },
+      title: 'Sonde: container web (session 0123abcd)',
+    });
+  });
+
+  it('writes output and resize events with seconds since the start', () => {
+    const { lines, clock, sink } = recorder([1000, 1500.25, 3000]);
+    const writer = new CastWriter(sink, clock, header);
+    writer.output(Buffer.from('$ ls\r\n'));
+    writer.resize(120, 40);
+    expect(lines.slice(1).map((l) => JSON.parse(l))).toEqual([
+      [0.50025, 'o', '$ ls\r\n'],
+      [2, 'r', '120x40'],
+    ]);
+  });
+
+  it('never lets time go backwards', () => {
+    const { lines, clock, sink } = recorder([0, 5, 3, 7]);
+    const writer = new CastWriter(sink, clock, header);
+    for (const text of ['a', 'b', 'c']) writer.output(Buffer.from(text));
+    const times = lines.slice(1).map((l) => (JSON.parse(l) as [number])[0]);
+    expect(times).toEqual([0.005, 0.005, 0.007]);
+  });
+
+  it('keeps a multibyte character whole when a chunk boundary splits it', () => {
+    const { lines, clock, sink } = recorder();
+    const writer = new CastWriter(sink, clock, header);
+    const bytes = Buffer.from('né → 😀', 'utf8');
+    // Split inside é (2 bytes), inside → (3 bytes) and inside the emoji (4 bytes).
+    for (const [from, to] of [[0, 2], [2, 5], [5, 9], [9, 12]] as const) writer.output(bytes.subarray(from, to));
+    const text = lines.slice(1).map((l) => (JSON.parse(l) as [number, string, string])[2]).join('');
+    expect(text).toBe('né → 😀');
+    expect(text).not.toContain('\ufffd');
+  });
+
+  it('replaces invalid bytes, and a character cut off at the end, with U+FFFD', () => {
+    const { lines, clock, sink } = recorder();
+    const writer = new CastWriter(sink, clock, header);
+    writer.output(Buffer.from([0x61, 0xff, 0x62]));
+    writer.output(Buffer.from([0xe2, 0x86])); // the start of →, never finished
+    writer.end();
+    writer.output(Buffer.from('after the end'));
+    const texts = lines.slice(1).map((l) => (JSON.parse(l) as [number, string, string])[2]);
+    expect(texts).toEqual(['a\ufffdb', '\ufffd']);
+  });
+
+  it('escapes control characters so every event is one JSON line', () => {
+    const { lines, clock, sink } = recorder();
+    const writer = new CastWriter(sink, clock, header);
+    writer.output(Buffer.from('\u001b[31mred\u001b[0m\nnext\u2028line'));
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).not.toMatch(/[\n\r]/);
+    expect((JSON.parse(lines[1]!) as [number, string, string])[2]).toBe('\u001b[31mred\u001b[0m\nnext\u2028line');
+  });
+});
+
+describe('InputTrail', () => {
+  it('attributes each input chunk to its participant, on the cast clock', () => {
+    const { lines, clock, sink } = recorder([0, 250, 1250]);
+    const trail = new InputTrail(sink, clock);
+    trail.record({ id: 'user:1', name: 'ada' }, Buffer.from('ls\r'));
+    trail.record({ id: 'share:2', name: 'guest' }, Buffer.from('q'));
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { t: 0.25, participant: 'user:1', name: 'ada', data: 'ls\r' },
+      { t: 1.25, participant: 'share:2', name: 'guest', data: 'q' },
+    ]);
+  });
+
+  it('decodes each participant separately, so interleaved keystrokes stay whole', () => {
+    const { lines, clock, sink } = recorder();
+    const trail = new InputTrail(sink, clock);
+    const euro = Buffer.from('€');
+    trail.record({ id: 'a', name: 'a' }, euro.subarray(0, 1));
+    trail.record({ id: 'b', name: 'b' }, Buffer.from('x'));
+    trail.record({ id: 'a', name: 'a' }, euro.subarray(1));
+    expect(lines.map((l) => (JSON.parse(l) as { data: string }).data)).toEqual(['x', '€']);
+  });
+});

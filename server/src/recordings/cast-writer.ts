@@ -1,0 +1,106 @@
+/**
+ * Encodes a session as asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/): a JSON
+ * header line, then one `[seconds, "o", text]` line per output chunk and `[seconds, "r",
+ * "COLSxROWS"]` per resize. The lines go to a sink (a LineAppender in production).
+ */
+import { StringDecoder } from 'node:string_decoder';
+
+export interface LineSink {
+  append(line: string): void;
+}
+
+/** Seconds since the recording began, from a monotonic clock, never going backwards. */
+export class RecordingClock {
+  private readonly origin: number;
+  private last = 0;
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.origin = now();
+  }
+
+  /** Rounded to microseconds, as asciinema writes them. */
+  seconds(): number {
+    const elapsed = Math.round((this.now() - this.origin) * 1000) / 1e6;
+    this.last = Math.max(this.last, elapsed);
+    return this.last;
+  }
+}
+
+export interface CastHeader {
+  width: number;
+  height: number;
+  startedAt: Date;
+  title: string;
+}
+
+/** What a replay needs to know about the environment: the terminal type the shell was given. */
+const CAST_ENV = { TERM: 'xterm-256color', SHELL: '/bin/sh' } as const;
+
+export class CastWriter {
+  /**
+   * Output arrives in arbitrary chunks: a multibyte character split across two of them must
+   * not become two replacement characters. Invalid bytes do become U+FFFD (the file is UTF-8).
+   */
+  private readonly decoder = new StringDecoder('utf8');
+  private ended = false;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly clock: RecordingClock,
+    header: CastHeader,
+  ) {
+    sink.append(
+      JSON.stringify({
+        version: 2,
+        width: header.width,
+        height: header.height,
+        timestamp: Math.floor(header.startedAt.getTime() / 1000),
+        env: CAST_ENV,
+        title: header.title,
+      }),
+    );
+  }
+
+  output(chunk: Buffer): void {
+    if (this.ended) return;
+    const text = this.decoder.write(chunk);
+    if (text.length > 0) this.sink.append(JSON.stringify([this.clock.seconds(), 'o', text]));
+  }
+
+  resize(cols: number, rows: number): void {
+    if (this.ended) return;
+    this.sink.append(JSON.stringify([this.clock.seconds(), 'r', `${cols}x${rows}`]));
+  }
+
+  /** Writes out a trailing incomplete character (as U+FFFD); later calls do nothing. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const rest = this.decoder.end();
+    if (rest.length > 0) this.sink.append(JSON.stringify([this.clock.seconds(), 'o', rest]));
+  }
+}
+
+/**
+ * Who typed what, kept beside the cast rather than in it (a cast has no notion of people): one
+ * JSON line per input chunk, `{"t", "participant", "name", "data"}`, on the cast's clock.
+ */
+export class InputTrail {
+  private readonly decoders = new Map<string, StringDecoder>();
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly clock: RecordingClock,
+  ) {}
+
+  record(participant: { id: string; name: string }, data: Buffer): void {
+    let decoder = this.decoders.get(participant.id);
+    if (!decoder) {
+      decoder = new StringDecoder('utf8');
+      this.decoders.set(participant.id, decoder);
+    }
+    const text = decoder.write(data);
+    if (text.length === 0) return;
+    this.sink.append(JSON.stringify({ t: this.clock.seconds(), participant: participant.id, name: participant.name, data: text }));
+  }
+}

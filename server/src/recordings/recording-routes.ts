@@ -1,0 +1,80 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ErrorBody, ErrorCode, RecordingInfo, RecordingList } from '@sonde/shared';
+import type { AppServices } from '../app.js';
+import { ApiError } from '../http/api-error.js';
+
+const RecordingParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
+const RecordingQuery = Type.Object(
+  { sessionId: Type.Optional(Type.String({ pattern: '^[a-f0-9]{32}$' })) },
+  { additionalProperties: false },
+);
+
+/** Session recordings (docs/api.md, "Recordings"): metadata, the .cast file, the input trail. */
+export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, { recordings }) => {
+  const notFound = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `There is no recording ${id}.`);
+  const gone = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `The file of recording ${id} is gone from the recordings directory.`);
+
+  /**
+   * The first `bytes` of a file (all whole lines), or all of it when `bytes` is unknown: a file
+   * still being written is served only up to the last line it finished.
+   */
+  async function fileStream(path: string, bytes: number | undefined, id: string): Promise<{ stream: Readable; length: number }> {
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      throw gone(id);
+    }
+    const length = Math.min(bytes ?? size, size);
+    const stream = length === 0 ? Readable.from([]) : createReadStream(path, { start: 0, end: length - 1 });
+    return { stream, length };
+  }
+
+  app.get(
+    '/api/recordings',
+    { config: { access: 'operator' }, schema: { querystring: RecordingQuery, response: { 200: RecordingList, '4xx': ErrorBody } } },
+    async (request) => recordings.list(request.query.sessionId ? { sessionId: request.query.sessionId } : {}),
+  );
+
+  app.get(
+    '/api/recordings/:id',
+    { config: { access: 'operator' }, schema: { params: RecordingParams, response: { 200: RecordingInfo, '4xx': ErrorBody } } },
+    async (request) => {
+      const info = recordings.get(request.params.id);
+      if (!info) throw notFound(request.params.id);
+      return info;
+    },
+  );
+
+  app.get('/api/recordings/:id/cast', { config: { access: 'operator' }, schema: { params: RecordingParams } }, async (request, reply) => {
+    const files = recordings.files(request.params.id);
+    if (!files) throw notFound(request.params.id);
+    const { stream, length } = await fileStream(files.cast.path, files.cast.bytes, request.params.id);
+    reply.raw.once('close', () => stream.destroy());
+    return reply
+      .header('content-type', 'application/x-asciicast')
+      .header('content-length', String(length))
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `attachment; filename="sonde-${files.sessionId}.cast"`)
+      .send(stream);
+  });
+
+  app.get('/api/recordings/:id/input', { config: { access: 'admin' }, schema: { params: RecordingParams } }, async (request, reply) => {
+    const files = recordings.files(request.params.id);
+    if (!files) throw notFound(request.params.id);
+    const { stream, length } = await fileStream(files.input.path, files.input.bytes, request.params.id);
+    reply.raw.once('close', () => stream.destroy());
+    return reply
+      .header('content-type', 'application/jsonl; charset=utf-8')
+      .header('content-length', String(length))
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-disposition', `attachment; filename="sonde-${files.sessionId}.input.jsonl"`)
+      .send(stream);
+  });
+};

@@ -1,0 +1,120 @@
+import type { RecordingInfo } from '@sonde/shared';
+import { migrate, type Database } from '../store/database.js';
+
+/** A recording's row; `file` is relative to the recordings directory, so the data dir can move. */
+export interface RecordingRow {
+  id: string;
+  sessionId: string;
+  target: string;
+  startedAt: string;
+  endedAt: string | undefined;
+  bytes: number;
+  complete: boolean;
+  error: string | undefined;
+  file: string;
+}
+
+interface Row {
+  id: string;
+  session_id: string;
+  target: string;
+  started_at: string;
+  ended_at: string | null;
+  bytes: number;
+  complete: number;
+  error: string | null;
+  file: string;
+}
+
+/** Recording metadata in the console's database; the casts themselves are files. */
+export class RecordingStore {
+  private readonly insertRow;
+  private readonly failRow;
+  private readonly finishRow;
+  private readonly byId;
+
+  constructor(private readonly db: Database) {
+    migrate(db, 'recordings', [
+      `CREATE TABLE recordings (
+         id TEXT PRIMARY KEY,
+         session_id TEXT NOT NULL,
+         target TEXT NOT NULL,
+         started_at TEXT NOT NULL,
+         ended_at TEXT,
+         bytes INTEGER NOT NULL DEFAULT 0,
+         complete INTEGER NOT NULL DEFAULT 0,
+         error TEXT,
+         file TEXT NOT NULL
+       );
+       CREATE INDEX recordings_started ON recordings (started_at);
+       CREATE INDEX recordings_session ON recordings (session_id);`,
+    ]);
+    this.insertRow = db.prepare(
+      'INSERT INTO recordings (id, session_id, target, started_at, file) VALUES (@id, @sessionId, @target, @startedAt, @file)',
+    );
+    // The first reason sticks: a later one (the console stopping) is a consequence, not the cause.
+    this.failRow = db.prepare('UPDATE recordings SET error = COALESCE(error, @error), complete = 0 WHERE id = @id');
+    this.finishRow = db.prepare(
+      'UPDATE recordings SET ended_at = @endedAt, bytes = @bytes, complete = CASE WHEN @complete = 1 AND error IS NULL THEN 1 ELSE 0 END, error = COALESCE(error, @error) WHERE id = @id',
+    );
+    this.byId = db.prepare('SELECT * FROM recordings WHERE id = ?');
+  }
+
+  insert(row: { id: string; sessionId: string; target: string; startedAt: string; file: string }): void {
+    this.insertRow.run(row);
+  }
+
+  markFailed(id: string, error: string): void {
+    this.failRow.run({ id, error });
+  }
+
+  /** Ends a recording; it is complete only if asked and no failure was recorded before. */
+  finish(id: string, result: { endedAt: string; bytes: number; complete: boolean; error?: string }): void {
+    this.finishRow.run({ id, endedAt: result.endedAt, bytes: result.bytes, complete: result.complete ? 1 : 0, error: result.error ?? null });
+  }
+
+  get(id: string): RecordingRow | undefined {
+    const row = this.byId.get(id) as Row | undefined;
+    return row ? toRecordingRow(row) : undefined;
+  }
+
+  /** Newest first. */
+  list(query: { sessionId?: string } = {}): RecordingRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM recordings ${query.sessionId ? 'WHERE session_id = @sessionId' : ''} ORDER BY started_at DESC, rowid DESC`)
+      .all(query.sessionId ? { sessionId: query.sessionId } : {}) as Row[];
+    return rows.map(toRecordingRow);
+  }
+
+  /** Recordings that never ended: a console that was killed left them behind. */
+  unfinished(): RecordingRow[] {
+    return (this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NULL').all() as Row[]).map(toRecordingRow);
+  }
+}
+
+function toRecordingRow(row: Row): RecordingRow {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    target: row.target,
+    startedAt: row.started_at,
+    endedAt: row.ended_at ?? undefined,
+    bytes: row.bytes,
+    complete: row.complete === 1,
+    error: row.error ?? undefined,
+    file: row.file,
+  };
+}
+
+export function toRecordingInfo(row: RecordingRow, liveBytes?: number): RecordingInfo {
+  return {
+    id: row.id,
+    sessionId: row.sessionId,
+    target: row.target,
+    startedAt: row.startedAt,
+    ...(row.endedAt ? { endedAt: row.endedAt } : {}),
+    bytes: liveBytes ?? row.bytes,
+    complete: row.complete,
+    ...(row.error ? { error: row.error } : {}),
+  };
+}

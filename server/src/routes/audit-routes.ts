@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AuditQuery } from '@sonde/shared';
+import type { AppServices } from '../app.js';
+
+/** The audit trail: read and export only; nothing in the API changes it. */
+export const auditRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
+  const { audit } = services;
+
+  app.get('/api/audit', { config: { access: 'admin' }, schema: { querystring: AuditQuery } }, async (request, reply) => {
+    const q = request.query;
+    const entries = audit.list({
+      ...(q.sessionId ? { sessionId: q.sessionId } : {}),
+      ...(q.after ? { after: Number(q.after) } : {}),
+      ...(q.limit ? { limit: Number(q.limit) } : {}),
+    });
+    if (q.format === 'jsonl') {
+      return reply
+        .header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="sonde-audit-${new Date().toISOString().slice(0, 10)}.jsonl"`)
+        .send(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+    }
+    return entries;
+  });
+};
