@@ -66,6 +66,52 @@ describe('auth', () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(9);
+    // Every route the router knows declared who may call it (app.ts refuses to start otherwise).
+    const declared = sonde.services.routeAccess!;
+    for (const [, path, methods] of routes) {
+      if (!path!.startsWith('/api/')) continue;
+      for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
+        expect(declared.get(`${method} ${path}`), `${method} ${path}`).toBeDefined();
+      }
+    }
+  });
+
+  it('refuses every route above a principal\'s role, and confines share tokens to their session', async () => {
+    const token = async (role: string) => {
+      const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: `matrix ${role}`, role } });
+      expect(r.statusCode).toBe(201);
+      return { authorization: `Bearer ${r.json().token}` };
+    };
+    const viewer = await token('viewer');
+    const operator = await token('operator');
+    const share = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/shares`, headers: sonde.auth, payload: { role: 'driver', expiresInSeconds: 600 } });
+    expect(share.statusCode).toBe(201);
+    const guest = { authorization: `Bearer ${share.json().token}` };
+    const otherSession = 'f'.repeat(32);
+    const rank = { public: 0, any: 0, viewer: 1, operator: 2, session: 2, admin: 3 } as const;
+    let refused = 0;
+    for (const [key, access] of sonde.services.routeAccess!) {
+      const [method, path] = key.split(' ') as [string, string];
+      if (method === 'HEAD' || access === 'public') continue;
+      const fill = (id: string) => path.replace(':id', id).replace(':shareId', '00000000-0000-0000-0000-000000000000');
+      const expectRefused = async (headers: Record<string, string>, url: string, who: string) => {
+        const r = await sonde.app.inject({ method: method as 'GET', url, headers: { ...headers, 'content-type': 'application/json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+        expect(r.statusCode, `${who}: ${method} ${url}`).toBe(403);
+        expect(['ROLE_REQUIRED', 'FORBIDDEN'], `${who}: ${method} ${url}`).toContain(r.json().error.code);
+        refused++;
+      };
+      if (rank[access] > rank.viewer) await expectRefused(viewer, fill(otherSession), 'viewer token');
+      if (rank[access] > rank.operator) await expectRefused(operator, fill(otherSession), 'operator token');
+      // A share token reaches its own session's routes and nothing else (not even another session's).
+      if (access !== 'any') {
+        if (access !== 'session' || path.includes(':id')) await expectRefused(guest, fill(otherSession), 'share token');
+      }
+    }
+    expect(refused).toBeGreaterThan(20);
+    // And what a share token may do: see its session and attach to it.
+    expect((await sonde.app.inject({ url: `/api/sessions/${sessionId}`, headers: guest })).statusCode).toBe(200);
+    expect(await upgrade(`${sonde.wsUrl}/api/sessions/${sessionId}/tty`, guest)).toBe(101);
+    expect((await sonde.app.inject({ url: '/api/me', headers: guest })).json()).toMatchObject({ kind: 'share', share: { sessionId, role: 'driver' } });
   });
 
   it('refuses WebSocket upgrades without credentials before the handshake', async () => {
@@ -92,7 +138,7 @@ describe('auth', () => {
     expect(cookie).not.toContain(sonde.token);
     const value = /sonde_auth=([^;]+)/.exec(cookie)![1]!;
     const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${value}` } });
-    expect(me.json()).toEqual({ authenticated: true, via: 'cookie' });
+    expect(me.json()).toEqual({ authenticated: true, kind: 'token', id: 'token:bootstrap', name: 'bootstrap token', role: 'admin', via: 'cookie' });
     // A wrong token also leaves the address bar, without a cookie.
     const bad = await sonde.app.inject({ url: '/?token=wrong' });
     expect(bad.statusCode).toBe(303);

@@ -84,7 +84,7 @@ export class Authenticator {
     if (principal.browserSessionId && !this.identities.browserSessionExists(principal.browserSessionId)) return 'you logged out or your login expired';
     if (principal.kind === 'share') {
       const checked = this.shares.check(principal.share?.id ?? '');
-      return 'share' in checked ? undefined : `the share link ${checked.refused === 'unknown' ? 'no longer exists' : `was ${checked.refused}`}`;
+      return 'share' in checked ? undefined : `the share link ${checked.refused === 'unknown' ? 'no longer exists' : checked.refused === 'expired' ? 'expired' : 'was revoked'}`;
     }
     const now = this.byId(principal.id);
     if (!now) return principal.kind === 'user' ? 'your account was disabled' : 'the API token was revoked';

@@ -218,3 +218,74 @@ describe('Session idle timeout', () => {
     await s.end('deleted');
   });
 });
+
+describe('Session participants', () => {
+  const VIEWER: ParticipantIdentity = { id: 'share:v', name: 'guest', shareId: 'v', canManage: false };
+  const OTHER: ParticipantIdentity = { id: 'user:bob', name: 'bob', canManage: false };
+
+  it('forwards a driver\'s keys, drops and counts a viewer\'s, and closes a viewer who keeps typing with 1008', async () => {
+    const { toolbox, written } = fakeToolbox();
+    const s = session(toolbox);
+    const owner = client();
+    const viewer = client();
+    s.attach(owner.channel, undefined, OWNER);
+    const v = s.attach(viewer.channel, undefined, VIEWER, 'viewer');
+    s.attach(owner.channel, undefined, OWNER).input(Buffer.from('ls\r'));
+    v.input(Buffer.from('rm -rf /\r'));
+    v.resize(10, 5);
+    await tick();
+    expect(Buffer.concat(written).toString()).toBe('ls\r');
+    expect(v.violations.viewerInput).toBe(1);
+    expect(v.violations.viewerControl).toBe(1);
+    expect(viewer.controls).toContainEqual({ type: 'notice', level: 'warning', message: expect.stringMatching(/watching/) });
+    for (let i = 0; i < 30; i++) v.input(Buffer.from('x'));
+    expect(viewer.closes).toEqual([[1008, 'viewers cannot type']]);
+    expect(Buffer.concat(written).toString()).toBe('ls\r');
+  });
+
+  it('tells everyone who is there, and lets only the owner hand the keyboard over', async () => {
+    const { toolbox, written } = fakeToolbox();
+    const s = session(toolbox);
+    const owner = client();
+    const bob = client();
+    const o = s.attach(owner.channel, undefined, OWNER);
+    const b = s.attach(bob.channel, undefined, OTHER);
+    expect(owner.controls).toContainEqual({ type: 'notice', level: 'info', message: 'bob joined (watching).' });
+    const presence = bob.controls.filter((c) => c.type === 'presence').at(-1);
+    expect(presence).toEqual({
+      type: 'presence',
+      you: 'user:bob',
+      role: 'viewer',
+      participants: [
+        { id: 'user:owner', name: 'owner', role: 'driver', owner: true, clients: 1 },
+        { id: 'user:bob', name: 'bob', role: 'viewer', owner: false, clients: 1 },
+      ],
+    });
+    b.setRole('user:bob', 'driver');
+    expect(s.roleOf('user:bob')).toBe('viewer');
+    o.setRole('user:bob', 'driver');
+    o.setRole('user:owner', 'viewer');
+    b.input(Buffer.from('whoami\r'));
+    o.input(Buffer.from('nope\r'));
+    await tick();
+    expect(Buffer.concat(written).toString()).toBe('whoami\r');
+    expect(bob.controls).toContainEqual({ type: 'notice', level: 'info', message: 'bob can type now.' });
+    // Taking it back works even while the owner is a viewer.
+    o.setRole('user:owner', 'driver');
+    expect(s.roleOf('user:owner')).toBe('driver');
+    b.close(1000, 'bye');
+    expect(owner.controls).toContainEqual({ type: 'notice', level: 'info', message: 'bob left.' });
+    expect(s.participants().map((p) => p.id)).toEqual(['user:owner']);
+  });
+
+  it('lets the terminal size follow drivers only', async () => {
+    const { toolbox, resizes } = fakeToolbox();
+    const s = session(toolbox);
+    const o = s.attach(client().channel, undefined, OWNER);
+    const b = s.attach(client().channel, undefined, OTHER);
+    b.resize(50, 10);
+    o.resize(120, 40);
+    await tick();
+    expect(resizes).toEqual([[120, 40]]);
+  });
+});
