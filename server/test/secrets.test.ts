@@ -15,10 +15,21 @@ describe('secrets in output', () => {
       await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
       await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `${token}x` }) });
       await fetch(`${sonde.baseUrl}/api/sessions`, { method: 'POST', headers: { ...sonde.auth, 'content-type': 'application/json' }, body: '{"target":' });
+      // A user's password, an API token shown once, and a share link: none may reach the log either.
+      const password = 'pw-that-must-not-leak-7f3a';
+      const json = { ...sonde.auth, 'content-type': 'application/json' };
+      await fetch(`${sonde.baseUrl}/api/users`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'erin', password, role: 'operator' }) });
+      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password }) });
+      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password: `${password}-wrong` }) });
+      const apiToken = ((await (await fetch(`${sonde.baseUrl}/api/tokens`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'ci', role: 'viewer' }) })).json()) as { token: string }).token;
+      await fetch(`${sonde.baseUrl}/api/containers`, { headers: { authorization: `Bearer ${apiToken}` } });
+      const shareToken = 'Zm9yZ2VkLXNoYXJlLXRva2VuLWZvci1sb2ctY2hlY2s';
+      await fetch(`${sonde.baseUrl}/?share=${shareToken}`, { redirect: 'manual' });
       await new Promise((r) => setTimeout(r, 200));
       expect(sonde.log).toContain('incoming request');
       expect(sonde.log).toContain('token=[redacted]');
-      expect(sonde.log).not.toContain(token);
+      expect(sonde.log).toContain('share=[redacted]');
+      for (const secret of [token, password, apiToken, shareToken]) expect(sonde.log).not.toContain(secret);
     } finally {
       await sonde.stop();
     }

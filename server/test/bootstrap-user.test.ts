@@ -1,0 +1,42 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SERVER_ENTRY, ensureServerBuilt } from './support/sonde-process.js';
+import { startConsole } from './support/test-console.js';
+
+const CLI = path.join(path.dirname(SERVER_ENTRY), 'cli/sonde-user.js');
+
+/** The bootstrap command creates the first admin before any console runs. */
+describe('sonde-user bootstrap command', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-bootstrap-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  const run = (args: string[], input: string) =>
+    spawnSync(process.execPath, [CLI, ...args], { input, encoding: 'utf8', env: { PATH: process.env.PATH, SONDE_DATA_DIR: dataDir } });
+
+  it('creates an admin from a password on stdin; the console then logs them in', async () => {
+    ensureServerBuilt();
+    const created = run(['create', 'root-admin'], 'first admin password\n');
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toContain('created admin "root-admin"');
+    // Refusals are clear and exit 2: a short password, a bad name, a bad role.
+    expect(run(['create', 'x'], 'short\n')).toMatchObject({ status: 2, stderr: expect.stringMatching(/10 to 256 characters/) });
+    expect(run(['create', 'Bad Name'], 'long enough password\n')).toMatchObject({ status: 2 });
+    expect(run(['create', 'y', '--role', 'root'], 'long enough password\n')).toMatchObject({ status: 2, stderr: expect.stringMatching(/usage/) });
+
+    const sonde = await startConsole({ SONDE_DATA_DIR: dataDir });
+    try {
+      const login = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { username: 'root-admin', password: 'first admin password' } });
+      expect(login.statusCode).toBe(204);
+      const cookie = /sonde_auth=([^;]+)/.exec(String(login.headers['set-cookie']))![1]!;
+      const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${cookie}` } });
+      expect(me.json()).toMatchObject({ kind: 'user', name: 'root-admin', role: 'admin' });
+    } finally {
+      await sonde.close();
+    }
+    // Running it again resets the password (a locked-out admin's way back in).
+    expect(run(['create', 'root-admin'], 'second admin password\n').stdout).toContain('reset "root-admin"');
+  });
+});
