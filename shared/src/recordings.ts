@@ -16,3 +16,22 @@ export const RecordingInfo = Type.Object({
 });
 export type RecordingInfo = Static<typeof RecordingInfo>;
 export const RecordingList = Type.Array(RecordingInfo);
+
+/**
+ * The first line of a .cast file (asciicast v2, https://docs.asciinema.org/manual/asciicast/v2/).
+ * Other fields a recorder may add (idle_time_limit, theme) are allowed and ignored.
+ */
+export const CastHeader = Type.Object({
+  version: Type.Literal(2),
+  width: Type.Integer({ minimum: 1 }),
+  height: Type.Integer({ minimum: 1 }),
+  /** Unix seconds when recording began. */
+  timestamp: Type.Optional(Type.Integer()),
+  env: Type.Optional(Type.Record(Type.String(), Type.String())),
+  title: Type.Optional(Type.String()),
+});
+export type CastHeader = Static<typeof CastHeader>;
+
+/** Every later line: `[seconds, code, data]`. Sonde writes `o` (output) and `r` (resize, `"COLSxROWS"`). */
+export const CastEvent = Type.Tuple([Type.Number({ minimum: 0 }), Type.String(), Type.String()]);
+export type CastEvent = Static<typeof CastEvent>;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Value } from 'typebox/value';
+import { CastEvent, CastHeader } from '@sonde/shared';
 import { CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
 
 function recorder(times: number[] = []) {
@@ -22,6 +24,8 @@ describe('CastWriter', () => {
       env: { TERM: 'xterm-256color', SHELL: '/bin/sh' },
       title: 'Sonde: container web (session 0123abcd)',
     });
+    // The same schema the web player validates with.
+    expect(Value.Check(CastHeader, JSON.parse(lines[0]!))).toBe(true);
   });
 
   it('writes output and resize events with seconds since the start', () => {
@@ -33,6 +37,7 @@ describe('CastWriter', () => {
       [0.50025, 'o', '$ ls\r\n'],
       [2, 'r', '120x40'],
     ]);
+    for (const line of lines.slice(1)) expect(Value.Check(CastEvent, JSON.parse(line))).toBe(true);
   });
 
   it('never lets time go backwards', () => {

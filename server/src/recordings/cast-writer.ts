@@ -4,6 +4,7 @@
  * "COLSxROWS"]` per resize. The lines go to a sink (a LineAppender in production).
  */
 import { StringDecoder } from 'node:string_decoder';
+import type { CastEvent, CastHeader as CastHeaderLine } from '@sonde/shared';
 
 export interface LineSink {
   append(line: string): void;
@@ -49,27 +50,26 @@ export class CastWriter {
     private readonly clock: RecordingClock,
     header: CastHeader,
   ) {
-    sink.append(
-      JSON.stringify({
-        version: 2,
-        width: header.width,
-        height: header.height,
-        timestamp: Math.floor(header.startedAt.getTime() / 1000),
-        env: CAST_ENV,
-        title: header.title,
-      }),
-    );
+    const line: CastHeaderLine = {
+      version: 2,
+      width: header.width,
+      height: header.height,
+      timestamp: Math.floor(header.startedAt.getTime() / 1000),
+      env: { ...CAST_ENV },
+      title: header.title,
+    };
+    sink.append(JSON.stringify(line));
   }
 
   output(chunk: Buffer): void {
     if (this.ended) return;
     const text = this.decoder.write(chunk);
-    if (text.length > 0) this.sink.append(JSON.stringify([this.clock.seconds(), 'o', text]));
+    if (text.length > 0) this.event('o', text);
   }
 
   resize(cols: number, rows: number): void {
     if (this.ended) return;
-    this.sink.append(JSON.stringify([this.clock.seconds(), 'r', `${cols}x${rows}`]));
+    this.event('r', `${cols}x${rows}`);
   }
 
   /** Writes out a trailing incomplete character (as U+FFFD); later calls do nothing. */
@@ -77,7 +77,12 @@ export class CastWriter {
     if (this.ended) return;
     this.ended = true;
     const rest = this.decoder.end();
-    if (rest.length > 0) this.sink.append(JSON.stringify([this.clock.seconds(), 'o', rest]));
+    if (rest.length > 0) this.event('o', rest);
+  }
+
+  private event(code: 'o' | 'r', data: string): void {
+    const event: CastEvent = [this.clock.seconds(), code, data];
+    this.sink.append(JSON.stringify(event));
   }
 }
 

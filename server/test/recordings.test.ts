@@ -1,0 +1,207 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorBody, RecordingInfo, SessionInfo } from '@sonde/shared';
+import { DockerFixtures } from './support/docker-fixtures.js';
+import { startConsole, type TestConsole } from './support/test-console.js';
+import { TerminalClient } from './support/terminal-client.js';
+
+const run = promisify(execFile);
+
+/**
+ * `asciinema cat` (Debian's asciinema 2.x) insists on a terminal (it opens /dev/tty), so it
+ * runs under script(1), which gives it one.
+ */
+async function asciinemaCat(file: string): Promise<string> {
+  const { stdout } = await run('script', ['-qec', `asciinema cat ${file}`, '/dev/null'], { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+/** A tmpfs of `size` at `dir`: a small disk the test can fill. */
+async function mountSmallDisk(dir: string, size: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  await run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
+}
+
+async function unmount(dir: string): Promise<void> {
+  await run('umount', [dir]).catch(() => undefined);
+}
+
+async function openSession(sonde: TestConsole, container: string): Promise<{ response: Response; info?: SessionInfo }> {
+  const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { ...sonde.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ target: { kind: 'container', container } }),
+  });
+  return response.status === 201 ? { response, info: (await response.json()) as SessionInfo } : { response };
+}
+
+async function recordingsOf(sonde: TestConsole, sessionId: string): Promise<RecordingInfo[]> {
+  const response = await fetch(`${sonde.baseUrl}/api/recordings?sessionId=${sessionId}`, { headers: sonde.auth });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RecordingInfo[];
+}
+
+async function finishedRecording(sonde: TestConsole, sessionId: string): Promise<RecordingInfo> {
+  let found: RecordingInfo | undefined;
+  await expect
+    .poll(async () => {
+      [found] = await recordingsOf(sonde, sessionId);
+      return found?.endedAt;
+    }, { timeout: 15_000 })
+    .toBeDefined();
+  return found!;
+}
+
+/** Session recordings against the real engine: what a session showed plays back in asciinema. */
+describe('recordings (real Docker)', () => {
+  const fixtures = new DockerFixtures();
+  const scratch = mkdtempSync(path.join(tmpdir(), 'sonde-recordings-test-'));
+  const mounts: string[] = [];
+  const consoles: TestConsole[] = [];
+  let web: { id: string; name: string };
+
+  async function consoleWithSmallDisk(size: string, env: Record<string, string> = {}): Promise<{ sonde: TestConsole; recordingsDir: string }> {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-test-'));
+    const recordingsDir = path.join(dataDir, 'recordings');
+    await mountSmallDisk(recordingsDir, size);
+    mounts.push(recordingsDir);
+    const sonde = await startConsole({ SONDE_DATA_DIR: dataDir, ...env });
+    consoles.push(sonde);
+    return { sonde, recordingsDir };
+  }
+
+  beforeAll(async () => {
+    web = await fixtures.container();
+  });
+
+  afterAll(async () => {
+    for (const sonde of consoles) await sonde.close().catch(() => undefined);
+    for (const dir of mounts) {
+      await unmount(dir);
+      rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    await fixtures.dispose();
+  });
+
+  it('a session is recorded as a cast that asciinema plays, with its resizes and who typed what', async () => {
+    const sonde = await startConsole();
+    consoles.push(sonde);
+    const { info } = await openSession(sonde, web.name);
+    expect(info).toBeDefined();
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth);
+    term.resize(100, 30);
+    // stty reports the pty size once the resize reached it.
+    await expect.poll(async () => (await term.run('stty size')).trim(), { timeout: 10_000 }).toBe('30 100');
+    term.send('echo sonde-rec-$((6*7))\r');
+    await term.waitFor(/sonde-rec-42/);
+    term.send('exit\r');
+    await term.waitClosed();
+
+    const recording = await finishedRecording(sonde, info!.id);
+    expect(recording).toMatchObject({ sessionId: info!.id, target: `container ${web.name}`, complete: true });
+    expect(recording.error).toBeUndefined();
+    expect(recording.bytes).toBeGreaterThan(0);
+    expect(Date.parse(recording.endedAt!)).toBeGreaterThanOrEqual(Date.parse(recording.startedAt));
+
+    const listed = (await (await fetch(`${sonde.baseUrl}/api/recordings`, { headers: sonde.auth })).json()) as RecordingInfo[];
+    expect(listed.map((r) => r.id)).toContain(recording.id);
+    const single = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}`, { headers: sonde.auth });
+    expect(await single.json()).toEqual(recording);
+
+    const download = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/x-asciicast');
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="sonde-${info!.id}.cast"`);
+    const cast = await download.text();
+    expect(Buffer.byteLength(cast)).toBe(recording.bytes);
+    const file = path.join(scratch, `${recording.id}.cast`);
+    writeFileSync(file, cast);
+    expect(await asciinemaCat(file)).toContain('sonde-rec-42');
+
+    const [header, ...events] = cast.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    // The header has the pty size the session started with; the client's resize is an "r" event.
+    expect(header).toMatchObject({ version: 2, width: 80, height: 24, env: { TERM: 'xterm-256color' } });
+    expect(events).toContainEqual([expect.any(Number), 'r', '100x30']);
+    const times = events.map((e) => (e as [number])[0]);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    const input = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/input`, { headers: sonde.auth });
+    expect(input.status).toBe(200);
+    const typed = (await input.text())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { t: number; participant: string; name: string; data: string });
+    expect(typed.find((entry) => entry.data.includes('echo sonde-rec-'))).toMatchObject({ participant: expect.any(String), name: expect.any(String) });
+    // The cast has the screen, never the keystrokes as such: input is only in the trail.
+    expect(cast).not.toContain('"i"');
+  });
+
+  it('unknown recordings are 404 RECORDING_NOT_FOUND, malformed ids 400', async () => {
+    const sonde = consoles[0]!;
+    const unknown = 'f'.repeat(32);
+    for (const suffix of ['', '/cast', '/input']) {
+      const response = await fetch(`${sonde.baseUrl}/api/recordings/${unknown}${suffix}`, { headers: sonde.auth });
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('RECORDING_NOT_FOUND');
+    }
+    for (const url of ['/api/recordings/not-an-id', `/api/recordings/${'F'.repeat(32)}`, '/api/recordings?sessionId=x']) {
+      const response = await fetch(`${sonde.baseUrl}${url}`, { headers: sonde.auth });
+      expect(response.status, url).toBe(400);
+      expect(((await response.json()) as ErrorBody).error.code).toBe('INVALID_REQUEST');
+    }
+    const anonymous = await fetch(`${sonde.baseUrl}/api/recordings`);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('a full disk: the session keeps working, participants are warned, the recording is incomplete and still plays', async () => {
+    const { sonde } = await consoleWithSmallDisk('256k');
+    const { info } = await openSession(sonde, web.name);
+    expect(info).toBeDefined();
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth, { keepBytes: 64 * 1024 });
+    term.send('head -c 2000000 /dev/urandom | base64; echo flood-$((1+1))-done\r');
+    await term.waitFor(/flood-2-done/, 60_000);
+    term.send('echo still-$((3*3))-alive\r');
+    await term.waitFor(/still-9-alive/);
+    const warnings = term.controlsOf('notice').filter((n) => n.level === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/Recording stopped: the disk is full/);
+
+    const [live] = await recordingsOf(sonde, info!.id);
+    expect(live).toMatchObject({ complete: false, error: expect.stringMatching(/disk is full/) });
+    term.send('exit\r');
+    await term.waitClosed();
+    const recording = await finishedRecording(sonde, info!.id);
+    expect(recording).toMatchObject({ complete: false, error: expect.stringMatching(/disk is full/) });
+    expect(recording.bytes).toBeGreaterThan(0);
+    expect(recording.bytes).toBeLessThanOrEqual(256 * 1024);
+    expect(sonde.services.audit.list({ sessionId: info!.id }).filter((e) => e.action === 'recording-failed')).toHaveLength(1);
+
+    // What was written before the disk filled is whole lines: a valid, shorter cast.
+    const cast = await (await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth })).text();
+    expect(cast.endsWith('\n')).toBe(true);
+    const file = path.join(scratch, 'partial.cast');
+    writeFileSync(file, cast);
+    await asciinemaCat(file);
+  });
+
+  it('refuse mode: no new sessions while recordings cannot be written (507 RECORDING_UNAVAILABLE)', async () => {
+    const { sonde, recordingsDir } = await consoleWithSmallDisk('4m', { SONDE_RECORDING_FAILURE: 'refuse' });
+    const filler = path.join(recordingsDir, 'filler');
+    await run('sh', ['-c', `dd if=/dev/zero of=${filler} bs=64k 2>/dev/null; true`]);
+    const refused = await openSession(sonde, web.name);
+    expect(refused.response.status).toBe(507);
+    const body = (await refused.response.json()) as ErrorBody;
+    expect(body.error.code).toBe('RECORDING_UNAVAILABLE');
+    expect(body.error.message).toMatch(/disk is full/);
+
+    rmSync(filler);
+    const { response, info } = await openSession(sonde, web.name);
+    expect(response.status).toBe(201);
+    await fetch(`${sonde.baseUrl}/api/sessions/${info!.id}`, { method: 'DELETE', headers: sonde.auth });
+  });
+});
