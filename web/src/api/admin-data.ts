@@ -18,8 +18,12 @@ import { Emitter } from '../lifecycle/emitter';
 import type { ApiClient } from './api-client';
 import { LiveResource } from './live-resource';
 
-/** One page of the audit table; the live feed adds to it from there. */
-export const AUDIT_PAGE_SIZE = 500;
+/** The server returns the trail oldest first, in pages of this many. */
+export const AUDIT_PAGE_SIZE = 1000;
+/** The audit page shows at most the newest this many entries (the JSON lines export has all). */
+export const AUDIT_VIEW_LIMIT = 2000;
+/** Pages read before giving up on reaching the end (a trail of 50 000 entries). */
+const AUDIT_MAX_PAGES = 50;
 
 export class AdminData implements Disposable {
   readonly users: LiveResource<User[]>;
@@ -70,8 +74,21 @@ export class AdminData implements Disposable {
     return this.client.savePolicy(policy);
   }
 
-  audit(query: { sessionId?: string; after?: number } = {}): Promise<AuditEntry[]> {
-    return this.client.audit({ ...query, limit: AUDIT_PAGE_SIZE });
+  /**
+   * The newest AUDIT_VIEW_LIMIT entries, oldest first. The API pages forward from a sequence
+   * number, so this reads to the end and keeps the tail.
+   */
+  async auditTail(query: { sessionId?: string } = {}): Promise<AuditEntry[]> {
+    let entries: AuditEntry[] = [];
+    let after = 0;
+    for (let page = 0; page < AUDIT_MAX_PAGES; page++) {
+      const batch = await this.client.audit({ ...query, after, limit: AUDIT_PAGE_SIZE });
+      entries = entries.concat(batch).slice(-AUDIT_VIEW_LIMIT);
+      const last = batch.at(-1);
+      if (!last || batch.length < AUDIT_PAGE_SIZE) break;
+      after = last.seq;
+    }
+    return entries;
   }
 
   auditExportUrl(query: { sessionId?: string } = {}): string {

@@ -13,7 +13,12 @@ import {
   ErrorBody,
   Health,
   Me,
+  NetstateChange,
+  NetstateChangeDetail,
+  NetstateChangeList,
   NetworkList,
+  RecordingInfo,
+  RecordingList,
   ShareList,
   TargetPolicy,
   User,
@@ -138,9 +143,12 @@ export class ApiClient {
     return this.requestJson('GET', '/api/sessions', SessionList);
   }
 
-  /** One session: all a share-link principal may list. */
-  session(id: string): Promise<SessionInfo> {
-    return this.requestJson('GET', `/api/sessions/${encodeURIComponent(id)}`, SessionInfo);
+  /**
+   * One session: all a share-link principal may list. `expectUnauthorized`: a 401 is an answer
+   * for the caller, not a lost login (a share guest keeps its ended terminal on screen).
+   */
+  session(id: string, options: { expectUnauthorized?: boolean } = {}): Promise<SessionInfo> {
+    return this.requestJson('GET', `/api/sessions/${encodeURIComponent(id)}`, SessionInfo, options);
   }
 
   shares(sessionId: string): Promise<Static<typeof ShareList>> {
@@ -240,6 +248,42 @@ export class ApiClient {
   /** Where the browser downloads a capture's pcap (a plain link: the cookie authenticates it). */
   capturePcapUrl(id: string): string {
     return `${this.baseUrl}/api/captures/${encodeURIComponent(id)}/pcap`;
+  }
+
+  recordings(): Promise<Static<typeof RecordingList>> {
+    return this.requestJson('GET', '/api/recordings', RecordingList);
+  }
+
+  recording(id: string): Promise<RecordingInfo> {
+    return this.requestJson('GET', `/api/recordings/${encodeURIComponent(id)}`, RecordingInfo);
+  }
+
+  /** The .cast file as text (asciicast v2); the recordings feature parses and validates it. */
+  async recordingCast(id: string): Promise<string> {
+    const path = `/api/recordings/${encodeURIComponent(id)}/cast`;
+    const response = await this.send('GET', path, {});
+    try {
+      return await response.text();
+    } catch (cause) {
+      throw new ApiError(0, ClientErrorCode.Network, `GET ${path}: the download was interrupted`, { cause });
+    }
+  }
+
+  /** Where the browser downloads a recording's .cast (a plain link: the cookie authenticates it). */
+  recordingCastUrl(id: string): string {
+    return `${this.baseUrl}/api/recordings/${encodeURIComponent(id)}/cast`;
+  }
+
+  netstateChanges(): Promise<NetstateChangeList> {
+    return this.requestJson('GET', '/api/netstate', NetstateChangeList);
+  }
+
+  netstateChange(id: string): Promise<NetstateChangeDetail> {
+    return this.requestJson('GET', `/api/netstate/${encodeURIComponent(id)}`, NetstateChangeDetail);
+  }
+
+  revertNetstate(id: string): Promise<NetstateChange> {
+    return this.requestJson('POST', `/api/netstate/${encodeURIComponent(id)}/revert`, NetstateChange);
   }
 
   eventsUrl(path: string): string {

@@ -11,6 +11,8 @@ import { isApiError, type ApiClient } from './api-client';
 import { openCaptureFeed, type CaptureFeedHandlers } from './capture-feed';
 import { DockerEvents } from './docker-events';
 import { LiveResource } from './live-resource';
+import { NetstateData } from './netstate-data';
+import { RecordingsData } from './recordings-data';
 
 export class ConsoleData implements Disposable {
   readonly containers: LiveResource<ContainerSummary[]>;
@@ -24,6 +26,10 @@ export class ConsoleData implements Disposable {
   readonly liveUpdates: DockerEvents;
   /** Users, tokens, policy, audit: fetched only by the admin pages. */
   readonly admin: AdminData;
+  /** Session recordings: fetched only by the recordings page. */
+  readonly recordings: RecordingsData;
+  /** Firewall and qdisc changes sessions left behind; pushed by the event stream. */
+  readonly netstate: NetstateData;
 
   private readonly cleanup = new DisposableStore();
   private started = false;
@@ -43,6 +49,8 @@ export class ConsoleData implements Disposable {
       new LiveResource(() => (sharedSessionId === undefined ? client.sessions() : this.sharedSession(sharedSessionId))),
     );
     this.admin = this.own(new AdminData(client));
+    this.recordings = this.own(new RecordingsData(client));
+    this.netstate = this.own(new NetstateData(client));
     this.health = this.own(new LiveResource(() => client.health()));
     this.tools = this.own(new LiveResource(() => client.tools()));
     this.runs = this.own(new LiveResource(() => client.runs()));
@@ -58,8 +66,10 @@ export class ConsoleData implements Disposable {
         onResume: () => {
           this.refreshInventory();
           void this.health.refresh();
+          void this.netstate.list.refresh();
         },
         onAudit: (entry) => this.admin.auditFeed.emit('entry', entry),
+        onNetstate: (change) => this.netstate.received(change),
       }),
     );
   }
@@ -74,6 +84,7 @@ export class ConsoleData implements Disposable {
     void this.health.refresh();
     void this.tools.refresh();
     if (this.canOperate) void this.runs.refresh();
+    void this.netstate.list.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
     // Sessions and runs have no push events of their own (other browsers may open or close some).
@@ -115,6 +126,12 @@ export class ConsoleData implements Disposable {
   async sessionExists(id: string): Promise<boolean> {
     await this.sessions.refresh();
     const snapshot = this.sessions.getSnapshot();
+    const refused = snapshot.status === 'ready' ? snapshot.refreshError : snapshot.status === 'failed' ? snapshot.error : null;
+    if (this.me?.kind === 'share' && isApiError(refused, 401)) {
+      // A guest whose link ended while its terminal was away: reconnecting cannot succeed.
+      this.client.events.emit('unauthorized', refused);
+      return true;
+    }
     if (snapshot.status !== 'ready' || snapshot.refreshError) return true;
     return snapshot.data.some((session) => session.id === id);
   }
@@ -228,7 +245,9 @@ export class ConsoleData implements Disposable {
   /** The one session a share link reaches, as a list; an ended and reaped session is an empty one. */
   private async sharedSession(id: string): Promise<SessionInfo[]> {
     try {
-      return [await this.client.session(id)];
+      // When the link is revoked the terminal says so (close 4003); a refetch then must not
+      // swap the pane for the login form, so its 401 is not reported as a lost login here.
+      return [await this.client.session(id, { expectUnauthorized: true })];
     } catch (error) {
       if (isApiError(error, 404)) return [];
       throw error;

@@ -4,7 +4,7 @@
  * refetch, not 60. `status` events carry the Docker health. EventSource reconnects by itself
  * after network errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { AuditEntry, DockerChangeEvent, Health } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, Health, NetstateChange } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -28,6 +28,8 @@ export interface DockerEventsOptions {
   onResume(): void;
   /** A new audit trail entry (the server sends these to admins only). */
   onAudit?(entry: AuditEntry): void;
+  /** A session left firewall or qdisc changes behind, or one was reverted. */
+  onNetstate?(change: NetstateChange): void;
   createSource?: (url: string) => EventSourceLike;
 }
 
@@ -91,6 +93,10 @@ export class DockerEvents implements Disposable {
     source.addEventListener('audit', (event) => {
       const entry = parseEventData(event, AuditEntry);
       if (entry) this.options.onAudit?.(entry);
+    });
+    source.addEventListener('netstate', (event) => {
+      const change = parseEventData(event, NetstateChange);
+      if (change) this.options.onNetstate?.(change);
     });
   }
 

@@ -11,7 +11,7 @@ export function App({ client }: { client: ApiClient }) {
     case 'checking':
       return <div className="splash" aria-busy="true" />;
     case 'signed-out':
-      return <LoginPage notice={auth.state.notice} onSignIn={auth.signIn} />;
+      return <LoginPage {...(auth.state.notice ? { notice: auth.state.notice } : {})} onSignIn={auth.signIn} />;
     case 'unreachable':
       return (
         <main className="splash">
@@ -24,7 +24,7 @@ export function App({ client }: { client: ApiClient }) {
         </main>
       );
     case 'signed-in':
-      return <ConsoleShell client={client} via={auth.state.via} onSignOut={auth.signOut} />;
+      return <ConsoleShell client={client} me={auth.state.me} notice={auth.state.notice} onSignOut={auth.signOut} />;
     default: {
       const unexpected: never = auth.state;
       return unexpected;

@@ -1,16 +1,20 @@
+import type { Me } from '@sonde/shared';
 import { useState } from 'react';
+import { CurrentUser } from '../features/auth/CurrentUser';
+import { canOperate, isAdmin } from '../features/auth/permissions';
 import { ContainerList } from '../features/containers/ContainerList';
 import { NetworkList } from '../features/networks/NetworkList';
 import { useStartSession } from '../features/sessions/use-start-session';
-import type { Route } from '../routing/routes';
+import { routePath, type Route } from '../routing/routes';
 import { Link } from '../routing/RouterContext';
 
 interface SidebarProps {
   route: Route;
+  me: Me;
   onSignOut(): void;
 }
 
-export function Sidebar({ route, onSignOut }: SidebarProps) {
+export function Sidebar({ route, me, onSignOut }: SidebarProps) {
   const [query, setQuery] = useState('');
   const [showToolboxes, setShowToolboxes] = useState(false);
   const { start, pending } = useStartSession();
@@ -24,12 +28,31 @@ export function Sidebar({ route, onSignOut }: SidebarProps) {
           </span>
           Sonde
         </Link>
-        <button type="button" className="button button-ghost button-small" onClick={onSignOut}>
-          Log out
-        </button>
+        <CurrentUser me={me} onSignOut={onSignOut} />
       </div>
+      {canOperate(me) && (
+        <nav className="sidebar-nav" aria-label="Recordings">
+          <Link
+            to={routePath({ page: 'recordings' })}
+            data-testid="nav-recordings"
+            className={route.page === 'recordings' || route.page === 'recording' ? 'is-active' : undefined}
+          >
+            Recordings
+          </Link>
+        </nav>
+      )}
+      {isAdmin(me) && (
+        <nav className="sidebar-nav" aria-label="Administration">
+          <Link to={routePath({ page: 'admin', section: 'users' })} data-testid="nav-admin" className={route.page === 'admin' ? 'is-active' : undefined}>
+            Admin
+          </Link>
+          <Link to={routePath({ page: 'audit' })} data-testid="nav-audit" className={route.page === 'audit' ? 'is-active' : undefined}>
+            Audit
+          </Link>
+        </nav>
+      )}
       <div className="sidebar-tools">
-        <button
+        {isAdmin(me) && canOperate(me) && <button
           type="button"
           className="button button-secondary button-block"
           data-testid="host-shell"
@@ -38,7 +61,7 @@ export function Sidebar({ route, onSignOut }: SidebarProps) {
           onClick={() => start({ kind: 'host' })}
         >
           {pending ? 'Starting…' : 'Host shell'}
-        </button>
+        </button>}
         <input
           type="search"
           className="filter-input"

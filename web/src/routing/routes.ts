@@ -8,18 +8,34 @@ export type Route =
   | { page: 'container'; id: string }
   | { page: 'network'; id: string }
   | { page: 'session'; id: string }
+  | { page: 'admin'; section: AdminSection }
+  | { page: 'audit' }
+  | { page: 'recordings' }
+  | { page: 'recording'; id: string }
   | { page: 'not-found'; path: string };
+
+/** The admin page's tabs: `/admin` (users), `/admin/tokens`, `/admin/policy`. */
+export type AdminSection = 'users' | 'tokens' | 'policy';
+const ADMIN_SECTIONS: readonly AdminSection[] = ['users', 'tokens', 'policy'];
 
 export type RoutablePage = Exclude<Route, { page: 'not-found' }>;
 
-const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session']> = [
+const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session' | 'recording']> = [
   [/^\/containers\/([^/]+)\/?$/, 'container'],
   [/^\/networks\/([^/]+)\/?$/, 'network'],
   [/^\/sessions\/([^/]+)\/?$/, 'session'],
+  [/^\/recordings\/([^/]+)\/?$/, 'recording'],
 ];
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'overview' };
+  if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
+  if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
+  const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
+  if (admin) {
+    const section = (admin[1] ?? 'users') as AdminSection;
+    return ADMIN_SECTIONS.includes(section) ? { page: 'admin', section } : { page: 'not-found', path: pathname };
+  }
   for (const [pattern, page] of DETAIL_PATTERNS) {
     const match = pattern.exec(pathname);
     if (!match?.[1]) continue;
@@ -44,6 +60,14 @@ export function routePath(route: RoutablePage): string {
       return `/networks/${encodeURIComponent(route.id)}`;
     case 'session':
       return `/sessions/${encodeURIComponent(route.id)}`;
+    case 'admin':
+      return route.section === 'users' ? '/admin' : `/admin/${route.section}`;
+    case 'audit':
+      return '/audit';
+    case 'recordings':
+      return '/recordings';
+    case 'recording':
+      return `/recordings/${encodeURIComponent(route.id)}`;
     default: {
       const unexpected: never = route;
       return unexpected;

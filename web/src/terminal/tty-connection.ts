@@ -398,7 +398,7 @@ export class TtyConnection implements Disposable {
     if (this.disposed || this.exited) return;
     if (code === CloseCode.AccessRevoked) {
       this.pendingInput = [];
-      const why = this.lastError?.message || describeClose(code, reason);
+      const why = (this.lastError?.message || describeClose(code, reason)).replace(/\.+$/, '');
       this.setState({ kind: 'closed', reason: `Your access to this session was revoked (${why}).`, revoked: true });
       return;
     }

@@ -1,5 +1,6 @@
 import type { ContainerSummary, PortMapping } from '@sonde/shared';
-import { useContainers, useNetworks, useSessions } from '../../api/console-context';
+import { useContainers, useMe, useNetworks, useSessions } from '../../api/console-context';
+import { canOperate } from '../auth/permissions';
 import { ActionButton } from '../../components/ActionButton';
 import { Badge } from '../../components/Badge';
 import { DetailList } from '../../components/DetailList';
@@ -9,6 +10,7 @@ import { Link } from '../../routing/RouterContext';
 import { sessionTitle } from '../sessions/session-labels';
 import { useStartSession } from '../sessions/use-start-session';
 import { CapturePanel } from '../captures/CapturePanel';
+import { NetstateWarnings } from '../netstate/NetstateWarnings';
 import { ToolLauncher } from '../tools/ToolLauncher';
 import { containerStateTone, shellBlockedReason } from './container-inventory';
 
@@ -51,6 +53,8 @@ export function ContainerPage({ id }: { id: string }) {
   const networks = useNetworks();
   const sessions = useSessions();
   const { start, pending } = useStartSession();
+  // Viewers browse: the server refuses them shells, tools and captures, so none are offered.
+  const operate = canOperate(useMe());
 
   if (containers.status === 'loading') return <EmptyState title="Loading container…" />;
   if (containers.status === 'failed') {
@@ -81,8 +85,9 @@ export function ContainerPage({ id }: { id: string }) {
         </div>
         <p className="detail-subtitle mono">{container.image}</p>
       </header>
+      <NetstateWarnings containerId={container.id} />
 
-      <section className="detail-actions" aria-label="Open a shell">
+      {operate && <section className="detail-actions" aria-label="Open a shell">
         <ActionButton
           testId="shell-net"
           blockedReason={blocked}
@@ -101,12 +106,12 @@ export function ContainerPage({ id }: { id: string }) {
           …with its processes
         </ActionButton>
         {pending && <span className="action-progress">Starting toolbox…</span>}
-      </section>
-      <p className="detail-hint">
+      </section>}
+      {operate && <p className="detail-hint">
         The toolbox joins the container’s network namespace: same interfaces, IPs, routes and DNS. “With its
         processes” also shares its PID namespace, so <code>ps</code>, <code>strace</code> and{' '}
         <code>/proc/&lt;pid&gt;</code> see the app.
-      </p>
+      </p>}
 
       <DetailList
         rows={[
@@ -176,8 +181,8 @@ export function ContainerPage({ id }: { id: string }) {
         ]}
       />
 
-      <ToolLauncher context={{ target: { kind: 'container', container: container.id }, container, blockedReason: blocked }} />
-      <CapturePanel target={{ kind: 'container', container: container.id }} blockedReason={blocked} />
+      {operate && <ToolLauncher context={{ target: { kind: 'container', container: container.id }, container, blockedReason: blocked }} />}
+      {operate && <CapturePanel target={{ kind: 'container', container: container.id }} blockedReason={blocked} />}
     </article>
   );
 }

@@ -1,6 +1,7 @@
 import type { NetworkSummary } from '@sonde/shared';
 import { useRef, useState } from 'react';
-import { useConsoleData, useContainers, useNetworks } from '../../api/console-context';
+import { useConsoleData, useContainers, useMe, useNetworks } from '../../api/console-context';
+import { canOperate } from '../auth/permissions';
 import { ActionButton } from '../../components/ActionButton';
 import { Badge } from '../../components/Badge';
 import { DetailList } from '../../components/DetailList';
@@ -28,6 +29,8 @@ export function NetworkPage({ id }: { id: string }) {
   const [pingError, setPingError] = useState<string | null>(null);
   const [pinging, setPinging] = useState(false);
   const toolsRef = useRef<HTMLDivElement>(null);
+  // Viewers browse: the server refuses them shells, tools and captures, so none are offered.
+  const operate = canOperate(useMe());
 
   if (networks.status === 'loading') return <EmptyState title="Loading network…" />;
   if (networks.status === 'failed') {
@@ -68,7 +71,7 @@ export function NetworkPage({ id }: { id: string }) {
         <p className="detail-subtitle mono">{network.subnets.join(', ') || 'no IPv4 subnet'}</p>
       </header>
 
-      <section className="detail-actions" aria-label="Open a shell">
+      {operate && <section className="detail-actions" aria-label="Open a shell">
         <ActionButton
           testId="join-network"
           blockedReason={joinBlockedReason(network)}
@@ -78,7 +81,7 @@ export function NetworkPage({ id }: { id: string }) {
           Join network
         </ActionButton>
         {pending && <span className="action-progress">Starting toolbox…</span>}
-      </section>
+      </section>}
       <p className="detail-hint">
         Starts a toolbox attached to this network: it resolves service names through Docker’s DNS and reaches
         members the way they reach each other.
@@ -95,7 +98,7 @@ export function NetworkPage({ id }: { id: string }) {
       <h2 className="section-title">
         Containers <span className="count">{members.length}</span>
       </h2>
-      <div className="detail-actions">
+      {operate && <div className="detail-actions">
         <ActionButton
           testId="ping-members"
           blockedReason={memberIps.length === 0 ? 'No member has an IPv4 address on this network.' : joinBlockedReason(network)}
@@ -109,7 +112,7 @@ export function NetworkPage({ id }: { id: string }) {
             {pingError}
           </span>
         )}
-      </div>
+      </div>}
       {members.length === 0 ? (
         <p className="muted">No containers are attached.</p>
       ) : (
@@ -137,10 +140,10 @@ export function NetworkPage({ id }: { id: string }) {
         </table>
       )}
 
-      <div ref={toolsRef}>
+      {operate && <div ref={toolsRef}>
         <ToolLauncher context={{ target: { kind: 'network', network: network.id }, network, blockedReason: joinBlockedReason(network) }} />
-      </div>
-      <CapturePanel target={{ kind: 'network', network: network.id }} blockedReason={joinBlockedReason(network)} />
+      </div>}
+      {operate && <CapturePanel target={{ kind: 'network', network: network.id }} blockedReason={joinBlockedReason(network)} />}
     </article>
   );
 }

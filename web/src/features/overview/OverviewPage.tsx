@@ -1,6 +1,8 @@
-import { useContainers, useHealth, useNetworks, useSessions } from '../../api/console-context';
+import { useContainers, useHealth, useMe, useNetworks, useSessions } from '../../api/console-context';
+import { isAdmin } from '../auth/permissions';
 import { ActionButton } from '../../components/ActionButton';
 import { useStartSession } from '../sessions/use-start-session';
+import { NetstateWarnings } from '../netstate/NetstateWarnings';
 
 function count<T>(snapshot: { status: string; data?: T[] }, predicate: (item: T) => boolean = () => true): string {
   return snapshot.status === 'ready' && snapshot.data ? String(snapshot.data.filter(predicate).length) : '–';
@@ -14,6 +16,7 @@ export function OverviewPage() {
   const health = useHealth();
   const { start, pending } = useStartSession();
   const dockerDown = health.status === 'ready' && !health.data.docker.reachable;
+  const admin = isAdmin(useMe());
 
   return (
     <article className="detail-page overview">
@@ -26,6 +29,7 @@ export function OverviewPage() {
           The Docker engine is unreachable. Lists may be stale and new shells cannot start until it is back.
         </p>
       )}
+      <NetstateWarnings />
       <div className="tiles">
         <div className="tile">
           <span className="tile-value">{count(containers, (c) => c.state === 'running' && !c.toolbox)}</span>
@@ -50,9 +54,9 @@ export function OverviewPage() {
             <code>iperf3</code>, <code>nmap</code>…
           </li>
         </ol>
-        <ActionButton variant="secondary" busy={pending} onClick={() => start({ kind: 'host' })}>
+        {admin && <ActionButton variant="secondary" busy={pending} onClick={() => start({ kind: 'host' })}>
           Open a host shell
-        </ActionButton>
+        </ActionButton>}
       </section>
     </article>
   );

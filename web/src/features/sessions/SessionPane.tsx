@@ -3,6 +3,10 @@ import { Badge } from '../../components/Badge';
 import { TerminalView } from '../../terminal/TerminalView';
 import type { TtyState } from '../../terminal/tty-connection';
 import { useState } from 'react';
+import { useMe } from '../../api/console-context';
+import { canOperate, isShareGuest } from '../auth/permissions';
+import { SessionPresenceBar, SessionShareActions } from '../sharing/SessionSharingControls';
+import { useSessionSharing } from '../sharing/use-session-sharing';
 import { SessionTools } from './SessionTools';
 import { sessionStatus, sessionTitle } from './session-labels';
 
@@ -50,6 +54,8 @@ export function SessionPane({
 }: SessionPaneProps) {
   const status = sessionStatus(session, live);
   const [toolsOpen, setToolsOpen] = useState(false);
+  const me = useMe();
+  const sharing = useSessionSharing(session);
   return (
     <section className="session-pane" hidden={!active} aria-label={sessionTitle(session.target)}>
       <header className="session-header">
@@ -62,7 +68,8 @@ export function SessionPane({
           </span>
         </div>
         <div className="session-actions">
-          <button
+          <SessionShareActions session={session} sharing={sharing} />
+          {canOperate(me) && <button
             type="button"
             className="button button-secondary button-small"
             data-testid="session-tools-toggle"
@@ -71,7 +78,7 @@ export function SessionPane({
             onClick={() => setToolsOpen(!toolsOpen)}
           >
             Tools
-          </button>
+          </button>}
           <button
             type="button"
             className="button button-secondary button-small"
@@ -80,16 +87,17 @@ export function SessionPane({
           >
             Find
           </button>
-          <button
+          {!isShareGuest(me) && <button
             type="button"
             className="button button-secondary button-small"
             disabled={closing}
             onClick={() => onClose(session.id)}
           >
             {closing ? 'Closing…' : 'Close session'}
-          </button>
+          </button>}
         </div>
       </header>
+      <SessionPresenceBar sharing={sharing} live={live} />
       {toolsOpen && <SessionTools session={session} />}
       <TerminalView
         sessionId={session.id}

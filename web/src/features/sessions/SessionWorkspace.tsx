@@ -1,6 +1,7 @@
 import type { SessionInfo } from '@sonde/shared';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { useConsoleData, useSessions } from '../../api/console-context';
+import { useConsoleData, useMe, useSessions } from '../../api/console-context';
+import { isShareGuest } from '../auth/permissions';
 import { EmptyState } from '../../components/EmptyState';
 import { routePath, type Route } from '../../routing/routes';
 import { Link, useNavigate } from '../../routing/RouterContext';
@@ -32,6 +33,8 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
   const sessions = useSessions();
   const navigate = useNavigate();
   const report = useReportError();
+  // A share guest has one session and no overview: tabs would only offer what it may not do.
+  const guest = isShareGuest(useMe());
 
   /** Sessions whose terminal this page has mounted, with the info they were opened with. */
   const [attached, setAttached] = useState<ReadonlyMap<string, SessionInfo>>(new Map());
@@ -103,14 +106,14 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
 
   return (
     <div className="workspace">
-      <SessionTabs
+      {!guest && <SessionTabs
         tabs={tabs}
         activeId={activeId}
         overviewActive={route.page === 'overview'}
         live={live}
         closing={closing}
         onClose={closeSession}
-      />
+      />}
       <div className="workspace-body">
         {route.page !== 'session' && <div className="page">{children}</div>}
         {route.page === 'session' && !activeSession && (

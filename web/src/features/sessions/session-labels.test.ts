@@ -10,6 +10,8 @@ function session(id: string, createdAt: string, overrides: Partial<SessionInfo> 
     createdAt,
     toolbox: { containerId: `tb-${id}`, image: 'sonde-toolbox:1' },
     clients: 1,
+    owner: { id: 'user:u1', name: 'alice' },
+    participants: [],
     ttyPath: `/api/sessions/${id}/tty`,
     ...overrides,
   };

@@ -1,5 +1,6 @@
 import { useHealth, useLiveUpdatesState, useSessions } from '../../api/console-context';
 import { StatusDot, type Tone } from '../../components/Badge';
+import { NetstateStatusItem } from '../netstate/NetstateWarnings';
 
 function dockerStatus(health: ReturnType<typeof useHealth>): { text: string; tone: Tone } {
   if (health.status === 'loading') return { text: 'Checking Docker…', tone: 'info' };
@@ -39,6 +40,7 @@ export function StatusBar({ via }: { via: string }) {
         {LIVE_UPDATES_TEXT[liveUpdates]}
       </span>
       <span className="status-spacer" />
+      <NetstateStatusItem />
       <span className="status-item" data-testid="session-count">
         {open === 1 ? '1 session' : `${open} sessions`}
       </span>

@@ -1,0 +1,161 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { useConsoleData } from '../../api/console-context';
+import { toApiError } from '../../api/live-resource';
+import {
+  formToPolicy,
+  policyToForm,
+  POLICY_ROLES,
+  type ListField,
+  type PolicyFormErrors,
+  type PolicyFormValues,
+  type PolicyRole,
+} from './policy-form';
+
+const LIST_HELP: Record<ListField, { label: string; help: string; placeholder: string }> = {
+  composeProjects: {
+    label: 'Only these Compose projects',
+    help: 'Empty: any project (and containers outside Compose).',
+    placeholder: 'shop\nbilling',
+  },
+  namePatterns: {
+    label: 'Only containers named like',
+    help: 'Globs: * any characters, ? one. Empty: any name.',
+    placeholder: 'web-*\napi-?',
+  },
+  denyLabels: {
+    label: 'Never containers labelled',
+    help: 'key or key=value. Containers labelled sonde.deny=true are always refused.',
+    placeholder: 'tier=database\npci',
+  },
+};
+
+/** Which targets operators and admins may open shells and run tools on. */
+export function PolicySection() {
+  const data = useConsoleData();
+  const [form, setForm] = useState<PolicyFormValues | null>(null);
+  const [errors, setErrors] = useState<PolicyFormErrors>({});
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let current = true;
+    data.admin
+      .policy()
+      .then((policy) => current && setForm(policyToForm(policy)))
+      .catch((failure: unknown) => current && setError(toApiError(failure).message));
+    return () => {
+      current = false;
+    };
+  }, [data]);
+
+  if (!form) {
+    return error ? (
+      <p className="callout callout-danger" role="alert" data-testid="policy-error">
+        {error}
+      </p>
+    ) : (
+      <p className="muted">Loading…</p>
+    );
+  }
+
+  const change = <K extends keyof PolicyFormValues[PolicyRole]>(role: PolicyRole, key: K, value: PolicyFormValues[PolicyRole][K]) => {
+    setSaved(false);
+    setForm({ ...form, [role]: { ...form[role], [key]: value } });
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setSaved(false);
+    setError(null);
+    const parsed = formToPolicy(form);
+    if (!parsed.ok) {
+      setErrors(parsed.errors);
+      return;
+    }
+    setErrors({});
+    setBusy(true);
+    data.admin
+      .savePolicy(parsed.policy)
+      .then((policy) => {
+        setForm(policyToForm(policy));
+        setSaved(true);
+      })
+      .catch((failure: unknown) => setError(toApiError(failure).message))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <form className="admin-form policy-form" onSubmit={submit} data-testid="policy-form" noValidate>
+      <h2 className="section-title">Target policy</h2>
+      <p className="muted">
+        Applies when a shell, tool run or capture starts; open sessions keep running. Viewers never open anything; the
+        console’s own container and toolboxes are never targets.
+      </p>
+      {error && (
+        <p className="callout callout-danger" role="alert" data-testid="policy-error">
+          {error}
+        </p>
+      )}
+      <div className="policy-columns">
+        {POLICY_ROLES.map((role) => (
+          <fieldset key={role} className="policy-role" data-testid={`policy-${role}`}>
+            <legend>{role === 'operator' ? 'Operators' : 'Admins'}</legend>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowHost`}
+                checked={form[role].allowHost}
+                onChange={(event) => change(role, 'allowHost', event.target.checked)}
+              />
+              host-namespace shells
+            </label>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowNetworks`}
+                checked={form[role].allowNetworks}
+                onChange={(event) => change(role, 'allowNetworks', event.target.checked)}
+              />
+              join Docker networks
+            </label>
+            {(['composeProjects', 'namePatterns', 'denyLabels'] as const).map((field) => {
+              const problem = errors[`${role}.${field}`];
+              return (
+                <label key={field} className="field">
+                  <span className="field-label">{LIST_HELP[field].label}</span>
+                  <textarea
+                    rows={3}
+                    spellCheck={false}
+                    data-testid={`policy-${role}-${field}`}
+                    placeholder={LIST_HELP[field].placeholder}
+                    aria-invalid={problem ? true : undefined}
+                    value={form[role][field]}
+                    onChange={(event) => change(role, field, event.target.value)}
+                  />
+                  {problem ? (
+                    <span className="form-error" data-testid="policy-field-error">
+                      {problem}
+                    </span>
+                  ) : (
+                    <span className="field-help">{LIST_HELP[field].help} Comma or newline separated.</span>
+                  )}
+                </label>
+              );
+            })}
+          </fieldset>
+        ))}
+      </div>
+      <div className="form-row">
+        <button type="submit" className="button button-primary" data-testid="policy-save" disabled={busy}>
+          {busy ? 'Saving…' : 'Save policy'}
+        </button>
+        {saved && (
+          <span className="muted" data-testid="policy-saved">
+            Saved.
+          </span>
+        )}
+      </div>
+    </form>
+  );
+}

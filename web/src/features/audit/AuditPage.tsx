@@ -1,0 +1,132 @@
+import type { AuditEntry } from '@sonde/shared';
+import { useEffect, useState } from 'react';
+import { AUDIT_VIEW_LIMIT } from '../../api/admin-data';
+import { useConsoleData, useLiveUpdatesState } from '../../api/console-context';
+import { toApiError } from '../../api/live-resource';
+import { EmptyState } from '../../components/EmptyState';
+import { formatDetail, matchesSession, mergeEntries, sessionFilter } from './audit-view';
+import '../../styles/access.css';
+
+type Load = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
+
+/**
+ * Who opened, joined, drove and ended which session, shared it, ran tools, changed users and
+ * policy: newest first, with new entries arriving live from the event stream.
+ */
+export function AuditPage() {
+  const data = useConsoleData();
+  const liveState = useLiveUpdatesState();
+  const [filterText, setFilterText] = useState('');
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [load, setLoad] = useState<Load>({ status: 'loading' });
+  const filter = sessionFilter(filterText);
+  const sessionId = filter.kind === 'session' ? filter.id : null;
+  const invalid = filter.kind === 'invalid';
+
+  useEffect(() => {
+    if (invalid) return;
+    let current = true;
+    setLoad({ status: 'loading' });
+    setEntries([]);
+    // Subscribed before loading: entries recorded while the page loads are merged, not lost.
+    const subscription = data.admin.auditFeed.on('entry', (entry) => {
+      if (matchesSession(entry, sessionId)) setEntries((list) => mergeEntries(list, [entry], AUDIT_VIEW_LIMIT));
+    });
+    data.admin
+      .auditTail(sessionId ? { sessionId } : {})
+      .then((loaded) => {
+        if (!current) return;
+        setEntries((list) => mergeEntries(list, loaded, AUDIT_VIEW_LIMIT));
+        setLoad({ status: 'ready' });
+      })
+      .catch((error: unknown) => {
+        if (current) setLoad({ status: 'failed', message: toApiError(error).message });
+      });
+    return () => {
+      current = false;
+      subscription.dispose();
+    };
+  }, [data, sessionId, invalid]);
+
+  return (
+    <article className="detail-page admin-page audit-page" data-testid="audit-page">
+      <header className="detail-header">
+        <div className="detail-title-row">
+          <h1 className="detail-title">Audit trail</h1>
+          <span className={`badge ${liveState === 'live' ? 'badge-ok' : 'badge-warn'}`} data-testid="audit-live">
+            {liveState === 'live' ? 'live' : 'reconnecting'}
+          </span>
+        </div>
+        <p className="detail-subtitle">Append-only: nothing here can be changed or deleted from the console.</p>
+      </header>
+      <div className="toolbar">
+        <label className="field toolbar-grow">
+          <span className="field-label">Session id</span>
+          <input
+            type="search"
+            data-testid="audit-filter-session"
+            placeholder="All sessions (paste a 32-character session id to filter)"
+            spellCheck={false}
+            value={filterText}
+            onChange={(event) => setFilterText(event.target.value)}
+          />
+        </label>
+        <a
+          className="button button-secondary"
+          data-testid="audit-export"
+          href={data.admin.auditExportUrl(sessionId ? { sessionId } : {})}
+          download
+        >
+          Export JSON lines
+        </a>
+      </div>
+      {invalid && <p className="form-error">A session id is 32 hexadecimal characters (see the session’s URL).</p>}
+      {load.status === 'failed' && (
+        <p className="callout callout-danger" role="alert" data-testid="audit-error">
+          {load.message}
+        </p>
+      )}
+      {load.status === 'loading' && entries.length === 0 && <EmptyState title="Loading the audit trail…" />}
+      {load.status === 'ready' && entries.length === 0 && <EmptyState title="Nothing recorded yet" />}
+      {entries.length > 0 && (
+        <table className="data-table audit-table" data-testid="audit-table">
+          <thead>
+            <tr>
+              <th>Time</th>
+              <th>Who</th>
+              <th>Action</th>
+              <th>Target</th>
+              <th>Session</th>
+              <th>Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((entry) => (
+              <tr key={entry.seq} data-testid="audit-row" data-action={entry.action} data-seq={entry.seq}>
+                <td className="mono nowrap" title={entry.at}>
+                  {new Date(entry.at).toLocaleString()}
+                </td>
+                <td title={entry.actor}>{entry.actorName}</td>
+                <td className="mono">{entry.action}</td>
+                <td>{entry.target ?? ''}</td>
+                <td className="mono">
+                  {entry.sessionId && (
+                    <button
+                      type="button"
+                      className="link-button mono"
+                      title={`Show only session ${entry.sessionId}`}
+                      onClick={() => setFilterText(entry.sessionId ?? '')}
+                    >
+                      {entry.sessionId.slice(0, 8)}
+                    </button>
+                  )}
+                </td>
+                <td className="mono audit-detail">{formatDetail(entry.detail)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </article>
+  );
+}

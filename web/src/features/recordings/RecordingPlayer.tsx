@@ -1,0 +1,106 @@
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef, useState } from 'react';
+import { openTerminalLink } from '../../terminal/link-policy';
+import { formatPlaybackTime, type Cast } from './cast';
+import { CastPlayer, PLAYBACK_SPEEDS, type PlayerState } from './cast-player';
+
+/** OSC 52 lets output write the clipboard; a replayed shell must not do that to the viewer. */
+const OSC_CLIPBOARD = 52;
+
+interface RecordingPlayerProps {
+  cast: Cast;
+  downloadUrl: string;
+  downloadName: string;
+}
+
+/** Replays a cast in a read-only terminal at its recorded size, with play/pause, seek and speed. */
+export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPlayerProps) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const [player, setPlayer] = useState<CastPlayer | null>(null);
+  const [state, setState] = useState<PlayerState>({ playing: false, time: 0, duration: cast.duration, speed: 1, ended: false });
+
+  useEffect(() => {
+    const element = hostRef.current;
+    if (!element) return;
+    const terminal = new Terminal({
+      fontFamily: 'ui-monospace, "SF Mono", "Cascadia Mono", "DejaVu Sans Mono", Menlo, Consolas, monospace',
+      fontSize: 13,
+      lineHeight: 1.15,
+      cols: cast.header.width,
+      rows: cast.header.height,
+      scrollback: 1000,
+      cursorBlink: false,
+      disableStdin: true,
+      theme: { background: '#0b0e13', foreground: '#d6dae3', cursor: '#d6dae3', cursorAccent: '#0b0e13', selectionBackground: '#2f4a7a' },
+      linkHandler: { activate: (_event, uri) => void openTerminalLink(uri), allowNonHttpProtocols: false },
+    });
+    const osc = terminal.parser.registerOscHandler(OSC_CLIPBOARD, () => true);
+    terminal.open(element);
+    const created = new CastPlayer(cast, terminal);
+    const subscription = created.events.on('state', setState);
+    setPlayer(created);
+    setState(created.state);
+    return () => {
+      subscription.dispose();
+      created.dispose();
+      osc.dispose();
+      terminal.dispose();
+      setPlayer(null);
+    };
+  }, [cast]);
+
+  const step = cast.duration > 600 ? 1 : 0.01;
+  return (
+    <div className="recording-player" data-testid="recording-player" data-state={state.playing ? 'playing' : state.ended ? 'ended' : 'paused'}>
+      <div className="recording-screen">
+        <div ref={hostRef} className="recording-terminal" />
+      </div>
+      <div className="recording-controls">
+        <button
+          type="button"
+          className="button button-primary button-small recording-play"
+          data-testid="recording-play"
+          disabled={!player}
+          aria-label={state.playing ? 'Pause' : 'Play'}
+          onClick={() => player?.toggle()}
+        >
+          {state.playing ? 'Pause' : state.ended ? 'Replay' : 'Play'}
+        </button>
+        <input
+          type="range"
+          className="recording-seek"
+          data-testid="recording-seek"
+          aria-label="Position"
+          min={0}
+          max={cast.duration}
+          step={step}
+          value={state.time}
+          disabled={!player || cast.duration === 0}
+          onChange={(event) => player?.seek(Number(event.target.value))}
+        />
+        <span className="recording-time" data-testid="recording-time">
+          {formatPlaybackTime(state.time)} / {formatPlaybackTime(cast.duration)}
+        </span>
+        <label className="recording-speed">
+          <span className="muted">Speed</span>
+          <select
+            data-testid="recording-speed"
+            value={state.speed}
+            disabled={!player}
+            onChange={(event) => player?.setSpeed(Number(event.target.value))}
+          >
+            {PLAYBACK_SPEEDS.map((speed) => (
+              <option key={speed} value={speed}>
+                {speed}×
+              </option>
+            ))}
+          </select>
+        </label>
+        <a className="button button-secondary button-small" data-testid="recording-download" href={downloadUrl} download={downloadName}>
+          Download .cast
+        </a>
+      </div>
+    </div>
+  );
+}
