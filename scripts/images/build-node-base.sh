@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds sonde-node-base:20, a stand-in for node:20-bookworm-slim made without a
 # container registry: a debootstrap'd Debian bookworm plus this machine's own
-# Node.js and npm. The console's Dockerfile builds FROM it in CI
+# Node.js, its C++ headers and npm. The console's Dockerfile builds FROM it in CI
 # (--build-arg BASE_IMAGE=sonde-node-base:20).
 #
 #   bash scripts/images/build-node-base.sh [--force]
@@ -38,6 +38,12 @@ npm_dir="$(dirname "$node_bin")/../lib/node_modules/npm"
 npm_dir="$(readlink -f "$npm_dir")"
 node_version="$("$node_bin" --version)"
 npm_version="$("$node_bin" "$npm_dir/bin/npm-cli.js" --version)"
+# Node's C++ headers: node-gyp compiles native addons (better-sqlite3, in the
+# Dockerfile's deps stage) against them instead of downloading them.
+node_headers="$(dirname "$node_bin")/../include/node"
+[[ -f "$node_headers/node_version.h" ]] ||
+  image_die "Node.js headers not found at $node_headers (NodeSource's and Debian's nodejs packages and the official tarballs ship them)"
+node_headers="$(readlink -f "$node_headers")"
 [[ "$node_version" == v20.* ]] ||
   image_die "this machine runs Node.js $node_version; $IMAGE must hold Node.js 20 (the version the console targets)"
 
@@ -63,6 +69,21 @@ cp -a "$npm_dir" "$IMAGE_ROOTFS/usr/lib/node_modules/npm"
 # The same links Debian's and NodeSource's nodejs packages install.
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$IMAGE_ROOTFS/usr/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$IMAGE_ROOTFS/usr/bin/npx"
+
+# Where node-gyp looks beside /usr/bin/node (nodedir /usr), as node:20-bookworm-slim
+# keeps them beside /usr/local/bin/node. OpenSSL's per-platform configurations
+# stay for this machine's platform only: the others are 50 MB no build here reads.
+mkdir -p "$IMAGE_ROOTFS/usr/include"
+cp -a "$node_headers" "$IMAGE_ROOTFS/usr/include/node"
+case "$(uname -m)" in
+  x86_64) openssl_platform=linux-x86_64 ;;
+  aarch64) openssl_platform=linux-aarch64 ;;
+  *) openssl_platform="" ;;
+esac
+openssl_archs="$IMAGE_ROOTFS/usr/include/node/openssl/archs"
+if [[ -n "$openssl_platform" && -d "$openssl_archs/$openssl_platform" ]]; then
+  find "$openssl_archs" -mindepth 1 -maxdepth 1 -not -name "$openssl_platform" -exec rm -rf {} +
+fi
 
 # Proof that the copied binary finds every library it needs in the new rootfs.
 chroot "$IMAGE_ROOTFS" /usr/bin/node --version >/dev/null ||

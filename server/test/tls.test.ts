@@ -112,6 +112,33 @@ describe('TLS and exposure warnings (built server process)', () => {
     });
   }
 
+  /** A GET whose Set-Cookie header is what matters (the login redirect). */
+  function requestHeaders(url: string): Promise<{ status: number; setCookie: string }> {
+    return new Promise((resolve, reject) => {
+      const client = url.startsWith('https:') ? https : http;
+      const req = client.get(url, { agent: false, ca: cert, timeout: 10_000 }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, setCookie: (res.headers['set-cookie'] ?? []).join('\n') });
+      });
+      req.on('timeout', () => req.destroy(new Error('request timed out')));
+      req.on('error', reject);
+    });
+  }
+
+  it('marks the login cookie Secure behind an acknowledged TLS proxy, and not over plain loopback HTTP', async () => {
+    for (const [env, secure] of [[{}, false], [{ SONDE_TLS_PROXY: '1' }, true]] as const) {
+      const sonde = await SondeProcess.start({ env });
+      try {
+        const login = await requestHeaders(`${sonde.baseUrl}/?token=${sonde.token}`);
+        expect(login.status).toBe(303);
+        expect(login.setCookie).toMatch(/^sonde_auth=/);
+        expect(/;\s*Secure/i.test(login.setCookie)).toBe(secure);
+      } finally {
+        await sonde.stop();
+      }
+    }
+  });
+
   it('serves HTTPS and terminals over wss:// with SONDE_TLS_CERT/SONDE_TLS_KEY, prints an https:// URL, and does not warn', async () => {
     const sonde = await SondeProcess.start({ env: { SONDE_TLS_CERT: certFile, SONDE_TLS_KEY: keyFile } });
     try {
@@ -124,6 +151,10 @@ describe('TLS and exposure warnings (built server process)', () => {
       expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
       // Plain HTTP on the TLS port gets no answer from the app.
       await expect(request(`http://127.0.0.1:${sonde.port}/api/health`)).rejects.toThrow();
+      // A browser login over TLS gets a cookie that is never sent over plain HTTP.
+      const login = await requestHeaders(`${sonde.baseUrl}/?token=${sonde.token}`);
+      expect(login.status).toBe(303);
+      expect(login.setCookie).toMatch(/^sonde_auth=.*; Secure/);
 
       const target = await fixtures.container();
       const created = await request(`${sonde.baseUrl}/api/sessions`, { method: 'POST', headers: sonde.auth, body: { target: { kind: 'container', container: target.name } } });
