@@ -31,6 +31,8 @@ import { openDatabase, type Database } from './store/database.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SessionRecorder } from './recordings/session-recorder.js';
 import { recordingRoutes } from './recordings/recording-routes.js';
+import { createNetstateService, type NetstateService } from './netstate/netstate-service.js';
+import { netstateRoutes } from './routes/netstate-routes.js';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
@@ -58,6 +60,8 @@ export interface AppServices {
   audit: AuditLog;
   /** Session recordings: a cast and an input trail per shell session (SONDE_DATA_DIR/recordings). */
   recordings: SessionRecorder;
+  /** Firewall and qdisc changes sessions left in their targets' namespaces. */
+  netstate: NetstateService;
   /** Registers work to do when the app closes (after sessions ended). */
   onShutdown(task: () => void): void;
   /** Registers teardown to finish before the remaining WebSockets are closed (tool runs end like sessions: exit message, 4001). */
@@ -120,7 +124,8 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     await registry.shutdown();
     await recordings.finishAll();
   });
-  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
+  const netstate = createNetstateService({ engine, registry, db, audit, config, log: app.log });
+  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, netstate, netstateEvents: (listener) => netstate.onChange(listener), beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
 
   monitor.onEvent((event) => registry.handleEngineEvent(event));
   // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
@@ -203,6 +208,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   await app.register(runRoutes, { ...services, config });
   await app.register(captureRoutes, { ...services, config });
   await app.register(recordingRoutes, services);
+  await app.register(netstateRoutes, services);
   await app.register(webUi, { webDir: config.webDir });
 
   app.addHook('onReady', async () => {

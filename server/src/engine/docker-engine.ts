@@ -1,9 +1,11 @@
 import Docker from 'dockerode';
-import { PassThrough, type Duplex } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
   EngineError,
   type ContainerDetail,
+  type CompletedToolbox,
+  type CompletionOptions,
   type ContainerEngine,
   type EngineEvent,
   type EngineEventStream,
@@ -147,6 +149,7 @@ export class DockerEngine implements ContainerEngine {
         name: info.Name.replace(/^\//, ''),
         running: info.State.Running && !info.State.Paused,
         labels: info.Config.Labels ?? {},
+        ...(info.State.StartedAt ? { startedAt: info.State.StartedAt } : {}),
       };
     } catch (error) {
       const e = this.classify(error, 'Inspecting container');
@@ -203,9 +206,10 @@ export class DockerEngine implements ContainerEngine {
   /**
    * Creates (does not start) a toolbox container. With a TTY for shells and tools; without one
    * for binary output such as pcap (a pty would rewrite bytes, \n -> \r\n, and mix stderr in;
-   * without one Docker multiplexes both streams with 8-byte frame headers).
+   * without one Docker multiplexes both streams with 8-byte frame headers). `stdin` without a
+   * TTY closes the process's stdin when the attached client ends its side (StdinOnce).
    */
-  private async createToolbox(spec: ToolboxSpec, tty: boolean): Promise<Docker.Container> {
+  private async createToolbox(spec: ToolboxSpec, tty: boolean, stdin = tty): Promise<Docker.Container> {
     try {
       return await this.docker.createContainer({
         name: spec.name,
@@ -216,9 +220,9 @@ export class DockerEngine implements ContainerEngine {
         Labels: spec.labels,
         ...(spec.hostname ? { Hostname: spec.hostname } : {}),
         Tty: tty,
-        OpenStdin: tty,
-        StdinOnce: false,
-        AttachStdin: tty,
+        OpenStdin: stdin,
+        StdinOnce: stdin && !tty,
+        AttachStdin: stdin,
         AttachStdout: true,
         AttachStderr: true,
         HostConfig: {
@@ -332,6 +336,71 @@ export class DockerEngine implements ContainerEngine {
         }
       },
     };
+  }
+
+  async runToCompletion(spec: ToolboxSpec, options: CompletionOptions): Promise<CompletedToolbox> {
+    const withStdin = options.stdin !== undefined;
+    const container = await this.createToolbox(spec, false, withStdin);
+    let raw: (NodeJS.ReadableStream & { destroy?: () => void; end?: (data: string | Buffer) => void }) | undefined;
+    let truncated = false;
+    const collect = () => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          const room = options.maxOutputBytes - size;
+          if (chunk.length > room) truncated = true;
+          if (room > 0) {
+            const kept = chunk.subarray(0, room);
+            chunks.push(kept);
+            size += kept.length;
+          }
+          done();
+        },
+      });
+      return { sink, bytes: () => Buffer.concat(chunks) };
+    };
+    const stdout = collect();
+    const stderr = collect();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      try {
+        // Hijacked only with stdin: the connection then carries input too, and ending our side is the end of file.
+        raw = (await container.attach({ stream: true, stdin: withStdin, stdout: true, stderr: true, hijack: withStdin })) as typeof raw;
+      } catch (error) {
+        throw this.classify(error, 'Attaching to the toolbox');
+      }
+      const attached = raw!;
+      const drained = new Promise<void>((resolve) => {
+        attached.on('end', resolve);
+        attached.on('close', resolve);
+        attached.on('error', () => resolve());
+      });
+      container.modem.demuxStream(attached, stdout.sink, stderr.sink);
+      try {
+        await container.start();
+      } catch (error) {
+        throw this.classify(error, 'Starting the toolbox');
+      }
+      if (withStdin) attached.end?.(options.stdin!);
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
+      });
+      let result: { StatusCode?: number } | 'timeout';
+      try {
+        result = await Promise.race([container.wait() as Promise<{ StatusCode?: number }>, timedOut]);
+      } catch (error) {
+        throw this.classify(error, 'Waiting for the toolbox');
+      }
+      if (result === 'timeout') throw new EngineError('failed', `The toolbox did not finish within ${Math.round(options.timeoutMs / 1000)} s.`);
+      // The process is gone; the last of its output may still be on its way.
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      return { exitCode: result.StatusCode ?? -1, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated };
+    } finally {
+      clearTimeout(timer);
+      raw?.destroy?.();
+      await this.removeContainer(container.id).catch(() => undefined);
+    }
   }
 
   async listToolboxes(labels: Record<string, string>): Promise<string[]> {

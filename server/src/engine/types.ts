@@ -27,6 +27,12 @@ export interface ContainerEngine {
    * stdout and stderr come apart and byte-exact. On any failure nothing is left behind.
    */
   startStreamingToolbox(spec: ToolboxSpec): Promise<StreamingToolbox>;
+  /**
+   * Creates and starts a toolbox without a TTY, feeds it `stdin` (then end of file), waits until
+   * it exits and collects its output. The container is removed before this settles, however it
+   * ends; past `timeoutMs` it is removed and this rejects with a `failed` EngineError.
+   */
+  runToCompletion(spec: ToolboxSpec, options: CompletionOptions): Promise<CompletedToolbox>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
   /** Force-removes a container; resolves when it is gone (also when it never existed). */
@@ -40,6 +46,8 @@ export interface ContainerDetail {
   name: string;
   running: boolean;
   labels: Record<string, string>;
+  /** When it last started: a container restarted since has a new network namespace. */
+  startedAt?: string;
 }
 
 export interface EngineEvent {
@@ -98,6 +106,21 @@ export interface StreamingToolbox {
   stderr: Readable;
   /** Exit code once it exited; undefined when unknown. */
   exitCode(): Promise<number | undefined>;
+}
+
+export interface CompletionOptions {
+  /** Given: the toolbox's stdin, closed after it. Absent: no stdin at all. */
+  stdin?: string | Buffer;
+  timeoutMs: number;
+  /** Output beyond this many bytes per stream is dropped (and `truncated` set). */
+  maxOutputBytes: number;
+}
+
+export interface CompletedToolbox {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  truncated: boolean;
 }
 
 export type EngineErrorKind = 'unreachable' | 'not-found' | 'conflict' | 'image-missing' | 'failed';

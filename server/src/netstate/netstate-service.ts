@@ -1,0 +1,328 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, type NetstateChange, type NetstateChangeDetail, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
+import { SYSTEM_ACTOR, describeTarget, type Actor, type AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import type { ContainerEngine } from '../engine/types.js';
+import type { Database } from '../store/database.js';
+import { ApiError } from '../http/api-error.js';
+import type { Session } from '../sessions/session.js';
+import type { SessionRegistry } from '../sessions/session-registry.js';
+import { NamespaceProbe } from './namespace-probe.js';
+import { compareSection, compareSnapshots, formatDiff, isXtables } from './netstate-compare.js';
+import { iptablesNftTables, planNftRestore, planTcRestore, planXtablesRestore } from './netstate-revert.js';
+import { sectionText, type NetSnapshot } from './netstate-snapshot.js';
+import { NetstateStore } from './netstate-store.js';
+
+/**
+ * "Changes left behind": a session into a container (or the host) can change firewall and
+ * traffic control in a namespace that outlives its toolbox. This snapshots the namespace when
+ * a session starts and when it ends, records a difference (store, audit trail, live event) and
+ * reverts one on request. Network-mode sessions are skipped: their namespace is the toolbox's
+ * own and dies with it.
+ *
+ * Limits: the starting snapshot runs while the shell starts (about half a second); a change
+ * made before it completes is part of the baseline and goes unnoticed. A session nobody typed
+ * in is not snapshotted at its end (it cannot have changed anything).
+ */
+
+export interface NetstateServiceOptions {
+  engine: ContainerEngine;
+  registry: SessionRegistry;
+  store: NetstateStore;
+  audit: AuditLog;
+  probe: NamespaceProbe;
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** How long shutdown waits for sessions' final snapshots. */
+  shutdownGraceMs?: number;
+}
+
+interface Followed {
+  session: Session;
+  target: ResolvedTarget;
+  baseline: Promise<NetSnapshot | undefined>;
+  targetStartedAt: Promise<string | undefined>;
+  typed: boolean;
+  /** Settles once the session ended and its final snapshot was compared (or skipped). */
+  done: Promise<void>;
+}
+
+/** Milliseconds each snapshot took, newest last (a few dozen), for the benchmark figures and tests. */
+const KEPT_TIMINGS = 50;
+
+export class NetstateService {
+  private readonly followed = new Map<string, Followed>();
+  private readonly listeners = new Set<(change: NetstateChange) => void>();
+  /** Reverts of one target run one after the other. */
+  private readonly targetLocks = new Map<string, Promise<unknown>>();
+  private readonly timings: number[] = [];
+  private stopFollowing: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: NetstateServiceOptions) {}
+
+  start(): void {
+    this.stopFollowing ??= this.options.registry.onStarted((session) => this.follow(session));
+  }
+
+  /** Detections as they are recorded and reverted (for the live events stream). */
+  onChange(listener: (change: NetstateChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): NetstateChange[] {
+    return this.options.store.list();
+  }
+
+  detail(id: string): NetstateChangeDetail {
+    const record = this.find(id);
+    const sections = record.change.sections.map(({ section }) => {
+      const before = sectionText(record.before, section) ?? '';
+      const after = sectionText(record.after, section) ?? '';
+      const comparison = compareSection(section, before, after);
+      return { section, added: comparison?.added ?? 0, removed: comparison?.removed ?? 0, before, after, diff: comparison ? formatDiff(comparison.lines) : '' };
+    });
+    return { change: record.change, sections };
+  }
+
+  /** Resolves once the session's starting snapshot was taken (or failed); for tests and scripts. */
+  async baselineTaken(sessionId: string): Promise<boolean> {
+    const entry = this.followed.get(sessionId);
+    return entry ? (await entry.baseline) !== undefined : false;
+  }
+
+  /** Resolves once the session's final snapshot was compared (or skipped). */
+  async settled(sessionId: string): Promise<void> {
+    await this.followed.get(sessionId)?.done;
+  }
+
+  /** Recent snapshot durations in milliseconds. */
+  snapshotTimings(): readonly number[] {
+    return this.timings;
+  }
+
+  /**
+   * Waits (bounded) for the final snapshots of sessions ending now: it runs while the registry
+   * ends every session at shutdown, so what they left behind is still recorded.
+   */
+  async shutdown(): Promise<void> {
+    this.stopFollowing?.();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 15_000).unref());
+    await Promise.race([Promise.allSettled([...this.followed.values()].map((f) => f.done)), grace]);
+    this.closed = true;
+  }
+
+  private follow(session: Session): void {
+    const target = session.target;
+    if (target.kind === 'network' || this.closed) return;
+    const { engine, log } = this.options;
+    let finished!: () => void;
+    const entry: Followed = {
+      session,
+      target,
+      baseline: this.snapshot(target, true).catch((error: unknown) => {
+        log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not snapshot the network state at session start');
+        return undefined;
+      }),
+      targetStartedAt: target.kind === 'container' ? engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
+      typed: false,
+      done: new Promise<void>((resolve) => (finished = resolve)),
+    };
+    this.followed.set(session.id, entry);
+    session.observe({
+      input: () => {
+        entry.typed = true;
+      },
+      ended: () => {
+        this.finish(entry)
+          .catch((error: unknown) => {
+            log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not compare the network state at session end');
+          })
+          .finally(() => {
+            this.followed.delete(session.id);
+            finished();
+          });
+      },
+    });
+  }
+
+  private async finish(entry: Followed): Promise<void> {
+    const { session, target } = entry;
+    const baseline = await entry.baseline;
+    // Nobody typed: nothing can have changed. Target gone or restarted: the namespace went with it.
+    if (!baseline || !entry.typed || this.closed) return;
+    if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost') return;
+    const startedAt = await entry.targetStartedAt;
+    if (target.kind === 'container') {
+      const detail = await this.options.engine.inspectContainer(target.containerId);
+      if (!detail?.running || detail.startedAt !== startedAt) return;
+    }
+    const after = await this.snapshot(target, false);
+    const changed = compareSnapshots(baseline, after);
+    if (changed.length === 0 || this.closed) return;
+    // Two sessions open on one target both see a change one of them made: report it once.
+    const latest = this.options.store.latestFor(targetKey(target));
+    if (latest && latest.change.detectedAt >= session.createdAt.toISOString() && compareSnapshots(latest.after, after).length === 0) return;
+    const sections: NetstateSectionChange[] = changed.map(({ section, added, removed }) => ({ section, added, removed }));
+    const change: NetstateChange = {
+      id: randomBytes(16).toString('hex'),
+      sessionId: session.id,
+      target,
+      targetLabel: describeTarget(target),
+      sessionStartedAt: session.createdAt.toISOString(),
+      detectedAt: new Date().toISOString(),
+      sessionOwner: { ...session.owner },
+      concurrentSessions: this.concurrentWith(session),
+      sections,
+      // Docker rewrites the host's rules all the time; putting an old copy back would break it.
+      revertible: target.kind === 'container',
+    };
+    this.options.store.insert({ change, targetKey: targetKey(target), before: baseline, after, targetStartedAt: startedAt });
+    this.options.audit.record({
+      actor: SYSTEM_ACTOR,
+      action: 'netstate-changed',
+      sessionId: session.id,
+      target: change.targetLabel,
+      detail: { change: change.id, sections: summarise(sections), owner: session.owner.name, ...(change.concurrentSessions.length > 0 ? { concurrentSessions: change.concurrentSessions } : {}) },
+    });
+    this.options.log.info({ session: session.id, change: change.id, sections: summarise(sections) }, 'a session left network changes behind');
+    this.emit(change);
+  }
+
+  /** Other sessions on the same target still open as this one ends (any of them may have made the change). */
+  private concurrentWith(session: Session): string[] {
+    const key = targetKey(session.target);
+    return [...this.followed.values()].filter((f) => f.session.id !== session.id && targetKey(f.target) === key).map((f) => f.session.id);
+  }
+
+  /**
+   * Puts the namespace back as the session found it, then snapshots it again to say whether
+   * that worked. Order matters: iptables tables first (with iptables-restore, which keeps them
+   * readable by iptables-nft), then whatever nft still shows different, then qdiscs.
+   */
+  async revert(id: string, actor: Actor): Promise<NetstateChange> {
+    const record = this.find(id);
+    const { change, before } = record;
+    const target = change.target;
+    if (!change.revertible || target.kind !== 'container') {
+      throw new ApiError(
+        409,
+        ErrorCode.NetstateNotRevertible,
+        "Sonde does not revert the host's firewall or traffic control: Docker changes them all the time, and putting back an old copy would break its networking. The diff shows what changed.",
+      );
+    }
+    return this.withTargetLock(target.containerId, async () => {
+      const detail = await this.options.engine.inspectContainer(target.containerId);
+      if (!detail) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} no longer exists; its network namespace, and the change, went with it.`);
+      if (!detail.running) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} is not running; start it before reverting (a fresh start has a fresh namespace without the change).`);
+      if (record.targetStartedAt && detail.startedAt && detail.startedAt !== record.targetStartedAt) {
+        throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} restarted since the change was detected: its network namespace is new and no longer has the change.`);
+      }
+      const steps: NetstateRevertStep[] = [];
+      const notes: string[] = [];
+      let current = await this.snapshot(target, true);
+      const xtables = compareSnapshots(before, current).filter((c) => isXtables(c.section));
+      for (const { section } of xtables) {
+        steps.push(await this.options.probe.restore(target, planXtablesRestore(section, sectionText(before, section) ?? '', sectionText(current, section) ?? '')));
+      }
+      // iptables-nft tables are nft tables too: look again before touching nft.
+      if (xtables.length > 0 && compareSection('nft', sectionText(before, 'nft'), sectionText(current, 'nft'))) current = await this.snapshot(target, true);
+      if (compareSection('nft', sectionText(before, 'nft'), sectionText(current, 'nft'))) {
+        const managed = iptablesNftTables(sectionText(before, 'iptables') ?? '', sectionText(before, 'ip6tables') ?? '');
+        const plan = planNftRestore(sectionText(before, 'nft') ?? '', sectionText(current, 'nft') ?? '', managed);
+        notes.push(...plan.notes);
+        if (plan.command) steps.push(await this.options.probe.restore(target, plan.command));
+      }
+      if (compareSection('tc', sectionText(before, 'tc'), sectionText(current, 'tc'))) {
+        const plan = planTcRestore(sectionText(before, 'tc') ?? '', sectionText(current, 'tc') ?? '');
+        notes.push(...plan.notes);
+        if (plan.command) steps.push(await this.options.probe.restore(target, plan.command));
+      }
+      const final = await this.snapshot(target, true);
+      const remaining = compareSnapshots(before, final).map(({ section, added, removed }) => ({ section, added, removed }));
+      const reverted = { at: new Date().toISOString(), by: { id: actor.id, name: actor.name }, matches: remaining.length === 0, remaining, steps, notes };
+      this.options.store.setReverted(change.id, reverted);
+      this.options.audit.record({
+        actor,
+        action: 'netstate-reverted',
+        sessionId: change.sessionId,
+        target: change.targetLabel,
+        detail: { change: change.id, matches: reverted.matches, steps: steps.map((s) => `${s.command}: ${s.ok ? 'ok' : 'failed'}`), ...(remaining.length > 0 ? { remaining: summarise(remaining) } : {}) },
+      });
+      const updated = { ...change, reverted };
+      this.emit(updated);
+      return updated;
+    });
+  }
+
+  notFound(id: string): ApiError {
+    return new ApiError(404, ErrorCode.NetstateNotFound, `There is no detected network change ${id}.`);
+  }
+
+  private find(id: string) {
+    const record = this.options.store.get(id);
+    if (!record) throw this.notFound(id);
+    return record;
+  }
+
+  private async snapshot(target: ResolvedTarget, urgent: boolean): Promise<NetSnapshot> {
+    const { snapshot, elapsedMs } = await this.options.probe.snapshot(target, urgent);
+    this.timings.push(elapsedMs);
+    if (this.timings.length > KEPT_TIMINGS) this.timings.shift();
+    return snapshot;
+  }
+
+  private async withTargetLock<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.targetLocks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(work);
+    this.targetLocks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.targetLocks.get(key) === run) this.targetLocks.delete(key);
+    }
+  }
+
+  private emit(change: NetstateChange): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A slow or broken event stream must not lose the record.
+      }
+    }
+  }
+}
+
+/** Identifies a namespace: the container's, or the host's. */
+export function targetKey(target: ResolvedTarget): string {
+  return target.kind === 'container' ? `container:${target.containerId}` : target.kind;
+}
+
+/** `iptables +1 -0, tc +2 -1`: the audit trail's compact form. */
+function summarise(sections: readonly NetstateSectionChange[]): string {
+  return sections.map((s) => `${s.section} +${s.added} -${s.removed}`).join(', ');
+}
+
+/** Snapshot toolboxes at once; more wait (a session's starting snapshot goes first). */
+const PROBE_CONCURRENCY = 4;
+/** A snapshot or restore toolbox that takes longer than this is removed and counts as failed. */
+const PROBE_TIMEOUT_MS = 20_000;
+
+/** The service with its store (in the console's database) and probe (toolboxes like the sessions'). */
+export function createNetstateService(deps: {
+  engine: ContainerEngine;
+  registry: SessionRegistry;
+  db: Database;
+  audit: AuditLog;
+  config: Pick<Config, 'toolboxImage' | 'instance' | 'toolboxLimits'>;
+  log: NetstateServiceOptions['log'];
+}): NetstateService {
+  const probe = new NamespaceProbe({
+    engine: deps.engine,
+    toolbox: { image: deps.config.toolboxImage, instance: deps.config.instance, limits: deps.config.toolboxLimits },
+    concurrency: PROBE_CONCURRENCY,
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
+  return new NetstateService({ engine: deps.engine, registry: deps.registry, store: new NetstateStore(deps.db), audit: deps.audit, probe, log: deps.log });
+}

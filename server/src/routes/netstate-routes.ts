@@ -1,0 +1,38 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorBody, NetstateChange, NetstateChangeDetail, NetstateChangeList, NetstateParams, roleAtLeast } from '@sonde/shared';
+import type { AppServices } from '../app.js';
+import { principalOf, type Principal } from '../auth/principal.js';
+
+/** Changes left behind in targets' namespaces (docs/api.md, "Changes left behind"). Starts and stops the service that finds them. */
+export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
+  const { netstate } = services;
+  netstate.start();
+  services.onClosing(() => netstate.shutdown());
+
+  // Host sessions are for admins; so is what they changed on the host.
+  const visible = (principal: Principal, change: NetstateChange) => change.target.kind !== 'host' || roleAtLeast(principal.role, 'admin');
+
+  app.get('/api/netstate', { config: { access: 'viewer' }, schema: { response: { 200: NetstateChangeList } } }, async (request) => {
+    const principal = principalOf(request);
+    return netstate.list().filter((change) => visible(principal, change));
+  });
+
+  app.get(
+    '/api/netstate/:id',
+    { config: { access: 'viewer' }, schema: { params: NetstateParams, response: { 200: NetstateChangeDetail, '4xx': ErrorBody } } },
+    async (request) => {
+      const detail = netstate.detail(request.params.id);
+      if (!visible(principalOf(request), detail.change)) throw netstate.notFound(request.params.id);
+      return detail;
+    },
+  );
+
+  app.post(
+    '/api/netstate/:id/revert',
+    { config: { access: 'operator' }, schema: { params: NetstateParams, response: { 200: NetstateChange, '4xx': ErrorBody, '5xx': ErrorBody } } },
+    async (request) => {
+      const principal = principalOf(request);
+      return netstate.revert(request.params.id, { id: principal.id, name: principal.name });
+    },
+  );
+};
