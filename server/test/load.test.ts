@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_HIGH_WATERMARK, type SessionInfo } from '@sonde/shared';
 import { ENDED_REPLAY_BYTES, MAX_OUTPUT_FRAME } from '../src/sessions/session.js';
-import { DockerFixtures, containersWithLabels } from './support/docker-fixtures.js';
+import { DockerFixtures, containersWithLabels, waitForNoContainers } from './support/docker-fixtures.js';
 import { SondeProcess, type HeapFigures, type ProcessSample } from './support/sonde-process.js';
 import { TerminalClient } from './support/terminal-client.js';
 
@@ -124,10 +124,13 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
       const statuses = await Promise.all(sessions.map(({ info }) => sonde.deleteSession(info.id)));
       expect(statuses).toEqual(sessions.map(() => 204));
       for (const { term } of sessions) expect((await term.waitClosed()).code).toBe(4000);
+      // Session toolboxes are gone when DELETE answers; a final network-state snapshot may still be finishing.
+      const left = await containersWithLabels(`sonde.instance=${sonde.instance}`);
+      expect(left.filter((id) => sessions.some(({ info }) => info.toolbox.containerId === id))).toEqual([]);
     } finally {
       clearInterval(sampler);
     }
-    expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+    await waitForNoContainers([`sonde.instance=${sonde.instance}`], 30_000);
 
     const after = await settledSample();
     const figures = `baseline ${JSON.stringify(baseline)}, peak ${JSON.stringify(peak)}, after ${JSON.stringify(after)}`;
@@ -137,9 +140,10 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
     // only their last ENDED_REPLAY_BYTES of output (plus at most one chunk), nothing else.
     expect(after.heap.arrayBuffers - baseline.heap.arrayBuffers, figures).toBeLessThanOrEqual(SESSIONS * (ENDED_REPLAY_BYTES + 64 * 1024));
     expect(after.heap.heapUsed - baseline.heap.heapUsed, figures).toBeLessThanOrEqual(8 * MiB);
-    // RSS is the coarse check: the allocator keeps freed pages (about +20 MB after this run
-    // here), so it is bounded loosely; the heap and buffer checks above are the precise ones.
-    expect(after.rssKiB - baseline.rssKiB, figures).toBeLessThanOrEqual((32 * MiB) / 1024);
+    // RSS is the coarse check: the allocator keeps freed pages, SQLite keeps its page cache and
+    // the recorders' write paths their buffers (about +20-37 MB after this run here), so it is
+    // bounded loosely; the heap and buffer checks above are the precise ones.
+    expect(after.rssKiB - baseline.rssKiB, figures).toBeLessThanOrEqual((48 * MiB) / 1024);
     // Under load, memory stays within the flow-control bound (docs/protocol.md): per session
     // the replay buffer and one chunk, plus per client one window and one frame.
     const perSession = 4 * MiB + 64 * 1024 + FLOW_HIGH_WATERMARK + MAX_OUTPUT_FRAME;

@@ -36,7 +36,14 @@ export interface TimedSnapshot {
 
 export class NamespaceProbe {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { go: () => void; drop: (error: Error) => void }[] = [];
+  private closed = false;
+
+  /** Refuses new work and drops queued work (it has not started a toolbox yet); what runs finishes. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w.drop(new Error('the console is shutting down'));
+  }
 
   constructor(private readonly options: ProbeOptions) {}
 
@@ -87,8 +94,9 @@ export class NamespaceProbe {
   }
 
   private async exclusive<T>(urgent: boolean, work: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('the console is shutting down');
     if (this.running >= this.options.concurrency) {
-      await new Promise<void>((resolve) => (urgent ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+      await new Promise<void>((go, drop) => (urgent ? this.waiting.unshift({ go, drop }) : this.waiting.push({ go, drop })));
     } else {
       this.running++;
     }
@@ -97,7 +105,7 @@ export class NamespaceProbe {
     } finally {
       // Hand the slot over directly, so the count never dips and lets a newcomer jump the queue.
       const next = this.waiting.shift();
-      if (next) next();
+      if (next) next.go();
       else this.running--;
     }
   }

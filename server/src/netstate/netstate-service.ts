@@ -102,12 +102,15 @@ export class NetstateService {
   }
 
   /**
-   * Waits (bounded) for the final snapshots of sessions ending now: it runs while the registry
-   * ends every session at shutdown, so what they left behind is still recorded.
+   * Waits (bounded) for snapshots in flight (start snapshots, and final snapshots of sessions
+   * that ended just before), so their toolboxes are removed before the process exits. Sessions
+   * ended by the shutdown itself are not compared (see finish()).
    */
   async shutdown(): Promise<void> {
     this.stopFollowing?.();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 15_000).unref());
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 5_000).unref());
+    // Queued snapshots are dropped at once; the ones running finish within the grace.
+    this.options.probe.close();
     await Promise.race([Promise.allSettled([...this.followed.values()].map((f) => f.done)), grace]);
     this.closed = true;
   }
@@ -151,7 +154,8 @@ export class NetstateService {
     const baseline = await entry.baseline;
     // Nobody typed: nothing can have changed. Target gone or restarted: the namespace went with it.
     if (!baseline || !entry.typed || this.closed) return;
-    if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost') return;
+    // A console stopping does not start new toolboxes: shutdown must stay quick and leave nothing behind.
+    if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost' || session.endReason === 'shutdown') return;
     const startedAt = await entry.targetStartedAt;
     if (target.kind === 'container') {
       const detail = await this.options.engine.inspectContainer(target.containerId);

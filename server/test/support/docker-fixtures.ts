@@ -62,3 +62,14 @@ export async function containersWithLabels(...labels: string[]): Promise<string[
   const out = await docker(...args);
   return out ? out.split('\n') : [];
 }
+
+/** Polls until no container carries all of `labels`; throws with what is left after `timeoutMs`. */
+export async function waitForNoContainers(labels: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await containersWithLabels(...labels);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`containers still present after ${timeoutMs} ms: ${left.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
