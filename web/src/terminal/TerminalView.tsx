@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
-import type { TtyState } from './tty-connection';
+import type { TtyConnection, TtyState } from './tty-connection';
 import { ttyUrl } from './tty-url';
 
 interface TerminalViewProps {
@@ -16,6 +16,8 @@ interface TerminalViewProps {
   confirmSession(sessionId: string): Promise<boolean>;
   /** `run`: a tool run's read-only output (see TerminalBindingOptions.kind). */
   kind?: 'session' | 'run';
+  /** The view's connection while it lives (null once it is gone), for presence and hand-over. */
+  onConnection?(connection: TtyConnection | null): void;
 }
 
 /** Thin React host for a TerminalBinding; all terminal and socket logic lives in the binding. */
@@ -28,14 +30,15 @@ export function TerminalView({
   onStateChange,
   confirmSession,
   kind = 'session',
+  onConnection,
 }: TerminalViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
   const [state, setState] = useState<TtyState>({ kind: 'connecting' });
 
   // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
-  const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession });
-  callbacks.current = { onSearchOpenChange, onStateChange, confirmSession };
+  const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection });
+  callbacks.current = { onSearchOpenChange, onStateChange, confirmSession, onConnection };
 
   useEffect(() => {
     const element = hostRef.current;
@@ -52,7 +55,9 @@ export function TerminalView({
       kind,
     });
     setBinding(created);
+    callbacks.current.onConnection?.(created.connection);
     return () => {
+      callbacks.current.onConnection?.(null);
       created.dispose();
       setBinding(null);
     };

@@ -73,7 +73,8 @@ export class TerminalBinding implements Disposable {
   private readonly terminal: Terminal;
   private readonly fitAddon = new FitAddon();
   private readonly searchAddon = new SearchAddon();
-  private readonly connection: TtyConnection;
+  /** The socket side, for session UI that speaks the protocol too (presence, keyboard hand-over). */
+  readonly connection: TtyConnection;
   private readonly cleanup = new DisposableStore();
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
 

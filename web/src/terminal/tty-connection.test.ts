@@ -1,6 +1,6 @@
 import { CloseCode, FLOW_ACK_BYTES, MAX_INPUT_FRAME_BYTES } from '@sonde/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TtyConnection, TtyConnectionDirectory, type TtySocket, type TtyState } from './tty-connection';
+import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
 import { ttyUrl, withOffset } from './tty-url';
 
 /** Stands in for the browser WebSocket: records what the client sends, lets the test play server. */
@@ -69,7 +69,7 @@ interface Harness {
 }
 
 function connect(
-  options: { autoProcess?: boolean; confirmSession?: () => Promise<boolean>; directory?: TtyConnectionDirectory } = {},
+  options: { autoProcess?: boolean; confirmSession?: () => Promise<boolean> } = {},
 ): Harness {
   const sockets: FakeSocket[] = [];
   const states: TtyState[] = [];
@@ -77,7 +77,6 @@ function connect(
   const connection = new TtyConnection({
     url: 'ws://sonde.test/api/sessions/s1/tty',
     random: () => 1,
-    directory: options.directory ?? null,
     ...(options.confirmSession ? { confirmSession: options.confirmSession } : {}),
     createSocket: (url) => {
       const socket = new FakeSocket(url);
@@ -396,21 +395,6 @@ describe('TtyConnection presence and roles', () => {
       reason: 'Your access to this session was revoked (share link revoked).',
       revoked: true,
     });
-  });
-
-  it('is listed in its directory while it lives, and only itself is removed', () => {
-    const directory = new TtyConnectionDirectory();
-    const changed = vi.fn();
-    directory.events.on('changed', changed);
-    const first = connect({ directory });
-    const url = first.connection.url;
-    expect(directory.get(url)).toBe(first.connection);
-    const second = connect({ directory });
-    first.connection.dispose();
-    expect(directory.get(url)).toBe(second.connection);
-    second.connection.dispose();
-    expect(directory.get(url)).toBeUndefined();
-    expect(changed).toHaveBeenCalledTimes(3);
   });
 });
 

@@ -69,8 +69,6 @@ export interface TtyConnectionOptions {
   confirmSession?: () => Promise<boolean>;
   createSocket?: (url: string) => TtySocket;
   random?: () => number;
-  /** Where this connection is listed while it lives; null for none. Default: `ttyConnections`. */
-  directory?: TtyConnectionDirectory | null;
 }
 
 const SOCKET_OPEN = 1;
@@ -112,34 +110,6 @@ function describeClose(code: number, reason: string): string {
   }
 }
 
-/**
- * The live connections of this page by URL. The terminal glue creates connections; session UI
- * (presence strip, keyboard hand-over) finds the one for its session here instead of being
- * threaded through the terminal view.
- */
-export class TtyConnectionDirectory {
-  readonly events = new Emitter<{ changed: string }>();
-  private readonly byUrl = new Map<string, TtyConnection>();
-
-  get(url: string): TtyConnection | undefined {
-    return this.byUrl.get(url);
-  }
-
-  add(url: string, connection: TtyConnection): void {
-    this.byUrl.set(url, connection);
-    this.events.emit('changed', url);
-  }
-
-  /** Only removes `connection` itself: a remount may already have registered its successor. */
-  remove(url: string, connection: TtyConnection): void {
-    if (this.byUrl.get(url) !== connection) return;
-    this.byUrl.delete(url);
-    this.events.emit('changed', url);
-  }
-}
-
-export const ttyConnections = new TtyConnectionDirectory();
-
 export class TtyConnection implements Disposable {
   readonly events = new Emitter<TtyEvents>();
 
@@ -161,7 +131,6 @@ export class TtyConnection implements Disposable {
   private lastError: ErrorMessage | null = null;
   /** The latest presence; kept across reconnects so a viewer stays read-only while away. */
   private lastPresence: PresenceMessage | null = null;
-  private readonly directory: TtyConnectionDirectory | null;
   /** Whether the current socket completed its handshake / received its first hello. */
   private socketOpened = false;
   private helloReceived = false;
@@ -172,7 +141,6 @@ export class TtyConnection implements Disposable {
   constructor(private readonly options: TtyConnectionOptions) {
     this.createSocket = options.createSocket ?? ((url) => new WebSocket(url));
     this.random = options.random ?? Math.random;
-    this.directory = options.directory === undefined ? ttyConnections : options.directory;
   }
 
   get state(): TtyState {
@@ -201,7 +169,6 @@ export class TtyConnection implements Disposable {
   connect(): void {
     if (this.started || this.disposed) return;
     this.started = true;
-    this.directory?.add(this.options.url, this);
     this.openSocket();
   }
 
@@ -260,7 +227,6 @@ export class TtyConnection implements Disposable {
       socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
       socket.close(CloseCode.Normal, 'closed by client');
     }
-    this.directory?.remove(this.options.url, this);
     this.events.dispose();
   }
 

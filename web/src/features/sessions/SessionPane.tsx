@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@sonde/shared';
 import { Badge } from '../../components/Badge';
 import { TerminalView } from '../../terminal/TerminalView';
-import type { TtyState } from '../../terminal/tty-connection';
+import type { TtyConnection, TtyState } from '../../terminal/tty-connection';
 import { useState } from 'react';
 import { useMe } from '../../api/console-context';
 import { canOperate, isShareGuest } from '../auth/permissions';
@@ -55,7 +55,8 @@ export function SessionPane({
   const status = sessionStatus(session, live);
   const [toolsOpen, setToolsOpen] = useState(false);
   const me = useMe();
-  const sharing = useSessionSharing(session);
+  const [connection, setConnection] = useState<TtyConnection | undefined>(undefined);
+  const sharing = useSessionSharing(session, connection);
   return (
     <section className="session-pane" hidden={!active} aria-label={sessionTitle(session.target)}>
       <header className="session-header">
@@ -100,6 +101,7 @@ export function SessionPane({
       <SessionPresenceBar sharing={sharing} live={live} />
       {toolsOpen && <SessionTools session={session} />}
       <TerminalView
+        onConnection={(c) => setConnection(c ?? undefined)}
         sessionId={session.id}
         ttyPath={session.ttyPath}
         active={active}

@@ -1,8 +1,7 @@
 import type { Participant, PresenceMessage, SessionInfo } from '@sonde/shared';
 import { useCallback, useEffect, useState } from 'react';
 import { useConsoleData, useMe } from '../../api/console-context';
-import { ttyConnections, type TtyConnection } from '../../terminal/tty-connection';
-import { ttyUrl } from '../../terminal/tty-url';
+import type { TtyConnection } from '../../terminal/tty-connection';
 import { canManageSession } from '../auth/permissions';
 import { giveKeyboard, takeKeyboardBack, type RoleChange } from './keyboard-handover';
 
@@ -24,25 +23,13 @@ export interface SessionSharing {
   takeKeyboardBack(): Promise<void>;
 }
 
-/** The terminal connection the session's TerminalView opened, found by its URL. */
-function useTtyConnection(ttyPath: string): TtyConnection | undefined {
-  const url = ttyUrl(ttyPath, window.location);
-  const [connection, setConnection] = useState(() => ttyConnections.get(url));
-  useEffect(() => {
-    setConnection(ttyConnections.get(url));
-    const subscription = ttyConnections.events.on('changed', (changed) => {
-      if (changed === url) setConnection(ttyConnections.get(url));
-    });
-    return () => subscription.dispose();
-  }, [url]);
-  return connection;
-}
-
-/** Presence and keyboard hand-over for one session pane. */
-export function useSessionSharing(session: SessionInfo): SessionSharing {
+/**
+ * Presence and keyboard hand-over for one session pane, over the connection its TerminalView
+ * opened (undefined until the view reports it).
+ */
+export function useSessionSharing(session: SessionInfo, connection: TtyConnection | undefined): SessionSharing {
   const data = useConsoleData();
   const me = useMe();
-  const connection = useTtyConnection(session.ttyPath);
   const [presence, setPresence] = useState<PresenceMessage | null>(null);
   const [typedWhileReadOnly, setTypedWhileReadOnly] = useState(false);
   /** Ids of this session's driver share links, as far as we have looked them up. */
