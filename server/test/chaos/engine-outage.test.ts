@@ -82,6 +82,9 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     expect(await again.term.run('echo $((6*7))')).toContain('42');
     again.term.close();
     await fetch(`${sonde.baseUrl}/api/sessions/${again.info.id}`, { method: 'DELETE', headers: sonde.auth });
-    expect(await toolboxes()).toEqual([]);
+    // The session's toolbox is gone when DELETE answers; the network-state check's final
+    // snapshot toolbox (someone typed) finishes by itself moments later.
+    expect(await toolboxes()).not.toContain(again.info.toolbox.containerId);
+    await expect.poll(toolboxes, { timeout: 15_000 }).toEqual([]);
   });
 });
