@@ -101,7 +101,7 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
     }
   });
   const forget = options.live((code, reason) => {
-    socket.send(encodeControl({ type: 'error', code: 'ACCESS_REVOKED', message: `Disconnected: ${reason}.` }));
+    if (socket.readyState === socket.OPEN) socket.send(encodeControl({ type: 'error', code: 'ACCESS_REVOKED', message: `Disconnected: ${reason}.` }));
     if (attachment) attachment.close(code, reason);
     else socket.close(code, reason);
   });
