@@ -53,8 +53,6 @@ export interface AppServices {
   beforeSessionStart?: () => void;
   /** `METHOD /path` → the access each API route declared (the auth tests enumerate it). */
   routeAccess?: ReadonlyMap<string, RouteAccess>;
-  /** Subscribes to netstate changes for the events stream. */
-  netstateEvents?: (listener: (change: unknown) => void) => () => void;
   /** The embedded database (SONDE_DATA_DIR/sonde.db); closed last, after sessions ended. */
   db: Database;
   audit: AuditLog;
@@ -125,7 +123,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     await recordings.finishAll();
   });
   const netstate = createNetstateService({ engine, registry, db, audit, config, log: app.log });
-  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, netstate, netstateEvents: (listener) => netstate.onChange(listener), beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
+  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, netstate, beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
 
   monitor.onEvent((event) => registry.handleEngineEvent(event));
   // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.

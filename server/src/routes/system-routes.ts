@@ -96,7 +96,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
     const offHealth = monitor.onHealth((h) => send('status', h));
     const offSession = services.registry.onChange((change) => send('session', change));
     const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
-    const offNetstate = services.netstateEvents?.((change) => send('netstate', change)) ?? (() => undefined);
+    const offNetstate = services.netstate.onChange((change) => send('netstate', change));
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
     const stop = () => {

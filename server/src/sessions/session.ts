@@ -354,19 +354,6 @@ export class Session {
     }
   }
 
-  /** Closes every socket whose participant matches (a revoked share, a logged-out user). */
-  disconnectWhere(match: (participant: ParticipantIdentity) => boolean, code: number, reason: string): number {
-    let closed = 0;
-    for (const a of [...this.attachments]) {
-      if (match(a.participant)) {
-        a.channel.sendControl({ type: 'error', code: 'ACCESS_REVOKED', message: reason });
-        a.close(code, reason);
-        closed++;
-      }
-    }
-    return closed;
-  }
-
   hello(offset: number, resynced: boolean): ServerControl {
     return {
       type: 'hello',
