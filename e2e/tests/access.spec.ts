@@ -35,6 +35,9 @@ test('an admin creates an operator, who logs in with a password, gets no host sh
     const terminal = await sonde.openContainerShell(fixtures.web.name);
     await terminal.run('echo operator-$((2*21))');
     await terminal.waitForText(/^operator-42\s*$/m);
+    const sessionId = await terminal.sessionId();
+    await page.getByRole('button', { name: 'Close session' }).click();
+    await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
 
     // The cookie's login is deleted on the server: replaying the old cookie gets 401.
     const cookies = await operatorContext.cookies();
