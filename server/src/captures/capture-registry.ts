@@ -90,7 +90,7 @@ export class CaptureRegistry {
   private async start(request: CreateCaptureRequest, checked: Extract<ReturnType<typeof checkCaptureRequest>, { ok: true }>, check: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<PacketCapture> {
     const { engine } = this.options;
     const [containers, networks] = await Promise.all([
-      engine.listContainers(),
+      request.target.kind === 'container' ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
       request.target.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),
     ]);
     const target = resolveTarget(request.target, { containers, networks });

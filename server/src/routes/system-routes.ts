@@ -70,7 +70,8 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
       id: p.id,
       name: p.name,
       role: p.role,
-      via: request.headers.authorization ? ('bearer' as const) : ('cookie' as const),
+      // Only browser logins carry a browser session: that is the cookie.
+      via: p.browserSessionId ? ('cookie' as const) : ('bearer' as const),
       ...(p.share ? { share: { sessionId: p.share.sessionId, role: p.share.role, expiresAt: p.share.expiresAt.toISOString() } } : {}),
     };
   });

@@ -98,7 +98,7 @@ export class RunRegistry {
 
   private async start(tool: ToolDefinition, values: Record<string, ParamValue>, request: CreateRunRequest['target'], owner: RunOwner): Promise<ToolRun> {
     const { engine } = this.options;
-    const needsContainers = true;
+    const needsContainers = request.kind === 'container' || tool.peer !== undefined;
     const [containers, networks] = await Promise.all([
       needsContainers ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
       request.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),

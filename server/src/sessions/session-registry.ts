@@ -87,7 +87,8 @@ export class SessionRegistry {
 
   private async createUnchecked(request: TargetRequest, owner: SessionOwner, check?: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<Session> {
     const { engine } = this.options;
-    const needsContainers = request.kind === 'container' || check !== undefined;
+    // The policy reads a container's labels only for container targets: host and network starts skip the list.
+    const needsContainers = request.kind === 'container';
     const [containers, networks] = await Promise.all([
       needsContainers ? engine.listContainers() : Promise.resolve([]),
       request.kind === 'network' ? engine.listNetworks() : Promise.resolve([]),
