@@ -4,7 +4,7 @@ import { Value } from 'typebox/value';
 import { NetstateChange, NetstateChangeDetail, NetstateChangeList, type SessionInfo } from '@sonde/shared';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { TerminalClient } from './support/terminal-client.js';
+import { TerminalClient, openTerminal } from './support/terminal-client.js';
 
 /**
  * Changes left behind, against the real engine: a session that adds an iptables rule and a
@@ -34,16 +34,9 @@ describe('netstate: changes left behind (real Docker)', () => {
 
   /** Opens a shell in the container and waits for its starting snapshot, as a person would by being slower than it. */
   async function open(container: string): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'container', container } }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const info = (await response.json()) as SessionInfo;
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
-    expect(await sonde.services.netstate.baselineTaken(info.id)).toBe(true);
-    return { info, term };
+    const opened = await openTerminal(sonde, { kind: 'container', container });
+    expect(await sonde.services.netstate.baselineTaken(opened.info.id)).toBe(true);
+    return opened;
   }
 
   /** Exits the shell and waits until its final snapshot was compared. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '@sonde/shared';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { TerminalClient } from './support/terminal-client.js';
+import { TerminalClient, openTerminal } from './support/terminal-client.js';
 
 /** Real sessions against the real engine: each attach mode does what its docker run equivalent does. */
 describe('sessions (real Docker)', () => {
@@ -25,16 +25,9 @@ describe('sessions (real Docker)', () => {
   });
 
   async function open(target: object): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const info = (await response.json()) as SessionInfo;
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
-    term.resize(120, 40);
-    return { info, term };
+    const opened = await openTerminal(sonde, target);
+    opened.term.resize(120, 40);
+    return opened;
   }
 
   async function remove(id: string): Promise<number> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionInfo } from '@sonde/shared';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { TerminalClient } from './support/terminal-client.js';
+import { TerminalClient, openTerminal } from './support/terminal-client.js';
 
 /** Shared sessions: many clients on one shell, roles, hand-over, share links, presence. */
 describe('shared sessions', () => {
@@ -23,10 +23,7 @@ describe('shared sessions', () => {
   const json = { 'content-type': 'application/json' };
 
   async function open(): Promise<{ info: SessionInfo; owner: TerminalClient }> {
-    const r = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: { ...sonde.auth, ...json }, payload: { target: { kind: 'container', container: web.name } } });
-    expect(r.statusCode, r.body).toBe(201);
-    const info = r.json() as SessionInfo;
-    const owner = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
+    const { info, term: owner } = await openTerminal(sonde, { kind: 'container', container: web.name });
     await owner.run('true');
     return { info, owner };
   }

@@ -3,7 +3,7 @@ import type { Health, SessionInfo } from '@sonde/shared';
 import { TARGET_IMAGE } from '../support/docker-fixtures.js';
 import { SecondDockerd } from '../support/second-dockerd.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
-import { TerminalClient } from '../support/terminal-client.js';
+import { TerminalClient, openTerminal } from '../support/terminal-client.js';
 
 /**
  * Docker goes away and comes back. The engine is a second dockerd this test starts on its own
@@ -31,17 +31,7 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     return out ? out.split('\n') : [];
   };
 
-  async function open(target: object): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const info = (await response.json()) as SessionInfo;
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
-    return { info, term };
-  }
+  const open = (target: object) => openTerminal(sonde, target);
 
   it('health goes degraded, open sessions end with a clear reason, and all recovers without restarting Sonde', async () => {
     await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');

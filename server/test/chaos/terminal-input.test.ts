@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_INPUT_FRAME_BYTES, type SessionInfo } from '@sonde/shared';
 import { containersWithLabels } from '../support/docker-fixtures.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
-import { TerminalClient } from '../support/terminal-client.js';
+import { TerminalClient, openTerminal } from '../support/terminal-client.js';
 
 /** Hostile, huge or broken input on the terminal socket: validated, bounded, never a crash. */
 describe('chaos: what clients send (real Docker)', () => {
@@ -18,17 +18,7 @@ describe('chaos: what clients send (real Docker)', () => {
     expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
   });
 
-  async function open(options: { keepBytes?: number } = {}): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host' } }),
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    const info = (await response.json()) as SessionInfo;
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth, options);
-    return { info, term };
-  }
+  const open = (options: { keepBytes?: number } = {}) => openTerminal(sonde, { kind: 'host' }, options);
 
   async function remove(id: string): Promise<void> {
     await fetch(`${sonde.baseUrl}/api/sessions/${id}`, { method: 'DELETE', headers: sonde.auth });

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import WebSocket from 'ws';
-import { decodeServerControl, encodeControl, type ServerControl } from '@sonde/shared';
+import { expect } from 'vitest';
+import { decodeServerControl, encodeControl, type ServerControl, type SessionInfo } from '@sonde/shared';
 
 /**
  * A terminal client that speaks the protocol like the browser does: acks what it processed,
@@ -166,4 +167,29 @@ export class TerminalClient {
   controlsOf<T extends ServerControl['type']>(type: T): Extract<ServerControl, { type: T }>[] {
     return this.controls.filter((c): c is Extract<ServerControl, { type: T }> => c.type === type);
   }
+}
+
+/** Where a console answers, and the bearer header to use: TestConsole and SondeProcess both have these. */
+export interface ConsoleEndpoint {
+  baseUrl: string;
+  wsUrl: string;
+  auth: Record<string, string>;
+}
+
+/** POST /api/sessions (asserting 201, with the body in the message otherwise), then attach a terminal to it. */
+export async function openTerminal(
+  sonde: ConsoleEndpoint,
+  target: object,
+  options: TerminalClientOptions & { headers?: Record<string, string> } = {},
+): Promise<{ info: SessionInfo; term: TerminalClient }> {
+  const headers = options.headers ?? sonde.auth;
+  const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ target }),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  const info = (await response.json()) as SessionInfo;
+  const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, headers, options);
+  return { info, term };
 }
