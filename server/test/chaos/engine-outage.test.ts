@@ -3,7 +3,7 @@ import type { Health, SessionInfo } from '@sonde/shared';
 import { TARGET_IMAGE } from '../support/docker-fixtures.js';
 import { SecondDockerd } from '../support/second-dockerd.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
-import { TerminalClient, openTerminal } from '../support/terminal-client.js';
+import { openTerminal } from '../support/terminal-client.js';
 
 /**
  * Docker goes away and comes back. The engine is a second dockerd this test starts on its own

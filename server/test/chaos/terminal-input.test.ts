@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_INPUT_FRAME_BYTES, type SessionInfo } from '@sonde/shared';
+import { MAX_INPUT_FRAME_BYTES } from '@sonde/shared';
 import { containersWithLabels } from '../support/docker-fixtures.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
 import { TerminalClient, openTerminal } from '../support/terminal-client.js';
