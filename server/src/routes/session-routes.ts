@@ -56,8 +56,6 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   });
 
   app.delete('/api/sessions/:id', { config: { access: 'operator' }, schema: { params: SessionParams } }, async (request, reply) => {
-    const session = registry.get(request.params.id);
-    if (!session) throw notFound(request.params.id);
     managed(request);
     await registry.end(request.params.id, 'deleted', principalOf(request));
     return reply.code(204).send();
@@ -100,9 +98,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   });
 
   app.delete('/api/sessions/:id/shares/:shareId', { config: { access: 'operator' }, schema: { params: ShareParams } }, async (request, reply) => {
-    const session = registry.get(request.params.id);
-    if (!session) throw notFound(request.params.id);
-    managed(request);
+    const session = managed(request);
     const share = shares.get(request.params.shareId);
     if (!share || share.sessionId !== session.id) throw new ApiError(404, ErrorCode.ShareNotFound, 'This session has no such share link.');
     shares.revoke(share.id);
