@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CloseCode, ErrorCode } from '@sonde/shared';
 import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
-import { Authenticator } from './auth/authenticator.js';
+import { Authenticator, BOOTSTRAP_ID } from './auth/authenticator.js';
 import type { RouteAccess } from './auth/principal.js';
 import { IdentityStore } from './auth/identity-store.js';
 import { LiveConnections } from './auth/live-connections.js';
@@ -26,13 +26,19 @@ import { systemRoutes } from './routes/system-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
-import { SessionRegistry } from './sessions/session-registry.js';
+import { SessionRegistry, targetInventory } from './sessions/session-registry.js';
+import { RunRegistry } from './runs/run-registry.js';
+import { CaptureRegistry } from './captures/capture-registry.js';
+import { WorkloadAdmission } from './toolboxes/workload-admission.js';
+import { PolicyEnforcer } from './policy/policy-enforcer.js';
+import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from './policy/console-container.js';
 import { openDatabase, type Database } from './store/database.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SessionRecorder } from './recordings/session-recorder.js';
 import { recordingRoutes } from './recordings/recording-routes.js';
 import { createNetstateService, type NetstateService } from './netstate/netstate-service.js';
 import { netstateRoutes } from './routes/netstate-routes.js';
+import path from 'node:path';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
@@ -41,12 +47,22 @@ export interface AppServices {
   engine: ContainerEngine;
   monitor: EngineMonitor;
   registry: SessionRegistry;
+  runs: RunRegistry;
+  captures: CaptureRegistry;
+  /** The toolbox budget, per-owner caps, and owners' access held by every running workload. */
+  admission: WorkloadAdmission;
+  /** Ends running workloads the target policy no longer allows. */
+  enforcer: PolicyEnforcer;
+  /** Whether a container id is the console's own (found by id at start, not by label). */
+  isConsole: (containerId: string) => boolean;
   config: Config;
   identities: IdentityStore;
   shares: ShareStore;
   policy: TargetPolicyStore;
   authenticator: Authenticator;
   limiter: LoginLimiter;
+  /** Wrong bearer tokens and query-string credentials, per client address. */
+  secretLimiter: LoginLimiter;
   /** Terminal sockets and event streams by principal: revocation closes them. */
   live: LiveConnections;
   /** Called before a session is created; throws to refuse it (e.g. recordings cannot be written). */
@@ -60,8 +76,8 @@ export interface AppServices {
   recordings: SessionRecorder;
   /** Firewall and qdisc changes sessions left in their targets' namespaces. */
   netstate: NetstateService;
-  /** Registers work to do when the app closes (after sessions ended). */
-  onShutdown(task: () => void): void;
+  /** Registers work to do when the app closes (after sessions ended); the returned function unregisters it. */
+  onShutdown(task: () => void): () => void;
   /** Registers teardown to finish before the remaining WebSockets are closed (tool runs end like sessions: exit message, 4001). */
   onClosing(task: () => Promise<void>): void;
 }
@@ -70,10 +86,15 @@ export interface BuildOptions {
   config: Config;
   engine: ContainerEngine;
   logger?: boolean | object;
+  /** The console's own container; detected from /proc when not given. */
+  consoleContainer?: ConsoleContainer;
 }
 
+/** Wrong secrets (bearer tokens, `?token=`, `?share=`) one address may present per minute before it waits. */
+export const SECRET_FAILURES_PER_MINUTE = 30;
+
 /** Builds the whole application without listening; server.ts runs it, tests inject into it. */
-export async function buildApp({ config, engine, logger }: BuildOptions): Promise<{ app: FastifyInstance; services: AppServices }> {
+export async function buildApp({ config, engine, logger, consoleContainer }: BuildOptions): Promise<{ app: FastifyInstance; services: AppServices }> {
   // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
   const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = Fastify({
@@ -90,9 +111,12 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     return503OnClosing: true,
     // HTTPS when SONDE_TLS_CERT/SONDE_TLS_KEY are set (terminal WebSockets are then wss://); null: HTTP.
     https: tls,
+    // Behind an acknowledged proxy, the client's address and scheme come from X-Forwarded-*,
+    // believed only from SONDE_TRUSTED_PROXIES (loopback and private ranges by default).
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const shutdownTasks: (() => void)[] = [];
+  const shutdownTasks = new Set<() => void>();
   const closingTasks: (() => Promise<void>)[] = [];
   const monitor = new EngineMonitor(engine);
   const db = openDatabase(config.dataDir);
@@ -100,14 +124,25 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   const recordings = new SessionRecorder({ db, audit, dataDir: config.dataDir, failureMode: config.recordingFailure, log: app.log });
   const identities = new IdentityStore(db);
   identities.pruneBrowserSessions();
+  identities.rotateBootstrap(BOOTSTRAP_ID, config.token.value);
   const shares = new ShareStore(db);
   const policy = new TargetPolicyStore(db);
   const authenticator = new Authenticator(config.token.value, identities, shares);
   const limiter = new LoginLimiter();
+  const secretLimiter = new LoginLimiter({ windowMs: 60_000, maxPerUser: 1, maxPerAddress: SECRET_FAILURES_PER_MINUTE });
   const live = new LiveConnections((principal) => authenticator.revalidate(principal));
+  const self = consoleContainer ?? detectConsoleContainer();
+  const isConsole = (containerId: string) => isConsoleContainer(self, containerId);
+  const admission = new WorkloadAdmission(
+    { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
+    live,
+  );
+  const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const registry = new SessionRegistry({
+    admission,
+    isConsole,
     engine,
-    toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
+    toolbox,
     detachedGraceMs: config.detachedGraceMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxSessions: config.maxSessions,
@@ -115,6 +150,43 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     endedRetentionMs: 10 * 60 * 1000,
     log: app.log,
   });
+  const runs = new RunRegistry({
+    engine,
+    toolbox,
+    admission,
+    isConsole,
+    maxRuns: config.maxSessions,
+    replayBytes: 4 * 1024 * 1024,
+    endedRetentionMs: 10 * 60 * 1000,
+    stopGraceMs: 5000,
+    peerReadyMs: 15_000,
+    log: app.log,
+  });
+  const captures = new CaptureRegistry({
+    engine,
+    toolbox,
+    admission,
+    isConsole,
+    directory: path.join(config.dataDir, 'captures'),
+    maxCaptures: 20,
+    retentionMs: 60 * 60 * 1000,
+    maxEndedFiles: 20,
+    unwatchedGraceMs: 5000,
+    readyTimeoutMs: 15_000,
+    log: app.log,
+  });
+  await captures.removeStaleFiles();
+  const enforcer = new PolicyEnforcer({
+    admission,
+    policy,
+    currentRole: (id) => {
+      const now = authenticator.byId(id);
+      return now && now.kind !== 'share' ? now.role : undefined;
+    },
+    inventory: async () => ({ ...(await targetInventory(engine, ['network'])), isConsole }),
+    log: app.log,
+  });
+  policy.onChange(() => void enforcer.enforce());
   registry.onStarted((session) => auditSession(audit, session));
   registry.onStarted((session) => recordings.record(session));
   // Recordings are flushed and marked complete after their sessions ended, before the database closes.
@@ -122,16 +194,54 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     await registry.shutdown();
     await recordings.finishAll();
   });
+  // Runs and captures end before the remaining sockets are dropped, so their clients get exit and 4001.
+  closingTasks.push(() => runs.shutdown());
+  closingTasks.push(() => captures.shutdown());
   const netstate = createNetstateService({ engine, registry, db, audit, config, log: app.log });
-  const services: AppServices = { engine, monitor, registry, config, db, audit, recordings, netstate, beforeSessionStart: () => recordings.assertCanRecord(), identities, shares, policy, authenticator, limiter, live, onShutdown: (t) => shutdownTasks.push(t), onClosing: (t) => closingTasks.push(t) };
+  const services: AppServices = {
+    engine,
+    monitor,
+    registry,
+    runs,
+    captures,
+    admission,
+    enforcer,
+    isConsole,
+    config,
+    db,
+    audit,
+    recordings,
+    netstate,
+    beforeSessionStart: () => recordings.assertCanRecord(),
+    identities,
+    shares,
+    policy,
+    authenticator,
+    limiter,
+    secretLimiter,
+    live,
+    onShutdown: (t) => {
+      shutdownTasks.add(t);
+      return () => shutdownTasks.delete(t);
+    },
+    onClosing: (t) => closingTasks.push(t),
+  };
 
-  monitor.onEvent((event) => registry.handleEngineEvent(event));
+  monitor.onEvent((event) => {
+    registry.handleEngineEvent(event);
+    runs.handleEngineEvent(event);
+    captures.handleEngineEvent(event);
+    // A container joining a network can make it sensitive for the workloads on it.
+    if (event.kind === 'network' && event.action === 'connect') void enforcer.enforce();
+  });
   // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
   let reapWhenReachable = false;
   monitor.onHealth((health) => {
     if (!health.docker.reachable) {
       reapWhenReachable = true;
       registry.engineLost();
+      runs.engineLost();
+      captures.engineLost();
       return;
     }
     if (!reapWhenReachable) return;
@@ -170,17 +280,16 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
     return reply.code(apiError.statusCode).send(apiError.toBody());
   });
 
-  // Every API route must say who may call it; one that does not is a startup error, not an open door.
+  // Every route, API or not, must say who may call it; one that does not is a startup error, not an open door.
   const routeAccess = new Map<string, RouteAccess>();
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/')) return;
     const access = route.config?.access;
     if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no config.access`);
     for (const method of [route.method].flat()) routeAccess.set(`${method} ${route.url}`, access);
   });
   services.routeAccess = routeAccess;
 
-  await app.register(securityHeaders);
+  await app.register(securityHeaders, { hsts: config.tls !== undefined || config.behindTlsProxy });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_WS_MESSAGE_BYTES },
@@ -194,7 +303,7 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   await app.register(authPlugin, {
     authenticator,
     identities,
-    shares,
+    secretLimiter,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     secureCookie: config.tls !== undefined || config.behindTlsProxy,
@@ -203,8 +312,8 @@ export async function buildApp({ config, engine, logger }: BuildOptions): Promis
   await app.register(sessionRoutes, services);
   await app.register(identityRoutes, services);
   await app.register(auditRoutes, services);
-  await app.register(runRoutes, { ...services, config });
-  await app.register(captureRoutes, { ...services, config });
+  await app.register(runRoutes, services);
+  await app.register(captureRoutes, services);
   await app.register(recordingRoutes, services);
   await app.register(netstateRoutes, services);
   await app.register(webUi, { webDir: config.webDir });

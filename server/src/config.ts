@@ -23,6 +23,12 @@ export interface Config {
   /** Sessions without input for this long end (with a warning first); 0 disables. */
   idleTimeoutMs: number;
   maxSessions: number;
+  /** Toolbox containers live at once, sessions, runs (two for two-sided tools) and captures together. */
+  maxToolboxes: number;
+  /** What one principal may hold at once. */
+  perUser: { sessions: number; runs: number; captures: number; streams: number };
+  /** Terminal sockets attached to one session at once (all participants together). */
+  maxSocketsPerSession: number;
   toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
   webDir: string;
   logLevel: string;
@@ -30,6 +36,11 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** SONDE_TLS_PROXY=1: an operator says a TLS-terminating proxy fronts this console (cookies get Secure). */
   behindTlsProxy: boolean;
+  /**
+   * Behind a proxy: the addresses whose X-Forwarded-For/-Proto/-Host are believed (Fastify's
+   * trustProxy), so limits, the audit trail and share links see the client. Empty without a proxy.
+   */
+  trustedProxies: string[];
   /** Base URL used in share links (SONDE_PUBLIC_URL); without it, links use the request's Host. */
   publicUrl: string | undefined;
   /** When a recording cannot be written (disk full): keep the session going (`continue`) or refuse new sessions (`refuse`). */
@@ -116,6 +127,20 @@ export function parseConfig(env: Env = process.env): Config {
     publicUrl = parsed.origin;
     allowedHosts.push(parsed.hostname.toLowerCase());
   }
+  const behindTlsProxy = proxyFlag === '1';
+  const trustedProxies = list(env, 'SONDE_TRUSTED_PROXIES');
+  for (const entry of trustedProxies) {
+    if (!/^(?:loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(?:\/\d{1,3})?)$/.test(entry)) {
+      throw new ConfigError('SONDE_TRUSTED_PROXIES', `"${entry}" is not an address, a CIDR range, or one of loopback, linklocal, uniquelocal`);
+    }
+  }
+  if (trustedProxies.length > 0 && !behindTlsProxy) throw new ConfigError('SONDE_TRUSTED_PROXIES', 'set SONDE_TLS_PROXY=1 too: proxies are trusted only when one fronts the console');
+  if (behindTlsProxy && trustedProxies.length === 0) trustedProxies.push('loopback', 'linklocal', 'uniquelocal');
+
+  const logLevel = env.SONDE_LOG_LEVEL?.trim() || 'info';
+  const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('SONDE_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+
   const recordingFailure = env.SONDE_RECORDING_FAILURE?.trim() || 'continue';
   if (recordingFailure !== 'continue' && recordingFailure !== 'refuse') {
     throw new ConfigError('SONDE_RECORDING_FAILURE', `expected "continue" or "refuse", got "${recordingFailure}"`);
@@ -125,7 +150,8 @@ export function parseConfig(env: Env = process.env): Config {
     host,
     port,
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
-    behindTlsProxy: proxyFlag === '1',
+    behindTlsProxy,
+    trustedProxies,
     publicUrl,
     recordingFailure,
     token,
@@ -138,12 +164,20 @@ export function parseConfig(env: Env = process.env): Config {
     detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
     idleTimeoutMs: integer(env, 'SONDE_IDLE_TIMEOUT_SECONDS', 7200, 0, 7 * 86400) * 1000,
     maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),
+    maxToolboxes: integer(env, 'SONDE_MAX_TOOLBOXES', 200, 1, 20000),
+    perUser: {
+      sessions: integer(env, 'SONDE_MAX_SESSIONS_PER_USER', 20, 1, 10000),
+      runs: integer(env, 'SONDE_MAX_RUNS_PER_USER', 10, 1, 10000),
+      captures: integer(env, 'SONDE_MAX_CAPTURES_PER_USER', 5, 1, 1000),
+      streams: integer(env, 'SONDE_MAX_STREAMS_PER_USER', 20, 1, 10000),
+    },
+    maxSocketsPerSession: integer(env, 'SONDE_MAX_SOCKETS_PER_SESSION', 32, 1, 10000),
     toolboxLimits: {
       memoryBytes: integer(env, 'SONDE_TOOLBOX_MEMORY_MB', 512, 32, 65536) * 1024 * 1024,
       pids: integer(env, 'SONDE_TOOLBOX_PIDS', 512, 16, 65536),
       nanoCpus: integer(env, 'SONDE_TOOLBOX_CPU_MILLIS', 1000, 100, 64000) * 1_000_000,
     },
     webDir: env.SONDE_WEB_DIR?.trim() || defaultWebDir,
-    logLevel: env.SONDE_LOG_LEVEL?.trim() || 'info',
+    logLevel,
   };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient } from './support/terminal-client.js';
+import { DockerFixtures } from './support/docker-fixtures.js';
 
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,14 +23,17 @@ function upgrade(url: string, headers: Record<string, string>): Promise<number> 
 describe('auth', () => {
   let sonde: TestConsole;
   let sessionId: string;
+  const fixtures = new DockerFixtures();
 
   beforeAll(async () => {
     sonde = await startConsole();
+    // A container session: host sessions cannot be shared by link, and this one is shared below.
+    const target = await fixtures.container();
     const r = await sonde.app.inject({
       method: 'POST',
       url: '/api/sessions',
       headers: { ...sonde.auth, 'content-type': 'application/json' },
-      payload: { target: { kind: 'host' } },
+      payload: { target: { kind: 'container', container: target.name } },
     });
     expect(r.statusCode).toBe(201);
     sessionId = r.json().id;
@@ -37,6 +41,7 @@ describe('auth', () => {
 
   afterAll(async () => {
     await sonde?.close();
+    await fixtures.dispose();
   });
 
   it('refuses every API route without credentials, or with a wrong token', async () => {
@@ -52,13 +57,17 @@ describe('auth', () => {
       routes.push(['', stack.join(''), m[3]!]);
     }
     const publicRoutes = new Set(['/api/health', '/api/login', '/api/logout']);
+    // Wrong tokens from one address are throttled after a few dozen (another test shows that);
+    // here each probe comes from its own address so every answer is the plain 401.
+    let client = 0;
+    const from = () => `10.77.${Math.floor(client / 250)}.${(client++ % 250) + 1}`;
     let checked = 0;
     for (const [, path, methods] of routes) {
       if (!path!.startsWith('/api/') || publicRoutes.has(path!)) continue;
       const url = path!.replace(':id', sessionId);
       for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
         for (const headers of [{}, { authorization: 'Bearer wrong-token-000000' }, { cookie: 'sonde_auth=forged' }]) {
-          const r = await sonde.app.inject({ method: method as 'GET', url, headers });
+          const r = await sonde.app.inject({ method: method as 'GET', url, headers, remoteAddress: from() });
           expect(r.statusCode, `${method} ${url} ${JSON.stringify(headers)}`).toBe(401);
           expect(r.json().error.code).toBe('UNAUTHORIZED');
         }
@@ -139,10 +148,10 @@ describe('auth', () => {
     const value = /sonde_auth=([^;]+)/.exec(cookie)![1]!;
     const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${value}` } });
     expect(me.json()).toEqual({ authenticated: true, kind: 'token', id: 'token:bootstrap', name: 'bootstrap token', role: 'admin', via: 'cookie' });
-    // A wrong token also leaves the address bar, without a cookie.
+    // A wrong token also leaves the address bar, without a cookie, and the page says the link was not valid.
     const bad = await sonde.app.inject({ url: '/?token=wrong' });
     expect(bad.statusCode).toBe(303);
-    expect(bad.headers.location).toBe('/');
+    expect(bad.headers.location).toBe('/?token-error=invalid');
     expect(bad.headers['set-cookie']).toBeUndefined();
   });
 

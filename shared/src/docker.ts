@@ -61,6 +61,7 @@ export const NetworkSummary = Type.Object({
   scope: Type.String(),
   internal: Type.Boolean(),
   subnets: Type.Array(Type.String()),
+  labels: Type.Record(Type.String(), Type.String()),
   containers: Type.Array(NetworkMember),
 });
 export type NetworkSummary = Static<typeof NetworkSummary>;

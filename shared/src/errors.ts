@@ -19,6 +19,8 @@ export const ErrorCode = {
   DockerError: 'DOCKER_ERROR',
   ShuttingDown: 'SHUTTING_DOWN',
   TooManySessions: 'TOO_MANY_SESSIONS',
+  TooManyToolboxes: 'TOO_MANY_TOOLBOXES',
+  TooManyStreams: 'TOO_MANY_STREAMS',
   ToolNotFound: 'TOOL_NOT_FOUND',
   RunNotFound: 'RUN_NOT_FOUND',
   ToolMissing: 'TOOL_MISSING',

@@ -9,13 +9,21 @@ export const RoleTargetRules = Type.Object(
   {
     /** Host-namespace sessions. */
     allowHost: Type.Boolean(),
-    /** Joining a Docker network with a fresh endpoint. */
+    /** Joining a Docker network with a fresh endpoint (packet captures on a network too). */
     allowNetworks: Type.Boolean(),
-    /** If non-empty, only containers of these compose projects. */
+    /**
+     * Networks with a sensitive member: a container labelled sonde.deny=true (or carrying one of
+     * denyLabels), or the console itself. A fresh endpoint there reaches that member's ports.
+     * Absent in a stored or sent policy: false for operators, true for admins.
+     */
+    allowSensitiveNetworks: Type.Optional(Type.Boolean()),
+    /** Container targets with `sharePid` (the target's processes, SYS_PTRACE). Absent: true. */
+    allowSharePid: Type.Optional(Type.Boolean()),
+    /** If non-empty, only containers (and networks) of these compose projects. */
     composeProjects: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }),
-    /** If non-empty, only containers whose name matches one of these globs (`*` and `?`). */
+    /** If non-empty, only containers (and networks) whose name matches one of these globs (`*` and `?`). */
     namePatterns: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }),
-    /** Containers carrying any of these labels (`key` or `key=value`) are refused. */
+    /** Containers and networks carrying any of these labels (`key` or `key=value`) are refused. */
     denyLabels: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 }),
   },
   { additionalProperties: false },
@@ -28,7 +36,21 @@ export const TargetPolicy = Type.Object(
 );
 export type TargetPolicy = Static<typeof TargetPolicy>;
 
-export const DEFAULT_POLICY: TargetPolicy = {
-  operator: { allowHost: false, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] },
-  admin: { allowHost: true, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] },
+export type CompleteRoleRules = Required<RoleTargetRules>;
+export interface CompletePolicy {
+  operator: CompleteRoleRules;
+  admin: CompleteRoleRules;
+}
+
+export const DEFAULT_POLICY: CompletePolicy = {
+  operator: { allowHost: false, allowNetworks: true, allowSensitiveNetworks: false, allowSharePid: true, composeProjects: [], namePatterns: [], denyLabels: [] },
+  admin: { allowHost: true, allowNetworks: true, allowSensitiveNetworks: true, allowSharePid: true, composeProjects: [], namePatterns: [], denyLabels: [] },
 };
+
+/** A policy with every optional switch spelled out (their defaults depend on the role). */
+export function completePolicy(policy: TargetPolicy): CompletePolicy {
+  return {
+    operator: { ...DEFAULT_POLICY.operator, ...policy.operator },
+    admin: { ...DEFAULT_POLICY.admin, ...policy.admin },
+  };
+}

@@ -97,6 +97,8 @@ export const CloseCode = {
   TooSlow: 4008,
   /** The credential this socket was opened with was revoked, expired, or lost the right to this session. */
   AccessRevoked: 4003,
+  /** The session already has as many sockets attached as the console allows (SONDE_MAX_SOCKETS_PER_SESSION). */
+  TooManyConnections: 4029,
 } as const;
 
 export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { roleAtLeast, type Role } from '@sonde/shared';
 import type { IdentityStore } from './identity-store.js';
-import type { ShareStore } from '../shares/share-store.js';
+import type { Share, ShareRefusal, ShareStore } from '../shares/share-store.js';
 import type { Principal } from './principal.js';
 
 /** The principal id of the bootstrap token (SONDE_TOKEN): an admin API token that is not in the database. */
@@ -36,6 +36,26 @@ export class Authenticator {
     return undefined;
   }
 
+  /** The share link a token names, checked like checkShare. */
+  shareByToken(token: string): { share: Share } | { refused: ShareRefusal } {
+    const found = this.shares.byToken(token);
+    return 'share' in found ? this.checkShare(found.share.id) : found;
+  }
+
+  /**
+   * A share link as it stands now: unknown, expired or revoked links admit no one, and neither
+   * does a link whose maker lost the access they had when they made it (disabled, demoted,
+   * revoked), whether or not anyone revoked the link itself yet.
+   */
+  checkShare(shareId: string): { share: Share } | { refused: ShareRefusal } {
+    const checked = this.shares.check(shareId);
+    if (!('share' in checked)) return checked;
+    const creator = checked.share.creator;
+    const maker = creator ? this.byId(creator.id) : undefined;
+    if (!creator || !maker || maker.kind === 'share' || !roleAtLeast(maker.role, creator.role)) return { refused: 'revoked' };
+    return checked;
+  }
+
   /** A browser login cookie: the principal it was made for, while that is still valid. */
   fromCookie(value: string): Principal | undefined {
     const session = this.identities.browserSession(value);
@@ -66,7 +86,7 @@ export class Authenticator {
   }
 
   private sharePrincipal(shareId: string): Principal | undefined {
-    const checked = this.shares.check(shareId);
+    const checked = this.checkShare(shareId);
     if (!('share' in checked)) return undefined;
     const share = checked.share;
     return {
@@ -83,7 +103,7 @@ export class Authenticator {
   revalidate(principal: Principal): string | undefined {
     if (principal.browserSessionId && !this.identities.browserSessionExists(principal.browserSessionId)) return 'you logged out or your login expired';
     if (principal.kind === 'share') {
-      const checked = this.shares.check(principal.share?.id ?? '');
+      const checked = this.checkShare(principal.share?.id ?? '');
       return 'share' in checked ? undefined : `the share link ${checked.refused === 'unknown' ? 'no longer exists' : checked.refused === 'expired' ? 'expired' : 'was revoked'}`;
     }
     const now = this.byId(principal.id);

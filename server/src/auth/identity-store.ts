@@ -69,6 +69,7 @@ export class IdentityStore {
          expires_at TEXT NOT NULL
        );
        CREATE INDEX browser_sessions_principal ON browser_sessions (principal);`,
+      `CREATE TABLE identity_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
     ]);
   }
 
@@ -177,6 +178,21 @@ export class IdentityStore {
 
   deleteBrowserSessionsOf(principal: string): number {
     return this.db.prepare('DELETE FROM browser_sessions WHERE principal = ?').run(principal).changes;
+  }
+
+  /**
+   * Browser logins made with the bootstrap token (SONDE_TOKEN) last only while it stays the same:
+   * a console started with another token (or a generated one) logs them all out. Only a hash of
+   * the token is kept. Returns how many logins ended.
+   */
+  rotateBootstrap(principal: string, token: string): number {
+    const hash = secretHash(token);
+    const row = this.db.prepare("SELECT value FROM identity_settings WHERE key = 'bootstrap_token_hash'").get() as { value: string } | undefined;
+    if (row?.value === hash) return 0;
+    return this.db.transaction(() => {
+      this.db.prepare("INSERT INTO identity_settings (key, value) VALUES ('bootstrap_token_hash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(hash);
+      return this.deleteBrowserSessionsOf(principal);
+    })();
   }
 
   pruneBrowserSessions(): void {

@@ -43,7 +43,7 @@ describe('Authenticator', () => {
     const { db, identities, shares } = stores();
     const { secret } = identities.createToken('ci', 'viewer', 'admin');
     const cookie = identities.createBrowserSession('token:bootstrap');
-    const { token } = shares.create('a'.repeat(32), 'viewer', 60, 'admin');
+    const { token } = shares.create('a'.repeat(32), 'viewer', 60, { id: BOOTSTRAP_ID, name: 'bootstrap token', role: 'admin' });
     const dump = JSON.stringify([db.prepare('SELECT * FROM api_tokens').all(), db.prepare('SELECT * FROM browser_sessions').all(), db.prepare('SELECT * FROM shares').all()]);
     for (const s of [secret, cookie, token]) expect(dump).not.toContain(s);
   });
@@ -74,7 +74,7 @@ describe('Authenticator', () => {
 
   it('turns share tokens into principals for one session and role, until expiry or revocation', () => {
     const { db, shares, auth } = stores();
-    const { share, token } = shares.create('b'.repeat(32), 'driver', 600, 'alice');
+    const { share, token } = shares.create('b'.repeat(32), 'driver', 600, { id: BOOTSTRAP_ID, name: 'bootstrap token', role: 'admin' });
     const p = auth.fromSecret(token)!;
     expect(p.kind).toBe('share');
     expect(p.share).toMatchObject({ sessionId: 'b'.repeat(32), role: 'driver' });
@@ -82,9 +82,47 @@ describe('Authenticator', () => {
     expect(auth.fromSecret(token)).toBeUndefined();
     expect(shares.byToken(token)).toEqual({ refused: 'expired' });
     expect(auth.revalidate(p)).toBe('the share link expired');
-    const second = shares.create('b'.repeat(32), 'viewer', 600, 'alice');
+    const second = shares.create('b'.repeat(32), 'viewer', 600, { id: BOOTSTRAP_ID, name: 'bootstrap token', role: 'admin' });
     shares.revoke(second.share.id);
     expect(shares.byToken(second.token)).toEqual({ refused: 'revoked' });
+  });
+
+  it('admits no one through a share link once its maker is disabled, demoted or revoked', () => {
+    const { db, identities, shares, auth } = stores();
+    const user = identities.createUser('alice', 'admin', 'x')!;
+    const alice = { id: `user:${user.id}`, name: 'alice', role: 'admin' as const };
+    const { token } = shares.create('c'.repeat(32), 'viewer', 600, alice);
+    const guest = auth.fromSecret(token)!;
+    expect(guest.kind).toBe('share');
+    identities.updateUser(user.id, { role: 'operator' });
+    expect(auth.fromSecret(token)).toBeUndefined();
+    expect(auth.shareByToken(token)).toEqual({ refused: 'revoked' });
+    expect(auth.revalidate(guest)).toBe('the share link was revoked');
+    identities.updateUser(user.id, { role: 'admin', disabled: true });
+    expect(auth.fromSecret(token)).toBeUndefined();
+    identities.updateUser(user.id, { disabled: false });
+    expect(auth.fromSecret(token)?.kind).toBe('share');
+    const { info } = identities.createToken('ci', 'operator', 'admin');
+    const fromToken = shares.create('d'.repeat(32), 'driver', 600, { id: `token:${info.id}`, name: 'ci', role: 'operator' });
+    expect(auth.fromSecret(fromToken.token)?.kind).toBe('share');
+    identities.deleteToken(info.id);
+    expect(auth.fromSecret(fromToken.token)).toBeUndefined();
+    // Revoking everything a maker made; and links made before makers were recorded admit no one.
+    expect(shares.revokeCreatedBy(alice.id)).toHaveLength(1);
+    expect(auth.fromSecret(token)).toBeUndefined();
+    const legacy = shares.create('e'.repeat(32), 'viewer', 600, alice);
+    db.prepare('UPDATE shares SET created_by_id = NULL, created_by_role = NULL WHERE id = ?').run(legacy.share.id);
+    expect(auth.fromSecret(legacy.token)).toBeUndefined();
+  });
+
+  it('logs bootstrap-token browsers out when the console starts with another token', () => {
+    const { identities, auth } = stores();
+    expect(identities.rotateBootstrap(BOOTSTRAP_ID, 'first-token-0123456789')).toBe(0);
+    const cookie = identities.createBrowserSession(BOOTSTRAP_ID);
+    expect(identities.rotateBootstrap(BOOTSTRAP_ID, 'first-token-0123456789')).toBe(0);
+    expect(auth.fromCookie(cookie)).toBeDefined();
+    expect(identities.rotateBootstrap(BOOTSTRAP_ID, 'second-token-0123456789')).toBe(1);
+    expect(auth.fromCookie(cookie)).toBeUndefined();
   });
 });
 

@@ -1,16 +1,24 @@
-import { CloseCode } from '@sonde/shared';
+import { CloseCode, ErrorCode } from '@sonde/shared';
+import { ApiError } from '../http/api-error.js';
 import type { Principal } from './principal.js';
+
+/**
+ * What a principal holds open: terminal sockets, HTTP streams (events, packet feeds) and
+ * workloads (sessions, runs, captures they own). All of them end when the principal's access does.
+ */
+export type LiveKind = 'socket' | 'stream' | 'workload';
 
 interface Connection {
   principal: Principal;
+  kind: LiveKind;
   close(code: number, reason: string): void;
 }
 
 /**
- * Every long-lived connection (terminal WebSockets, event streams) with the principal that
- * opened it. Logging out, disabling a user, revoking a token or a share link closes that
- * principal's connections at once; a sweep every few seconds catches what expires by itself
- * (share links reaching their expiry, browser logins timing out).
+ * Everything long-lived with the principal that opened it. Logging out, disabling a user,
+ * changing a role, revoking a token or a share link closes that principal's connections and
+ * ends its workloads at once; a sweep every few seconds catches what changed elsewhere (share
+ * links reaching their expiry, browser logins timing out, a user disabled from the command line).
  */
 export class LiveConnections {
   private readonly connections = new Set<Connection>();
@@ -26,19 +34,41 @@ export class LiveConnections {
   }
 
   /** Registers a connection; the returned function forgets it (call it when the connection closes). */
-  add(principal: Principal, close: (code: number, reason: string) => void): () => void {
-    const connection: Connection = { principal, close };
+  add(principal: Principal, close: (code: number, reason: string) => void, kind: LiveKind = 'socket'): () => void {
+    const connection: Connection = { principal, kind, close };
     this.connections.add(connection);
     return () => this.connections.delete(connection);
+  }
+
+  /**
+   * Registers a long-lived HTTP stream (events, packet feed, pcap), refusing with 429 one more
+   * than `max` a principal may hold open at once (SONDE_MAX_STREAMS_PER_USER).
+   */
+  addStream(principal: Principal, end: () => void, max: number): () => void {
+    const open = this.count(principal.id, 'stream');
+    if (open >= max) {
+      throw new ApiError(429, ErrorCode.TooManyStreams, `You already have ${open} live streams open, the most one user may have (SONDE_MAX_STREAMS_PER_USER); close some tabs first.`);
+    }
+    return this.add(principal, end, 'stream');
   }
 
   get size(): number {
     return this.connections.size;
   }
 
+  /** How many connections of `kind` a principal holds now (per-user limits read this). */
+  count(principalId: string, kind: LiveKind): number {
+    let n = 0;
+    for (const c of this.connections) if (c.kind === kind && c.principal.id === principalId) n++;
+    return n;
+  }
+
   closeWhere(match: (principal: Principal) => boolean, reason: string): number {
     let closed = 0;
-    for (const c of [...this.connections]) {
+    // Sockets and streams first, so the principal's own clients hear 4003 (access revoked)
+    // before the workloads it owned end and everyone else attached hears why.
+    const ordered = [...this.connections].sort((a, b) => Number(a.kind === 'workload') - Number(b.kind === 'workload'));
+    for (const c of ordered) {
       if (!match(c.principal)) continue;
       this.connections.delete(c);
       closed++;

@@ -1,4 +1,5 @@
-import type { ParticipantRole, Role } from '@sonde/shared';
+import { ErrorCode, type ParticipantRole, type Role } from '@sonde/shared';
+import { ApiError } from '../http/api-error.js';
 
 /**
  * Who a request is, once authenticated. Every route and socket decides on this, never on how
@@ -26,6 +27,8 @@ export type RouteAccess = 'public' | 'any' | 'viewer' | 'operator' | 'admin' | '
 declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
+    /** The web UI's page route: where `/?token=` and `/?share=` log a browser in. */
+    page?: boolean;
   }
   interface FastifyRequest {
     /** Set by the auth plugin before any handler runs; undefined only on public routes. */
@@ -33,8 +36,11 @@ declare module 'fastify' {
   }
 }
 
-/** The principal of a request that passed the auth hook (public routes excepted). */
+/**
+ * The principal of a request that passed the auth hook. The hook already answered 401 to any
+ * non-public route without one; this refuses again rather than run a handler anonymously.
+ */
 export function principalOf(request: { principal: Principal | undefined }): Principal {
-  if (!request.principal) throw new Error('route reached without a principal: its access declaration is wrong');
+  if (!request.principal) throw new ApiError(401, ErrorCode.Unauthorized, 'Log in first.');
   return request.principal;
 }

@@ -5,14 +5,15 @@ import {
   ErrorCode,
   captureArgv,
   checkCaptureRequest,
-  type ContainerSummary,
   type CreateCaptureRequest,
-  type NetworkSummary,
-  type ResolvedTarget,
 } from '@sonde/shared';
 import type { ContainerEngine, EngineEvent, StreamingToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { resolveTarget } from '../sessions/target-resolver.js';
+import { targetInventory, type TargetCheck } from '../sessions/session-registry.js';
+import type { Principal } from '../auth/principal.js';
+import type { PolicyContext } from '../policy/target-policy.js';
+import type { Admission, WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../sessions/toolbox-spec.js';
 import { PacketCapture } from './packet-capture.js';
 
@@ -30,6 +31,8 @@ export interface CaptureRegistryOptions {
   /** How long tcpdump may take to say it is listening. */
   readyTimeoutMs: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  admission: WorkloadAdmission;
+  isConsole?: (containerId: string) => boolean;
 }
 
 /** tcpdump only needs raw sockets and promiscuous mode, and drops to its own user. */
@@ -44,6 +47,7 @@ export class CaptureRegistry {
   private readonly ended = new Map<string, { capture: PacketCapture; timer: NodeJS.Timeout }>();
   private readonly creating = new Set<Promise<unknown>>();
   private accepting = true;
+  private readonly admissions = new Map<string, Admission>();
 
   constructor(private readonly options: CaptureRegistryOptions) {}
 
@@ -71,30 +75,39 @@ export class CaptureRegistry {
     return this.live.get(id) ?? this.ended.get(id)?.capture;
   }
 
-  async create(request: CreateCaptureRequest, check: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<PacketCapture> {
+  async create(request: CreateCaptureRequest, principal: Principal, check: TargetCheck): Promise<PacketCapture> {
     if (!this.accepting) throw shuttingDown();
     const checked = checkCaptureRequest(request);
     if (!checked.ok) throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: ${checked.field} ${checked.reason}.`);
     if (this.live.size + this.creating.size >= this.options.maxCaptures) {
       throw new ApiError(429, ErrorCode.TooManyCaptures, `This console already has ${this.options.maxCaptures} captures running; stop some first.`);
     }
-    const work = this.start(request, checked, check);
+    const admission = this.options.admission.admit(principal, 'capture', 1);
+    const work = this.start(request, checked, principal, check, admission);
     this.creating.add(work);
     try {
       return await work;
+    } catch (error) {
+      admission.release();
+      throw error;
     } finally {
       this.creating.delete(work);
     }
   }
 
-  private async start(request: CreateCaptureRequest, checked: Extract<ReturnType<typeof checkCaptureRequest>, { ok: true }>, check: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<PacketCapture> {
+  private async start(
+    request: CreateCaptureRequest,
+    checked: Extract<ReturnType<typeof checkCaptureRequest>, { ok: true }>,
+    principal: Principal,
+    check: TargetCheck,
+    admission: Admission,
+  ): Promise<PacketCapture> {
     const { engine } = this.options;
-    const [containers, networks] = await Promise.all([
-      request.target.kind === 'container' ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
-      request.target.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),
-    ]);
-    const target = resolveTarget(request.target, { containers, networks });
-    check(target, containers);
+    const owner = { id: principal.id, name: principal.name };
+    const inventory = await targetInventory(engine, [request.target.kind]);
+    const context: PolicyContext = { ...inventory, ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}) };
+    const target = resolveTarget(request.target, context);
+    check(target, context);
     const id = randomBytes(16).toString('hex');
     const argv = captureArgv(checked);
     await mkdir(this.options.directory, { recursive: true });
@@ -116,6 +129,7 @@ export class CaptureRegistry {
     }
     const capture = new PacketCapture({
       id,
+      owner,
       target,
       interface: checked.interface,
       filter: checked.filter,
@@ -131,6 +145,7 @@ export class CaptureRegistry {
       onEnded: (c) => this.retire(c),
     });
     this.live.set(id, capture);
+    this.admissions.set(id, admission);
     // Answer only once tcpdump listens: packets sent after 201 are in the file. A filter or an
     // interface tcpdump refuses is the client's mistake, reported like a validation error.
     if (!(await capture.whenListening(this.options.readyTimeoutMs))) {
@@ -149,12 +164,24 @@ export class CaptureRegistry {
       await capture.end('shutdown');
       throw shuttingDown();
     }
+    admission.hold({
+      kind: 'capture',
+      id,
+      owner,
+      target,
+      revoke: (reason, detail) => {
+        this.options.log.info({ capture: id, reason, detail }, 'capture revoked');
+        void capture.end(reason);
+      },
+    });
     this.options.log.info({ capture: id, target, argv }, 'capture started');
     return capture;
   }
 
   private retire(capture: PacketCapture): void {
     if (!this.live.delete(capture.id)) return;
+    this.admissions.get(capture.id)?.release();
+    this.admissions.delete(capture.id);
     const info = capture.info();
     this.options.log.info({ capture: capture.id, packets: info.packets, bytes: info.bytes, reason: info.endReason }, 'capture ended');
     const timer = setTimeout(() => void this.discard(capture.id), this.options.retentionMs);

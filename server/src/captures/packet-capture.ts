@@ -30,6 +30,8 @@ const READ_CHUNK_BYTES = 64 * 1024;
 
 export interface PacketCaptureOptions {
   id: string;
+  /** Who started it: only they and admins may see, follow, download or stop it. */
+  owner: { id: string; name: string };
   target: ResolvedTarget;
   interface: string;
   filter: string;
@@ -283,6 +285,7 @@ export class PacketCapture {
     const failure = this.endReason === 'failed' ? this.failure() : undefined;
     return {
       id: this.id,
+      owner: { ...o.owner },
       target: o.target,
       interface: o.interface,
       filter: o.filter,
@@ -302,6 +305,14 @@ export class PacketCapture {
       pcapPath: `/api/captures/${this.id}/pcap`,
       eventsPath: `/api/captures/${this.id}/events`,
     };
+  }
+
+  get owner(): { id: string; name: string } {
+    return this.options.owner;
+  }
+
+  get target(): ResolvedTarget {
+    return this.options.target;
   }
 
   /** Whether the capture runs in (or on) this container. */

@@ -137,6 +137,7 @@ export class DockerEngine implements ContainerEngine {
       scope: n.Scope,
       internal: Boolean(n.Internal),
       subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string'),
+      labels: n.Labels ?? {},
       containers: members.get(n.Id) ?? [],
     }));
   }

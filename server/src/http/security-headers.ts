@@ -18,8 +18,13 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-async function securityHeaders(app: FastifyInstance): Promise<void> {
+/** A year, the usual HSTS lifetime; subdomains are not the console's to speak for. */
+const HSTS = 'max-age=31536000';
+
+/** `hsts`: the console is reached over HTTPS (its own TLS, or a TLS proxy it was told about). */
+async function securityHeaders(app: FastifyInstance, options: { hsts: boolean }): Promise<void> {
   app.addHook('onSend', async (_request, reply, payload) => {
+    if (options.hsts) reply.header('strict-transport-security', HSTS);
     reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('x-frame-options', 'DENY');

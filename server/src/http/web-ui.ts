@@ -1,36 +1,44 @@
 import fp from 'fastify-plugin';
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ErrorCode } from '@sonde/shared';
 import { ApiError } from './api-error.js';
 
 /**
- * Serves the built web UI. Every non-API GET that is not a file gets index.html, so deep
- * links (/containers/<id>, /sessions/<id>) survive a reload.
+ * Serves the built web UI from one public route, `GET /*`: a file of the build when there is
+ * one, otherwise index.html, so deep links (/containers/<id>, /sessions/<id>) survive a
+ * reload. It is an ordinary route declaring its access, like every other: the auth hook decides
+ * on it, not on the URL's text.
  */
 async function webUi(app: FastifyInstance, options: { webDir: string }): Promise<void> {
-  const index = path.join(options.webDir, 'index.html');
-  const built = existsSync(index);
-  if (built) {
-    // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
-    await app.register(fastifyStatic, { root: options.webDir, prefix: '/', wildcard: true, index: ['index.html'] });
-  }
-  app.setNotFoundHandler(async (request, reply) => {
-    const pathname = request.url.split('?')[0] ?? '';
-    if (pathname.startsWith('/api/') || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${pathname}.`);
+  const root = path.resolve(options.webDir);
+  const built = existsSync(path.join(root, 'index.html'));
+  await app.register(fastifyStatic, { root, serve: false });
+
+  app.get('/*', { config: { access: 'public', page: true } }, async (request, reply) => {
+    const wanted = (request.params as { '*'?: string })['*'] ?? '';
+    // API paths the router does not know are API errors, never the app.
+    if (wanted === 'api' || wanted.startsWith('api/')) throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} /${wanted}.`);
+    if (wanted !== '' && built) {
+      const file = path.join(root, wanted);
+      // The canonical-path check already refused `..`; this keeps the file under the root regardless.
+      if (file.startsWith(root + path.sep)) {
+        const info = await stat(file).catch(() => undefined);
+        if (info?.isFile()) return reply.sendFile(wanted);
+      }
     }
     // A missing asset is a 404, not the app: a page must not run HTML as a script.
-    if (/\.[a-z0-9]+$/i.test(pathname)) {
-      throw new ApiError(404, ErrorCode.NotFound, `No file ${pathname}.`);
-    }
-    if (!built) {
-      return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
-    }
+    if (/\.[a-z0-9]+$/i.test(wanted)) throw new ApiError(404, ErrorCode.NotFound, `No file /${wanted}.`);
+    if (!built) return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
     reply.header('cache-control', 'no-store');
     return reply.sendFile('index.html');
+  });
+
+  app.setNotFoundHandler(async (request) => {
+    throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
   });
 }
 

@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, type ContainerSummary, type RoleTargetRules } from '@sonde/shared';
+import { DEFAULT_POLICY, type CompleteRoleRules, type ContainerSummary, type NetworkSummary } from '@sonde/shared';
 import { openMemoryDatabase } from '../store/database.js';
-import { TargetPolicyStore, globToRegExp, refusal } from './target-policy.js';
+import { TargetPolicyStore, globToRegExp, refusal, type PolicyContext } from './target-policy.js';
 
 const container = (name: string, labels: Record<string, string> = {}) => ({ id: `${name}-id`, name, labels }) as unknown as ContainerSummary;
-const target = (c: ContainerSummary) => ({ kind: 'container' as const, containerId: c.id, containerName: c.name, sharePid: false });
-const rules = (r: Partial<RoleTargetRules>): RoleTargetRules => ({ ...DEFAULT_POLICY.operator, ...r });
+const network = (name: string, members: ContainerSummary[], labels: Record<string, string> = {}): NetworkSummary => ({
+  id: `${name}-net`,
+  name,
+  driver: 'bridge',
+  scope: 'local',
+  internal: false,
+  subnets: [],
+  labels,
+  containers: members.map((m) => ({ id: m.id, name: m.name })),
+});
+const target = (c: ContainerSummary, sharePid = false) => ({ kind: 'container' as const, containerId: c.id, containerName: c.name, sharePid });
+const joining = (n: NetworkSummary) => ({ kind: 'network' as const, networkId: n.id, networkName: n.name });
+const rules = (r: Partial<CompleteRoleRules>): CompleteRoleRules => ({ ...DEFAULT_POLICY.operator, ...r });
 
 describe('target policy', () => {
   it('matches globs exactly, with regex characters literal', () => {
@@ -16,29 +27,76 @@ describe('target policy', () => {
   });
 
   it('refuses host and networks unless allowed', () => {
-    expect(refusal(rules({ allowHost: false }), { kind: 'host' }, undefined)).toMatch(/host-namespace/);
-    expect(refusal(rules({ allowHost: true }), { kind: 'host' }, undefined)).toBeUndefined();
-    expect(refusal(rules({ allowNetworks: false }), { kind: 'network', networkId: 'n', networkName: 'n' }, undefined)).toMatch(/networks/);
+    const shop = network('shop', []);
+    const context: PolicyContext = { containers: [], networks: [shop] };
+    expect(refusal(rules({ allowHost: false }), { kind: 'host' }, context)).toMatch(/host-namespace/);
+    expect(refusal(rules({ allowHost: true }), { kind: 'host' }, context)).toBeUndefined();
+    expect(refusal(rules({ allowNetworks: false }), joining(shop), context)).toMatch(/networks/);
+    expect(refusal(rules({}), joining(shop), context)).toBeUndefined();
+    expect(refusal(rules({}), joining(network('gone', [])), context)).toMatch(/not known/);
   });
 
   it('applies deny labels, compose projects and name patterns to containers', () => {
     const web = container('shop-web-1', { 'com.docker.compose.project': 'shop', tier: 'front' });
     const db = container('billing-db', { 'com.docker.compose.project': 'billing', pci: 'true' });
-    expect(refusal(rules({ denyLabels: ['pci'] }), target(db), db)).toMatch(/labelled pci/);
-    expect(refusal(rules({ denyLabels: ['pci=false'] }), target(db), db)).toBeUndefined();
-    expect(refusal(rules({ composeProjects: ['shop'] }), target(db), db)).toMatch(/compose projects shop/);
-    expect(refusal(rules({ composeProjects: ['shop'] }), target(web), web)).toBeUndefined();
-    expect(refusal(rules({ namePatterns: ['shop-*'] }), target(db), db)).toMatch(/named like/);
-    expect(refusal(rules({ namePatterns: ['shop-*'] }), target(web), web)).toBeUndefined();
+    const context: PolicyContext = { containers: [web, db], networks: [] };
+    expect(refusal(rules({ denyLabels: ['pci'] }), target(db), context)).toMatch(/labelled pci/);
+    expect(refusal(rules({ denyLabels: ['pci=false'] }), target(db), context)).toBeUndefined();
+    expect(refusal(rules({ composeProjects: ['shop'] }), target(db), context)).toMatch(/compose projects shop/);
+    expect(refusal(rules({ composeProjects: ['shop'] }), target(web), context)).toBeUndefined();
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), target(db), context)).toMatch(/named like/);
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), target(web), context)).toBeUndefined();
   });
 
-  it('stores the policy, and viewers reach nothing whatever it says', () => {
-    const store = new TargetPolicyStore(openMemoryDatabase());
+  it('applies deny labels, compose projects and name patterns to networks too', () => {
+    const shop = network('shop_default', [], { 'com.docker.compose.project': 'shop' });
+    const billing = network('billing_default', [], { 'com.docker.compose.project': 'billing', pci: 'true' });
+    const context: PolicyContext = { containers: [], networks: [shop, billing] };
+    expect(refusal(rules({ composeProjects: ['shop'] }), joining(billing), context)).toMatch(/networks of the compose projects shop/);
+    expect(refusal(rules({ composeProjects: ['shop'] }), joining(shop), context)).toBeUndefined();
+    expect(refusal(rules({ namePatterns: ['shop*'] }), joining(billing), context)).toMatch(/networks named like/);
+    expect(refusal(rules({ denyLabels: ['pci=true'] }), joining(billing), context)).toMatch(/networks labelled pci=true/);
+  });
+
+  it('refuses sensitive networks (a denied member or the console) unless the role may join them', () => {
+    const secret = container('vault', { 'sonde.deny': 'true' });
+    const pci = container('card-db', { pci: 'yes' });
+    const console = container('sonde-console');
+    const plain = container('web');
+    const withSecret = network('back', [plain, secret]);
+    const withPci = network('cards', [plain, pci]);
+    const withConsole = network('ops', [plain, console]);
+    const context: PolicyContext = { containers: [secret, pci, console, plain], networks: [withSecret, withPci, withConsole], isConsole: (id) => id === console.id };
+    expect(refusal(rules({}), joining(withSecret), context)).toMatch(/sensitive \(its member vault is labelled sonde.deny=true\)/);
+    expect(refusal(rules({ denyLabels: ['pci'] }), joining(withPci), context)).toMatch(/its member card-db is labelled pci/);
+    expect(refusal(rules({}), joining(withPci), context)).toBeUndefined();
+    expect(refusal(rules({}), joining(withConsole), context)).toMatch(/the Sonde console itself/);
+    expect(refusal(rules({ allowSensitiveNetworks: true }), joining(withSecret), context)).toBeUndefined();
+    expect(refusal(DEFAULT_POLICY.admin, joining(withConsole), context)).toBeUndefined();
+  });
+
+  it('makes joining a container\'s processes a switch per role', () => {
+    const web = container('web');
+    const context: PolicyContext = { containers: [web], networks: [] };
+    expect(refusal(rules({}), target(web, true), context)).toBeUndefined();
+    expect(refusal(rules({ allowSharePid: false }), target(web, true), context)).toMatch(/processes/);
+    expect(refusal(rules({ allowSharePid: false }), target(web, false), context)).toBeUndefined();
+  });
+
+  it('stores the policy, fills switches an older document lacks, and viewers reach nothing', () => {
+    const db = openMemoryDatabase();
+    const store = new TargetPolicyStore(db);
+    const none: PolicyContext = { containers: [], networks: [] };
     expect(store.get()).toEqual(DEFAULT_POLICY);
-    expect(() => store.check('operator', { kind: 'host' }, [])).toThrow(/host-namespace/);
-    expect(() => store.check('admin', { kind: 'host' }, [])).not.toThrow();
-    expect(() => store.check('viewer', { kind: 'host' }, [])).toThrow(/Viewers/);
-    store.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, allowHost: true } });
-    expect(() => store.check('operator', { kind: 'host' }, [])).not.toThrow();
+    expect(() => store.check('operator', { kind: 'host' }, none)).toThrow(/host-namespace/);
+    expect(() => store.check('admin', { kind: 'host' }, none)).not.toThrow();
+    expect(() => store.check('viewer', { kind: 'host' }, none)).toThrow(/Viewers/);
+    let changes = 0;
+    store.onChange(() => changes++);
+    store.set({ ...DEFAULT_POLICY, operator: { allowHost: true, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] } });
+    expect(changes).toBe(1);
+    expect(() => store.check('operator', { kind: 'host' }, none)).not.toThrow();
+    expect(store.get().operator).toMatchObject({ allowSensitiveNetworks: false, allowSharePid: true });
+    expect(new TargetPolicyStore(db).get()).toEqual(store.get());
   });
 });

@@ -1,8 +1,20 @@
-import { DEFAULT_POLICY, ErrorCode, type ContainerSummary, type ResolvedTarget, type Role, type RoleTargetRules, type TargetPolicy } from '@sonde/shared';
+import {
+  DEFAULT_POLICY,
+  ErrorCode,
+  completePolicy,
+  type CompletePolicy,
+  type CompleteRoleRules,
+  type ContainerSummary,
+  type NetworkSummary,
+  type ResolvedTarget,
+  type Role,
+  type TargetPolicy,
+} from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { migrate, type Database } from '../store/database.js';
+import { CONSOLE_LABEL, DENY_LABEL } from '../sessions/target-resolver.js';
 
-/** Compose's project label: how containers are grouped by project. */
+/** Compose's project label: how containers and networks are grouped by project. */
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 
 /** `*` any run of characters, `?` one; everything else literal. Anchored at both ends. */
@@ -17,58 +29,120 @@ function labelMatches(labels: Record<string, string>, rule: string): boolean {
   return labels[rule.slice(0, eq)] === rule.slice(eq + 1);
 }
 
+/** What the policy may look at besides the target: the engine's inventory and the console's own container. */
+export interface PolicyContext {
+  containers: readonly ContainerSummary[];
+  networks: readonly NetworkSummary[];
+  /** Whether a container id is the console's own (by id, whatever its labels say). */
+  isConsole?: (containerId: string) => boolean;
+}
+
+/** The rules every labelled object (container or network) passes: deny labels, Compose projects, names. */
+function objectRefusal(rules: CompleteRoleRules, what: 'containers' | 'networks', name: string, labels: Record<string, string>): string | undefined {
+  const denied = rules.denyLabels.find((rule) => labelMatches(labels, rule));
+  if (denied) return `${what} labelled ${denied} are excluded by the policy`;
+  if (rules.composeProjects.length > 0 && !rules.composeProjects.includes(labels[COMPOSE_PROJECT] ?? '')) {
+    return `only ${what} of the compose projects ${rules.composeProjects.join(', ')} are allowed`;
+  }
+  if (rules.namePatterns.length > 0 && !rules.namePatterns.some((p) => globToRegExp(p).test(name))) {
+    return `only ${what} named like ${rules.namePatterns.join(', ')} are allowed`;
+  }
+  return undefined;
+}
+
+/**
+ * Why a network is sensitive, if it is: a fresh endpoint on it reaches every member's ports, so
+ * a member the role may not reach (sonde.deny=true, one of the deny labels, the console itself)
+ * makes the whole network off limits unless the policy says otherwise.
+ */
+function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, context: PolicyContext): string | undefined {
+  for (const member of network.containers) {
+    const container = context.containers.find((c) => c.id === member.id);
+    const labels = container?.labels ?? {};
+    if (context.isConsole?.(member.id) || labels[CONSOLE_LABEL] === 'true') return 'the Sonde console itself is attached to it';
+    if (labels[DENY_LABEL] === 'true') return `its member ${member.name} is labelled ${DENY_LABEL}=true`;
+    const denied = rules.denyLabels.find((rule) => labelMatches(labels, rule));
+    if (denied) return `its member ${member.name} is labelled ${denied}`;
+  }
+  return undefined;
+}
+
 /**
  * Why `rules` refuse `target`, or undefined when they allow it. Pure: decided on the resolved
- * target (full id, the container's labels as Docker reports them), never on what was typed.
+ * target (full id, labels and members as Docker reports them), never on what was typed. Every
+ * target kind has its rules; a kind without them would be refused, never allowed.
  */
-export function refusal(rules: RoleTargetRules, target: ResolvedTarget, container: ContainerSummary | undefined): string | undefined {
+export function refusal(rules: CompleteRoleRules, target: ResolvedTarget, context: PolicyContext): string | undefined {
   switch (target.kind) {
     case 'host':
       return rules.allowHost ? undefined : 'host-namespace sessions are not allowed for your role';
-    case 'network':
-      return rules.allowNetworks ? undefined : 'joining networks is not allowed for your role';
-    case 'container': {
-      if (!container) return 'the container is not known';
-      const denied = rules.denyLabels.find((rule) => labelMatches(container.labels, rule));
-      if (denied) return `containers labelled ${denied} are excluded by the policy`;
-      if (rules.composeProjects.length > 0 && !rules.composeProjects.includes(container.labels[COMPOSE_PROJECT] ?? '')) {
-        return `only containers of the compose projects ${rules.composeProjects.join(', ')} are allowed`;
-      }
-      if (rules.namePatterns.length > 0 && !rules.namePatterns.some((p) => globToRegExp(p).test(container.name))) {
-        return `only containers named like ${rules.namePatterns.join(', ')} are allowed`;
+    case 'network': {
+      if (!rules.allowNetworks) return 'joining networks is not allowed for your role';
+      const network = context.networks.find((n) => n.id === target.networkId);
+      if (!network) return 'the network is not known';
+      const why = objectRefusal(rules, 'networks', network.name, network.labels);
+      if (why) return why;
+      if (!rules.allowSensitiveNetworks) {
+        const member = sensitiveMember(rules, network, context);
+        if (member) return `the network ${network.name} is sensitive (${member}); an admin can allow sensitive networks in the policy`;
       }
       return undefined;
+    }
+    case 'container': {
+      const container = context.containers.find((c) => c.id === target.containerId);
+      if (!container) return 'the container is not known';
+      if (target.sharePid && !rules.allowSharePid) return "joining a container's processes is not allowed for your role";
+      return objectRefusal(rules, 'containers', container.name, container.labels);
+    }
+    default: {
+      const unknown: never = target;
+      return `targets of kind ${String((unknown as { kind?: unknown }).kind)} are not covered by the policy`;
     }
   }
 }
 
 /** The admin-editable target policy, one JSON document in the console's database. */
 export class TargetPolicyStore {
-  private current: TargetPolicy;
+  private current: CompletePolicy;
+  private readonly listeners = new Set<() => void>();
 
   constructor(private readonly db: Database) {
     migrate(db, 'policy', ['CREATE TABLE policy (id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_at TEXT NOT NULL)']);
     const row = db.prepare('SELECT document FROM policy WHERE id = 1').get() as { document: string } | undefined;
-    this.current = row ? (JSON.parse(row.document) as TargetPolicy) : structuredClone(DEFAULT_POLICY);
+    // A document saved before a switch existed gets that switch's default for its role.
+    this.current = row ? completePolicy(JSON.parse(row.document) as TargetPolicy) : structuredClone(DEFAULT_POLICY);
   }
 
-  get(): TargetPolicy {
+  get(): CompletePolicy {
     return structuredClone(this.current);
   }
 
-  set(policy: TargetPolicy): TargetPolicy {
+  set(policy: TargetPolicy): CompletePolicy {
+    const complete = completePolicy(policy);
     this.db
       .prepare('INSERT INTO policy (id, document, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at')
-      .run(JSON.stringify(policy), new Date().toISOString());
-    this.current = structuredClone(policy);
+      .run(JSON.stringify(complete), new Date().toISOString());
+    this.current = complete;
+    for (const listener of this.listeners) listener();
     return this.get();
   }
 
-  /** Throws 403 TARGET_NOT_ALLOWED when `role` may not reach `target`. Viewers reach nothing. */
-  check(role: Role, target: ResolvedTarget, containers: readonly ContainerSummary[]): void {
+  /** Called after every change (live workloads are checked again against the new policy). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Why `role` may not reach `target` now, or undefined when it may. Viewers reach nothing. */
+  why(role: Role, target: ResolvedTarget, context: PolicyContext): string | undefined {
+    if (role === 'viewer') return 'viewers cannot open shells or run tools';
+    return refusal(this.current[role], target, context);
+  }
+
+  /** Throws 403 TARGET_NOT_ALLOWED (or ROLE_REQUIRED for viewers) when `role` may not reach `target`. */
+  check(role: Role, target: ResolvedTarget, context: PolicyContext): void {
     if (role === 'viewer') throw new ApiError(403, ErrorCode.RoleRequired, 'Viewers can watch shared sessions but not open shells or run tools; ask an admin for the operator role.');
-    const container = target.kind === 'container' ? containers.find((c) => c.id === target.containerId) : undefined;
-    const why = refusal(this.current[role], target, container);
+    const why = refusal(this.current[role], target, context);
     if (why) throw new ApiError(403, ErrorCode.TargetNotAllowed, `This target is not allowed: ${why}.`);
   }
 }

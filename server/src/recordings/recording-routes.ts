@@ -6,6 +6,8 @@ import Type from 'typebox';
 import { ErrorBody, ErrorCode, RecordingInfo, RecordingList } from '@sonde/shared';
 import type { AppServices } from '../app.js';
 import { ApiError } from '../http/api-error.js';
+import { atLeast } from '../auth/authenticator.js';
+import { principalOf, type Principal } from '../auth/principal.js';
 
 const RecordingParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RecordingQuery = Type.Object(
@@ -13,8 +15,13 @@ const RecordingQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Session recordings (docs/api.md, "Recordings"): metadata, the .cast file, the input trail. */
+/**
+ * Session recordings (docs/api.md, "Recordings"): metadata, the .cast file, the input trail.
+ * Operators read recordings of the sessions they could watch; host recordings, like host
+ * sessions, are for admins only, and to anyone else they do not exist (404).
+ */
 export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, { recordings }) => {
+  const readableBy = (principal: Principal) => (kind: string) => kind !== 'host' || atLeast(principal, 'admin');
   const notFound = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `There is no recording ${id}.`);
   const gone = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `The file of recording ${id} is gone from the recordings directory.`);
 
@@ -37,21 +44,21 @@ export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (ap
   app.get(
     '/api/recordings',
     { config: { access: 'operator' }, schema: { querystring: RecordingQuery, response: { 200: RecordingList, '4xx': ErrorBody } } },
-    async (request) => recordings.list(request.query.sessionId ? { sessionId: request.query.sessionId } : {}),
+    async (request) => recordings.list(request.query.sessionId ? { sessionId: request.query.sessionId } : {}, readableBy(principalOf(request))),
   );
 
   app.get(
     '/api/recordings/:id',
     { config: { access: 'operator' }, schema: { params: RecordingParams, response: { 200: RecordingInfo, '4xx': ErrorBody } } },
     async (request) => {
-      const info = recordings.get(request.params.id);
+      const info = recordings.get(request.params.id, readableBy(principalOf(request)));
       if (!info) throw notFound(request.params.id);
       return info;
     },
   );
 
   app.get('/api/recordings/:id/cast', { config: { access: 'operator' }, schema: { params: RecordingParams } }, async (request, reply) => {
-    const files = recordings.files(request.params.id);
+    const files = recordings.files(request.params.id, readableBy(principalOf(request)));
     if (!files) throw notFound(request.params.id);
     const { stream, length } = await fileStream(files.cast.path, files.cast.bytes, request.params.id);
     reply.raw.once('close', () => stream.destroy());
@@ -65,7 +72,7 @@ export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (ap
   });
 
   app.get('/api/recordings/:id/input', { config: { access: 'admin' }, schema: { params: RecordingParams } }, async (request, reply) => {
-    const files = recordings.files(request.params.id);
+    const files = recordings.files(request.params.id, readableBy(principalOf(request)));
     if (!files) throw notFound(request.params.id);
     const { stream, length } = await fileStream(files.input.path, files.input.bytes, request.params.id);
     reply.raw.once('close', () => stream.destroy());

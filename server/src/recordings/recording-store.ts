@@ -1,4 +1,4 @@
-import type { RecordingInfo } from '@sonde/shared';
+import type { RecordingInfo, ResolvedTarget } from '@sonde/shared';
 import { migrate, type Database } from '../store/database.js';
 
 /** A recording's row; `file` is relative to the recordings directory, so the data dir can move. */
@@ -6,6 +6,8 @@ export interface RecordingRow {
   id: string;
   sessionId: string;
   target: string;
+  /** Who may read it depends on it: host recordings are for admins only. */
+  targetKind: ResolvedTarget['kind'];
   startedAt: string;
   endedAt: string | undefined;
   bytes: number;
@@ -18,6 +20,7 @@ interface Row {
   id: string;
   session_id: string;
   target: string;
+  target_kind: ResolvedTarget['kind'];
   started_at: string;
   ended_at: string | null;
   bytes: number;
@@ -48,9 +51,13 @@ export class RecordingStore {
        );
        CREATE INDEX recordings_started ON recordings (started_at);
        CREATE INDEX recordings_session ON recordings (session_id);`,
+      // Rows from before the kind was kept: read it from the description ('host', 'network x');
+      // a container named "host" then counts as host, which only hides it from operators.
+      `ALTER TABLE recordings ADD COLUMN target_kind TEXT NOT NULL DEFAULT 'host';
+       UPDATE recordings SET target_kind = CASE WHEN target = 'host' THEN 'host' WHEN target LIKE 'network %' THEN 'network' ELSE 'container' END;`,
     ]);
     this.insertRow = db.prepare(
-      'INSERT INTO recordings (id, session_id, target, started_at, file) VALUES (@id, @sessionId, @target, @startedAt, @file)',
+      'INSERT INTO recordings (id, session_id, target, target_kind, started_at, file) VALUES (@id, @sessionId, @target, @targetKind, @startedAt, @file)',
     );
     // The first reason sticks: a later one (the console stopping) is a consequence, not the cause.
     this.failRow = db.prepare('UPDATE recordings SET error = COALESCE(error, @error), complete = 0 WHERE id = @id');
@@ -60,7 +67,7 @@ export class RecordingStore {
     this.byId = db.prepare('SELECT * FROM recordings WHERE id = ?');
   }
 
-  insert(row: { id: string; sessionId: string; target: string; startedAt: string; file: string }): void {
+  insert(row: { id: string; sessionId: string; target: string; targetKind: ResolvedTarget['kind']; startedAt: string; file: string }): void {
     this.insertRow.run(row);
   }
 
@@ -97,6 +104,7 @@ function toRecordingRow(row: Row): RecordingRow {
     id: row.id,
     sessionId: row.session_id,
     target: row.target,
+    targetKind: row.target_kind,
     startedAt: row.started_at,
     endedAt: row.ended_at ?? undefined,
     bytes: row.bytes,

@@ -69,14 +69,14 @@ describe('SessionRecorder', () => {
     session.emit((o) => o.input?.({ id: 'user:1', name: 'ada', canManage: true }, Buffer.from('echo hi\r')));
     session.emit((o) => o.output?.(Buffer.from('echo hi\r\nhi\r\n')));
     session.emit((o) => o.resize?.(120, 40));
-    const [live] = recordings.list();
+    const [live] = recordings.list({}, () => true);
     expect(live).toMatchObject({ sessionId: session.id, target: 'container web-1', complete: false });
     expect(live!.endedAt).toBeUndefined();
     session.end();
     await recordings.finishAll();
 
-    const [done] = recordings.list();
-    const files = recordings.files(done!.id)!;
+    const [done] = recordings.list({}, () => true);
+    const files = recordings.files(done!.id, () => true)!;
     const cast = readFileSync(files.cast.path, 'utf8');
     expect(done).toMatchObject({ complete: true, bytes: Buffer.byteLength(cast), endedAt: session.endedAt!.toISOString() });
     expect(done!.error).toBeUndefined();
@@ -113,7 +113,7 @@ describe('SessionRecorder', () => {
     }
     session.end();
     await recordings.finishAll();
-    const [info] = recordings.list();
+    const [info] = recordings.list({}, () => true);
     expect(info).toMatchObject({ complete: false, error: 'the disk is full (ENOSPC)' });
     expect(info!.endedAt).toBeDefined();
     expect(audit.record).toHaveBeenCalledOnce();
@@ -128,7 +128,7 @@ describe('SessionRecorder', () => {
     const session = new FakeSession(sessionId(3));
     session.clientCount = 0;
     recordings.record(session);
-    await vi.waitFor(() => expect(recordings.list()[0]?.error).toBeDefined());
+    await vi.waitFor(() => expect(recordings.list({}, () => true)[0]?.error).toBeDefined());
     expect(session.notices).toEqual([]);
     session.clientCount = 1;
     session.emit((o) => o.joined?.({ id: 'user:1', name: 'ada', canManage: true }, 'driver'));
@@ -145,8 +145,8 @@ describe('SessionRecorder', () => {
     recordings.record(a);
     await new Promise((r) => setTimeout(r, 5));
     recordings.record(b);
-    expect(recordings.list().map((r) => r.sessionId)).toEqual([b.id, a.id]);
-    expect(recordings.list({ sessionId: a.id }).map((r) => r.sessionId)).toEqual([a.id]);
+    expect(recordings.list({}, () => true).map((r) => r.sessionId)).toEqual([b.id, a.id]);
+    expect(recordings.list({ sessionId: a.id }, () => true).map((r) => r.sessionId)).toEqual([a.id]);
     a.end();
     b.end();
     await recordings.finishAll();
@@ -158,9 +158,9 @@ describe('SessionRecorder', () => {
     mkdirSync(path.join(dataDir, 'recordings'), { recursive: true });
     const castPath = path.join(dataDir, 'recordings', `${id}.cast`);
     writeFileSync(castPath, '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n[0.2,"o","hal');
-    store.insert({ id, sessionId: sessionId(6), target: 'host', startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
+    store.insert({ id, sessionId: sessionId(6), target: 'host', targetKind: 'host', startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
     const recordings = recorder();
-    const info = recordings.get(id)!;
+    const info = recordings.get(id, () => true)!;
     expect(info).toMatchObject({ complete: false, error: INTERRUPTED });
     expect(info.endedAt).toBeDefined();
     expect(readFileSync(castPath, 'utf8')).toBe('{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n');

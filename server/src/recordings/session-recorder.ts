@@ -72,7 +72,7 @@ export class SessionRecorder {
     const startedAt = new Date();
     const target = describeTarget(session.target);
     try {
-      this.store.insert({ id, sessionId: session.id, target, startedAt: startedAt.toISOString(), file: castFileName(id) });
+      this.store.insert({ id, sessionId: session.id, target, targetKind: session.target.kind, startedAt: startedAt.toISOString(), file: castFileName(id) });
     } catch (error) {
       // The database itself is unwritable (its disk is full too): nothing to attach a recording to.
       this.options.log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not start a recording');
@@ -94,22 +94,29 @@ export class SessionRecorder {
     this.active.set(id, recording);
   }
 
-  list(query: { sessionId?: string } = {}): RecordingInfo[] {
-    return this.store.list(query).map((row) => this.info(row));
+  /** `readable` decides per target kind (host recordings are for admins only). */
+  list(query: { sessionId?: string }, readable: (kind: RecordingRow['targetKind']) => boolean): RecordingInfo[] {
+    return this.store
+      .list(query)
+      .filter((row) => readable(row.targetKind))
+      .map((row) => this.info(row));
   }
 
-  get(id: string): RecordingInfo | undefined {
+  get(id: string, readable: (kind: RecordingRow['targetKind']) => boolean): RecordingInfo | undefined {
     const row = this.store.get(id);
-    return row ? this.info(row) : undefined;
+    return row && readable(row.targetKind) ? this.info(row) : undefined;
   }
 
   /**
    * Where a recording's files are and how much of them is whole lines. A live recording is
    * read only up to the last line it finished writing, so a download always parses.
    */
-  files(id: string): { sessionId: string; cast: { path: string; bytes: number }; input: { path: string; bytes: number | undefined } } | undefined {
+  files(
+    id: string,
+    readable: (kind: RecordingRow['targetKind']) => boolean,
+  ): { sessionId: string; cast: { path: string; bytes: number }; input: { path: string; bytes: number | undefined } } | undefined {
     const row = this.store.get(id);
-    if (!row) return undefined;
+    if (!row || !readable(row.targetKind)) return undefined;
     const live = this.active.get(id);
     return {
       sessionId: row.sessionId,

@@ -1,18 +1,13 @@
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { CaptureInfo, CaptureList, CreateCaptureRequest, ErrorBody, ErrorCode, type CapturePacketsEvent, type PacketLine } from '@sonde/shared';
 import type { AppServices } from '../app.js';
-import { principalOf } from '../auth/principal.js';
+import { ownsOrAdmin } from '../auth/object-access.js';
+import { principalOf, type Principal } from '../auth/principal.js';
 import { describeTarget } from '../audit/audit-log.js';
-import type { Config } from '../config.js';
-import { CaptureRegistry } from '../captures/capture-registry.js';
+import type { PacketCapture } from '../captures/packet-capture.js';
 import { ApiError } from '../http/api-error.js';
-
-export interface CaptureRouteOptions extends AppServices {
-  config: Config;
-}
 
 const CaptureParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 
@@ -20,70 +15,69 @@ const CaptureParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' 
 const FEED_INTERVAL_MS = 250;
 const FEED_MAX_LINES = 200;
 
-/** Packet captures (docs/api.md, "Packet captures"). Owns the capture registry and its teardown. */
-export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = async (app, options) => {
-  const { config, monitor, engine } = options;
-  const captures = new CaptureRegistry({
-    engine,
-    toolbox: { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits },
-    directory: path.join(config.dataDir, 'captures'),
-    maxCaptures: 20,
-    retentionMs: 60 * 60 * 1000,
-    maxEndedFiles: 20,
-    unwatchedGraceMs: 5000,
-    readyTimeoutMs: 15_000,
-    log: app.log,
-  });
-  await captures.removeStaleFiles();
-  const offEvent = monitor.onEvent((event) => captures.handleEngineEvent(event));
-  const offHealth = monitor.onHealth((health) => {
-    if (!health.docker.reachable) captures.engineLost();
-  });
-  options.onClosing(() => captures.shutdown());
-  app.addHook('onClose', async () => {
-    offEvent();
-    offHealth();
-    await captures.shutdown();
-  });
+/**
+ * Packet captures (docs/api.md, "Packet captures"). A capture belongs to whoever started it:
+ * only they and admins list, read, stream, download or stop it; to anyone else it does not exist
+ * (404). Host captures are admin-only (on the host's lo they carry the console's own secrets).
+ * The live streams are held for their principal and end when its access does.
+ */
+export const captureRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
+  const { captures, policy, audit, live, config } = services;
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.CaptureNotFound, `There is no capture ${id}.`);
-  const find = (id: string) => {
+  function owned(principal: Principal, id: string): PacketCapture {
     const capture = captures.get(id);
-    if (!capture) throw notFound(id);
+    if (!capture || !ownsOrAdmin(principal, capture)) throw notFound(id);
     return capture;
-  };
+  }
+
+  /** Counts the principal's open streams against its cap, and ends the stream when its access does. */
+  const holdStream = (principal: Principal, end: () => void) => live.addStream(principal, end, config.perUser.streams);
 
   app.post(
     '/api/captures',
     { config: { access: 'operator' }, schema: { body: CreateCaptureRequest, response: { 201: CaptureInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const capture = await captures.create(request.body, (target, containers) => options.policy.check(principal.role, target, containers));
-      options.audit.record({ actor: principal, action: 'capture-started', sessionId: capture.id, target: describeTarget(capture.info().target), detail: { ...request.body } as Record<string, unknown> });
+      const capture = await captures.create(request.body, principal, (target, context) => policy.check(principal.role, target, context));
+      audit.record({ actor: principal, action: 'capture-started', sessionId: capture.id, target: describeTarget(capture.target), detail: { ...request.body } as Record<string, unknown> });
       return reply.code(201).send(capture.info());
     },
   );
 
-  app.get('/api/captures', { config: { access: 'operator' }, schema: { response: { 200: CaptureList } } }, async () => captures.list().map((c) => c.info()));
+  app.get('/api/captures', { config: { access: 'operator' }, schema: { response: { 200: CaptureList } } }, async (request) => {
+    const principal = principalOf(request);
+    return captures
+      .list()
+      .filter((c) => ownsOrAdmin(principal, c))
+      .map((c) => c.info());
+  });
 
-  app.get('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams, response: { 200: CaptureInfo } } }, async (request) => find(request.params.id).info());
+  app.get('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams, response: { 200: CaptureInfo } } }, async (request) =>
+    owned(principalOf(request), request.params.id).info(),
+  );
 
   app.delete('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
-    if (!(await captures.stop(request.params.id))) throw notFound(request.params.id);
+    owned(principalOf(request), request.params.id);
+    await captures.stop(request.params.id);
     return reply.code(204).send();
   });
 
   app.get('/api/captures/:id/pcap', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
-    const capture = find(request.params.id);
+    const principal = principalOf(request);
+    const capture = owned(principal, request.params.id);
     if (!capture.fileAvailable) throw new ApiError(404, ErrorCode.CaptureNotFound, `The file of capture ${capture.id} was removed (captures are kept for an hour).`);
     const running = capture.state === 'running';
-    const release = capture.watch();
     const stream = capture.openPcapStream();
-    reply.raw.once('close', () => {
+    const forget = holdStream(principal, () => stream.destroy());
+    const release = capture.watch();
+    const done = () => {
+      forget();
       release();
       stream.destroy();
-    });
-    stream.once('close', release);
+    };
+    reply.raw.once('close', done);
+    stream.once('close', done);
     reply
       .header('content-type', 'application/vnd.tcpdump.pcap')
       .header('cache-control', 'no-store')
@@ -95,7 +89,8 @@ export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = asy
   });
 
   app.get('/api/captures/:id/events', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
-    const capture = find(request.params.id);
+    const principal = principalOf(request);
+    const capture = owned(principal, request.params.id);
     const feed = new PassThrough();
     const send = (event: string, data: unknown) => {
       if (!feed.writableEnded) feed.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -116,6 +111,19 @@ export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = asy
         send('capture', info);
       }
     };
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      clearInterval(heartbeat);
+      offLine();
+      offEnded();
+      release();
+      forget();
+      feed.end();
+    };
+    const forget = holdStream(principal, close);
     const release = capture.watch();
     const offLine = capture.onLine((line) => {
       if (pending.length < FEED_MAX_LINES) pending.push(line);
@@ -123,14 +131,6 @@ export const captureRoutes: FastifyPluginAsyncTypebox<CaptureRouteOptions> = asy
     });
     const timer = setInterval(flush, FEED_INTERVAL_MS);
     const heartbeat = setInterval(() => feed.write(': keep-alive\n\n'), 15_000);
-    const close = () => {
-      clearInterval(timer);
-      clearInterval(heartbeat);
-      offLine();
-      offEnded();
-      release();
-      feed.end();
-    };
     const offEnded = capture.onEnded(() => {
       flush();
       send('end', capture.info());

@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
+import { mayReadTarget } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import type { Session } from '../sessions/session.js';
 import { describeTarget } from '../audit/audit-log.js';
@@ -19,15 +20,31 @@ function manages(principal: Principal, session: Session): boolean {
   return principal.id === session.owner.id || atLeast(principal, 'admin');
 }
 
+/**
+ * Who may see a session at all. A share link sees its own session (the auth hook already
+ * confined it to that id); operators and admins see every session they could open, so they can
+ * join each other's as viewers, except host sessions, which only admins see.
+ */
+function sees(principal: Principal, session: Session): boolean {
+  if (principal.kind === 'share') return principal.share?.sessionId === session.id;
+  return atLeast(principal, 'operator') && mayReadTarget(principal, session.target);
+}
+
 export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
   const { registry, policy, shares, live, audit, config } = services;
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.SessionNotFound, `There is no session ${id}.`);
 
-  function managed(request: { params: { id: string }; principal: Principal | undefined }): Session {
-    const session = registry.get(request.params.id);
-    if (!session) throw notFound(request.params.id);
-    if (!manages(principalOf(request), session)) throw new ApiError(403, ErrorCode.Forbidden, `Only ${session.owner.name} (who opened this session) or an admin can do that.`);
+  /** The session as this principal may see it; unknown and invisible sessions are the same 404. */
+  function visible(principal: Principal, id: string): Session {
+    const session = registry.get(id);
+    if (!session || !sees(principal, session)) throw notFound(id);
+    return session;
+  }
+
+  function managed(principal: Principal, id: string): Session {
+    const session = visible(principal, id);
+    if (!manages(principal, session)) throw new ApiError(403, ErrorCode.Forbidden, `Only ${session.owner.name} (who opened this session) or an admin can do that.`);
     return session;
   }
 
@@ -37,27 +54,28 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     async (request, reply) => {
       const principal = principalOf(request);
       services.beforeSessionStart?.();
-      const session = await registry.create(request.body.target, { id: principal.id, name: principal.name }, (target, containers) =>
-        policy.check(principal.role, target, containers),
-      );
+      const session = await registry.create(request.body.target, principal, (target, context) => policy.check(principal.role, target, context));
       return reply.code(201).send(session.info());
     },
   );
 
-  app.get('/api/sessions', { config: { access: 'viewer' }, schema: { response: { 200: SessionList } } }, async (request) =>
+  app.get('/api/sessions', { config: { access: 'viewer' }, schema: { response: { 200: SessionList } } }, async (request) => {
+    const principal = principalOf(request);
     // Viewers watch what is shared with them (through links); they do not browse sessions.
-    atLeast(principalOf(request), 'operator') ? registry.list().map((s) => s.info()) : [],
-  );
-
-  app.get('/api/sessions/:id', { config: { access: 'session' }, schema: { params: SessionParams, response: { 200: SessionInfo } } }, async (request) => {
-    const session = registry.get(request.params.id);
-    if (!session) throw notFound(request.params.id);
-    return session.info();
+    return registry
+      .list()
+      .filter((s) => sees(principal, s))
+      .map((s) => s.info());
   });
 
+  app.get('/api/sessions/:id', { config: { access: 'session' }, schema: { params: SessionParams, response: { 200: SessionInfo } } }, async (request) =>
+    visible(principalOf(request), request.params.id).info(),
+  );
+
   app.delete('/api/sessions/:id', { config: { access: 'operator' }, schema: { params: SessionParams } }, async (request, reply) => {
-    managed(request);
-    await registry.end(request.params.id, 'deleted', principalOf(request));
+    const principal = principalOf(request);
+    managed(principal, request.params.id);
+    await registry.end(request.params.id, 'deleted', principal);
     return reply.code(204).send();
   });
 
@@ -65,11 +83,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     '/api/sessions/:id/shares',
     { config: { access: 'operator' }, schema: { params: SessionParams, body: CreateShareRequest, response: { 201: CreatedShare, '4xx': ErrorBody } } },
     async (request, reply) => {
-      const session = managed(request);
-      if (session.state !== 'running') throw new ApiError(410, ErrorCode.SessionEnded, 'This session has ended; there is nothing left to share.');
       const principal = principalOf(request);
-      const { share, token } = shares.create(session.id, request.body.role, request.body.expiresInSeconds, principal.name);
-      const origin = config.publicUrl ?? `${request.protocol}://${request.headers.host ?? `${config.host}:${config.port}`}`;
+      const session = managed(principal, request.params.id);
+      if (session.state !== 'running') throw new ApiError(410, ErrorCode.SessionEnded, 'This session has ended; there is nothing left to share.');
+      // A link admits someone with no console role; a host shell's screen is for admins only.
+      if (session.target.kind === 'host') throw new ApiError(403, ErrorCode.TargetNotAllowed, 'Host sessions cannot be shared by link: their output is for admins only. Other admins can join the session from the console.');
+      const { share, token } = shares.create(session.id, request.body.role, request.body.expiresInSeconds, principal);
+      const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
       audit.record({
         actor: principal,
         action: 'share-created',
@@ -82,7 +102,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   );
 
   app.get('/api/sessions/:id/shares', { config: { access: 'operator' }, schema: { params: SessionParams, response: { 200: ShareList } } }, async (request) => {
-    const session = managed(request);
+    const session = managed(principalOf(request), request.params.id);
     const counts = new Map<string, number>();
     for (const p of session.participants()) if (p.shareId) counts.set(p.shareId, (counts.get(p.shareId) ?? 0) + 1);
     return shares.forSession(session.id).map((s) => ({
@@ -98,14 +118,15 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   });
 
   app.delete('/api/sessions/:id/shares/:shareId', { config: { access: 'operator' }, schema: { params: ShareParams } }, async (request, reply) => {
-    const session = managed(request);
+    const principal = principalOf(request);
+    const session = managed(principal, request.params.id);
     const share = shares.get(request.params.shareId);
     if (!share || share.sessionId !== session.id) throw new ApiError(404, ErrorCode.ShareNotFound, 'This session has no such share link.');
     shares.revoke(share.id);
     const principalId = `share:${share.id}`;
     services.identities.deleteBrowserSessionsOf(principalId);
     const closed = live.closeWhere((p) => p.id === principalId, 'the share link was revoked');
-    audit.record({ actor: principalOf(request), action: 'share-revoked', sessionId: session.id, target: describeTarget(session.target), detail: { share: share.id, disconnected: closed } });
+    audit.record({ actor: principal, action: 'share-revoked', sessionId: session.id, target: describeTarget(session.target), detail: { share: share.id, disconnected: closed } });
     return reply.code(204).send();
   });
 
@@ -121,11 +142,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
       const { offset: offsetText } = request.query as { offset?: string };
       const offset = offsetText === undefined ? undefined : Number(offsetText);
       const principal = principalOf(request);
-      const session = registry.get(id);
+      const found = registry.get(id);
+      // A session this principal may not see is answered exactly like one that does not exist.
+      const session = found && sees(principal, found) ? found : undefined;
       serveTerminalSocket(socket, {
         session,
         offset,
         interactive: true,
+        maxClients: config.maxSocketsPerSession,
         participant: {
           id: principal.id,
           name: principal.name,

@@ -6,6 +6,7 @@ import { AUTH_COOKIE } from '../auth/access-control.js';
 import { DECOY_HASH, verifyPassword } from '../auth/passwords.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import { atLeast } from '../auth/authenticator.js';
+import { mayReadTarget } from '../auth/object-access.js';
 import { ApiError } from '../http/api-error.js';
 import type { AppServices } from '../app.js';
 
@@ -83,6 +84,9 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
   /** Server-sent events: Docker changes (`docker`) and engine reachability (`status`). */
   app.get('/api/events', { config: { access: 'viewer' } }, async (request, reply) => {
     const principal = principalOf(request);
+    // Taken before the response starts, so a refusal is still an ordinary 429.
+    let end: () => void = () => {};
+    const offLive = live.addStream(principal, () => end(), services.config.perUser.streams);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -97,10 +101,16 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
     const offHealth = monitor.onHealth((h) => send('status', h));
     const offSession = services.registry.onChange((change) => send('session', change));
     const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
-    const offNetstate = services.netstate.onChange((change) => send('netstate', change));
+    // What sessions left behind on the host is host data: admins only, like GET /api/netstate.
+    const offNetstate = services.netstate.onChange((change) => {
+      if (mayReadTarget(principal, change.target)) send('netstate', change);
+    });
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
+    let stopped = false;
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(keepAlive);
       offEvent();
       offHealth();
@@ -108,16 +118,15 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
       offAudit();
       offNetstate();
       offLive();
+      offShutdown();
     };
     // A logged-out or disabled principal's stream ends like its terminals do.
-    const offLive = live.add(principal, () => {
+    end = () => {
       stop();
       raw.end();
-    });
+    };
+    // Each stream forgets its shutdown hook when it closes, so closed streams leave nothing behind.
+    const offShutdown = services.onShutdown(end);
     request.raw.once('close', stop);
-    services.onShutdown(() => {
-      stop();
-      raw.end();
-    });
   });
 };

@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import { CloseCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
+import { CloseCode, ErrorCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
 import type { ParticipantRole } from '@sonde/shared';
 import type { Attachment, ClientChannel, ParticipantIdentity, Session } from '../sessions/session.js';
 
@@ -34,6 +34,8 @@ export interface TerminalSocketOptions {
   offset: number | undefined;
   /** Keystrokes and resizes reach the process; false for tool runs, whose output is read-only. */
   interactive: boolean;
+  /** Sockets one session may have attached at once; one more is told so and closed with 4029. */
+  maxClients: number;
   notFound: { code: string; message: string };
   /** Who is attaching, and the role they get if the session has not given them one yet. */
   participant: ParticipantIdentity;
@@ -50,6 +52,11 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
     // upgrade, and must know not to retry.
     socket.send(encodeControl({ type: 'error', code: options.notFound.code, message: options.notFound.message }));
     socket.close(CloseCode.SessionNotFound, 'not found');
+    return;
+  }
+  if (session.clientCount >= options.maxClients) {
+    socket.send(encodeControl({ type: 'error', code: ErrorCode.TooManyStreams, message: `This session already has ${session.clientCount} connections, the most it may have (SONDE_MAX_SOCKETS_PER_SESSION); close a tab first.` }));
+    socket.close(CloseCode.TooManyConnections, 'too many connections');
     return;
   }
   let attachment: Attachment | undefined;

@@ -7,7 +7,6 @@ import {
   type BuildContext,
   type ContainerSummary,
   type CreateRunRequest,
-  type NetworkSummary,
   type ParamReader,
   type ParamValue,
   type ResolvedTarget,
@@ -16,16 +15,13 @@ import {
 import { EngineError, type ContainerEngine, type EngineEvent, type RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { resolveTarget } from '../sessions/target-resolver.js';
+import { targetInventory, type TargetCheck } from '../sessions/session-registry.js';
 import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../sessions/toolbox-spec.js';
+import type { Principal } from '../auth/principal.js';
+import type { PolicyContext } from '../policy/target-policy.js';
+import type { Admission, WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
-
-/** Who starts a run, and the policy check for every container it touches. */
-export interface RunOwner {
-  id: string;
-  name: string;
-  check(target: ResolvedTarget, containers: readonly ContainerSummary[]): void;
-}
 
 export interface RunRegistryOptions {
   engine: ContainerEngine;
@@ -40,6 +36,8 @@ export interface RunRegistryOptions {
   /** How long the peer of a two-sided tool may take to say it is ready. */
   peerReadyMs: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  admission: WorkloadAdmission;
+  isConsole?: (containerId: string) => boolean;
 }
 
 /**
@@ -66,6 +64,7 @@ export class RunRegistry {
   private accepting = true;
   /** `image NUL binary` → when it was last found on the image's PATH. */
   private readonly commandsFound = new Map<string, number>();
+  private readonly admissions = new Map<string, Admission>();
 
   constructor(private readonly options: RunRegistryOptions) {}
 
@@ -78,7 +77,8 @@ export class RunRegistry {
   }
 
   /** Validates everything a request says before touching Docker, then starts the run. */
-  async create(request: CreateRunRequest, owner: RunOwner): Promise<ToolRun> {
+  /** `check` is the policy for every container the run touches (its target, and a two-sided tool's peer). */
+  async create(request: CreateRunRequest, principal: Principal, check: TargetCheck): Promise<ToolRun> {
     if (!this.accepting) throw shuttingDown();
     const tool = findTool(request.tool);
     if (!tool) throw new ApiError(404, ErrorCode.ToolNotFound, `There is no tool "${request.tool}"; GET /api/tools lists them.`);
@@ -87,24 +87,27 @@ export class RunRegistry {
     if (this.live.size + this.creating.size >= this.options.maxRuns) {
       throw new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${this.options.maxRuns} runs going; wait for some to finish or cancel them.`);
     }
-    const work = this.start(tool, checked.values, request.target, owner);
+    // A two-sided tool takes two places in the toolbox budget: its client and its peer.
+    const admission = this.options.admission.admit(principal, 'run', tool.peer ? 2 : 1);
+    const work = this.start(tool, checked.values, request.target, principal, check, admission);
     this.creating.add(work);
     try {
       return await work;
+    } catch (error) {
+      admission.release();
+      throw error;
     } finally {
       this.creating.delete(work);
     }
   }
 
-  private async start(tool: ToolDefinition, values: Record<string, ParamValue>, request: CreateRunRequest['target'], owner: RunOwner): Promise<ToolRun> {
+  private async start(tool: ToolDefinition, values: Record<string, ParamValue>, request: CreateRunRequest['target'], principal: Principal, check: TargetCheck, admission: Admission): Promise<ToolRun> {
     const { engine } = this.options;
-    const needsContainers = request.kind === 'container' || tool.peer !== undefined;
-    const [containers, networks] = await Promise.all([
-      needsContainers ? engine.listContainers() : Promise.resolve<ContainerSummary[]>([]),
-      request.kind === 'network' ? engine.listNetworks() : Promise.resolve<NetworkSummary[]>([]),
-    ]);
-    const target = resolveTarget(request, { containers, networks });
-    owner.check(target, containers);
+    const owner = { id: principal.id, name: principal.name };
+    const inventory = await targetInventory(engine, tool.peer ? [request.kind, 'container'] : [request.kind]);
+    const scope: PolicyContext = { ...inventory, ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}) };
+    const target = resolveTarget(request, scope);
+    check(target, scope);
     const params = paramReader(values);
     const id = randomBytes(16).toString('hex');
     const limitSeconds = Math.ceil(tool.limitSeconds(params));
@@ -113,7 +116,7 @@ export class RunRegistry {
     let peer: PeerToolbox | undefined;
     const context: BuildContext = {};
     if (tool.peer) {
-      peer = await this.startPeer(id, tool, params, target, containers, owner);
+      peer = await this.startPeer(id, tool, params, target, scope, check);
       context.peerAddress = peer.address;
     }
     const argv = tool.build(params, context);
@@ -136,7 +139,7 @@ export class RunRegistry {
     }
     const run = new ToolRun({
       id,
-      owner: { id: owner.id, name: owner.name },
+      owner,
       tool,
       target,
       params: values,
@@ -151,6 +154,8 @@ export class RunRegistry {
       onEnded: (r) => this.retire(r),
     });
     this.live.set(id, run);
+    this.admissions.set(id, admission);
+    admission.hold({ kind: 'run', id, owner, target, revoke: (reason, detail) => run.revoke(reason, detail) });
     if (!this.accepting) {
       await run.end('shutdown');
       throw shuttingDown();
@@ -160,19 +165,20 @@ export class RunRegistry {
   }
 
   /** Starts the peer side of a two-sided tool in the container its parameter names, and waits until it is ready. */
-  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: ResolvedTarget, containers: ContainerSummary[], owner: RunOwner): Promise<PeerToolbox> {
+  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: ResolvedTarget, scope: PolicyContext, check: TargetCheck): Promise<PeerToolbox> {
     const side = tool.peer!;
     const field = `params.${side.param}`;
+    const containers: readonly ContainerSummary[] = scope.containers;
     let peerTarget: ResolvedTarget;
     try {
-      peerTarget = resolveTarget({ kind: 'container', container: params.text(side.param) }, { containers, networks: [] });
+      peerTarget = resolveTarget({ kind: 'container', container: params.text(side.param) }, scope);
     } catch (error) {
       if (error instanceof ApiError) throw new ApiError(error.statusCode, error.code, `${field}: ${error.message}`);
       throw error;
     }
     if (peerTarget.kind !== 'container') throw new Error('a peer is always a container');
     // The peer side runs in a second container: the policy must allow that one too.
-    owner.check(peerTarget, containers);
+    check(peerTarget, scope);
     const summary = containers.find((c) => c.id === peerTarget.containerId)!;
     const address = pickPeerAddress(summary, client, containers);
     if (!address) {
@@ -239,6 +245,8 @@ export class RunRegistry {
 
   private retire(run: ToolRun): void {
     if (!this.live.delete(run.id)) return;
+    this.admissions.get(run.id)?.release();
+    this.admissions.delete(run.id);
     const info = run.info();
     this.options.log.info({ run: run.id, tool: run.tool.id, exitCode: info.exitCode, reason: info.endReason }, 'tool run ended');
     const timer = setTimeout(() => this.ended.delete(run.id), this.options.endedRetentionMs);

@@ -113,6 +113,21 @@ export class ToolRun {
     this.killTimer.unref();
   }
 
+  /** Ends it from outside because access to it ended; the reason is written into its output first. */
+  revoke(reason: 'access-revoked' | 'policy', detail: string): void {
+    if (this.session.state !== 'running') return;
+    this.session.appendOutput(`\r\n[sonde] This run is ending: ${detail}.\r\n`);
+    void this.end(reason);
+  }
+
+  get owner(): { id: string; name: string } {
+    return this.options.owner;
+  }
+
+  get target(): ResolvedTarget {
+    return this.options.target;
+  }
+
   /** Ends the run once: its toolbox and the peer's are removed when this resolves. */
   async end(reason: EndReason): Promise<void> {
     await Promise.all([this.session.end(reason), this.removePeer()]);
@@ -168,6 +183,7 @@ export class ToolRun {
     return {
       id: this.id,
       tool: this.tool.id,
+      owner: { ...this.options.owner },
       target: this.options.target,
       params: this.options.params,
       argv: this.options.argv,

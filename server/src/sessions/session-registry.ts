@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type ContainerSummary, type ResolvedTarget, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
+import { ErrorCode, type ResolvedTarget, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
 import type { ContainerEngine, EngineEvent, RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
+import type { Principal } from '../auth/principal.js';
+import type { PolicyContext } from '../policy/target-policy.js';
+import type { Admission, WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import { Session, type EndReason } from './session.js';
 import { resolveTarget } from './target-resolver.js';
 import { LABELS, buildToolboxSpec, type ToolboxSettings } from './toolbox-spec.js';
@@ -9,6 +12,19 @@ import { LABELS, buildToolboxSpec, type ToolboxSettings } from './toolbox-spec.j
 export interface SessionOwner {
   id: string;
   name: string;
+}
+
+/** The policy check a start runs on the resolved target; throws to refuse it. */
+export type TargetCheck = (target: ResolvedTarget, context: PolicyContext) => void;
+
+/**
+ * The inventory a target of this kind needs to be resolved and checked: containers for container
+ * targets, networks with their members' labels for network targets, nothing for the host.
+ */
+export async function targetInventory(engine: ContainerEngine, kinds: readonly TargetRequest['kind'][]): Promise<Pick<PolicyContext, 'containers' | 'networks'>> {
+  const containers = kinds.includes('container') || kinds.includes('network');
+  const [c, n] = await Promise.all([containers ? engine.listContainers() : Promise.resolve([]), kinds.includes('network') ? engine.listNetworks() : Promise.resolve([])]);
+  return { containers: c, networks: n };
 }
 
 export interface RegistryOptions {
@@ -21,6 +37,10 @@ export interface RegistryOptions {
   /** How long an ended session stays visible (with its exit code) before it is forgotten. */
   endedRetentionMs: number;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** The console-wide toolbox budget and the owners' caps and access. */
+  admission: WorkloadAdmission;
+  /** Whether a container id is the console's own. */
+  isConsole?: (containerId: string) => boolean;
 }
 
 /**
@@ -37,6 +57,7 @@ export class SessionRegistry {
   private accepting = true;
   private readonly changeListeners = new Set<(change: SessionChangeEvent) => void>();
   private readonly startListeners = new Set<(session: Session) => void>();
+  private readonly admissions = new Map<string, Admission>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -71,31 +92,32 @@ export class SessionRegistry {
     return this.live.get(id) ?? this.ended.get(id)?.session;
   }
 
-  async create(request: TargetRequest, owner: SessionOwner, check?: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<Session> {
+  async create(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
     if (!this.accepting) throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down and accepts no new sessions.');
     if (this.live.size + this.creating.size >= this.options.maxSessions) {
       throw new ApiError(429, ErrorCode.TooManySessions, `This console already runs ${this.options.maxSessions} sessions (SONDE_MAX_SESSIONS); close some first.`);
     }
-    const work = this.createUnchecked(request, owner, check);
+    const admission = this.options.admission.admit(principal, 'session', 1);
+    const work = this.createUnchecked(request, principal, check, admission);
     this.creating.add(work);
     try {
       return await work;
+    } catch (error) {
+      admission.release();
+      throw error;
     } finally {
       this.creating.delete(work);
     }
   }
 
-  private async createUnchecked(request: TargetRequest, owner: SessionOwner, check?: (target: ResolvedTarget, containers: readonly ContainerSummary[]) => void): Promise<Session> {
+  private async createUnchecked(request: TargetRequest, principal: Principal, check: TargetCheck, admission: Admission): Promise<Session> {
     const { engine } = this.options;
-    // The policy reads a container's labels only for container targets: host and network starts skip the list.
-    const needsContainers = request.kind === 'container';
-    const [containers, networks] = await Promise.all([
-      needsContainers ? engine.listContainers() : Promise.resolve([]),
-      request.kind === 'network' ? engine.listNetworks() : Promise.resolve([]),
-    ]);
-    const target = resolveTarget(request, { containers, networks });
+    const owner: SessionOwner = { id: principal.id, name: principal.name };
+    const inventory = await targetInventory(engine, [request.kind]);
+    const context = { ...inventory, ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}) };
+    const target = resolveTarget(request, context);
     // The policy decides on the resolved target (full id, its labels), never on what was typed.
-    check?.(target, containers);
+    check(target, context);
     const id = randomBytes(16).toString('hex');
     const spec = buildToolboxSpec(id, target, this.options.toolbox);
     this.starting.add(id);
@@ -118,6 +140,8 @@ export class SessionRegistry {
       onEnded: (s) => this.retire(s),
     });
     this.live.set(id, session);
+    this.admissions.set(id, admission);
+    admission.hold({ kind: 'session', id, owner, target, revoke: (reason, detail) => session.revoke(reason, detail) });
     for (const listener of this.startListeners) {
       try {
         listener(session);
@@ -137,6 +161,8 @@ export class SessionRegistry {
 
   private retire(session: Session): void {
     if (!this.live.delete(session.id)) return;
+    this.admissions.get(session.id)?.release();
+    this.admissions.delete(session.id);
     this.options.log.info({ session: session.id, reason: session.endReason, exitCode: session.exitCode }, 'session ended');
     const timer = setTimeout(() => this.ended.delete(session.id), this.options.endedRetentionMs);
     timer.unref();

@@ -21,7 +21,7 @@ export interface ClientChannel {
   close(code: number, reason: string): void;
 }
 
-export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed' | 'limit';
+export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed' | 'limit' | 'access-revoked' | 'policy';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'the shell exited',
@@ -33,6 +33,8 @@ const END_MESSAGES: Record<EndReason, string> = {
   'engine-lost': 'the connection to Docker was lost',
   failed: 'the toolbox failed',
   limit: 'the tool reached its time limit',
+  'access-revoked': "its owner's access was revoked",
+  policy: 'the target policy no longer allows this target',
 };
 
 /**
@@ -519,6 +521,13 @@ export class Session {
       }
     })();
     return this.ending;
+  }
+
+  /** Ends it from outside, because access to it ended; everyone attached is told why first. */
+  revoke(reason: 'access-revoked' | 'policy', detail: string): void {
+    if (this.state !== 'running') return;
+    this.notify('warning', `This session is ending: ${detail}.`);
+    void this.end(reason);
   }
 
   /** Someone typed: the session is in use. */

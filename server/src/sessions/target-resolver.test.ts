@@ -15,8 +15,8 @@ const containers = [
   container('dddd5555' + '0'.repeat(56), 'sonde-abc', { toolbox: true }),
 ];
 const networks: NetworkSummary[] = [
-  { id: 'n1' + '0'.repeat(62), name: 'backend', driver: 'bridge', scope: 'local', internal: false, subnets: [], containers: [] },
-  { id: 'n2' + '0'.repeat(62), name: 'host', driver: 'host', scope: 'local', internal: false, subnets: [], containers: [] },
+  { id: 'n1' + '0'.repeat(62), name: 'backend', driver: 'bridge', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] },
+  { id: 'n2' + '0'.repeat(62), name: 'host', driver: 'host', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] },
 ];
 
 function codeOf(fn: () => unknown): string | undefined {

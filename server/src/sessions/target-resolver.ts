@@ -35,6 +35,8 @@ export function pickByRef<T extends Named>(items: readonly T[], ref: string, wha
 export interface TargetContext {
   containers: readonly ContainerSummary[];
   networks: readonly NetworkSummary[];
+  /** Whether a container id is the console's own container (found by id, not by label). */
+  isConsole?: (containerId: string) => boolean;
 }
 
 export function resolveTarget(request: TargetRequest, context: TargetContext): ResolvedTarget {
@@ -50,7 +52,7 @@ export function resolveTarget(request: TargetRequest, context: TargetContext): R
     }
     case 'container': {
       const container = pickByRef(context.containers, request.container, 'container');
-      if (container.toolbox || container.labels[DENY_LABEL] === 'true' || container.labels[CONSOLE_LABEL] === 'true') {
+      if (container.toolbox || container.labels[DENY_LABEL] === 'true' || container.labels[CONSOLE_LABEL] === 'true' || context.isConsole?.(container.id)) {
         throw new ApiError(403, ErrorCode.TargetNotAllowed, `"${container.name}" may not be a target (Sonde's own containers and containers labelled ${DENY_LABEL}=true are excluded).`);
       }
       if (container.state !== 'running') {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ParticipantRole } from '@sonde/shared';
+import type { ParticipantRole, Role } from '@sonde/shared';
 import { migrate, type Database } from '../store/database.js';
 import { newSecret, secretHash } from '../auth/identity-store.js';
 
@@ -9,6 +9,11 @@ export interface Share {
   role: ParticipantRole;
   createdAt: Date;
   createdBy: string;
+  /**
+   * The principal who made the link and the role they had then: a link is worth no more than
+   * its maker's access (undefined for links made before this was recorded: they admit no one).
+   */
+  creator: { id: string; role: Role } | undefined;
   expiresAt: Date;
   revokedAt: Date | undefined;
 }
@@ -19,6 +24,8 @@ interface Row {
   role: ParticipantRole;
   created_at: string;
   created_by: string;
+  created_by_id: string | null;
+  created_by_role: Role | null;
   expires_at: string;
   revoked_at: string | null;
 }
@@ -44,10 +51,13 @@ export class ShareStore {
          revoked_at TEXT
        );
        CREATE INDEX shares_session ON shares (session_id);`,
+      `ALTER TABLE shares ADD COLUMN created_by_id TEXT;
+       ALTER TABLE shares ADD COLUMN created_by_role TEXT;
+       CREATE INDEX shares_creator ON shares (created_by_id);`,
     ]);
   }
 
-  create(sessionId: string, role: ParticipantRole, expiresInSeconds: number, createdBy: string): { share: Share; token: string } {
+  create(sessionId: string, role: ParticipantRole, expiresInSeconds: number, creator: { id: string; name: string; role: Role }): { share: Share; token: string } {
     const token = newSecret();
     const now = new Date();
     const share: Share = {
@@ -55,13 +65,14 @@ export class ShareStore {
       sessionId,
       role,
       createdAt: now,
-      createdBy,
+      createdBy: creator.name,
+      creator: { id: creator.id, role: creator.role },
       expiresAt: new Date(now.getTime() + expiresInSeconds * 1000),
       revokedAt: undefined,
     };
     this.db
-      .prepare('INSERT INTO shares (id, session_id, role, token_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(share.id, sessionId, role, secretHash(token), now.toISOString(), createdBy, share.expiresAt.toISOString());
+      .prepare('INSERT INTO shares (id, session_id, role, token_hash, created_at, created_by, created_by_id, created_by_role, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(share.id, sessionId, role, secretHash(token), now.toISOString(), creator.name, creator.id, creator.role, share.expiresAt.toISOString());
     return { share, token };
   }
 
@@ -91,6 +102,13 @@ export class ShareStore {
     return refusal ? { refused: refusal } : { share };
   }
 
+  /** Revokes every live link `principalId` made; returns their ids. */
+  revokeCreatedBy(principalId: string): string[] {
+    const ids = (this.db.prepare('SELECT id FROM shares WHERE created_by_id = ? AND revoked_at IS NULL').all(principalId) as { id: string }[]).map((r) => r.id);
+    this.db.prepare('UPDATE shares SET revoked_at = ? WHERE created_by_id = ? AND revoked_at IS NULL').run(new Date().toISOString(), principalId);
+    return ids;
+  }
+
   revoke(id: string): Share | undefined {
     this.db.prepare('UPDATE shares SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
     return this.get(id);
@@ -110,6 +128,7 @@ function toShare(row: Row): Share {
     role: row.role,
     createdAt: new Date(row.created_at),
     createdBy: row.created_by,
+    creator: row.created_by_id && row.created_by_role ? { id: row.created_by_id, role: row.created_by_role } : undefined,
     expiresAt: new Date(row.expires_at),
     revokedAt: row.revoked_at ? new Date(row.revoked_at) : undefined,
   };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApp, type AppServices } from '../../src/app.js';
+import { buildApp, type AppServices, type BuildOptions } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { TOOLBOX_IMAGE } from './docker-fixtures.js';
@@ -21,7 +21,7 @@ export interface TestConsole {
   close(): Promise<void>;
 }
 
-export async function startConsole(env: Record<string, string> = {}): Promise<TestConsole> {
+export async function startConsole(env: Record<string, string> = {}, options: Pick<BuildOptions, 'consoleContainer'> = {}): Promise<TestConsole> {
   const token = randomBytes(18).toString('base64url');
   const instance = `test-${randomBytes(4).toString('hex')}`;
   // Each console its own database and recordings, removed on close unless the test chose a directory.
@@ -36,7 +36,7 @@ export async function startConsole(env: Record<string, string> = {}): Promise<Te
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...env,
   });
-  const { app, services } = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false });
+  const { app, services } = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

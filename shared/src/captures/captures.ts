@@ -42,14 +42,17 @@ export type CaptureState = Static<typeof CaptureState>;
 /**
  * Why a capture ended: `stopped` (DELETE), `packets`/`bytes`/`seconds` (a limit), `unwatched`,
  * `exited` (tcpdump ended by itself), `failed` (tcpdump reported an error, see `error`),
- * `target-stopped`, `shutdown`, `engine-lost`.
+ * `target-stopped`, `shutdown`, `engine-lost`, `access-revoked` (its owner was disabled, demoted or
+ * revoked), `policy` (the target policy no longer allows its target).
  */
-export const CAPTURE_END_REASONS = ['stopped', 'packets', 'bytes', 'seconds', 'unwatched', 'exited', 'failed', 'target-stopped', 'shutdown', 'engine-lost'] as const;
+export const CAPTURE_END_REASONS = ['stopped', 'packets', 'bytes', 'seconds', 'unwatched', 'exited', 'failed', 'target-stopped', 'shutdown', 'engine-lost', 'access-revoked', 'policy'] as const;
 export const CaptureEndReason = Type.Enum(CAPTURE_END_REASONS);
 export type CaptureEndReason = (typeof CAPTURE_END_REASONS)[number];
 
 export const CaptureInfo = Type.Object({
   id: Type.String(),
+  /** Who started it: only they and admins may see, follow, download or stop it. */
+  owner: Type.Object({ id: Type.String(), name: Type.String() }),
   target: ResolvedTarget,
   interface: Type.String(),
   filter: Type.String(),

@@ -74,9 +74,9 @@ describe('tool catalog', () => {
     expect(argv('dig', { host: '10.0.0.2', type: 'PTR' })).toEqual(['dig', '+time=3', '+tries=2', '-x', '10.0.0.2']);
   });
 
-  it('restricts curl to http(s), bounds it in time and ignores .curlrc', () => {
+  it('restricts curl to http(s), one request per URL, bounds it in time and ignores .curlrc', () => {
     const built = argv('curl', { url: 'http://web:8080/health?x=1&y=2' });
-    expect(built.slice(0, 3)).toEqual(['curl', '-q', '-sS']);
+    expect(built.slice(0, 4)).toEqual(['curl', '-q', '-sS', '--globoff']);
     expect(built).toEqual(expect.arrayContaining(['--proto', '=http,https', '--proto-redir', '=http,https', '--max-time', '10']));
     expect(built[built.indexOf('-w') + 1]).toBe(CURL_WRITE_OUT);
     expect(built.slice(-2)).toEqual(['--', 'http://web:8080/health?x=1&y=2']);

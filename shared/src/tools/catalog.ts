@@ -234,6 +234,8 @@ const curl: ToolDefinition = {
       'curl',
       '-q', // first: ignore any .curlrc
       '-sS',
+      // One URL is one request: no {a,b} or [1-100] expansion into many.
+      '--globoff',
       '--proto',
       '=http,https',
       '--proto-redir',

@@ -74,6 +74,11 @@ describe('parameter validators', () => {
       expect(isHost(value), value).toBe(false);
     }
     expect(isHostname(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`)).toBe(true);
+    // Multi-target syntax (nmap and fping octet ranges) is never one host, in any spelling.
+    for (const value of ['127.0-255.0-255.1-254', '10.0.0.1-254', '0-255', '10-0.1', '1-2.3', '10.0.0-', '192.168.1.1-2.', '1.2.3.4-5']) {
+      expect(isHost(value), value).toBe(false);
+    }
+    for (const value of ['1-2-3-4.nip.io', 'web-1', 'a1-2']) expect(isHost(value), value).toBe(true);
     expect(isHostname(`${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(62)}`)).toBe(false);
   });
 
@@ -96,6 +101,15 @@ describe('parameter validators', () => {
     expect(isCidr('fd00::/129')).toBe(false);
     expect(isCidr('10.0.0.0/08')).toBe(false);
     expect(isCidr('10.0.0.0')).toBe(false);
+  });
+
+  it('holds the host count of a hosts list whatever the spelling', () => {
+    const eight = { ...spec('hosts'), max: 8 };
+    expect(validateParamValue(eight, 'a,b,c,d,e,f,g,h')).toMatchObject({ ok: true });
+    expect(validateParamValue(eight, 'a,b,c,d,e,f,g,h,i')).toMatchObject({ ok: false, reason: 'must list at most 8 hosts' });
+    for (const value of ['10.0.0.1-254', '10.0.0.1,2,3', '10.0.0.*', '10.0.0.0/24', 'web 10.0.0.1', 'web\t10.0.0.2', '10.0.0.1;10.0.0.2']) {
+      expect(validateParamValue(eight, value), value).toMatchObject({ ok: false });
+    }
   });
 
   it('bounds ports, lists and ranges', () => {

@@ -162,7 +162,9 @@ const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 /**
  * An RFC 1123 host name, also accepting `_` (Docker container names and Compose v1 names such as
  * `shop_web_1` are resolvable and use it). The last label may not look like a number, because
- * resolvers read `127.1` or `0x7f000001` as addresses.
+ * resolvers read `127.1` or `0x7f000001` as addresses. A name made only of digits, dots and
+ * dashes is refused too: nmap and fping read `10.0.0-255.1-254` as a range of addresses, so one
+ * such value would name thousands of targets.
  */
 export function isHostname(value: string): boolean {
   if (value.length > 253) return false;
@@ -170,6 +172,7 @@ export function isHostname(value: string): boolean {
   if (name.length === 0) return false;
   const labels = name.split('.');
   if (!labels.every((label) => HOST_LABEL.test(label))) return false;
+  if (labels.every((label) => /^[0-9-]+$/.test(label))) return false;
   return !/^(?:[0-9]+|0x[0-9a-f]*)$/i.test(labels[labels.length - 1]!);
 }
 

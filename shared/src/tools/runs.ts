@@ -54,6 +54,8 @@ export type RunState = Static<typeof RunState>;
 export const RunInfo = Type.Object({
   id: Type.String(),
   tool: Type.String(),
+  /** Who started it: only they and admins may see, follow or cancel it. */
+  owner: Type.Object({ id: Type.String(), name: Type.String() }),
   target: ResolvedTarget,
   /** The validated parameters, defaults filled in. */
   params: Type.Record(Type.String(), ParamValue),

@@ -72,6 +72,7 @@ describe('ApiClient', () => {
     const run = {
       id: 'r'.repeat(32),
       tool: 'dig',
+      owner: { id: 'token:bootstrap', name: 'bootstrap token' },
       target: { kind: 'network', networkId: 'n1', networkName: 'shop' },
       params: { host: 'api', type: 'A' },
       argv: ['dig', '+time=3', '+tries=2', '-t', 'A', '-q', 'api'],

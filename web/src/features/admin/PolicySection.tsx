@@ -119,6 +119,24 @@ export function PolicySection() {
               />
               join Docker networks
             </label>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowSensitiveNetworks`}
+                checked={form[role].allowSensitiveNetworks}
+                onChange={(event) => change(role, 'allowSensitiveNetworks', event.target.checked)}
+              />
+              join sensitive networks (with a sonde.deny member, a denied label, or the console)
+            </label>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowSharePid`}
+                checked={form[role].allowSharePid}
+                onChange={(event) => change(role, 'allowSharePid', event.target.checked)}
+              />
+              shells with a container's processes (SYS_PTRACE)
+            </label>
             {(['composeProjects', 'namePatterns', 'denyLabels'] as const).map((field) => {
               const problem = errors[`${role}.${field}`];
               return (

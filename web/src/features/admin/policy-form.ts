@@ -2,7 +2,7 @@
  * The policy form: lists are edited as text (comma or newline separated) and parsed back into a
  * TargetPolicy, with a sentence per field that is wrong. The server validates again.
  */
-import { TargetPolicy, type RoleTargetRules } from '@sonde/shared';
+import { TargetPolicy, completePolicy, type CompleteRoleRules } from '@sonde/shared';
 import { Value } from 'typebox/value';
 
 export type PolicyRole = 'operator' | 'admin';
@@ -14,6 +14,8 @@ export const LIST_FIELDS: readonly ListField[] = ['composeProjects', 'namePatter
 export interface RuleFormValues {
   allowHost: boolean;
   allowNetworks: boolean;
+  allowSensitiveNetworks: boolean;
+  allowSharePid: boolean;
   composeProjects: string;
   namePatterns: string;
   denyLabels: string;
@@ -41,14 +43,17 @@ export function formatList(items: readonly string[]): string {
 }
 
 export function policyToForm(policy: TargetPolicy): PolicyFormValues {
-  const rules = (r: RoleTargetRules): RuleFormValues => ({
+  const complete = completePolicy(policy);
+  const rules = (r: CompleteRoleRules): RuleFormValues => ({
     allowHost: r.allowHost,
     allowNetworks: r.allowNetworks,
+    allowSensitiveNetworks: r.allowSensitiveNetworks,
+    allowSharePid: r.allowSharePid,
     composeProjects: formatList(r.composeProjects),
     namePatterns: formatList(r.namePatterns),
     denyLabels: formatList(r.denyLabels),
   });
-  return { operator: rules(policy.operator), admin: rules(policy.admin) };
+  return { operator: rules(complete.operator), admin: rules(complete.admin) };
 }
 
 function itemError(field: ListField, item: string): string | null {
@@ -71,7 +76,7 @@ function itemError(field: ListField, item: string): string | null {
 
 export function formToPolicy(form: PolicyFormValues): { ok: true; policy: TargetPolicy } | { ok: false; errors: PolicyFormErrors } {
   const errors: PolicyFormErrors = {};
-  const rules = (role: PolicyRole): RoleTargetRules => {
+  const rules = (role: PolicyRole): CompleteRoleRules => {
     const values = form[role];
     const lists = {} as Record<ListField, string[]>;
     for (const field of LIST_FIELDS) {
@@ -84,7 +89,7 @@ export function formToPolicy(form: PolicyFormValues): { ok: true; policy: Target
       const problem = items.map((item) => itemError(field, item)).find((e) => e !== null);
       if (problem) errors[`${role}.${field}`] = problem;
     }
-    return { allowHost: values.allowHost, allowNetworks: values.allowNetworks, ...lists };
+    return { allowHost: values.allowHost, allowNetworks: values.allowNetworks, allowSensitiveNetworks: values.allowSensitiveNetworks, allowSharePid: values.allowSharePid, ...lists };
   };
   const policy: TargetPolicy = { operator: rules('operator'), admin: rules('admin') };
   if (Object.keys(errors).length > 0) return { ok: false, errors };

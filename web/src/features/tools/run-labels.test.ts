@@ -5,6 +5,7 @@ import { runIsFor, runStatus, runTitle } from './run-labels';
 const base: RunInfo = {
   id: 'r1',
   tool: 'ping',
+  owner: { id: 'token:bootstrap', name: 'bootstrap token' },
   target: { kind: 'container', containerId: 'c1', containerName: 'web', sharePid: false },
   params: { host: 'db', count: 4 },
   argv: ['ping'],

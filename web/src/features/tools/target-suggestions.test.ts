@@ -12,7 +12,7 @@ const other = container('other', [{ name: 'elsewhere', ipv4: '10.9.0.2' }]);
 const stopped = container('stopped', [{ name: 'shop' }], { state: 'exited' });
 const toolbox = container('sonde-abc', [{ name: 'shop', ipv4: '10.0.0.9' }], { toolbox: true });
 const containers = [web, api, other, stopped, toolbox];
-const shop: NetworkSummary = { id: 'n', name: 'shop', driver: 'bridge', scope: 'local', internal: false, subnets: [], containers: [] };
+const shop: NetworkSummary = { id: 'n', name: 'shop', driver: 'bridge', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] };
 const param = (type: ParamSpec['type'], extra: Partial<ParamSpec> = {}): ParamSpec => ({ name: 'x', type, label: 'x', required: true, ...extra });
 
 describe('target suggestions', () => {

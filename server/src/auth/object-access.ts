@@ -1,0 +1,23 @@
+import type { ResolvedTarget } from '@sonde/shared';
+import { atLeast } from './authenticator.js';
+import type { Principal } from './principal.js';
+
+/** Anything a principal opened: a session, a run, a capture (and what derives from them). */
+export interface OwnedObject {
+  owner: { id: string; name: string };
+  target: ResolvedTarget;
+}
+
+/**
+ * Host data is for admins only, everywhere: a host session's screen, its recording and input
+ * trail, a host run's output, a host capture (on the host's `lo` it carries the console's own
+ * cookies and tokens). Whoever may not open a target may not read what came out of it either.
+ */
+export function mayReadTarget(principal: Principal, target: ResolvedTarget): boolean {
+  return target.kind !== 'host' || atLeast(principal, 'admin');
+}
+
+/** Its owner or an admin; and never host data for anyone below admin. */
+export function ownsOrAdmin(principal: Principal, object: OwnedObject): boolean {
+  return mayReadTarget(principal, object.target) && (principal.id === object.owner.id || atLeast(principal, 'admin'));
+}

@@ -1,0 +1,73 @@
+import type { Role } from '@sonde/shared';
+import type { HeldWorkload, WorkloadAdmission } from '../toolboxes/workload-admission.js';
+import type { PolicyContext, TargetPolicyStore } from './target-policy.js';
+
+export interface PolicyEnforcerOptions {
+  admission: WorkloadAdmission;
+  policy: TargetPolicyStore;
+  /** The role a principal has now; undefined when it has none any more (disabled, revoked). */
+  currentRole: (principalId: string) => Role | undefined;
+  /** The engine's inventory now (containers with their labels, networks with their members). */
+  inventory: () => Promise<PolicyContext>;
+  log: { warn(obj: object, msg: string): void };
+}
+
+/**
+ * Checks running workloads against the policy again when something it decides on changed (the
+ * policy itself, a network's members): a session whose target is no longer allowed for its
+ * owner's role ends with a notice in its terminal, and so do runs and captures.
+ */
+export class PolicyEnforcer {
+  private pending: Promise<number> | undefined;
+  private again = false;
+
+  constructor(private readonly options: PolicyEnforcerOptions) {}
+
+  /** Runs a check now, or once more after the one in progress (changes during a check are not lost). */
+  enforce(): Promise<number> {
+    if (this.pending) {
+      this.again = true;
+      return this.pending;
+    }
+    this.pending = (async () => {
+      let ended = 0;
+      try {
+        do {
+          this.again = false;
+          ended += await this.check();
+        } while (this.again);
+      } finally {
+        this.pending = undefined;
+      }
+      return ended;
+    })();
+    return this.pending;
+  }
+
+  private async check(): Promise<number> {
+    const running = this.options.admission.running();
+    if (running.length === 0) return 0;
+    let context: PolicyContext;
+    try {
+      context = await this.options.inventory();
+    } catch (error) {
+      this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not check live sessions against the policy (the engine did not answer)');
+      return 0;
+    }
+    let ended = 0;
+    for (const workload of running) {
+      const why = this.refusal(workload, context);
+      if (!why) continue;
+      ended++;
+      workload.revoke('policy', `the target policy no longer allows it: ${why}`);
+    }
+    return ended;
+  }
+
+  private refusal(workload: HeldWorkload, context: PolicyContext): string | undefined {
+    const role = this.options.currentRole(workload.owner.id);
+    // A principal that lost its role entirely is ended by the access sweep; end it here too.
+    if (!role) return `its owner ${workload.owner.name} has no access any more`;
+    return this.options.policy.why(role, workload.target, context);
+  }
+}
