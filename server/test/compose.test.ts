@@ -88,6 +88,41 @@ describe('the composed console (real Docker)', () => {
     expect(r.status).toBe(403);
   });
 
+  it('recognises its own container by id, without the sonde.console label, and refuses to target it', async () => {
+    // The same image started by hand with the image's label overridden: what it knows of itself comes from /proc.
+    const name = `sonde-self-${randomBytes(3).toString('hex')}`;
+    const id = (
+      await run('docker', [
+        'run', '-d', '--rm', '--name', name, '--label', 'sonde.test=true', '--label', 'sonde.console=false',
+        '-e', `SONDE_TOKEN=${token}`, '-e', 'SONDE_INSTANCE=compose-self', '-e', 'SONDE_DATA_DIR=/tmp/sonde', '-e', `SONDE_TOOLBOX_IMAGE=${TOOLBOX_IMAGE}`,
+        '--group-add', String(statSync('/var/run/docker.sock').gid), '-v', '/var/run/docker.sock:/var/run/docker.sock', '-p', '127.0.0.1::8080', 'sonde:latest',
+      ])
+    ).stdout.trim();
+    try {
+      const published = (await run('docker', ['port', name, '8080/tcp'])).stdout.trim().split('\n')[0]!;
+      const selfUrl = `http://${published}`;
+      const deadline = Date.now() + 60_000;
+      while ((await fetch(`${selfUrl}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) === false) {
+        if (Date.now() > deadline) throw new Error('the unlabelled console did not start');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const labels = JSON.parse((await run('docker', ['inspect', '-f', '{{json .Config.Labels}}', id])).stdout) as Record<string, string>;
+      expect(labels['sonde.console']).toBe('false');
+      for (const [path, body] of [
+        ['/api/sessions', { target: { kind: 'container', container: id } }],
+        ['/api/sessions', { target: { kind: 'container', container: name, sharePid: true } }],
+        ['/api/runs', { tool: 'ip-addr', target: { kind: 'container', container: id.slice(0, 12) } }],
+        ['/api/captures', { target: { kind: 'container', container: name } }],
+      ] as const) {
+        const r = await fetch(`${selfUrl}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(403);
+        expect(await r.json()).toMatchObject({ error: { code: 'TARGET_NOT_ALLOWED' } });
+      }
+    } finally {
+      await run('docker', ['rm', '-f', id]).catch(() => undefined);
+    }
+  });
+
   it('removes its toolboxes when compose stops it', async () => {
     const created = await fetch(`${baseUrl}/api/sessions`, {
       method: 'POST',

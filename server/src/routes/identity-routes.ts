@@ -34,12 +34,13 @@ export const identityRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
    * anyone. Browser logins go too unless the principal keeps logging in (a role change).
    */
   function endAccess(principalId: string, reason: string, options: { keepLogins: boolean }): void {
-    if (!options.keepLogins) identities.deleteBrowserSessionsOf(principalId);
-    live.closeWhere((p) => p.id === principalId, reason);
+    // Guests first: they lost their link (4003), which says more than the session ending under them.
     for (const shareId of shares.revokeCreatedBy(principalId)) {
       identities.deleteBrowserSessionsOf(`share:${shareId}`);
       live.closeWhere((p) => p.id === `share:${shareId}`, 'the share link was revoked');
     }
+    if (!options.keepLogins) identities.deleteBrowserSessionsOf(principalId);
+    live.closeWhere((p) => p.id === principalId, reason);
   }
 
   app.get('/api/users', { config: admin, schema: { response: { 200: UserList } } }, async () => identities.users());

@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerFixtures, containersWithLabels, docker, uniqueName, TEST_LABEL } from './support/docker-fixtures.js';
+import { startConsole, type TestConsole } from './support/test-console.js';
+import { openTerminal } from './support/terminal-client.js';
+
+/**
+ * Issue 10, points 6 and 11: the policy covers every target kind (containers, networks,
+ * captures on networks, a container's processes, reverts), a network with a member the role may
+ * not reach is off limits, and the console knows its own container by id whatever its labels say.
+ */
+describe('the policy covers every target kind', () => {
+  let sonde: TestConsole;
+  const fixtures = new DockerFixtures();
+  const networks: string[] = [];
+  let operator: Record<string, string>;
+  let plain: string;
+  let shop: string;
+  let guarded: string;
+  let withConsole: string;
+  let consoleStandIn: { id: string; name: string };
+
+  async function network(labels: string[] = []): Promise<string> {
+    const name = uniqueName('sonde-policy-net');
+    await docker('network', 'create', '--label', TEST_LABEL, ...labels.flatMap((l) => ['--label', l]), name);
+    networks.push(name);
+    return name;
+  }
+
+  beforeAll(async () => {
+    plain = await network();
+    shop = await network(['com.docker.compose.project=shop']);
+    guarded = await network();
+    withConsole = await network();
+    await fixtures.container({ network: plain });
+    await fixtures.container({ network: guarded });
+    await fixtures.container({ network: guarded, labels: ['sonde.deny=true'] });
+    // A plain container plays the console's own: the console is told its id, as /proc would tell it.
+    consoleStandIn = await fixtures.container({ network: withConsole });
+    sonde = await startConsole({}, { consoleContainer: { id: consoleStandIn.id } });
+    const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: 'policy-operator', role: 'operator' } });
+    operator = { authorization: `Bearer ${r.json().token}` };
+  });
+
+  afterAll(async () => {
+    await sonde?.close();
+    if (sonde) expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+    await fixtures.dispose();
+    for (const n of networks) await docker('network', 'rm', n).catch(() => undefined);
+  });
+
+  async function start(kind: 'sessions' | 'runs' | 'captures', headers: Record<string, string>, target: object) {
+    const payload = kind === 'sessions' ? { target } : kind === 'runs' ? { tool: 'ip-addr', target } : { target, interface: 'eth0', limits: { seconds: 5 } };
+    const r = await sonde.app.inject({ method: 'POST', url: `/api/${kind}`, headers: { ...headers, 'content-type': 'application/json' }, payload });
+    const body = r.json();
+    if (r.statusCode === 201) {
+      const end = kind === 'sessions' ? `/api/sessions/${body.id}` : kind === 'runs' ? `/api/runs/${body.id}` : `/api/captures/${body.id}`;
+      await sonde.app.inject({ method: 'DELETE', url: end, headers: sonde.auth });
+    }
+    return { status: r.statusCode, code: body.error?.code as string | undefined, message: body.error?.message as string | undefined };
+  }
+
+  async function setPolicy(change: (p: Record<string, Record<string, unknown>>) => void): Promise<() => Promise<void>> {
+    const before = (await sonde.app.inject({ url: '/api/policy', headers: sonde.auth })).json();
+    const next = structuredClone(before);
+    change(next);
+    expect((await sonde.app.inject({ method: 'PUT', url: '/api/policy', headers: sonde.auth, payload: next })).statusCode).toBe(200);
+    return async () => {
+      await sonde.app.inject({ method: 'PUT', url: '/api/policy', headers: sonde.auth, payload: before });
+    };
+  }
+
+  it('refuses networks with a sensitive member to operators, for sessions, runs and captures alike', async () => {
+    for (const kind of ['sessions', 'runs', 'captures'] as const) {
+      expect((await start(kind, operator, { kind: 'network', network: plain })).status, `${kind} on a plain network`).toBe(201);
+      const denied = await start(kind, operator, { kind: 'network', network: guarded });
+      expect(denied, kind).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      expect(denied.message).toMatch(/is labelled sonde.deny=true/);
+      const console = await start(kind, operator, { kind: 'network', network: withConsole });
+      expect(console, kind).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      expect(console.message).toMatch(/the Sonde console itself/);
+      // Admins may, by default; the policy says so per role.
+      expect((await start(kind, sonde.auth, { kind: 'network', network: guarded })).status, `${kind} as admin`).toBe(201);
+    }
+    const restore = await setPolicy((p) => {
+      p.operator!.allowSensitiveNetworks = true;
+    });
+    try {
+      expect((await start('sessions', operator, { kind: 'network', network: guarded })).status).toBe(201);
+    } finally {
+      await restore();
+    }
+  });
+
+  it('applies Compose projects, name patterns and deny labels to network targets', async () => {
+    let restore = await setPolicy((p) => {
+      p.operator!.composeProjects = ['shop'];
+    });
+    try {
+      expect((await start('sessions', operator, { kind: 'network', network: shop })).status).toBe(201);
+      expect(await start('sessions', operator, { kind: 'network', network: plain })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      expect(await start('captures', operator, { kind: 'network', network: plain })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+    } finally {
+      await restore();
+    }
+    restore = await setPolicy((p) => {
+      p.operator!.namePatterns = ['nothing-like-it-*'];
+    });
+    try {
+      expect(await start('runs', operator, { kind: 'network', network: plain })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+    } finally {
+      await restore();
+    }
+    restore = await setPolicy((p) => {
+      p.operator!.denyLabels = ['com.docker.compose.project=shop'];
+    });
+    try {
+      expect(await start('sessions', operator, { kind: 'network', network: shop })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+    } finally {
+      await restore();
+    }
+  });
+
+  it('makes a container\'s processes a policy switch per role (operators allowed by default)', async () => {
+    const target = await fixtures.container();
+    expect((await start('sessions', operator, { kind: 'container', container: target.name, sharePid: true })).status).toBe(201);
+    const restore = await setPolicy((p) => {
+      p.operator!.allowSharePid = false;
+    });
+    try {
+      const refused = await start('sessions', operator, { kind: 'container', container: target.name, sharePid: true });
+      expect(refused).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      expect(refused.message).toMatch(/processes/);
+      expect((await start('sessions', operator, { kind: 'container', container: target.name })).status).toBe(201);
+    } finally {
+      await restore();
+    }
+  });
+
+  it('never targets the console\'s own container, found by id, for any role or kind', async () => {
+    for (const headers of [operator, sonde.auth]) {
+      for (const kind of ['sessions', 'runs', 'captures'] as const) {
+        expect(await start(kind, headers, { kind: 'container', container: consoleStandIn.id })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+        expect(await start(kind, headers, { kind: 'container', container: consoleStandIn.name })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      }
+    }
+    // Nor the peer side of a two-sided tool.
+    const client = await fixtures.container({ network: withConsole });
+    const r = await sonde.app.inject({
+      method: 'POST',
+      url: '/api/runs',
+      headers: sonde.auth,
+      payload: { tool: 'iperf3', target: { kind: 'container', container: client.name }, params: { server: consoleStandIn.name, seconds: 1 } },
+    });
+    expect(r.statusCode).toBe(403);
+  });
+
+  it('a revert writes into the target: the policy of the container it touches applies', async () => {
+    const target = await fixtures.container({ labels: ['tier=db'] });
+    const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name }, { headers: operator });
+    expect(await sonde.services.netstate.baselineTaken(info.id)).toBe(true);
+    expect(await term.run('iptables -A INPUT -p tcp --dport 9 -j DROP && echo rule-added')).toContain('rule-added');
+    term.send('exit\r');
+    await term.waitClosed();
+    await sonde.services.netstate.settled(info.id);
+    const change = (await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().find((c: { sessionId: string }) => c.sessionId === info.id);
+    expect(change).toBeDefined();
+    const restore = await setPolicy((p) => {
+      p.operator!.denyLabels = ['tier=db'];
+    });
+    try {
+      const refused = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: operator });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('TARGET_NOT_ALLOWED');
+      expect((await sonde.app.inject({ url: `/api/netstate/${change.id}`, headers: operator })).json().change.reverted).toBeUndefined();
+      const done = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: sonde.auth });
+      expect(done.statusCode, done.body).toBe(200);
+    } finally {
+      await restore();
+    }
+  });
+});
