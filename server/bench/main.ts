@@ -68,7 +68,8 @@ async function main(): Promise<void> {
     const networkName = await fixtures.network(`sonde-bench-net-${process.pid}`);
     const networkId = await dockerCli('network', 'inspect', '-f', '{{.Id}}', networkName);
     const target = await fixtures.container({ network: networkName, labels: ['sonde.bench=true'] });
-    sonde = await SondeProcess.start({ instance: `bench-${process.pid}` });
+    // The bench is one principal opening many sessions; the per-user cap is not what it measures.
+    sonde = await SondeProcess.start({ instance: `bench-${process.pid}`, env: { SONDE_MAX_SESSIONS_PER_USER: '200', SONDE_MAX_RUNS_PER_USER: '200' } });
     const ctx = new BenchContext(sonde, target, { id: networkId, name: networkName });
     log(`server pid ${sonde.pid} on ${sonde.baseUrl}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 

@@ -45,7 +45,7 @@ async function settled(sonde: SondeProcess, ms = 1500): Promise<ProcessSample & 
 }
 
 export async function runMemoryBench(ctx: BenchContext, log: (line: string) => void): Promise<MemoryResults> {
-  const sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS: '60' } });
+  const sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS: '60', SONDE_MAX_SESSIONS_PER_USER: '60', SONDE_MAX_TOOLBOXES: '60' } });
   const open: { info: SessionInfo; pipe: SondePipe }[] = [];
   try {
     await sleep(1000);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerFixtures, containersWithLabels, docker, uniqueName, TEST_LABEL } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { openTerminal } from './support/terminal-client.js';
+import { TerminalClient, openTerminal } from './support/terminal-client.js';
 
 /**
  * Issue 10, points 6 and 11: the policy covers every target kind (containers, networks,
@@ -154,6 +154,41 @@ describe('the policy covers every target kind', () => {
     expect(r.statusCode).toBe(403);
   });
 
+  it('what a refused target showed stays out of reach: its sessions, recordings and changes', async () => {
+    const target = await fixtures.container({ labels: ['tier=vault'] });
+    const restore = await setPolicy((p) => {
+      p.operator!.denyLabels = ['tier=vault'];
+    });
+    try {
+      const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name });
+      expect(await sonde.services.netstate.baselineTaken(info.id)).toBe(true);
+      await term.run('echo vault-secret-$((6*7))');
+      const recording = (await sonde.app.inject({ url: `/api/recordings?sessionId=${info.id}`, headers: sonde.auth })).json()[0];
+      expect(recording).toBeDefined();
+      expect((await sonde.app.inject({ url: '/api/sessions', headers: operator })).json().map((s: { id: string }) => s.id)).not.toContain(info.id);
+      expect((await sonde.app.inject({ url: `/api/sessions/${info.id}`, headers: operator })).statusCode).toBe(404);
+      const watcher = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, operator);
+      expect((await watcher.waitClosed()).code).toBe(4004);
+      expect(watcher.text()).not.toContain('vault-secret');
+      expect((await sonde.app.inject({ url: '/api/recordings', headers: operator })).json().map((r: { id: string }) => r.id)).not.toContain(recording.id);
+      expect((await sonde.app.inject({ url: `/api/recordings/${recording.id}/cast`, headers: operator })).statusCode).toBe(404);
+      // A change it left is the admin's to see, not the operator's.
+      expect(await term.run('iptables -A INPUT -p tcp --dport 7 -j DROP && echo added')).toContain('added');
+      term.send('exit\r');
+      await term.waitClosed();
+      await sonde.services.netstate.settled(info.id);
+      const changes = (await sonde.app.inject({ url: '/api/netstate', headers: sonde.auth })).json().filter((c: { sessionId: string }) => c.sessionId === info.id);
+      expect(changes).toHaveLength(1);
+      expect((await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().map((c: { id: string }) => c.id)).not.toContain(changes[0].id);
+      expect((await sonde.app.inject({ url: `/api/netstate/${changes[0].id}`, headers: operator })).statusCode).toBe(404);
+      // Once the policy allows the target again, the operator may read what it showed.
+      await restore();
+      expect((await sonde.app.inject({ url: `/api/recordings/${recording.id}/cast`, headers: operator })).statusCode).toBe(200);
+    } finally {
+      await restore();
+    }
+  });
+
   it('a revert writes into the target: the policy of the container it touches applies', async () => {
     const target = await fixtures.container({ labels: ['tier=db'] });
     const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name }, { headers: operator });
@@ -171,7 +206,7 @@ describe('the policy covers every target kind', () => {
       const refused = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: operator });
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error.code).toBe('TARGET_NOT_ALLOWED');
-      expect((await sonde.app.inject({ url: `/api/netstate/${change.id}`, headers: operator })).json().change.reverted).toBeUndefined();
+      expect((await sonde.app.inject({ url: `/api/netstate/${change.id}`, headers: sonde.auth })).json().change.reverted).toBeUndefined();
       const done = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: sonde.auth });
       expect(done.statusCode, done.body).toBe(200);
     } finally {

@@ -50,7 +50,8 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
   beforeAll(async () => {
     network = await fixtures.network();
     target = await fixtures.container({ network });
-    sonde = await SondeProcess.start({ inspect: true });
+    // One principal opens all 30: above the default per-user cap (20), which is not what this measures.
+    sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS_PER_USER: '40' } });
   });
 
   afterAll(async () => {

@@ -127,6 +127,14 @@ describe('tool runs (real Docker)', () => {
     expect(run.result.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['dns', 'connect', 'wait']));
   });
 
+  it('curl makes one request per URL: brackets are not expanded into many (braces are refused)', async () => {
+    const { run, output } = await runToEnd({ tool: 'curl', target: inWeb(), params: { url: `http://${api.name}/x[1-50]` } });
+    expect(run.argv).toContain('--globoff');
+    // busybox httpd answers the one literal path with 404; globbing would have made 50 requests.
+    expect(output.match(/^HTTP\/1\.[01] /gm)).toHaveLength(1);
+    expect(run.result).toMatchObject({ kind: 'http', httpCode: 404 });
+  });
+
   it('iperf3 between two containers yields a throughput, and both toolboxes are removed', async () => {
     const { run } = await runToEnd({ tool: 'iperf3', target: inWeb(), params: { server: api.name, seconds: 2 } });
     expect(run.exitCode).toBe(0);
@@ -155,10 +163,17 @@ describe('tool runs (real Docker)', () => {
       [{ tool: 'ping', target: onNetwork(), params: { host: 'web\nid' } }, 'body.params.host must not contain control characters'],
       [{ tool: 'curl', target: onNetwork(), params: { url: 'file:///etc/passwd' } }, 'body.params.url must be an http:// or https:// URL'],
       [{ tool: 'curl', target: onNetwork(), params: { url: 'gopher://127.0.0.1:25/' } }, 'body.params.url must be an http:// or https:// URL'],
+      [{ tool: 'curl', target: onNetwork(), params: { url: 'http://web/{a,b}' } }, 'body.params.url must not contain "{"'],
       [{ tool: 'tcpdump', target: onNetwork(), params: { filter: 'port 53; id' } }, 'body.params.filter must not contain ";"'],
       [{ tool: 'ping', target: onNetwork(), params: { host: 'web', count: 100000 } }, 'body.params.count must be between 1 and 100'],
       [{ tool: 'ping', target: onNetwork(), params: { host: 'web', count: '3' } }, 'body.params.count must be a whole number'],
       [{ tool: 'ping', target: onNetwork(), params: {} }, 'body.params.host is required'],
+      // One value naming thousands of targets (nmap and fping read octet ranges).
+      [{ tool: 'nmap', target: onNetwork(), params: { hosts: '127.0-255.0-255.1-254', ports: '80' } }, 'body.params.hosts must be comma-separated hostnames or IP addresses'],
+      [{ tool: 'nmap', target: onNetwork(), params: { hosts: '10.0.0.1-254', ports: '80' } }, 'body.params.hosts must be comma-separated hostnames or IP addresses'],
+      [{ tool: 'nmap', target: onNetwork(), params: { hosts: 'a,b,c,d,e,f,g,h,i', ports: '80' } }, 'body.params.hosts must list at most 8 hosts'],
+      [{ tool: 'ping', target: onNetwork(), params: { host: '10.0-255.0.1' } }, 'body.params.host must be a hostname or an IP address'],
+      [{ tool: 'ping-members', target: onNetwork(), params: { hosts: '10.0.0.1-254' } }, 'body.params.hosts must be comma-separated hostnames or IP addresses'],
     ];
     for (const [body, message] of cases) {
       const { status, body: reply } = await post(body);

@@ -19,9 +19,8 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
   await app.register(fastifyStatic, { root, serve: false });
 
   app.get('/*', { config: { access: 'public', page: true } }, async (request, reply) => {
+    // Paths under /api never reach this route: an /api/* route answers them (see system-routes).
     const wanted = (request.params as { '*'?: string })['*'] ?? '';
-    // API paths the router does not know are API errors, never the app.
-    if (wanted === 'api' || wanted.startsWith('api/')) throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} /${wanted}.`);
     if (wanted !== '' && built) {
       const file = path.join(root, wanted);
       // The canonical-path check already refused `..`; this keeps the file under the root regardless.

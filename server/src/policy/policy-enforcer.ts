@@ -1,6 +1,6 @@
 import type { Role } from '@sonde/shared';
 import type { HeldWorkload, WorkloadAdmission } from '../toolboxes/workload-admission.js';
-import type { PolicyContext, TargetPolicyStore } from './target-policy.js';
+import type { PolicyInputs, TargetPolicyStore } from './target-policy.js';
 
 export interface PolicyEnforcerOptions {
   admission: WorkloadAdmission;
@@ -8,7 +8,7 @@ export interface PolicyEnforcerOptions {
   /** The role a principal has now; undefined when it has none any more (disabled, revoked). */
   currentRole: (principalId: string) => Role | undefined;
   /** The engine's inventory now (containers with their labels, networks with their members). */
-  inventory: () => Promise<PolicyContext>;
+  inventory: () => Promise<PolicyInputs>;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -47,7 +47,7 @@ export class PolicyEnforcer {
   private async check(): Promise<number> {
     const running = this.options.admission.running();
     if (running.length === 0) return 0;
-    let context: PolicyContext;
+    let context: PolicyInputs;
     try {
       context = await this.options.inventory();
     } catch (error) {
@@ -64,7 +64,7 @@ export class PolicyEnforcer {
     return ended;
   }
 
-  private refusal(workload: HeldWorkload, context: PolicyContext): string | undefined {
+  private refusal(workload: HeldWorkload, context: PolicyInputs): string | undefined {
     const role = this.options.currentRole(workload.owner.id);
     // A principal that lost its role entirely is ended by the access sweep; end it here too.
     if (!role) return `its owner ${workload.owner.name} has no access any more`;

@@ -30,11 +30,50 @@ function labelMatches(labels: Record<string, string>, rule: string): boolean {
 }
 
 /** What the policy may look at besides the target: the engine's inventory and the console's own container. */
-export interface PolicyContext {
-  containers: readonly ContainerSummary[];
+type Labelled = Pick<ContainerSummary, 'id' | 'name' | 'labels'>;
+
+/** What a policy decision reads: containers with their labels, networks with their members. */
+export interface PolicyInputs {
+  containers: readonly Labelled[];
   networks: readonly NetworkSummary[];
   /** Whether a container id is the console's own (by id, whatever its labels say). */
   isConsole?: (containerId: string) => boolean;
+}
+
+/** The inventory a target is resolved and first checked against (whole container summaries). */
+export interface PolicyContext extends PolicyInputs {
+  containers: readonly ContainerSummary[];
+}
+
+/**
+ * The part of the inventory a decision about one target reads: the target container, or the
+ * target network and its members. Kept with what a session produced (its screen, its
+ * recording), so who may read that is decided by the same rules as who may open the target,
+ * long after the inventory changed. Plain data: the console's own container is marked with its
+ * label, so the scope can be stored.
+ */
+export interface PolicyScope {
+  containers: Labelled[];
+  networks: NetworkSummary[];
+}
+
+export function scopeOf(target: ResolvedTarget, context: PolicyInputs): PolicyScope {
+  const lite = (c: Labelled): Labelled => ({
+    id: c.id,
+    name: c.name,
+    labels: context.isConsole?.(c.id) ? { ...c.labels, [CONSOLE_LABEL]: 'true' } : c.labels,
+  });
+  switch (target.kind) {
+    case 'host':
+      return { containers: [], networks: [] };
+    case 'container':
+      return { containers: context.containers.filter((c) => c.id === target.containerId).map(lite), networks: [] };
+    case 'network': {
+      const networks = context.networks.filter((n) => n.id === target.networkId);
+      const members = new Set(networks.flatMap((n) => n.containers.map((m) => m.id)));
+      return { containers: context.containers.filter((c) => members.has(c.id)).map(lite), networks };
+    }
+  }
 }
 
 /** The rules every labelled object (container or network) passes: deny labels, Compose projects, names. */
@@ -55,7 +94,7 @@ function objectRefusal(rules: CompleteRoleRules, what: 'containers' | 'networks'
  * a member the role may not reach (sonde.deny=true, one of the deny labels, the console itself)
  * makes the whole network off limits unless the policy says otherwise.
  */
-function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, context: PolicyContext): string | undefined {
+function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, context: PolicyInputs): string | undefined {
   for (const member of network.containers) {
     const container = context.containers.find((c) => c.id === member.id);
     const labels = container?.labels ?? {};
@@ -72,7 +111,7 @@ function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, cont
  * target (full id, labels and members as Docker reports them), never on what was typed. Every
  * target kind has its rules; a kind without them would be refused, never allowed.
  */
-export function refusal(rules: CompleteRoleRules, target: ResolvedTarget, context: PolicyContext): string | undefined {
+export function refusal(rules: CompleteRoleRules, target: ResolvedTarget, context: PolicyInputs): string | undefined {
   switch (target.kind) {
     case 'host':
       return rules.allowHost ? undefined : 'host-namespace sessions are not allowed for your role';
@@ -134,13 +173,13 @@ export class TargetPolicyStore {
   }
 
   /** Why `role` may not reach `target` now, or undefined when it may. Viewers reach nothing. */
-  why(role: Role, target: ResolvedTarget, context: PolicyContext): string | undefined {
+  why(role: Role, target: ResolvedTarget, context: PolicyInputs): string | undefined {
     if (role === 'viewer') return 'viewers cannot open shells or run tools';
     return refusal(this.current[role], target, context);
   }
 
   /** Throws 403 TARGET_NOT_ALLOWED (or ROLE_REQUIRED for viewers) when `role` may not reach `target`. */
-  check(role: Role, target: ResolvedTarget, context: PolicyContext): void {
+  check(role: Role, target: ResolvedTarget, context: PolicyInputs): void {
     if (role === 'viewer') throw new ApiError(403, ErrorCode.RoleRequired, 'Viewers can watch shared sessions but not open shells or run tools; ask an admin for the operator role.');
     const why = refusal(this.current[role], target, context);
     if (why) throw new ApiError(403, ErrorCode.TargetNotAllowed, `This target is not allowed: ${why}.`);

@@ -8,6 +8,7 @@ import type { AppServices } from '../app.js';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
 import { principalOf, type Principal } from '../auth/principal.js';
+import type { RecordingRow } from './recording-store.js';
 
 const RecordingParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RecordingQuery = Type.Object(
@@ -20,8 +21,17 @@ const RecordingQuery = Type.Object(
  * Operators read recordings of the sessions they could watch; host recordings, like host
  * sessions, are for admins only, and to anyone else they do not exist (404).
  */
-export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, { recordings }) => {
-  const readableBy = (principal: Principal) => (kind: string) => kind !== 'host' || atLeast(principal, 'admin');
+export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, { recordings, policy }) => {
+  /**
+   * Admins read every recording. An operator reads what they could have watched live: not a
+   * host session's, nor one whose target the policy refuses them (decided on what the policy read
+   * when the session started), nor one made before that was kept.
+   */
+  const readableBy = (principal: Principal) => (row: RecordingRow) => {
+    if (atLeast(principal, 'admin')) return true;
+    if (row.targetKind === 'host' || !row.access) return false;
+    return policy.why(principal.role, row.access.target, row.access.scope) === undefined;
+  };
   const notFound = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `There is no recording ${id}.`);
   const gone = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `The file of recording ${id} is gone from the recordings directory.`);
 

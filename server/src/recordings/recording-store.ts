@@ -1,4 +1,11 @@
 import type { RecordingInfo, ResolvedTarget } from '@sonde/shared';
+import type { PolicyScope } from '../policy/target-policy.js';
+
+/** What decides who may read a recording: its target and what the policy read when it started. */
+export interface RecordingAccess {
+  target: ResolvedTarget;
+  scope: PolicyScope;
+}
 import { migrate, type Database } from '../store/database.js';
 
 /** A recording's row; `file` is relative to the recordings directory, so the data dir can move. */
@@ -8,6 +15,8 @@ export interface RecordingRow {
   target: string;
   /** Who may read it depends on it: host recordings are for admins only. */
   targetKind: ResolvedTarget['kind'];
+  /** Absent on recordings made before it was kept: then only admins read them. */
+  access: RecordingAccess | undefined;
   startedAt: string;
   endedAt: string | undefined;
   bytes: number;
@@ -21,6 +30,7 @@ interface Row {
   session_id: string;
   target: string;
   target_kind: ResolvedTarget['kind'];
+  access: string | null;
   started_at: string;
   ended_at: string | null;
   bytes: number;
@@ -54,10 +64,11 @@ export class RecordingStore {
       // Rows from before the kind was kept: read it from the description ('host', 'network x');
       // a container named "host" then counts as host, which only hides it from operators.
       `ALTER TABLE recordings ADD COLUMN target_kind TEXT NOT NULL DEFAULT 'host';
+       ALTER TABLE recordings ADD COLUMN access TEXT;
        UPDATE recordings SET target_kind = CASE WHEN target = 'host' THEN 'host' WHEN target LIKE 'network %' THEN 'network' ELSE 'container' END;`,
     ]);
     this.insertRow = db.prepare(
-      'INSERT INTO recordings (id, session_id, target, target_kind, started_at, file) VALUES (@id, @sessionId, @target, @targetKind, @startedAt, @file)',
+      'INSERT INTO recordings (id, session_id, target, target_kind, access, started_at, file) VALUES (@id, @sessionId, @target, @targetKind, @access, @startedAt, @file)',
     );
     // The first reason sticks: a later one (the console stopping) is a consequence, not the cause.
     this.failRow = db.prepare('UPDATE recordings SET error = COALESCE(error, @error), complete = 0 WHERE id = @id');
@@ -67,8 +78,8 @@ export class RecordingStore {
     this.byId = db.prepare('SELECT * FROM recordings WHERE id = ?');
   }
 
-  insert(row: { id: string; sessionId: string; target: string; targetKind: ResolvedTarget['kind']; startedAt: string; file: string }): void {
-    this.insertRow.run(row);
+  insert(row: { id: string; sessionId: string; target: string; access: RecordingAccess; startedAt: string; file: string }): void {
+    this.insertRow.run({ ...row, targetKind: row.access.target.kind, access: JSON.stringify(row.access) });
   }
 
   markFailed(id: string, error: string): void {
@@ -105,6 +116,7 @@ function toRecordingRow(row: Row): RecordingRow {
     sessionId: row.session_id,
     target: row.target,
     targetKind: row.target_kind,
+    access: row.access ? (JSON.parse(row.access) as RecordingAccess) : undefined,
     startedAt: row.started_at,
     endedAt: row.ended_at ?? undefined,
     bytes: row.bytes,

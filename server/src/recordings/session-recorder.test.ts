@@ -12,6 +12,7 @@ import { INTERRUPTED, SessionRecorder, cutToLastLine, type RecordedSession } fro
 
 class FakeSession implements RecordedSession {
   readonly target = { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web-1', sharePid: false } as const;
+  readonly scope = { containers: [], networks: [] };
   readonly terminalSize = { cols: 80, rows: 24 };
   endedAt: Date | undefined;
   clientCount = 1;
@@ -158,7 +159,7 @@ describe('SessionRecorder', () => {
     mkdirSync(path.join(dataDir, 'recordings'), { recursive: true });
     const castPath = path.join(dataDir, 'recordings', `${id}.cast`);
     writeFileSync(castPath, '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n[0.2,"o","hal');
-    store.insert({ id, sessionId: sessionId(6), target: 'host', targetKind: 'host', startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
+    store.insert({ id, sessionId: sessionId(6), target: 'host', access: { target: { kind: 'host' }, scope: { containers: [], networks: [] } }, startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
     const recordings = recorder();
     const info = recordings.get(id, () => true)!;
     expect(info).toMatchObject({ complete: false, error: INTERRUPTED });

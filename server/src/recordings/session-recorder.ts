@@ -10,6 +10,7 @@ import { ErrorCode, type RecordingInfo, type ResolvedTarget } from '@sonde/share
 import { SYSTEM_ACTOR, describeTarget, type AuditLog } from '../audit/audit-log.js';
 import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
+import type { PolicyScope } from '../policy/target-policy.js';
 import type { Database } from '../store/database.js';
 import { CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
 import { LineAppender, describeWriteError, type OpenAppendTarget } from './line-appender.js';
@@ -19,6 +20,7 @@ import { RecordingStore, toRecordingInfo, type RecordingRow } from './recording-
 export interface RecordedSession {
   readonly id: string;
   readonly target: ResolvedTarget;
+  readonly scope: PolicyScope;
   readonly terminalSize: { cols: number; rows: number };
   readonly endedAt: Date | undefined;
   readonly clientCount: number;
@@ -72,7 +74,7 @@ export class SessionRecorder {
     const startedAt = new Date();
     const target = describeTarget(session.target);
     try {
-      this.store.insert({ id, sessionId: session.id, target, targetKind: session.target.kind, startedAt: startedAt.toISOString(), file: castFileName(id) });
+      this.store.insert({ id, sessionId: session.id, target, access: { target: session.target, scope: session.scope }, startedAt: startedAt.toISOString(), file: castFileName(id) });
     } catch (error) {
       // The database itself is unwritable (its disk is full too): nothing to attach a recording to.
       this.options.log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not start a recording');
@@ -94,17 +96,17 @@ export class SessionRecorder {
     this.active.set(id, recording);
   }
 
-  /** `readable` decides per target kind (host recordings are for admins only). */
-  list(query: { sessionId?: string }, readable: (kind: RecordingRow['targetKind']) => boolean): RecordingInfo[] {
+  /** `readable` decides per recording (host recordings are for admins only; see recording-routes). */
+  list(query: { sessionId?: string }, readable: (row: RecordingRow) => boolean): RecordingInfo[] {
     return this.store
       .list(query)
-      .filter((row) => readable(row.targetKind))
+      .filter((row) => readable(row))
       .map((row) => this.info(row));
   }
 
-  get(id: string, readable: (kind: RecordingRow['targetKind']) => boolean): RecordingInfo | undefined {
+  get(id: string, readable: (row: RecordingRow) => boolean): RecordingInfo | undefined {
     const row = this.store.get(id);
-    return row && readable(row.targetKind) ? this.info(row) : undefined;
+    return row && readable(row) ? this.info(row) : undefined;
   }
 
   /**
@@ -113,10 +115,10 @@ export class SessionRecorder {
    */
   files(
     id: string,
-    readable: (kind: RecordingRow['targetKind']) => boolean,
+    readable: (row: RecordingRow) => boolean,
   ): { sessionId: string; cast: { path: string; bytes: number }; input: { path: string; bytes: number | undefined } } | undefined {
     const row = this.store.get(id);
-    if (!row || !readable(row.targetKind)) return undefined;
+    if (!row || !readable(row)) return undefined;
     const live = this.active.get(id);
     return {
       sessionId: row.sessionId,

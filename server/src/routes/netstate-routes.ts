@@ -3,6 +3,7 @@ import { ErrorBody, NetstateChange, NetstateChangeDetail, NetstateChangeList, Ne
 import type { AppServices } from '../app.js';
 import { mayReadTarget } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
+import { atLeast } from '../auth/authenticator.js';
 import { targetInventory } from '../sessions/session-registry.js';
 
 /** Changes left behind in targets' namespaces (docs/api.md, "Changes left behind"). Starts and stops the service that finds them. */
@@ -11,12 +12,20 @@ export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
   netstate.start();
   services.onClosing(() => netstate.shutdown());
 
-  // Host sessions are for admins; so is what they changed on the host.
-  const visible = (principal: Principal, change: NetstateChange) => mayReadTarget(principal, change.target);
+  /**
+   * What a principal may see of the changes: admins everything; below admin, the changes on
+   * targets their role may open now (never the host's, which are host data; nothing for viewers,
+   * who open nothing). Reads the inventory once per request, and only for non-admins.
+   */
+  async function visibility(principal: Principal): Promise<(change: NetstateChange) => boolean> {
+    if (atLeast(principal, 'admin')) return () => true;
+    const context = { ...(await targetInventory(services.engine, ['network'])), isConsole: services.isConsole };
+    return (change) => mayReadTarget(principal, change.target) && services.policy.why(principal.role, change.target, context) === undefined;
+  }
 
   app.get('/api/netstate', { config: { access: 'viewer' }, schema: { response: { 200: NetstateChangeList } } }, async (request) => {
-    const principal = principalOf(request);
-    return netstate.list().filter((change) => visible(principal, change));
+    const visible = await visibility(principalOf(request));
+    return netstate.list().filter(visible);
   });
 
   app.get(
@@ -24,7 +33,7 @@ export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
     { config: { access: 'viewer' }, schema: { params: NetstateParams, response: { 200: NetstateChangeDetail, '4xx': ErrorBody } } },
     async (request) => {
       const detail = netstate.detail(request.params.id);
-      if (!visible(principalOf(request), detail.change)) throw netstate.notFound(request.params.id);
+      if (!(await visibility(principalOf(request)))(detail.change)) throw netstate.notFound(request.params.id);
       return detail;
     },
   );
@@ -35,7 +44,7 @@ export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
     async (request) => {
       const principal = principalOf(request);
       const { change } = netstate.detail(request.params.id);
-      if (!visible(principal, change)) throw netstate.notFound(request.params.id);
+      if (!mayReadTarget(principal, change.target)) throw netstate.notFound(request.params.id);
       // A revert writes into the target's namespace: the policy decides as for opening a shell there.
       const context = { ...(await targetInventory(services.engine, [change.target.kind])), isConsole: services.isConsole };
       const target = change.target;

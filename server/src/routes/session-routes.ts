@@ -20,18 +20,20 @@ function manages(principal: Principal, session: Session): boolean {
   return principal.id === session.owner.id || atLeast(principal, 'admin');
 }
 
-/**
- * Who may see a session at all. A share link sees its own session (the auth hook already
- * confined it to that id); operators and admins see every session they could open, so they can
- * join each other's as viewers, except host sessions, which only admins see.
- */
-function sees(principal: Principal, session: Session): boolean {
-  if (principal.kind === 'share') return principal.share?.sessionId === session.id;
-  return atLeast(principal, 'operator') && mayReadTarget(principal, session.target);
-}
-
 export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
   const { registry, policy, shares, live, audit, config } = services;
+
+  /**
+   * Who may see a session at all. A share link sees its own session (the auth hook already
+   * confined it to that id); admins see every session; operators see the sessions they could
+   * open themselves (so they can join each other's as viewers): never a host session, nor one
+   * whose target the policy refuses them, decided on what the policy read when it started.
+   */
+  function sees(principal: Principal, session: Session): boolean {
+    if (principal.kind === 'share') return principal.share?.sessionId === session.id;
+    if (atLeast(principal, 'admin')) return true;
+    return atLeast(principal, 'operator') && mayReadTarget(principal, session.target) && policy.why(principal.role, session.target, session.scope) === undefined;
+  }
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.SessionNotFound, `There is no session ${id}.`);
 

@@ -18,6 +18,12 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
 
   app.get('/api/health', { config: { access: 'public' }, schema: { response: { 200: Health } } }, async () => monitor.probe());
 
+  // The API's namespace is never public: a path under /api that no route serves is a 401 to
+  // anonymous callers (the route table is not theirs to map) and a 404 to everyone else.
+  app.all('/api/*', { config: { access: 'any' } }, async (request) => {
+    throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+  });
+
   app.post(
     '/api/login',
     { config: { access: 'public' }, schema: { body: LoginRequest, response: { 204: Type.Null(), '4xx': ErrorBody } } },
@@ -101,9 +107,12 @@ export const systemRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, 
     const offHealth = monitor.onHealth((h) => send('status', h));
     const offSession = services.registry.onChange((change) => send('session', change));
     const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
-    // What sessions left behind on the host is host data: admins only, like GET /api/netstate.
+    // Like GET /api/netstate: admins see every change; others the changes on targets their role
+    // may open (decided on what the policy read when the session started), never the host's.
     const offNetstate = services.netstate.onChange((change) => {
-      if (mayReadTarget(principal, change.target)) send('netstate', change);
+      const scope = services.registry.get(change.sessionId)?.scope;
+      const visible = atLeast(principal, 'admin') || (scope !== undefined && mayReadTarget(principal, change.target) && services.policy.why(principal.role, change.target, scope) === undefined);
+      if (visible) send('netstate', change);
     });
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);

@@ -18,7 +18,7 @@ import { resolveTarget } from '../sessions/target-resolver.js';
 import { targetInventory, type TargetCheck } from '../sessions/session-registry.js';
 import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../sessions/toolbox-spec.js';
 import type { Principal } from '../auth/principal.js';
-import type { PolicyContext } from '../policy/target-policy.js';
+import { scopeOf, type PolicyContext } from '../policy/target-policy.js';
 import type { Admission, WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
@@ -142,6 +142,7 @@ export class RunRegistry {
       owner,
       tool,
       target,
+      scope: scopeOf(target, scope),
       params: values,
       argv,
       limitSeconds,

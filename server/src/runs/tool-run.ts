@@ -2,6 +2,7 @@ import type { ParamValue, ResolvedTarget, RunInfo, ToolDefinition, ToolResult } 
 import { paramReader } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
 import { Session, type EndReason } from '../sessions/session.js';
+import type { PolicyScope } from '../policy/target-policy.js';
 
 /**
  * One run of a catalog tool: a toolbox whose entrypoint is the tool's argv, streamed through a
@@ -36,6 +37,7 @@ export interface ToolRunOptions {
   owner: { id: string; name: string };
   tool: ToolDefinition;
   target: ResolvedTarget;
+  scope: PolicyScope;
   params: Record<string, ParamValue>;
   argv: string[];
   limitSeconds: number;
@@ -70,6 +72,7 @@ export class ToolRun {
       id: options.id,
       owner: options.owner,
       target: options.target,
+      scope: options.scope,
       image: options.image,
       toolbox: options.toolbox,
       replayBytes: options.replayBytes,

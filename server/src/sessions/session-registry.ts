@@ -3,7 +3,7 @@ import { ErrorCode, type ResolvedTarget, type SessionChangeEvent, type TargetReq
 import type { ContainerEngine, EngineEvent, RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import type { Principal } from '../auth/principal.js';
-import type { PolicyContext } from '../policy/target-policy.js';
+import { scopeOf, type PolicyContext } from '../policy/target-policy.js';
 import type { Admission, WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import { Session, type EndReason } from './session.js';
 import { resolveTarget } from './target-resolver.js';
@@ -131,6 +131,7 @@ export class SessionRegistry {
       id,
       owner,
       target,
+      scope: scopeOf(target, context),
       image: spec.image,
       toolbox,
       replayBytes: this.options.replayBytes,

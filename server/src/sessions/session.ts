@@ -11,6 +11,7 @@ import {
   type SessionInfo,
 } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
+import type { PolicyScope } from '../policy/target-policy.js';
 import { OutputLog } from './output-log.js';
 
 /** How one attached client receives frames; the WebSocket route implements it. */
@@ -80,6 +81,8 @@ export interface SessionOptions {
   /** Who opened it; starts as the driver. */
   owner: { id: string; name: string };
   target: ResolvedTarget;
+  /** What the policy read when the target was allowed: who may watch is decided on it again. */
+  scope: PolicyScope;
   image: string;
   toolbox: RunningToolbox;
   /** Bytes of recent output kept for late and reconnecting clients. */
@@ -221,6 +224,7 @@ export class Attachment {
 export class Session {
   readonly id: string;
   readonly target: ResolvedTarget;
+  readonly scope: PolicyScope;
   readonly createdAt = new Date();
   readonly log: OutputLog;
   state: 'running' | 'exited' = 'running';
@@ -253,6 +257,7 @@ export class Session {
     this.owner = options.owner;
     this.roles.set(options.owner.id, 'driver');
     this.target = options.target;
+    this.scope = options.scope;
     this.toolbox = options.toolbox;
     this.image = options.image;
     this.log = new OutputLog(options.replayBytes);
