@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiClient, ApiError, ClientErrorCode, parseRetryAfter } from './api-client';
+import { ClientErrorCode, parseRetryAfter, SondeApiError } from './sonde-api-error.js';
+import { SondeClient, type SondeClientOptions } from './sonde-client.js';
 
-type FetchArgs = [string, RequestInit];
-
-function clientReturning(response: Response | Error) {
-  const fetch = vi.fn(async (..._args: FetchArgs) => {
+/** `response`: one reply, or a function making a fresh one per call (a body is read once). */
+function clientReturning(response: Response | Error | (() => Response), options: Omit<SondeClientOptions, 'fetch'> = {}) {
+  const fetch = vi.fn(async (_url: string, _init: RequestInit) => {
     if (response instanceof Error) throw response;
-    return response;
+    return typeof response === 'function' ? response() : response;
   });
-  return { client: new ApiClient({ fetch: fetch as unknown as typeof globalThis.fetch }), fetch };
+  return { client: new SondeClient({ ...options, fetch }), fetch };
 }
 
 const json = (status: number, body: unknown) =>
@@ -26,7 +26,7 @@ const session = {
   ttyPath: '/api/sessions/s1/tty',
 };
 
-describe('ApiClient', () => {
+describe('SondeClient', () => {
   it('sends the CSRF header and a JSON body on writes, same-origin credentials always', async () => {
     const { client, fetch } = clientReturning(json(201, session));
     await client.createSession({ kind: 'container', container: 'web-1', sharePid: true });
@@ -40,7 +40,7 @@ describe('ApiClient', () => {
 
   it('sends no Content-Type without a body, and no CSRF header on reads', async () => {
     const { client, fetch } = clientReturning(new Response(null, { status: 204 }));
-    await client.deleteSession('a/b');
+    await client.endSession('a/b');
     expect(fetch.mock.calls[0]?.[0]).toBe('/api/sessions/a%2Fb');
     expect(fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('Content-Type');
 
@@ -49,12 +49,12 @@ describe('ApiClient', () => {
     expect(read.fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('X-Sonde-Request');
   });
 
-  it('turns the error body into an ApiError with the server code and message', async () => {
+  it('turns the error body into a SondeApiError with the server code and message', async () => {
     const { client } = clientReturning(
       json(409, { error: { code: 'TARGET_NOT_RUNNING', message: 'Container web-1 is not running' } }),
     );
     const error = await client.createSession({ kind: 'container', container: 'web-1' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toBeInstanceOf(SondeApiError);
     expect(error).toMatchObject({ status: 409, code: 'TARGET_NOT_RUNNING', message: 'Container web-1 is not running' });
   });
 
@@ -63,9 +63,45 @@ describe('ApiClient', () => {
     await expect(client.networks()).rejects.toMatchObject({ status: 502, code: 'HTTP_502' });
   });
 
-  it('rejects replies that do not match the shared schema', async () => {
+  it('rejects replies that do not match the shared schema, saying where', async () => {
     const { client } = clientReturning(json(200, [{ id: 'x' }]));
-    await expect(client.containers()).rejects.toMatchObject({ code: ClientErrorCode.BadResponse });
+    const error = await client.containers().catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 200,
+      code: ClientErrorCode.BadResponse,
+      message: expect.stringMatching(/^GET \/api\/containers: unexpected reply shape \(\/0/),
+    });
+
+    const notJson = clientReturning(new Response('<html>', { status: 200 }));
+    await expect(notJson.client.health()).rejects.toMatchObject({ code: ClientErrorCode.BadResponse, message: 'GET /api/health: the reply is not JSON' });
+  });
+
+  it('with a token: sends it as a bearer, leaves cookies out, and prefixes the base URL', async () => {
+    const { client, fetch } = clientReturning(json(200, []), { baseUrl: 'http://127.0.0.1:8080/', token: 'secret-token' });
+    await client.sessions();
+    const [url, init] = fetch.mock.calls[0] ?? [];
+    expect(url).toBe('http://127.0.0.1:8080/api/sessions');
+    expect(init?.headers).toMatchObject({ Authorization: 'Bearer secret-token' });
+    expect(init?.credentials).toBe('omit');
+    expect(client.capturePcapUrl('c 1')).toBe('http://127.0.0.1:8080/api/captures/c%201/pcap');
+    expect(client.eventsUrl()).toBe('http://127.0.0.1:8080/api/events');
+
+    // Without one, nothing claims an identity: the browser's cookie does.
+    const cookie = clientReturning(json(200, []));
+    await cookie.client.sessions();
+    expect(cookie.fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('Authorization');
+  });
+
+  it('reads a recording as text and filters recordings by session', async () => {
+    const cast = '{"version":2,"width":80,"height":24}\n[0.1,"o","hi"]\n';
+    const { client, fetch } = clientReturning(new Response(cast, { status: 200 }));
+    expect(await client.recordingCast('r/1')).toBe(cast);
+    expect(fetch.mock.calls[0]?.[0]).toBe('/api/recordings/r%2F1/cast');
+
+    const list = clientReturning(() => json(200, []));
+    await list.client.recordings({ sessionId: 'a'.repeat(32) });
+    await list.client.recordings();
+    expect(list.fetch.mock.calls.map(([url]) => url)).toEqual([`/api/recordings?sessionId=${'a'.repeat(32)}`, '/api/recordings']);
   });
 
   it('starts a run with the tool, target and params, and validates the reply (result included)', async () => {
@@ -104,18 +140,24 @@ describe('ApiClient', () => {
   it('me() answers null on 401 without raising "unauthorized"; other calls raise it', async () => {
     const unauthorized = vi.fn();
     const probe = clientReturning(json(401, { error: { code: 'UNAUTHORIZED', message: 'Login required' } }));
-    probe.client.events.on('unauthorized', unauthorized);
+    probe.client.onUnauthorized(unauthorized);
     expect(await probe.client.me()).toBeNull();
     expect(unauthorized).not.toHaveBeenCalled();
 
     const call = clientReturning(json(401, { error: { code: 'UNAUTHORIZED', message: 'Login required' } }));
-    call.client.events.on('unauthorized', unauthorized);
+    const stop = call.client.onUnauthorized(unauthorized);
+    await expect(call.client.sessions()).rejects.toMatchObject({ status: 401 });
+    expect(unauthorized).toHaveBeenCalledTimes(1);
+    expect(unauthorized.mock.calls[0]?.[0]).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+
+    // Unsubscribed: the next refusal reaches nobody.
+    stop();
     await expect(call.client.sessions()).rejects.toMatchObject({ status: 401 });
     expect(unauthorized).toHaveBeenCalledTimes(1);
   });
 });
 
-describe('ApiClient identity and sharing', () => {
+describe('SondeClient identity and sharing', () => {
   it('logs in with a username and password in the body, never the URL', async () => {
     const { client, fetch } = clientReturning(new Response(null, { status: 204 }));
     await client.login({ username: 'alice', password: 'correct horse battery' });
