@@ -1,8 +1,8 @@
 import { ROLES, type CreatedApiToken, type Role } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
-import { useApiTokens, useConsoleData } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
-import { CopyField } from '../sharing/CopyField';
+import { CopyField } from '../../components/CopyField';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useApiTokens, useConsoleData } from '../../hooks/use-console-data';
 
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
 
@@ -13,8 +13,9 @@ export function ApiTokensSection() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const creating = usePendingAction();
+  const revoking = usePendingAction();
+  const error = creating.error ?? revoking.error;
 
   useEffect(() => {
     void data.admin.apiTokens.refresh();
@@ -25,27 +26,22 @@ export function ApiTokensSection() {
   const create = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!name || nameProblem) return;
-    setBusy(true);
-    setError(null);
-    data.admin
-      .createApiToken({ name, role })
-      .then((token) => {
+    creating.run(
+      () => data.admin.createApiToken({ name, role }),
+      (token) => {
         setCreated(token);
         setName('');
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
+      },
+    );
   };
 
-  const revoke = (id: string) => {
-    setError(null);
-    data.admin
-      .revokeApiToken(id)
-      .then(() => {
+  const revoke = (id: string) =>
+    revoking.run(
+      () => data.admin.revokeApiToken(id),
+      () => {
         if (created?.id === id) setCreated(null);
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message));
-  };
+      },
+    );
 
   return (
     <section aria-labelledby="tokens-heading">
@@ -130,8 +126,8 @@ export function ApiTokensSection() {
               ))}
             </select>
           </label>
-          <button type="submit" className="button button-primary" data-testid="token-create-submit" disabled={busy || !name || Boolean(nameProblem)}>
-            {busy ? 'Creating…' : 'Create token'}
+          <button type="submit" className="button button-primary" data-testid="token-create-submit" disabled={creating.pending || !name || Boolean(nameProblem)}>
+            {creating.pending ? 'Creating…' : 'Create token'}
           </button>
         </div>
       </form>

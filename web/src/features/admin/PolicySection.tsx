@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useConsoleData } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
+import { errorText } from '../../components/error-text';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
 import {
   formToPolicy,
   policyToForm,
@@ -34,16 +35,17 @@ export function PolicySection() {
   const data = useConsoleData();
   const [form, setForm] = useState<PolicyFormValues | null>(null);
   const [errors, setErrors] = useState<PolicyFormErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const saving = usePendingAction();
+  const error = saving.error ?? loadError;
 
   useEffect(() => {
     let current = true;
     data.admin
       .policy()
       .then((policy) => current && setForm(policyToForm(policy)))
-      .catch((failure: unknown) => current && setError(toApiError(failure).message));
+      .catch((failure: unknown) => current && setLoadError(errorText(failure)));
     return () => {
       current = false;
     };
@@ -67,22 +69,20 @@ export function PolicySection() {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(false);
-    setError(null);
+    saving.setError(null);
     const parsed = formToPolicy(form);
     if (!parsed.ok) {
       setErrors(parsed.errors);
       return;
     }
     setErrors({});
-    setBusy(true);
-    data.admin
-      .savePolicy(parsed.policy)
-      .then((policy) => {
+    saving.run(
+      () => data.admin.savePolicy(parsed.policy),
+      (policy) => {
         setForm(policyToForm(policy));
         setSaved(true);
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
+      },
+    );
   };
 
   return (
@@ -147,8 +147,8 @@ export function PolicySection() {
         ))}
       </div>
       <div className="form-row">
-        <button type="submit" className="button button-primary" data-testid="policy-save" disabled={busy}>
-          {busy ? 'Saving…' : 'Save policy'}
+        <button type="submit" className="button button-primary" data-testid="policy-save" disabled={saving.pending}>
+          {saving.pending ? 'Saving…' : 'Save policy'}
         </button>
         {saved && (
           <span className="muted" data-testid="policy-saved">

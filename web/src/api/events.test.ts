@@ -1,6 +1,6 @@
 import type { DockerChangeEvent, Health } from '@sonde/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANGE_BATCH_MS, DockerEvents, EVENTS_RETRY_MS, type EventSourceLike } from './docker-events';
+import { CHANGE_BATCH_MS, EventStream, EVENTS_RETRY_MS, type EventSourceLike } from './events';
 
 class FakeEventSource {
   readyState = 0;
@@ -34,7 +34,7 @@ function setup() {
   const onChange = vi.fn<(changes: DockerChangeEvent[]) => void>();
   const onHealth = vi.fn<(health: Health) => void>();
   const onResume = vi.fn();
-  const events = new DockerEvents({
+  const events = new EventStream({
     onChange,
     onHealth,
     onResume,
@@ -51,7 +51,7 @@ function setup() {
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-describe('DockerEvents', () => {
+describe('EventStream', () => {
   it('batches change events into one callback', () => {
     const s = setup();
     s.source().open();
@@ -76,7 +76,7 @@ describe('DockerEvents', () => {
   it('passes valid audit entries to onAudit at once, unbatched', () => {
     const onAudit = vi.fn();
     const source = new FakeEventSource();
-    const events = new DockerEvents({
+    const events = new EventStream({
       onChange: vi.fn(),
       onHealth: vi.fn(),
       onResume: vi.fn(),

@@ -1,6 +1,6 @@
 import type { SessionInfo } from '@sonde/shared';
-import { useContainers, useNetworks } from '../../api/console-context';
-import { ToolLauncher, type LaunchContext } from '../tools/ToolLauncher';
+import { useContainers, useNetworks } from '../../hooks/use-console-data';
+import { ToolLauncher, type LaunchContext } from './ToolLauncher';
 
 /** The tools panel for a terminal tab: runs go into the same namespaces as the session. */
 export function sessionLaunchContext(

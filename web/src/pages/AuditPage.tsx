@@ -1,11 +1,11 @@
 import type { AuditEntry } from '@sonde/shared';
 import { useEffect, useState } from 'react';
-import { AUDIT_VIEW_LIMIT } from '../../api/admin-data';
-import { useConsoleData, useLiveUpdatesState } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
-import { EmptyState } from '../../components/EmptyState';
-import { formatDetail, matchesSession, mergeEntries, sessionFilter } from './audit-view';
-import '../../styles/access.css';
+import { EmptyState } from '../components/EmptyState';
+import { errorText } from '../components/error-text';
+import { matchesSession, mergeEntries, sessionFilter } from '../features/audit/audit-view';
+import { AuditTable } from '../features/audit/AuditTable';
+import { useConsoleData, useLiveUpdatesState } from '../hooks/use-console-data';
+import '../styles/access.css';
 
 type Load = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
 
@@ -14,7 +14,7 @@ type Load = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; me
  * policy: newest first, with new entries arriving live from the event stream.
  */
 export function AuditPage() {
-  const data = useConsoleData();
+  const audit = useConsoleData().audit;
   const liveState = useLiveUpdatesState();
   const [filterText, setFilterText] = useState('');
   const [entries, setEntries] = useState<AuditEntry[]>([]);
@@ -29,24 +29,24 @@ export function AuditPage() {
     setLoad({ status: 'loading' });
     setEntries([]);
     // Subscribed before loading: entries recorded while the page loads are merged, not lost.
-    const subscription = data.admin.auditFeed.on('entry', (entry) => {
-      if (matchesSession(entry, sessionId)) setEntries((list) => mergeEntries(list, [entry], AUDIT_VIEW_LIMIT));
+    const subscription = audit.feed.on('entry', (entry) => {
+      if (matchesSession(entry, sessionId)) setEntries((list) => mergeEntries(list, [entry], audit.viewLimit));
     });
-    data.admin
-      .auditTail(sessionId ? { sessionId } : {})
+    audit
+      .tail(sessionId ? { sessionId } : {})
       .then((loaded) => {
         if (!current) return;
-        setEntries((list) => mergeEntries(list, loaded, AUDIT_VIEW_LIMIT));
+        setEntries((list) => mergeEntries(list, loaded, audit.viewLimit));
         setLoad({ status: 'ready' });
       })
       .catch((error: unknown) => {
-        if (current) setLoad({ status: 'failed', message: toApiError(error).message });
+        if (current) setLoad({ status: 'failed', message: errorText(error) });
       });
     return () => {
       current = false;
       subscription.dispose();
     };
-  }, [data, sessionId, invalid]);
+  }, [audit, sessionId, invalid]);
 
   return (
     <article className="detail-page admin-page audit-page" data-testid="audit-page">
@@ -74,7 +74,7 @@ export function AuditPage() {
         <a
           className="button button-secondary"
           data-testid="audit-export"
-          href={data.admin.auditExportUrl(sessionId ? { sessionId } : {})}
+          href={audit.exportUrl(sessionId ? { sessionId } : {})}
           download
         >
           Export JSON lines
@@ -88,45 +88,7 @@ export function AuditPage() {
       )}
       {load.status === 'loading' && entries.length === 0 && <EmptyState title="Loading the audit trail…" />}
       {load.status === 'ready' && entries.length === 0 && <EmptyState title="Nothing recorded yet" />}
-      {entries.length > 0 && (
-        <table className="data-table audit-table" data-testid="audit-table">
-          <thead>
-            <tr>
-              <th>Time</th>
-              <th>Who</th>
-              <th>Action</th>
-              <th>Target</th>
-              <th>Session</th>
-              <th>Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={entry.seq} data-testid="audit-row" data-action={entry.action} data-seq={entry.seq}>
-                <td className="mono nowrap" title={entry.at}>
-                  {new Date(entry.at).toLocaleString()}
-                </td>
-                <td title={entry.actor}>{entry.actorName}</td>
-                <td className="mono">{entry.action}</td>
-                <td>{entry.target ?? ''}</td>
-                <td className="mono">
-                  {entry.sessionId && (
-                    <button
-                      type="button"
-                      className="link-button mono"
-                      title={`Show only session ${entry.sessionId}`}
-                      onClick={() => setFilterText(entry.sessionId ?? '')}
-                    >
-                      {entry.sessionId.slice(0, 8)}
-                    </button>
-                  )}
-                </td>
-                <td className="mono audit-detail">{formatDetail(entry.detail)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {entries.length > 0 && <AuditTable entries={entries} onSessionClick={setFilterText} />}
     </article>
   );
 }

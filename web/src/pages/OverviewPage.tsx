@@ -1,8 +1,7 @@
-import { useContainers, useHealth, useMe, useNetworks, useSessions } from '../../api/console-context';
-import { isAdmin } from '../auth/permissions';
-import { ActionButton } from '../../components/ActionButton';
-import { useStartSession } from '../sessions/use-start-session';
-import { NetstateWarnings } from '../netstate/NetstateWarnings';
+import { ActionButton } from '../components/ActionButton';
+import { NetstateWarnings } from '../features/netstate/NetstateWarnings';
+import { useContainers, useHealth, useNetworks, usePermissions, useSessions } from '../hooks/use-console-data';
+import { useStartSession } from '../hooks/use-start-session';
 
 function count<T>(snapshot: { status: string; data?: T[] }, predicate: (item: T) => boolean = () => true): string {
   return snapshot.status === 'ready' && snapshot.data ? String(snapshot.data.filter(predicate).length) : '–';
@@ -16,7 +15,7 @@ export function OverviewPage() {
   const health = useHealth();
   const { start, pending } = useStartSession();
   const dockerDown = health.status === 'ready' && !health.data.docker.reachable;
-  const admin = isAdmin(useMe());
+  const admin = usePermissions().isAdmin;
 
   return (
     <article className="detail-page overview">

@@ -2,18 +2,16 @@
  * Session recordings: the list (fetched when the recordings page asks, most logins never open
  * it) and the .cast files the player loads.
  */
+import type { SondeClient } from '@sonde/client';
 import type { RecordingInfo } from '@sonde/shared';
-import { useSyncExternalStore } from 'react';
 import type { Disposable } from '../lifecycle/disposable';
-import type { ApiClient } from './api-client';
-import { useConsoleData } from './console-context';
-import { LiveResource, type ResourceSnapshot } from './live-resource';
+import { LiveResource } from './live-resource';
 
-export class RecordingsData implements Disposable {
+export class Recordings implements Disposable {
   /** Newest first, as the server sends them. */
   readonly list: LiveResource<RecordingInfo[]>;
 
-  constructor(private readonly client: ApiClient) {
+  constructor(private readonly client: SondeClient) {
     this.list = new LiveResource(() => client.recordings());
   }
 
@@ -36,13 +34,4 @@ export class RecordingsData implements Disposable {
   dispose(): void {
     this.list.dispose();
   }
-}
-
-export function useRecordingsData(): RecordingsData {
-  return useConsoleData().recordings;
-}
-
-export function useRecordingList(): ResourceSnapshot<RecordingInfo[]> {
-  const list = useRecordingsData().list;
-  return useSyncExternalStore(list.subscribe, list.getSnapshot);
 }

@@ -1,15 +1,14 @@
 import type { SessionInfo } from '@sonde/shared';
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { useConsoleData, useMe, useSessions } from '../../api/console-context';
-import { isShareGuest } from '../auth/permissions';
-import { EmptyState } from '../../components/EmptyState';
-import { routePath, type Route } from '../../routing/routes';
-import { Link, useNavigate } from '../../routing/RouterContext';
-import type { TtyState } from '../../terminal/tty-connection';
-import { useReportError } from '../errors/ErrorReportsContext';
-import { sessionTabs } from './session-labels';
+import { EmptyState } from '../components/EmptyState';
+import { sessionTabs } from '../features/sessions/session-labels';
+import { SessionTabs } from '../features/sessions/SessionTabs';
+import { useConsoleData, usePermissions, useSessions } from '../hooks/use-console-data';
+import { useReportError } from '../hooks/use-report-error';
+import { routePath, type Route } from '../routing/routes';
+import { Link, useNavigate } from '../routing/RouterContext';
+import type { TtyState } from '../terminal/tty-connection';
 import { SessionPane } from './SessionPane';
-import { SessionTabs } from './SessionTabs';
 
 const ENDED_STATES = new Set<TtyState['kind']>(['exited', 'closed', 'error']);
 
@@ -34,7 +33,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
   const navigate = useNavigate();
   const report = useReportError();
   // A share guest has one session and no overview: tabs would only offer what it may not do.
-  const guest = isShareGuest(useMe());
+  const guest = usePermissions().isShareGuest;
 
   /** Sessions whose terminal this page has mounted, with the info they were opened with. */
   const [attached, setAttached] = useState<ReadonlyMap<string, SessionInfo>>(new Map());
@@ -65,7 +64,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
     [data],
   );
 
-  const confirmSession = useCallback((id: string) => data.sessionExists(id), [data]);
+  const confirmSession = useCallback((id: string) => data.sessions.exists(id), [data]);
 
   const onSearchOpenChange = useCallback((id: string, open: boolean) => {
     setSearchOpen((current) => {
@@ -81,8 +80,8 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
       const index = tabs.findIndex((tab) => tab.id === id);
       const neighbour = tabs[index + 1] ?? tabs[index - 1];
       setClosing((current) => new Set(current).add(id));
-      data
-        .closeSession(id)
+      data.sessions
+        .close(id)
         .then(() => {
           setAttached((current) => withoutEntry(current, id));
           setLive((current) => withoutEntry(current, id));

@@ -2,8 +2,8 @@
  * Failed user actions waiting to be read. Kept until dismissed (a toast that vanishes after
  * three seconds is useless when "the toolbox image is missing" needs copying into a ticket).
  */
-import type { BannerMessage } from '../../components/ErrorBanner';
-import { toApiError } from '../../api/live-resource';
+import { toApiError } from '../api/live-resource';
+import type { BannerMessage } from '../components/ErrorBanner';
 
 /** Older reports are dropped beyond this; the banner must not push the terminal off screen. */
 const MAX_REPORTS = 3;

@@ -2,18 +2,16 @@
  * Changes sessions left in their targets' network namespaces (firewall, qdiscs): the list, kept
  * fresh by the `netstate` event of the event stream, a change's diff, and the revert.
  */
+import type { SondeClient } from '@sonde/client';
 import type { NetstateChange, NetstateChangeDetail } from '@sonde/shared';
-import { useSyncExternalStore } from 'react';
 import type { Disposable } from '../lifecycle/disposable';
-import type { ApiClient } from './api-client';
-import { useConsoleData } from './console-context';
-import { LiveResource, type ResourceSnapshot } from './live-resource';
+import { LiveResource } from './live-resource';
 
-export class NetstateData implements Disposable {
+export class Netstate implements Disposable {
   /** Newest first, as the server sends them. */
   readonly list: LiveResource<NetstateChange[]>;
 
-  constructor(private readonly client: ApiClient) {
+  constructor(private readonly client: SondeClient) {
     this.list = new LiveResource(() => client.netstateChanges());
   }
 
@@ -40,13 +38,4 @@ export class NetstateData implements Disposable {
   dispose(): void {
     this.list.dispose();
   }
-}
-
-export function useNetstateData(): NetstateData {
-  return useConsoleData().netstate;
-}
-
-export function useNetstateChanges(): ResourceSnapshot<NetstateChange[]> {
-  const list = useNetstateData().list;
-  return useSyncExternalStore(list.subscribe, list.getSnapshot);
 }

@@ -1,4 +1,4 @@
-/** Units for result cards. */
+/** Units for durations, throughput and sizes (result cards, captures, recordings). */
 
 export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;

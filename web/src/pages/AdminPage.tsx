@@ -1,10 +1,10 @@
-import type { AdminSection } from '../../routing/routes';
-import { routePath } from '../../routing/routes';
-import { Link } from '../../routing/RouterContext';
-import { ApiTokensSection } from './ApiTokensSection';
-import { PolicySection } from './PolicySection';
-import { UsersSection } from './UsersSection';
-import '../../styles/access.css';
+import { ApiTokensSection } from '../features/admin/ApiTokensSection';
+import { PolicySection } from '../features/admin/PolicySection';
+import { UsersSection } from '../features/admin/UsersSection';
+import type { AdminSection } from '../routing/routes';
+import { routePath } from '../routing/routes';
+import { Link } from '../routing/RouterContext';
+import '../styles/access.css';
 
 const SECTIONS: ReadonlyArray<{ section: AdminSection; label: string }> = [
   { section: 'users', label: 'Users' },

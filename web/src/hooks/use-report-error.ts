@@ -1,5 +1,6 @@
+/** Failed user actions go to the error banner at the top of the console through this context. */
 import { createContext, useCallback, useContext, useSyncExternalStore } from 'react';
-import { ErrorBanner } from '../../components/ErrorBanner';
+import type { BannerMessage } from '../components/ErrorBanner';
 import type { ErrorReports } from './error-reports';
 
 export const ErrorReportsContext = createContext<ErrorReports | null>(null);
@@ -16,8 +17,9 @@ export function useReportError(): ErrorReports['report'] {
   return useCallback((title, error) => reports.report(title, error), [reports]);
 }
 
-export function ErrorBannerHost() {
+/** What the banner shows, and how to dismiss an entry. */
+export function useErrorReportList(): { messages: readonly BannerMessage[]; dismiss(id: number): void } {
   const reports = useErrorReports();
   const messages = useSyncExternalStore(reports.subscribe, reports.getSnapshot);
-  return <ErrorBanner messages={messages} onDismiss={(id) => reports.dismiss(id)} />;
+  return { messages, dismiss: useCallback((id: number) => reports.dismiss(id), [reports]) };
 }

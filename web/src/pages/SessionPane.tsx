@@ -1,14 +1,13 @@
 import type { SessionInfo } from '@sonde/shared';
-import { Badge } from '../../components/Badge';
-import { TerminalView } from '../../terminal/TerminalView';
-import type { TtyConnection, TtyState } from '../../terminal/tty-connection';
 import { useState } from 'react';
-import { useMe } from '../../api/console-context';
-import { canOperate, isShareGuest } from '../auth/permissions';
-import { SessionPresenceBar, SessionShareActions } from '../sharing/SessionSharingControls';
-import { useSessionSharing } from '../sharing/use-session-sharing';
-import { SessionTools } from './SessionTools';
-import { sessionStatus, sessionTitle } from './session-labels';
+import { Badge } from '../components/Badge';
+import { sessionStatus, sessionTitle, targetDescription } from '../features/sessions/session-labels';
+import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
+import { useSessionSharing } from '../features/sharing/use-session-sharing';
+import { SessionTools } from '../features/tools/SessionTools';
+import { usePermissions } from '../hooks/use-console-data';
+import { TerminalView } from '../terminal/TerminalView';
+import type { TtyConnection, TtyState } from '../terminal/tty-connection';
 
 interface SessionPaneProps {
   session: SessionInfo;
@@ -22,25 +21,10 @@ interface SessionPaneProps {
   onClose(id: string): void;
 }
 
-function targetDescription(session: SessionInfo): string {
-  const target = session.target;
-  switch (target.kind) {
-    case 'container':
-      return target.sharePid
-        ? `Network and process namespaces of container ${target.containerName}`
-        : `Network namespace of container ${target.containerName}`;
-    case 'network':
-      return `Toolbox attached to network ${target.networkName}`;
-    case 'host':
-      return 'Host network namespace';
-    default: {
-      const unexpected: never = target;
-      return unexpected;
-    }
-  }
-}
-
-/** One terminal with its header. Hidden, not unmounted, when another tab is active. */
+/**
+ * One terminal with its header: the session's state, sharing, tools and the terminal itself.
+ * Hidden, not unmounted, when another tab is active.
+ */
 export function SessionPane({
   session,
   active,
@@ -54,7 +38,7 @@ export function SessionPane({
 }: SessionPaneProps) {
   const status = sessionStatus(session, live);
   const [toolsOpen, setToolsOpen] = useState(false);
-  const me = useMe();
+  const permissions = usePermissions();
   const [connection, setConnection] = useState<TtyConnection | undefined>(undefined);
   const sharing = useSessionSharing(session, connection);
   return (
@@ -63,14 +47,14 @@ export function SessionPane({
         <div className="session-heading">
           <h1 className="session-title">{sessionTitle(session.target)}</h1>
           <Badge tone={status.tone}>{status.label ?? 'connected'}</Badge>
-          <span className="session-meta">{targetDescription(session)}</span>
+          <span className="session-meta">{targetDescription(session.target)}</span>
           <span className="session-meta mono" title="Toolbox image">
             {session.toolbox.image}
           </span>
         </div>
         <div className="session-actions">
-          <SessionShareActions session={session} sharing={sharing} />
-          {canOperate(me) && <button
+          <SessionShareActions session={session} title={sessionTitle(session.target)} sharing={sharing} />
+          {permissions.canOperate && <button
             type="button"
             className="button button-secondary button-small"
             data-testid="session-tools-toggle"
@@ -88,7 +72,7 @@ export function SessionPane({
           >
             Find
           </button>
-          {!isShareGuest(me) && <button
+          {!permissions.isShareGuest && <button
             type="button"
             className="button button-secondary button-small"
             disabled={closing}

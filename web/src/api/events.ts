@@ -1,8 +1,9 @@
 /**
  * Live updates from GET /api/events (server-sent events). `docker` events say a container or
  * network changed; they are batched so a `docker compose up` of 20 containers causes one
- * refetch, not 60. `status` events carry the Docker health. EventSource reconnects by itself
- * after network errors; this class only restarts it when the browser gives up (an HTTP error).
+ * refetch, not 60. `status` events carry the Docker health, `audit` new trail entries (admins),
+ * `netstate` changes sessions left behind. EventSource reconnects by itself after network
+ * errors; this class only restarts it when the browser gives up (an HTTP error).
  */
 import { AuditEntry, DockerChangeEvent, Health, NetstateChange } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
@@ -15,11 +16,11 @@ export const CHANGE_BATCH_MS = 250;
 /** Delay before recreating an EventSource the browser closed for good. */
 export const EVENTS_RETRY_MS = 5000;
 
-export type DockerEventsState = 'connecting' | 'live' | 'reconnecting';
+export type EventStreamState = 'connecting' | 'live' | 'reconnecting';
 
 export type EventSourceLike = Pick<EventSource, 'addEventListener' | 'close' | 'readyState' | 'onopen' | 'onerror'>;
 
-export interface DockerEventsOptions {
+export interface EventStreamOptions {
   url?: string;
   /** A batch of changes, at most one call per CHANGE_BATCH_MS. */
   onChange(changes: DockerChangeEvent[]): void;
@@ -35,11 +36,11 @@ export interface DockerEventsOptions {
 
 const EVENT_SOURCE_CLOSED = 2;
 
-export class DockerEvents implements Disposable {
-  readonly events = new Emitter<{ state: DockerEventsState }>();
+export class EventStream implements Disposable {
+  readonly events = new Emitter<{ state: EventStreamState }>();
 
   private source: EventSourceLike | null = null;
-  private currentState: DockerEventsState = 'connecting';
+  private currentState: EventStreamState = 'connecting';
   private batch: DockerChangeEvent[] = [];
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -48,12 +49,12 @@ export class DockerEvents implements Disposable {
   private readonly url: string;
   private readonly createSource: (url: string) => EventSourceLike;
 
-  constructor(private readonly options: DockerEventsOptions) {
+  constructor(private readonly options: EventStreamOptions) {
     this.url = options.url ?? '/api/events';
     this.createSource = options.createSource ?? ((url) => new EventSource(url));
   }
 
-  get state(): DockerEventsState {
+  get state(): EventStreamState {
     return this.currentState;
   }
 
@@ -122,7 +123,7 @@ export class DockerEvents implements Disposable {
     }, CHANGE_BATCH_MS);
   }
 
-  private setState(state: DockerEventsState): void {
+  private setState(state: EventStreamState): void {
     if (state === this.currentState) return;
     this.currentState = state;
     this.events.emit('state', state);
