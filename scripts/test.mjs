@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds, then runs every tier (unit, real-Docker integration, browser e2e) and
-// ends with one plain summary line, "tests: N passed, N failed".
+// `npm test`: builds, lints, then runs every tier (unit, real-Docker integration, browser e2e)
+// and ends with one plain summary line, "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,7 @@ function playwrightCounts(file) {
   return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (report.errors?.length ?? 0) };
 }
 
-const only = process.argv[2]; // optional: unit | integration | e2e
+const only = process.argv[2]; // optional: lint | unit | integration | e2e
 const totals = { passed: 0, failed: 0 };
 const add = (c) => {
   totals.passed += c.passed;
@@ -42,6 +42,11 @@ const add = (c) => {
 if (!step('build', 'npm', ['run', 'build'])) {
   process.stdout.write('\ntests: 0 passed, 1 failed\n');
   process.exit(1);
+}
+
+if (!only || only === 'lint') {
+  // The architecture rules (eslint.config.js) and no import cycles: one check, pass or fail.
+  add(step('lint', 'npm', ['run', 'lint']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
 }
 
 for (const tier of ['unit', 'integration']) {
