@@ -18,8 +18,6 @@ export function useConsoleData(): ConsoleData {
   return data;
 }
 
-export type { ResourceSnapshot };
-
 function useResource<T>(resource: LiveResource<T>): ResourceSnapshot<T> {
   return useSyncExternalStore(resource.subscribe, resource.getSnapshot);
 }

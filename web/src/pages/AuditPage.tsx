@@ -2,6 +2,7 @@ import type { AuditEntry } from '@sonde/shared';
 import { useEffect, useState } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { errorText } from '../components/error-text';
+import { ErrorCallout } from '../components/ErrorCallout';
 import { matchesSession, mergeEntries, sessionFilter } from '../features/audit/audit-view';
 import { AuditTable } from '../features/audit/AuditTable';
 import { useConsoleData, useLiveUpdatesState } from '../hooks/use-console-data';
@@ -81,11 +82,7 @@ export function AuditPage() {
         </a>
       </div>
       {invalid && <p className="form-error">A session id is 32 hexadecimal characters (see the session’s URL).</p>}
-      {load.status === 'failed' && (
-        <p className="callout callout-danger" role="alert" data-testid="audit-error">
-          {load.message}
-        </p>
-      )}
+      <ErrorCallout message={load.status === 'failed' ? load.message : null} testId="audit-error" />
       {load.status === 'loading' && entries.length === 0 && <EmptyState title="Loading the audit trail…" />}
       {load.status === 'ready' && entries.length === 0 && <EmptyState title="Nothing recorded yet" />}
       {entries.length > 0 && <AuditTable entries={entries} onSessionClick={setFilterText} />}

@@ -1,6 +1,7 @@
 import { ROLES, type CreatedApiToken, type Role } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
 import { CopyField } from '../../components/CopyField';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useApiTokens, useConsoleData } from '../../hooks/use-console-data';
 
@@ -52,11 +53,7 @@ export function ApiTokensSection() {
         For scripts and CI: send <code>Authorization: Bearer &lt;token&gt;</code>. Revoking a token closes everything opened
         with it.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="admin-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="admin-error" />
       {created && (
         <div className="share-created" data-testid="token-created">
           <span className="field-label">

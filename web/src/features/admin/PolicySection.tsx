@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
 import {
@@ -52,13 +53,7 @@ export function PolicySection() {
   }, [data]);
 
   if (!form) {
-    return error ? (
-      <p className="callout callout-danger" role="alert" data-testid="policy-error">
-        {error}
-      </p>
-    ) : (
-      <p className="muted">Loading…</p>
-    );
+    return error ? <ErrorCallout message={error} testId="policy-error" /> : <p className="muted">Loading…</p>;
   }
 
   const change = <K extends keyof PolicyFormValues[PolicyRole]>(role: PolicyRole, key: K, value: PolicyFormValues[PolicyRole][K]) => {
@@ -92,11 +87,7 @@ export function PolicySection() {
         Applies when a shell, tool run or capture starts; open sessions keep running. Viewers never open anything; the
         console’s own container and toolboxes are never targets.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="policy-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="policy-error" />
       <div className="policy-columns">
         {POLICY_ROLES.map((role) => (
           <fieldset key={role} className="policy-role" data-testid={`policy-${role}`}>

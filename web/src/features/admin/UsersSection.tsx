@@ -1,5 +1,6 @@
 import { ROLES, type Role, type User } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData, useMe, useUsers } from '../../hooks/use-console-data';
 
@@ -41,11 +42,7 @@ export function UsersSection() {
       <h2 id="users-heading" className="section-title">
         Users
       </h2>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="admin-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="admin-error" />
       {notice && (
         <p className="callout callout-info" data-testid="admin-notice">
           {notice}
@@ -187,11 +184,7 @@ function CreateUserForm({ onCreated }: { onCreated(user: User): void }) {
   return (
     <form className="admin-form" onSubmit={submit} data-testid="user-create-form">
       <h3 className="section-title">Add a user</h3>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="user-create-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="user-create-error" />
       <div className="form-row">
         <label className="field">
           <span className="field-label">User name</span>

@@ -1,6 +1,7 @@
 import type { LoginRequest } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { SignInResult } from '../../api/login';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { loginFailureMessage, tooManyAttemptsMessage, type LoginMethod } from './login-messages';
 
 interface LoginPageProps {
@@ -78,11 +79,7 @@ export function LoginPage({ notice, onSignIn }: LoginPageProps) {
             {notice}
           </p>
         )}
-        {error && (
-          <p className="callout callout-danger" role="alert" data-testid="login-error">
-            {error}
-          </p>
-        )}
+        <ErrorCallout message={error} testId="login-error" />
         <form className="login-section" onSubmit={submitPassword} method="post" action="/api/login">
           <label className="field">
             <span className="field-label">User name</span>

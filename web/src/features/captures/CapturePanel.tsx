@@ -1,5 +1,6 @@
 import { CAPTURE_LIMITS, checkCaptureRequest, type CaptureInfo, type PacketLine, type TargetRequest } from '@sonde/shared';
 import { useEffect, useState } from 'react';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { formatBytes } from '../../components/format';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
@@ -83,11 +84,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
         <button type="submit" className="button" data-testid="capture-start" disabled={pending || running || blockedReason !== null} title={blockedReason ?? undefined}>
           {pending ? 'Starting…' : 'Start capture'}
         </button>
-        {error && (
-          <p className="callout callout-danger" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorCallout message={error} />
       </form>
       {capture && (
         <div className="capture-view" data-testid="capture-view" data-state={capture.state}>

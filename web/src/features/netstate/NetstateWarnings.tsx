@@ -2,6 +2,7 @@ import type { NetstateChange, NetstateChangeDetail } from '@sonde/shared';
 import { useMemo, useState } from 'react';
 import { Badge } from '../../components/Badge';
 import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData, useContainers, useNetstateChanges, usePermissions } from '../../hooks/use-console-data';
 import { routePath } from '../../routing/routes';
@@ -122,11 +123,7 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
         </button>
         {blocked && <span className="action-reason">{blocked}</span>}
       </div>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="netstate-revert-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="netstate-revert-error" />
       {outcome && change.reverted && (
         <div className="netstate-result" data-testid="netstate-revert-result" data-matches={String(change.reverted.matches)}>
           <Badge tone={outcome.tone}>{change.reverted.matches ? 'reverted' : 'partly reverted'}</Badge> {outcome.text}

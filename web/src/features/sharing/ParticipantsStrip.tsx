@@ -10,9 +10,7 @@ import type { SessionSharing } from './use-session-sharing';
  */
 export function ParticipantsStrip({ sharing }: { sharing: SessionSharing }) {
   const report = useReportError();
-  const action = usePendingAction({ onError: (error) => report('Could not change who may type', error) });
-  const busy = action.pending;
-  const run = (change: () => Promise<void>) => action.run(change);
+  const { pending: busy, run } = usePendingAction({ onError: (error) => report('Could not change who may type', error) });
   const presence = sharing.presence;
   if (!presence) return null;
   const othersDriving = presence.participants.some((p) => p.id !== presence.you && p.role === 'driver');

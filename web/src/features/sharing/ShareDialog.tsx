@@ -2,6 +2,7 @@ import type { CreatedShare, ParticipantRole, SessionInfo, ShareInfo } from '@son
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CopyField } from '../../components/CopyField';
 import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
 import { expiresIn, localTime, SHARE_LIFETIMES, shareRoleLabel, shareState } from './share-labels';
@@ -97,11 +98,7 @@ export function ShareDialog({ session, title, onClose }: ShareDialogProps) {
         Anyone with the link joins this session only, without an account, until the link expires or you revoke it.
         Everything they do is in the audit trail.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="share-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="share-error" />
       <fieldset className="share-options">
         <legend className="field-label">They join as</legend>
         <label className="radio">

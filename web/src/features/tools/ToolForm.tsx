@@ -1,5 +1,6 @@
 import { findTool, paramReader, validateToolParams, type RunInfo, type TargetRequest, type ToolInfo } from '@sonde/shared';
 import { useState } from 'react';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
 import { fieldErrors, formIsValid, formParams, initialFormValues, type FormValues } from './form-values';
@@ -79,11 +80,7 @@ export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }
           {command}
         </pre>
       )}
-      {serverError && (
-        <p className="callout callout-danger" role="alert">
-          {serverError}
-        </p>
-      )}
+      <ErrorCallout message={serverError} />
       <div className="tool-form-actions">
         <button type="submit" className="button button-primary" data-testid="run-tool" disabled={pending || Boolean(blockedReason)} aria-busy={pending || undefined}>
           {pending ? 'Starting…' : `Run ${tool.title}`}
