@@ -62,7 +62,8 @@ if (!only || only === 'e2e') {
   add(playwrightCounts(out));
   // The e2e console was stopped with SIGTERM: it must have removed every toolbox it started.
   process.stdout.write('\n==> no toolbox left behind by the e2e console\n');
-  const leftover = spawnSync('docker', ['ps', '-aq', '--filter', 'label=sonde.instance=e2e'], { encoding: 'utf8' }).stdout.trim();
+  const instance = process.env.SONDE_E2E_INSTANCE || 'e2e';
+  const leftover = spawnSync('docker', ['ps', '-aq', '--filter', `label=sonde.instance=${instance}`], { encoding: 'utf8' }).stdout.trim();
   if (leftover) {
     process.stdout.write(`leaked toolboxes: ${leftover.split('\n').join(' ')}\n`);
     spawnSync('docker', ['rm', '-f', ...leftover.split('\n')]);
