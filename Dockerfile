@@ -1,4 +1,5 @@
-# The Sonde console: the server, the web client it serves, and the shared schemas.
+# The Sonde console: the server, the web client it serves (built with the API client
+# package, client/), and the shared schemas.
 #
 #   docker build -t sonde:latest .
 #   docker run -d -p 127.0.0.1:8080:8080 -v /var/run/docker.sock:/var/run/docker.sock \
@@ -16,9 +17,10 @@ ARG BASE_IMAGE=node:20-bookworm-slim
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 # Manifests first, so source edits do not redo `npm ci`. npm ci checks the lock
-# against every workspace named in package.json, so all four manifests are needed.
+# against every workspace named in package.json, so all five manifests are needed.
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY client/package.json client/
 COPY server/package.json server/
 COPY web/package.json web/
 COPY e2e/package.json e2e/
@@ -30,6 +32,7 @@ COPY e2e/package.json e2e/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY shared/ shared/
+COPY client/ client/
 COPY server/ server/
 COPY web/ web/
 RUN npm run build
@@ -49,6 +52,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY client/package.json client/
 COPY server/package.json server/
 COPY web/package.json web/
 COPY e2e/package.json e2e/

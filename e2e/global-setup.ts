@@ -2,26 +2,26 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { docker } from './support/docker.js';
-import { fixtureFile, root, type E2eFixtures } from './support/environment.js';
+import { fixtureFile, fixtureLabel, instance, root, type E2eFixtures } from './support/environment.js';
 
 const TARGET_IMAGE = process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest';
-const LABEL = 'sonde.test=e2e';
+const LABEL = fixtureLabel;
 
 /** Targets for the browser to debug: a compose-like pair on their own network. */
 export default function globalSetup(): () => void {
   execFileSync('bash', [path.join(root, 'scripts/test-fixtures/build-target-image.sh')], { stdio: 'inherit' });
   cleanup();
   const suffix = Math.random().toString(16).slice(2, 8);
-  const network = `sonde-e2e-net-${suffix}`;
+  const network = `${instance}-net-${suffix}`;
   docker('network', 'create', '--label', LABEL, network);
   const compose = (service: string) => ['--label', `com.docker.compose.project=e2eshop`, '--label', `com.docker.compose.service=${service}`];
-  const webName = `e2e-web-${suffix}`;
-  const apiName = `e2e-api-${suffix}`;
+  const webName = `${instance}-web-${suffix}`;
+  const apiName = `${instance}-api-${suffix}`;
   const webId = docker('run', '-d', '--name', webName, '--label', LABEL, ...compose('web'), '--network', network, TARGET_IMAGE);
   const apiId = docker('run', '-d', '--name', apiName, '--label', LABEL, ...compose('api'), '--network', network, '--network-alias', 'payments', TARGET_IMAGE);
   const ip = (id: string) => docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, id);
   // Markup in Docker metadata: the console must show it as text (container names cannot hold it).
-  const hostileName = `e2e-hostile-${suffix}`;
+  const hostileName = `${instance}-hostile-${suffix}`;
   const hostileLabels = {
     'com.docker.compose.project': '<img src=x onerror="window.__pwned=1">',
     'com.docker.compose.service': '<svg onload="window.__pwned=2"></svg>',

@@ -38,8 +38,9 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
-const sources = Math.max(newest(path.join(root, 'shared/src')), newest(path.join(root, 'server/src')), newest(path.join(root, 'web/src')), statSync(path.join(root, 'web/index.html')).mtimeMs);
-const built = Math.min(newest(path.join(root, 'shared/dist')) || 0, newest(path.join(root, 'server/dist')) || 0, newest(path.join(root, 'web/dist')) || 0);
+const workspaces = ['shared', 'client', 'server', 'web'];
+const sources = Math.max(...workspaces.map((w) => newest(path.join(root, w, 'src'))), statSync(path.join(root, 'web/index.html')).mtimeMs);
+const built = Math.min(...workspaces.map((w) => newest(path.join(root, w, 'dist')) || 0));
 if (built < sources) {
   say('building');
   run('npm', ['run', 'build']);

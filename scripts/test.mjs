@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: builds, then runs every tier (unit, real-Docker integration, browser e2e) and
-// ends with one plain summary line, "tests: N passed, N failed".
+// `npm test`: builds, lints, then runs every tier (unit, real-Docker integration, browser e2e)
+// and ends with one plain summary line, "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +32,7 @@ function playwrightCounts(file) {
   return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (report.errors?.length ?? 0) };
 }
 
-const only = process.argv[2]; // optional: unit | integration | e2e
+const only = process.argv[2]; // optional: lint | unit | integration | e2e
 const totals = { passed: 0, failed: 0 };
 const add = (c) => {
   totals.passed += c.passed;
@@ -42,6 +42,11 @@ const add = (c) => {
 if (!step('build', 'npm', ['run', 'build'])) {
   process.stdout.write('\ntests: 0 passed, 1 failed\n');
   process.exit(1);
+}
+
+if (!only || only === 'lint') {
+  // The architecture rules (eslint.config.js) and no import cycles: one check, pass or fail.
+  add(step('lint', 'npm', ['run', 'lint']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
 }
 
 for (const tier of ['unit', 'integration']) {
@@ -57,7 +62,8 @@ if (!only || only === 'e2e') {
   add(playwrightCounts(out));
   // The e2e console was stopped with SIGTERM: it must have removed every toolbox it started.
   process.stdout.write('\n==> no toolbox left behind by the e2e console\n');
-  const leftover = spawnSync('docker', ['ps', '-aq', '--filter', 'label=sonde.instance=e2e'], { encoding: 'utf8' }).stdout.trim();
+  const instance = process.env.SONDE_E2E_INSTANCE || 'e2e';
+  const leftover = spawnSync('docker', ['ps', '-aq', '--filter', `label=sonde.instance=${instance}`], { encoding: 'utf8' }).stdout.trim();
   if (leftover) {
     process.stdout.write(`leaked toolboxes: ${leftover.split('\n').join(' ')}\n`);
     spawnSync('docker', ['rm', '-f', ...leftover.split('\n')]);

@@ -1,5 +1,7 @@
 import { expect, type Frame, type Page } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { baseURL, port } from '../support/environment.js';
 
 /**
@@ -25,6 +27,9 @@ export interface ForgedRequest {
 }
 
 const consoleOrigin = new URL(baseURL).origin;
+
+/** A line the attacker's page logged: what it reports varies by attack, but it is always an object. */
+const LogEntry = Type.Record(Type.String(), Type.Unknown());
 
 // Shared by every page: append a JSON line to #log; data-done marks the end of the attack.
 const REPORTER = `
@@ -161,6 +166,10 @@ export class AttackerSite {
     return (text ?? '')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+      .map((line) => {
+        const entry: unknown = JSON.parse(line);
+        if (!Value.Check(LogEntry, entry)) throw new Error(`the attacker page logged something that is not an object: ${line}`);
+        return entry;
+      });
   }
 }

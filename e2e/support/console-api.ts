@@ -1,40 +1,33 @@
-import { expect, type APIRequestContext } from '@playwright/test';
+import { isSondeApiError, SondeClient } from '@sonde/client';
 import type { SessionInfo } from '@sonde/shared';
-import { token } from './environment.js';
+import { baseURL, token } from './environment.js';
 
 /**
  * The console's HTTP API as a script (bearer token) sees it: to set up sessions for a test and
- * to check, from the server's side, what a browser did or did not manage to do.
+ * to check, from the server's side, what a browser did or did not manage to do. Every reply is
+ * validated by @sonde/client against the shared schemas; a refusal throws SondeApiError.
  */
 export class ConsoleApi {
-  constructor(private readonly request: APIRequestContext) {}
+  readonly client = new SondeClient({ baseUrl: baseURL, token });
 
-  private get headers(): Record<string, string> {
-    return { authorization: `Bearer ${token}` };
+  startContainerSession(container: string): Promise<SessionInfo> {
+    return this.client.createSession({ kind: 'container', container });
   }
 
-  async startContainerSession(container: string): Promise<SessionInfo> {
-    const response = await this.request.post('/api/sessions', {
-      headers: this.headers,
-      data: { target: { kind: 'container', container } },
-    });
-    expect(response.status(), await response.text()).toBe(201);
-    return (await response.json()) as SessionInfo;
+  session(id: string): Promise<SessionInfo> {
+    return this.client.session(id);
   }
 
-  async session(id: string): Promise<SessionInfo> {
-    const response = await this.request.get(`/api/sessions/${id}`, { headers: this.headers });
-    expect(response.status()).toBe(200);
-    return (await response.json()) as SessionInfo;
+  sessions(): Promise<SessionInfo[]> {
+    return this.client.sessions();
   }
 
-  async sessions(): Promise<SessionInfo[]> {
-    const response = await this.request.get('/api/sessions', { headers: this.headers });
-    expect(response.status()).toBe(200);
-    return (await response.json()) as SessionInfo[];
-  }
-
+  /** For cleanup: a session the test already ended counts as ended. */
   async endSession(id: string): Promise<void> {
-    await this.request.delete(`/api/sessions/${id}`, { headers: this.headers });
+    try {
+      await this.client.endSession(id);
+    } catch (error) {
+      if (!isSondeApiError(error, 404)) throw error;
+    }
   }
 }

@@ -1,19 +1,38 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 
 /** Settings shared by the Playwright config, its global setup and the tests. */
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const port = Number(process.env.SONDE_E2E_PORT || 18181);
 export const baseURL = `http://localhost:${port}`;
 export const token = 'e2e-token-not-a-secret-0123456789';
-export const instance = 'e2e';
+/**
+ * The console's SONDE_INSTANCE label, and the prefix of every container and network the run
+ * creates: runs with different values (SONDE_E2E_INSTANCE, with SONDE_E2E_PORT) can share an engine.
+ */
+export const instance = process.env.SONDE_E2E_INSTANCE || 'e2e';
+/** Marks the fixtures of this run, so its clean-up removes only those. */
+export const fixtureLabel = `sonde.test=${instance}`;
 export const fixtureFile = path.join(root, 'test-results', 'e2e-fixtures.json');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-export interface E2eFixtures {
-  network: string;
-  web: { id: string; name: string; ip: string };
-  api: { id: string; name: string; alias: string; ip: string };
+/** The targets global-setup started, written to fixtureFile for the tests. */
+export const E2eFixtures = Type.Object({
+  network: Type.String(),
+  web: Type.Object({ id: Type.String(), name: Type.String(), ip: Type.String() }),
+  api: Type.Object({ id: Type.String(), name: Type.String(), alias: Type.String(), ip: Type.String() }),
   /** A container whose labels (Compose project and service included) hold HTML. */
-  hostile: { id: string; name: string; labels: Record<string, string> };
+  hostile: Type.Object({ id: Type.String(), name: Type.String(), labels: Type.Record(Type.String(), Type.String()) }),
+});
+export type E2eFixtures = Static<typeof E2eFixtures>;
+
+/** The fixtures of this run; a file from an older layout fails here, naming the field, not later in a test. */
+export function readFixtures(): E2eFixtures {
+  const data: unknown = JSON.parse(readFileSync(fixtureFile, 'utf8'));
+  if (Value.Check(E2eFixtures, data)) return data;
+  const problem = Value.Errors(E2eFixtures, data)[0];
+  throw new Error(`${fixtureFile}: ${problem?.instancePath || '/'} ${problem?.message ?? 'unexpected shape'}; run global-setup again`);
 }

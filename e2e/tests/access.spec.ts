@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { AccessPages } from '../pages/access-pages.js';
 import { ConsolePage } from '../pages/console-page.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 /*
  * The admin makes an operator; the operator logs in with a password, works without the host

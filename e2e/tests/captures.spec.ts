@@ -1,11 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { ConsolePage } from '../pages/console-page.js';
 import { CapturePanel } from '../pages/capture-panel.js';
 import { docker } from '../support/docker.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { instance, readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 test("from a container's page: capture pings, see them decoded live, stop, download a pcap", async ({ page }) => {
   const sonde = new ConsolePage(page);
@@ -23,5 +22,5 @@ test("from a container's page: capture pings, see them decoded live, stop, downl
   const [download] = await Promise.all([page.waitForEvent('download'), capture.downloadLink().click()]);
   expect(download.suggestedFilename()).toMatch(/^sonde-[a-f0-9]{8}\.pcap$/);
   // The capture's toolbox is gone once it stopped.
-  await expect.poll(() => docker('ps', '-aq', '--filter', 'label=sonde.capture', '--filter', 'label=sonde.instance=e2e')).toBe('');
+  await expect.poll(() => docker('ps', '-aq', '--filter', 'label=sonde.capture', '--filter', `label=sonde.instance=${instance}`)).toBe('');
 });

@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { ConsolePage } from '../pages/console-page.js';
 import { RecordingsPage } from '../pages/recordings-page.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 test('a closed session is listed as a recording and replays in the browser with play, pause, seek and speed', async ({ page }) => {
   const sonde = new ConsolePage(page);

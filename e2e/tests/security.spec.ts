@@ -1,11 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { AttackerSite } from '../pages/attacker-site.js';
 import { BrowserGuard } from '../pages/browser-guard.js';
 import { ConsolePage } from '../pages/console-page.js';
 import { HostileShell } from '../pages/hostile-shell.js';
 import { ConsoleApi } from '../support/console-api.js';
-import { baseURL, fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { baseURL, readFixtures, token } from '../support/environment.js';
 
 /*
  * The browser side of Sonde's security, in real Chromium: what another origin can do with a
@@ -14,7 +13,7 @@ import { baseURL, fixtureFile, token, type E2eFixtures } from '../support/enviro
  * fixtures: the link test refuses every other URL before it leaves the browser.
  */
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 const consoleOrigin = new URL(baseURL).origin;
 
 declare global {
@@ -53,8 +52,8 @@ test.describe('another origin with the logged-in browser', () => {
     await attacker?.close();
   });
 
-  test("a page on another port cannot attach to a live terminal with the user's cookie", async ({ context, page, request }) => {
-    const api = new ConsoleApi(request);
+  test("a page on another port cannot attach to a live terminal with the user's cookie", async ({ context, page }) => {
+    const api = new ConsoleApi();
     const session = await api.startContainerSession(fixtures.web.name);
     try {
       const sonde = new ConsolePage(page);
@@ -75,8 +74,8 @@ test.describe('another origin with the logged-in browser', () => {
     }
   });
 
-  test("a page on another port cannot start a session with the user's cookie", async ({ context, page, request }) => {
-    const api = new ConsoleApi(request);
+  test("a page on another port cannot start a session with the user's cookie", async ({ context, page }) => {
+    const api = new ConsoleApi();
     const sonde = new ConsolePage(page);
     await sonde.loginWithUrl(token);
     const before = (await api.sessions()).map((session) => session.id);

@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { ConsolePage } from '../pages/console-page.js';
 import { SessionSharing } from '../pages/session-sharing.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 /*
  * Two people, two browser contexts (two cookie jars): the owner shares a shell with a viewer

@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { ConsolePage } from '../pages/console-page.js';
 import { docker } from '../support/docker.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { fixtureLabel, instance, readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 test('log in with the URL token, which then leaves the address bar', async ({ page }) => {
   const sonde = new ConsolePage(page);
@@ -73,8 +72,8 @@ test('a container started in a shell appears without a reload', async ({ page })
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await expect(sonde.container(fixtures.web.name)).toBeVisible();
-  const name = `e2e-late-${Date.now().toString(36)}`;
-  docker('run', '-d', '--name', name, '--label', 'sonde.test=e2e', process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest');
+  const name = `${instance}-late-${Date.now().toString(36)}`;
+  docker('run', '-d', '--name', name, '--label', fixtureLabel, process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest');
   try {
     await expect(sonde.container(name)).toBeVisible();
   } finally {

@@ -1,11 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { ConsolePage } from '../pages/console-page.js';
 import { ToolsPanel } from '../pages/tools-panel.js';
 import { docker } from '../support/docker.js';
-import { fixtureFile, token, type E2eFixtures } from '../support/environment.js';
+import { instance, readFixtures, token } from '../support/environment.js';
 
-const fixtures = JSON.parse(readFileSync(fixtureFile, 'utf8')) as E2eFixtures;
+const fixtures = readFixtures();
 
 test("from a container's page: dig an alias and check ports without typing a command", async ({ page }) => {
   const sonde = new ConsolePage(page);
@@ -24,7 +23,7 @@ test("from a container's page: dig an alias and check ports without typing a com
   await expect(ports.locator('tr[data-port="80"]')).toContainText('open');
   await expect(ports.locator('tr[data-port="81"]')).toContainText('closed');
   // Every run's toolbox is gone once it has exited.
-  await expect.poll(() => docker('ps', '-aq', '--filter', 'label=sonde.run', '--filter', 'label=sonde.instance=e2e')).toBe('');
+  await expect.poll(() => docker('ps', '-aq', '--filter', 'label=sonde.run', '--filter', `label=sonde.instance=${instance}`)).toBe('');
 });
 
 test('hostile parameter values are refused in the form, before anything runs', async ({ page }) => {

@@ -1,6 +1,7 @@
+import { SondeClient } from '@sonde/client';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ApiClient } from './api/api-client';
+import { ConsoleLogin } from './api/login';
 import { App } from './app/App';
 import { BrowserHistory } from './routing/browser-history';
 import { RouterContext } from './routing/RouterContext';
@@ -12,15 +13,15 @@ import './styles/tools.css';
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
-// Both live for the whole page: the client holds no credentials (the cookie does) and the
-// history only listens to popstate.
-const client = new ApiClient();
+// Both live for the whole page: the client holds no credentials (the cookie does, same origin)
+// and the history only listens to popstate.
+const login = new ConsoleLogin(new SondeClient());
 const history = new BrowserHistory();
 
 createRoot(root).render(
   <StrictMode>
     <RouterContext value={history}>
-      <App client={client} />
+      <App login={login} />
     </RouterContext>
   </StrictMode>,
 );

@@ -1,35 +1,39 @@
 /**
- * Everything the console shows that comes from the server, for one login: the live resources,
- * the event stream that keeps them fresh, and the session actions. Created after login and
- * disposed on logout, so nothing of a previous login keeps running.
+ * Everything the console shows that comes from the server, for one login: one resource module
+ * per area, and the event stream that keeps them fresh. Created after login and disposed on
+ * logout, so nothing of a previous login keeps running.
  */
-import type { CaptureInfo, ContainerSummary, CreateCaptureRequest, CreateRunRequest, Health, NetworkSummary, RunInfo, SessionInfo, TargetRequest, ToolInfo } from '@sonde/shared';
-import { roleAtLeast, type CreatedShare, type CreateShareRequest, type Me, type ShareInfo } from '@sonde/shared';
+import type { SondeClient } from '@sonde/client';
+import type { Me } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
-import { AdminData } from './admin-data';
-import { isApiError, type ApiClient } from './api-client';
-import { openCaptureFeed, type CaptureFeedHandlers } from './capture-feed';
-import { DockerEvents } from './docker-events';
-import { LiveResource } from './live-resource';
-import { NetstateData } from './netstate-data';
-import { RecordingsData } from './recordings-data';
+import { Admin } from './admin';
+import { Audit } from './audit';
+import { Captures } from './captures';
+import { EventStream } from './events';
+import { Inventory } from './inventory';
+import { Netstate } from './netstate';
+import { canOperate } from './permissions';
+import { Recordings } from './recordings';
+import { Runs } from './runs';
+import { Sessions } from './sessions';
+import { Shares } from './shares';
 
 export class ConsoleData implements Disposable {
-  readonly containers: LiveResource<ContainerSummary[]>;
-  readonly networks: LiveResource<NetworkSummary[]>;
-  readonly sessions: LiveResource<SessionInfo[]>;
-  readonly health: LiveResource<Health>;
-  /** The tool catalog; fetched once per login (it only changes with a server upgrade). */
-  readonly tools: LiveResource<ToolInfo[]>;
-  /** Tool runs, live and recently ended; refreshed after each action and when a run's stream ends. */
-  readonly runs: LiveResource<RunInfo[]>;
-  readonly liveUpdates: DockerEvents;
-  /** Users, tokens, policy, audit: fetched only by the admin pages. */
-  readonly admin: AdminData;
+  /** Containers, networks and Docker's health. */
+  readonly inventory: Inventory;
+  readonly sessions: Sessions;
+  readonly shares: Shares;
+  /** The tool catalog and the tool runs. */
+  readonly runs: Runs;
+  readonly captures: Captures;
   /** Session recordings: fetched only by the recordings page. */
-  readonly recordings: RecordingsData;
+  readonly recordings: Recordings;
   /** Firewall and qdisc changes sessions left behind; pushed by the event stream. */
-  readonly netstate: NetstateData;
+  readonly netstate: Netstate;
+  /** Users, tokens, policy: fetched only by the admin pages. */
+  readonly admin: Admin;
+  readonly audit: Audit;
+  readonly liveUpdates: EventStream;
 
   private readonly cleanup = new DisposableStore();
   private started = false;
@@ -39,36 +43,34 @@ export class ConsoleData implements Disposable {
    * so for it this loads only that session (everything else would be refused).
    */
   constructor(
-    private readonly client: ApiClient,
+    client: SondeClient,
     readonly me: Me | null = null,
   ) {
-    const sharedSessionId = me?.kind === 'share' ? me.share?.sessionId : undefined;
-    this.containers = this.own(new LiveResource(() => client.containers()));
-    this.networks = this.own(new LiveResource(() => client.networks()));
-    this.sessions = this.own(
-      new LiveResource(() => (sharedSessionId === undefined ? client.sessions() : this.sharedSession(sharedSessionId))),
-    );
-    this.admin = this.own(new AdminData(client));
-    this.recordings = this.own(new RecordingsData(client));
-    this.netstate = this.own(new NetstateData(client));
-    this.health = this.own(new LiveResource(() => client.health()));
-    this.tools = this.own(new LiveResource(() => client.tools()));
-    this.runs = this.own(new LiveResource(() => client.runs()));
+    this.inventory = this.own(new Inventory(client));
+    this.sessions = this.own(new Sessions(client, me?.kind === 'share' ? me.share?.sessionId : undefined));
+    this.shares = new Shares(client);
+    this.runs = this.own(new Runs(client));
+    this.captures = new Captures(client);
+    this.recordings = this.own(new Recordings(client));
+    this.netstate = this.own(new Netstate(client));
+    this.admin = this.own(new Admin(client));
+    this.audit = this.own(new Audit(client));
     this.liveUpdates = this.own(
-      new DockerEvents({
+      new EventStream({
+        url: client.eventsUrl(),
         // Toolboxes are containers, so container events also mean sessions changed.
         onChange: () => this.refreshInventory(),
         onHealth: (health) => {
-          this.health.update(() => health);
+          this.inventory.health.update(() => health);
           // Docker came back: whatever we listed while it was away is stale.
           if (health.docker.reachable) this.refreshInventory();
         },
         onResume: () => {
           this.refreshInventory();
-          void this.health.refresh();
+          void this.inventory.health.refresh();
           void this.netstate.list.refresh();
         },
-        onAudit: (entry) => this.admin.auditFeed.emit('entry', entry),
+        onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
       }),
     );
@@ -81,152 +83,23 @@ export class ConsoleData implements Disposable {
       this.startForShare();
       return;
     }
-    void this.health.refresh();
-    void this.tools.refresh();
-    if (this.canOperate) void this.runs.refresh();
+    const operate = canOperate(this.me);
+    void this.inventory.health.refresh();
+    void this.runs.tools.refresh();
+    if (operate) void this.runs.list.refresh();
     void this.netstate.list.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
     // Sessions and runs have no push events of their own (other browsers may open or close some).
-    const onFocus = () => {
+    this.refreshOnFocus(() => {
       void this.sessions.refresh();
-      if (this.canOperate) void this.runs.refresh();
-    };
-    window.addEventListener('focus', onFocus);
-    this.cleanup.add(() => window.removeEventListener('focus', onFocus));
-  }
-
-  /** Viewers browse only: runs, shells and captures are refused to them. */
-  get canOperate(): boolean {
-    return this.me === null || (this.me.kind !== 'share' && roleAtLeast(this.me.role, 'operator'));
+      if (operate) void this.runs.list.refresh();
+    });
   }
 
   refreshInventory(): void {
-    if (this.me?.kind === 'share') {
-      void this.sessions.refresh();
-      return;
-    }
-    void this.containers.refresh();
-    void this.networks.refresh();
+    if (this.me?.kind !== 'share') this.inventory.refresh();
     void this.sessions.refresh();
-  }
-
-  /** Starts a toolbox for `target` (the server does all the Docker work) and records the session. */
-  async createSession(target: TargetRequest): Promise<SessionInfo> {
-    const session = await this.client.createSession(target);
-    this.sessions.update((list = []) => [...list.filter((s) => s.id !== session.id), session]);
-    return session;
-  }
-
-  /**
-   * Whether the server still lists the session. Answers true when that cannot be known (the
-   * server is unreachable): callers use a false to stop reconnecting, so only a fresh list may
-   * say false.
-   */
-  async sessionExists(id: string): Promise<boolean> {
-    await this.sessions.refresh();
-    const snapshot = this.sessions.getSnapshot();
-    const refused = snapshot.status === 'ready' ? snapshot.refreshError : snapshot.status === 'failed' ? snapshot.error : null;
-    if (this.me?.kind === 'share' && isApiError(refused, 401)) {
-      // A guest whose link ended while its terminal was away: reconnecting cannot succeed.
-      this.client.events.emit('unauthorized', refused);
-      return true;
-    }
-    if (snapshot.status !== 'ready' || snapshot.refreshError) return true;
-    return snapshot.data.some((session) => session.id === id);
-  }
-
-  /** Ends the session; one that is already gone counts as closed. */
-  async closeSession(id: string): Promise<void> {
-    try {
-      await this.client.deleteSession(id);
-    } catch (error) {
-      if (!isApiError(error, 404)) throw error;
-    }
-    this.sessions.update((list = []) => list.filter((s) => s.id !== id));
-  }
-
-  /** The share links of a session (owner or admin), revoked and expired ones included. */
-  shareLinks(sessionId: string): Promise<ShareInfo[]> {
-    return this.client.shares(sessionId);
-  }
-
-  /** The reply holds the link's URL (its secret): shown once by the share dialog. */
-  createShareLink(sessionId: string, request: CreateShareRequest): Promise<CreatedShare> {
-    return this.client.createShare(sessionId, request);
-  }
-
-  /** Everyone who joined through the link is disconnected; an already gone link counts as revoked. */
-  async revokeShareLink(sessionId: string, shareId: string): Promise<void> {
-    try {
-      await this.client.revokeShare(sessionId, shareId);
-    } catch (error) {
-      if (!isApiError(error, 404)) throw error;
-    }
-  }
-
-  /** Starts a tool run (the server validates, starts the toolboxes and answers once it runs). */
-  startCapture(request: CreateCaptureRequest): Promise<CaptureInfo> {
-    return this.client.createCapture(request);
-  }
-
-  async stopCapture(id: string): Promise<void> {
-    try {
-      await this.client.stopCapture(id);
-    } catch (error) {
-      if (!isApiError(error, 404)) throw error;
-    }
-  }
-
-  capture(id: string): Promise<CaptureInfo> {
-    return this.client.capture(id);
-  }
-
-  capturePcapUrl(id: string): string {
-    return this.client.capturePcapUrl(id);
-  }
-
-  /** Follows a capture's live feed (counters and decoded lines); dispose to stop following. */
-  followCapture(capture: CaptureInfo, handlers: CaptureFeedHandlers): { dispose(): void } {
-    return openCaptureFeed(this.client.eventsUrl(capture.eventsPath), handlers);
-  }
-
-  async startRun(request: CreateRunRequest): Promise<RunInfo> {
-    const run = await this.client.createRun(request);
-    this.runs.update((list = []) => [...list.filter((r) => r.id !== run.id), run]);
-    return run;
-  }
-
-  /** Fetches one run again (its result appears once it exited) and records it. */
-  async refreshRun(id: string): Promise<RunInfo | null> {
-    try {
-      const run = await this.client.run(id);
-      this.runs.update((list = []) => list.map((r) => (r.id === id ? run : r)));
-      return run;
-    } catch (error) {
-      if (!isApiError(error, 404)) throw error;
-      this.runs.update((list = []) => list.filter((r) => r.id !== id));
-      return null;
-    }
-  }
-
-  /** Like sessionExists, for a run's terminal: true unless the server says it is gone. */
-  async runExists(id: string): Promise<boolean> {
-    try {
-      return (await this.refreshRun(id)) !== null;
-    } catch {
-      return true;
-    }
-  }
-
-  /** Cancels a run; one that already ended or is gone counts as cancelled. */
-  async cancelRun(id: string): Promise<void> {
-    try {
-      await this.client.deleteRun(id);
-    } catch (error) {
-      if (!isApiError(error, 404)) throw error;
-    }
-    await this.refreshRun(id).catch(() => null);
   }
 
   dispose(): void {
@@ -235,23 +108,14 @@ export class ConsoleData implements Disposable {
 
   /** A share principal's view: its session (no event stream: it may not subscribe to one). */
   private startForShare(): void {
-    void this.health.refresh();
+    void this.inventory.health.refresh();
     void this.sessions.refresh();
-    const onFocus = () => void this.sessions.refresh();
-    window.addEventListener('focus', onFocus);
-    this.cleanup.add(() => window.removeEventListener('focus', onFocus));
+    this.refreshOnFocus(() => void this.sessions.refresh());
   }
 
-  /** The one session a share link reaches, as a list; an ended and reaped session is an empty one. */
-  private async sharedSession(id: string): Promise<SessionInfo[]> {
-    try {
-      // When the link is revoked the terminal says so (close 4003); a refetch then must not
-      // swap the pane for the login form, so its 401 is not reported as a lost login here.
-      return [await this.client.session(id, { expectUnauthorized: true })];
-    } catch (error) {
-      if (isApiError(error, 404)) return [];
-      throw error;
-    }
+  private refreshOnFocus(refresh: () => void): void {
+    window.addEventListener('focus', refresh);
+    this.cleanup.add(() => window.removeEventListener('focus', refresh));
   }
 
   private own<T extends Disposable>(disposable: T): T {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from './api-client';
+import { SondeApiError } from '@sonde/client';
 import { LiveResource } from './live-resource';
 
 function deferred<T>() {
@@ -46,7 +46,7 @@ describe('LiveResource', () => {
   it('keeps stale data when a refresh fails, and fails only without data', async () => {
     let fail = false;
     const resource = new LiveResource(async () => {
-      if (fail) throw new ApiError(503, 'DOCKER_UNREACHABLE', 'Docker is unreachable');
+      if (fail) throw new SondeApiError(503, 'DOCKER_UNREACHABLE', 'Docker is unreachable');
       return 'v1';
     });
     await resource.refresh();
@@ -55,7 +55,7 @@ describe('LiveResource', () => {
     expect(resource.getSnapshot()).toMatchObject({ status: 'ready', data: 'v1', refreshError: { code: 'DOCKER_UNREACHABLE' } });
 
     const broken = new LiveResource<string>(async () => {
-      throw new ApiError(503, 'DOCKER_UNREACHABLE', 'Docker is unreachable');
+      throw new SondeApiError(503, 'DOCKER_UNREACHABLE', 'Docker is unreachable');
     });
     await broken.refresh();
     expect(broken.getSnapshot()).toMatchObject({ status: 'failed', error: { code: 'DOCKER_UNREACHABLE' } });

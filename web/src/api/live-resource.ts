@@ -1,20 +1,21 @@
 /**
  * A server resource kept fresh by refetching (on push events, after actions) and observed by
- * React through useSyncExternalStore. A small, explicit stand-in for a query cache: Sonde has
- * five resources and one invalidation source (the event stream), so that is all it needs.
+ * React through useSyncExternalStore (hooks/). A small, explicit stand-in for a query cache: Sonde
+ * has a dozen resources and one invalidation source (the event stream), so that is all it needs.
  */
+import { SondeApiError } from '@sonde/client';
 import type { Disposable } from '../lifecycle/disposable';
-import { ApiError } from './api-client';
 
 export type ResourceSnapshot<T> =
   | { status: 'loading' }
   /** `refreshError`: the last refetch failed; `data` is what we had before. */
-  | { status: 'ready'; data: T; refreshError: ApiError | null }
-  | { status: 'failed'; error: ApiError };
+  | { status: 'ready'; data: T; refreshError: SondeApiError | null }
+  | { status: 'failed'; error: SondeApiError };
 
-export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  return new ApiError(0, 'CLIENT_ERROR', error instanceof Error ? error.message : String(error), { cause: error });
+/** Snapshots and error reports carry a code; a failure that is not the API's gets CLIENT_ERROR. */
+export function toApiError(error: unknown): SondeApiError {
+  if (error instanceof SondeApiError) return error;
+  return new SondeApiError(0, 'CLIENT_ERROR', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 export class LiveResource<T> implements Disposable {

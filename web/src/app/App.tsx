@@ -1,12 +1,12 @@
-import type { ApiClient } from '../api/api-client';
+import type { ConsoleLogin } from '../api/login';
 import { EmptyState } from '../components/EmptyState';
 import { LoginPage } from '../features/auth/LoginPage';
 import { useAuth } from '../features/auth/use-auth';
 import { ConsoleShell } from './ConsoleShell';
 
 /** Decides between the login form and the console; nothing else. */
-export function App({ client }: { client: ApiClient }) {
-  const auth = useAuth(client);
+export function App({ login }: { login: ConsoleLogin }) {
+  const auth = useAuth(login);
   switch (auth.state.status) {
     case 'checking':
       return <div className="splash" aria-busy="true" />;
@@ -24,7 +24,7 @@ export function App({ client }: { client: ApiClient }) {
         </main>
       );
     case 'signed-in':
-      return <ConsoleShell client={client} me={auth.state.me} notice={auth.state.notice} onSignOut={auth.signOut} />;
+      return <ConsoleShell client={login.client} me={auth.state.me} notice={auth.state.notice} onSignOut={auth.signOut} />;
     default: {
       const unexpected: never = auth.state;
       return unexpected;

@@ -1,27 +1,30 @@
+import type { SondeClient } from '@sonde/client';
 import type { Me } from '@sonde/shared';
 import { useEffect, useState } from 'react';
-import type { ApiClient } from '../api/api-client';
-import { ConsoleDataContext } from '../api/console-context';
 import { ConsoleData } from '../api/console-data';
-import { EmptyState } from '../components/EmptyState';
-import { AdminPage } from '../features/admin/AdminPage';
-import { AuditPage } from '../features/audit/AuditPage';
-import { RecordingsPage } from '../features/recordings/RecordingsPage';
-import { isAdmin } from '../features/auth/permissions';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { CurrentUser } from '../features/auth/CurrentUser';
+import { NetstateStatusItem } from '../features/netstate/NetstateWarnings';
+import { sessionTitle } from '../features/sessions/session-labels';
 import { ShareGuestBanner } from '../features/sharing/ShareGuestBanner';
-import { ContainerPage } from '../features/containers/ContainerPage';
-import { ErrorReports } from '../features/errors/error-reports';
-import { ErrorBannerHost, ErrorReportsContext, useReportError } from '../features/errors/ErrorReportsContext';
-import { NetworkPage } from '../features/networks/NetworkPage';
-import { OverviewPage } from '../features/overview/OverviewPage';
-import { SessionWorkspace } from '../features/sessions/SessionWorkspace';
 import { StatusBar } from '../features/status/StatusBar';
+import { ErrorReports } from '../hooks/error-reports';
+import { ConsoleDataContext, usePermissions, useSessions } from '../hooks/use-console-data';
+import { ErrorReportsContext, useErrorReportList, useReportError } from '../hooks/use-report-error';
+import { AdminPage } from '../pages/AdminPage';
+import { AuditPage } from '../pages/AuditPage';
+import { ContainerPage } from '../pages/ContainerPage';
+import { NetworkPage } from '../pages/NetworkPage';
+import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
+import { OverviewPage } from '../pages/OverviewPage';
+import { RecordingsPage } from '../pages/RecordingsPage';
+import { SessionWorkspace } from '../pages/SessionWorkspace';
 import { routePath, type Route } from '../routing/routes';
-import { Link, useNavigate, useRoute } from '../routing/RouterContext';
+import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
 
 interface ConsoleShellProps {
-  client: ApiClient;
+  client: SondeClient;
   me: Me;
   /** Said once at the top (e.g. a share link that no longer works, opened while signed in). */
   notice?: string | undefined;
@@ -69,7 +72,7 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
     <div className={`console${me.kind === 'share' ? ' console-guest' : ''}`}>
       {me.kind !== 'share' && <Sidebar route={route} me={me} onSignOut={signOut} />}
       <main className="main">
-        {me.kind === 'share' && <ShareGuestBanner me={me} onSignOut={signOut} />}
+        {me.kind === 'share' && <GuestBanner me={me} onSignOut={signOut} />}
         {notice && noticeShown && (
           <p className="callout callout-info session-callout" data-testid="login-notice">
             {notice}{' '}
@@ -80,25 +83,36 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
         )}
         <ErrorBannerHost />
         <SessionWorkspace route={route}>
-          <RoutedPage route={route} me={me} />
+          <RoutedPage route={route} />
         </SessionWorkspace>
       </main>
-      {me.kind !== 'share' && <StatusBar via={me.via} />}
+      {me.kind !== 'share' && (
+        <StatusBar via={me.via}>
+          <NetstateStatusItem />
+        </StatusBar>
+      )}
     </div>
   );
 }
 
-function AdminOnly() {
+/** A share-link guest's banner names its session by the same title as its tab. */
+function GuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void }) {
+  const sessions = useSessions();
+  const session = sessions.status === 'ready' ? sessions.data.find((s) => s.id === me.share?.sessionId) : undefined;
   return (
-    <EmptyState title="Admins only">
-      <p>
-        This page is for admins. <Link to="/">Back to the overview</Link>
-      </p>
-    </EmptyState>
+    <ShareGuestBanner me={me} sessionTitle={session ? sessionTitle(session.target) : undefined}>
+      <CurrentUser me={me} onSignOut={onSignOut} />
+    </ShareGuestBanner>
   );
 }
 
-function RoutedPage({ route, me }: { route: Route; me: Me }) {
+function ErrorBannerHost() {
+  const { messages, dismiss } = useErrorReportList();
+  return <ErrorBanner messages={messages} onDismiss={dismiss} />;
+}
+
+function RoutedPage({ route }: { route: Route }) {
+  const { isAdmin } = usePermissions();
   switch (route.page) {
     case 'overview':
       return <OverviewPage />;
@@ -110,21 +124,15 @@ function RoutedPage({ route, me }: { route: Route; me: Me }) {
       // Terminals are rendered by SessionWorkspace so they survive tab switches.
       return null;
     case 'admin':
-      return isAdmin(me) ? <AdminPage section={route.section} /> : <AdminOnly />;
+      return isAdmin ? <AdminPage section={route.section} /> : <AdminOnlyPage />;
     case 'audit':
-      return isAdmin(me) ? <AuditPage /> : <AdminOnly />;
+      return isAdmin ? <AuditPage /> : <AdminOnlyPage />;
     case 'recordings':
       return <RecordingsPage selectedId={null} />;
     case 'recording':
       return <RecordingsPage selectedId={route.id} />;
     case 'not-found':
-      return (
-        <EmptyState title="Page not found">
-          <p>
-            Nothing lives at <code>{route.path}</code>. <Link to="/">Back to the overview</Link>
-          </p>
-        </EmptyState>
-      );
+      return <NotFoundPage path={route.path} />;
     default: {
       const unexpected: never = route;
       return unexpected;

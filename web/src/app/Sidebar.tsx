@@ -1,10 +1,10 @@
 import type { Me } from '@sonde/shared';
 import { useState } from 'react';
 import { CurrentUser } from '../features/auth/CurrentUser';
-import { canOperate, isAdmin } from '../features/auth/permissions';
 import { ContainerList } from '../features/containers/ContainerList';
 import { NetworkList } from '../features/networks/NetworkList';
-import { useStartSession } from '../features/sessions/use-start-session';
+import { usePermissions } from '../hooks/use-console-data';
+import { useStartSession } from '../hooks/use-start-session';
 import { routePath, type Route } from '../routing/routes';
 import { Link } from '../routing/RouterContext';
 
@@ -18,6 +18,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
   const [query, setQuery] = useState('');
   const [showToolboxes, setShowToolboxes] = useState(false);
   const { start, pending } = useStartSession();
+  const { canOperate, isAdmin } = usePermissions();
 
   return (
     <aside className="sidebar" aria-label="Targets">
@@ -30,7 +31,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
         </Link>
         <CurrentUser me={me} onSignOut={onSignOut} />
       </div>
-      {canOperate(me) && (
+      {canOperate && (
         <nav className="sidebar-nav" aria-label="Recordings">
           <Link
             to={routePath({ page: 'recordings' })}
@@ -41,7 +42,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
           </Link>
         </nav>
       )}
-      {isAdmin(me) && (
+      {isAdmin && (
         <nav className="sidebar-nav" aria-label="Administration">
           <Link to={routePath({ page: 'admin', section: 'users' })} data-testid="nav-admin" className={route.page === 'admin' ? 'is-active' : undefined}>
             Admin
@@ -52,7 +53,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
         </nav>
       )}
       <div className="sidebar-tools">
-        {isAdmin(me) && canOperate(me) && <button
+        {isAdmin && canOperate && <button
           type="button"
           className="button button-secondary button-block"
           data-testid="host-shell"

@@ -1,8 +1,9 @@
 import { ROLES, type CreatedApiToken, type Role } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
-import { useApiTokens, useConsoleData } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
-import { CopyField } from '../sharing/CopyField';
+import { CopyField } from '../../components/CopyField';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useApiTokens, useConsoleData } from '../../hooks/use-console-data';
 
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]*$/;
 
@@ -13,8 +14,9 @@ export function ApiTokensSection() {
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const [created, setCreated] = useState<CreatedApiToken | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const creating = usePendingAction();
+  const revoking = usePendingAction();
+  const error = creating.error ?? revoking.error;
 
   useEffect(() => {
     void data.admin.apiTokens.refresh();
@@ -25,27 +27,22 @@ export function ApiTokensSection() {
   const create = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!name || nameProblem) return;
-    setBusy(true);
-    setError(null);
-    data.admin
-      .createApiToken({ name, role })
-      .then((token) => {
+    creating.run(
+      () => data.admin.createApiToken({ name, role }),
+      (token) => {
         setCreated(token);
         setName('');
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
+      },
+    );
   };
 
-  const revoke = (id: string) => {
-    setError(null);
-    data.admin
-      .revokeApiToken(id)
-      .then(() => {
+  const revoke = (id: string) =>
+    revoking.run(
+      () => data.admin.revokeApiToken(id),
+      () => {
         if (created?.id === id) setCreated(null);
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message));
-  };
+      },
+    );
 
   return (
     <section aria-labelledby="tokens-heading">
@@ -56,11 +53,7 @@ export function ApiTokensSection() {
         For scripts and CI: send <code>Authorization: Bearer &lt;token&gt;</code>. Revoking a token closes everything opened
         with it.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="admin-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="admin-error" />
       {created && (
         <div className="share-created" data-testid="token-created">
           <span className="field-label">
@@ -130,8 +123,8 @@ export function ApiTokensSection() {
               ))}
             </select>
           </label>
-          <button type="submit" className="button button-primary" data-testid="token-create-submit" disabled={busy || !name || Boolean(nameProblem)}>
-            {busy ? 'Creating…' : 'Create token'}
+          <button type="submit" className="button button-primary" data-testid="token-create-submit" disabled={creating.pending || !name || Boolean(nameProblem)}>
+            {creating.pending ? 'Creating…' : 'Create token'}
           </button>
         </div>
       </form>

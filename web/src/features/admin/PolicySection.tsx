@@ -1,6 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useConsoleData } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
+import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
 import {
   formToPolicy,
   policyToForm,
@@ -34,29 +36,24 @@ export function PolicySection() {
   const data = useConsoleData();
   const [form, setForm] = useState<PolicyFormValues | null>(null);
   const [errors, setErrors] = useState<PolicyFormErrors>({});
-  const [error, setError] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const saving = usePendingAction();
+  const error = saving.error ?? loadError;
 
   useEffect(() => {
     let current = true;
     data.admin
       .policy()
       .then((policy) => current && setForm(policyToForm(policy)))
-      .catch((failure: unknown) => current && setError(toApiError(failure).message));
+      .catch((failure: unknown) => current && setLoadError(errorText(failure)));
     return () => {
       current = false;
     };
   }, [data]);
 
   if (!form) {
-    return error ? (
-      <p className="callout callout-danger" role="alert" data-testid="policy-error">
-        {error}
-      </p>
-    ) : (
-      <p className="muted">Loading…</p>
-    );
+    return error ? <ErrorCallout message={error} testId="policy-error" /> : <p className="muted">Loading…</p>;
   }
 
   const change = <K extends keyof PolicyFormValues[PolicyRole]>(role: PolicyRole, key: K, value: PolicyFormValues[PolicyRole][K]) => {
@@ -67,22 +64,20 @@ export function PolicySection() {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setSaved(false);
-    setError(null);
+    saving.setError(null);
     const parsed = formToPolicy(form);
     if (!parsed.ok) {
       setErrors(parsed.errors);
       return;
     }
     setErrors({});
-    setBusy(true);
-    data.admin
-      .savePolicy(parsed.policy)
-      .then((policy) => {
+    saving.run(
+      () => data.admin.savePolicy(parsed.policy),
+      (policy) => {
         setForm(policyToForm(policy));
         setSaved(true);
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
+      },
+    );
   };
 
   return (
@@ -92,11 +87,7 @@ export function PolicySection() {
         Applies when a shell, tool run or capture starts; open sessions keep running. Viewers never open anything; the
         console’s own container and toolboxes are never targets.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="policy-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="policy-error" />
       <div className="policy-columns">
         {POLICY_ROLES.map((role) => (
           <fieldset key={role} className="policy-role" data-testid={`policy-${role}`}>
@@ -165,8 +156,8 @@ export function PolicySection() {
         ))}
       </div>
       <div className="form-row">
-        <button type="submit" className="button button-primary" data-testid="policy-save" disabled={busy}>
-          {busy ? 'Saving…' : 'Save policy'}
+        <button type="submit" className="button button-primary" data-testid="policy-save" disabled={saving.pending}>
+          {saving.pending ? 'Saving…' : 'Save policy'}
         </button>
         {saved && (
           <span className="muted" data-testid="policy-saved">

@@ -1,7 +1,8 @@
 import { ROLES, type Role, type User } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
-import { useConsoleData, useMe, useUsers } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData, useMe, useUsers } from '../../hooks/use-console-data';
 
 const MIN_PASSWORD = 10;
 
@@ -22,20 +23,18 @@ export function UsersSection() {
   const data = useConsoleData();
   const users = useUsers();
   const me = useMe();
-  const [error, setError] = useState<string | null>(null);
+  const action = usePendingAction();
   const [notice, setNotice] = useState<string | null>(null);
   const [resetting, setResetting] = useState<string | null>(null);
+  const { error } = action;
 
   useEffect(() => {
     void data.admin.users.refresh();
   }, [data]);
 
-  const act = (what: string, action: () => Promise<unknown>) => {
-    setError(null);
+  const act = (what: string, change: () => Promise<unknown>) => {
     setNotice(null);
-    action()
-      .then(() => setNotice(what))
-      .catch((failure: unknown) => setError(toApiError(failure).message));
+    action.run(change, () => setNotice(what));
   };
 
   return (
@@ -43,11 +42,7 @@ export function UsersSection() {
       <h2 id="users-heading" className="section-title">
         Users
       </h2>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="admin-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="admin-error" />
       {notice && (
         <p className="callout callout-info" data-testid="admin-notice">
           {notice}
@@ -165,8 +160,9 @@ function CreateUserForm({ onCreated }: { onCreated(user: User): void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('operator');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const creating = usePendingAction();
+  const { error } = creating;
+  const busy = creating.pending;
 
   const usernameProblem =
     username && !/^[a-z0-9][a-z0-9._-]*$/.test(username) ? 'Lowercase letters, digits, . _ and -, starting with a letter or digit.' : null;
@@ -175,27 +171,20 @@ function CreateUserForm({ onCreated }: { onCreated(user: User): void }) {
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!username || !password || usernameProblem || passwordProblem) return;
-    setBusy(true);
-    setError(null);
-    data.admin
-      .createUser({ username, password, role })
-      .then((user) => {
+    creating.run(
+      () => data.admin.createUser({ username, password, role }),
+      (user) => {
         setUsername('');
         setPassword('');
         onCreated(user);
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
+      },
+    );
   };
 
   return (
     <form className="admin-form" onSubmit={submit} data-testid="user-create-form">
       <h3 className="section-title">Add a user</h3>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="user-create-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="user-create-error" />
       <div className="form-row">
         <label className="field">
           <span className="field-label">User name</span>

@@ -1,11 +1,12 @@
 import type { LoginRequest } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
-import { toApiError } from '../../api/live-resource';
+import type { SignInResult } from '../../api/login';
+import { ErrorCallout } from '../../components/ErrorCallout';
 import { loginFailureMessage, tooManyAttemptsMessage, type LoginMethod } from './login-messages';
 
 interface LoginPageProps {
   notice?: string;
-  onSignIn(request: LoginRequest): Promise<void>;
+  onSignIn(request: LoginRequest): Promise<SignInResult>;
 }
 
 type Failure = { kind: 'message'; text: string } | { kind: 'rate-limited'; until: number };
@@ -39,11 +40,11 @@ export function LoginPage({ notice, onSignIn }: LoginPageProps) {
     if (busy || waiting) return;
     setBusy(method);
     setFailure(null);
-    onSignIn(request).catch((error: unknown) => {
-      const apiError = toApiError(error);
-      const text = loginFailureMessage(apiError, method);
+    void onSignIn(request).then((result) => {
+      if (result.ok) return;
+      const text = loginFailureMessage(result.error, method);
       setFailure(
-        text === null ? { kind: 'rate-limited', until: Date.now() + (apiError.retryAfterSeconds ?? 60) * 1000 } : { kind: 'message', text },
+        text === null ? { kind: 'rate-limited', until: Date.now() + (result.error.retryAfterSeconds ?? 60) * 1000 } : { kind: 'message', text },
       );
       setBusy(null);
     });
@@ -78,11 +79,7 @@ export function LoginPage({ notice, onSignIn }: LoginPageProps) {
             {notice}
           </p>
         )}
-        {error && (
-          <p className="callout callout-danger" role="alert" data-testid="login-error">
-            {error}
-          </p>
-        )}
+        <ErrorCallout message={error} testId="login-error" />
         <form className="login-section" onSubmit={submitPassword} method="post" action="/api/login">
           <label className="field">
             <span className="field-label">User name</span>

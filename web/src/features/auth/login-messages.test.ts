@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../api/api-client';
+import { SondeApiError } from '@sonde/client';
 import { clearShareError, loginFailureMessage, readShareErrorNotice, shareErrorNotice, tooManyAttemptsMessage } from './login-messages';
 
 describe('login messages', () => {
@@ -22,10 +22,10 @@ describe('login messages', () => {
   });
 
   it('words failed logins by method and leaves 429 to the countdown', () => {
-    const unauthorized = new ApiError(401, 'UNAUTHORIZED', 'nope');
+    const unauthorized = new SondeApiError(401, 'UNAUTHORIZED', 'nope');
     expect(loginFailureMessage(unauthorized, 'password')).toBe('Wrong user name or password.');
     expect(loginFailureMessage(unauthorized, 'token')).toBe('That access token is not valid.');
-    expect(loginFailureMessage(new ApiError(429, 'TOO_MANY_ATTEMPTS', 'slow down', { retryAfterSeconds: 30 }), 'password')).toBeNull();
+    expect(loginFailureMessage(new SondeApiError(429, 'TOO_MANY_ATTEMPTS', 'slow down', { retryAfterSeconds: 30 }), 'password')).toBeNull();
     expect(tooManyAttemptsMessage(30)).toBe('Too many attempts, try again in 30 s.');
     expect(tooManyAttemptsMessage(0)).toBe('You can try again now.');
   });

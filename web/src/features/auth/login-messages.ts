@@ -1,6 +1,6 @@
 /** What the login page says about failed logins, share links that no longer work, and lost logins. */
 import { ErrorCode } from '@sonde/shared';
-import type { ApiError } from '../../api/api-client';
+import type { SondeApiError } from '@sonde/client';
 
 /** The query parameter the server redirects an expired or revoked share link to. */
 export const SHARE_ERROR_PARAM = 'share-error';
@@ -34,7 +34,7 @@ export function clearShareError(win: Pick<Window, 'location' | 'history'> = wind
 export type LoginMethod = 'password' | 'token';
 
 /** Null for a 429: the page shows a countdown from `error.retryAfterSeconds` instead. */
-export function loginFailureMessage(error: ApiError, method: LoginMethod): string | null {
+export function loginFailureMessage(error: SondeApiError, method: LoginMethod): string | null {
   if (error.status === 429 || error.code === ErrorCode.TooManyAttempts) return null;
   if (error.status === 401) return method === 'password' ? 'Wrong user name or password.' : 'That access token is not valid.';
   return error.message;

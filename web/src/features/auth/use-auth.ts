@@ -1,7 +1,7 @@
 import type { LoginRequest, Me } from '@sonde/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isApiError, type ApiClient } from '../../api/api-client';
-import { toApiError } from '../../api/live-resource';
+import type { ConsoleLogin, SignInResult } from '../../api/login';
+import { errorText } from '../../components/error-text';
 import { clearShareError, lostLoginNotice, readShareErrorNotice } from './login-messages';
 
 export type AuthState =
@@ -14,17 +14,14 @@ export type AuthState =
 
 export interface Auth {
   state: AuthState;
-  /** Resolves on success; rejects with the server's error (401 wrong credentials, 429 too many attempts). */
-  signIn(request: LoginRequest): Promise<void>;
+  /** A refusal (401 wrong credentials, 429 too many attempts) comes back as `{ ok: false, error }`. */
+  signIn(request: LoginRequest): Promise<SignInResult>;
   signOut(): Promise<void>;
   recheck(): void;
 }
 
-/**
- * The login state machine. Credentials travel only in a POST body; the server answers with an
- * HttpOnly cookie, so no script (ours included) ever holds a credential afterwards.
- */
-export function useAuth(client: ApiClient): Auth {
+/** The login state machine over api/login (which says how credentials travel). */
+export function useAuth(login: ConsoleLogin): Auth {
   const [state, setState] = useState<AuthState>({ status: 'checking' });
   // Read once: the server redirected a dead share link here; shown on whichever screen comes up.
   const [shareNotice] = useState(() => readShareErrorNotice());
@@ -32,49 +29,43 @@ export function useAuth(client: ApiClient): Auth {
 
   const recheck = useCallback(() => {
     setState({ status: 'checking' });
-    client
-      .me()
+    login
+      .current()
       .then((me) => {
-        if (me?.authenticated) {
+        if (me) {
           wasShare.current = me.kind === 'share';
           setState({ status: 'signed-in', me, ...(shareNotice ? { notice: shareNotice } : {}) });
         } else {
           setState({ status: 'signed-out', ...(shareNotice ? { notice: shareNotice } : {}) });
         }
       })
-      .catch((error: unknown) => setState({ status: 'unreachable', message: toApiError(error).message }));
-  }, [client, shareNotice]);
+      .catch((error: unknown) => setState({ status: 'unreachable', message: errorText(error) }));
+  }, [login, shareNotice]);
 
   useEffect(() => {
     clearShareError();
     recheck();
-    const subscription = client.events.on('unauthorized', () =>
-      setState({ status: 'signed-out', notice: lostLoginNotice(wasShare.current) }),
-    );
+    const subscription = login.onLost(() => setState({ status: 'signed-out', notice: lostLoginNotice(wasShare.current) }));
     return () => subscription.dispose();
-  }, [client, recheck]);
+  }, [login, recheck]);
 
   const signIn = useCallback(
     async (request: LoginRequest) => {
-      await client.login(request);
-      const me = await client.me();
-      if (!me?.authenticated) throw new Error('The server accepted the login but did not keep it (are cookies blocked?).');
-      wasShare.current = me.kind === 'share';
-      setState({ status: 'signed-in', me });
+      const result = await login.signIn(request);
+      if (result.ok) {
+        wasShare.current = result.me.kind === 'share';
+        setState({ status: 'signed-in', me: result.me });
+      }
+      return result;
     },
-    [client],
+    [login],
   );
 
   const signOut = useCallback(async () => {
-    try {
-      await client.logout();
-    } catch (error) {
-      // Already logged out is the state we want; anything else the user should know about.
-      if (!isApiError(error, 401)) throw error;
-    }
+    await login.signOut();
     wasShare.current = false;
     setState({ status: 'signed-out' });
-  }, [client]);
+  }, [login]);
 
   return { state, signIn, signOut, recheck };
 }

@@ -1,8 +1,10 @@
 import { CAPTURE_LIMITS, checkCaptureRequest, type CaptureInfo, type PacketLine, type TargetRequest } from '@sonde/shared';
 import { useEffect, useState } from 'react';
-import { useConsoleData } from '../../api/console-context';
-import { isApiError } from '../../api/api-client';
-import { appendLines, formatBytes, packetTime } from './capture-lines';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { formatBytes } from '../../components/format';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
+import { appendLines, packetTime } from './capture-lines';
 
 /**
  * "Capture packets" on a container or network page: a form (interface, BPF filter, limits),
@@ -15,15 +17,15 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
   const [filter, setFilter] = useState('');
   const [packets, setPackets] = useState(1000);
   const [seconds, setSeconds] = useState(60);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
+  const starting = usePendingAction();
+  const { pending, error } = starting;
   const [capture, setCapture] = useState<CaptureInfo | null>(null);
   const [lines, setLines] = useState<PacketLine[]>([]);
   const [skipped, setSkipped] = useState(0);
 
   useEffect(() => {
     if (!capture || capture.state !== 'running') return;
-    const feed = data.followCapture(capture, {
+    const feed = data.captures.follow(capture, {
       onInfo: (info) => setCapture(info),
       onLines: (incoming, more) => {
         setLines((current) => appendLines(current, incoming));
@@ -38,20 +40,17 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
     const request = { target, interface: iface.trim(), filter, limits: { packets, seconds }, stopWhenUnwatched: true };
     const checked = checkCaptureRequest(request);
     if (!checked.ok) {
-      setError(`${checked.field.replace(/^body\./, '')} ${checked.reason}`);
+      starting.setError(`${checked.field.replace(/^body\./, '')} ${checked.reason}`);
       return;
     }
-    setPending(true);
-    setError(null);
-    data
-      .startCapture(request)
-      .then((started) => {
+    starting.run(
+      () => data.captures.start(request),
+      (started) => {
         setLines([]);
         setSkipped(0);
         setCapture(started);
-      })
-      .catch((e: unknown) => setError(isApiError(e) ? e.message : String(e)))
-      .finally(() => setPending(false));
+      },
+    );
   };
 
   const running = capture?.state === 'running';
@@ -85,11 +84,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
         <button type="submit" className="button" data-testid="capture-start" disabled={pending || running || blockedReason !== null} title={blockedReason ?? undefined}>
           {pending ? 'Starting…' : 'Start capture'}
         </button>
-        {error && (
-          <p className="callout callout-danger" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorCallout message={error} />
       </form>
       {capture && (
         <div className="capture-view" data-testid="capture-view" data-state={capture.state}>
@@ -101,10 +96,10 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
             {skipped > 0 && <span className="muted"> · {skipped} lines not shown (the file has them)</span>}
           </p>
           <div className="capture-actions">
-            <button type="button" className="button" data-testid="capture-stop" disabled={!running} onClick={() => void data.stopCapture(capture.id).then(() => refresh(capture.id))}>
+            <button type="button" className="button" data-testid="capture-stop" disabled={!running} onClick={() => void data.captures.stop(capture.id).then(() => refresh(capture.id))}>
               Stop
             </button>
-            <a className="button" data-testid="capture-download" href={data.capturePcapUrl(capture.id)} download>
+            <a className="button" data-testid="capture-download" href={data.captures.pcapUrl(capture.id)} download>
               Download pcap
             </a>
           </div>
@@ -122,7 +117,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
 
   async function refresh(id: string): Promise<void> {
     try {
-      setCapture(await data.capture(id));
+      setCapture(await data.captures.get(id));
     } catch {
       // The feed's end event carries the same information.
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PacketLine } from '@sonde/shared';
-import { MAX_VISIBLE_LINES, appendLines, formatBytes } from './capture-lines';
+import { MAX_VISIBLE_LINES, appendLines } from './capture-lines';
 
 const line = (number: number): PacketLine => ({ number, time: 0, src: 'a', dst: 'b', protocol: 'ICMP', info: '', length: 98 });
 
@@ -11,10 +11,5 @@ describe('capture lines', () => {
     const many = appendLines([], Array.from({ length: 1200 }, (_, i) => line(i + 1)));
     expect(many).toHaveLength(MAX_VISIBLE_LINES);
     expect(many[0]?.number).toBe(701);
-  });
-
-  it('formats sizes', () => {
-    expect(formatBytes(24)).toBe('24 B');
-    expect(formatBytes(2048)).toBe('2.0 KiB');
   });
 });

@@ -1,4 +1,4 @@
-import { useContainers } from '../../api/console-context';
+import { useContainers } from '../../hooks/use-console-data';
 import { StatusDot } from '../../components/Badge';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';

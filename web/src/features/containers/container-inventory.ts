@@ -4,6 +4,7 @@
  */
 import type { ContainerSummary } from '@sonde/shared';
 import type { Tone } from '../../components/Badge';
+import { queryTerms, termsMatch } from '../../components/query-terms';
 
 export interface ContainerGroup {
   /** Stable React key. */
@@ -18,24 +19,11 @@ export interface InventoryFilter {
   showToolboxes: boolean;
 }
 
-/** Lower-cased words of the query; every word must match some field (AND). */
-export function queryTerms(query: string): string[] {
-  return query.toLowerCase().split(/\s+/).filter(Boolean);
-}
-
 export function containerMatches(container: ContainerSummary, terms: readonly string[]): boolean {
-  if (terms.length === 0) return true;
-  const fields = [
-    container.name,
-    container.image,
-    container.id.slice(0, 12),
-    container.compose?.project,
-    container.compose?.service,
-    ...container.networks.map((n) => n.ipv4),
-  ]
-    .filter((field): field is string => Boolean(field))
-    .map((field) => field.toLowerCase());
-  return terms.every((term) => fields.some((field) => field.includes(term)));
+  return termsMatch(
+    [container.name, container.image, container.id.slice(0, 12), container.compose?.project, container.compose?.service, ...container.networks.map((n) => n.ipv4)],
+    terms,
+  );
 }
 
 const byName = (a: ContainerSummary, b: ContainerSummary) => a.name.localeCompare(b.name);

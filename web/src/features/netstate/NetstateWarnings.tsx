@@ -1,12 +1,12 @@
 import type { NetstateChange, NetstateChangeDetail } from '@sonde/shared';
 import { useMemo, useState } from 'react';
-import { isApiError } from '../../api/api-client';
-import { useContainers, useMe } from '../../api/console-context';
-import { useNetstateChanges, useNetstateData } from '../../api/netstate-data';
 import { Badge } from '../../components/Badge';
+import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData, useContainers, useNetstateChanges, usePermissions } from '../../hooks/use-console-data';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
-import { canOperate } from '../auth/permissions';
 import { diffLineKind, outstandingChanges, revertOutcome, sectionSummary } from './netstate-labels';
 import './netstate.css';
 
@@ -45,12 +45,12 @@ export function NetstateWarnings({ containerId }: { containerId?: string }) {
 }
 
 function NetstateChangeItem({ change, linkTarget, onReverted }: { change: NetstateChange; linkTarget: boolean; onReverted(id: string): void }) {
-  const data = useNetstateData();
-  const operate = canOperate(useMe());
+  const data = useConsoleData().netstate;
+  const operate = usePermissions().canOperate;
   const [detail, setDetail] = useState<NetstateChangeDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const reverting = usePendingAction();
+  const { pending, error } = reverting;
   const target = change.target;
 
   const loadDetail = () => {
@@ -58,17 +58,12 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
     data
       .detail(change.id)
       .then(setDetail)
-      .catch((e: unknown) => setDetailError(isApiError(e) ? e.message : String(e)));
+      .catch((e: unknown) => setDetailError(errorText(e)));
   };
 
   const revert = () => {
-    setPending(true);
-    setError(null);
     onReverted(change.id);
-    data
-      .revert(change.id)
-      .catch((e: unknown) => setError(isApiError(e) ? e.message : String(e)))
-      .finally(() => setPending(false));
+    reverting.run(() => data.revert(change.id));
   };
 
   const blocked = !change.revertible
@@ -128,11 +123,7 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
         </button>
         {blocked && <span className="action-reason">{blocked}</span>}
       </div>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="netstate-revert-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="netstate-revert-error" />
       {outcome && change.reverted && (
         <div className="netstate-result" data-testid="netstate-revert-result" data-matches={String(change.reverted.matches)}>
           <Badge tone={outcome.tone}>{change.reverted.matches ? 'reverted' : 'partly reverted'}</Badge> {outcome.text}

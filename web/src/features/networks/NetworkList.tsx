@@ -1,5 +1,5 @@
-import { useNetworks } from '../../api/console-context';
-import { queryTerms } from '../containers/container-inventory';
+import { queryTerms } from '../../components/query-terms';
+import { useNetworks } from '../../hooks/use-console-data';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { networkMatches, sortNetworks } from './network-inventory';

@@ -1,18 +1,12 @@
 /** How the sidebar filters networks: by name, driver, subnet, or a member container's name or IP. */
 import type { NetworkSummary } from '@sonde/shared';
+import { termsMatch } from '../../components/query-terms';
 
 export function networkMatches(network: NetworkSummary, terms: readonly string[]): boolean {
-  if (terms.length === 0) return true;
-  const fields = [
-    network.name,
-    network.driver,
-    network.id.slice(0, 12),
-    ...network.subnets,
-    ...network.containers.flatMap((member) => [member.name, member.ipv4]),
-  ]
-    .filter((field): field is string => Boolean(field))
-    .map((field) => field.toLowerCase());
-  return terms.every((term) => fields.some((field) => field.includes(term)));
+  return termsMatch(
+    [network.name, network.driver, network.id.slice(0, 12), ...network.subnets, ...network.containers.flatMap((member) => [member.name, member.ipv4])],
+    terms,
+  );
 }
 
 /** Docker's predefined networks go last: users usually debug their own. */

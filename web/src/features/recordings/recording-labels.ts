@@ -1,7 +1,7 @@
 /** How a recording reads in the list: its state, length and size, in words. */
 import type { RecordingInfo } from '@sonde/shared';
 import type { Tone } from '../../components/Badge';
-import { formatBytes } from '../tools/format';
+import { formatBytes } from '../../components/format';
 import { formatPlaybackTime } from './cast';
 
 export interface RecordingStatus {

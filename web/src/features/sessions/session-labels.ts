@@ -18,6 +18,24 @@ export function sessionTitle(target: ResolvedTarget): string {
   }
 }
 
+/** The header's longer description of what the session's toolbox is attached to. */
+export function targetDescription(target: ResolvedTarget): string {
+  switch (target.kind) {
+    case 'container':
+      return target.sharePid
+        ? `Network and process namespaces of container ${target.containerName}`
+        : `Network namespace of container ${target.containerName}`;
+    case 'network':
+      return `Toolbox attached to network ${target.networkName}`;
+    case 'host':
+      return 'Host network namespace';
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
+}
+
 export interface SessionStatus {
   /** Null when there is nothing worth saying (a live, running session). */
   label: string | null;

@@ -1,6 +1,6 @@
 import type { Participant } from '@sonde/shared';
-import { useState } from 'react';
-import { useReportError } from '../errors/ErrorReportsContext';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useReportError } from '../../hooks/use-report-error';
 import { orderParticipants, roleLabel } from './keyboard-handover';
 import type { SessionSharing } from './use-session-sharing';
 
@@ -10,16 +10,9 @@ import type { SessionSharing } from './use-session-sharing';
  */
 export function ParticipantsStrip({ sharing }: { sharing: SessionSharing }) {
   const report = useReportError();
-  const [busy, setBusy] = useState(false);
+  const { pending: busy, run } = usePendingAction({ onError: (error) => report('Could not change who may type', error) });
   const presence = sharing.presence;
   if (!presence) return null;
-
-  const run = (action: () => Promise<void>) => {
-    setBusy(true);
-    action()
-      .catch((error: unknown) => report('Could not change who may type', error))
-      .finally(() => setBusy(false));
-  };
   const othersDriving = presence.participants.some((p) => p.id !== presence.you && p.role === 'driver');
 
   const actionsFor = (participant: Participant) => {

@@ -7,7 +7,7 @@ import type { SessionSharing } from './use-session-sharing';
 import '../../styles/access.css';
 
 /** In the session header: "read-only" when we only watch, and the Share button for the owner. */
-export function SessionShareActions({ session, sharing }: { session: SessionInfo; sharing: SessionSharing }) {
+export function SessionShareActions({ session, title, sharing }: { session: SessionInfo; title: string; sharing: SessionSharing }) {
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -31,7 +31,7 @@ export function SessionShareActions({ session, sharing }: { session: SessionInfo
           Share
         </button>
       )}
-      {open && <ShareDialog session={session} onClose={() => setOpen(false)} />}
+      {open && <ShareDialog session={session} title={title} onClose={() => setOpen(false)} />}
     </>
   );
 }

@@ -1,9 +1,10 @@
 import type { CreatedShare, ParticipantRole, SessionInfo, ShareInfo } from '@sonde/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useConsoleData } from '../../api/console-context';
-import { toApiError } from '../../api/live-resource';
-import { sessionTitle } from '../sessions/session-labels';
-import { CopyField } from './CopyField';
+import { CopyField } from '../../components/CopyField';
+import { errorText } from '../../components/error-text';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
 import { expiresIn, localTime, SHARE_LIFETIMES, shareRoleLabel, shareState } from './share-labels';
 import '../../styles/access.css';
 
@@ -12,6 +13,8 @@ const LIST_REFRESH_MS = 5000;
 
 interface ShareDialogProps {
   session: SessionInfo;
+  /** How the session is named in its tab. */
+  title: string;
   onClose(): void;
 }
 
@@ -19,15 +22,16 @@ interface ShareDialogProps {
  * Create a link that lets someone without an account watch (or type in) this one session, and
  * revoke links. The link's URL holds its secret: shown once, right after creating it.
  */
-export function ShareDialog({ session, onClose }: ShareDialogProps) {
+export function ShareDialog({ session, title, onClose }: ShareDialogProps) {
   const data = useConsoleData();
   const dialog = useRef<HTMLDialogElement>(null);
   const [role, setRole] = useState<ParticipantRole>('viewer');
   const [lifetime, setLifetime] = useState(3600);
   const [created, setCreated] = useState<CreatedShare | null>(null);
   const [links, setLinks] = useState<ShareInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const creating = usePendingAction();
+  const revoking = usePendingAction();
+  const [listError, setListError] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
   useEffect(() => {
@@ -37,13 +41,13 @@ export function ShareDialog({ session, onClose }: ShareDialogProps) {
   }, []);
 
   const refresh = useCallback(() => {
-    data
-      .shareLinks(session.id)
+    data.shares
+      .list(session.id)
       .then((list) => {
         setLinks(list);
         setNow(Date.now());
       })
-      .catch((failure: unknown) => setError(toApiError(failure).message));
+      .catch((failure: unknown) => setListError(errorText(failure)));
   }, [data, session.id]);
 
   useEffect(() => {
@@ -52,29 +56,26 @@ export function ShareDialog({ session, onClose }: ShareDialogProps) {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const create = () => {
-    setBusy(true);
-    setError(null);
-    data
-      .createShareLink(session.id, { role, expiresInSeconds: lifetime })
-      .then((share) => {
+  const create = () =>
+    creating.run(
+      () => data.shares.create(session.id, { role, expiresInSeconds: lifetime }),
+      (share) => {
         setCreated(share);
         refresh();
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message))
-      .finally(() => setBusy(false));
-  };
+      },
+    );
 
-  const revoke = (share: ShareInfo) => {
-    setError(null);
-    data
-      .revokeShareLink(session.id, share.id)
-      .then(() => {
+  const revoke = (share: ShareInfo) =>
+    revoking.run(
+      () => data.shares.revoke(session.id, share.id),
+      () => {
         if (created?.id === share.id) setCreated(null);
         refresh();
-      })
-      .catch((failure: unknown) => setError(toApiError(failure).message));
-  };
+      },
+    );
+  // One line says what last went wrong: creating, revoking or loading the list.
+  const error = creating.error ?? revoking.error ?? listError;
+  const busy = creating.pending;
 
   return (
     <dialog
@@ -88,7 +89,7 @@ export function ShareDialog({ session, onClose }: ShareDialogProps) {
       }}
     >
       <header className="dialog-header">
-        <h2 id="share-dialog-title">Share {sessionTitle(session.target)}</h2>
+        <h2 id="share-dialog-title">Share {title}</h2>
         <button type="button" className="icon-button" aria-label="Close" data-testid="share-close" onClick={onClose}>
           ✕
         </button>
@@ -97,11 +98,7 @@ export function ShareDialog({ session, onClose }: ShareDialogProps) {
         Anyone with the link joins this session only, without an account, until the link expires or you revoke it.
         Everything they do is in the audit trail.
       </p>
-      {error && (
-        <p className="callout callout-danger" role="alert" data-testid="share-error">
-          {error}
-        </p>
-      )}
+      <ErrorCallout message={error} testId="share-error" />
       <fieldset className="share-options">
         <legend className="field-label">They join as</legend>
         <label className="radio">

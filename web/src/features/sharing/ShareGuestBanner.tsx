@@ -1,16 +1,20 @@
 import type { Me } from '@sonde/shared';
-import { useSessions } from '../../api/console-context';
-import { CurrentUser } from '../auth/CurrentUser';
-import { sessionTitle } from '../sessions/session-labels';
+import type { ReactNode } from 'react';
 import { localTime, shareRoleLabel } from './share-labels';
 import '../../styles/access.css';
 
+interface ShareGuestBannerProps {
+  me: Me;
+  /** The shared session's tab title, once its record is loaded. */
+  sessionTitle: string | undefined;
+  /** Who is signed in and the Log out button. */
+  children: ReactNode;
+}
+
 /** What a share-link guest sees instead of the sidebar: which session, as what, until when. */
-export function ShareGuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void }) {
-  const sessions = useSessions();
+export function ShareGuestBanner({ me, sessionTitle, children }: ShareGuestBannerProps) {
   const share = me.share;
-  const session = sessions.status === 'ready' ? sessions.data.find((s) => s.id === share?.sessionId) : undefined;
-  const what = session ? sessionTitle(session.target) : 'a shared session';
+  const what = sessionTitle ?? 'a shared session';
   return (
     <div className="guest-banner" data-testid="share-banner" role="status">
       <span className="brand-mark" aria-hidden="true">
@@ -26,7 +30,7 @@ export function ShareGuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void 
           <>You joined {what} via a share link.</>
         )}
       </span>
-      <CurrentUser me={me} onSignOut={onSignOut} />
+      {children}
     </div>
   );
 }

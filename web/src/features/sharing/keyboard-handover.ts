@@ -2,7 +2,7 @@
  * Who may type in a shared session, and the set-role messages that hand the keyboard over and
  * take it back. Pure, so the rules are tested without a socket.
  */
-import type { Participant, ParticipantRole, PresenceMessage } from '@sonde/shared';
+import type { Participant, ParticipantRole, PresenceMessage, ShareInfo } from '@sonde/shared';
 
 export interface RoleChange {
   participant: string;
@@ -46,4 +46,9 @@ export function orderParticipants(participants: readonly Participant[]): Partici
 
 export function roleLabel(role: ParticipantRole): string {
   return role === 'driver' ? 'can type' : 'watching';
+}
+
+/** The session's driver links still in force: people on them keep the keyboard. */
+export function driverLinkIds(links: readonly ShareInfo[]): Set<string> {
+  return new Set(links.filter((l) => l.role === 'driver' && !l.revokedAt).map((l) => l.id));
 }

@@ -1,9 +1,8 @@
 import type { Participant, PresenceMessage, SessionInfo } from '@sonde/shared';
 import { useCallback, useEffect, useState } from 'react';
-import { useConsoleData, useMe } from '../../api/console-context';
+import { useConsoleData, usePermissions } from '../../hooks/use-console-data';
 import type { TtyConnection } from '../../terminal/tty-connection';
-import { canManageSession } from '../auth/permissions';
-import { giveKeyboard, takeKeyboardBack, type RoleChange } from './keyboard-handover';
+import { driverLinkIds, giveKeyboard, takeKeyboardBack, type RoleChange } from './keyboard-handover';
 
 /** How long the "you are watching" hint stays after a keystroke was dropped. */
 const READ_ONLY_HINT_MS = 4000;
@@ -29,7 +28,6 @@ export interface SessionSharing {
  */
 export function useSessionSharing(session: SessionInfo, connection: TtyConnection | undefined): SessionSharing {
   const data = useConsoleData();
-  const me = useMe();
   const [presence, setPresence] = useState<PresenceMessage | null>(null);
   const [typedWhileReadOnly, setTypedWhileReadOnly] = useState(false);
   /** Ids of this session's driver share links, as far as we have looked them up. */
@@ -37,7 +35,7 @@ export function useSessionSharing(session: SessionInfo, connection: TtyConnectio
     known: new Set(),
     drivers: new Set(),
   });
-  const canManage = canManageSession(me, session);
+  const canManage = usePermissions().canManage(session);
 
   useEffect(() => {
     setPresence(connection?.presence ?? null);
@@ -62,14 +60,11 @@ export function useSessionSharing(session: SessionInfo, connection: TtyConnectio
   useEffect(() => {
     if (!unknownLink) return;
     let current = true;
-    data
-      .shareLinks(session.id)
+    data.shares
+      .list(session.id)
       .then((links) => {
         if (!current) return;
-        setDriverLinks({
-          known: new Set(links.map((l) => l.id)),
-          drivers: new Set(links.filter((l) => l.role === 'driver' && !l.revokedAt).map((l) => l.id)),
-        });
+        setDriverLinks({ known: new Set(links.map((l) => l.id)), drivers: driverLinkIds(links) });
       })
       .catch(() => undefined);
     return () => {
@@ -97,8 +92,8 @@ export function useSessionSharing(session: SessionInfo, connection: TtyConnectio
     if (!presence) return;
     // Driver share links keep typing (that is what they were made for); which links those are
     // only the share list says.
-    const links = await data.shareLinks(session.id).catch(() => []);
-    send(takeKeyboardBack(presence, new Set(links.filter((l) => l.role === 'driver' && !l.revokedAt).map((l) => l.id))));
+    const links = await data.shares.list(session.id).catch(() => []);
+    send(takeKeyboardBack(presence, driverLinkIds(links)));
   }, [data, presence, send, session.id]);
 
   return {

@@ -1,6 +1,6 @@
-import { useHealth, useLiveUpdatesState, useSessions } from '../../api/console-context';
+import type { ReactNode } from 'react';
 import { StatusDot, type Tone } from '../../components/Badge';
-import { NetstateStatusItem } from '../netstate/NetstateWarnings';
+import { useHealth, useLiveUpdatesState, useSessions } from '../../hooks/use-console-data';
 
 function dockerStatus(health: ReturnType<typeof useHealth>): { text: string; tone: Tone } {
   if (health.status === 'loading') return { text: 'Checking Docker…', tone: 'info' };
@@ -16,7 +16,8 @@ const LIVE_UPDATES_TEXT = {
   reconnecting: 'Updates reconnecting…',
 } as const;
 
-export function StatusBar({ via }: { via: string }) {
+/** The bottom line: Docker, live updates, `children` (other areas' items), open sessions, how we signed in. */
+export function StatusBar({ via, children }: { via: string; children?: ReactNode }) {
   const health = useHealth();
   const liveUpdates = useLiveUpdatesState();
   const sessions = useSessions();
@@ -40,7 +41,7 @@ export function StatusBar({ via }: { via: string }) {
         {LIVE_UPDATES_TEXT[liveUpdates]}
       </span>
       <span className="status-spacer" />
-      <NetstateStatusItem />
+      {children}
       <span className="status-item" data-testid="session-count">
         {open === 1 ? '1 session' : `${open} sessions`}
       </span>

@@ -1,10 +1,11 @@
 import type { RunInfo, ToolInfo } from '@sonde/shared';
-import { useCallback, useEffect, useState } from 'react';
-import { useConsoleData } from '../../api/console-context';
+import { useCallback, useEffect } from 'react';
 import { Badge } from '../../components/Badge';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
+import { useReportError } from '../../hooks/use-report-error';
 import { TerminalView } from '../../terminal/TerminalView';
 import type { TtyState } from '../../terminal/tty-connection';
-import { useReportError } from '../errors/ErrorReportsContext';
 import { ResultCard } from './results/ResultCard';
 import { runStatus, runTitle } from './run-labels';
 
@@ -16,31 +17,25 @@ const POLL_MS = 3000;
 export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo | undefined; onClose(): void }) {
   const data = useConsoleData();
   const report = useReportError();
-  const [cancelling, setCancelling] = useState(false);
+  const cancelling = usePendingAction({ onError: (error) => report('Could not cancel the run', error) });
   const status = runStatus(run);
   const running = run.state === 'running';
 
   const onStateChange = useCallback(
     (_id: string, state: TtyState) => {
-      if (ENDED.has(state.kind)) void data.refreshRun(run.id).catch(() => undefined);
+      if (ENDED.has(state.kind)) void data.runs.refresh(run.id).catch(() => undefined);
     },
     [data, run.id],
   );
-  const confirmRun = useCallback((id: string) => data.runExists(id), [data]);
+  const confirmRun = useCallback((id: string) => data.runs.exists(id), [data]);
 
   useEffect(() => {
     if (!running) return;
-    const timer = setInterval(() => void data.refreshRun(run.id).catch(() => undefined), POLL_MS);
+    const timer = setInterval(() => void data.runs.refresh(run.id).catch(() => undefined), POLL_MS);
     return () => clearInterval(timer);
   }, [data, run.id, running]);
 
-  const cancel = () => {
-    setCancelling(true);
-    data
-      .cancelRun(run.id)
-      .catch((error: unknown) => report('Could not cancel the run', error))
-      .finally(() => setCancelling(false));
-  };
+  const cancel = () => cancelling.run(() => data.runs.cancel(run.id));
 
   return (
     <section className="run-panel" aria-label={runTitle(run, tool?.title)} data-testid="run-panel" data-run-id={run.id} data-state={run.state}>
@@ -54,8 +49,8 @@ export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo 
         )}
         <span className="run-actions">
           {running && (
-            <button type="button" className="button button-secondary button-small" disabled={cancelling} onClick={cancel}>
-              {cancelling ? 'Cancelling…' : 'Cancel'}
+            <button type="button" className="button button-secondary button-small" disabled={cancelling.pending} onClick={cancel}>
+              {cancelling.pending ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
           <button type="button" className="button button-ghost button-small" onClick={onClose}>

@@ -1,7 +1,8 @@
 import { findTool, paramReader, validateToolParams, type RunInfo, type TargetRequest, type ToolInfo } from '@sonde/shared';
 import { useState } from 'react';
-import { useConsoleData } from '../../api/console-context';
-import { isApiError } from '../../api/api-client';
+import { ErrorCallout } from '../../components/ErrorCallout';
+import { usePendingAction } from '../../components/use-pending-action';
+import { useConsoleData } from '../../hooks/use-console-data';
 import { fieldErrors, formIsValid, formParams, initialFormValues, type FormValues } from './form-values';
 import { ParamField } from './ParamField';
 import { suggestionsFor, type SuggestionContext } from './target-suggestions';
@@ -33,8 +34,8 @@ export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }
   const [values, setValues] = useState<FormValues>(() => initialFormValues(tool));
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [serverError, setServerError] = useState<string | null>(null);
+  const starting = usePendingAction();
+  const { pending, error: serverError } = starting;
 
   const errors = fieldErrors(tool, values);
   const valid = formIsValid(tool, values);
@@ -43,13 +44,7 @@ export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }
   const run = () => {
     setSubmitted(true);
     if (!valid || pending || blockedReason) return;
-    setPending(true);
-    setServerError(null);
-    data
-      .startRun({ tool: tool.id, target, params: formParams(tool, values) })
-      .then(onStarted)
-      .catch((error: unknown) => setServerError(isApiError(error) ? error.message : String(error)))
-      .finally(() => setPending(false));
+    starting.run(() => data.runs.start({ tool: tool.id, target, params: formParams(tool, values) }), onStarted);
   };
 
   return (
@@ -85,11 +80,7 @@ export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }
           {command}
         </pre>
       )}
-      {serverError && (
-        <p className="callout callout-danger" role="alert">
-          {serverError}
-        </p>
-      )}
+      <ErrorCallout message={serverError} />
       <div className="tool-form-actions">
         <button type="submit" className="button button-primary" data-testid="run-tool" disabled={pending || Boolean(blockedReason)} aria-busy={pending || undefined}>
           {pending ? 'Starting…' : `Run ${tool.title}`}

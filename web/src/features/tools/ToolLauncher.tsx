@@ -1,6 +1,6 @@
 import { TOOL_CATEGORIES, type ContainerSummary, type NetworkSummary, type TargetRequest, type ToolInfo } from '@sonde/shared';
 import { useMemo, useState } from 'react';
-import { useContainers, useNetworks, useRuns, useTools } from '../../api/console-context';
+import { useContainers, useNetworks, useRuns, useTools } from '../../hooks/use-console-data';
 import { RunHistory } from './RunHistory';
 import { RunPanel } from './RunPanel';
 import { runIsFor } from './run-labels';

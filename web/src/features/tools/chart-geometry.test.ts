@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { linePath, niceMax, project } from './chart-geometry';
-import { formatBitsPerSecond, formatBytes, formatMs } from './format';
 
 describe('chart geometry', () => {
   it('rounds axis maxima up to 1, 2 or 5 × 10^n', () => {
@@ -19,17 +18,5 @@ describe('chart geometry', () => {
     ]);
     expect(linePath([{ x: 1, y: 2 }, { x: 3, y: 4 }])).toBe('M1 2 L3 4');
     expect(linePath([])).toBe('');
-  });
-});
-
-describe('formatting', () => {
-  it('formats times, rates and sizes', () => {
-    expect(formatMs(0.129)).toBe('0.13 ms');
-    expect(formatMs(42.42)).toBe('42.4 ms');
-    expect(formatMs(1500)).toBe('1.50 s');
-    expect(formatBitsPerSecond(5.38e9)).toBe('5.38 Gbit/s');
-    expect(formatBitsPerSecond(940e6)).toBe('940 Mbit/s');
-    expect(formatBytes(29)).toBe('29 B');
-    expect(formatBytes(2 * 1024 * 1024 * 1024)).toBe('2.0 GiB');
   });
 });

@@ -1,6 +1,6 @@
 import type { HttpPhase, HttpResult } from '@sonde/shared';
 import { Badge, type Tone } from '../../../components/Badge';
-import { formatBytes, formatMs } from '../format';
+import { formatBytes, formatMs } from '../../../components/format';
 
 const PHASE_LABELS: Record<HttpPhase['name'], string> = {
   dns: 'DNS',

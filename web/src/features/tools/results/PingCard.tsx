@@ -1,6 +1,6 @@
 import type { PingResult } from '@sonde/shared';
 import { linePath, niceMax, project, type PlotArea } from '../chart-geometry';
-import { formatMs } from '../format';
+import { formatMs } from '../../../components/format';
 
 const AREA: PlotArea = { width: 320, height: 120, left: 44, right: 8, top: 8, bottom: 20 };
 

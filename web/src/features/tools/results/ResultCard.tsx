@@ -1,6 +1,6 @@
 import type { DnsResult, MtrResult, PortState, PortsResult, RunInfo, SocketsResult, ToolInfo, ToolResult } from '@sonde/shared';
 import { Badge, type Tone } from '../../../components/Badge';
-import { formatMs } from '../format';
+import { formatMs } from '../../../components/format';
 import { HttpCard } from './HttpCard';
 import { PingCard } from './PingCard';
 import { ThroughputCard } from './ThroughputCard';

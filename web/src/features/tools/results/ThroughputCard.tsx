@@ -1,6 +1,6 @@
 import type { ThroughputResult } from '@sonde/shared';
 import { linePath, niceMax, project, type PlotArea } from '../chart-geometry';
-import { formatBitsPerSecond, formatBytes } from '../format';
+import { formatBitsPerSecond, formatBytes } from '../../../components/format';
 
 const AREA: PlotArea = { width: 320, height: 130, left: 64, right: 8, top: 8, bottom: 20 };
 

@@ -1,0 +1,41 @@
+/**
+ * Changes sessions left in their targets' network namespaces (firewall, qdiscs): the list, kept
+ * fresh by the `netstate` event of the event stream, a change's diff, and the revert.
+ */
+import type { SondeClient } from '@sonde/client';
+import type { NetstateChange, NetstateChangeDetail } from '@sonde/shared';
+import type { Disposable } from '../lifecycle/disposable';
+import { LiveResource } from './live-resource';
+
+export class Netstate implements Disposable {
+  /** Newest first, as the server sends them. */
+  readonly list: LiveResource<NetstateChange[]>;
+
+  constructor(private readonly client: SondeClient) {
+    this.list = new LiveResource(() => client.netstateChanges());
+  }
+
+  /** A change the event stream announced (new, or reverted): applied at once, newest first. */
+  received(change: NetstateChange): void {
+    if (!this.list.data) {
+      void this.list.refresh();
+      return;
+    }
+    this.list.update((list = []) => [change, ...list.filter((c) => c.id !== change.id)].sort((a, b) => b.detectedAt.localeCompare(a.detectedAt)));
+  }
+
+  detail(id: string): Promise<NetstateChangeDetail> {
+    return this.client.netstateChange(id);
+  }
+
+  /** Restores the session's starting snapshot; the answer says whether the namespace now matches it. */
+  async revert(id: string): Promise<NetstateChange> {
+    const change = await this.client.revertNetstate(id);
+    this.received(change);
+    return change;
+  }
+
+  dispose(): void {
+    this.list.dispose();
+  }
+}

@@ -1,0 +1,19 @@
+import type { SessionInfo } from '@sonde/shared';
+import { routePath } from '../../routing/routes';
+import { Link } from '../../routing/RouterContext';
+import { sessionTitle } from './session-labels';
+
+/** Links to sessions (a container's page lists the ones open on it), or a dash for none. */
+export function SessionLinks({ sessions }: { sessions: readonly SessionInfo[] }) {
+  if (sessions.length === 0) return <>—</>;
+  return (
+    <ul className="plain-list">
+      {sessions.map((session) => (
+        <li key={session.id}>
+          <Link to={routePath({ page: 'session', id: session.id })}>{sessionTitle(session.target)}</Link>
+          <span className="muted"> {session.state}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,48 @@
+import type { SessionInfo } from '@sonde/shared';
+import { useContainers, useNetworks } from '../../hooks/use-console-data';
+import { ToolLauncher, type LaunchContext } from './ToolLauncher';
+
+/** The tools panel for a terminal tab: runs go into the same namespaces as the session. */
+export function sessionLaunchContext(
+  session: SessionInfo,
+  containers: LaunchContext['container'][] = [],
+  networks: LaunchContext['network'][] = [],
+): LaunchContext {
+  const blockedReason = session.state === 'running' ? null : 'The session has ended.';
+  const target = session.target;
+  switch (target.kind) {
+    case 'container': {
+      const container = containers.find((c) => c?.id === target.containerId);
+      return {
+        target: { kind: 'container', container: target.containerId, sharePid: target.sharePid },
+        ...(container ? { container } : {}),
+        blockedReason,
+      };
+    }
+    case 'network': {
+      const network = networks.find((n) => n?.id === target.networkId);
+      return { target: { kind: 'network', network: target.networkId }, ...(network ? { network } : {}), blockedReason };
+    }
+    case 'host':
+      return { target: { kind: 'host' }, host: true, blockedReason };
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
+}
+
+export function SessionTools({ session }: { session: SessionInfo }) {
+  const containers = useContainers();
+  const networks = useNetworks();
+  const context = sessionLaunchContext(
+    session,
+    containers.status === 'ready' ? containers.data : [],
+    networks.status === 'ready' ? networks.data : [],
+  );
+  return (
+    <div className="session-tools" data-testid="session-tools">
+      <ToolLauncher context={context} />
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * The React side of api/: the ConsoleData of this login through context, and one hook per live
+ * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
+ * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
+ */
+import type { ApiTokenInfo, ContainerSummary, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, ToolInfo, User } from '@sonde/shared';
+import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
+import type { ConsoleData } from '../api/console-data';
+import type { EventStreamState } from '../api/events';
+import type { LiveResource, ResourceSnapshot } from '../api/live-resource';
+import { canManageSession, canOperate, isAdmin, isShareGuest } from '../api/permissions';
+
+export const ConsoleDataContext = createContext<ConsoleData | null>(null);
+
+export function useConsoleData(): ConsoleData {
+  const data = useContext(ConsoleDataContext);
+  if (!data) throw new Error('useConsoleData must be used inside <ConsoleDataContext>');
+  return data;
+}
+
+function useResource<T>(resource: LiveResource<T>): ResourceSnapshot<T> {
+  return useSyncExternalStore(resource.subscribe, resource.getSnapshot);
+}
+
+export function useContainers(): ResourceSnapshot<ContainerSummary[]> {
+  return useResource(useConsoleData().inventory.containers);
+}
+
+export function useNetworks(): ResourceSnapshot<NetworkSummary[]> {
+  return useResource(useConsoleData().inventory.networks);
+}
+
+export function useHealth(): ResourceSnapshot<Health> {
+  return useResource(useConsoleData().inventory.health);
+}
+
+export function useSessions(): ResourceSnapshot<SessionInfo[]> {
+  return useResource(useConsoleData().sessions.list);
+}
+
+export function useTools(): ResourceSnapshot<ToolInfo[]> {
+  return useResource(useConsoleData().runs.tools);
+}
+
+export function useRuns(): ResourceSnapshot<RunInfo[]> {
+  return useResource(useConsoleData().runs.list);
+}
+
+export function useRecordingList(): ResourceSnapshot<RecordingInfo[]> {
+  return useResource(useConsoleData().recordings.list);
+}
+
+export function useNetstateChanges(): ResourceSnapshot<NetstateChange[]> {
+  return useResource(useConsoleData().netstate.list);
+}
+
+export function useUsers(): ResourceSnapshot<User[]> {
+  return useResource(useConsoleData().admin.users);
+}
+
+export function useApiTokens(): ResourceSnapshot<ApiTokenInfo[]> {
+  return useResource(useConsoleData().admin.apiTokens);
+}
+
+export function useLiveUpdatesState(): EventStreamState {
+  const stream = useConsoleData().liveUpdates;
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const subscription = stream.events.on('state', listener);
+      return () => subscription.dispose();
+    },
+    [stream],
+  );
+  return useSyncExternalStore(subscribe, () => stream.state);
+}
+
+/** Who is logged in; null only for a ConsoleData created without one (tests). */
+export function useMe(): Me | null {
+  return useConsoleData().me;
+}
+
+export interface Permissions {
+  /** Open shells, run tools and captures. */
+  canOperate: boolean;
+  /** Users, tokens, policy, audit, host sessions. */
+  isAdmin: boolean;
+  /** A share-link guest: one session, nothing else. */
+  isShareGuest: boolean;
+  /** Hand the keyboard around and create share links for this session. */
+  canManage(session: Pick<SessionInfo, 'owner'>): boolean;
+}
+
+/** What the signed-in principal may do, for hiding controls it cannot use (the server decides for real). */
+export function usePermissions(): Permissions {
+  const me = useMe();
+  return useMemo(
+    () => ({
+      canOperate: canOperate(me),
+      isAdmin: isAdmin(me),
+      isShareGuest: isShareGuest(me),
+      canManage: (session) => canManageSession(me, session),
+    }),
+    [me],
+  );
+}

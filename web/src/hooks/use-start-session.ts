@@ -1,0 +1,27 @@
+import type { TargetRequest } from '@sonde/shared';
+import { useCallback } from 'react';
+import { usePendingAction } from '../components/use-pending-action';
+import { routePath } from '../routing/routes';
+import { useNavigate } from '../routing/RouterContext';
+import { useConsoleData } from './use-console-data';
+import { useReportError } from './use-report-error';
+
+export interface StartSession {
+  start(target: TargetRequest): void;
+  /** A start is in flight (starting a toolbox can take seconds); buttons should wait. */
+  pending: boolean;
+}
+
+/** Opens a terminal session on `target` and switches to its tab; failures go to the error banner. */
+export function useStartSession(): StartSession {
+  const data = useConsoleData();
+  const navigate = useNavigate();
+  const report = useReportError();
+  const action = usePendingAction({ onError: (error) => report('Could not open a shell', error) });
+  const { run } = action;
+  const start = useCallback(
+    (target: TargetRequest) => run(() => data.sessions.create(target), (session) => navigate(routePath({ page: 'session', id: session.id }))),
+    [data, navigate, run],
+  );
+  return { start, pending: action.pending };
+}

@@ -1,0 +1,149 @@
+import type { SessionInfo } from '@sonde/shared';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { EmptyState } from '../components/EmptyState';
+import { sessionTabs } from '../features/sessions/session-labels';
+import { SessionTabs } from '../features/sessions/SessionTabs';
+import { useConsoleData, usePermissions, useSessions } from '../hooks/use-console-data';
+import { useReportError } from '../hooks/use-report-error';
+import { routePath, type Route } from '../routing/routes';
+import { Link, useNavigate } from '../routing/RouterContext';
+import type { TtyState } from '../terminal/tty-connection';
+import { SessionPane } from './SessionPane';
+
+const ENDED_STATES = new Set<TtyState['kind']>(['exited', 'closed', 'error']);
+
+function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
+  return new Map(map).set(key, value);
+}
+
+function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
+  const next = new Map(map);
+  next.delete(key);
+  return next;
+}
+
+/**
+ * The main pane: session tabs on top, then either the routed page (`children`) or the active
+ * terminal. A terminal is created the first time its tab is shown and then stays mounted (and
+ * connected) while other tabs are in front, until its tab is closed.
+ */
+export function SessionWorkspace({ route, children }: { route: Route; children: ReactNode }) {
+  const data = useConsoleData();
+  const sessions = useSessions();
+  const navigate = useNavigate();
+  const report = useReportError();
+  // A share guest has one session and no overview: tabs would only offer what it may not do.
+  const guest = usePermissions().isShareGuest;
+
+  /** Sessions whose terminal this page has mounted, with the info they were opened with. */
+  const [attached, setAttached] = useState<ReadonlyMap<string, SessionInfo>>(new Map());
+  const [live, setLive] = useState<ReadonlyMap<string, TtyState>>(new Map());
+  const [closing, setClosing] = useState<ReadonlySet<string>>(new Set());
+  const [searchOpen, setSearchOpen] = useState<ReadonlySet<string>>(new Set());
+
+  const serverSessions = sessions.status === 'ready' ? sessions.data : undefined;
+  const activeId = route.page === 'session' ? route.id : null;
+  const activeSession = activeId
+    ? (serverSessions?.find((session) => session.id === activeId) ?? attached.get(activeId))
+    : undefined;
+
+  useEffect(() => {
+    if (activeSession && !attached.has(activeSession.id)) setAttached(withEntry(attached, activeSession.id, activeSession));
+  }, [activeSession, attached]);
+
+  const tabs = sessionTabs(serverSessions, attached);
+  const mounted = new Map(attached);
+  if (activeSession && !mounted.has(activeSession.id)) mounted.set(activeSession.id, activeSession);
+
+  const onStateChange = useCallback(
+    (id: string, state: TtyState) => {
+      setLive((current) => withEntry(current, id, state));
+      // The server's record (exit code, end reason) changed too.
+      if (ENDED_STATES.has(state.kind)) void data.sessions.refresh();
+    },
+    [data],
+  );
+
+  const confirmSession = useCallback((id: string) => data.sessions.exists(id), [data]);
+
+  const onSearchOpenChange = useCallback((id: string, open: boolean) => {
+    setSearchOpen((current) => {
+      const next = new Set(current);
+      if (open) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+
+  const closeSession = useCallback(
+    (id: string) => {
+      const index = tabs.findIndex((tab) => tab.id === id);
+      const neighbour = tabs[index + 1] ?? tabs[index - 1];
+      setClosing((current) => new Set(current).add(id));
+      data.sessions
+        .close(id)
+        .then(() => {
+          setAttached((current) => withoutEntry(current, id));
+          setLive((current) => withoutEntry(current, id));
+          if (id === activeId) {
+            navigate(neighbour && neighbour.id !== id ? routePath({ page: 'session', id: neighbour.id }) : '/', {
+              replace: true,
+            });
+          }
+        })
+        .catch((error: unknown) => report('Could not close the session', error))
+        .finally(() =>
+          setClosing((current) => {
+            const next = new Set(current);
+            next.delete(id);
+            return next;
+          }),
+        );
+    },
+    [tabs, data, activeId, navigate, report],
+  );
+
+  return (
+    <div className="workspace">
+      {!guest && <SessionTabs
+        tabs={tabs}
+        activeId={activeId}
+        overviewActive={route.page === 'overview'}
+        live={live}
+        closing={closing}
+        onClose={closeSession}
+      />}
+      <div className="workspace-body">
+        {route.page !== 'session' && <div className="page">{children}</div>}
+        {route.page === 'session' && !activeSession && (
+          <div className="page">
+            {sessions.status === 'loading' ? (
+              <EmptyState title="Loading session…" />
+            ) : (
+              <EmptyState title="Session not found">
+                <p>It may have ended or been closed from another browser.</p>
+                <p>
+                  <Link to="/">Back to the overview</Link>
+                </p>
+              </EmptyState>
+            )}
+          </div>
+        )}
+        {[...mounted.values()].map((session) => (
+          <SessionPane
+            key={session.id}
+            session={serverSessions?.find((s) => s.id === session.id) ?? session}
+            active={session.id === activeId}
+            live={live.get(session.id)}
+            searchOpen={searchOpen.has(session.id)}
+            closing={closing.has(session.id)}
+            onSearchOpenChange={onSearchOpenChange}
+            onStateChange={onStateChange}
+            confirmSession={confirmSession}
+            onClose={closeSession}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}
