@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
 import type { SondeProcess } from '../test/support/sonde-process.js';
-import { buildToolboxSpec } from '../src/sessions/toolbox-spec.js';
+import { buildToolboxSpec } from '../src/toolboxes/toolbox-spec.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
 import { RawPipe, SondePipe, type AckMode, type TerminalPipe } from './pipes.js';
 import { startRawToolbox, type RawToolbox } from './raw-toolbox.js';

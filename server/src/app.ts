@@ -5,81 +5,43 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CloseCode, ErrorCode } from '@sonde/shared';
 import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
-import { Authenticator, BOOTSTRAP_ID } from './auth/authenticator.js';
-import type { RouteAccess } from './auth/principal.js';
-import { IdentityStore } from './auth/identity-store.js';
-import { LiveConnections } from './auth/live-connections.js';
-import { LoginLimiter } from './auth/login-limiter.js';
-import { ShareStore } from './shares/share-store.js';
-import { TargetPolicyStore } from './policy/target-policy.js';
-import { auditSession } from './audit/session-audit.js';
-import { identityRoutes } from './routes/identity-routes.js';
-import { auditRoutes } from './routes/audit-routes.js';
 import authPlugin from './auth/auth-plugin.js';
-import { EngineMonitor } from './engine/engine-monitor.js';
+import type { RouteAccess } from './auth/principal.js';
 import { EngineError, type ContainerEngine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import securityHeaders from './http/security-headers.js';
 import { readTlsFiles } from './http/transport-security.js';
 import webUi from './http/web-ui.js';
-import { systemRoutes } from './routes/system-routes.js';
-import { sessionRoutes } from './routes/session-routes.js';
-import { runRoutes } from './routes/run-routes.js';
+import type { ConsoleContainer } from './policy/console-container.js';
+import accessPlugin from './plugins/access-plugin.js';
+import auditPlugin from './plugins/audit-plugin.js';
+import enginePlugin from './plugins/engine-plugin.js';
+import netstatePlugin from './plugins/netstate-plugin.js';
+import recordingsPlugin from './plugins/recordings-plugin.js';
+import storePlugin from './plugins/store-plugin.js';
+import workloadsPlugin from './plugins/workloads-plugin.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
-import { SessionRegistry, targetInventory } from './sessions/session-registry.js';
-import { RunRegistry } from './runs/run-registry.js';
-import { CaptureRegistry } from './captures/capture-registry.js';
-import { WorkloadAdmission } from './toolboxes/workload-admission.js';
-import { PolicyEnforcer } from './policy/policy-enforcer.js';
-import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from './policy/console-container.js';
-import { openDatabase, type Database } from './store/database.js';
-import { AuditLog } from './audit/audit-log.js';
-import { SessionRecorder } from './recordings/session-recorder.js';
-import { recordingRoutes } from './recordings/recording-routes.js';
-import { createNetstateService, type NetstateService } from './netstate/netstate-service.js';
+import { eventRoutes } from './routes/event-routes.js';
+import { identityRoutes } from './routes/identity-routes.js';
+import { inventoryRoutes } from './routes/inventory-routes.js';
+import { loginRoutes } from './routes/login-routes.js';
 import { netstateRoutes } from './routes/netstate-routes.js';
-import path from 'node:path';
+import { recordingRoutes } from './routes/recording-routes.js';
+import { runRoutes } from './routes/run-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+
+export { SECRET_FAILURES_PER_MINUTE } from './plugins/access-plugin.js';
 
 /** Largest WebSocket message accepted; larger ones close the socket with 1009. */
 export const MAX_WS_MESSAGE_BYTES = 1024 * 1024;
 
-export interface AppServices {
-  engine: ContainerEngine;
-  monitor: EngineMonitor;
-  registry: SessionRegistry;
-  runs: RunRegistry;
-  captures: CaptureRegistry;
-  /** The toolbox budget, per-owner caps, and owners' access held by every running workload. */
-  admission: WorkloadAdmission;
-  /** Ends running workloads the target policy no longer allows. */
-  enforcer: PolicyEnforcer;
-  /** Whether a container id is the console's own (found by id at start, not by label). */
-  isConsole: (containerId: string) => boolean;
-  config: Config;
-  identities: IdentityStore;
-  shares: ShareStore;
-  policy: TargetPolicyStore;
-  authenticator: Authenticator;
-  limiter: LoginLimiter;
-  /** Wrong bearer tokens and query-string credentials, per client address. */
-  secretLimiter: LoginLimiter;
-  /** Terminal sockets and event streams by principal: revocation closes them. */
-  live: LiveConnections;
-  /** Called before a session is created; throws to refuse it (e.g. recordings cannot be written). */
-  beforeSessionStart?: () => void;
-  /** `METHOD /path` → the access each API route declared (the auth tests enumerate it). */
-  routeAccess?: ReadonlyMap<string, RouteAccess>;
-  /** The embedded database (SONDE_DATA_DIR/sonde.db); closed last, after sessions ended. */
-  db: Database;
-  audit: AuditLog;
-  /** Session recordings: a cast and an input trail per shell session (SONDE_DATA_DIR/recordings). */
-  recordings: SessionRecorder;
-  /** Firewall and qdisc changes sessions left in their targets' namespaces. */
-  netstate: NetstateService;
-  /** Registers work to do when the app closes (after sessions ended); the returned function unregisters it. */
-  onShutdown(task: () => void): () => void;
-  /** Registers teardown to finish before the remaining WebSockets are closed (tool runs end like sessions: exit message, 4001). */
-  onClosing(task: () => Promise<void>): void;
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    /** `METHOD /path` → the access every route declared (the auth tests enumerate it). */
+    routeAccess: ReadonlyMap<string, RouteAccess>;
+  }
 }
 
 export interface BuildOptions {
@@ -90,11 +52,13 @@ export interface BuildOptions {
   consoleContainer?: ConsoleContainer;
 }
 
-/** Wrong secrets (bearer tokens, `?token=`, `?share=`) one address may present per minute before it waits. */
-export const SECRET_FAILURES_PER_MINUTE = 30;
-
-/** Builds the whole application without listening; server.ts runs it, tests inject into it. */
-export async function buildApp({ config, engine, logger, consoleContainer }: BuildOptions): Promise<{ app: FastifyInstance; services: AppServices }> {
+/**
+ * Builds the whole application without listening; server.ts runs it, tests inject into it.
+ * Services are named plugins registered in dependency order; each owns its teardown, and
+ * Fastify closes them in reverse: workloads end first (preClose), then netstate, recordings,
+ * the engine monitor, live connections, and the database last.
+ */
+export async function buildApp({ config, engine, logger, consoleContainer }: BuildOptions): Promise<FastifyInstance> {
   // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
   const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = Fastify({
@@ -108,148 +72,22 @@ export async function buildApp({ config, engine, logger, consoleContainer }: Bui
     bodyLimit: 64 * 1024,
     // Validate exactly: refuse unknown fields and wrong types instead of silently fixing them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
-    return503OnClosing: true,
+    // Closing is answered by our own hook below, with the documented error body.
+    return503OnClosing: false,
     // HTTPS when SONDE_TLS_CERT/SONDE_TLS_KEY are set (terminal WebSockets are then wss://); null: HTTP.
     https: tls,
     // Behind an acknowledged proxy, the client's address and scheme come from X-Forwarded-*,
     // believed only from SONDE_TRUSTED_PROXIES (loopback and private ranges by default).
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('config', config);
 
-  const shutdownTasks = new Set<() => void>();
-  const closingTasks: (() => Promise<void>)[] = [];
-  const monitor = new EngineMonitor(engine);
-  const db = openDatabase(config.dataDir);
-  const audit = new AuditLog(db);
-  const recordings = new SessionRecorder({ db, audit, dataDir: config.dataDir, failureMode: config.recordingFailure, log: app.log });
-  const identities = new IdentityStore(db);
-  identities.pruneBrowserSessions();
-  identities.rotateBootstrap(BOOTSTRAP_ID, config.token.value);
-  const shares = new ShareStore(db);
-  const policy = new TargetPolicyStore(db);
-  const authenticator = new Authenticator(config.token.value, identities, shares);
-  const limiter = new LoginLimiter();
-  const secretLimiter = new LoginLimiter({ windowMs: 60_000, maxPerUser: 1, maxPerAddress: SECRET_FAILURES_PER_MINUTE });
-  const live = new LiveConnections((principal) => authenticator.revalidate(principal));
-  const self = consoleContainer ?? detectConsoleContainer();
-  const isConsole = (containerId: string) => isConsoleContainer(self, containerId);
-  const admission = new WorkloadAdmission(
-    { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
-    live,
-  );
-  const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
-  const registry = new SessionRegistry({
-    admission,
-    isConsole,
-    engine,
-    toolbox,
-    detachedGraceMs: config.detachedGraceMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    maxSessions: config.maxSessions,
-    replayBytes: 4 * 1024 * 1024,
-    endedRetentionMs: 10 * 60 * 1000,
-    log: app.log,
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
   });
-  const runs = new RunRegistry({
-    engine,
-    toolbox,
-    admission,
-    isConsole,
-    maxRuns: config.maxSessions,
-    replayBytes: 4 * 1024 * 1024,
-    endedRetentionMs: 10 * 60 * 1000,
-    stopGraceMs: 5000,
-    peerReadyMs: 15_000,
-    log: app.log,
-  });
-  const captures = new CaptureRegistry({
-    engine,
-    toolbox,
-    admission,
-    isConsole,
-    directory: path.join(config.dataDir, 'captures'),
-    maxCaptures: 20,
-    retentionMs: 60 * 60 * 1000,
-    maxEndedFiles: 20,
-    unwatchedGraceMs: 5000,
-    readyTimeoutMs: 15_000,
-    log: app.log,
-  });
-  await captures.removeStaleFiles();
-  const enforcer = new PolicyEnforcer({
-    admission,
-    policy,
-    currentRole: (id) => {
-      const now = authenticator.byId(id);
-      return now && now.kind !== 'share' ? now.role : undefined;
-    },
-    inventory: async () => ({ ...(await targetInventory(engine, ['network'])), isConsole }),
-    log: app.log,
-  });
-  policy.onChange(() => void enforcer.enforce());
-  registry.onStarted((session) => auditSession(audit, session));
-  registry.onStarted((session) => recordings.record(session));
-  // Recordings are flushed and marked complete after their sessions ended, before the database closes.
-  closingTasks.push(async () => {
-    await registry.shutdown();
-    await recordings.finishAll();
-  });
-  // Runs and captures end before the remaining sockets are dropped, so their clients get exit and 4001.
-  closingTasks.push(() => runs.shutdown());
-  closingTasks.push(() => captures.shutdown());
-  const netstate = createNetstateService({ engine, registry, db, audit, config, log: app.log });
-  const services: AppServices = {
-    engine,
-    monitor,
-    registry,
-    runs,
-    captures,
-    admission,
-    enforcer,
-    isConsole,
-    config,
-    db,
-    audit,
-    recordings,
-    netstate,
-    beforeSessionStart: () => recordings.assertCanRecord(),
-    identities,
-    shares,
-    policy,
-    authenticator,
-    limiter,
-    secretLimiter,
-    live,
-    onShutdown: (t) => {
-      shutdownTasks.add(t);
-      return () => shutdownTasks.delete(t);
-    },
-    onClosing: (t) => closingTasks.push(t),
-  };
-
-  monitor.onEvent((event) => {
-    registry.handleEngineEvent(event);
-    runs.handleEngineEvent(event);
-    captures.handleEngineEvent(event);
-    // A container joining a network can make it sensitive for the workloads on it.
-    if (event.kind === 'network' && event.action === 'connect') void enforcer.enforce();
-  });
-  // Toolboxes that could not be removed while Docker was unreachable are reaped once it is back.
-  let reapWhenReachable = false;
-  monitor.onHealth((health) => {
-    if (!health.docker.reachable) {
-      reapWhenReachable = true;
-      registry.engineLost();
-      runs.engineLost();
-      captures.engineLost();
-      return;
-    }
-    if (!reapWhenReachable) return;
-    reapWhenReachable = false;
-    registry.reapOrphans().catch((error: unknown) => {
-      reapWhenReachable = true;
-      app.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remove orphaned toolboxes yet');
-    });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError(503, ErrorCode.ShuttingDown, 'Sonde is shutting down; try again when it is back.');
   });
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
@@ -287,49 +125,46 @@ export async function buildApp({ config, engine, logger, consoleContainer }: Bui
     if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no config.access`);
     for (const method of [route.method].flat()) routeAccess.set(`${method} ${route.url}`, access);
   });
-  services.routeAccess = routeAccess;
+  app.decorate('routeAccess', routeAccess);
 
+  // Services, in dependency order (each plugin names its dependencies; Fastify checks them).
+  await app.register(storePlugin, { dataDir: config.dataDir });
+  await app.register(auditPlugin);
+  await app.register(accessPlugin);
+  await app.register(enginePlugin, { engine, ...(consoleContainer ? { consoleContainer } : {}) });
+  await app.register(workloadsPlugin);
+  await app.register(recordingsPlugin);
+  await app.register(netstatePlugin);
+
+  // HTTP: headers, cookies, WebSockets, authentication, then the routes.
   await app.register(securityHeaders, { hsts: config.tls !== undefined || config.behindTlsProxy });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
     options: { maxPayload: MAX_WS_MESSAGE_BYTES },
-    // End sessions first, so clients get their exit message and close code 4001 rather than
-    // a bare close, then drop whatever sockets remain.
+    // Runs after the workloads plugin's preClose ended every session and run (their clients got
+    // the exit message and 4001); whatever socket is left is told the server is going away.
     preClose: async function (this: FastifyInstance) {
-      await Promise.all([registry.shutdown(), ...closingTasks.map((task) => task())]);
       for (const client of this.websocketServer.clients) client.close(CloseCode.GoingAway, 'server shutting down');
     },
   });
   await app.register(authPlugin, {
-    authenticator,
-    identities,
-    secretLimiter,
+    authenticator: app.authenticator,
+    identities: app.identities,
+    secretLimiter: app.secretLimiter,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
     secureCookie: config.tls !== undefined || config.behindTlsProxy,
   });
-  await app.register(systemRoutes, services);
-  await app.register(sessionRoutes, services);
-  await app.register(identityRoutes, services);
-  await app.register(auditRoutes, services);
-  await app.register(runRoutes, services);
-  await app.register(captureRoutes, services);
-  await app.register(recordingRoutes, services);
-  await app.register(netstateRoutes, services);
+  await app.register(loginRoutes);
+  await app.register(inventoryRoutes);
+  await app.register(eventRoutes);
+  await app.register(sessionRoutes);
+  await app.register(identityRoutes);
+  await app.register(auditRoutes);
+  await app.register(runRoutes);
+  await app.register(captureRoutes);
+  await app.register(recordingRoutes);
+  await app.register(netstateRoutes);
   await app.register(webUi, { webDir: config.webDir });
-
-  app.addHook('onReady', async () => {
-    monitor.start();
-  });
-  app.addHook('preClose', async () => {
-    await registry.shutdown();
-    for (const task of shutdownTasks) task();
-    monitor.dispose();
-  });
-  app.addHook('onClose', async () => {
-    live.dispose();
-    db.close();
-  });
-
-  return { app, services };
+  return app;
 }

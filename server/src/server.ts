@@ -22,13 +22,13 @@ async function main(): Promise<void> {
 
   const engine = new DockerEngine(config.dockerHost);
   // buildApp reads the TLS files, so it can fail on configuration too.
-  const { app, services } = await buildApp({ config, engine }).catch((error: unknown) => {
+  const app = await buildApp({ config, engine }).catch((error: unknown) => {
     exitOnConfigError(error);
     throw error;
   });
 
   try {
-    await services.registry.reapOrphans();
+    await app.reaper.reap();
   } catch {
     app.log.warn({ docker: config.dockerHost }, 'Docker is not reachable yet; Sonde will keep trying');
   }

@@ -71,13 +71,13 @@ describe('per-user limits and the toolbox budget', () => {
     expect(ping.status).toBe(201);
     const again = await post('/api/runs', alice, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } });
     expect(again.body.error?.code).toBe('TOO_MANY_TOOLBOXES');
-    expect(sonde.services.admission.toolboxesInUse).toBe(4);
+    expect(sonde.app.admission.toolboxesInUse).toBe(4);
 
     // Ending things gives their room back, exactly once.
     await sonde.app.inject({ method: 'DELETE', url: `/api/runs/${ping.body.id}`, headers: bob });
     await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${a1.body.id}`, headers: alice });
     await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${a1.body.id}`, headers: alice });
-    expect(sonde.services.admission.toolboxesInUse).toBe(2);
+    expect(sonde.app.admission.toolboxesInUse).toBe(2);
     const run = await post('/api/runs', bob, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 20 } });
     expect(run.status).toBe(201);
     const second = await post('/api/runs', bob, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } });
@@ -95,7 +95,7 @@ describe('per-user limits and the toolbox budget', () => {
     ] as const) {
       await sonde.app.inject({ method: 'DELETE', url, headers });
     }
-    expect(sonde.services.admission.toolboxesInUse).toBe(0);
+    expect(sonde.app.admission.toolboxesInUse).toBe(0);
   });
 
   it('caps event streams per user and sockets per session', async () => {
@@ -207,7 +207,7 @@ describe('behind a TLS proxy', () => {
       const r = await proxied.app.inject({ method: 'POST', url: '/api/login', headers: forwarded('203.0.113.7'), remoteAddress: '127.0.0.1', payload: { username: 'nobody', password: 'wrong-password-123' } });
       expect(r.statusCode).toBe(401);
     }
-    const failures = proxied.services.audit.list({}).filter((e) => e.action === 'login-failed');
+    const failures = proxied.app.audit.list({}).filter((e) => e.action === 'login-failed');
     expect(failures.map((e) => e.detail?.address)).toEqual(Array(5).fill('203.0.113.7'));
     // Locked: that user name from anywhere, and nothing else.
     const locked = await proxied.app.inject({ method: 'POST', url: '/api/login', headers: forwarded('203.0.113.8'), remoteAddress: '127.0.0.1', payload: { username: 'nobody', password: 'x-password-0123' } });
@@ -215,10 +215,10 @@ describe('behind a TLS proxy', () => {
     // A proxy the console does not trust cannot choose the address it is seen as.
     const spoofed = await proxied.app.inject({ method: 'POST', url: '/api/login', headers: forwarded('198.51.100.1'), remoteAddress: '8.8.8.8', payload: { token: 'wrong-token-0123456789' } });
     expect(spoofed.statusCode).toBe(401);
-    expect(proxied.services.audit.list({}).at(-1)?.detail?.address).toBe('8.8.8.8');
+    expect(proxied.app.audit.list({}).at(-1)?.detail?.address).toBe('8.8.8.8');
     // Without SONDE_TLS_PROXY nobody is trusted.
     await direct.app.inject({ method: 'POST', url: '/api/login', headers: forwarded('203.0.113.9'), remoteAddress: '127.0.0.1', payload: { token: 'wrong-token-0123456789' } });
-    expect(direct.services.audit.list({}).at(-1)?.detail?.address).toBe('127.0.0.1');
+    expect(direct.app.audit.list({}).at(-1)?.detail?.address).toBe('127.0.0.1');
   });
 
   it('builds share links with the client-facing scheme and host, and sends HSTS', async () => {

@@ -206,7 +206,7 @@ describe('owners, host data and revocation', () => {
     expect((await call('GET', '/api/me', dave.headers)).body).toMatchObject({ role: 'operator' });
 
     // A user disabled behind the console's back (the `sonde-user` command writes the database) is caught by the sweep.
-    sonde.services.identities.updateUser(erin.id, { disabled: true });
+    sonde.app.identities.updateUser(erin.id, { disabled: true });
     await vi.waitFor(async () => expect(await ok('GET', `/api/sessions/${erinSession.id}`, sonde.auth)).toMatchObject({ state: 'exited', endReason: 'access-revoked' }), {
       timeout: 10_000,
       interval: 250,

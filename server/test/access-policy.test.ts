@@ -161,7 +161,7 @@ describe('the policy covers every target kind', () => {
     });
     try {
       const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name });
-      expect(await sonde.services.netstate.baselineTaken(info.id)).toBe(true);
+      expect(await sonde.app.netstate.baselineTaken(info.id)).toBe(true);
       await term.run('echo vault-secret-$((6*7))');
       const recording = (await sonde.app.inject({ url: `/api/recordings?sessionId=${info.id}`, headers: sonde.auth })).json()[0];
       expect(recording).toBeDefined();
@@ -176,7 +176,7 @@ describe('the policy covers every target kind', () => {
       expect(await term.run('iptables -A INPUT -p tcp --dport 7 -j DROP && echo added')).toContain('added');
       term.send('exit\r');
       await term.waitClosed();
-      await sonde.services.netstate.settled(info.id);
+      await sonde.app.netstate.settled(info.id);
       const changes = (await sonde.app.inject({ url: '/api/netstate', headers: sonde.auth })).json().filter((c: { sessionId: string }) => c.sessionId === info.id);
       expect(changes).toHaveLength(1);
       expect((await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().map((c: { id: string }) => c.id)).not.toContain(changes[0].id);
@@ -192,11 +192,11 @@ describe('the policy covers every target kind', () => {
   it('a revert writes into the target: the policy of the container it touches applies', async () => {
     const target = await fixtures.container({ labels: ['tier=db'] });
     const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name }, { headers: operator });
-    expect(await sonde.services.netstate.baselineTaken(info.id)).toBe(true);
+    expect(await sonde.app.netstate.baselineTaken(info.id)).toBe(true);
     expect(await term.run('iptables -A INPUT -p tcp --dport 9 -j DROP && echo rule-added')).toContain('rule-added');
     term.send('exit\r');
     await term.waitClosed();
-    await sonde.services.netstate.settled(info.id);
+    await sonde.app.netstate.settled(info.id);
     const change = (await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().find((c: { sessionId: string }) => c.sessionId === info.id);
     expect(change).toBeDefined();
     const restore = await setPolicy((p) => {

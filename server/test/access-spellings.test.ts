@@ -122,13 +122,13 @@ describe('authorization follows the matched route, whatever the spelling', () =>
   });
 
   it('every route of the live table declares its access, and one that does not stops startup', async () => {
-    const routes = [...sonde.services.routeAccess!.keys()];
+    const routes = [...sonde.app.routeAccess.keys()];
     expect(routes).toContain('GET /api/users');
     expect(routes).toContain('GET /*');
     expect(routes.length).toBeGreaterThan(30);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-spelling-'));
     const config = parseConfig({ SONDE_TOKEN: 'x'.repeat(24), SONDE_DATA_DIR: dataDir, SONDE_INSTANCE: 'spelling-startup' });
-    const { app } = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false });
+    const app = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false });
     try {
       expect(() => app.get('/api/undeclared', async () => 'open door')).toThrow(/declares no config.access/);
       expect(() => app.get('/undeclared-page', async () => 'open door')).toThrow(/declares no config.access/);
@@ -142,7 +142,7 @@ describe('authorization follows the matched route, whatever the spelling', () =>
     const before = await state();
     let probes = 0;
     const failures: string[] = [];
-    for (const [key, access] of sonde.services.routeAccess!) {
+    for (const [key, access] of sonde.app.routeAccess) {
       const [method, pattern] = key.split(' ') as [string, string];
       if (method === 'HEAD' || pattern === '/*') continue;
       const path = pattern.replace(':id', pattern.startsWith('/api/runs') ? runId : pattern.startsWith('/api/users') || pattern.startsWith('/api/tokens') ? '00000000-0000-0000-0000-000000000000' : sessionId).replace(':shareId', '00000000-0000-0000-0000-000000000000');
@@ -165,7 +165,7 @@ describe('authorization follows the matched route, whatever the spelling', () =>
   });
 
   it('refuses WebSocket upgrades the same way: no spelling of a terminal route upgrades without credentials', async () => {
-    const upgrades = [...sonde.services.routeAccess!.keys()].filter((k) => k.endsWith('/tty')).map((k) => k.split(' ')[1]!);
+    const upgrades = [...sonde.app.routeAccess.keys()].filter((k) => k.endsWith('/tty')).map((k) => k.split(' ')[1]!);
     expect(upgrades.length).toBeGreaterThanOrEqual(2);
     const headers = { host: `127.0.0.1:${port}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', origin: `http://127.0.0.1:${port}` };
     const failures: string[] = [];
@@ -178,7 +178,8 @@ describe('authorization follows the matched route, whatever the spelling', () =>
         if (reply.status !== 400) failures.push(`${target} (${name}): ${reply.status}`);
       }
       // A cookie that is not a login, and a wrong bearer token, are no better.
-      for (const extra of [{ cookie: 'sonde_auth=forged' }, { authorization: 'Bearer not-a-token-0000000000' }]) {
+      const extras: Record<string, string>[] = [{ cookie: 'sonde_auth=forged' }, { authorization: 'Bearer not-a-token-0000000000' }];
+      for (const extra of extras) {
         const reply = await rawRequest(port, 'GET', path, { ...headers, ...extra });
         if (reply.status !== 401) failures.push(`${path} ${JSON.stringify(extra)}: ${reply.status}`);
       }

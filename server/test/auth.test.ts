@@ -76,7 +76,7 @@ describe('auth', () => {
     }
     expect(checked).toBeGreaterThanOrEqual(9);
     // Every route the router knows declared who may call it (app.ts refuses to start otherwise).
-    const declared = sonde.services.routeAccess!;
+    const declared = sonde.app.routeAccess;
     for (const [, path, methods] of routes) {
       if (!path!.startsWith('/api/')) continue;
       for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
@@ -99,7 +99,7 @@ describe('auth', () => {
     const otherSession = 'f'.repeat(32);
     const rank = { public: 0, any: 0, viewer: 1, operator: 2, session: 2, admin: 3 } as const;
     let refused = 0;
-    for (const [key, access] of sonde.services.routeAccess!) {
+    for (const [key, access] of sonde.app.routeAccess) {
       const [method, path] = key.split(' ') as [string, string];
       if (method === 'HEAD' || access === 'public') continue;
       const fill = (id: string) => path.replace(':id', id).replace(':shareId', '00000000-0000-0000-0000-000000000000');

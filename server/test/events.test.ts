@@ -45,7 +45,7 @@ describe('live events (real Docker)', () => {
   beforeAll(async () => {
     sonde = await startConsole();
     // The engine monitor subscribes on ready; wait until it says Docker is reachable.
-    for (let i = 0; i < 100 && !sonde.services.monitor.current.docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !sonde.app.monitor.current.docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
   });
 
   afterAll(async () => {

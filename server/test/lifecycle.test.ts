@@ -16,7 +16,7 @@ describe('toolbox lifecycle (real Docker)', () => {
     const foreign = await docker('run', '-d', '--label', 'sonde.managed=true', '--label', 'sonde.instance=someone-else', '--label', TEST_LABEL, TARGET_IMAGE, 'sleep', '600');
     try {
       const restarted = await startConsole({ SONDE_INSTANCE: instance });
-      expect(await restarted.services.registry.reapOrphans()).toBe(1);
+      expect(await restarted.app.reaper.reap()).toBe(1);
       expect(await containersWithLabels(`sonde.instance=${instance}`)).toEqual([]);
       expect(await containersWithLabels('sonde.instance=someone-else')).toEqual([foreign]);
       await restarted.close();

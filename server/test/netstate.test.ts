@@ -20,7 +20,7 @@ describe('netstate: changes left behind (real Docker)', () => {
   });
 
   afterAll(async () => {
-    const timings = sonde?.services.netstate.snapshotTimings() ?? [];
+    const timings = sonde?.app.netstate.snapshotTimings() ?? [];
     if (timings.length > 0) console.info(`netstate snapshot toolboxes (ms): ${timings.join(', ')}`);
     await sonde?.close();
     if (sonde) expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
@@ -35,7 +35,7 @@ describe('netstate: changes left behind (real Docker)', () => {
   /** Opens a shell in the container and waits for its starting snapshot, as a person would by being slower than it. */
   async function open(container: string): Promise<{ info: SessionInfo; term: TerminalClient }> {
     const opened = await openTerminal(sonde, { kind: 'container', container });
-    expect(await sonde.services.netstate.baselineTaken(opened.info.id)).toBe(true);
+    expect(await sonde.app.netstate.baselineTaken(opened.info.id)).toBe(true);
     return opened;
   }
 
@@ -43,7 +43,7 @@ describe('netstate: changes left behind (real Docker)', () => {
   async function exit(info: SessionInfo, term: TerminalClient): Promise<void> {
     term.send('exit\r');
     await term.waitClosed();
-    await sonde.services.netstate.settled(info.id);
+    await sonde.app.netstate.settled(info.id);
   }
 
   async function changesOf(sessionId: string): Promise<NetstateChange[]> {
@@ -77,7 +77,7 @@ describe('netstate: changes left behind (real Docker)', () => {
     expect(sections).toContain('tc');
     expect(change!.sections.find((s) => s.section === 'tc')).toMatchObject({ added: 1, removed: 1 });
 
-    const audit = sonde.services.audit.list({ sessionId: info.id }).filter((e) => e.action === 'netstate-changed');
+    const audit = sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action === 'netstate-changed');
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actor: 'system', target: `container ${target.name}`, detail: { change: change!.id } });
     expect(String(audit[0]!.detail!.sections)).toMatch(/iptables \+\d+ -0/);
@@ -98,7 +98,7 @@ describe('netstate: changes left behind (real Docker)', () => {
     expect(revert.steps.length).toBeGreaterThan(0);
     expect(revert.steps.every((s) => s.ok), JSON.stringify(revert.steps)).toBe(true);
     expect((await changesOf(info.id))[0]!.reverted?.matches).toBe(true);
-    expect(sonde.services.audit.list({ sessionId: info.id }).filter((e) => e.action === 'netstate-reverted')).toHaveLength(1);
+    expect(sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action === 'netstate-reverted')).toHaveLength(1);
 
     // Seen from a new shell in the same container: the rule and the qdisc are gone.
     const check = await open(target.name);
@@ -163,7 +163,7 @@ describe('netstate: changes left behind (real Docker)', () => {
     }
     await exit(info, term);
     expect(await changesOf(info.id)).toEqual([]);
-    expect(sonde.services.audit.list({ sessionId: info.id }).filter((e) => e.action.startsWith('netstate'))).toEqual([]);
+    expect(sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action.startsWith('netstate'))).toEqual([]);
   });
 
   it('unknown ids are 404 NETSTATE_NOT_FOUND', async () => {
@@ -177,7 +177,7 @@ describe('netstate: changes left behind (real Docker)', () => {
   });
 
   it('snapshot toolboxes are quick', () => {
-    const timings = sonde.services.netstate.snapshotTimings();
+    const timings = sonde.app.netstate.snapshotTimings();
     expect(timings.length).toBeGreaterThanOrEqual(6);
     const sorted = [...timings].sort((a, b) => a - b);
     // Create, start, read six tables, remove: 0.45-0.6 s on this 2-core machine at a load of 4,

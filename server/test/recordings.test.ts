@@ -179,7 +179,7 @@ describe('recordings (real Docker)', () => {
     expect(recording).toMatchObject({ complete: false, error: expect.stringMatching(/disk is full/) });
     expect(recording.bytes).toBeGreaterThan(0);
     expect(recording.bytes).toBeLessThanOrEqual(256 * 1024);
-    expect(sonde.services.audit.list({ sessionId: info!.id }).filter((e) => e.action === 'recording-failed')).toHaveLength(1);
+    expect(sonde.app.audit.list({ sessionId: info!.id }).filter((e) => e.action === 'recording-failed')).toHaveLength(1);
 
     // What was written before the disk filled is whole lines: a valid, shorter cast.
     const cast = await (await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth })).text();

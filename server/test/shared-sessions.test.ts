@@ -74,7 +74,7 @@ describe('shared sessions', () => {
     for (let i = 0; i < 25; i++) viewer.send('x');
     expect((await viewer.waitClosed(5000)).code).toBe(1008);
     expect(await owner.run('ls /tmp/viewer-canary 2>&1')).toMatch(/No such file/);
-    const audit = sonde.services.audit.list({ sessionId: info.id }).map((e) => e.action);
+    const audit = sonde.app.audit.list({ sessionId: info.id }).map((e) => e.action);
     expect(audit).toContain('viewer-input-dropped');
     owner.close();
     await end(info.id);
@@ -108,7 +108,7 @@ describe('shared sessions', () => {
     owner.sendRaw(JSON.stringify({ type: 'set-role', participant: guestId, role: 'viewer' }), false);
     await waitUntil(() => owner.controlsOf('presence').at(-1)?.role === 'driver');
     expect(await owner.run('ls /tmp/owner-while-viewer 2>&1')).toMatch(/No such file/);
-    const audit = sonde.services.audit.list({ sessionId: info.id }).filter((e) => e.action === 'keyboard-given');
+    const audit = sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action === 'keyboard-given');
     expect(audit.length).toBe(4);
     guest.close();
     await waitUntil(() => owner.controlsOf('notice').some((n) => n.message.endsWith(' left.')));
@@ -150,7 +150,7 @@ describe('shared sessions', () => {
     const v = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, link.auth);
     await v.waitFor(/\$ |# /);
     // Expiry is at least a minute; move it into the past instead of waiting.
-    sonde.services.db.prepare('UPDATE shares SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), link.id);
+    sonde.app.db.prepare('UPDATE shares SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), link.id);
     expect((await v.waitClosed(5000)).code).toBe(4003);
     const r = await sonde.app.inject({ url: `/api/sessions/${info.id}`, headers: link.auth });
     expect(r.statusCode).toBe(403);

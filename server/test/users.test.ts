@@ -51,7 +51,7 @@ describe('users and roles', () => {
     expect(dup.json().error.code).toBe('USER_EXISTS');
     const short = await sonde.app.inject({ method: 'POST', url: '/api/users', headers: { ...sonde.auth, ...json }, payload: { username: 'bob', password: 'short', role: 'viewer' } });
     expect(short.statusCode).toBe(400);
-    const row = sonde.services.db.prepare("SELECT password_hash FROM users WHERE username = 'alice'").get() as { password_hash: string };
+    const row = sonde.app.db.prepare("SELECT password_hash FROM users WHERE username = 'alice'").get() as { password_hash: string };
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain('a long enough password');
 
@@ -76,7 +76,7 @@ describe('users and roles', () => {
     expect(locked.statusCode).toBe(429);
     expect(locked.json().error.code).toBe('TOO_MANY_ATTEMPTS');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
-    const audit = sonde.services.audit.list().filter((e) => e.action === 'login-failed' && e.actorName === 'carol');
+    const audit = sonde.app.audit.list().filter((e) => e.action === 'login-failed' && e.actorName === 'carol');
     expect(audit.length).toBe(5);
   });
 
@@ -114,7 +114,7 @@ describe('users and roles', () => {
     expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json().owner).toMatchObject({ name: 'alice' });
     await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${ok.json().id}`, headers: alice });
-    expect(sonde.services.audit.list().some((e) => e.action === 'policy-changed')).toBe(true);
+    expect(sonde.app.audit.list().some((e) => e.action === 'policy-changed')).toBe(true);
   });
 
   async function aliceTerminal(headers: Record<string, string>): Promise<{ id: string; term: TerminalClient }> {
@@ -188,8 +188,8 @@ describe('users and roles', () => {
     expect(jsonl.headers['content-type']).toMatch(/application\/x-ndjson/);
     const lines = jsonl.body.trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
     expect(lines.map((l) => l.seq)).toEqual(entries.map((e) => e.seq));
-    expect(() => sonde.services.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
-    expect(() => sonde.services.db.prepare("UPDATE audit SET actor = 'x'").run()).toThrow(/append-only/);
+    expect(() => sonde.app.db.prepare('DELETE FROM audit').run()).toThrow(/append-only/);
+    expect(() => sonde.app.db.prepare("UPDATE audit SET actor = 'x'").run()).toThrow(/append-only/);
     // Operators do not read the audit trail.
     const alice = await login('alice');
     expect((await sonde.app.inject({ url: '/api/audit', headers: alice })).statusCode).toBe(403);

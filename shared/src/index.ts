@@ -10,3 +10,4 @@ export * from './shares.js';
 export * from './audit.js';
 export * from './recordings.js';
 export * from './policy.js';
+export * from './targets.js';

@@ -112,15 +112,3 @@ function toEntry(row: Row): AuditEntry {
     ...(row.detail ? { detail: JSON.parse(row.detail) as Record<string, unknown> } : {}),
   };
 }
-
-/** `container web-1`, `network shop`, `host`: how targets read in the audit trail and recordings. */
-export function describeTarget(target: { kind: 'container'; containerName: string } | { kind: 'network'; networkName: string } | { kind: 'host' }): string {
-  switch (target.kind) {
-    case 'container':
-      return `container ${target.containerName}`;
-    case 'network':
-      return `network ${target.networkName}`;
-    case 'host':
-      return 'host';
-  }
-}

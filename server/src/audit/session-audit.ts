@@ -1,5 +1,6 @@
+import { describeTarget } from '@sonde/shared';
 import type { Session } from '../sessions/session.js';
-import { SYSTEM_ACTOR, describeTarget, type AuditLog } from './audit-log.js';
+import { SYSTEM_ACTOR, type AuditLog } from './audit-log.js';
 
 /**
  * Follows one session into the audit trail: opened, who joined and left, who got the keyboard,

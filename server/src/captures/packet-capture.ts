@@ -172,10 +172,22 @@ export class PacketCapture {
     });
   }
 
-  /** Ends the capture; resolves once the toolbox is removed and the file is complete. Idempotent. */
-  end(reason: CaptureEndReason): Promise<void> {
+  /** True until it has ended (its file complete, its toolbox removed). */
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  get toolboxIds(): readonly string[] {
+    return [this.options.toolbox.id];
+  }
+
+  /**
+   * Ends the capture; resolves once the toolbox is removed and the file is complete. Idempotent.
+   * `deleted` (a person asked) reads `stopped` on the wire, as it always has.
+   */
+  end(reason: CaptureEndReason | 'deleted'): Promise<void> {
     if (!this.ending) {
-      this.endReason = reason;
+      this.endReason = reason === 'deleted' ? 'stopped' : reason;
       this.events.emit('ending');
       this.ending = this.teardown();
     }
@@ -320,7 +332,8 @@ export class PacketCapture {
     return this.options.target.kind === 'container' && this.options.target.containerId === containerId;
   }
 
-  get toolboxId(): string {
-    return this.options.toolbox.id;
+  /** Ends it because access to it ended; followers read the reason in its end state. */
+  revoke(reason: 'access-revoked' | 'policy'): void {
+    void this.end(reason);
   }
 }

@@ -8,10 +8,11 @@ import { ErrorCode } from '@sonde/shared';
 import { ApiError } from './api-error.js';
 
 /**
- * Serves the built web UI from one public route, `GET /*`: a file of the build when there is
- * one, otherwise index.html, so deep links (/containers/<id>, /sessions/<id>) survive a
- * reload. It is an ordinary route declaring its access, like every other: the auth hook decides
- * on it, not on the URL's text.
+ * The URL space outside the API's routes. The built web UI from one public route, `GET /*`: a
+ * file of the build when there is one, otherwise index.html, so deep links (/containers/<id>,
+ * /sessions/<id>) survive a reload; and `/api/*`, never public, for API paths no route serves.
+ * Ordinary routes declaring their access, like every other: the auth hook decides on them, not
+ * on the URL's text.
  */
 async function webUi(app: FastifyInstance, options: { webDir: string }): Promise<void> {
   const root = path.resolve(options.webDir);
@@ -34,6 +35,12 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
     if (!built) return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
     reply.header('cache-control', 'no-store');
     return reply.sendFile('index.html');
+  });
+
+  // The API's namespace is never public: a path under /api that no route serves is a 401 to
+  // anonymous callers (the route table is not theirs to map) and a 404 to everyone else.
+  app.all('/api/*', { config: { access: 'any' } }, async (request) => {
+    throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
   });
 
   app.setNotFoundHandler(async (request) => {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { NetstateRevertStep, ResolvedTarget } from '@sonde/shared';
 import type { ContainerEngine } from '../engine/types.js';
-import { buildToolboxSpec, type ToolboxSettings } from '../sessions/toolbox-spec.js';
+import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
+import type { ToolboxOwner } from '../toolboxes/workload-registry.js';
+import type { CompletedToolbox, CompletionOptions } from '../engine/types.js';
 import { MARK_VARIABLE, SNAPSHOT_SCRIPT, parseSnapshot, type NetSnapshot } from './netstate-snapshot.js';
 import type { RestoreCommand } from './netstate-revert.js';
 
@@ -34,8 +36,10 @@ export interface TimedSnapshot {
   elapsedMs: number;
 }
 
-export class NamespaceProbe {
+export class NamespaceProbe implements ToolboxOwner {
   private running = 0;
+  /** Ids (the `sonde.session` label) of probe toolboxes that exist now, so the reaper leaves them. */
+  private readonly inFlight = new Set<string>();
   private readonly waiting: { go: () => void; drop: (error: Error) => void }[] = [];
   private closed = false;
 
@@ -55,9 +59,7 @@ export class NamespaceProbe {
     const mark = `@@sonde-${randomBytes(8).toString('hex')}`;
     return this.exclusive(urgent, async () => {
       const started = performance.now();
-      const spec = this.spec(target, ['/bin/sh', '-c', SNAPSHOT_SCRIPT]);
-      spec.env.push(`${MARK_VARIABLE}=${mark}`);
-      const done = await this.options.engine.runToCompletion(spec, { timeoutMs: this.options.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
+      const done = await this.run(target, ['/bin/sh', '-c', SNAPSHOT_SCRIPT], { timeoutMs: this.options.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES }, [`${MARK_VARIABLE}=${mark}`]);
       if (done.exitCode !== 0) throw new Error(`the snapshot toolbox exited with ${done.exitCode}: ${done.stderr.toString('utf8').slice(0, 500)}`);
       const snapshot = parseSnapshot(done.stdout.toString('utf8'), mark, new Date().toISOString());
       return { snapshot, elapsedMs: Math.round(performance.now() - started) };
@@ -68,11 +70,7 @@ export class NamespaceProbe {
   async restore(target: ResolvedTarget, command: RestoreCommand): Promise<NetstateRevertStep> {
     return this.exclusive(true, async () => {
       try {
-        const done = await this.options.engine.runToCompletion(this.spec(target, command.argv), {
-          stdin: command.stdin,
-          timeoutMs: this.options.timeoutMs,
-          maxOutputBytes: MAX_OUTPUT_BYTES,
-        });
+        const done = await this.run(target, command.argv, { stdin: command.stdin, timeoutMs: this.options.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES });
         const output = `${done.stdout.toString('utf8')}${done.stderr.toString('utf8')}`.trim().slice(0, STEP_OUTPUT_CHARS);
         return { section: command.section, command: command.describe, ok: done.exitCode === 0, output };
       } catch (error) {
@@ -81,16 +79,31 @@ export class NamespaceProbe {
     });
   }
 
-  private spec(target: ResolvedTarget, entrypoint: string[]) {
+  ownedToolboxes(): ReadonlySet<string> {
+    return new Set();
+  }
+
+  startingIds(): ReadonlySet<string> {
+    return this.inFlight;
+  }
+
+  /** One toolbox in the target's network namespace (never its processes), run to its end and removed. */
+  private async run(target: ResolvedTarget, entrypoint: string[], options: CompletionOptions, env: string[] = []): Promise<CompletedToolbox> {
     const id = randomBytes(16).toString('hex');
-    // The network namespace only: never the target's processes.
     const netOnly: ResolvedTarget = target.kind === 'container' ? { ...target, sharePid: false } : target;
-    return buildToolboxSpec(id, netOnly, this.options.toolbox, {
+    const spec = buildToolboxSpec(id, netOnly, this.options.toolbox, {
       entrypoint,
       capabilities: CAPABILITIES,
       name: `sonde-netstate-${id.slice(0, 12)}`,
       labels: { [PURPOSE_LABEL]: NETSTATE_PURPOSE },
     });
+    spec.env.push(...env);
+    this.inFlight.add(id);
+    try {
+      return await this.options.engine.runToCompletion(spec, options);
+    } finally {
+      this.inFlight.delete(id);
+    }
   }
 
   private async exclusive<T>(urgent: boolean, work: () => Promise<T>): Promise<T> {

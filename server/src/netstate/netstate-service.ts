@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type NetstateChange, type NetstateChangeDetail, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
-import { SYSTEM_ACTOR, describeTarget, type Actor, type AuditLog } from '../audit/audit-log.js';
+import { ErrorCode, describeTarget, type NetstateChange, type NetstateChangeDetail, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
+import { SYSTEM_ACTOR, type Actor, type AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { ContainerEngine } from '../engine/types.js';
 import type { Database } from '../store/database.js';
@@ -321,12 +321,12 @@ export function createNetstateService(deps: {
   audit: AuditLog;
   config: Pick<Config, 'toolboxImage' | 'instance' | 'toolboxLimits'>;
   log: NetstateServiceOptions['log'];
-}): NetstateService {
+}): { service: NetstateService; probe: NamespaceProbe } {
   const probe = new NamespaceProbe({
     engine: deps.engine,
     toolbox: { image: deps.config.toolboxImage, instance: deps.config.instance, limits: deps.config.toolboxLimits },
     concurrency: PROBE_CONCURRENCY,
     timeoutMs: PROBE_TIMEOUT_MS,
   });
-  return new NetstateService({ engine: deps.engine, registry: deps.registry, store: new NetstateStore(deps.db), audit: deps.audit, probe, log: deps.log });
+  return { service: new NetstateService({ engine: deps.engine, registry: deps.registry, store: new NetstateStore(deps.db), audit: deps.audit, probe, log: deps.log }), probe };
 }

@@ -12,7 +12,7 @@ import {
 } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { migrate, type Database } from '../store/database.js';
-import { CONSOLE_LABEL, DENY_LABEL } from '../sessions/target-resolver.js';
+import { CONSOLE_LABEL, DENY_LABEL } from '../toolboxes/target-resolver.js';
 
 /** Compose's project label: how containers and networks are grouped by project. */
 const COMPOSE_PROJECT = 'com.docker.compose.project';

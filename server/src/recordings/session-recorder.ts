@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
 import path from 'node:path';
-import { ErrorCode, type RecordingInfo, type ResolvedTarget } from '@sonde/shared';
-import { SYSTEM_ACTOR, describeTarget, type AuditLog } from '../audit/audit-log.js';
+import { ErrorCode, describeTarget, type RecordingInfo, type ResolvedTarget } from '@sonde/shared';
+import { SYSTEM_ACTOR, type AuditLog } from '../audit/audit-log.js';
 import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import type { PolicyScope } from '../policy/target-policy.js';

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AuditQuery } from '@sonde/shared';
-import type { AppServices } from '../app.js';
 
 /** The audit trail: read and export only; nothing in the API changes it. */
-export const auditRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { audit } = services;
+export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { audit } = app;
 
   app.get('/api/audit', { config: { access: 'admin' }, schema: { querystring: AuditQuery } }, async (request, reply) => {
     const q = request.query;

@@ -1,11 +1,9 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CaptureInfo, CaptureList, CreateCaptureRequest, ErrorBody, ErrorCode, type CapturePacketsEvent, type PacketLine } from '@sonde/shared';
-import type { AppServices } from '../app.js';
+import { CaptureInfo, CaptureList, CreateCaptureRequest, ErrorBody, ErrorCode, describeTarget, type CapturePacketsEvent, type PacketLine } from '@sonde/shared';
 import { ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
-import { describeTarget } from '../audit/audit-log.js';
 import type { PacketCapture } from '../captures/packet-capture.js';
 import { ApiError } from '../http/api-error.js';
 
@@ -21,8 +19,8 @@ const FEED_MAX_LINES = 200;
  * (404). Host captures are admin-only (on the host's lo they carry the console's own secrets).
  * The live streams are held for their principal and end when its access does.
  */
-export const captureRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { captures, policy, audit, live, config } = services;
+export const captureRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { captures, policy, audit, live, config } = app;
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.CaptureNotFound, `There is no capture ${id}.`);
   function owned(principal: Principal, id: string): PacketCapture {
@@ -39,7 +37,7 @@ export const captureRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     { config: { access: 'operator' }, schema: { body: CreateCaptureRequest, response: { 201: CaptureInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const capture = await captures.create(request.body, principal, (target, context) => policy.check(principal.role, target, context));
+      const capture = await captures.start(request.body, principal, (target, context) => policy.check(principal.role, target, context));
       audit.record({ actor: principal, action: 'capture-started', sessionId: capture.id, target: describeTarget(capture.target), detail: { ...request.body } as Record<string, unknown> });
       return reply.code(201).send(capture.info());
     },
@@ -59,7 +57,7 @@ export const captureRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
 
   app.delete('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
     owned(principalOf(request), request.params.id);
-    await captures.stop(request.params.id);
+    await captures.end(request.params.id);
     return reply.code(204).send();
   });
 

@@ -16,7 +16,6 @@ import {
 import { hashPassword } from '../auth/passwords.js';
 import { principalOf } from '../auth/principal.js';
 import { ApiError } from '../http/api-error.js';
-import type { AppServices } from '../app.js';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
 
@@ -24,8 +23,8 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }
  * Users, named API tokens and the target policy: admin only (docs/api.md, "Users and access").
  * Every handler reads its principal before it writes anything.
  */
-export const identityRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { identities, live, audit, policy, shares } = services;
+export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { identities, live, audit, policy, shares } = app;
   const admin = { access: 'admin' as const };
 
   /**

@@ -1,16 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ErrorBody, NetstateChange, NetstateChangeDetail, NetstateChangeList, NetstateParams } from '@sonde/shared';
-import type { AppServices } from '../app.js';
 import { mayReadTarget } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import { atLeast } from '../auth/authenticator.js';
-import { targetInventory } from '../sessions/session-registry.js';
+import { targetInventory } from '../toolboxes/target-resolver.js';
 
-/** Changes left behind in targets' namespaces (docs/api.md, "Changes left behind"). Starts and stops the service that finds them. */
-export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { netstate } = services;
-  netstate.start();
-  services.onClosing(() => netstate.shutdown());
+/** Changes left behind in targets' namespaces (docs/api.md, "Changes left behind"). */
+export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { netstate, engine, isConsole, policy } = app;
 
   /**
    * What a principal may see of the changes: admins everything; below admin, the changes on
@@ -19,8 +16,8 @@ export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
    */
   async function visibility(principal: Principal): Promise<(change: NetstateChange) => boolean> {
     if (atLeast(principal, 'admin')) return () => true;
-    const context = { ...(await targetInventory(services.engine, ['network'])), isConsole: services.isConsole };
-    return (change) => mayReadTarget(principal, change.target) && services.policy.why(principal.role, change.target, context) === undefined;
+    const context = { ...(await targetInventory(engine, ['network'])), isConsole };
+    return (change) => mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, context) === undefined;
   }
 
   app.get('/api/netstate', { config: { access: 'viewer' }, schema: { response: { 200: NetstateChangeList } } }, async (request) => {
@@ -46,11 +43,11 @@ export const netstateRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app
       const { change } = netstate.detail(request.params.id);
       if (!mayReadTarget(principal, change.target)) throw netstate.notFound(request.params.id);
       // A revert writes into the target's namespace: the policy decides as for opening a shell there.
-      const context = { ...(await targetInventory(services.engine, [change.target.kind])), isConsole: services.isConsole };
+      const context = { ...(await targetInventory(engine, [change.target.kind])), isConsole };
       const target = change.target;
       // A container that is gone has nothing to revert in; the revert itself says so (409).
       const gone = target.kind === 'container' && !context.containers.some((c) => c.id === target.containerId);
-      if (!gone) services.policy.check(principal.role, target, context);
+      if (!gone) policy.check(principal.role, target, context);
       return netstate.revert(request.params.id, { id: principal.id, name: principal.name });
     },
   );

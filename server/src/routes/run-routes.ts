@@ -1,13 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolList, toolInfo } from '@sonde/shared';
-import type { AppServices } from '../app.js';
+import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolList, describeTarget, toolInfo } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { ToolRun } from '../runs/tool-run.js';
 import { serveTerminalSocket } from './terminal-socket.js';
 import { ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
-import { describeTarget } from '../audit/audit-log.js';
 
 const RunParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 // Query strings are text; the offset is parsed after validation (no type coercion anywhere).
@@ -18,8 +16,8 @@ const TtyQuery = Type.Object({ offset: Type.Optional(Type.String({ pattern: '^[0
  * started it: only they and admins list, read, follow or cancel it; to anyone else it does not
  * exist (404). Host runs are admin-only like host sessions.
  */
-export const runRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { runs, policy, audit, live, config } = services;
+export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { runs, policy, audit, live, config } = app;
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.RunNotFound, `There is no run ${id}.`);
   const tools = TOOLS.map(toolInfo);
@@ -37,7 +35,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, ser
     { config: { access: 'operator' }, schema: { body: CreateRunRequest, response: { 201: RunInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const run = await runs.create(request.body, principal, (target, context) => policy.check(principal.role, target, context));
+      const run = await runs.start(request.body, principal, (target, context) => policy.check(principal.role, target, context));
       audit.record({ actor: principal, action: 'tool-run', sessionId: run.id, target: describeTarget(run.target), detail: { tool: request.body.tool, params: request.body.params ?? {} } });
       return reply.code(201).send(run.info());
     },

@@ -1,13 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList } from '@sonde/shared';
+import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList, describeTarget } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
 import { mayReadTarget } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import type { Session } from '../sessions/session.js';
-import { describeTarget } from '../audit/audit-log.js';
-import type { AppServices } from '../app.js';
 import { serveTerminalSocket } from './terminal-socket.js';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -20,8 +18,8 @@ function manages(principal: Principal, session: Session): boolean {
   return principal.id === session.owner.id || atLeast(principal, 'admin');
 }
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, services) => {
-  const { registry, policy, shares, live, audit, config } = services;
+export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { sessions, policy, shares, live, audit, config, recordings, identities } = app;
 
   /**
    * Who may see a session at all. A share link sees its own session (the auth hook already
@@ -39,7 +37,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
 
   /** The session as this principal may see it; unknown and invisible sessions are the same 404. */
   function visible(principal: Principal, id: string): Session {
-    const session = registry.get(id);
+    const session = sessions.get(id);
     if (!session || !sees(principal, session)) throw notFound(id);
     return session;
   }
@@ -55,8 +53,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     { config: { access: 'operator' }, schema: { body: CreateSessionRequest, response: { 201: SessionInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      services.beforeSessionStart?.();
-      const session = await registry.create(request.body.target, principal, (target, context) => policy.check(principal.role, target, context));
+      recordings.assertCanRecord();
+      const session = await sessions.start(request.body.target, principal, (target, context) => policy.check(principal.role, target, context));
       return reply.code(201).send(session.info());
     },
   );
@@ -64,7 +62,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   app.get('/api/sessions', { config: { access: 'viewer' }, schema: { response: { 200: SessionList } } }, async (request) => {
     const principal = principalOf(request);
     // Viewers watch what is shared with them (through links); they do not browse sessions.
-    return registry
+    return sessions
       .list()
       .filter((s) => sees(principal, s))
       .map((s) => s.info());
@@ -77,7 +75,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
   app.delete('/api/sessions/:id', { config: { access: 'operator' }, schema: { params: SessionParams } }, async (request, reply) => {
     const principal = principalOf(request);
     managed(principal, request.params.id);
-    await registry.end(request.params.id, 'deleted', principal);
+    await sessions.endBy(request.params.id, principal);
     return reply.code(204).send();
   });
 
@@ -126,7 +124,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
     if (!share || share.sessionId !== session.id) throw new ApiError(404, ErrorCode.ShareNotFound, 'This session has no such share link.');
     shares.revoke(share.id);
     const principalId = `share:${share.id}`;
-    services.identities.deleteBrowserSessionsOf(principalId);
+    identities.deleteBrowserSessionsOf(principalId);
     const closed = live.closeWhere((p) => p.id === principalId, 'the share link was revoked');
     audit.record({ actor: principal, action: 'share-revoked', sessionId: session.id, target: describeTarget(session.target), detail: { share: share.id, disconnected: closed } });
     return reply.code(204).send();
@@ -144,7 +142,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app,
       const { offset: offsetText } = request.query as { offset?: string };
       const offset = offsetText === undefined ? undefined : Number(offsetText);
       const principal = principalOf(request);
-      const found = registry.get(id);
+      const found = sessions.get(id);
       // A session this principal may not see is answered exactly like one that does not exist.
       const session = found && sees(principal, found) ? found : undefined;
       serveTerminalSocket(socket, {

@@ -29,6 +29,7 @@ function makeRun(toolId: string, params: Record<string, unknown>, extra: { peer?
     id: 'r'.repeat(32),
     tool,
     target: { kind: 'container', containerId: 'target-id', containerName: 'web', sharePid: false },
+    scope: { containers: [], networks: [] },
     params: checked.values,
     argv: tool.build(paramReader(checked.values), {}),
     limitSeconds: Math.ceil(tool.limitSeconds(paramReader(checked.values))),

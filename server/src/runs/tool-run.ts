@@ -96,6 +96,10 @@ export class ToolRun {
     return this.session.state;
   }
 
+  get running(): boolean {
+    return this.session.state === 'running';
+  }
+
   /** Container ids this run depends on: its target and, for two-sided tools, the peer's target. */
   dependsOn(containerId: string): boolean {
     const t = this.options.target;

@@ -51,6 +51,7 @@ function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => unde
     id: 's1',
     owner: { id: OWNER.id, name: OWNER.name },
     target: { kind: 'host' },
+    scope: { containers: [], networks: [] },
     image: 'img',
     toolbox,
     replayBytes: 4 * 1024 * 1024,

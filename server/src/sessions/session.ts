@@ -274,6 +274,19 @@ export class Session {
     return this.attachments.size;
   }
 
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  get toolboxIds(): readonly string[] {
+    return [this.toolbox.id];
+  }
+
+  /** A session into a container ends when that container stops. */
+  dependsOn(containerId: string): boolean {
+    return this.target.kind === 'container' && this.target.containerId === containerId;
+  }
+
   get toolboxId(): string {
     return this.toolbox.id;
   }

@@ -2,6 +2,7 @@ import { ErrorCode, type ResolvedTarget } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { LiveConnections } from '../auth/live-connections.js';
 import type { Principal } from '../auth/principal.js';
+import type { RevocationReason, WorkloadKind } from './workload.js';
 
 /**
  * What may run, and for how long its owner's access lasts. Every workload that owns toolboxes
@@ -11,17 +12,12 @@ import type { Principal } from '../auth/principal.js';
  * token revoked) and when the target policy stops allowing its target.
  */
 
-export type WorkloadKind = 'session' | 'run' | 'capture';
-
 export interface AdmissionLimits {
   /** Toolbox containers live at once, all kinds together (SONDE_MAX_TOOLBOXES). */
   maxToolboxes: number;
   /** Live workloads one principal may own, per kind (SONDE_MAX_*_PER_USER). */
   perOwner: Record<WorkloadKind, number>;
 }
-
-/** Why a workload is ended from outside: its owner's access, or the policy, changed. */
-export type RevocationReason = 'access-revoked' | 'policy';
 
 /** A running workload as the admission service sees it. */
 export interface HeldWorkload {

@@ -1,11 +1,11 @@
 import type { SondeClient } from '@sonde/client';
 import type { Me } from '@sonde/shared';
+import { describeTarget } from '@sonde/shared';
 import { useEffect, useState } from 'react';
 import { ConsoleData } from '../api/console-data';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { CurrentUser } from '../features/auth/CurrentUser';
 import { NetstateStatusItem } from '../features/netstate/NetstateWarnings';
-import { sessionTitle } from '../features/sessions/session-labels';
 import { ShareGuestBanner } from '../features/sharing/ShareGuestBanner';
 import { StatusBar } from '../features/status/StatusBar';
 import { ErrorReports } from '../hooks/error-reports';
@@ -100,7 +100,7 @@ function GuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   const sessions = useSessions();
   const session = sessions.status === 'ready' ? sessions.data.find((s) => s.id === me.share?.sessionId) : undefined;
   return (
-    <ShareGuestBanner me={me} sessionTitle={session ? sessionTitle(session.target) : undefined}>
+    <ShareGuestBanner me={me} sessionTitle={session ? describeTarget(session.target, 'short') : undefined}>
       <CurrentUser me={me} onSignOut={onSignOut} />
     </ShareGuestBanner>
   );

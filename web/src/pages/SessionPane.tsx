@@ -1,7 +1,8 @@
 import type { SessionInfo } from '@sonde/shared';
+import { describeTarget } from '@sonde/shared';
 import { useState } from 'react';
 import { Badge } from '../components/Badge';
-import { sessionStatus, sessionTitle, targetDescription } from '../features/sessions/session-labels';
+import { sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
 import { SessionTools } from '../features/tools/SessionTools';
@@ -42,18 +43,18 @@ export function SessionPane({
   const [connection, setConnection] = useState<TtyConnection | undefined>(undefined);
   const sharing = useSessionSharing(session, connection);
   return (
-    <section className="session-pane" hidden={!active} aria-label={sessionTitle(session.target)}>
+    <section className="session-pane" hidden={!active} aria-label={describeTarget(session.target, 'short')}>
       <header className="session-header">
         <div className="session-heading">
-          <h1 className="session-title">{sessionTitle(session.target)}</h1>
+          <h1 className="session-title">{describeTarget(session.target, 'short')}</h1>
           <Badge tone={status.tone}>{status.label ?? 'connected'}</Badge>
-          <span className="session-meta">{targetDescription(session.target)}</span>
+          <span className="session-meta">{describeTarget(session.target, 'long')}</span>
           <span className="session-meta mono" title="Toolbox image">
             {session.toolbox.image}
           </span>
         </div>
         <div className="session-actions">
-          <SessionShareActions session={session} title={sessionTitle(session.target)} sharing={sharing} />
+          <SessionShareActions session={session} title={describeTarget(session.target, 'short')} sharing={sharing} />
           {permissions.canOperate && <button
             type="button"
             className="button button-secondary button-small"

@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@sonde/shared';
+import { describeTarget } from '@sonde/shared';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
-import { sessionTitle } from './session-labels';
 
 /** Links to sessions (a container's page lists the ones open on it), or a dash for none. */
 export function SessionLinks({ sessions }: { sessions: readonly SessionInfo[] }) {
@@ -10,7 +10,7 @@ export function SessionLinks({ sessions }: { sessions: readonly SessionInfo[] })
     <ul className="plain-list">
       {sessions.map((session) => (
         <li key={session.id}>
-          <Link to={routePath({ page: 'session', id: session.id })}>{sessionTitle(session.target)}</Link>
+          <Link to={routePath({ page: 'session', id: session.id })}>{describeTarget(session.target, 'short')}</Link>
           <span className="muted"> {session.state}</span>
         </li>
       ))}

@@ -1,9 +1,10 @@
 import type { SessionInfo } from '@sonde/shared';
+import { describeTarget } from '@sonde/shared';
 import { Badge } from '../../components/Badge';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import type { TtyState } from '../../terminal/tty-connection';
-import { sessionStatus, sessionTitle } from './session-labels';
+import { sessionStatus } from './session-labels';
 
 interface SessionTabsProps {
   tabs: readonly SessionInfo[];
@@ -26,7 +27,7 @@ export function SessionTabs({ tabs, activeId, overviewActive, live, closing, onC
       </Link>
       <ul className="tab-list">
         {tabs.map((session) => {
-          const title = sessionTitle(session.target);
+          const title = describeTarget(session.target, 'short');
           const status = sessionStatus(session, live.get(session.id));
           const active = session.id === activeId;
           return (

@@ -1,6 +1,6 @@
 import type { SessionInfo } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
-import { sessionStatus, sessionTabs, sessionTitle } from './session-labels';
+import { sessionStatus, sessionTabs } from './session-labels';
 
 function session(id: string, createdAt: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -16,15 +16,6 @@ function session(id: string, createdAt: string, overrides: Partial<SessionInfo> 
     ...overrides,
   };
 }
-
-describe('sessionTitle', () => {
-  it('names the target the way the tabs show it', () => {
-    expect(sessionTitle({ kind: 'container', containerId: 'x', containerName: 'web-1', sharePid: false })).toBe('web-1 (net)');
-    expect(sessionTitle({ kind: 'container', containerId: 'x', containerName: 'web-1', sharePid: true })).toBe('web-1 (net+pid)');
-    expect(sessionTitle({ kind: 'network', networkId: 'n', networkName: 'backend' })).toBe('net: backend');
-    expect(sessionTitle({ kind: 'host' })).toBe('host');
-  });
-});
 
 describe('sessionStatus', () => {
   it('prefers the live socket state', () => {

@@ -3,39 +3,6 @@ import type { ResolvedTarget, SessionInfo } from '@sonde/shared';
 import type { TtyState } from '../../terminal/tty-connection';
 import type { Tone } from '../../components/Badge';
 
-export function sessionTitle(target: ResolvedTarget): string {
-  switch (target.kind) {
-    case 'container':
-      return `${target.containerName} (${target.sharePid ? 'net+pid' : 'net'})`;
-    case 'network':
-      return `net: ${target.networkName}`;
-    case 'host':
-      return 'host';
-    default: {
-      const unexpected: never = target;
-      return unexpected;
-    }
-  }
-}
-
-/** The header's longer description of what the session's toolbox is attached to. */
-export function targetDescription(target: ResolvedTarget): string {
-  switch (target.kind) {
-    case 'container':
-      return target.sharePid
-        ? `Network and process namespaces of container ${target.containerName}`
-        : `Network namespace of container ${target.containerName}`;
-    case 'network':
-      return `Toolbox attached to network ${target.networkName}`;
-    case 'host':
-      return 'Host network namespace';
-    default: {
-      const unexpected: never = target;
-      return unexpected;
-    }
-  }
-}
-
 export interface SessionStatus {
   /** Null when there is nothing worth saying (a live, running session). */
   label: string | null;

@@ -4,11 +4,10 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody, ErrorCode, RecordingInfo, RecordingList } from '@sonde/shared';
-import type { AppServices } from '../app.js';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
 import { principalOf, type Principal } from '../auth/principal.js';
-import type { RecordingRow } from './recording-store.js';
+import type { RecordingRow } from '../recordings/recording-store.js';
 
 const RecordingParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const RecordingQuery = Type.Object(
@@ -21,7 +20,8 @@ const RecordingQuery = Type.Object(
  * Operators read recordings of the sessions they could watch; host recordings, like host
  * sessions, are for admins only, and to anyone else they do not exist (404).
  */
-export const recordingRoutes: FastifyPluginAsyncTypebox<AppServices> = async (app, { recordings, policy }) => {
+export const recordingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { recordings, policy } = app;
   /**
    * Admins read every recording. An operator reads what they could have watched live: not a
    * host session's, nor one whose target the policy refuses them (decided on what the policy read

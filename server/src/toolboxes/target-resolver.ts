@@ -1,4 +1,5 @@
 import { ErrorCode, type ContainerSummary, type NetworkSummary, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
+import type { ContainerEngine } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 
 /** Labels that keep a container out of reach whatever the request says. */
@@ -37,6 +38,17 @@ export interface TargetContext {
   networks: readonly NetworkSummary[];
   /** Whether a container id is the console's own container (found by id, not by label). */
   isConsole?: (containerId: string) => boolean;
+}
+
+/**
+ * The inventory targets of these kinds need to be resolved and checked against the policy:
+ * containers for container targets, networks and their members' containers (with labels) for
+ * network targets, nothing for the host. Listed in parallel, once per start.
+ */
+export async function targetInventory(engine: ContainerEngine, kinds: readonly TargetRequest['kind'][]): Promise<Pick<TargetContext, 'containers' | 'networks'>> {
+  const containers = kinds.includes('container') || kinds.includes('network');
+  const [c, n] = await Promise.all([containers ? engine.listContainers() : Promise.resolve([]), kinds.includes('network') ? engine.listNetworks() : Promise.resolve([])]);
+  return { containers: c, networks: n };
 }
 
 export function resolveTarget(request: TargetRequest, context: TargetContext): ResolvedTarget {

@@ -1,6 +1,11 @@
-import type { ResolvedTarget } from '@sonde/shared';
+import { describeTarget, type ResolvedTarget } from '@sonde/shared';
 import type { ToolboxSpec } from '../engine/types.js';
 
+/**
+ * What every toolbox is: the labels Sonde puts on what it creates (and reaps by), the fixed
+ * shell, the least capabilities, the limits. Sessions, runs, captures and probes build their
+ * containers here and nowhere else.
+ */
 export const LABELS = {
   managed: 'sonde.managed',
   session: 'sonde.session',
@@ -32,17 +37,6 @@ export interface ToolboxSettings {
   image: string;
   instance: string;
   limits: { memoryBytes: number; pids: number; nanoCpus: number };
-}
-
-export function describeTarget(target: ResolvedTarget): string {
-  switch (target.kind) {
-    case 'container':
-      return target.sharePid ? `${target.containerName} (net+pid)` : target.containerName;
-    case 'network':
-      return `network ${target.networkName}`;
-    case 'host':
-      return 'host';
-  }
 }
 
 /** How a tool run's toolbox differs from a shell session's. */
@@ -85,12 +79,12 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
     name: overrides.name ?? `sonde-${sessionId}`,
     image: settings.image,
     entrypoint: overrides.entrypoint ?? SHELL_ENTRYPOINT,
-    env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target)}`],
+    env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target, 'short')}`],
     labels: {
       [LABELS.managed]: 'true',
       [LABELS.session]: sessionId,
       [LABELS.instance]: settings.instance,
-      [LABELS.target]: describeTarget(target),
+      [LABELS.target]: describeTarget(target, 'short'),
       ...overrides.labels,
     },
     ...(hostname ? { hostname } : {}),

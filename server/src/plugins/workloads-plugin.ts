@@ -1,0 +1,120 @@
+import path from 'node:path';
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { auditSession } from '../audit/session-audit.js';
+import { CaptureRegistry } from '../captures/capture-registry.js';
+import { PolicyEnforcer } from '../policy/policy-enforcer.js';
+import { RunRegistry } from '../runs/run-registry.js';
+import { SessionRegistry } from '../sessions/session-registry.js';
+import { targetInventory } from '../toolboxes/target-resolver.js';
+import { ToolboxReaper } from '../toolboxes/toolbox-reaper.js';
+import { WorkloadAdmission } from '../toolboxes/workload-admission.js';
+import type { ToolboxOwner } from '../toolboxes/workload-registry.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The toolbox budget, the owners' caps, and owners' access held by every running workload. */
+    admission: WorkloadAdmission;
+    sessions: SessionRegistry;
+    runs: RunRegistry;
+    captures: CaptureRegistry;
+    /** Ends running workloads the target policy no longer allows. */
+    enforcer: PolicyEnforcer;
+    /** The one reaper; other services that own toolboxes join it with `reaper.add`. */
+    reaper: ToolboxReaper;
+  }
+}
+
+/**
+ * Everything that runs toolboxes on someone's behalf: one admission, one registry per kind on
+ * the shared workload stack, one reaper, the policy re-checks, and their reactions to the engine.
+ * At close, every workload ends first (preClose), so clients get their exit message and close
+ * code before the remaining sockets are dropped.
+ */
+async function workloadsPlugin(app: FastifyInstance): Promise<void> {
+  const { config, engine, monitor, live, policy, authenticator, isConsole, audit } = app;
+  const log = app.log;
+  const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
+  const admission = new WorkloadAdmission(
+    { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
+    live,
+  );
+  const shared = { engine, admission, isConsole, log };
+  const sessions = new SessionRegistry({
+    ...shared,
+    toolbox,
+    detachedGraceMs: config.detachedGraceMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxSessions: config.maxSessions,
+    replayBytes: 4 * 1024 * 1024,
+    endedRetentionMs: 10 * 60 * 1000,
+  });
+  const runs = new RunRegistry({
+    ...shared,
+    toolbox,
+    maxRuns: config.maxSessions,
+    replayBytes: 4 * 1024 * 1024,
+    endedRetentionMs: 10 * 60 * 1000,
+    stopGraceMs: 5000,
+    peerReadyMs: 15_000,
+  });
+  const captures = new CaptureRegistry({
+    ...shared,
+    toolbox,
+    directory: path.join(config.dataDir, 'captures'),
+    maxCaptures: 20,
+    retentionMs: 60 * 60 * 1000,
+    maxEndedFiles: 20,
+    unwatchedGraceMs: 5000,
+    readyTimeoutMs: 15_000,
+  });
+  await captures.removeStaleFiles();
+  const registries = [sessions, runs, captures];
+  const owners: ToolboxOwner[] = [...registries];
+  const reaper = new ToolboxReaper(engine, config.instance, owners, log);
+  const enforcer = new PolicyEnforcer({
+    admission,
+    policy,
+    currentRole: (id) => {
+      const now = authenticator.byId(id);
+      return now && now.kind !== 'share' ? now.role : undefined;
+    },
+    inventory: async () => ({ ...(await targetInventory(engine, ['network'])), isConsole }),
+    log,
+  });
+  policy.onChange(() => void enforcer.enforce());
+  sessions.onStarted((session) => auditSession(audit, session));
+
+  monitor.onEvent((event) => {
+    for (const registry of registries) registry.handleEngineEvent(event);
+    // A container joining a network can make it sensitive for the workloads on it.
+    if (event.kind === 'network' && event.action === 'connect') void enforcer.enforce();
+  });
+  // Toolboxes that could not be removed while the engine was unreachable are reaped once it is back.
+  let reapWhenReachable = false;
+  monitor.onHealth((health) => {
+    if (!health.docker.reachable) {
+      reapWhenReachable = true;
+      for (const registry of registries) registry.engineLost();
+      return;
+    }
+    if (!reapWhenReachable) return;
+    reapWhenReachable = false;
+    reaper.reap().catch((error: unknown) => {
+      reapWhenReachable = true;
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remove orphaned toolboxes yet');
+    });
+  });
+
+  app.decorate('admission', admission);
+  app.decorate('sessions', sessions);
+  app.decorate('runs', runs);
+  app.decorate('captures', captures);
+  app.decorate('enforcer', enforcer);
+  app.decorate('reaper', reaper);
+  app.addHook('preClose', async () => {
+    await Promise.allSettled(registries.map((r) => r.shutdown()));
+  });
+}
+
+export default fp(workloadsPlugin, { name: 'sonde-workloads', dependencies: ['sonde-engine', 'sonde-access', 'sonde-audit'] });

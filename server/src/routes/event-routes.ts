@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { atLeast } from '../auth/authenticator.js';
+import { mayReadTarget } from '../auth/object-access.js';
+import { principalOf } from '../auth/principal.js';
+
+/**
+ * Server-sent events (docs/api.md, "GET /api/events"): engine changes (`docker`), reachability
+ * (`status`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
+ * changes left behind (`netstate`). Each stream is held for its principal (it ends when their
+ * access does, and counts against their stream cap) and forgets every listener when it closes.
+ */
+export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { monitor, sessions, audit, netstate, policy, live, config } = app;
+  /** Open streams: ended when the console closes, so closing never waits on them. */
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+  });
+  app.decorate('openEventStreams', () => open.size);
+
+  app.get('/api/events', { config: { access: 'viewer' } }, async (request, reply) => {
+    const principal = principalOf(request);
+    // Taken before the response starts, so a refusal is still an ordinary 429.
+    let end: () => void = () => {};
+    const offLive = live.addStream(principal, () => end(), config.perUser.streams);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    send('status', monitor.current);
+    const offEvent = monitor.onEvent((e) => send('docker', { kind: e.kind, action: e.action, id: e.id }));
+    const offHealth = monitor.onHealth((h) => send('status', h));
+    const offSession = sessions.onChange((change) => send('session', change));
+    const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
+    // Like GET /api/netstate: admins see every change; others the changes on targets their role
+    // may open (decided on what the policy read when the session started), never the host's.
+    const offNetstate = netstate.onChange((change) => {
+      const scope = sessions.get(change.sessionId)?.scope;
+      const visible = atLeast(principal, 'admin') || (scope !== undefined && mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, scope) === undefined);
+      if (visible) send('netstate', change);
+    });
+    // Comments keep proxies from timing the stream out and reveal dead peers.
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(keepAlive);
+      offEvent();
+      offHealth();
+      offSession();
+      offAudit();
+      offNetstate();
+      offLive();
+      open.delete(end);
+    };
+    end = () => {
+      stop();
+      raw.end();
+    };
+    open.add(end);
+    request.raw.once('close', stop);
+  });
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** How many /api/events streams are open (a closed one leaves nothing behind). */
+    openEventStreams(): number;
+  }
+}

@@ -1,0 +1,36 @@
+import type { ResolvedTarget } from '@sonde/shared';
+
+/**
+ * Anything that owns toolbox containers on a principal's behalf: a shell session, a tool run, a
+ * packet capture (and later other engines' workloads). The registry, the reaper and the access
+ * rules see them only through this.
+ */
+export type WorkloadKind = 'session' | 'run' | 'capture';
+
+/** Who started it: the principal whose access it is held for. */
+export interface WorkloadOwner {
+  id: string;
+  name: string;
+}
+
+/** Why a workload is ended from outside: its owner's access, or the policy, changed. */
+export type RevocationReason = 'access-revoked' | 'policy';
+
+/** Reasons every workload knows, for endings that come from outside it. */
+export type CommonEndReason = 'deleted' | 'target-stopped' | 'engine-lost' | 'shutdown' | RevocationReason;
+
+export interface Workload {
+  readonly id: string;
+  readonly owner: WorkloadOwner;
+  readonly target: ResolvedTarget;
+  /** True until it has ended. */
+  readonly running: boolean;
+  /** The toolbox containers it holds now (the reaper leaves them alone). */
+  readonly toolboxIds: readonly string[];
+  /** Whether it lives in (or beside) this container, and so ends when the container stops. */
+  dependsOn(containerId: string): boolean;
+  /** Ends it once; resolves when its toolboxes are removed (or left to the reaper). Never rejects. */
+  end(reason: CommonEndReason): Promise<void>;
+  /** Ends it because access to it ended; everyone following it is told why first. */
+  revoke(reason: RevocationReason, detail: string): void;
+}
