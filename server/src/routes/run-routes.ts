@@ -69,7 +69,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       initialRole: 'viewer',
       live: (close) => live.add(principal, close),
       // Someone else's run is answered exactly like one that does not exist.
-      session: run && ownsOrAdmin(principal, run) ? run.session : undefined,
+      session: run && ownsOrAdmin(principal, run) ? run : undefined,
       offset: offset === undefined ? undefined : Number(offset),
       interactive: false,
       maxClients: config.maxSocketsPerSession,

@@ -104,7 +104,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/sessions/:id/shares', { config: { access: 'operator' }, schema: { params: SessionParams, response: { 200: ShareList } } }, async (request) => {
     const session = managed(principalOf(request), request.params.id);
     const counts = new Map<string, number>();
-    for (const p of session.participants()) if (p.shareId) counts.set(p.shareId, (counts.get(p.shareId) ?? 0) + 1);
+    for (const p of session.participantList()) if (p.shareId) counts.set(p.shareId, (counts.get(p.shareId) ?? 0) + 1);
     return shares.forSession(session.id).map((s) => ({
       id: s.id,
       sessionId: s.sessionId,

@@ -1,7 +1,13 @@
 import type { WebSocket } from 'ws';
 import { CloseCode, ErrorCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
 import type { ParticipantRole } from '@sonde/shared';
-import type { Attachment, ClientChannel, ParticipantIdentity, Session } from '../sessions/session.js';
+import type { Attachment, ClientChannel, ParticipantIdentity } from '../sessions/terminal-stream.js';
+
+/** What a terminal socket attaches to: a shell session, or a tool run's read-only output. */
+export interface TerminalSource {
+  readonly clientCount: number;
+  attach(channel: ClientChannel, fromOffset: number | undefined, participant: ParticipantIdentity, initialRole: ParticipantRole): Attachment;
+}
 
 /**
  * One terminal WebSocket attached to a Session, speaking docs/protocol.md: binary output with
@@ -28,8 +34,8 @@ function channelFor(socket: WebSocket): ClientChannel {
 }
 
 export interface TerminalSocketOptions {
-  /** Undefined when the id is unknown: the socket is told so and closed with 4004. */
-  session: Session | undefined;
+  /** Undefined when the id is unknown (or not this principal's to see): told so and closed with 4004. */
+  session: TerminalSource | undefined;
   /** Output offset the client already has (`?offset=`). */
   offset: number | undefined;
   /** Keystrokes and resizes reach the process; false for tool runs, whose output is read-only. */

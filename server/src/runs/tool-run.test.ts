@@ -70,7 +70,7 @@ describe('ToolRun', () => {
     const { run, client, removed } = makeRun('tcpdump', { seconds: 3 });
     const controls: ServerControl[] = [];
     const frames: Buffer[] = [];
-    run.session.attach({ sendOutput: (d, done) => (frames.push(Buffer.from(d)), done()), sendControl: (m) => controls.push(m), close: () => undefined }, undefined, { id: 'user:o', name: 'o', canManage: false });
+    run.attach({ sendOutput: (d, done) => (frames.push(Buffer.from(d)), done()), sendControl: (m) => controls.push(m), close: () => undefined }, undefined, { id: 'user:o', name: 'o', canManage: false });
     vi.advanceTimersByTime(2999);
     expect(client.written).toEqual([]);
     vi.advanceTimersByTime(1);

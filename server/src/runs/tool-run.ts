@@ -1,25 +1,47 @@
-import type { ParamValue, ResolvedTarget, RunInfo, ToolDefinition, ToolResult } from '@sonde/shared';
-import { paramReader } from '@sonde/shared';
+import { CloseCode, paramReader, type ParamValue, type ParticipantRole, type ResolvedTarget, type RunInfo, type ToolDefinition, type ToolResult } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
-import { Session, type EndReason } from '../sessions/session.js';
 import type { PolicyScope } from '../policy/target-policy.js';
+import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from '../sessions/terminal-stream.js';
+import type { CommonEndReason, Workload } from '../toolboxes/workload.js';
 
 /**
- * One run of a catalog tool: a toolbox whose entrypoint is the tool's argv, streamed through a
- * Session exactly like a shell (same frames, replay and flow control), plus the bound that
- * stops it and, for two-sided tools, the peer toolbox that lives and dies with it.
+ * One run of a catalog tool: a toolbox whose entrypoint is the tool's argv, served through a
+ * terminal stream exactly like a shell (same frames, replay and flow control) but read-only,
+ * plus the bound that stops it and, for two-sided tools, the peer toolbox that lives and dies
+ * with it.
  */
 
 /**
- * Output kept for the result parser: the first 2 MiB. The session's replay buffer cannot serve:
- * it keeps the most recent bytes only, and only a tail once an ended run has no viewer.
- * Parsed output (iperf3's JSON, dig, ping) is far smaller; a huge `ss` or `conntrack`
- * listing just has no structured result, its raw output is still streamed.
+ * Output kept for the result parser: the first 2 MiB. The replay buffer cannot serve: it keeps
+ * the most recent bytes only, and only a tail once an ended run has no viewer. Parsed output
+ * (iperf3's JSON, dig, ping) is far smaller; a huge `ss` or `conntrack` listing just has no
+ * structured result, its raw output is still streamed.
  */
 const PARSE_LIMIT_BYTES = 2 * 1024 * 1024;
 
 /** ETX: what Ctrl-C sends. Through the pty it interrupts the tool, which then prints its summary. */
 const INTERRUPT = Buffer.from([3]);
+
+export type RunEndReason = 'exited' | 'limit' | CommonEndReason;
+
+const END_MESSAGES: Record<RunEndReason, string> = {
+  exited: 'the tool exited',
+  limit: 'the tool reached its time limit',
+  deleted: 'the run was cancelled',
+  'target-stopped': 'the target container stopped',
+  shutdown: 'the Sonde server is shutting down',
+  'engine-lost': 'the connection to Docker was lost',
+  'access-revoked': "its owner's access was revoked",
+  policy: 'the target policy no longer allows this target',
+};
+
+/** A run's output is read-only: what viewers send is dropped (the socket does not even pass it on). */
+const READ_ONLY: AttachmentHandler = {
+  input: () => undefined,
+  resize: () => undefined,
+  setRole: () => undefined,
+  detached: () => undefined,
+};
 
 /** The other side of a two-sided tool, already started and ready. */
 export interface PeerToolbox {
@@ -51,16 +73,20 @@ export interface ToolRunOptions {
   onEnded(run: ToolRun): void;
 }
 
-export class ToolRun {
+export class ToolRun implements Workload {
   readonly id: string;
   readonly tool: ToolDefinition;
-  readonly session: Session;
   readonly createdAt = new Date();
   limitReached = false;
+  state: 'running' | 'exited' = 'running';
+  endedAt: Date | undefined;
+  exitCode: number | undefined;
+  endReason: RunEndReason | undefined;
 
+  private readonly stream: TerminalStream;
   private limitTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
-  private peerRemoval: Promise<void> | undefined;
+  private ending: Promise<void> | undefined;
   private parsed: { result: ToolResult | undefined } | undefined;
   private output: Buffer[] = [];
   private outputBytes = 0;
@@ -68,22 +94,14 @@ export class ToolRun {
   constructor(private readonly options: ToolRunOptions) {
     this.id = options.id;
     this.tool = options.tool;
-    this.session = new Session({
+    this.stream = new TerminalStream({
       id: options.id,
-      owner: options.owner,
-      target: options.target,
-      scope: options.scope,
-      image: options.image,
       toolbox: options.toolbox,
       replayBytes: options.replayBytes,
-      // The limit, not the absence of viewers, ends a run (an API client may never attach).
-      detachedGraceMs: (options.limitSeconds + 60) * 1000,
-      removeToolbox: options.removeContainer,
-      onEnded: () => void this.onSessionEnded(),
-      endMessages: { exited: 'the tool exited', deleted: 'the run was cancelled' },
+      onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.end('exited', result.exitCode)),
     });
-    // Attached in the same tick as the session's listener, so no byte is missed.
-    options.toolbox.stream.on('data', (chunk: Buffer) => {
+    // The parser reads the output from the start, from the same stream the viewers get.
+    this.stream.onOutputChunk((chunk) => {
       if (!this.tool.parse || this.outputBytes >= PARSE_LIMIT_BYTES) return;
       this.output.push(chunk);
       this.outputBytes += chunk.length;
@@ -92,39 +110,8 @@ export class ToolRun {
     this.limitTimer.unref();
   }
 
-  get state(): 'running' | 'exited' {
-    return this.session.state;
-  }
-
   get running(): boolean {
-    return this.session.state === 'running';
-  }
-
-  /** Container ids this run depends on: its target and, for two-sided tools, the peer's target. */
-  dependsOn(containerId: string): boolean {
-    const t = this.options.target;
-    return (t.kind === 'container' && t.containerId === containerId) || this.options.peer?.containerId === containerId;
-  }
-
-  get toolboxIds(): string[] {
-    return [this.session.toolboxId, ...(this.options.peer ? [this.options.peer.toolbox.id] : [])];
-  }
-
-  /** Interrupts the tool like Ctrl-C (so it prints its summary), then removes it after a grace period. */
-  private reachLimit(): void {
-    if (this.session.state !== 'running') return;
-    this.limitReached = true;
-    this.session.appendOutput(`\r\n[sonde] ${this.tool.id} reached its time limit (${this.options.limitSeconds} s): interrupting it.\r\n`);
-    this.session.write(INTERRUPT);
-    this.killTimer = setTimeout(() => void this.end('limit'), this.options.stopGraceMs);
-    this.killTimer.unref();
-  }
-
-  /** Ends it from outside because access to it ended; the reason is written into its output first. */
-  revoke(reason: 'access-revoked' | 'policy', detail: string): void {
-    if (this.session.state !== 'running') return;
-    this.session.appendOutput(`\r\n[sonde] This run is ending: ${detail}.\r\n`);
-    void this.end(reason);
+    return this.state === 'running';
   }
 
   get owner(): { id: string; name: string } {
@@ -135,33 +122,76 @@ export class ToolRun {
     return this.options.target;
   }
 
-  /** Ends the run once: its toolbox and the peer's are removed when this resolves. */
-  async end(reason: EndReason): Promise<void> {
-    await Promise.all([this.session.end(reason), this.removePeer()]);
+  get scope(): PolicyScope {
+    return this.options.scope;
   }
 
-  private async onSessionEnded(): Promise<void> {
+  get clientCount(): number {
+    return this.stream.clientCount;
+  }
+
+  get toolboxIds(): readonly string[] {
+    return [this.stream.toolboxId, ...(this.options.peer ? [this.options.peer.toolbox.id] : [])];
+  }
+
+  /** Container ids this run depends on: its target and, for two-sided tools, the peer's target. */
+  dependsOn(containerId: string): boolean {
+    const t = this.options.target;
+    return (t.kind === 'container' && t.containerId === containerId) || this.options.peer?.containerId === containerId;
+  }
+
+  /** A viewer follows the output; a run takes no input, resizes or hand-overs. */
+  attach(channel: ClientChannel, fromOffset: number | undefined, participant: ParticipantIdentity, _initialRole?: ParticipantRole): Attachment {
+    return this.stream.attach(channel, fromOffset, participant, READ_ONLY);
+  }
+
+  /** Interrupts the tool like Ctrl-C (so it prints its summary), then removes it after a grace period. */
+  private reachLimit(): void {
+    if (!this.running) return;
+    this.limitReached = true;
+    this.stream.appendOutput(`\r\n[sonde] ${this.tool.id} reached its time limit (${this.options.limitSeconds} s): interrupting it.\r\n`);
+    this.stream.write(INTERRUPT);
+    this.killTimer = setTimeout(() => void this.end('limit'), this.options.stopGraceMs);
+    this.killTimer.unref();
+  }
+
+  /** Ends it from outside because access to it ended; the reason is written into its output first. */
+  revoke(reason: 'access-revoked' | 'policy', detail: string): void {
+    if (!this.running) return;
+    this.stream.appendOutput(`\r\n[sonde] This run is ending: ${detail}.\r\n`);
+    void this.end(reason);
+  }
+
+  /** Ends the run once: its toolbox and the peer's are removed when this resolves. Never rejects. */
+  end(reason: RunEndReason, exitCode?: number): Promise<void> {
+    if (this.ending) return this.ending;
+    this.state = 'exited';
+    this.endReason = reason;
+    this.endedAt = new Date();
+    this.exitCode = exitCode ?? (reason === 'exited' ? undefined : -1);
     clearTimeout(this.limitTimer);
     clearTimeout(this.killTimer);
     this.parseOnce(); // now, so the kept output can go
-    await this.removePeer();
-    this.options.onEnded(this);
-  }
-
-  private removePeer(): Promise<void> {
+    const message = END_MESSAGES[reason];
+    this.stream.finish({ exitCode: this.exitCode ?? -1, message, closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded });
     const peer = this.options.peer;
-    if (!peer) return Promise.resolve();
-    this.peerRemoval ??= (async () => {
+    if (peer) {
       peer.toolbox.stream.removeAllListeners('data');
       peer.toolbox.stream.destroy();
-      await this.options.removeContainer(peer.toolbox.id).catch(() => undefined);
+    }
+    this.ending = (async () => {
+      await Promise.all([
+        this.options.removeContainer(this.stream.toolboxId).catch(() => undefined),
+        peer ? this.options.removeContainer(peer.toolbox.id).catch(() => undefined) : undefined,
+      ]);
+      this.options.onEnded(this);
     })();
-    return this.peerRemoval;
+    return this.ending;
   }
 
   /** The structured result, parsed once from the complete output when the tool has exited. */
   get result(): ToolResult | undefined {
-    if (this.session.state !== 'exited') return undefined;
+    if (this.running) return undefined;
     return this.parseOnce();
   }
 
@@ -183,10 +213,9 @@ export class ToolRun {
   }
 
   info(): RunInfo {
-    const session = this.session;
     const result = this.result;
     const peer = this.options.peer;
-    const exited = session.state === 'exited';
+    const exited = !this.running;
     return {
       id: this.id,
       tool: this.tool.id,
@@ -194,14 +223,14 @@ export class ToolRun {
       target: this.options.target,
       params: this.options.params,
       argv: this.options.argv,
-      state: session.state,
-      exitCode: exited ? (session.exitCode ?? -1) : null,
+      state: this.state,
+      exitCode: exited ? (this.exitCode ?? -1) : null,
       createdAt: this.createdAt.toISOString(),
-      ...(session.endedAt ? { endedAt: session.endedAt.toISOString() } : {}),
-      ...(exited ? { endReason: this.limitReached ? 'limit' : (session.endReason ?? 'exited') } : {}),
+      ...(this.endedAt ? { endedAt: this.endedAt.toISOString() } : {}),
+      ...(exited ? { endReason: this.limitReached ? 'limit' : (this.endReason ?? 'exited') } : {}),
       limitReached: this.limitReached,
       limitSeconds: this.options.limitSeconds,
-      toolbox: { containerId: session.toolboxId, image: this.options.image },
+      toolbox: { containerId: this.stream.toolboxId, image: this.options.image },
       ...(peer
         ? { peer: { role: peer.role, containerId: peer.containerId, containerName: peer.containerName, address: peer.address, argv: peer.argv } }
         : {}),

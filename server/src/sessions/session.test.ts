@@ -276,7 +276,7 @@ describe('Session participants', () => {
     expect(s.roleOf('user:owner')).toBe('driver');
     b.close(1000, 'bye');
     expect(owner.controls).toContainEqual({ type: 'notice', level: 'info', message: 'bob left.' });
-    expect(s.participants().map((p) => p.id)).toEqual(['user:owner']);
+    expect(s.participantList().map((p) => p.id)).toEqual(['user:owner']);
   });
 
   it('lets the terminal size follow drivers only', async () => {
