@@ -21,6 +21,12 @@ const BUILD_SCRIPT = path.join(root, 'scripts/testbed/build-node-image.sh');
 export const ENGINE_PORT = 2375;
 const SWARM_PORT = 2377;
 const NODE_COUNT = 2;
+/**
+ * How often workers report to the manager. Swarm marks a node down after three missed
+ * periods: 15 s with Docker's default of 5 s, about 6 s with this, which keeps the
+ * engine-outage tests short. Everything else is Swarm's default.
+ */
+const HEARTBEAT_SECONDS = 2;
 /** On every node container and the network; its value is the testbed's name. */
 export const TESTBED_LABEL = 'sonde-testbed';
 const ROLE_LABEL = 'sonde-testbed.role';
@@ -225,6 +231,7 @@ interface PlacedNode {
 }
 
 async function ensureNodeImage(log: (line: string) => void): Promise<string> {
+  requireLocalEngine();
   const image = (await run('bash', [BUILD_SCRIPT, '--print-image'])).stdout.trim();
   if (await hostImageId(image)) return image;
   const started = Date.now();
@@ -282,6 +289,10 @@ async function ensureSwarm(manager: PlacedNode, worker: PlacedNode, log: (line: 
     log(`swarm initialised on ${manager.name}`);
     m = await swarmInfo(manager);
   }
+  const spec = await engineRequest<{ Spec: { Dispatcher?: { HeartbeatPeriod?: number } } }>(manager.address, '/swarm');
+  if (spec.Spec.Dispatcher?.HeartbeatPeriod !== HEARTBEAT_SECONDS * 1e9) {
+    await nodeDocker(manager, 'swarm', 'update', '--dispatcher-heartbeat', `${HEARTBEAT_SECONDS}s`);
+  }
 
   let w = await swarmInfo(worker);
   const members = await engineRequest<SwarmNodeSummary[]>(manager.address, '/nodes');
@@ -336,8 +347,21 @@ async function ensureImages(nodes: PlacedNode[], images: string[], log: (line: s
 // ---- small pieces ----
 
 async function docker(...args: string[]): Promise<string> {
+  requireLocalEngine();
   const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 });
   return stdout.trim();
+}
+
+/**
+ * The testbed lives on this machine's engine: the host reaches the nodes' addresses and
+ * removes their cgroups from its own /sys/fs/cgroup. DOCKER_HOST pointing at a tcp engine
+ * (a testbed node's, say, left exported in a shell) would build and nest everything there.
+ */
+function requireLocalEngine(): void {
+  const host = process.env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://')) {
+    throw new Error(`the Swarm testbed runs on this machine's own Docker engine, but DOCKER_HOST is ${host}: unset it (or point it at a local unix socket)`);
+  }
 }
 
 /** The docker CLI inside a node, against its own engine. */
