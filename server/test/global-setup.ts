@@ -1,14 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeSwarmTestbed, swarmTestbedParts } from './support/swarm-testbed.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
  * Integration tests need a real engine and the images; the idempotent build scripts make the
  * missing ones (no registry: Debian packages via debootstrap, which needs root).
+ * The Swarm testbed (support/swarm-testbed.ts) is brought up by the tests that use it and
+ * removed at the end of the run, unless it was up before (someone's `swarm.mjs up`) or
+ * SONDE_TESTBED_KEEP=1 asks to keep it for the next run.
  */
-export default function setup(): void {
+export default async function setup(): Promise<() => Promise<void>> {
   try {
     execFileSync('docker', ['info'], { stdio: 'ignore' });
   } catch {
@@ -25,6 +29,12 @@ export default function setup(): void {
   if (!hasImage(base) && base === 'sonde-node-base:20') {
     execFileSync('bash', [path.join(root, 'scripts/images/build-node-base.sh')], { stdio: 'inherit' });
   }
+  // A testbed already up is someone's to keep; with DOCKER_HOST on a remote engine there is
+  // none (the testbed refuses to run there), so nothing to remove either.
+  const keepTestbed = process.env.SONDE_TESTBED_KEEP === '1' || (await swarmTestbedParts().then((p) => p.containers.length > 0, () => true));
+  return async () => {
+    if (!keepTestbed) await removeSwarmTestbed();
+  };
 }
 
 function hasImage(ref: string): boolean {
