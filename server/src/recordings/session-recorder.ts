@@ -2,6 +2,8 @@
  * Records every shell session: an asciicast v2 file of what the terminal showed, and beside it
  * an input trail of who typed what. A recording never gets in a session's way; when its disk
  * fails it stops, says why (row, audit trail, a notice in the terminal) and the session goes on.
+ * On the session's thread an output chunk is only batched (record-batch.ts); a worker thread
+ * decodes and writes the cast (cast-converter.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
@@ -11,8 +13,10 @@ import { SYSTEM_ACTOR, describeTarget, type AuditLog } from '../audit/audit-log.
 import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import type { Database } from '../store/database.js';
-import { CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
-import { LineAppender, describeWriteError, type OpenAppendTarget } from './line-appender.js';
+import { WorkerCastConverter, type CastChannel, type CastConverter } from './cast-converter.js';
+import { InputTrail, RecordingClock } from './cast-writer.js';
+import { LineAppender, MAX_PENDING_BYTES, describeWriteError, type OpenAppendTarget } from './line-appender.js';
+import { RecordBatcher } from './record-batch.js';
 import { RecordingStore, toRecordingInfo, type RecordingRow } from './recording-store.js';
 
 /** What the recorder needs of a session (Session has all of it). */
@@ -36,7 +40,10 @@ export interface SessionRecorderOptions {
   log: { warn(obj: object, msg: string): void };
   /** Below this much free space the recordings directory counts as full (refuse mode). */
   minFreeBytes?: number;
+  /** Opens the input trail's file (tests substitute a failing disk). */
   openTarget?: OpenAppendTarget;
+  /** Writes the casts; default: a worker thread. */
+  converter?: CastConverter;
   /** Monotonic milliseconds, for event times. */
   now?: () => number;
 }
@@ -46,14 +53,27 @@ export const INTERRUPTED = 'the console stopped before the recording was finishe
 /** Room for a few minutes of a busy terminal; less than this and a new recording would fail at once. */
 const MIN_FREE_BYTES = 1024 * 1024;
 
+/**
+ * A batch of output goes to the worker at this size or this long after its first chunk. Larger
+ * batches cost the session's thread fewer messages (each is ~10 µs); the timer bounds how far
+ * a live download lags (it is served up to the last line written) and how long an idle
+ * session holds its last chunks. Per flooding session, at most FLUSH_BYTES plus one chunk wait.
+ */
+export const FLUSH_BYTES = 256 * 1024;
+export const FLUSH_AFTER_MS = 50;
+
 export class SessionRecorder {
   readonly directory: string;
   private readonly store: RecordingStore;
   private readonly active = new Map<string, SessionRecording>();
   private readonly finishing = new Set<Promise<void>>();
+  private readonly converter: CastConverter;
 
   constructor(private readonly options: SessionRecorderOptions) {
     this.directory = path.join(options.dataDir, 'recordings');
+    this.converter = options.converter ?? new WorkerCastConverter();
+    // Ready before the first session: a cast that fails (disk full) says so within its first batch.
+    this.converter.start();
     this.store = new RecordingStore(options.db);
     try {
       mkdirSync(this.directory, { recursive: true, mode: 0o700 });
@@ -86,6 +106,7 @@ export class SessionRecorder {
       startedAt,
       castPath: this.castPath(id),
       inputPath: this.inputPath(id),
+      converter: this.converter,
       ...(this.options.openTarget ? { openTarget: this.options.openTarget } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       onFailure: (reason) => this.recordFailure(recording, reason),
@@ -149,10 +170,14 @@ export class SessionRecorder {
     }
   }
 
-  /** Finishes every recording (after the sessions ended) so the database is closed with none open. */
+  /**
+   * Finishes every recording (after the sessions ended) so the database is closed with none
+   * open, then stops the cast worker (a later recording starts it again).
+   */
   async finishAll(): Promise<void> {
     for (const recording of [...this.active.values()]) void this.finish(recording);
     await Promise.all([...this.finishing]);
+    if (this.active.size === 0) await this.converter.close();
   }
 
   private info(row: RecordingRow): RecordingInfo {
@@ -227,22 +252,28 @@ interface SessionRecordingOptions {
   startedAt: Date;
   castPath: string;
   inputPath: string;
+  converter: CastConverter;
   openTarget?: OpenAppendTarget;
   now?: () => number;
   onFailure(reason: string): void;
   onEnded(): void;
 }
 
-/** One session's cast and input trail while it runs. */
+/**
+ * One session's cast and input trail while it runs. Output and resizes are stamped and batched
+ * here and written by the converter; the input trail (a line per keystroke chunk, a few µs) is
+ * written from this thread.
+ */
 class SessionRecording {
   readonly id: string;
   readonly sessionId: string;
   readonly target: string;
   private readonly session: RecordedSession;
-  private readonly cast: LineAppender;
+  private readonly cast: CastChannel;
+  private readonly batcher: RecordBatcher;
   private readonly input: LineAppender;
-  private readonly writer: CastWriter;
   private readonly trail: InputTrail;
+  private readonly clock: RecordingClock;
   private readonly stopObserving: () => void;
   private failure: string | undefined;
   /** The warning for participants, until someone was there to see it. */
@@ -254,20 +285,28 @@ class SessionRecording {
     this.sessionId = options.session.id;
     this.target = options.target;
     const open = options.openTarget ? { openTarget: options.openTarget } : {};
-    this.cast = new LineAppender({ path: options.castPath, onFailure: (reason) => this.fail(reason), ...open });
-    this.input = new LineAppender({ path: options.inputPath, onFailure: (reason) => this.fail(`the input trail stopped: ${reason}`), ...open });
-    const clock = new RecordingClock(options.now);
     const size = options.session.terminalSize;
-    this.writer = new CastWriter(this.cast, clock, {
-      width: size.cols,
-      height: size.rows,
-      startedAt: options.startedAt,
-      title: `Sonde: ${options.target} (session ${options.session.id.slice(0, 8)})`,
+    this.cast = options.converter.open({
+      id: options.id,
+      path: options.castPath,
+      header: {
+        width: size.cols,
+        height: size.rows,
+        startedAt: options.startedAt,
+        title: `Sonde: ${options.target} (session ${options.session.id.slice(0, 8)})`,
+      },
+      onFailure: (reason) => {
+        this.batcher.abandon();
+        this.fail(reason);
+      },
     });
-    this.trail = new InputTrail(this.input, clock);
+    this.batcher = new RecordBatcher({ flushBytes: FLUSH_BYTES, flushAfterMs: FLUSH_AFTER_MS, send: (batch) => this.send(batch) });
+    this.input = new LineAppender({ path: options.inputPath, onFailure: (reason) => this.fail(`the input trail stopped: ${reason}`), ...open });
+    this.clock = new RecordingClock(options.now);
+    this.trail = new InputTrail(this.input, this.clock);
     this.stopObserving = options.session.observe({
-      output: (chunk) => this.writer.output(chunk),
-      resize: (cols, rows) => this.writer.resize(cols, rows),
+      output: (chunk) => this.batcher.output(this.clock.elapsedMs(), chunk),
+      resize: (cols, rows) => this.batcher.resize(this.clock.elapsedMs(), cols, rows),
       input: (participant, data) => this.trail.record(participant, data),
       joined: () => this.deliverWarning(),
       ended: () => options.onEnded(),
@@ -286,9 +325,32 @@ class SessionRecording {
   async finish(): Promise<{ endedAt: string; bytes: number; complete: boolean; error?: string }> {
     const endedAt = (this.session.endedAt ?? new Date()).toISOString();
     this.stopObserving();
-    this.writer.end();
-    await Promise.all([this.cast.close(), this.input.close()]);
-    return { endedAt, bytes: this.cast.bytes, complete: this.failure === undefined, ...(this.failure ? { error: this.failure } : {}) };
+    this.batcher.dispose();
+    const [cast] = await Promise.all([this.cast.finish(), this.input.close()]);
+    const bytes = cast.lost ? this.wholeLinesAfterLoss(cast.bytes) : cast.bytes;
+    return { endedAt, bytes, complete: this.failure === undefined, ...(this.failure ? { error: this.failure } : {}) };
+  }
+
+  /** A converter that died may have left half a line: cut it off, as at a restart. */
+  private wholeLinesAfterLoss(reported: number): number {
+    try {
+      return cutToLastLine(this.options.castPath).bytes;
+    } catch {
+      return reported;
+    }
+  }
+
+  /**
+   * Hands a batch to the converter unless too much already waits for it: a converter (or disk)
+   * that cannot keep up stops the recording instead of growing the console's memory.
+   */
+  private send(batch: Buffer): void {
+    if (this.cast.pending + batch.length > MAX_PENDING_BYTES) {
+      this.batcher.abandon();
+      this.fail(`the disk did not keep up: more than ${Math.round(MAX_PENDING_BYTES / 1024 / 1024)} MiB of output waited to be written`);
+      return;
+    }
+    this.cast.send(batch);
   }
 
   private fail(reason: string): void {
