@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,9 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { SessionObserver } from '../src/sessions/session.js';
 import { openMemoryDatabase } from '../src/store/database.js';
+import { InlineCastConverter } from '../src/recordings/cast-converter.js';
+import { CastWriter, InputTrail, RecordingClock } from '../src/recordings/cast-writer.js';
+import { LineAppender } from '../src/recordings/line-appender.js';
 import { SessionRecorder, type RecordedSession } from '../src/recordings/session-recorder.js';
 import { fmt, fmtSpread, spread, type Spread } from './stats.js';
 
@@ -13,7 +16,10 @@ import { fmt, fmtSpread, spread, type Spread } from './stats.js';
  * The session recorder alone, without Docker: how much main-thread CPU it costs per MB of
  * terminal output and per keystroke, and how much memory an idle recording holds. Output is
  * fed through the SessionObserver the way a Session feeds it, one chunk per event-loop turn.
- * `node bench/dist/bench/recorder-bench.js` runs it alone and prints a table.
+ * Three ways to record, interleaved: the CastWriter on the session's thread (what Sonde did
+ * before the worker), SessionRecorder as shipped (batches to a worker thread), and
+ * SessionRecorder converting on the session's thread in slices (InlineCastConverter, the
+ * alternative to the worker). `node bench/dist/bench/recorder-bench.js` runs it alone.
  */
 
 export interface RecorderCpuFigure {
@@ -29,8 +35,9 @@ export interface RecorderCpuFigure {
 export interface RecorderResults {
   megabytesPerRun: number;
   cpu: RecorderCpuFigure[];
-  keystroke: { path: string; mainUsPerKey: Spread }[];
-  memory: { recordings: number; rssPerRecordingKiB: number; heldPerRecordingKiB: number };
+  keystroke: { path: string; gapMs: number; mainUsPerKey: Spread }[];
+  /** `recorderRssMiB`: what the recorder holds once used, before any recording is open (its worker thread). */
+  memory: { recordings: number; recorderRssMiB: number; rssPerRecordingKiB: number; heldPerRecordingKiB: number; rssPerRecordingFromBaselineKiB: number };
 }
 
 const MB = 1e6;
@@ -101,6 +108,25 @@ function makeChunks(content: 'text' | 'escapes', bytes: number, chunkBytes: numb
   return chunks;
 }
 
+/**
+ * Output arrives at most this fast: about twice what the raw Docker TTY stream delivers on the
+ * benchmark machine (docs/benchmarks.md), so the figures are for a flood a terminal can produce.
+ */
+const FEED_MB_PER_S = 40;
+
+/** Hands over one chunk per event-loop turn, as socket reads arrive, sleeping whenever ahead of FEED_MB_PER_S. */
+async function paced(chunks: readonly Buffer[], deliver: (chunk: Buffer) => void): Promise<void> {
+  const start = performance.now();
+  let sent = 0;
+  for (const chunk of chunks) {
+    deliver(chunk);
+    sent += chunk.length;
+    const ahead = start + sent / (FEED_MB_PER_S * 1000) - performance.now();
+    if (ahead >= 1) await new Promise((resolve) => setTimeout(resolve, ahead));
+    else await turn();
+  }
+}
+
 interface FeedResult {
   mainMs: number;
   processMs: number;
@@ -117,18 +143,33 @@ function measured(work: () => Promise<void>): Promise<FeedResult> {
 let sessionCounter = 0;
 const nextSessionId = () => (++sessionCounter).toString(16).padStart(32, '0');
 
-/** The production path: SessionRecorder observing a session, finished when the session ends. */
+/** Resolves when the session's recording row says it ended (its cast is complete then). */
+async function recordingEnded(recorder: SessionRecorder, sessionId: string): Promise<void> {
+  while (!recorder.list({ sessionId })[0]?.endedAt) await new Promise((resolve) => setTimeout(resolve, 2));
+}
+
+/** SessionRecorder observing a session, until its recording is finished (the worker stays up, as in a console). */
 function recorderFeeder(recorder: SessionRecorder): Feeder {
   return (chunks) =>
     measured(async () => {
       const session = new BenchSession(nextSessionId());
       recorder.record(session);
-      for (const chunk of chunks) {
-        session.output(chunk);
-        await turn();
-      }
+      await paced(chunks, (chunk) => session.output(chunk));
       session.end();
-      await recorder.finishAll();
+      await recordingEnded(recorder, session.id);
+    });
+}
+
+/** Before the worker: every chunk decoded, JSON-escaped and queued for the file on the session's thread. */
+function castWriterFeeder(dir: string): Feeder {
+  return (chunks) =>
+    measured(async () => {
+      const file = new LineAppender({ path: path.join(dir, `${nextSessionId()}.cast`), onFailure: () => undefined });
+      const clock = new RecordingClock();
+      const writer = new CastWriter(file, { width: 120, height: 40, startedAt: new Date(), title: 'bench' });
+      await paced(chunks, (chunk) => writer.output(chunk, clock.elapsedMs()));
+      writer.end();
+      await file.close();
     });
 }
 
@@ -136,29 +177,55 @@ function recorderFeeder(recorder: SessionRecorder): Feeder {
 const bareFeeder: Feeder = (chunks) =>
   measured(async () => {
     const session = new BenchSession(nextSessionId());
-    for (const chunk of chunks) {
-      session.output(chunk);
-      await turn();
-    }
+    await paced(chunks, (chunk) => session.output(chunk));
     session.end();
   });
 
-async function keystrokeCost(recorder: SessionRecorder | undefined, keys: number): Promise<number> {
+/** A keystroke and its echo every `gapMs`: main-thread ms for `keys` of them, with `recording` set up, minus none. */
+async function keystrokes(keys: number, gapMs: number, recording: (session: BenchSession) => Promise<() => Promise<void>>): Promise<number> {
   const session = new BenchSession(nextSessionId());
-  recorder?.record(session);
+  const finish = await recording(session);
   const key = Buffer.from('x');
   const result = await measured(async () => {
     for (let i = 0; i < keys; i++) {
       session.input(key);
       // The echo comes back as output, as it does in a shell.
       session.output(key);
-      await turn();
+      await new Promise((resolve) => setTimeout(resolve, gapMs));
     }
   });
-  session.end();
-  await recorder?.finishAll();
+  await finish();
   return result.mainMs;
 }
+
+/** Before the worker: the input trail and the cast both written from the session's thread. */
+function castWriterRecording(dir: string) {
+  return async (session: BenchSession) => {
+    const id = nextSessionId();
+    const cast = new LineAppender({ path: path.join(dir, `${id}.cast`), onFailure: () => undefined });
+    const input = new LineAppender({ path: path.join(dir, `${id}.input.jsonl`), onFailure: () => undefined });
+    const clock = new RecordingClock();
+    const writer = new CastWriter(cast, { width: 120, height: 40, startedAt: new Date(), title: 'bench' });
+    const trail = new InputTrail(input, clock);
+    session.observe({ output: (chunk) => writer.output(chunk, clock.elapsedMs()), input: (participant, data) => trail.record(participant, data) });
+    return async () => {
+      writer.end();
+      await Promise.all([cast.close(), input.close()]);
+    };
+  };
+}
+
+function recorderRecording(recorder: SessionRecorder) {
+  return async (session: BenchSession) => {
+    recorder.record(session);
+    return async () => {
+      session.end();
+      await recordingEnded(recorder, session.id);
+    };
+  };
+}
+
+const noRecording = async () => async () => undefined;
 
 function collector(): () => void {
   v8.setFlagsFromString('--expose-gc');
@@ -172,24 +239,33 @@ function memoryFigures(): { rss: number; held: number } {
 
 async function idleMemory(dataDir: string, count: number): Promise<RecorderResults['memory']> {
   const gc = collector();
-  const db = openMemoryDatabase();
-  const recorder = new SessionRecorder({ db, audit: { record: () => undefined as never }, dataDir, failureMode: 'continue', log: { warn: () => undefined } });
-  // One recording comes and goes first, so the baseline includes whatever the recorder keeps once used.
-  const warm = new BenchSession(nextSessionId());
-  recorder.record(warm);
-  warm.output(Buffer.from('$ '));
-  warm.end();
-  await recorder.finishAll();
   const settle = async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     gc();
     await turn();
     gc();
   };
+  const db = openMemoryDatabase();
   await settle();
-  const before = memoryFigures();
+  const bare = memoryFigures();
+  const recorder = new SessionRecorder({ db, audit: { record: () => undefined as never }, dataDir, failureMode: 'continue', log: { warn: () => undefined } });
+  // One recording comes and goes first, so the baseline includes whatever the recorder keeps once used (its worker).
+  const warm = new BenchSession(nextSessionId());
+  recorder.record(warm);
+  warm.output(Buffer.from('$ '));
+  warm.end();
+  await recordingEnded(recorder, warm.id);
+  await settle();
+  const baseline = memoryFigures();
+  // The slope from a fifth of `count` to `count` recordings: what one more idle recording costs,
+  // without the one-time growth (allocator arenas, heap pages) the first ones bring.
   const sessions: BenchSession[] = [];
+  let before = baseline;
   for (let i = 0; i < count; i++) {
+    if (i === count / 5) {
+      await settle();
+      before = memoryFigures();
+    }
     const session = new BenchSession(nextSessionId());
     recorder.record(session);
     // A prompt and a command's output, then nothing: an idle shell.
@@ -206,17 +282,25 @@ async function idleMemory(dataDir: string, count: number): Promise<RecorderResul
   db.close();
   return {
     recordings: count,
-    rssPerRecordingKiB: (after.rss - before.rss) / count / 1024,
-    heldPerRecordingKiB: (after.held - before.held) / count / 1024,
+    recorderRssMiB: (baseline.rss - bare.rss) / 1024 / 1024,
+    rssPerRecordingKiB: (after.rss - before.rss) / ((count * 4) / 5) / 1024,
+    heldPerRecordingKiB: (after.held - before.held) / ((count * 4) / 5) / 1024,
+    rssPerRecordingFromBaselineKiB: (after.rss - baseline.rss) / count / 1024,
   };
 }
 
-export async function runRecorderBench(log: (line: string) => void, options: { megabytes: number; runs: number; keys: number; idleRecordings: number }): Promise<RecorderResults> {
+export async function runRecorderBench(log: (line: string) => void, options: { megabytes: number; runs: number; keys: number; keyRuns: number; idleRecordings: number }): Promise<RecorderResults> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-recorder-bench-'));
   try {
     const db = openMemoryDatabase();
-    const recorder = new SessionRecorder({ db, audit: { record: () => undefined as never }, dataDir, failureMode: 'continue', log: { warn: () => undefined } });
-    const feeders: { path: string; feed: Feeder }[] = [{ path: 'SessionRecorder', feed: recorderFeeder(recorder) }];
+    const recorderOptions = { db, audit: { record: () => undefined as never }, dataDir, failureMode: 'continue' as const, log: { warn: () => undefined } };
+    const recorder = new SessionRecorder(recorderOptions);
+    const inline = new SessionRecorder({ ...recorderOptions, converter: new InlineCastConverter() });
+    const feeders: { path: string; feed: Feeder }[] = [
+      { path: 'CastWriter on the session thread (before)', feed: castWriterFeeder(dataDir) },
+      { path: 'SessionRecorder, worker thread (after)', feed: recorderFeeder(recorder) },
+      { path: 'SessionRecorder, converting in slices on the session thread', feed: recorderFeeder(inline) },
+    ];
     const cpu: RecorderCpuFigure[] = [];
     for (const content of ['text', 'escapes'] as const) {
       for (const chunkBytes of [4096, 65536]) {
@@ -234,7 +318,8 @@ export async function runRecorderBench(log: (line: string) => void, options: { m
             sample.main.push((result.mainMs - bare.mainMs) / megabytes);
             sample.other.push((result.processMs - result.mainMs - (bare.processMs - bare.mainMs)) / megabytes);
           }
-          rmSync(path.join(dataDir, 'recordings'), { recursive: true, force: true });
+          for (const file of readdirSync(dataDir)) if (file.endsWith('.cast')) rmSync(path.join(dataDir, file));
+          for (const file of readdirSync(path.join(dataDir, 'recordings'))) rmSync(path.join(dataDir, 'recordings', file));
         }
         for (const [name, sample] of samples) {
           cpu.push({ path: name, content, chunkBytes, mainMsPerMB: spread(sample.main), otherMsPerMB: spread(sample.other) });
@@ -243,18 +328,32 @@ export async function runRecorderBench(log: (line: string) => void, options: { m
       }
     }
     const keystroke: RecorderResults['keystroke'] = [];
-    const bareKeys: number[] = [];
-    const recordedKeys: number[] = [];
-    await keystrokeCost(recorder, 200);
-    for (let run = 0; run < options.runs; run++) {
-      bareKeys.push(await keystrokeCost(undefined, options.keys));
-      recordedKeys.push(await keystrokeCost(recorder, options.keys));
+    const recordings = [
+      { path: 'CastWriter on the session thread (before)', recording: castWriterRecording(dataDir) },
+      { path: 'SessionRecorder, worker thread (after)', recording: recorderRecording(recorder) },
+    ];
+    // Fast typing (several keys per batch) and slow typing (every key its own batch and message).
+    for (const { keys, gapMs } of [{ keys: options.keys, gapMs: 5 }, { keys: Math.ceil(options.keys / 5), gapMs: 60 }]) {
+      const samples = new Map<string, number[]>(recordings.map((r) => [r.path, []]));
+      for (let run = 0; run < options.keyRuns; run++) {
+        const bare = await keystrokes(keys, gapMs, noRecording);
+        for (const { path: name, recording } of run % 2 === 0 ? recordings : [...recordings].reverse()) {
+          samples.get(name)!.push(((await keystrokes(keys, gapMs, recording)) - bare) * 1000 / keys);
+        }
+      }
+      for (const [name, sample] of samples) {
+        keystroke.push({ path: name, gapMs, mainUsPerKey: spread(sample) });
+        log(`${name}, a keystroke and its echo every ${gapMs} ms: main ${fmtSpread(spread(sample), 1)} µs each`);
+      }
     }
-    keystroke.push({ path: 'SessionRecorder', mainUsPerKey: spread(recordedKeys.map((ms, i) => ((ms - bareKeys[i]!) * 1000) / options.keys)) });
-    log(`keystroke + echo, main thread: ${fmtSpread(keystroke[0]!.mainUsPerKey, 1)} µs`);
+    await recorder.finishAll();
+    await inline.finishAll();
     db.close();
     const memory = await idleMemory(dataDir, options.idleRecordings);
-    log(`idle recordings: ${memory.recordings}, RSS ${fmt(memory.rssPerRecordingKiB, 1)} KiB each, held (heap + external) ${fmt(memory.heldPerRecordingKiB, 1)} KiB each`);
+    log(
+      `idle recordings: ${memory.recordings}, each ${fmt(memory.rssPerRecordingKiB, 1)} KiB RSS (${fmt(memory.rssPerRecordingFromBaselineKiB, 1)} KiB counting from none), ` +
+        `${fmt(memory.heldPerRecordingKiB, 1)} KiB held on the session thread (heap + external); the recorder once used (its worker): ${fmt(memory.recorderRssMiB, 1)} MiB RSS`,
+    );
     return { megabytesPerRun: options.megabytes, cpu, keystroke, memory };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -262,7 +361,7 @@ export async function runRecorderBench(log: (line: string) => void, options: { m
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  runRecorderBench((line) => process.stdout.write(`[recorder] ${line}\n`), { megabytes: 32, runs: 5, keys: 3000, idleRecordings: 500 }).catch((error: unknown) => {
+  runRecorderBench((line) => process.stdout.write(`[recorder] ${line}\n`), { megabytes: 32, runs: 5, keys: 500, keyRuns: 3, idleRecordings: 500 }).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });

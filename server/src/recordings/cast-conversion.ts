@@ -21,8 +21,6 @@ export interface CastConversionOptions {
 export class CastConversion {
   private readonly file: LineAppender;
   private readonly writer: CastWriter;
-  /** The lines of the batch being applied: appended to the file as one piece. */
-  private lines: string[] = [];
 
   constructor(options: CastConversionOptions) {
     this.file = new LineAppender({
@@ -32,8 +30,7 @@ export class CastConversion {
       ...(options.openTarget ? { openTarget: options.openTarget } : {}),
       ...(options.maxPendingBytes !== undefined ? { maxPendingBytes: options.maxPendingBytes } : {}),
     });
-    this.writer = new CastWriter({ append: (line) => this.lines.push(line) }, options.header);
-    this.commit();
+    this.writer = new CastWriter(this.file, options.header);
   }
 
   /** Bytes of whole lines on disk. */
@@ -48,21 +45,12 @@ export class CastConversion {
       if (record.kind === 'output') this.writer.output(record.data, record.at);
       else this.writer.resize(record.cols, record.rows, record.at);
     }
-    this.commit();
   }
 
   /** Writes a trailing cut-off character, then everything queued, and closes the file; resolves with its bytes. */
   async finish(): Promise<number> {
     this.writer.end();
-    this.commit();
     await this.file.close();
     return this.file.bytes;
-  }
-
-  private commit(): void {
-    if (this.lines.length === 0) return;
-    // Whole lines joined by newlines are still whole lines: one string and one buffer per batch, not per event.
-    this.file.append(this.lines.join('\n'));
-    this.lines = [];
   }
 }

@@ -13,7 +13,7 @@ export type ToCastWorker =
   | { type: 'records'; id: string; batch: Uint8Array }
   | { type: 'finish'; id: string };
 
-/** Messages from the worker. Progress is coalesced: at most one message per turn of the worker's loop. */
+/** Messages from the worker. Progress is coalesced: at most one message per PROGRESS_EVERY_MS. */
 export type FromCastWorker =
   | { type: 'progress'; updates: CastProgress[] }
   | { type: 'failed'; id: string; reason: string }
@@ -35,6 +35,14 @@ interface Recording {
   progress: CastProgress;
 }
 
+/**
+ * How stale the session thread's view of a cast may be: its whole-line size (what a live
+ * download serves) and how much output still waits for the worker (bounded by 16 MiB, which
+ * this lag reaches only above 64 MB/s). Coalescing keeps the session thread from waking up for
+ * every write: at most four messages a second, for all recordings together.
+ */
+const PROGRESS_EVERY_MS = 250;
+
 const recordings = new Map<string, Recording>();
 const changed = new Set<Recording>();
 let reporting = false;
@@ -47,12 +55,12 @@ function reportLater(recording: Recording): void {
   changed.add(recording);
   if (reporting) return;
   reporting = true;
-  setImmediate(() => {
+  setTimeout(() => {
     reporting = false;
     const updates = [...changed].map((r) => ({ ...r.progress }));
     changed.clear();
     post({ type: 'progress', updates });
-  });
+  }, PROGRESS_EVERY_MS);
 }
 
 function start(id: string, path: string, header: CastHeader): void {

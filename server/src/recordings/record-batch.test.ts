@@ -68,43 +68,62 @@ describe('RecordBatcher', () => {
     vi.useRealTimers();
   });
 
-  function batcher(flushBytes = 1000, flushAfterMs = 50) {
+  function batcher(flushBytes = 1000) {
     const sent: CastRecord[][] = [];
-    const b = new RecordBatcher({ flushBytes, flushAfterMs, send: (batch) => sent.push([...readRecords(batch)]) });
+    const b = new RecordBatcher({ flushBytes, flushAfterMs: 50, idleFlushMs: 250, send: (batch) => sent.push([...readRecords(batch)]) });
     return { b, sent };
   }
+  const times = (batches: CastRecord[][]) => batches.map((batch) => batch.map((r) => r.at));
 
-  it('sends a batch once it holds flushBytes, at once, without waiting for the timer', () => {
+  it('sends a batch once it holds flushBytes, at once', () => {
     vi.useFakeTimers();
     const { b, sent } = batcher(1000);
     b.output(1, Buffer.alloc(500));
     expect(sent).toHaveLength(0);
     b.output(2, Buffer.alloc(500));
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.map((r) => r.at)).toEqual([1, 2]);
+    expect(times(sent)).toEqual([[1, 2]]);
     // A chunk larger than a batch goes alone.
     b.output(3, Buffer.alloc(5000));
-    expect(sent).toHaveLength(2);
+    expect(times(sent)).toEqual([[1, 2], [3]]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('sends what waits flushAfterMs after the first record, and holds no timer while idle', () => {
+  it('with output going on, sends right after the turn in which the batch reached flushAfterMs: no timer wakes the thread for it', () => {
     vi.useFakeTimers();
-    const { b, sent } = batcher(1000, 50);
-    expect(vi.getTimerCount()).toBe(0);
-    b.output(1, Buffer.from('a'));
-    vi.advanceTimersByTime(30);
-    b.resize(2, 100, 30);
-    vi.advanceTimersByTime(19);
-    expect(sent).toHaveLength(0);
-    vi.advanceTimersByTime(1);
+    const { b, sent } = batcher();
+    b.output(100, Buffer.from('a'));
+    b.output(149, Buffer.from('b'));
+    vi.advanceTimersByTime(0);
+    expect(sent).toEqual([]);
+    b.resize(150, 100, 30);
+    b.output(151, Buffer.from('c'));
+    expect(sent).toEqual([]); // not while the current turn (relaying this output) runs
+    vi.advanceTimersToNextTimer(); // the setImmediate, long before the idle timer
     expect(sent).toEqual([
       [
-        { kind: 'output', at: 1, data: Buffer.from('a') },
-        { kind: 'resize', at: 2, cols: 100, rows: 30 },
+        { kind: 'output', at: 100, data: Buffer.from('a') },
+        { kind: 'output', at: 149, data: Buffer.from('b') },
+        { kind: 'resize', at: 150, cols: 100, rows: 30 },
+        { kind: 'output', at: 151, data: Buffer.from('c') },
       ],
     ]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('when output stops, sends idleFlushMs after the batch began, and holds no timer while idle', () => {
+    vi.useFakeTimers();
+    const { b, sent } = batcher();
+    expect(vi.getTimerCount()).toBe(0);
+    b.output(0, Buffer.from('prompt'));
+    b.output(10, Buffer.from(''));
+    vi.advanceTimersByTime(249);
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(times(sent)).toEqual([[0]]);
+    expect(vi.getTimerCount()).toBe(0);
+    b.output(5000, Buffer.from('later'));
+    vi.advanceTimersByTime(250);
+    expect(times(sent)).toEqual([[0], [5000]]);
   });
 
   it('dispose sends what waits and ignores what comes after; abandon drops it', () => {
@@ -119,8 +138,9 @@ describe('RecordBatcher', () => {
 
     const other = batcher();
     other.b.output(1, Buffer.from('dropped'));
+    other.b.output(100, Buffer.from('dropped too'));
     other.b.abandon();
-    other.b.output(2, Buffer.from('ignored'));
+    other.b.output(200, Buffer.from('ignored'));
     other.b.dispose();
     vi.runAllTimers();
     expect(other.sent).toEqual([]);

@@ -100,39 +100,44 @@ export function* readRecords(batch: Buffer): Generator<CastRecord> {
 }
 
 /**
- * When a batch goes: once it holds `flushBytes`, or `flushAfterMs` after its first record,
- * whichever comes first, and when asked (the session ended). The timer exists only while
- * records wait, so an idle session holds no timer and no buffer.
+ * When a batch goes, without waking the thread just for that: at `flushBytes`, at once (a
+ * flood); when a record arrives `flushAfterMs` or more after the batch's first one, right after
+ * this turn of the event loop (setImmediate: the echo being relayed goes out first); and when
+ * output stops, `idleFlushMs` after the batch's first record (the one timer); and when asked
+ * (the session ended). An idle session holds no timer and no records.
  */
 export interface RecordBatcherOptions {
   flushBytes: number;
   flushAfterMs: number;
+  idleFlushMs: number;
   send(batch: Buffer): void;
 }
 
 export class RecordBatcher {
   private readonly batch = new RecordBatch();
-  private timer: NodeJS.Timeout | undefined;
+  /** The `at` of the batch's first record. */
+  private firstAt: number | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private soon: NodeJS.Immediate | undefined;
   private disposed = false;
 
   constructor(private readonly options: RecordBatcherOptions) {}
 
   output(at: number, chunk: Buffer): void {
-    if (this.disposed) return;
+    if (this.disposed || chunk.length === 0) return;
     this.batch.output(at, chunk);
-    this.added();
+    this.added(at);
   }
 
   resize(at: number, cols: number, rows: number): void {
     if (this.disposed) return;
     this.batch.resize(at, cols, rows);
-    this.added();
+    this.added(at);
   }
 
   /** Sends what waits now. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel();
     const packed = this.batch.take();
     if (packed) this.options.send(packed);
   }
@@ -146,19 +151,29 @@ export class RecordBatcher {
 
   /** Drops what waits and ignores everything from now on (the recording stopped). */
   abandon(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.cancel();
     this.batch.take();
     this.disposed = true;
   }
 
-  private added(): void {
+  private added(at: number): void {
     if (this.batch.bytes >= this.options.flushBytes) {
       this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), this.options.flushAfterMs);
+    } else if (this.firstAt === undefined) {
+      this.firstAt = at;
+      this.idleTimer = setTimeout(() => this.flush(), this.options.idleFlushMs);
       // A pending flush must not keep a stopping process alive; dispose() flushes anyway.
-      this.timer.unref();
+      this.idleTimer.unref();
+    } else if (!this.soon && at - this.firstAt >= this.options.flushAfterMs) {
+      this.soon = setImmediate(() => this.flush());
     }
+  }
+
+  private cancel(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.soon) clearImmediate(this.soon);
+    this.idleTimer = undefined;
+    this.soon = undefined;
+    this.firstAt = undefined;
   }
 }

@@ -54,13 +54,15 @@ export const INTERRUPTED = 'the console stopped before the recording was finishe
 const MIN_FREE_BYTES = 1024 * 1024;
 
 /**
- * A batch of output goes to the worker at this size or this long after its first chunk. Larger
- * batches cost the session's thread fewer messages (each is ~10 µs); the timer bounds how far
- * a live download lags (it is served up to the last line written) and how long an idle
- * session holds its last chunks. Per flooding session, at most FLUSH_BYTES plus one chunk wait.
+ * A batch of output goes to the worker at FLUSH_BYTES, or with the first output FLUSH_AFTER_MS
+ * after the batch began, or IDLE_FLUSH_MS after it began when output stopped (record-batch.ts).
+ * Larger batches cost the session's thread fewer messages (each ~10 µs); the times bound how far
+ * a live download lags (it is served up to the last line written) and what a killed console
+ * loses. Per flooding session at most FLUSH_BYTES plus one chunk wait here.
  */
 export const FLUSH_BYTES = 256 * 1024;
 export const FLUSH_AFTER_MS = 50;
+export const IDLE_FLUSH_MS = 250;
 
 export class SessionRecorder {
   readonly directory: string;
@@ -300,7 +302,7 @@ class SessionRecording {
         this.fail(reason);
       },
     });
-    this.batcher = new RecordBatcher({ flushBytes: FLUSH_BYTES, flushAfterMs: FLUSH_AFTER_MS, send: (batch) => this.send(batch) });
+    this.batcher = new RecordBatcher({ flushBytes: FLUSH_BYTES, flushAfterMs: FLUSH_AFTER_MS, idleFlushMs: IDLE_FLUSH_MS, send: (batch) => this.send(batch) });
     this.input = new LineAppender({ path: options.inputPath, onFailure: (reason) => this.fail(`the input trail stopped: ${reason}`), ...open });
     this.clock = new RecordingClock(options.now);
     this.trail = new InputTrail(this.input, this.clock);
