@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { SessionObserver } from '../src/sessions/session.js';
 import { openMemoryDatabase } from '../src/store/database.js';
-import { InlineCastConverter } from '../src/recordings/cast-converter.js';
+import { InlineRecordingConverter } from '../src/recordings/recording-converter.js';
 import { CastWriter, InputTrail, RecordingClock } from '../src/recordings/cast-writer.js';
 import { LineAppender } from '../src/recordings/line-appender.js';
 import { SessionRecorder, type RecordedSession } from '../src/recordings/session-recorder.js';
@@ -16,9 +16,9 @@ import { fmt, fmtSpread, spread, type Spread } from './stats.js';
  * The session recorder alone, without Docker: how much main-thread CPU it costs per MB of
  * terminal output and per keystroke, and how much memory an idle recording holds. Output is
  * fed through the SessionObserver the way a Session feeds it, one chunk per event-loop turn.
- * Three ways to record, interleaved: the CastWriter on the session's thread (what Sonde did
- * before the worker), SessionRecorder as shipped (batches to a worker thread), and
- * SessionRecorder converting on the session's thread in slices (InlineCastConverter, the
+ * Three ways to record, interleaved: CastWriter and InputTrail on the session's thread (what
+ * Sonde did before the worker), SessionRecorder as shipped (batches to a worker thread), and
+ * SessionRecorder converting on the session's thread in slices (InlineRecordingConverter, the
  * alternative to the worker). `node bench/dist/bench/recorder-bench.js` runs it alone.
  */
 
@@ -28,7 +28,7 @@ export interface RecorderCpuFigure {
   chunkBytes: number;
   /** Main thread CPU (schedstat) per MB of output, minus the same feed with no recorder. */
   mainMsPerMB: Spread;
-  /** All other threads of the process (cast worker, fs thread pool, GC helpers) per MB. */
+  /** All other threads of the process (recording worker, fs thread pool, GC helpers) per MB. */
   otherMsPerMB: Spread;
 }
 
@@ -206,8 +206,8 @@ function castWriterRecording(dir: string) {
     const input = new LineAppender({ path: path.join(dir, `${id}.input.jsonl`), onFailure: () => undefined });
     const clock = new RecordingClock();
     const writer = new CastWriter(cast, { width: 120, height: 40, startedAt: new Date(), title: 'bench' });
-    const trail = new InputTrail(input, clock);
-    session.observe({ output: (chunk) => writer.output(chunk, clock.elapsedMs()), input: (participant, data) => trail.record(participant, data) });
+    const trail = new InputTrail(input);
+    session.observe({ output: (chunk) => writer.output(chunk, clock.elapsedMs()), input: (participant, data) => trail.record(participant, data, clock.elapsedMs()) });
     return async () => {
       writer.end();
       await Promise.all([cast.close(), input.close()]);
@@ -295,7 +295,7 @@ export async function runRecorderBench(log: (line: string) => void, options: { m
     const db = openMemoryDatabase();
     const recorderOptions = { db, audit: { record: () => undefined as never }, dataDir, failureMode: 'continue' as const, log: { warn: () => undefined } };
     const recorder = new SessionRecorder(recorderOptions);
-    const inline = new SessionRecorder({ ...recorderOptions, converter: new InlineCastConverter() });
+    const inline = new SessionRecorder({ ...recorderOptions, converter: new InlineRecordingConverter() });
     const feeders: { path: string; feed: Feeder }[] = [
       { path: 'CastWriter on the session thread (before)', feed: castWriterFeeder(dataDir) },
       { path: 'SessionRecorder, worker thread (after)', feed: recorderFeeder(recorder) },

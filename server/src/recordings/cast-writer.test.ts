@@ -3,11 +3,9 @@ import { Value } from 'typebox/value';
 import { CastEvent, CastHeader } from '@sonde/shared';
 import { CastTimes, CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
 
-function recorder(times: number[] = []) {
+function recorder() {
   const lines: string[] = [];
-  let t = 0;
-  const clock = new RecordingClock(() => (times.length > 0 ? (t = times.shift()!) : t));
-  return { lines, clock, sink: { append: (line: string) => lines.push(line) } };
+  return { lines, sink: { append: (line: string) => lines.push(line) } };
 }
 
 const header = { width: 80, height: 24, startedAt: new Date('2025-01-02T03:04:05.678Z'), title: 'Sonde: container web (session 0123abcd)' };
@@ -95,10 +93,10 @@ describe('RecordingClock and CastTimes', () => {
 
 describe('InputTrail', () => {
   it('attributes each input chunk to its participant, on the cast clock', () => {
-    const { lines, clock, sink } = recorder([0, 250, 1250]);
-    const trail = new InputTrail(sink, clock);
-    trail.record({ id: 'user:1', name: 'ada' }, Buffer.from('ls\r'));
-    trail.record({ id: 'share:2', name: 'guest' }, Buffer.from('q'));
+    const { lines, sink } = recorder();
+    const trail = new InputTrail(sink);
+    trail.record({ id: 'user:1', name: 'ada' }, Buffer.from('ls\r'), 250);
+    trail.record({ id: 'share:2', name: 'guest' }, Buffer.from('q'), 1250);
     expect(lines.map((l) => JSON.parse(l))).toEqual([
       { t: 0.25, participant: 'user:1', name: 'ada', data: 'ls\r' },
       { t: 1.25, participant: 'share:2', name: 'guest', data: 'q' },
@@ -106,12 +104,12 @@ describe('InputTrail', () => {
   });
 
   it('decodes each participant separately, so interleaved keystrokes stay whole', () => {
-    const { lines, clock, sink } = recorder();
-    const trail = new InputTrail(sink, clock);
+    const { lines, sink } = recorder();
+    const trail = new InputTrail(sink);
     const euro = Buffer.from('€');
-    trail.record({ id: 'a', name: 'a' }, euro.subarray(0, 1));
-    trail.record({ id: 'b', name: 'b' }, Buffer.from('x'));
-    trail.record({ id: 'a', name: 'a' }, euro.subarray(1));
+    trail.record({ id: 'a', name: 'a' }, euro.subarray(0, 1), 1);
+    trail.record({ id: 'b', name: 'b' }, Buffer.from('x'), 2);
+    trail.record({ id: 'a', name: 'a' }, euro.subarray(1), 3);
     expect(lines.map((l) => (JSON.parse(l) as { data: string }).data)).toEqual(['x', '€']);
   });
 });

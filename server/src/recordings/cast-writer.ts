@@ -1,8 +1,8 @@
 /**
  * Encodes a session as asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/): a JSON
  * header line, then one `[seconds, "o", text]` line per output chunk and `[seconds, "r",
- * "COLSxROWS"]` per resize. The lines go to a sink. CastWriter runs in the cast worker, on
- * the times the session's thread stamped; InputTrail runs on the session's thread.
+ * "COLSxROWS"]` per resize; beside it, the input trail. The lines go to a sink. Both run in
+ * the recording worker, on the times the session's thread stamped.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { CastEvent, CastHeader as CastHeaderLine } from '@sonde/shared';
@@ -11,23 +11,17 @@ export interface LineSink {
   append(line: string): void;
 }
 
-/** Time since the recording began, from a monotonic clock. */
+/** Time since the recording began, from a monotonic clock: what records carry to the worker. */
 export class RecordingClock {
   private readonly origin: number;
-  private readonly times = new CastTimes();
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.origin = now();
   }
 
-  /** Milliseconds, unrounded: what output records carry to the worker. */
+  /** Milliseconds, unrounded (CastTimes rounds them where they are written). */
   elapsedMs(): number {
     return this.now() - this.origin;
-  }
-
-  /** Seconds as a cast writes them (see CastTimes). */
-  seconds(): number {
-    return this.times.seconds(this.elapsedMs());
   }
 }
 
@@ -110,13 +104,12 @@ export class CastWriter {
  */
 export class InputTrail {
   private readonly decoders = new Map<string, StringDecoder>();
+  private readonly times = new CastTimes();
 
-  constructor(
-    private readonly sink: LineSink,
-    private readonly clock: RecordingClock,
-  ) {}
+  constructor(private readonly sink: LineSink) {}
 
-  record(participant: { id: string; name: string }, data: Buffer): void {
+  /** `at`: milliseconds since the recording began when the input arrived. */
+  record(participant: { id: string; name: string }, data: Buffer, at: number): void {
     let decoder = this.decoders.get(participant.id);
     if (!decoder) {
       decoder = new StringDecoder('utf8');
@@ -124,6 +117,6 @@ export class InputTrail {
     }
     const text = decoder.write(data);
     if (text.length === 0) return;
-    this.sink.append(JSON.stringify({ t: this.clock.seconds(), participant: participant.id, name: participant.name, data: text }));
+    this.sink.append(JSON.stringify({ t: this.times.seconds(at), participant: participant.id, name: participant.name, data: text }));
   }
 }

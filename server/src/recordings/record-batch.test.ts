@@ -28,6 +28,30 @@ describe('RecordBatch', () => {
     expect(batch.bytes).toBe(0);
   });
 
+  it('introduces each participant before their first input, and again when their name changed', () => {
+    const batch = new RecordBatch();
+    const ada = { id: 'user:1', name: 'ada' };
+    batch.input(1, ada, Buffer.from('ls\r'));
+    batch.input(2, { id: 'share:2', name: 'guest "x"' }, Buffer.from([0xe2, 0x82]));
+    batch.input(3, ada, Buffer.from('q'));
+    batch.input(3.5, ada, Buffer.alloc(0)); // nothing typed, nothing recorded
+    const first = [...readRecords(batch.take()!)];
+    batch.input(4, { id: 'user:1', name: 'ada lovelace' }, Buffer.from('x'));
+    const second = [...readRecords(batch.take()!)];
+    expect(first).toEqual<CastRecord[]>([
+      { kind: 'participant', at: 1, index: 0, id: 'user:1', name: 'ada' },
+      { kind: 'input', at: 1, participant: 0, data: Buffer.from('ls\r') },
+      { kind: 'participant', at: 2, index: 1, id: 'share:2', name: 'guest "x"' },
+      { kind: 'input', at: 2, participant: 1, data: Buffer.from([0xe2, 0x82]) },
+      { kind: 'input', at: 3, participant: 0, data: Buffer.from('q') },
+    ]);
+    // Known across batches; a new name is sent once, under the same index.
+    expect(second).toEqual<CastRecord[]>([
+      { kind: 'participant', at: 4, index: 0, id: 'user:1', name: 'ada lovelace' },
+      { kind: 'input', at: 4, participant: 0, data: Buffer.from('x') },
+    ]);
+  });
+
   it('copies the chunks when packing, and owns its memory so it can be transferred to a worker', async () => {
     const batch = new RecordBatch();
     const chunk = Buffer.from('hello');

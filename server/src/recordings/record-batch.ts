@@ -1,25 +1,36 @@
 /**
- * How a session's output reaches the cast worker: length-prefixed binary records, batched. On
- * the session's thread a chunk costs a few array pushes; one copy per batch packs it.
+ * How a session's output, resizes and keystrokes reach the recording worker: length-prefixed
+ * binary records, batched. On the session's thread a record costs a few array pushes; one copy
+ * per batch packs them.
  *
  * A record is `kind u8 | at f64 LE | length u32 LE | payload`: `at` is milliseconds since the
- * recording began (the chunk's arrival, on the session's monotonic clock); an output payload is
- * the bytes as the shell wrote them, a resize payload `cols u16 LE | rows u16 LE`.
+ * recording began (the arrival, on the session's monotonic clock). Payloads: output, the bytes
+ * as the shell wrote them; resize, `cols u16 LE | rows u16 LE`; participant (who may type; sent
+ * before their first input and again if their name changes), `index u16 LE | {"id","name"}` as
+ * UTF-8 JSON; input, `participant index u16 LE | the bytes typed`.
  */
 
 export const RECORD_HEADER_BYTES = 13;
 
 const OUTPUT = 1;
 const RESIZE = 2;
+const PARTICIPANT = 3;
+const INPUT = 4;
 
-export type CastRecord = { kind: 'output'; at: number; data: Buffer } | { kind: 'resize'; at: number; cols: number; rows: number };
+export type CastRecord =
+  | { kind: 'output'; at: number; data: Buffer }
+  | { kind: 'resize'; at: number; cols: number; rows: number }
+  | { kind: 'participant'; at: number; index: number; id: string; name: string }
+  | { kind: 'input'; at: number; participant: number; data: Buffer };
 
-/** Records waiting to be packed; holds references to the chunks until then (the session's replay buffer holds them too). */
+/** Records waiting to be packed; holds references to output chunks until then (the session's replay buffer holds them too). */
 export class RecordBatch {
   private kinds: number[] = [];
   private times: number[] = [];
   private payloads: Buffer[] = [];
   private size = 0;
+  /** Participants by id: their index in input records and the name last sent (kept across batches). */
+  private readonly participants = new Map<string, { index: number; name: string }>();
 
   /** Bytes the packed batch will have. */
   get bytes(): number {
@@ -40,6 +51,24 @@ export class RecordBatch {
     payload.writeUInt16LE(cols, 0);
     payload.writeUInt16LE(rows, 2);
     this.push(RESIZE, at, payload);
+  }
+
+  input(at: number, participant: { id: string; name: string }, data: Buffer): void {
+    if (data.length === 0) return;
+    let known = this.participants.get(participant.id);
+    if (!known || known.name !== participant.name) {
+      known = { index: known?.index ?? this.participants.size, name: participant.name };
+      this.participants.set(participant.id, known);
+      const identity = Buffer.from(JSON.stringify({ id: participant.id, name: participant.name }));
+      const payload = Buffer.allocUnsafe(2 + identity.length);
+      payload.writeUInt16LE(known.index, 0);
+      identity.copy(payload, 2);
+      this.push(PARTICIPANT, at, payload);
+    }
+    const payload = Buffer.allocUnsafe(2 + data.length);
+    payload.writeUInt16LE(known.index, 0);
+    data.copy(payload, 2);
+    this.push(INPUT, at, payload);
   }
 
   /**
@@ -92,6 +121,16 @@ export function* readRecords(batch: Buffer): Generator<CastRecord> {
         if (length !== 4) throw new RangeError(`a resize record at byte ${offset} has ${length} bytes, not 4`);
         yield { kind: 'resize', at, cols: batch.readUInt16LE(start), rows: batch.readUInt16LE(start + 2) };
         break;
+      case PARTICIPANT: {
+        if (length < 2) throw new RangeError(`a participant record at byte ${offset} has no index`);
+        const identity = JSON.parse(batch.toString('utf8', start + 2, end)) as { id: string; name: string };
+        yield { kind: 'participant', at, index: batch.readUInt16LE(start), id: identity.id, name: identity.name };
+        break;
+      }
+      case INPUT:
+        if (length < 2) throw new RangeError(`an input record at byte ${offset} has no participant`);
+        yield { kind: 'input', at, participant: batch.readUInt16LE(start), data: batch.subarray(start + 2, end) };
+        break;
       default:
         throw new RangeError(`unknown record kind ${kind} at byte ${offset}`);
     }
@@ -132,6 +171,12 @@ export class RecordBatcher {
   resize(at: number, cols: number, rows: number): void {
     if (this.disposed) return;
     this.batch.resize(at, cols, rows);
+    this.added(at);
+  }
+
+  input(at: number, participant: { id: string; name: string }, data: Buffer): void {
+    if (this.disposed || data.length === 0) return;
+    this.batch.input(at, participant, data);
     this.added(at);
   }
 

@@ -7,7 +7,7 @@ import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import { openMemoryDatabase, type Database } from '../store/database.js';
 import type { Worker } from 'node:worker_threads';
-import { InlineCastConverter, WorkerCastConverter, spawnCastWorker } from './cast-converter.js';
+import { InlineRecordingConverter, WorkerRecordingConverter, spawnRecordingWorker } from './recording-converter.js';
 import type { AppendTarget } from './line-appender.js';
 import { RecordingStore } from './recording-store.js';
 import { INTERRUPTED, SessionRecorder, cutToLastLine, type RecordedSession } from './session-recorder.js';
@@ -60,7 +60,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
   });
   const created: SessionRecorder[] = [];
   afterEach(async () => {
-    // Each recorder starts a cast worker; finishAll stops it, as closing the console does.
+    // Each recorder starts a recording worker; finishAll stops it, as closing the console does.
     for (const r of created.splice(0)) await r.finishAll();
     db.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -115,8 +115,8 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
       truncate: async () => undefined,
       close: async () => undefined,
     });
-    // A worker cannot be handed a fake disk: the cast is converted on this thread for this test.
-    const recordings = recorder({ openTarget: failing, converter: new InlineCastConverter({ openTarget: failing }) });
+    // A worker cannot be handed a fake disk: the files are written from this thread for this test.
+    const recordings = recorder({ converter: new InlineRecordingConverter({ openTarget: failing }) });
     const session = new FakeSession(sessionId(2));
     recordings.record(session);
     for (let i = 0; i < 50; i++) {
@@ -151,7 +151,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
 
   it('a worker that dies: the recording is incomplete, says why, is audited once, and its cast is cut to whole lines', async () => {
     const spawned: Worker[] = [];
-    const recordings = recorder({ converter: new WorkerCastConverter({ spawn: () => spawned[spawned.push(spawnCastWorker()) - 1]! }) });
+    const recordings = recorder({ converter: new WorkerRecordingConverter({ spawn: () => spawned[spawned.push(spawnRecordingWorker()) - 1]! }) });
     const session = new FakeSession(sessionId(8));
     recordings.record(session);
     const [live] = recordings.list();
@@ -210,7 +210,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
   });
 
   it('lists newest first and filters by session', async () => {
-    const recordings = recorder({ converter: new InlineCastConverter() });
+    const recordings = recorder({ converter: new InlineRecordingConverter() });
     const a = new FakeSession(sessionId(4));
     const b = new FakeSession(sessionId(5));
     recordings.record(a);
@@ -230,7 +230,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
     const castPath = path.join(dataDir, 'recordings', `${id}.cast`);
     writeFileSync(castPath, '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n[0.2,"o","hal');
     store.insert({ id, sessionId: sessionId(6), target: 'host', startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
-    const recordings = recorder({ converter: new InlineCastConverter() });
+    const recordings = recorder({ converter: new InlineRecordingConverter() });
     const info = recordings.get(id)!;
     expect(info).toMatchObject({ complete: false, error: INTERRUPTED });
     expect(info.endedAt).toBeDefined();
@@ -239,7 +239,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
   });
 
   it('refuse mode: assertCanRecord throws 507 RECORDING_UNAVAILABLE while the disk is too full; continue mode never does', () => {
-    const converter = new InlineCastConverter();
+    const converter = new InlineRecordingConverter();
     expect(() => recorder({ minFreeBytes: Number.MAX_SAFE_INTEGER, converter }).assertCanRecord()).not.toThrow();
     const refusing = recorder({ failureMode: 'refuse', minFreeBytes: Number.MAX_SAFE_INTEGER, converter });
     let error: unknown;

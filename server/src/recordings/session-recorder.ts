@@ -2,8 +2,8 @@
  * Records every shell session: an asciicast v2 file of what the terminal showed, and beside it
  * an input trail of who typed what. A recording never gets in a session's way; when its disk
  * fails it stops, says why (row, audit trail, a notice in the terminal) and the session goes on.
- * On the session's thread an output chunk is only batched (record-batch.ts); a worker thread
- * decodes and writes the cast (cast-converter.ts).
+ * On the session's thread output, resizes and keystrokes are only stamped and batched
+ * (record-batch.ts); a worker thread decodes and writes both files (recording-converter.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
@@ -13,10 +13,11 @@ import { SYSTEM_ACTOR, describeTarget, type AuditLog } from '../audit/audit-log.
 import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import type { Database } from '../store/database.js';
-import { WorkerCastConverter, type CastChannel, type CastConverter } from './cast-converter.js';
-import { InputTrail, RecordingClock } from './cast-writer.js';
-import { LineAppender, MAX_PENDING_BYTES, describeWriteError, type OpenAppendTarget } from './line-appender.js';
+import { RecordingClock } from './cast-writer.js';
+import { MAX_PENDING_BYTES, describeWriteError } from './line-appender.js';
 import { RecordBatcher } from './record-batch.js';
+import type { RecordingFile } from './recording-conversion.js';
+import { WorkerRecordingConverter, type RecordingChannel, type RecordingConverter } from './recording-converter.js';
 import { RecordingStore, toRecordingInfo, type RecordingRow } from './recording-store.js';
 
 /** What the recorder needs of a session (Session has all of it). */
@@ -40,10 +41,8 @@ export interface SessionRecorderOptions {
   log: { warn(obj: object, msg: string): void };
   /** Below this much free space the recordings directory counts as full (refuse mode). */
   minFreeBytes?: number;
-  /** Opens the input trail's file (tests substitute a failing disk). */
-  openTarget?: OpenAppendTarget;
-  /** Writes the casts; default: a worker thread. */
-  converter?: CastConverter;
+  /** Writes the files; default: a worker thread (tests convert on their own thread, over a failing disk). */
+  converter?: RecordingConverter;
   /** Monotonic milliseconds, for event times. */
   now?: () => number;
 }
@@ -69,12 +68,12 @@ export class SessionRecorder {
   private readonly store: RecordingStore;
   private readonly active = new Map<string, SessionRecording>();
   private readonly finishing = new Set<Promise<void>>();
-  private readonly converter: CastConverter;
+  private readonly converter: RecordingConverter;
 
   constructor(private readonly options: SessionRecorderOptions) {
     this.directory = path.join(options.dataDir, 'recordings');
-    this.converter = options.converter ?? new WorkerCastConverter();
-    // Ready before the first session: a cast that fails (disk full) says so within its first batch.
+    this.converter = options.converter ?? new WorkerRecordingConverter();
+    // Ready before the first session: a recording that fails (disk full) says so within its first batch.
     this.converter.start();
     this.store = new RecordingStore(options.db);
     try {
@@ -109,7 +108,6 @@ export class SessionRecorder {
       castPath: this.castPath(id),
       inputPath: this.inputPath(id),
       converter: this.converter,
-      ...(this.options.openTarget ? { openTarget: this.options.openTarget } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       onFailure: (reason) => this.recordFailure(recording, reason),
       onEnded: () => this.finish(recording),
@@ -174,7 +172,7 @@ export class SessionRecorder {
 
   /**
    * Finishes every recording (after the sessions ended) so the database is closed with none
-   * open, then stops the cast worker (a later recording starts it again).
+   * open, then stops the recording worker (a later recording starts it again).
    */
   async finishAll(): Promise<void> {
     for (const recording of [...this.active.values()]) void this.finish(recording);
@@ -254,28 +252,26 @@ interface SessionRecordingOptions {
   startedAt: Date;
   castPath: string;
   inputPath: string;
-  converter: CastConverter;
-  openTarget?: OpenAppendTarget;
+  converter: RecordingConverter;
   now?: () => number;
   onFailure(reason: string): void;
   onEnded(): void;
 }
 
 /**
- * One session's cast and input trail while it runs. Output and resizes are stamped and batched
- * here and written by the converter; the input trail (a line per keystroke chunk, a few µs) is
- * written from this thread.
+ * One session's cast and input trail while it runs: output, resizes and keystrokes are stamped
+ * and batched here, and written by the converter. A file that failed gets no more records; the
+ * other goes on.
  */
 class SessionRecording {
   readonly id: string;
   readonly sessionId: string;
   readonly target: string;
   private readonly session: RecordedSession;
-  private readonly cast: CastChannel;
+  private readonly files: RecordingChannel;
   private readonly batcher: RecordBatcher;
-  private readonly input: LineAppender;
-  private readonly trail: InputTrail;
   private readonly clock: RecordingClock;
+  private readonly stopped = new Set<RecordingFile>();
   private readonly stopObserving: () => void;
   private failure: string | undefined;
   /** The warning for participants, until someone was there to see it. */
@@ -286,41 +282,46 @@ class SessionRecording {
     this.session = options.session;
     this.sessionId = options.session.id;
     this.target = options.target;
-    const open = options.openTarget ? { openTarget: options.openTarget } : {};
     const size = options.session.terminalSize;
-    this.cast = options.converter.open({
+    this.files = options.converter.open({
       id: options.id,
-      path: options.castPath,
+      castPath: options.castPath,
+      inputPath: options.inputPath,
       header: {
         width: size.cols,
         height: size.rows,
         startedAt: options.startedAt,
         title: `Sonde: ${options.target} (session ${options.session.id.slice(0, 8)})`,
       },
-      onFailure: (reason) => {
-        this.batcher.abandon();
-        this.fail(reason);
+      onFailure: (file, reason) => {
+        this.stopped.add(file);
+        if (this.stopped.size === 2) this.batcher.abandon();
+        this.fail(file === 'cast' ? reason : `the input trail stopped: ${reason}`);
       },
     });
     this.batcher = new RecordBatcher({ flushBytes: FLUSH_BYTES, flushAfterMs: FLUSH_AFTER_MS, idleFlushMs: IDLE_FLUSH_MS, send: (batch) => this.send(batch) });
-    this.input = new LineAppender({ path: options.inputPath, onFailure: (reason) => this.fail(`the input trail stopped: ${reason}`), ...open });
     this.clock = new RecordingClock(options.now);
-    this.trail = new InputTrail(this.input, this.clock);
     this.stopObserving = options.session.observe({
-      output: (chunk) => this.batcher.output(this.clock.elapsedMs(), chunk),
-      resize: (cols, rows) => this.batcher.resize(this.clock.elapsedMs(), cols, rows),
-      input: (participant, data) => this.trail.record(participant, data),
+      output: (chunk) => {
+        if (!this.stopped.has('cast')) this.batcher.output(this.clock.elapsedMs(), chunk);
+      },
+      resize: (cols, rows) => {
+        if (!this.stopped.has('cast')) this.batcher.resize(this.clock.elapsedMs(), cols, rows);
+      },
+      input: (participant, data) => {
+        if (!this.stopped.has('input')) this.batcher.input(this.clock.elapsedMs(), participant, data);
+      },
       joined: () => this.deliverWarning(),
       ended: () => options.onEnded(),
     });
   }
 
   get castBytes(): number {
-    return this.cast.bytes;
+    return this.files.castBytes;
   }
 
   get inputBytes(): number {
-    return this.input.bytes;
+    return this.files.inputBytes;
   }
 
   /** Flushes and closes both files; resolves with what the row should say. */
@@ -328,17 +329,18 @@ class SessionRecording {
     const endedAt = (this.session.endedAt ?? new Date()).toISOString();
     this.stopObserving();
     this.batcher.dispose();
-    const [cast] = await Promise.all([this.cast.finish(), this.input.close()]);
-    const bytes = cast.lost ? this.wholeLinesAfterLoss(cast.bytes) : cast.bytes;
+    const files = await this.files.finish();
+    if (files.lost) this.cutAfterLoss(this.options.inputPath);
+    const bytes = files.lost ? (this.cutAfterLoss(this.options.castPath) ?? files.castBytes) : files.castBytes;
     return { endedAt, bytes, complete: this.failure === undefined, ...(this.failure ? { error: this.failure } : {}) };
   }
 
-  /** A converter that died may have left half a line: cut it off, as at a restart. */
-  private wholeLinesAfterLoss(reported: number): number {
+  /** A converter that died may have left half a line: cut it off, as at a restart. Returns the size kept. */
+  private cutAfterLoss(file: string): number | undefined {
     try {
-      return cutToLastLine(this.options.castPath).bytes;
+      return cutToLastLine(file).bytes;
     } catch {
-      return reported;
+      return undefined;
     }
   }
 
@@ -347,12 +349,13 @@ class SessionRecording {
    * that cannot keep up stops the recording instead of growing the console's memory.
    */
   private send(batch: Buffer): void {
-    if (this.cast.pending + batch.length > MAX_PENDING_BYTES) {
+    if (this.files.pending + batch.length > MAX_PENDING_BYTES) {
       this.batcher.abandon();
+      this.stopped.add('cast').add('input');
       this.fail(`the disk did not keep up: more than ${Math.round(MAX_PENDING_BYTES / 1024 / 1024)} MiB of output waited to be written`);
       return;
     }
-    this.cast.send(batch);
+    this.files.send(batch);
   }
 
   private fail(reason: string): void {

@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CastEvent, CastHeader } from '@sonde/shared';
-import { CastConversion } from './cast-conversion.js';
+import { RecordingConversion } from './recording-conversion.js';
 import type { AppendTarget } from './line-appender.js';
 import { RecordBatch } from './record-batch.js';
 
@@ -88,7 +88,7 @@ function batches(chunks: readonly Buffer[], at: readonly number[], seed: number)
 
 const header = { width: 80, height: 24, startedAt: new Date('2025-01-02T03:04:05Z'), title: 'Sonde: host (session 01234567)' };
 
-describe('CastConversion', () => {
+describe('RecordingConversion', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'sonde-conversion-'));
@@ -101,13 +101,13 @@ describe('CastConversion', () => {
     const { chunks, at } = binaryHeavyStream(42, 400_000);
     const file = path.join(dir, 'x.cast');
     const onFailure = vi.fn();
-    const conversion = new CastConversion({ path: file, header, onFailure, onWritten: () => undefined });
+    const conversion = new RecordingConversion({ castPath: file, inputPath: path.join(dir, 'x.input.jsonl'), header, onFailure, onWritten: () => undefined });
     for (const batch of batches(chunks, at, 7)) conversion.apply(batch);
-    const bytes = await conversion.finish();
+    const { castBytes } = await conversion.finish();
     expect(onFailure).not.toHaveBeenCalled();
 
     const content = readFileSync(file);
-    expect(bytes).toBe(content.length);
+    expect(castBytes).toBe(content.length);
     const lines = content.toString('utf8').split('\n');
     expect(lines.pop()).toBe('');
     const [first, ...rest] = lines.map((line) => JSON.parse(line) as unknown);
@@ -123,27 +123,40 @@ describe('CastConversion', () => {
     expect(output.endsWith('\ufffd')).toBe(true);
   });
 
-  it('resizes land between the output around them', async () => {
-    const file = path.join(dir, 'r.cast');
-    const conversion = new CastConversion({ path: file, header, onFailure: () => undefined, onWritten: () => undefined });
+  it('resizes land between the output around them; keystrokes go to the input trail, by who typed them', async () => {
+    const castPath = path.join(dir, 'r.cast');
+    const inputPath = path.join(dir, 'r.input.jsonl');
+    const conversion = new RecordingConversion({ castPath, inputPath, header, onFailure: () => undefined, onWritten: () => undefined });
     const batch = new RecordBatch();
+    const euro = Buffer.from('€');
     batch.output(1, Buffer.from('before'));
+    batch.input(1.5, { id: 'user:1', name: 'ada' }, Buffer.concat([Buffer.from('ls\r'), euro.subarray(0, 1)]));
     batch.resize(2, 132, 43);
+    batch.input(2.5, { id: 'share:2', name: 'guest' }, Buffer.from('q'));
+    conversion.apply(batch.take()!);
+    batch.input(2.75, { id: 'user:1', name: 'ada' }, euro.subarray(1));
     batch.output(3, Buffer.from('after'));
     conversion.apply(batch.take()!);
-    await conversion.finish();
-    const events = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).map((l) => JSON.parse(l) as unknown);
+    const sizes = await conversion.finish();
+    const events = readFileSync(castPath, 'utf8').trimEnd().split('\n').slice(1).map((l) => JSON.parse(l) as unknown);
     expect(events).toEqual([
       [0.001, 'o', 'before'],
       [0.002, 'r', '132x43'],
       [0.003, 'o', 'after'],
     ]);
+    const input = readFileSync(inputPath, 'utf8');
+    expect(sizes).toEqual({ castBytes: readFileSync(castPath).length, inputBytes: Buffer.byteLength(input) });
+    expect(input.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+      { t: 0.0015, participant: 'user:1', name: 'ada', data: 'ls\r' },
+      { t: 0.0025, participant: 'share:2', name: 'guest', data: 'q' },
+      { t: 0.00275, participant: 'user:1', name: 'ada', data: '€' },
+    ]);
   });
 
-  it('reports whole-line progress, and on a full disk keeps whole lines and stops converting', async () => {
+  it('reports whole-line progress; on a full disk the cast keeps whole lines and stops, the input trail goes on', async () => {
     let data = Buffer.alloc(0);
     const capacity = 200;
-    const disk: AppendTarget = {
+    const castDisk: AppendTarget = {
       async write(buffer, offset, length, position) {
         const room = capacity - position;
         if (room <= 0) throw Object.assign(new Error('no space'), { code: 'ENOSPC' });
@@ -154,24 +167,42 @@ describe('CastConversion', () => {
       truncate: async (length) => void (data = data.subarray(0, length)),
       close: async () => undefined,
     };
+    let typed = '';
+    const inputDisk: AppendTarget = {
+      async write(buffer, offset, length) {
+        typed += buffer.toString('utf8', offset, offset + length);
+        return { bytesWritten: length };
+      },
+      truncate: async () => undefined,
+      close: async () => undefined,
+    };
     const written: number[] = [];
     const onFailure = vi.fn();
-    const conversion = new CastConversion({ path: 'x', header, onFailure, onWritten: (b) => written.push(b), openTarget: async () => disk });
+    const conversion = new RecordingConversion({
+      castPath: 'x.cast',
+      inputPath: 'x.input.jsonl',
+      header,
+      onFailure,
+      onWritten: (file, b) => file === 'cast' && written.push(b),
+      openTarget: async (p) => (p.endsWith('.cast') ? castDisk : inputDisk),
+    });
     await vi.waitFor(() => expect(written.length).toBeGreaterThan(0));
     const headerBytes = written[0]!;
     for (let i = 0; i < 20; i++) {
       const batch = new RecordBatch();
       batch.output(i, Buffer.from(`line ${i}\r\n`));
+      batch.input(i, { id: 'user:1', name: 'ada' }, Buffer.from(`${i}`));
       conversion.apply(batch.take()!);
       await new Promise((r) => setImmediate(r));
     }
-    const bytes = await conversion.finish();
-    expect(onFailure).toHaveBeenCalledExactlyOnceWith('the disk is full (ENOSPC)');
-    expect(bytes).toBe(data.length);
-    expect(bytes).toBeGreaterThan(headerBytes);
-    expect(bytes).toBeLessThanOrEqual(capacity);
+    const sizes = await conversion.finish();
+    expect(onFailure).toHaveBeenCalledExactlyOnceWith('cast', 'the disk is full (ENOSPC)');
+    expect(sizes.castBytes).toBe(data.length);
+    expect(sizes.castBytes).toBeGreaterThan(headerBytes);
+    expect(sizes.castBytes).toBeLessThanOrEqual(capacity);
     expect(data.toString().endsWith('\n')).toBe(true);
     for (const line of data.toString().trimEnd().split('\n')) JSON.parse(line);
-    expect(written.every((b) => b <= bytes)).toBe(true);
+    expect(written.every((b) => b <= sizes.castBytes)).toBe(true);
+    expect(typed.trimEnd().split('\n').map((l) => (JSON.parse(l) as { data: string }).data)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`));
   });
 });
