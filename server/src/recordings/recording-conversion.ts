@@ -5,7 +5,7 @@
  * wrote before, through the same LineAppender (disk-full rules included), each on its own.
  */
 import { CastWriter, InputTrail, type CastHeader } from './cast-writer.js';
-import { LineAppender, type OpenAppendTarget } from './line-appender.js';
+import { LineAppender, openNewFile, type OpenAppendTarget } from './line-appender.js';
 import { readRecords } from './record-batch.js';
 
 export type RecordingFile = 'cast' | 'input';
@@ -30,15 +30,22 @@ export class RecordingConversion {
   private readonly participants = new Map<number, { id: string; name: string }>();
 
   constructor(options: RecordingConversionOptions) {
-    const file = (name: RecordingFile, path: string) =>
-      new LineAppender({
-        path,
-        onFailure: (reason) => options.onFailure(name, reason),
-        onWritten: (bytes) => options.onWritten(name, bytes),
-        ...(options.openTarget ? { openTarget: options.openTarget } : {}),
-      });
-    this.cast = file('cast', options.castPath);
-    this.input = file('input', options.inputPath);
+    const file = (name: RecordingFile, path: string, openTarget: OpenAppendTarget) =>
+      new LineAppender({ path, openTarget, onFailure: (reason) => options.onFailure(name, reason), onWritten: (bytes) => options.onWritten(name, bytes) });
+    const open = options.openTarget ?? openNewFile;
+    // The input trail opens first. A keystroke and the output it caused often share a batch; on a
+    // nearly full disk the keystroke's line is written before the cast's first write takes the
+    // room, as when the trail was written the moment keys arrived (and it is the cast that fails).
+    let inputOpened: Promise<unknown> = Promise.resolve();
+    this.input = file('input', options.inputPath, (path) => {
+      const opening = open(path);
+      inputOpened = opening.catch(() => undefined);
+      return opening;
+    });
+    this.cast = file('cast', options.castPath, async (path) => {
+      await inputOpened;
+      return open(path);
+    });
     this.writer = new CastWriter(this.cast, options.header);
     this.trail = new InputTrail(this.input);
   }

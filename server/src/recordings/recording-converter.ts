@@ -41,8 +41,6 @@ export interface RecordingChannel {
 }
 
 export interface RecordingConverter {
-  /** Gets ready now (starts the worker), so the first recording does not wait for that. */
-  start(): void;
   open(options: RecordingOpenOptions): RecordingChannel;
   /** Stops the converter once no recording is open (the console is stopping). Idempotent; opening again restarts it. */
   close(): Promise<void>;
@@ -101,7 +99,7 @@ class WorkerChannel implements RecordingChannel {
   }
 }
 
-/** One worker thread for all recordings; started by start() or the first recording, stopped by close(). */
+/** One worker thread for all recordings; started by the first, stopped by close(). */
 export class WorkerRecordingConverter implements RecordingConverter {
   private worker: Worker | undefined;
   private readonly channels = new Map<string, WorkerChannel>();
@@ -109,13 +107,9 @@ export class WorkerRecordingConverter implements RecordingConverter {
   /** `spawn`: starts the worker (tests wrap it to hold on to the thread and stop it). */
   constructor(private readonly options: { spawn?: () => Worker } = {}) {}
 
-  start(): void {
-    this.worker ??= this.spawn();
-  }
-
   open(options: RecordingOpenOptions): RecordingChannel {
-    this.start();
-    const worker = this.worker!;
+    // Messages posted while the thread starts (tens of ms) wait in its port.
+    const worker = (this.worker ??= this.spawn());
     const channel = new WorkerChannel(options, (message, transfer) => worker.postMessage(message, transfer));
     this.channels.set(options.id, channel);
     worker.postMessage({
@@ -202,8 +196,6 @@ export function spawnRecordingWorker(): Worker {
 /** Converts on the calling thread, one batch per event-loop turn (setImmediate) so other work interleaves. */
 export class InlineRecordingConverter implements RecordingConverter {
   constructor(private readonly options: { openTarget?: OpenAppendTarget } = {}) {}
-
-  start(): void {}
 
   open(options: RecordingOpenOptions): RecordingChannel {
     const failed = new Set<RecordingFile>();

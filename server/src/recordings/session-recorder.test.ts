@@ -60,7 +60,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
   });
   const created: SessionRecorder[] = [];
   afterEach(async () => {
-    // Each recorder starts a recording worker; finishAll stops it, as closing the console does.
+    // A recorder that recorded started a worker; finishAll stops it, as closing the console does.
     for (const r of created.splice(0)) await r.finishAll();
     db.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -230,7 +230,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
     const castPath = path.join(dataDir, 'recordings', `${id}.cast`);
     writeFileSync(castPath, '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n[0.2,"o","hal');
     store.insert({ id, sessionId: sessionId(6), target: 'host', startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
-    const recordings = recorder({ converter: new InlineRecordingConverter() });
+    const recordings = recorder();
     const info = recordings.get(id)!;
     expect(info).toMatchObject({ complete: false, error: INTERRUPTED });
     expect(info.endedAt).toBeDefined();
@@ -239,9 +239,8 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
   });
 
   it('refuse mode: assertCanRecord throws 507 RECORDING_UNAVAILABLE while the disk is too full; continue mode never does', () => {
-    const converter = new InlineRecordingConverter();
-    expect(() => recorder({ minFreeBytes: Number.MAX_SAFE_INTEGER, converter }).assertCanRecord()).not.toThrow();
-    const refusing = recorder({ failureMode: 'refuse', minFreeBytes: Number.MAX_SAFE_INTEGER, converter });
+    expect(() => recorder({ minFreeBytes: Number.MAX_SAFE_INTEGER }).assertCanRecord()).not.toThrow();
+    const refusing = recorder({ failureMode: 'refuse', minFreeBytes: Number.MAX_SAFE_INTEGER });
     let error: unknown;
     try {
       refusing.assertCanRecord();
@@ -250,7 +249,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
     }
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ statusCode: 507, code: ErrorCode.RecordingUnavailable, message: expect.stringMatching(/the disk is full/) });
-    expect(() => recorder({ failureMode: 'refuse', converter }).assertCanRecord()).not.toThrow();
+    expect(() => recorder({ failureMode: 'refuse' }).assertCanRecord()).not.toThrow();
   });
 });
 

@@ -73,8 +73,6 @@ export class SessionRecorder {
   constructor(private readonly options: SessionRecorderOptions) {
     this.directory = path.join(options.dataDir, 'recordings');
     this.converter = options.converter ?? new WorkerRecordingConverter();
-    // Ready before the first session: a recording that fails (disk full) says so within its first batch.
-    this.converter.start();
     this.store = new RecordingStore(options.db);
     try {
       mkdirSync(this.directory, { recursive: true, mode: 0o700 });
