@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody, RecordingInfo, SessionInfo } from '@sonde/shared';
@@ -141,6 +142,42 @@ describe('recordings (real Docker)', () => {
     expect(cast).not.toContain('"i"');
   });
 
+  it('a binary-heavy session: the cast decodes to exactly the output the terminal received, and asciinema plays it', async () => {
+    const sonde = consoles[0]!;
+    const { info } = await openSession(sonde, web.name);
+    expect(info).toBeDefined();
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth);
+    // Random bytes (invalid UTF-8, stray escapes), characters split wherever chunks end, colours.
+    term.send(
+      "head -c 400000 /dev/urandom; printf '\\n\\342\\206\\222 \\360\\237\\230\\200 \\033[31mred\\033[0m \\342\\206'; echo; echo bin-$((6*7))-done\r",
+    );
+    await term.waitFor(/bin-42-done/, 30_000);
+    term.send('exit\r');
+    await term.waitClosed();
+
+    const recording = await finishedRecording(sonde, info!.id);
+    expect(recording).toMatchObject({ complete: true });
+    const cast = await (await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth })).text();
+    expect(Buffer.byteLength(cast)).toBe(recording.bytes);
+    const [header, ...events] = cast.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    expect(header).toMatchObject({ version: 2 });
+    const output = (events as [number, string, string][]).filter((e) => e[1] === 'o');
+    // Several chunks, so some characters were split at their edges.
+    expect(output.length).toBeGreaterThan(3);
+    const decoder = new StringDecoder('utf8');
+    const received = decoder.write(term.bytes()) + decoder.end();
+    expect(term.bytes().length).toBeGreaterThan(400_000);
+    // Byte for byte after the same UTF-8 decoding (compared as buffers: a diff of 400 KB of noise is no help).
+    expect(Buffer.from(output.map((e) => e[2]).join('')).equals(Buffer.from(received))).toBe(true);
+    expect(received).toContain('→ 😀 \u001b[31mred\u001b[0m \ufffd');
+    const times = events.map((e) => (e as [number])[0]);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    const file = path.join(scratch, 'binary.cast');
+    writeFileSync(file, cast);
+    expect(await asciinemaCat(file)).toContain('bin-42-done');
+  });
+
   it('unknown recordings are 404 RECORDING_NOT_FOUND, malformed ids 400', async () => {
     const sonde = consoles[0]!;
     const unknown = 'f'.repeat(32);
@@ -167,6 +204,8 @@ describe('recordings (real Docker)', () => {
     await term.waitFor(/flood-2-done/, 60_000);
     term.send('echo still-$((3*3))-alive\r');
     await term.waitFor(/still-9-alive/);
+    // A worker thread writes the cast, so the warning may come a moment after the output that filled the disk.
+    await expect.poll(() => term.controlsOf('notice').some((n) => n.level === 'warning'), { timeout: 15_000 }).toBe(true);
     const warnings = term.controlsOf('notice').filter((n) => n.level === 'warning');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(/Recording stopped: the disk is full/);

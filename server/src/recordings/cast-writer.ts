@@ -1,7 +1,8 @@
 /**
  * Encodes a session as asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/): a JSON
  * header line, then one `[seconds, "o", text]` line per output chunk and `[seconds, "r",
- * "COLSxROWS"]` per resize. The lines go to a sink (a LineAppender in production).
+ * "COLSxROWS"]` per resize; beside it, the input trail. The lines go to a sink. Both run in
+ * the recording worker, on the times the session's thread stamped.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { CastEvent, CastHeader as CastHeaderLine } from '@sonde/shared';
@@ -10,19 +11,26 @@ export interface LineSink {
   append(line: string): void;
 }
 
-/** Seconds since the recording began, from a monotonic clock, never going backwards. */
+/** Time since the recording began, from a monotonic clock: what records carry to the worker. */
 export class RecordingClock {
   private readonly origin: number;
-  private last = 0;
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.origin = now();
   }
 
-  /** Rounded to microseconds, as asciinema writes them. */
-  seconds(): number {
-    const elapsed = Math.round((this.now() - this.origin) * 1000) / 1e6;
-    this.last = Math.max(this.last, elapsed);
+  /** Milliseconds, unrounded (CastTimes rounds them where they are written). */
+  elapsedMs(): number {
+    return this.now() - this.origin;
+  }
+}
+
+/** Elapsed milliseconds to cast seconds: rounded to microseconds, as asciinema writes them, and never going backwards. */
+export class CastTimes {
+  private last = 0;
+
+  seconds(elapsedMs: number): number {
+    this.last = Math.max(this.last, Math.round(elapsedMs * 1000) / 1e6);
     return this.last;
   }
 }
@@ -43,11 +51,12 @@ export class CastWriter {
    * not become two replacement characters. Invalid bytes do become U+FFFD (the file is UTF-8).
    */
   private readonly decoder = new StringDecoder('utf8');
+  private readonly times = new CastTimes();
   private ended = false;
+  private lastAt = 0;
 
   constructor(
     private readonly sink: LineSink,
-    private readonly clock: RecordingClock,
     header: CastHeader,
   ) {
     const line: CastHeaderLine = {
@@ -61,27 +70,30 @@ export class CastWriter {
     sink.append(JSON.stringify(line));
   }
 
-  output(chunk: Buffer): void {
+  /** `at`: milliseconds since the recording began when the chunk arrived. */
+  output(chunk: Buffer, at: number): void {
     if (this.ended) return;
+    // A character cut off at the end arrived with the latest chunk, even one that printed nothing yet.
+    this.lastAt = at;
     const text = this.decoder.write(chunk);
-    if (text.length > 0) this.event('o', text);
+    if (text.length > 0) this.event(at, 'o', text);
   }
 
-  resize(cols: number, rows: number): void {
+  resize(cols: number, rows: number, at: number): void {
     if (this.ended) return;
-    this.event('r', `${cols}x${rows}`);
+    this.event(at, 'r', `${cols}x${rows}`);
   }
 
-  /** Writes out a trailing incomplete character (as U+FFFD); later calls do nothing. */
+  /** Writes out a trailing incomplete character (as U+FFFD, at the last chunk's time); later calls do nothing. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
     const rest = this.decoder.end();
-    if (rest.length > 0) this.event('o', rest);
+    if (rest.length > 0) this.event(this.lastAt, 'o', rest);
   }
 
-  private event(code: 'o' | 'r', data: string): void {
-    const event: CastEvent = [this.clock.seconds(), code, data];
+  private event(at: number, code: 'o' | 'r', data: string): void {
+    const event: CastEvent = [this.times.seconds(at), code, data];
     this.sink.append(JSON.stringify(event));
   }
 }
@@ -92,13 +104,12 @@ export class CastWriter {
  */
 export class InputTrail {
   private readonly decoders = new Map<string, StringDecoder>();
+  private readonly times = new CastTimes();
 
-  constructor(
-    private readonly sink: LineSink,
-    private readonly clock: RecordingClock,
-  ) {}
+  constructor(private readonly sink: LineSink) {}
 
-  record(participant: { id: string; name: string }, data: Buffer): void {
+  /** `at`: milliseconds since the recording began when the input arrived. */
+  record(participant: { id: string; name: string }, data: Buffer, at: number): void {
     let decoder = this.decoders.get(participant.id);
     if (!decoder) {
       decoder = new StringDecoder('utf8');
@@ -106,6 +117,6 @@ export class InputTrail {
     }
     const text = decoder.write(data);
     if (text.length === 0) return;
-    this.sink.append(JSON.stringify({ t: this.clock.seconds(), participant: participant.id, name: participant.name, data: text }));
+    this.sink.append(JSON.stringify({ t: this.times.seconds(at), participant: participant.id, name: participant.name, data: text }));
   }
 }

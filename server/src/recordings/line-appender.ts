@@ -27,6 +27,8 @@ export interface LineAppenderOptions {
   path: string;
   /** Called once, on the first failure, with a sentence for humans. Nothing is written afterwards. */
   onFailure(reason: string): void;
+  /** Called after each successful write with the bytes of whole lines on disk. */
+  onWritten?(bytes: number): void;
   openTarget?: OpenAppendTarget;
   maxPendingBytes?: number;
 }
@@ -111,6 +113,7 @@ export class LineAppender {
         done += bytesWritten;
       }
       this.written += done;
+      this.options.onWritten?.(this.written);
     } catch (error) {
       // A batch is whole lines, so keep what was written up to its last newline.
       const lastNewline = batch.subarray(0, done).lastIndexOf(NEWLINE);

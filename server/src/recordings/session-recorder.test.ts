@@ -6,6 +6,8 @@ import { ErrorCode } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import { openMemoryDatabase, type Database } from '../store/database.js';
+import type { Worker } from 'node:worker_threads';
+import { InlineRecordingConverter, WorkerRecordingConverter, spawnRecordingWorker } from './recording-converter.js';
 import type { AppendTarget } from './line-appender.js';
 import { RecordingStore } from './recording-store.js';
 import { INTERRUPTED, SessionRecorder, cutToLastLine, type RecordedSession } from './session-recorder.js';
@@ -40,9 +42,12 @@ class FakeSession implements RecordedSession {
   }
 }
 
+/** Under vitest the worker's TypeScript is compiled by tsx when it starts: allow for that on a busy machine. */
+const WORKER_WAIT = { timeout: 15_000 };
+
 const sessionId = (n: number) => n.toString(16).padStart(32, '0');
 
-describe('SessionRecorder', () => {
+describe('SessionRecorder', { timeout: 30_000 }, () => {
   let dataDir: string;
   let db: Database;
   const audit = { record: vi.fn() };
@@ -54,13 +59,19 @@ describe('SessionRecorder', () => {
     audit.record.mockReset();
     log.warn.mockReset();
   });
-  afterEach(() => {
+  const created: SessionRecorder[] = [];
+  afterEach(async () => {
+    // A recorder that recorded started a worker; finishAll stops it, as closing the console does.
+    for (const r of created.splice(0)) await r.finishAll();
     db.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const recorder = (extra: Partial<ConstructorParameters<typeof SessionRecorder>[0]> = {}) =>
-    new SessionRecorder({ db, audit, dataDir, failureMode: 'continue', log, ...extra });
+  const recorder = (extra: Partial<ConstructorParameters<typeof SessionRecorder>[0]> = {}) => {
+    const r = new SessionRecorder({ db, audit, dataDir, failureMode: 'continue', log, ...extra });
+    created.push(r);
+    return r;
+  };
 
   it('records output, resizes and input into a cast and an input trail, and finishes on end', async () => {
     const recordings = recorder();
@@ -105,7 +116,8 @@ describe('SessionRecorder', () => {
       truncate: async () => undefined,
       close: async () => undefined,
     });
-    const recordings = recorder({ openTarget: failing });
+    // A worker cannot be handed a fake disk: the files are written from this thread for this test.
+    const recordings = recorder({ converter: new InlineRecordingConverter({ openTarget: failing }) });
     const session = new FakeSession(sessionId(2));
     recordings.record(session);
     for (let i = 0; i < 50; i++) {
@@ -122,6 +134,65 @@ describe('SessionRecorder', () => {
     expect(session.notices).toEqual([{ level: 'warning', message: expect.stringMatching(/^Recording stopped: the disk is full/) }]);
   });
 
+  it('output waits in a batch on the session thread and reaches the cast within the flush interval while the session runs', async () => {
+    const recordings = recorder();
+    const session = new FakeSession(sessionId(7));
+    recordings.record(session);
+    const [info] = recordings.list({}, () => true);
+    session.emit((o) => o.output?.(Buffer.from('live output\r\n')));
+    const files = () => recordings.files(info!.id, () => true)!;
+    await vi.waitFor(() => expect(readFileSync(files().cast.path, 'utf8').slice(0, files().cast.bytes)).toContain('live output'), WORKER_WAIT);
+    // What a download of the live recording serves is whole lines, and the list says the same size.
+    const served = readFileSync(files().cast.path, 'utf8').slice(0, files().cast.bytes);
+    expect(served.endsWith('\n')).toBe(true);
+    expect(recordings.get(info!.id, () => true)!.bytes).toBe(files().cast.bytes);
+    session.end();
+    await recordings.finishAll();
+  });
+
+  it('a worker that dies: the recording is incomplete, says why, is audited once, and its cast is cut to whole lines', async () => {
+    const spawned: Worker[] = [];
+    const recordings = recorder({ converter: new WorkerRecordingConverter({ spawn: () => spawned[spawned.push(spawnRecordingWorker()) - 1]! }) });
+    const session = new FakeSession(sessionId(8));
+    recordings.record(session);
+    const [live] = recordings.list({}, () => true);
+    session.emit((o) => o.output?.(Buffer.from('before\r\n')));
+    await vi.waitFor(() => expect(recordings.get(live!.id, () => true)!.bytes).toBeGreaterThan(100), WORKER_WAIT);
+    await spawned[0]!.terminate();
+    await vi.waitFor(() => expect(session.notices).toHaveLength(1), WORKER_WAIT);
+    session.emit((o) => o.output?.(Buffer.from('after\r\n')));
+    session.end();
+    await recordings.finishAll();
+    const info = recordings.get(live!.id, () => true)!;
+    expect(info).toMatchObject({ complete: false, error: expect.stringMatching(/^the recording worker stopped/) });
+    expect(session.notices[0]!.message).toMatch(/^Recording stopped: the recording worker stopped/);
+    expect(audit.record).toHaveBeenCalledOnce();
+    const cast = readFileSync(recordings.files(live!.id, () => true)!.cast.path, 'utf8');
+    expect(Buffer.byteLength(cast)).toBe(info.bytes);
+    expect(cast).toContain('before');
+    expect(cast).not.toContain('after');
+    expect(cast.endsWith('\n')).toBe(true);
+  });
+
+  it('stops recording rather than buffer without bound when the converter falls behind', async () => {
+    const recordings = recorder();
+    const session = new FakeSession(sessionId(9));
+    recordings.record(session);
+    // 20 MiB in one turn of the event loop: nothing can be converted meanwhile.
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    for (let i = 0; i < 320; i++) session.emit((o) => o.output?.(chunk));
+    expect(session.notices).toEqual([{ level: 'warning', message: expect.stringMatching(/^Recording stopped: the disk did not keep up: more than 16 MiB/) }]);
+    session.end();
+    await recordings.finishAll();
+    const [info] = recordings.list({}, () => true);
+    expect(info).toMatchObject({ complete: false, error: expect.stringMatching(/did not keep up/) });
+    // What was handed over before the limit is in the cast, as whole lines.
+    const cast = readFileSync(recordings.files(info!.id, () => true)!.cast.path, 'utf8');
+    expect(Buffer.byteLength(cast)).toBe(info!.bytes);
+    expect(info!.bytes).toBeGreaterThan(15 * 1024 * 1024);
+    for (const line of cast.trimEnd().split('\n')) JSON.parse(line);
+  });
+
   it('holds the warning until someone is attached to see it', async () => {
     rmSync(dataDir, { recursive: true });
     writeFileSync(dataDir, 'not a directory');
@@ -129,7 +200,7 @@ describe('SessionRecorder', () => {
     const session = new FakeSession(sessionId(3));
     session.clientCount = 0;
     recordings.record(session);
-    await vi.waitFor(() => expect(recordings.list({}, () => true)[0]?.error).toBeDefined());
+    await vi.waitFor(() => expect(recordings.list({}, () => true)[0]?.error).toBeDefined(), WORKER_WAIT);
     expect(session.notices).toEqual([]);
     session.clientCount = 1;
     session.emit((o) => o.joined?.({ id: 'user:1', name: 'ada', canManage: true }, 'driver'));
@@ -140,7 +211,7 @@ describe('SessionRecorder', () => {
   });
 
   it('lists newest first and filters by session', async () => {
-    const recordings = recorder();
+    const recordings = recorder({ converter: new InlineRecordingConverter() });
     const a = new FakeSession(sessionId(4));
     const b = new FakeSession(sessionId(5));
     recordings.record(a);

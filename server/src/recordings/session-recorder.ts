@@ -2,6 +2,8 @@
  * Records every shell session: an asciicast v2 file of what the terminal showed, and beside it
  * an input trail of who typed what. A recording never gets in a session's way; when its disk
  * fails it stops, says why (row, audit trail, a notice in the terminal) and the session goes on.
+ * On the session's thread output, resizes and keystrokes are only stamped and batched
+ * (record-batch.ts); a worker thread decodes and writes both files (recording-converter.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
@@ -12,8 +14,11 @@ import { ApiError } from '../http/api-error.js';
 import type { SessionObserver } from '../sessions/session.js';
 import type { PolicyScope } from '../policy/target-policy.js';
 import type { Database } from '../store/database.js';
-import { CastWriter, InputTrail, RecordingClock } from './cast-writer.js';
-import { LineAppender, describeWriteError, type OpenAppendTarget } from './line-appender.js';
+import { RecordingClock } from './cast-writer.js';
+import { MAX_PENDING_BYTES, describeWriteError } from './line-appender.js';
+import { RecordBatcher } from './record-batch.js';
+import type { RecordingFile } from './recording-conversion.js';
+import { WorkerRecordingConverter, type RecordingChannel, type RecordingConverter } from './recording-converter.js';
 import { RecordingStore, toRecordingInfo, type RecordingRow } from './recording-store.js';
 
 /** What the recorder needs of a session (Session has all of it). */
@@ -38,7 +43,8 @@ export interface SessionRecorderOptions {
   log: { warn(obj: object, msg: string): void };
   /** Below this much free space the recordings directory counts as full (refuse mode). */
   minFreeBytes?: number;
-  openTarget?: OpenAppendTarget;
+  /** Writes the files; default: a worker thread (tests convert on their own thread, over a failing disk). */
+  converter?: RecordingConverter;
   /** Monotonic milliseconds, for event times. */
   now?: () => number;
 }
@@ -48,14 +54,27 @@ export const INTERRUPTED = 'the console stopped before the recording was finishe
 /** Room for a few minutes of a busy terminal; less than this and a new recording would fail at once. */
 const MIN_FREE_BYTES = 1024 * 1024;
 
+/**
+ * A batch of output goes to the worker at FLUSH_BYTES, or with the first output FLUSH_AFTER_MS
+ * after the batch began, or IDLE_FLUSH_MS after it began when output stopped (record-batch.ts).
+ * Larger batches cost the session's thread fewer messages (each ~10 µs); the times bound how far
+ * a live download lags (it is served up to the last line written) and what a killed console
+ * loses. Per flooding session at most FLUSH_BYTES plus one chunk wait here.
+ */
+export const FLUSH_BYTES = 256 * 1024;
+export const FLUSH_AFTER_MS = 50;
+export const IDLE_FLUSH_MS = 250;
+
 export class SessionRecorder {
   readonly directory: string;
   private readonly store: RecordingStore;
   private readonly active = new Map<string, SessionRecording>();
   private readonly finishing = new Set<Promise<void>>();
+  private readonly converter: RecordingConverter;
 
   constructor(private readonly options: SessionRecorderOptions) {
     this.directory = path.join(options.dataDir, 'recordings');
+    this.converter = options.converter ?? new WorkerRecordingConverter();
     this.store = new RecordingStore(options.db);
     try {
       mkdirSync(this.directory, { recursive: true, mode: 0o700 });
@@ -88,7 +107,7 @@ export class SessionRecorder {
       startedAt,
       castPath: this.castPath(id),
       inputPath: this.inputPath(id),
-      ...(this.options.openTarget ? { openTarget: this.options.openTarget } : {}),
+      converter: this.converter,
       ...(this.options.now ? { now: this.options.now } : {}),
       onFailure: (reason) => this.recordFailure(recording, reason),
       onEnded: () => this.finish(recording),
@@ -158,10 +177,14 @@ export class SessionRecorder {
     }
   }
 
-  /** Finishes every recording (after the sessions ended) so the database is closed with none open. */
+  /**
+   * Finishes every recording (after the sessions ended) so the database is closed with none
+   * open, then stops the recording worker (a later recording starts it again).
+   */
   async finishAll(): Promise<void> {
     for (const recording of [...this.active.values()]) void this.finish(recording);
     await Promise.all([...this.finishing]);
+    if (this.active.size === 0) await this.converter.close();
   }
 
   private info(row: RecordingRow): RecordingInfo {
@@ -236,22 +259,26 @@ interface SessionRecordingOptions {
   startedAt: Date;
   castPath: string;
   inputPath: string;
-  openTarget?: OpenAppendTarget;
+  converter: RecordingConverter;
   now?: () => number;
   onFailure(reason: string): void;
   onEnded(): void;
 }
 
-/** One session's cast and input trail while it runs. */
+/**
+ * One session's cast and input trail while it runs: output, resizes and keystrokes are stamped
+ * and batched here, and written by the converter. A file that failed gets no more records; the
+ * other goes on.
+ */
 class SessionRecording {
   readonly id: string;
   readonly sessionId: string;
   readonly target: string;
   private readonly session: RecordedSession;
-  private readonly cast: LineAppender;
-  private readonly input: LineAppender;
-  private readonly writer: CastWriter;
-  private readonly trail: InputTrail;
+  private readonly files: RecordingChannel;
+  private readonly batcher: RecordBatcher;
+  private readonly clock: RecordingClock;
+  private readonly stopped = new Set<RecordingFile>();
   private readonly stopObserving: () => void;
   private failure: string | undefined;
   /** The warning for participants, until someone was there to see it. */
@@ -262,42 +289,80 @@ class SessionRecording {
     this.session = options.session;
     this.sessionId = options.session.id;
     this.target = options.target;
-    const open = options.openTarget ? { openTarget: options.openTarget } : {};
-    this.cast = new LineAppender({ path: options.castPath, onFailure: (reason) => this.fail(reason), ...open });
-    this.input = new LineAppender({ path: options.inputPath, onFailure: (reason) => this.fail(`the input trail stopped: ${reason}`), ...open });
-    const clock = new RecordingClock(options.now);
     const size = options.session.terminalSize;
-    this.writer = new CastWriter(this.cast, clock, {
-      width: size.cols,
-      height: size.rows,
-      startedAt: options.startedAt,
-      title: `Sonde: ${options.target} (session ${options.session.id.slice(0, 8)})`,
+    this.files = options.converter.open({
+      id: options.id,
+      castPath: options.castPath,
+      inputPath: options.inputPath,
+      header: {
+        width: size.cols,
+        height: size.rows,
+        startedAt: options.startedAt,
+        title: `Sonde: ${options.target} (session ${options.session.id.slice(0, 8)})`,
+      },
+      onFailure: (file, reason) => {
+        this.stopped.add(file);
+        if (this.stopped.size === 2) this.batcher.abandon();
+        this.fail(file === 'cast' ? reason : `the input trail stopped: ${reason}`);
+      },
     });
-    this.trail = new InputTrail(this.input, clock);
+    this.batcher = new RecordBatcher({ flushBytes: FLUSH_BYTES, flushAfterMs: FLUSH_AFTER_MS, idleFlushMs: IDLE_FLUSH_MS, send: (batch) => this.send(batch) });
+    this.clock = new RecordingClock(options.now);
     this.stopObserving = options.session.observe({
-      output: (chunk) => this.writer.output(chunk),
-      resize: (cols, rows) => this.writer.resize(cols, rows),
-      input: (participant, data) => this.trail.record(participant, data),
+      output: (chunk) => {
+        if (!this.stopped.has('cast')) this.batcher.output(this.clock.elapsedMs(), chunk);
+      },
+      resize: (cols, rows) => {
+        if (!this.stopped.has('cast')) this.batcher.resize(this.clock.elapsedMs(), cols, rows);
+      },
+      input: (participant, data) => {
+        if (!this.stopped.has('input')) this.batcher.input(this.clock.elapsedMs(), participant, data);
+      },
       joined: () => this.deliverWarning(),
       ended: () => options.onEnded(),
     });
   }
 
   get castBytes(): number {
-    return this.cast.bytes;
+    return this.files.castBytes;
   }
 
   get inputBytes(): number {
-    return this.input.bytes;
+    return this.files.inputBytes;
   }
 
   /** Flushes and closes both files; resolves with what the row should say. */
   async finish(): Promise<{ endedAt: string; bytes: number; complete: boolean; error?: string }> {
     const endedAt = (this.session.endedAt ?? new Date()).toISOString();
     this.stopObserving();
-    this.writer.end();
-    await Promise.all([this.cast.close(), this.input.close()]);
-    return { endedAt, bytes: this.cast.bytes, complete: this.failure === undefined, ...(this.failure ? { error: this.failure } : {}) };
+    this.batcher.dispose();
+    const files = await this.files.finish();
+    if (files.lost) this.cutAfterLoss(this.options.inputPath);
+    const bytes = files.lost ? (this.cutAfterLoss(this.options.castPath) ?? files.castBytes) : files.castBytes;
+    return { endedAt, bytes, complete: this.failure === undefined, ...(this.failure ? { error: this.failure } : {}) };
+  }
+
+  /** A converter that died may have left half a line: cut it off, as at a restart. Returns the size kept. */
+  private cutAfterLoss(file: string): number | undefined {
+    try {
+      return cutToLastLine(file).bytes;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Hands a batch to the converter unless too much already waits for it: a converter (or disk)
+   * that cannot keep up stops the recording instead of growing the console's memory.
+   */
+  private send(batch: Buffer): void {
+    if (this.files.pending + batch.length > MAX_PENDING_BYTES) {
+      this.batcher.abandon();
+      this.stopped.add('cast').add('input');
+      this.fail(`the disk did not keep up: more than ${Math.round(MAX_PENDING_BYTES / 1024 / 1024)} MiB of output waited to be written`);
+      return;
+    }
+    this.files.send(batch);
   }
 
   private fail(reason: string): void {
