@@ -16,7 +16,7 @@ const json = (status: number, body: unknown) =>
 
 const session = {
   id: 's1',
-  target: { kind: 'host' },
+  target: { kind: 'host', engine: 'local' },
   state: 'running',
   createdAt: '2025-01-01T00:00:00.000Z',
   toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
@@ -109,7 +109,7 @@ describe('SondeClient', () => {
       id: 'r'.repeat(32),
       tool: 'dig',
       owner: { id: 'token:bootstrap', name: 'bootstrap token' },
-      target: { kind: 'network', networkId: 'n1', networkName: 'shop' },
+      target: { kind: 'network', engine: 'local', networkId: 'n1', networkName: 'shop' },
       params: { host: 'api', type: 'A' },
       argv: ['dig', '+time=3', '+tries=2', '-t', 'A', '-q', 'api'],
       state: 'exited',

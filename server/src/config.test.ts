@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.js';
 
@@ -9,7 +12,8 @@ describe('parseConfig', () => {
     expect(config.token.generated).toBe(true);
     expect(config.token.value.length).toBeGreaterThanOrEqual(32);
     expect(config.toolboxImage).toBe('sonde-toolbox:latest');
-    expect(config.dockerHost).toBe('unix:///var/run/docker.sock');
+    // One engine, named local, that docker-modem finds as the docker CLI would (DOCKER_HOST, or the socket).
+    expect(config.engines).toEqual([{ name: 'local', kind: 'docker' }]);
     expect(config.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
   });
 
@@ -30,7 +34,7 @@ describe('parseConfig', () => {
       token: { value: 'a-long-enough-token', generated: false },
       toolboxImage: 'nicolaka/netshoot:latest',
       dataDir: '/tmp/sonde-data',
-      dockerHost: 'tcp://127.0.0.1:2375',
+      engines: [{ name: 'local', kind: 'docker' }],
       detachedGraceMs: 5000,
     });
     expect(config.allowedHosts).toContain('sonde.example.com');
@@ -44,8 +48,50 @@ describe('parseConfig', () => {
     ['SONDE_TOOLBOX_IMAGE', 'bad image; rm -rf /'],
     ['SONDE_HOST', 'evil host'],
     ['SONDE_INSTANCE', '../../etc'],
+    ['SONDE_LOG_LEVEL', 'verbose'],
+    ['DOCKER_HOST', 'not a url'],
+    ['DOCKER_HOST', 'http://127.0.0.1:2375'],
+    ['DOCKER_CERT_PATH', '/nonexistent/certs'],
+    ['SONDE_ENGINES', '{"name":"a"}'],
+    ['SONDE_ENGINES', 'not json'],
+    ['SONDE_ENGINES_FILE', '/nonexistent/engines.json'],
+    ['SONDE_SWARM_NODE_ENGINE', 'tcp://node:2376'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('reads engines from SONDE_ENGINES, each checked and named in any error', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sonde-tls-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(dir, f), 'x');
+    const config = parseConfig({
+      SONDE_ENGINES: JSON.stringify([
+        { name: 'edge-1', host: 'tcp://10.0.0.5:2376', tlsDir: dir },
+        { name: 'local', host: 'unix:///var/run/docker.sock' },
+        { name: 'lab', host: 'ssh://ops@lab-3' },
+      ]),
+      SONDE_SWARM_NODE_ENGINE: 'tcp://{address}:2376',
+      SONDE_SWARM_NODE_TLS_DIR: dir,
+    });
+    expect(config.engines).toEqual([
+      { name: 'edge-1', kind: 'docker', host: 'tcp://10.0.0.5:2376', tlsDir: dir },
+      { name: 'local', kind: 'docker', host: 'unix:///var/run/docker.sock' },
+      { name: 'lab', kind: 'docker', host: 'ssh://ops@lab-3' },
+    ]);
+    expect(config.swarmNodeEngine).toEqual({ host: 'tcp://{address}:2376', tlsDir: dir });
+    const refused = (engines: unknown, field: string) => {
+      expect(() => parseConfig({ SONDE_ENGINES: JSON.stringify(engines) })).toThrow(field);
+    };
+    refused([{ name: 'Edge_1', host: 'tcp://h:2375' }], 'SONDE_ENGINES[0].name');
+    refused([{ name: 'a', host: 'tcp://h:2375' }, { name: 'a', host: 'tcp://g:2375' }], 'SONDE_ENGINES[1].name');
+    refused([{ name: 'a', host: 'ftp://h' }], 'SONDE_ENGINES[0].host');
+    refused([{ name: 'a' }], 'SONDE_ENGINES[0].host');
+    refused([{ name: 'a', host: 'tcp://h:2376', tlsDir: '/nonexistent' }], 'SONDE_ENGINES[0].tlsDir');
+    refused([{ name: 'a', host: 'tcp://h:2376', colour: 'blue' }], 'SONDE_ENGINES[0].colour');
+    refused([], 'SONDE_ENGINES');
+    const file = path.join(dir, 'engines.json');
+    writeFileSync(file, JSON.stringify([{ name: 'from-file', host: 'tcp://h:2375' }]));
+    expect(parseConfig({ SONDE_ENGINES_FILE: file }).engines).toEqual([{ name: 'from-file', kind: 'docker', host: 'tcp://h:2375' }]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,6 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+
+/** One container engine the console drives (SONDE_ENGINES), or the default one from DOCKER_HOST. */
+export interface EngineConfig {
+  name: string;
+  kind: 'docker';
+  /** `unix://…`, `tcp://host:port`, `ssh://user@host`; absent: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH as the docker CLI reads them. */
+  host?: string;
+  /** A directory with ca.pem, cert.pem and key.pem: the engine is reached over TLS with that client certificate. */
+  tlsDir?: string;
+}
+
+/** Swarm nodes that no configured engine is: where their engines are (SONDE_SWARM_NODE_ENGINE). */
+export interface SwarmNodeEngineTemplate {
+  /** A URL with `{address}` (the node's address) and/or `{hostname}`, e.g. `tcp://{address}:2376`. */
+  host: string;
+  tlsDir?: string;
+}
 
 /** Everything Sonde reads from its environment, parsed and validated once, here. */
 export interface Config {
@@ -10,8 +28,11 @@ export interface Config {
   token: { value: string; generated: boolean };
   toolboxImage: string;
   dataDir: string;
-  /** As given in DOCKER_HOST, or the default socket; shown in errors so operators know what was tried. */
-  dockerHost: string;
+  /** The engines, in order (the first is the default a one-engine console uses without naming it). */
+  engines: EngineConfig[];
+  swarmNodeEngine: SwarmNodeEngineTemplate | undefined;
+  /** How long an inventory call may wait for one engine before it answers without that engine. */
+  engineDeadlineMs: number;
   /** Distinguishes this console's toolboxes from another console's on the same engine. */
   instance: string;
   /** Host names (with optional port) the console answers to; requests for others are refused. */
@@ -73,6 +94,98 @@ function list(env: Env, name: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
+}
+
+const ENGINE_KEYS = new Set(['name', 'kind', 'host', 'tlsDir']);
+const ENGINE_SCHEMES = ['unix:', 'tcp:', 'ssh:'];
+
+/** A Docker engine URL the way the docker CLI takes it, checked without connecting. */
+function checkEngineUrl(variable: string, url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(variable, `"${url}" is not a URL; use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`);
+  }
+  if (!ENGINE_SCHEMES.includes(parsed.protocol)) throw new ConfigError(variable, `"${url}" must start with unix://, tcp:// or ssh://`);
+  if (parsed.protocol !== 'unix:' && !parsed.hostname) throw new ConfigError(variable, `"${url}" names no host`);
+}
+
+/** A TLS directory must hold the client certificate, its key and the CA, readable now (they are read at start). */
+function checkTlsDir(variable: string, dir: string): void {
+  for (const file of ['ca.pem', 'cert.pem', 'key.pem']) {
+    try {
+      accessSync(path.join(dir, file), constants.R_OK);
+    } catch {
+      throw new ConfigError(variable, `${path.join(dir, file)} is missing or not readable (a TLS directory holds ca.pem, cert.pem and key.pem)`);
+    }
+  }
+}
+
+/**
+ * SONDE_ENGINES (JSON), or SONDE_ENGINES_FILE (a file with the same JSON), or else one engine
+ * named `local` from DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.
+ */
+function parseEngines(env: Env): EngineConfig[] {
+  const inline = env.SONDE_ENGINES?.trim();
+  const file = env.SONDE_ENGINES_FILE?.trim();
+  if (inline && file) throw new ConfigError('SONDE_ENGINES', 'set SONDE_ENGINES or SONDE_ENGINES_FILE, not both');
+  if (!inline && !file) {
+    const host = env.DOCKER_HOST?.trim();
+    if (host) checkEngineUrl('DOCKER_HOST', host);
+    const certPath = env.DOCKER_CERT_PATH?.trim();
+    if (certPath) checkTlsDir('DOCKER_CERT_PATH', certPath);
+    // docker-modem reads the three variables itself, exactly as the docker CLI does.
+    return [{ name: 'local', kind: 'docker' }];
+  }
+  const variable = inline ? 'SONDE_ENGINES' : 'SONDE_ENGINES_FILE';
+  let text = inline ?? '';
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('SONDE_ENGINES_FILE', `cannot read ${file} (${error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'unreadable'})`);
+    }
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(variable, `not valid JSON (${error instanceof Error ? error.message : 'parse error'})`);
+  }
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(variable, 'expected a non-empty JSON array of engines, e.g. [{"name":"local","host":"unix:///var/run/docker.sock"}]');
+  const seen = new Set<string>();
+  return list.map((entry: unknown, index) => {
+    const where = `SONDE_ENGINES[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(where, 'expected an object with "name" and "host"');
+    const e = entry as Record<string, unknown>;
+    for (const key of Object.keys(e)) if (!ENGINE_KEYS.has(key)) throw new ConfigError(`${where}.${key}`, 'is not a known field (name, kind, host, tlsDir)');
+    if (typeof e.name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(e.name)) throw new ConfigError(`${where}.name`, `${JSON.stringify(e.name)} is not an engine name (1-32 of a-z, 0-9 and -)`);
+    if (seen.has(e.name)) throw new ConfigError(`${where}.name`, `"${e.name}" names two engines`);
+    seen.add(e.name);
+    if (e.kind !== undefined && e.kind !== 'docker') throw new ConfigError(`${where}.kind`, `${JSON.stringify(e.kind)} is not an engine kind this console knows ("docker")`);
+    if (typeof e.host !== 'string' || e.host.trim() === '') throw new ConfigError(`${where}.host`, 'is required: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host');
+    checkEngineUrl(`${where}.host`, e.host.trim());
+    if (e.tlsDir !== undefined) {
+      if (typeof e.tlsDir !== 'string' || e.tlsDir.trim() === '') throw new ConfigError(`${where}.tlsDir`, 'must be a directory path');
+      if (!e.host.startsWith('tcp://')) throw new ConfigError(`${where}.tlsDir`, 'only tcp:// engines use TLS');
+      checkTlsDir(`${where}.tlsDir`, e.tlsDir.trim());
+    }
+    return { name: e.name, kind: 'docker' as const, host: e.host.trim(), ...(typeof e.tlsDir === 'string' ? { tlsDir: e.tlsDir.trim() } : {}) };
+  });
+}
+
+function parseSwarmNodeEngine(env: Env): SwarmNodeEngineTemplate | undefined {
+  const host = env.SONDE_SWARM_NODE_ENGINE?.trim();
+  const tlsDir = env.SONDE_SWARM_NODE_TLS_DIR?.trim() || undefined;
+  if (!host) {
+    if (tlsDir) throw new ConfigError('SONDE_SWARM_NODE_TLS_DIR', 'set SONDE_SWARM_NODE_ENGINE too');
+    return undefined;
+  }
+  if (!host.includes('{address}') && !host.includes('{hostname}')) throw new ConfigError('SONDE_SWARM_NODE_ENGINE', 'must contain {address} or {hostname}, e.g. tcp://{address}:2376');
+  checkEngineUrl('SONDE_SWARM_NODE_ENGINE', host.replaceAll('{address}', '10.0.0.1').replaceAll('{hostname}', 'node-1'));
+  if (tlsDir) checkTlsDir('SONDE_SWARM_NODE_TLS_DIR', tlsDir);
+  return { host, ...(tlsDir ? { tlsDir } : {}) };
 }
 
 const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -157,7 +270,9 @@ export function parseConfig(env: Env = process.env): Config {
     token,
     toolboxImage,
     dataDir: path.resolve(env.SONDE_DATA_DIR?.trim() || '.data'),
-    dockerHost: env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock',
+    engines: parseEngines(env),
+    swarmNodeEngine: parseSwarmNodeEngine(env),
+    engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,
     allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS'),

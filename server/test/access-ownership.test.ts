@@ -108,11 +108,11 @@ describe('owners, host data and revocation', () => {
   it('host data is for admins only: sessions, their recordings and input, runs and captures', async () => {
     const operator = await token('operator');
     const admin = await token('admin');
-    const session = await ok('POST', '/api/sessions', admin.headers, { target: { kind: 'host' } });
+    const session = await ok('POST', '/api/sessions', admin.headers, { target: { kind: 'host', engine: 'local' } });
     const term = await TerminalClient.connect(`${sonde.wsUrl}${session.ttyPath}`, admin.headers);
     await term.run('echo host-secret-$((6*7))');
-    const run = await ok('POST', '/api/runs', admin.headers, { tool: 'ip-addr', target: { kind: 'host' } });
-    const capture = await ok('POST', '/api/captures', admin.headers, { target: { kind: 'host' }, interface: 'lo', limits: { seconds: 60 } });
+    const run = await ok('POST', '/api/runs', admin.headers, { tool: 'ip-addr', target: { kind: 'host', engine: 'local' } });
+    const capture = await ok('POST', '/api/captures', admin.headers, { target: { kind: 'host', engine: 'local' }, interface: 'lo', limits: { seconds: 60 } });
     const recording = (await ok('GET', `/api/recordings?sessionId=${session.id}`, admin.headers))[0];
     expect(recording).toBeDefined();
 
@@ -193,7 +193,7 @@ describe('owners, host data and revocation', () => {
     const dave = await user('admin');
     const erin = await user('operator');
     const carolSession = await ok('POST', '/api/sessions', carol.headers, { target: { kind: 'container', container: target.name } });
-    const daveSession = await ok('POST', '/api/sessions', dave.headers, { target: { kind: 'host' } });
+    const daveSession = await ok('POST', '/api/sessions', dave.headers, { target: { kind: 'host', engine: 'local' } });
     const erinSession = await ok('POST', '/api/sessions', erin.headers, { target: { kind: 'container', container: target.name } });
     const daveLink = await ok('POST', '/api/sessions/' + erinSession.id + '/shares', sonde.auth, { role: 'viewer', expiresInSeconds: 600 });
     expect(daveLink.token).toBeDefined();

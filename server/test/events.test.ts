@@ -45,7 +45,7 @@ describe('live events (real Docker)', () => {
   beforeAll(async () => {
     sonde = await startConsole();
     // The engine monitor subscribes on ready; wait until it says Docker is reachable.
-    for (let i = 0; i < 100 && !sonde.app.monitor.current.docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !sonde.app.engines.currentHealth().docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
   });
 
   afterAll(async () => {
@@ -67,7 +67,7 @@ describe('live events (real Docker)', () => {
         const created = await fetch(`${sonde.baseUrl}/api/sessions`, {
           method: 'POST',
           headers: { ...sonde.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ target: { kind: 'host' } }),
+          body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
         });
         sessionId = ((await created.json()) as { id: string }).id;
       },

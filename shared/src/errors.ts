@@ -13,6 +13,13 @@ export const ErrorCode = {
   TargetAmbiguous: 'TARGET_AMBIGUOUS',
   TargetNotRunning: 'TARGET_NOT_RUNNING',
   TargetNotAllowed: 'TARGET_NOT_ALLOWED',
+  EngineNotFound: 'ENGINE_NOT_FOUND',
+  /** A Swarm task's node has no engine the console can reach (none configured, no template). */
+  NodeEngineMissing: 'NODE_ENGINE_MISSING',
+  /** The engine is not a Swarm manager (GET /api/swarm/*, task targets). */
+  NotSwarmManager: 'NOT_SWARM_MANAGER',
+  /** An overlay network has no namespace on that engine's node (no task or endpoint of it runs there). */
+  NoNetworkNamespace: 'NO_NETWORK_NAMESPACE',
   ToolboxImageMissing: 'TOOLBOX_IMAGE_MISSING',
   ToolboxStartFailed: 'TOOLBOX_START_FAILED',
   DockerUnreachable: 'DOCKER_UNREACHABLE',

@@ -11,10 +11,12 @@ export interface OwnedObject {
 /**
  * Host data is for admins only, everywhere: a host session's screen, its recording and input
  * trail, a host run's output, a host capture (on the host's `lo` it carries the console's own
- * cookies and tokens). Whoever may not open a target may not read what came out of it either.
+ * cookies and tokens). An overlay's own namespace is opened by a helper that could enter any
+ * namespace of its node: host data too. Whoever may not open a target may not read what came
+ * out of it either.
  */
 export function mayReadTarget(principal: Principal, target: ResolvedTarget): boolean {
-  return target.kind !== 'host' || atLeast(principal, 'admin');
+  return (target.kind !== 'host' && target.kind !== 'network-namespace') || atLeast(principal, 'admin');
 }
 
 /** Its owner or an admin; and never host data for anyone below admin. */

@@ -4,6 +4,10 @@ import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/share
 import {
   EngineError,
   type ContainerDetail,
+  type EngineFacts,
+  type SwarmNodeFacts,
+  type SwarmServiceFacts,
+  type SwarmTaskFacts,
   type CompletedToolbox,
   type CompletionOptions,
   type ContainerEngine,
@@ -30,22 +34,64 @@ export const TOOLBOX_LABEL = 'sonde.managed';
 /** Docker's PATH for images that set none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
-  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
-  if (endpoint.startsWith('/')) return { socketPath: endpoint };
-  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
-  return {
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 2376 : 2375)),
-  };
+const SWARM_SERVICE = 'com.docker.swarm.service.name';
+const SWARM_TASK = 'com.docker.swarm.task.id';
+const SWARM_TASK_NAME = 'com.docker.swarm.task.name';
+const SWARM_NODE = 'com.docker.swarm.node.id';
+
+/** One engine to connect to: a URL as DOCKER_HOST takes it, and a directory with ca.pem, cert.pem, key.pem. */
+export interface DockerEngineOptions {
+  name: string;
+  /** `unix://…`, `tcp://host:port`, `ssh://user@host`; absent: DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them. */
+  host?: string;
+  tlsDir?: string;
+  /** Bound on establishing a connection (not on long streams: an idle shell is not a dead one). */
+  connectionTimeoutMs?: number;
+}
+
+/**
+ * A Docker client for one engine, with docker-modem's own handling of DOCKER_HOST (unix, tcp with
+ * or without TLS, ssh): the URL is never parsed here. docker-modem reads the three variables from
+ * the environment, so a configured engine's URL and TLS directory are handed to it there, for the
+ * one synchronous call that reads them, and the environment is put back at once.
+ */
+export function dockerClient(options: DockerEngineOptions): Docker {
+  const timeouts = options.connectionTimeoutMs ? { connectionTimeout: options.connectionTimeoutMs } : {};
+  if (options.host === undefined) return new Docker(timeouts as Docker.DockerOptions);
+  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] as const;
+  const saved = names.map((n) => process.env[n]);
+  try {
+    process.env.DOCKER_HOST = options.host;
+    if (options.tlsDir) {
+      process.env.DOCKER_TLS_VERIFY = '1';
+      process.env.DOCKER_CERT_PATH = options.tlsDir;
+    } else {
+      delete process.env.DOCKER_TLS_VERIFY;
+      delete process.env.DOCKER_CERT_PATH;
+    }
+    return new Docker(timeouts as Docker.DockerOptions);
+  } finally {
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
+  }
+}
+
+/** What an engine is called in messages: its URL as given, or the socket docker-modem looks for. */
+export function endpointOf(options: Pick<DockerEngineOptions, 'host'>, env: Record<string, string | undefined> = process.env): string {
+  return options.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 
 export class DockerEngine implements ContainerEngine {
   private readonly docker: Docker;
+  readonly name: string;
+  readonly endpoint: string;
 
-  constructor(readonly endpoint: string) {
-    this.docker = new Docker(dockerOptionsFor(endpoint));
+  constructor(options: DockerEngineOptions) {
+    this.name = options.name;
+    this.endpoint = endpointOf(options);
+    this.docker = dockerClient(options);
   }
 
   private classify(error: unknown, context: string): EngineError {
@@ -69,6 +115,91 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async info(): Promise<EngineFacts> {
+    let info: { ServerVersion?: string; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } | null } };
+    try {
+      info = (await this.docker.info()) as typeof info;
+    } catch (error) {
+      throw this.classify(error, 'Docker info');
+    }
+    const swarm = info.Swarm;
+    return {
+      version: info.ServerVersion ?? '',
+      ...(swarm?.LocalNodeState === 'active' && swarm.NodeID
+        ? { swarm: { nodeId: swarm.NodeID, role: swarm.ControlAvailable ? ('manager' as const) : ('worker' as const), ...(swarm.Cluster?.ID ? { clusterId: swarm.Cluster.ID } : {}) } }
+        : {}),
+    };
+  }
+
+  async swarmNodes(): Promise<SwarmNodeFacts[]> {
+    let nodes: { ID: string; Description?: { Hostname?: string }; Status?: { Addr?: string; State?: string }; Spec?: { Role?: string; Availability?: string } }[];
+    try {
+      nodes = (await this.docker.listNodes()) as typeof nodes;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm nodes');
+    }
+    return nodes.map((n) => ({
+      id: n.ID,
+      hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
+      address: n.Status?.Addr ?? '',
+      role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+      availability: n.Spec?.Availability ?? 'unknown',
+      state: n.Status?.State ?? 'unknown',
+    }));
+  }
+
+  async swarmServices(): Promise<SwarmServiceFacts[]> {
+    let services: { ID: string; Spec?: { Name?: string; Mode?: { Replicated?: { Replicas?: number }; Global?: object }; TaskTemplate?: { Networks?: { Target?: string }[] } }; Endpoint?: { VirtualIPs?: { NetworkID?: string }[] } }[];
+    try {
+      services = (await this.docker.listServices()) as typeof services;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm services');
+    }
+    return services.map((s) => {
+      const replicated = s.Spec?.Mode?.Replicated;
+      const networkIds = new Set([...(s.Spec?.TaskTemplate?.Networks ?? []).map((n) => n.Target), ...(s.Endpoint?.VirtualIPs ?? []).map((v) => v.NetworkID)].filter((n): n is string => typeof n === 'string'));
+      return {
+        id: s.ID,
+        name: s.Spec?.Name ?? s.ID.slice(0, 12),
+        mode: replicated ? ('replicated' as const) : ('global' as const),
+        ...(replicated?.Replicas !== undefined ? { replicas: replicated.Replicas } : {}),
+        networkIds: [...networkIds],
+      };
+    });
+  }
+
+  async swarmTasks(filter: { service?: string; id?: string } = {}): Promise<SwarmTaskFacts[]> {
+    let tasks: {
+      ID: string;
+      ServiceID?: string;
+      Slot?: number;
+      NodeID?: string;
+      DesiredState?: string;
+      Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+      NetworksAttachments?: { Network?: { ID?: string; Spec?: { Name?: string } }; Addresses?: string[] }[];
+    }[];
+    try {
+      const filters: Record<string, string[]> = {};
+      if (filter.service) filters.service = [filter.service];
+      if (filter.id) filters.id = [filter.id];
+      tasks = (await this.docker.listTasks({ filters })) as typeof tasks;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm tasks');
+    }
+    return tasks.map((t) => ({
+      id: t.ID,
+      serviceId: t.ServiceID ?? '',
+      ...(t.Slot !== undefined ? { slot: t.Slot } : {}),
+      nodeId: t.NodeID ?? '',
+      state: t.Status?.State ?? 'unknown',
+      desiredState: t.DesiredState ?? 'unknown',
+      ...(t.Status?.ContainerStatus?.ContainerID ? { containerId: t.Status.ContainerStatus.ContainerID } : {}),
+      addresses: (t.NetworksAttachments ?? []).flatMap((a) =>
+        (a.Addresses ?? []).map((cidr) => ({ networkId: a.Network?.ID ?? '', ...(a.Network?.Spec?.Name ? { networkName: a.Network.Spec.Name } : {}), address: cidr.split('/')[0]! })),
+      ),
+    }));
+  }
+
   async listContainers(): Promise<ContainerSummary[]> {
     let raw: Docker.ContainerInfo[];
     try {
@@ -90,8 +221,11 @@ export class DockerEngine implements ContainerEngine {
         ...(p.IP ? { ip: p.IP } : {}),
         protocol: p.Type,
       }));
+      const taskId = labels[SWARM_TASK];
+      const slot = /^[^.]+\.(\d+)\./.exec(labels[SWARM_TASK_NAME] ?? '')?.[1];
       return {
         id: c.Id,
+        engine: this.name,
         name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
         image: c.Image,
         state: c.State,
@@ -101,6 +235,9 @@ export class DockerEngine implements ContainerEngine {
         ports,
         labels,
         toolbox: labels[TOOLBOX_LABEL] === 'true',
+        ...(taskId && labels[SWARM_SERVICE]
+          ? { swarm: { service: labels[SWARM_SERVICE], taskId, ...(slot ? { slot: Number(slot) } : {}), nodeId: labels[SWARM_NODE] ?? '' } }
+          : {}),
       };
     });
   }
@@ -130,16 +267,34 @@ export class DockerEngine implements ContainerEngine {
         members.set(n.NetworkID, list);
       }
     }
-    return networks.map((n) => ({
+    return networks.map((n) => this.networkSummary(n, members.get(n.Id) ?? []));
+  }
+
+  private networkSummary(n: Docker.NetworkInspectInfo, containers: { id: string; name: string; ipv4?: string }[]): NetworkSummary {
+    return {
       id: n.Id,
+      engine: this.name,
       name: n.Name,
       driver: n.Driver,
       scope: n.Scope,
       internal: Boolean(n.Internal),
       subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string'),
       labels: n.Labels ?? {},
-      containers: members.get(n.Id) ?? [],
-    }));
+      attachable: Boolean((n as { Attachable?: boolean }).Attachable),
+      containers,
+    };
+  }
+
+  async inspectNetwork(ref: string): Promise<NetworkSummary | undefined> {
+    try {
+      const n = (await this.docker.getNetwork(ref).inspect()) as Docker.NetworkInspectInfo & { Containers?: Record<string, { Name?: string; IPv4Address?: string }> };
+      const containers = Object.entries(n.Containers ?? {}).map(([id, c]) => ({ id, name: c.Name ?? id.slice(0, 12), ...(c.IPv4Address ? { ipv4: c.IPv4Address.split('/')[0]! } : {}) }));
+      return this.networkSummary(n, containers);
+    } catch (error) {
+      const e = this.classify(error, 'Inspecting network');
+      if (e.kind === 'not-found') return undefined;
+      throw e;
+    }
   }
 
   async inspectContainer(id: string): Promise<ContainerDetail | undefined> {
@@ -229,6 +384,7 @@ export class DockerEngine implements ContainerEngine {
         HostConfig: {
           NetworkMode: spec.networkMode,
           ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          ...(spec.binds ? { Binds: spec.binds } : {}),
           CapAdd: spec.capAdd,
           CapDrop: spec.capDrop,
           SecurityOpt: spec.securityOpt,
@@ -436,7 +592,7 @@ export class DockerEngine implements ContainerEngine {
   async openEvents(): Promise<EngineEventStream> {
     let raw: NodeJS.ReadableStream;
     try {
-      raw = await this.docker.getEvents({ filters: { type: ['container', 'network'] } });
+      raw = await this.docker.getEvents({ filters: { type: ['container', 'network', 'service', 'node'] } });
     } catch (error) {
       throw this.classify(error, 'Subscribing to events');
     }
@@ -463,9 +619,9 @@ export class DockerEngine implements ContainerEngine {
         } catch {
           continue;
         }
-        if ((parsed.Type !== 'container' && parsed.Type !== 'network') || !parsed.Action || !parsed.Actor?.ID) continue;
+        if (!['container', 'network', 'service', 'node'].includes(parsed.Type ?? '') || !parsed.Action || !parsed.Actor?.ID) continue;
         const event: EngineEvent = {
-          kind: parsed.Type,
+          kind: parsed.Type as EngineEvent['kind'],
           // "exec_start: bash" carries a command; keep only the verb.
           action: parsed.Action.split(':')[0]!.trim(),
           id: parsed.Actor.ID,

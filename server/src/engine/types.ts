@@ -7,11 +7,21 @@ import type { ContainerSummary, NetworkSummary } from '@sonde/shared';
  * Kubernetes node agent) is another implementation of this interface plus configuration.
  */
 export interface ContainerEngine {
+  /** Its name in the console (SONDE_ENGINES; `local` by default): on every object it lists. */
+  readonly name: string;
   /** Where the engine was looked for, e.g. `unix:///var/run/docker.sock`; used in error messages. */
   readonly endpoint: string;
   version(): Promise<string>;
+  /** Its version and its place in a Swarm, when it is in one. */
+  info(): Promise<EngineFacts>;
   listContainers(): Promise<ContainerSummary[]>;
   listNetworks(): Promise<NetworkSummary[]>;
+  /** One network as this engine knows it; undefined when it does not (a worker without a task of an overlay). */
+  inspectNetwork(ref: string): Promise<NetworkSummary | undefined>;
+  /** Swarm managers only: the cluster's nodes, services and tasks (a worker answers with a `failed` EngineError). */
+  swarmNodes(): Promise<SwarmNodeFacts[]>;
+  swarmServices(): Promise<SwarmServiceFacts[]>;
+  swarmTasks(filter?: { service?: string; id?: string }): Promise<SwarmTaskFacts[]>;
   /** Details needed to attach to a container; undefined when it does not exist. */
   inspectContainer(id: string): Promise<ContainerDetail | undefined>;
   hasImage(ref: string): Promise<boolean>;
@@ -41,6 +51,39 @@ export interface ContainerEngine {
   openEvents(): Promise<EngineEventStream>;
 }
 
+export interface EngineFacts {
+  version: string;
+  swarm?: { nodeId: string; role: 'manager' | 'worker'; clusterId?: string };
+}
+
+export interface SwarmNodeFacts {
+  id: string;
+  hostname: string;
+  address: string;
+  role: 'manager' | 'worker';
+  availability: string;
+  state: string;
+}
+
+export interface SwarmServiceFacts {
+  id: string;
+  name: string;
+  mode: 'replicated' | 'global';
+  replicas?: number;
+  networkIds: string[];
+}
+
+export interface SwarmTaskFacts {
+  id: string;
+  serviceId: string;
+  slot?: number;
+  nodeId: string;
+  state: string;
+  desiredState: string;
+  containerId?: string;
+  addresses: { networkId: string; networkName?: string; address: string }[];
+}
+
 export interface ContainerDetail {
   id: string;
   name: string;
@@ -51,7 +94,7 @@ export interface ContainerDetail {
 }
 
 export interface EngineEvent {
-  kind: 'container' | 'network';
+  kind: 'container' | 'network' | 'service' | 'node';
   action: string;
   id: string;
   /** For network connect/disconnect, the container involved. */
@@ -78,6 +121,8 @@ export interface ToolboxSpec {
   network?: string;
   /** `container:<id>` to share a target's PID namespace. */
   pidMode?: string;
+  /** Bind mounts (`source:target:options`): fixed strings from toolbox-spec.ts, never from a request. */
+  binds?: string[];
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];

@@ -171,8 +171,12 @@ export class Session implements Workload {
   }
 
   /** A session into a container ends when that container stops. */
-  dependsOn(containerId: string): boolean {
-    return this.target.kind === 'container' && this.target.containerId === containerId;
+  dependsOn(engine: string, containerId: string): boolean {
+    return this.target.kind === 'container' && this.target.engine === engine && this.target.containerId === containerId;
+  }
+
+  usesEngine(engine: string): boolean {
+    return this.target.engine === engine;
   }
 
   observe(observer: SessionObserver): () => void {

@@ -5,6 +5,7 @@ import { groupContainers, shellBlockedReason } from './container-inventory';
 function container(overrides: Partial<ContainerSummary> & { name: string }): ContainerSummary {
   return {
     id: `${overrides.name}-id-0123456789`,
+    engine: 'local',
     image: 'nginx:1.27',
     state: 'running',
     status: 'Up 5 minutes',

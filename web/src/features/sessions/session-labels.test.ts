@@ -5,7 +5,7 @@ import { sessionStatus, sessionTabs } from './session-labels';
 function session(id: string, createdAt: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
     id,
-    target: { kind: 'host' },
+    target: { kind: 'host', engine: 'local' },
     state: 'running',
     createdAt,
     toolbox: { containerId: `tb-${id}`, image: 'sonde-toolbox:1' },

@@ -6,7 +6,7 @@ const base: RunInfo = {
   id: 'r1',
   tool: 'ping',
   owner: { id: 'token:bootstrap', name: 'bootstrap token' },
-  target: { kind: 'container', containerId: 'c1', containerName: 'web', sharePid: false },
+  target: { kind: 'container', engine: 'local', containerId: 'c1', containerName: 'web', sharePid: false },
   params: { host: 'db', count: 4 },
   argv: ['ping'],
   state: 'exited',
@@ -36,13 +36,13 @@ describe('run labels', () => {
   it('matches runs to the page they were started from', () => {
     expect(runIsFor(base, { containerId: 'c1' })).toBe(true);
     expect(runIsFor(base, { containerId: 'c2' })).toBe(false);
-    expect(runIsFor({ ...base, target: { kind: 'network', networkId: 'n1', networkName: 'shop' } }, { networkId: 'n1' })).toBe(true);
+    expect(runIsFor({ ...base, target: { kind: 'network', engine: 'local', networkId: 'n1', networkName: 'shop' } }, { networkId: 'n1' })).toBe(true);
   });
 });
 
 describe('runIsFor host runs', () => {
   it('matches host runs only where the context is the host', () => {
-    const run = { id: 'r', tool: 'ip-addr', target: { kind: 'host' } } as unknown as Parameters<typeof runIsFor>[0];
+    const run = { id: 'r', tool: 'ip-addr', target: { kind: 'host', engine: 'local' } } as unknown as Parameters<typeof runIsFor>[0];
     expect(runIsFor(run, { host: true })).toBe(true);
     expect(runIsFor(run, {})).toBe(false);
   });

@@ -3,7 +3,7 @@ import type { ContainerSummary, NetworkSummary, ParamSpec } from '@sonde/shared'
 import { suggestionsFor } from './target-suggestions';
 
 function container(name: string, networks: { name: string; ipv4?: string }[], extra: Partial<ContainerSummary> = {}): ContainerSummary {
-  return { id: `${name}-id`, name, image: `${name}:1`, state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false, ...extra };
+  return { id: `${name}-id`, engine: 'local', name, image: `${name}:1`, state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false, ...extra };
 }
 
 const web = container('shop-web-1', [{ name: 'shop', ipv4: '10.0.0.2' }], { compose: { project: 'shop', service: 'web' }, ports: [{ privatePort: 80, protocol: 'tcp' }] });
@@ -12,7 +12,7 @@ const other = container('other', [{ name: 'elsewhere', ipv4: '10.9.0.2' }]);
 const stopped = container('stopped', [{ name: 'shop' }], { state: 'exited' });
 const toolbox = container('sonde-abc', [{ name: 'shop', ipv4: '10.0.0.9' }], { toolbox: true });
 const containers = [web, api, other, stopped, toolbox];
-const shop: NetworkSummary = { id: 'n', name: 'shop', driver: 'bridge', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] };
+const shop: NetworkSummary = { id: 'n', engine: 'local', name: 'shop', driver: 'bridge', scope: 'local', internal: false, attachable: false, subnets: [], labels: {}, containers: [] };
 const param = (type: ParamSpec['type'], extra: Partial<ParamSpec> = {}): ParamSpec => ({ name: 'x', type, label: 'x', required: true, ...extra });
 
 describe('target suggestions', () => {
