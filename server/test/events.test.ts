@@ -72,8 +72,11 @@ describe('live events (real Docker)', () => {
         sessionId = ((await created.json()) as { id: string }).id;
       },
     );
-    expect(events[0]).toEqual({ event: 'status', data: { status: 'ok', docker: { reachable: true, version: expect.any(String) } } });
-    expect(events).toContainEqual({ event: 'docker', data: { kind: 'container', action: 'start', id: containerId } });
+    expect(events[0]).toEqual({
+      event: 'status',
+      data: { status: 'ok', docker: { reachable: true, version: expect.any(String) }, engines: [{ name: 'local', reachable: true, version: expect.any(String) }] },
+    });
+    expect(events).toContainEqual({ event: 'docker', data: { engine: 'local', kind: 'container', action: 'start', id: containerId } });
     expect(events).toContainEqual({ event: 'session', data: { id: sessionId, state: 'running' } });
   });
 
