@@ -14,7 +14,6 @@ export const ErrorCode = {
   TargetNotRunning: 'TARGET_NOT_RUNNING',
   TargetNotAllowed: 'TARGET_NOT_ALLOWED',
   ToolboxImageMissing: 'TOOLBOX_IMAGE_MISSING',
-  ToolboxStartFailed: 'TOOLBOX_START_FAILED',
   DockerUnreachable: 'DOCKER_UNREACHABLE',
   DockerError: 'DOCKER_ERROR',
   ShuttingDown: 'SHUTTING_DOWN',
