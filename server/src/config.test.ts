@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,29 @@ describe('parseConfig', () => {
     ['SONDE_ENGINES', 'not json'],
     ['SONDE_ENGINES_FILE', '/nonexistent/engines.json'],
     ['SONDE_SWARM_NODE_ENGINE', 'tcp://node:2376'],
+    ['SONDE_PUBLIC_URL', 'ftp://sonde.example.com'],
+    ['SONDE_RECORDING_FAILURE', 'maybe'],
+    ['SONDE_TLS_CERT', '/etc/sonde/cert.pem'],
+    ['SONDE_TLS_PROXY', 'yes'],
+    ['SONDE_TRUSTED_PROXIES', '10.0.0.0/8'],
+    ['SONDE_LOG_LEVEL', 'loud'],
+    ['SONDE_DETACHED_GRACE_SECONDS', '-1'],
+    ['SONDE_IDLE_TIMEOUT_SECONDS', '604801'],
+    ['SONDE_MAX_SESSIONS', '0'],
+    ['SONDE_MAX_TOOLBOXES', '20001'],
+    ['SONDE_MAX_SESSIONS_PER_USER', '0'],
+    ['SONDE_MAX_RUNS_PER_USER', '1.5'],
+    ['SONDE_MAX_CAPTURES_PER_USER', '1001'],
+    ['SONDE_MAX_STREAMS_PER_USER', '0'],
+    ['SONDE_MAX_SOCKETS_PER_SESSION', '0'],
+    ['SONDE_TOOLBOX_MEMORY_MB', '31'],
+    ['SONDE_TOOLBOX_PIDS', '15'],
+    ['SONDE_TOOLBOX_CPU_MILLIS', '99'],
+    ['SONDE_DATA_DIR', '/etc/hostname/x'],
+    ['SONDE_WEB_DIR', '/nonexistent/web'],
+    ['SONDE_ALLOWED_HOSTS', 'https://sonde.example.com'],
+    ['SONDE_ALLOWED_ORIGINS', 'dash.example.com'],
+    ['SONDE_ALLOWED_ORIGINS', 'https://dash.example.com/path'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(name);
@@ -93,5 +116,20 @@ describe('parseConfig', () => {
     writeFileSync(file, JSON.stringify([{ name: 'from-file', host: 'tcp://h:2375' }]));
     expect(parseConfig({ SONDE_ENGINES_FILE: file }).engines).toEqual([{ name: 'from-file', kind: 'docker', host: 'tcp://h:2375' }]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads exactly the variables the configuration table of README.md lists', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    parseConfig(env);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const listed = new Set([...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!)));
+    expect([...listed].sort()).toEqual([...read].sort());
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -135,6 +135,8 @@ function parseEngines(env: Env): EngineConfig[] {
     if (host) checkEngineUrl('DOCKER_HOST', host);
     const certPath = env.DOCKER_CERT_PATH?.trim();
     if (certPath) checkTlsDir('DOCKER_CERT_PATH', certPath);
+    const verify = env.DOCKER_TLS_VERIFY?.trim() ?? '';
+    if (!['', '0', '1'].includes(verify)) throw new ConfigError('DOCKER_TLS_VERIFY', `expected 1 or 0, got "${verify}"`);
     // docker-modem reads the three variables itself, exactly as the docker CLI does.
     return [{ name: 'local', kind: 'docker' }];
   }
@@ -188,6 +190,55 @@ function parseSwarmNodeEngine(env: Env): SwarmNodeEngineTemplate | undefined {
   return { host, ...(tlsDir ? { tlsDir } : {}) };
 }
 
+/**
+ * A data directory Sonde can use: the path, or the nearest ancestor that exists, is a directory
+ * it may write in (Sonde creates the rest). Checked now, so a bad path is a named error at start.
+ */
+function checkDataDir(dir: string): string {
+  let probe = dir;
+  while (!existsSync(probe)) {
+    const parent = path.dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(probe).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDirectory) throw new ConfigError('SONDE_DATA_DIR', `${probe} is not a directory, so ${dir} cannot be one`);
+  try {
+    accessSync(probe, constants.W_OK);
+  } catch {
+    throw new ConfigError('SONDE_DATA_DIR', `${probe} is not writable by this user`);
+  }
+  return dir;
+}
+
+/** A host name as it appears in a Host header, without scheme, port or path. */
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
+
+function checkOrigin(origin: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com`);
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com (a scheme, a host, an optional port, nothing else)`);
+  }
+  return origin;
+}
+
+/** A web directory given on purpose must hold the built UI; the default may not be built yet (pages then say how to build it). */
+function checkWebDir(given: string | undefined): string {
+  if (given === undefined || given === '') return defaultWebDir;
+  if (!existsSync(path.join(given, 'index.html'))) throw new ConfigError('SONDE_WEB_DIR', `${given} has no index.html (build the web UI there with npm run build -w web)`);
+  return given;
+}
+
 const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 export function parseConfig(env: Env = process.env): Config {
@@ -215,7 +266,9 @@ export function parseConfig(env: Env = process.env): Config {
   }
 
   const loopbackHosts = ['localhost', '127.0.0.1', '[::1]'];
-  const allowedHosts = [...loopbackHosts, ...list(env, 'SONDE_ALLOWED_HOSTS').map((h) => h.toLowerCase())];
+  const extraHosts = list(env, 'SONDE_ALLOWED_HOSTS').map((h) => h.toLowerCase());
+  for (const h of extraHosts) if (!HOST_NAME.test(h)) throw new ConfigError('SONDE_ALLOWED_HOSTS', `"${h}" is not a host name (no scheme, port or path)`);
+  const allowedHosts = [...loopbackHosts, ...extraHosts];
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
     allowedHosts.push(host.toLowerCase());
   }
@@ -269,13 +322,13 @@ export function parseConfig(env: Env = process.env): Config {
     recordingFailure,
     token,
     toolboxImage,
-    dataDir: path.resolve(env.SONDE_DATA_DIR?.trim() || '.data'),
+    dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || '.data')),
     engines: parseEngines(env),
     swarmNodeEngine: parseSwarmNodeEngine(env),
     engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,
-    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS'),
+    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS').map(checkOrigin),
     detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
     idleTimeoutMs: integer(env, 'SONDE_IDLE_TIMEOUT_SECONDS', 7200, 0, 7 * 86400) * 1000,
     maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),
@@ -292,7 +345,7 @@ export function parseConfig(env: Env = process.env): Config {
       pids: integer(env, 'SONDE_TOOLBOX_PIDS', 512, 16, 65536),
       nanoCpus: integer(env, 'SONDE_TOOLBOX_CPU_MILLIS', 1000, 100, 64000) * 1_000_000,
     },
-    webDir: env.SONDE_WEB_DIR?.trim() || defaultWebDir,
+    webDir: checkWebDir(env.SONDE_WEB_DIR?.trim()),
     logLevel,
   };
 }

@@ -21,7 +21,6 @@ export const ErrorCode = {
   /** An overlay network has no namespace on that engine's node (no task or endpoint of it runs there). */
   NoNetworkNamespace: 'NO_NETWORK_NAMESPACE',
   ToolboxImageMissing: 'TOOLBOX_IMAGE_MISSING',
-  ToolboxStartFailed: 'TOOLBOX_START_FAILED',
   DockerUnreachable: 'DOCKER_UNREACHABLE',
   DockerError: 'DOCKER_ERROR',
   ShuttingDown: 'SHUTTING_DOWN',
@@ -51,6 +50,10 @@ export const ErrorCode = {
   NetstateNotFound: 'NETSTATE_NOT_FOUND',
   NetstateNotRevertible: 'NETSTATE_NOT_REVERTIBLE',
   Internal: 'INTERNAL',
+  /** On a terminal socket: a control frame that is not JSON, not a known message, or too large. */
+  BadControlMessage: 'BAD_CONTROL_MESSAGE',
+  /** On a terminal socket, before close 4003: the credential or the access it rested on ended. */
+  AccessRevoked: 'ACCESS_REVOKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

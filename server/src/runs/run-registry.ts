@@ -60,7 +60,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
       admission: settings.admission,
       ...(settings.isConsole ? { isConsole: settings.isConsole } : {}),
       maxLive: settings.maxRuns,
-      tooMany: (max) => new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${max} runs going; wait for some to finish or cancel them.`),
+      tooMany: (max) => new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${max} runs going (SONDE_MAX_SESSIONS); wait for some to finish or cancel them.`),
       endedRetentionMs: settings.endedRetentionMs,
       log: settings.log,
     });
