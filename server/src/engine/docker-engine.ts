@@ -13,6 +13,8 @@ import {
   type ContainerEngine,
   type EngineEvent,
   type EngineEventStream,
+  type ExecOptions,
+  type ExecResult,
   type RunningToolbox,
   type StreamingToolbox,
   type ToolboxSpec,
@@ -31,6 +33,8 @@ interface ModemError {
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const TOOLBOX_LABEL = 'sonde.managed';
+/** How long past an exec's time limit we wait for Docker to close its stream before giving up on it. */
+const EXEC_BACKSTOP_MS = 3000;
 /** Docker's PATH for images that set none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -81,6 +85,26 @@ export function dockerClient(options: DockerEngineOptions): Docker {
 /** What an engine is called in messages: its URL as given, or the socket docker-modem looks for. */
 export function endpointOf(options: Pick<DockerEngineOptions, 'host'>, env: Record<string, string | undefined> = process.env): string {
   return options.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+/** Collects a stream's bytes up to `maxBytes`, dropping the rest. */
+function boundedSink(maxBytes: number): { sink: Writable; bytes: () => Buffer; truncated: () => boolean } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let dropped = false;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const room = maxBytes - size;
+      if (chunk.length > room) dropped = true;
+      if (room > 0) {
+        const kept = chunk.subarray(0, room);
+        chunks.push(kept);
+        size += kept.length;
+      }
+      done();
+    },
+  });
+  return { sink, bytes: () => Buffer.concat(chunks), truncated: () => dropped };
 }
 
 export class DockerEngine implements ContainerEngine {
@@ -499,26 +523,8 @@ export class DockerEngine implements ContainerEngine {
     const withStdin = options.stdin !== undefined;
     const container = await this.createToolbox(spec, false, withStdin);
     let raw: (NodeJS.ReadableStream & { destroy?: () => void; end?: (data: string | Buffer) => void }) | undefined;
-    let truncated = false;
-    const collect = () => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          const room = options.maxOutputBytes - size;
-          if (chunk.length > room) truncated = true;
-          if (room > 0) {
-            const kept = chunk.subarray(0, room);
-            chunks.push(kept);
-            size += kept.length;
-          }
-          done();
-        },
-      });
-      return { sink, bytes: () => Buffer.concat(chunks) };
-    };
-    const stdout = collect();
-    const stderr = collect();
+    const stdout = boundedSink(options.maxOutputBytes);
+    const stderr = boundedSink(options.maxOutputBytes);
     let timer: NodeJS.Timeout | undefined;
     try {
       try {
@@ -552,12 +558,68 @@ export class DockerEngine implements ContainerEngine {
       if (result === 'timeout') throw new EngineError('failed', `The toolbox did not finish within ${Math.round(options.timeoutMs / 1000)} s.`);
       // The process is gone; the last of its output may still be on its way.
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-      return { exitCode: result.StatusCode ?? -1, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated };
+      return { exitCode: result.StatusCode ?? -1, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated() };
     } finally {
       clearTimeout(timer);
       raw?.destroy?.();
       await this.removeContainer(container.id).catch(() => undefined);
     }
+  }
+
+  async startIdleToolbox(spec: ToolboxSpec): Promise<string> {
+    const container = await this.createToolbox(spec, false, false);
+    try {
+      await container.start();
+    } catch (error) {
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw this.classify(error, 'Starting the toolbox');
+    }
+    return container.id;
+  }
+
+  async exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const started = performance.now();
+    const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+    const container = this.docker.getContainer(containerId);
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      // Docker has no call that kills an exec's process, so the container's own `timeout` does.
+      exec = await container.exec({ Cmd: ['timeout', '-s', 'KILL', String(seconds), ...argv], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false });
+      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
+    } catch (error) {
+      throw this.classify(error, 'Running a command in the toolbox');
+    }
+    const stdout = boundedSink(options.maxOutputBytes);
+    const stderr = boundedSink(options.maxOutputBytes);
+    container.modem.demuxStream(stream, stdout.sink, stderr.sink);
+    let backstop: NodeJS.Timeout | undefined;
+    const ended = await new Promise<boolean>((resolve) => {
+      stream.once('end', () => resolve(true));
+      stream.once('close', () => resolve(true));
+      stream.once('error', () => resolve(true));
+      // Should the engine never close the stream (a wedged daemon), stop waiting a little after the limit.
+      backstop = setTimeout(() => resolve(false), seconds * 1000 + EXEC_BACKSTOP_MS);
+    });
+    clearTimeout(backstop);
+    stream.destroy();
+    let exitCode = -1;
+    try {
+      // The stream can end a moment before Docker records the exit code.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const info = await exec.inspect();
+        if (!info.Running) {
+          exitCode = info.ExitCode ?? -1;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } catch (error) {
+      throw this.classify(error, 'Reading the exit code of a command in the toolbox');
+    }
+    const elapsedMs = Math.round(performance.now() - started);
+    const killedAtLimit = exitCode === 128 + 9 && elapsedMs >= seconds * 1000 - 100;
+    return { exitCode, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated(), timedOut: !ended || killedAtLimit, elapsedMs };
   }
 
   async listToolboxes(labels: Record<string, string>): Promise<string[]> {

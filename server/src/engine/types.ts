@@ -43,6 +43,18 @@ export interface ContainerEngine {
    * ends; past `timeoutMs` it is removed and this rejects with a `failed` EngineError.
    */
   runToCompletion(spec: ToolboxSpec, options: CompletionOptions): Promise<CompletedToolbox>;
+  /**
+   * Creates and starts a toolbox with nothing attached: its entrypoint idles (a bounded
+   * `sleep`) while commands run in it with `exec`. On any failure nothing is left behind.
+   */
+  startIdleToolbox(spec: ToolboxSpec): Promise<string>;
+  /**
+   * Runs `argv` in a running container (no TTY, no stdin, no shell) and collects its exit code
+   * and demultiplexed output. The command runs under the container's `timeout` (coreutils or
+   * busybox), which kills it at `timeoutMs`; `timedOut` is then set. Rejects with `not-found`
+   * or `conflict` when the container is gone or not running.
+   */
+  exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
   /** Force-removes a container; resolves when it is gone (also when it never existed). */
@@ -166,6 +178,23 @@ export interface CompletedToolbox {
   stdout: Buffer;
   stderr: Buffer;
   truncated: boolean;
+}
+
+export interface ExecOptions {
+  /** The command is killed after this long (whole seconds, rounded up, at least 1). */
+  timeoutMs: number;
+  /** Output beyond this many bytes per stream is dropped (and `truncated` set). */
+  maxOutputBytes: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  truncated: boolean;
+  /** It was killed at its time limit (its output so far is kept). */
+  timedOut: boolean;
+  elapsedMs: number;
 }
 
 export type EngineErrorKind = 'unreachable' | 'not-found' | 'conflict' | 'image-missing' | 'failed';
