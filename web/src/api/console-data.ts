@@ -9,6 +9,7 @@ import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Admin } from './admin';
 import { Audit } from './audit';
 import { Captures } from './captures';
+import { Diagnosis } from './diagnosis';
 import { EventStream } from './events';
 import { Inventory } from './inventory';
 import { Netstate } from './netstate';
@@ -17,6 +18,7 @@ import { Recordings } from './recordings';
 import { Runs } from './runs';
 import { Sessions } from './sessions';
 import { Shares } from './shares';
+import { TopologyMap } from './topology';
 
 export class ConsoleData implements Disposable {
   /** Containers, networks and Docker's health. */
@@ -33,6 +35,10 @@ export class ConsoleData implements Disposable {
   /** Users, tokens, policy: fetched only by the admin pages. */
   readonly admin: Admin;
   readonly audit: Audit;
+  /** Doctor runs and connectivity matrices; pushed by the event stream. */
+  readonly diagnosis: Diagnosis;
+  /** The topology map's graph: fetched while a page shows it. */
+  readonly topology: TopologyMap;
   readonly liveUpdates: EventStream;
 
   private readonly cleanup = new DisposableStore();
@@ -55,23 +61,34 @@ export class ConsoleData implements Disposable {
     this.netstate = this.own(new Netstate(client));
     this.admin = this.own(new Admin(client));
     this.audit = this.own(new Audit(client));
+    this.diagnosis = this.own(new Diagnosis(client));
+    this.topology = this.own(new TopologyMap(client));
     this.liveUpdates = this.own(
       new EventStream({
         url: client.eventsUrl(),
         // Toolboxes are containers, so container events also mean sessions changed.
-        onChange: () => this.refreshInventory(),
+        onChange: () => {
+          this.refreshInventory();
+          this.topology.changed();
+        },
         onHealth: (health) => {
           this.inventory.health.update(() => health);
           // Docker came back: whatever we listed while it was away is stale.
           if (health.docker.reachable) this.refreshInventory();
+          // An engine came or went: the map draws it reachable or not.
+          this.topology.changed();
         },
         onResume: () => {
           this.refreshInventory();
           void this.inventory.health.refresh();
           void this.netstate.list.refresh();
+          this.topology.changed();
+          this.diagnosis.resync();
         },
         onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
+        onDoctor: (event) => this.diagnosis.doctorProgress(event),
+        onMatrix: (event) => this.diagnosis.matrixProgress(event),
       }),
     );
   }

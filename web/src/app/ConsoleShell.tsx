@@ -14,11 +14,13 @@ import { ErrorReportsContext, useErrorReportList, useReportError } from '../hook
 import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
 import { ContainerPage } from '../pages/ContainerPage';
+import { MatrixPage } from '../pages/MatrixPage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
+import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
@@ -131,6 +133,10 @@ function RoutedPage({ route }: { route: Route }) {
       return <RecordingsPage selectedId={null} />;
     case 'recording':
       return <RecordingsPage selectedId={route.id} />;
+    case 'matrix':
+      return <MatrixPage id={route.id} />;
+    case 'topology':
+      return <TopologyPage />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
     default: {

@@ -1,6 +1,7 @@
 import { EmptyState } from '../components/EmptyState';
 import { CapturePanel } from '../features/captures/CapturePanel';
 import { ContainerFacts, ContainerHeader, ContainerShellActions, findContainer } from '../features/containers/ContainerDetails';
+import { DoctorPanel } from '../features/doctor/DoctorPanel';
 import { shellBlockedReason } from '../features/containers/container-inventory';
 import { NetstateWarnings } from '../features/netstate/NetstateWarnings';
 import { SessionLinks } from '../features/sessions/SessionLinks';
@@ -45,6 +46,7 @@ export function ContainerPage({ id }: { id: string }) {
         <ContainerShellActions blockedReason={blocked} pending={pending} onStart={({ sharePid }) => start(sharePid ? { ...target, sharePid } : target)} />
       )}
       <ContainerFacts container={container} networkIds={networkIds} sessions={<SessionLinks sessions={containerSessions} />} />
+      {canOperate && <DoctorPanel target={{ kind: 'container', engine: container.engine, container: container.id }} blockedReason={blocked} />}
       {canOperate && <ToolLauncher context={{ target, container, blockedReason: blocked }} />}
       {canOperate && <CapturePanel target={target} blockedReason={blocked} />}
     </article>

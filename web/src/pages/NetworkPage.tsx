@@ -1,6 +1,8 @@
 import { useRef } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { CapturePanel } from '../features/captures/CapturePanel';
+import { DoctorPanel } from '../features/doctor/DoctorPanel';
+import { MatrixLauncher } from '../features/matrix/MatrixLauncher';
 import { findNetwork, NetworkFacts, NetworkHeader, NetworkJoinAction, NetworkMembers, PingMembersAction } from '../features/networks/NetworkDetails';
 import { joinBlockedReason } from '../features/networks/network-inventory';
 import { ToolLauncher } from '../features/tools/ToolLauncher';
@@ -43,6 +45,8 @@ export function NetworkPage({ id }: { id: string }) {
         <PingMembersAction network={network} onStarted={() => toolsRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' })} />
       )}
       <NetworkMembers network={network} containers={containers.status === 'ready' ? containers.data : []} />
+      {canOperate && <MatrixLauncher network={network} />}
+      {canOperate && <DoctorPanel target={{ kind: 'network', engine: network.engine, network: network.id }} blockedReason={joinBlockedReason(network)} />}
       {canOperate && (
         <div ref={toolsRef}>
           <ToolLauncher context={{ target, network, blockedReason: joinBlockedReason(network) }} />

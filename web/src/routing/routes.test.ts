@@ -15,11 +15,13 @@ describe('matchRoute', () => {
     ['/audit', { page: 'audit' }],
     ['/recordings', { page: 'recordings' }],
     ['/recordings/0f9e', { page: 'recording', id: '0f9e' }],
+    ['/matrices/0f9e', { page: 'matrix', id: '0f9e' }],
+    ['/topology', { page: 'topology' }],
   ])('%s', (path, route) => {
     expect(matchRoute(path)).toEqual(route);
   });
 
-  it.each(['/containers', '/containers/a/b', '/nope', '/sessions/%E0%A4%A', '/admin/secrets', '/admin/users/x', '/audit/x'])('%s is not found', (path) => {
+  it.each(['/containers', '/containers/a/b', '/nope', '/sessions/%E0%A4%A', '/admin/secrets', '/admin/users/x', '/audit/x', '/matrices', '/topology/x'])('%s is not found', (path) => {
     expect(matchRoute(path)).toEqual({ page: 'not-found', path });
   });
 
@@ -32,5 +34,7 @@ describe('matchRoute', () => {
       expect(matchRoute(routePath({ page: 'admin', section }))).toEqual({ page: 'admin', section });
     }
     expect(matchRoute(routePath({ page: 'audit' }))).toEqual({ page: 'audit' });
+    expect(matchRoute(routePath({ page: 'matrix', id: 'a/b' }))).toEqual({ page: 'matrix', id: 'a/b' });
+    expect(matchRoute(routePath({ page: 'topology' }))).toEqual({ page: 'topology' });
   });
 });

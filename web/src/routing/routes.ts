@@ -12,6 +12,8 @@ export type Route =
   | { page: 'audit' }
   | { page: 'recordings' }
   | { page: 'recording'; id: string }
+  | { page: 'matrix'; id: string }
+  | { page: 'topology' }
   | { page: 'not-found'; path: string };
 
 /** The admin page's tabs: `/admin` (users), `/admin/tokens`, `/admin/policy`. */
@@ -20,17 +22,19 @@ const ADMIN_SECTIONS: readonly AdminSection[] = ['users', 'tokens', 'policy'];
 
 export type RoutablePage = Exclude<Route, { page: 'not-found' }>;
 
-const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session' | 'recording']> = [
+const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session' | 'recording' | 'matrix']> = [
   [/^\/containers\/([^/]+)\/?$/, 'container'],
   [/^\/networks\/([^/]+)\/?$/, 'network'],
   [/^\/sessions\/([^/]+)\/?$/, 'session'],
   [/^\/recordings\/([^/]+)\/?$/, 'recording'],
+  [/^\/matrices\/([^/]+)\/?$/, 'matrix'],
 ];
 
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'overview' };
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
+  if (/^\/topology\/?$/.test(pathname)) return { page: 'topology' };
   const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
   if (admin) {
     const section = (admin[1] ?? 'users') as AdminSection;
@@ -68,6 +72,10 @@ export function routePath(route: RoutablePage): string {
       return '/recordings';
     case 'recording':
       return `/recordings/${encodeURIComponent(route.id)}`;
+    case 'matrix':
+      return `/matrices/${encodeURIComponent(route.id)}`;
+    case 'topology':
+      return '/topology';
     default: {
       const unexpected: never = route;
       return unexpected;
