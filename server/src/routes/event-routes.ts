@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { atLeast } from '../auth/authenticator.js';
-import { mayReadTarget } from '../auth/object-access.js';
+import { maySeeSession, mayReadTarget } from '../auth/object-access.js';
 import { principalOf } from '../auth/principal.js';
 
 /**
@@ -35,7 +35,11 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     send('status', engines.currentHealth());
     const offEvent = engines.onEvent((engine, e) => send('docker', { engine, kind: e.kind, action: e.action, id: e.id }));
     const offHealth = engines.onStatus(() => send('status', engines.currentHealth()));
-    const offSession = sessions.onChange((change) => send('session', change));
+    // Only sessions this principal may see (as GET /api/sessions lists them): a viewer hears none.
+    const offSession = sessions.onChange((change) => {
+      const session = sessions.get(change.id);
+      if (session && maySeeSession(principal, session, policy)) send('session', change);
+    });
     const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
     // Like GET /api/netstate: admins see every change; others the changes on targets their role
     // may open (decided on what the policy read when the session started), never the host's.
