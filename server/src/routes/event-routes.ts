@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
 import { atLeast } from '../auth/authenticator.js';
 import { maySeeSession, mayReadTarget } from '../auth/object-access.js';
 import { principalOf } from '../auth/principal.js';
@@ -9,7 +10,7 @@ import { principalOf } from '../auth/principal.js';
  * changes left behind (`netstate`). Each stream is held for its principal (it ends when their
  * access does, and counts against their stream cap) and forgets every listener when it closes.
  */
-export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const events: FastifyPluginAsyncTypebox = async (app) => {
   const { engines, sessions, audit, netstate, policy, live, config } = app;
   /** Open streams: ended when the console closes, so closing never waits on them. */
   const open = new Set<() => void>();
@@ -71,6 +72,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     request.raw.once('close', stop);
   });
 };
+
+/** Not encapsulated, so the console (and its tests) can ask how many streams are open. */
+export const eventRoutes = fp(events, { name: 'event-routes' });
 
 declare module 'fastify' {
   interface FastifyInstance {
