@@ -24,7 +24,7 @@ const MARGIN_MS = 1000;
  * host key in a known_hosts file. Sessions open on containers there; a wrong certificate, an
  * unknown host key and a paused (hung) engine each leave the local engine working.
  */
-describe('engines over TLS and ssh (a nested engine of the test own)', () => {
+describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
   const fixtures = new DockerFixtures();
   let dir: string;
   let node: EngineNode | undefined;
