@@ -29,6 +29,13 @@ describe('engineViews', () => {
     expect(engineFacts(views[0]!)).toBe('Docker 26.1.5 · Swarm manager');
   });
 
+  it("says why with the engine list's error once it agrees (probed after the push), the pushed one before", () => {
+    const pushed = health({ reachable: false, error: 'aborted' });
+    expect(engineViews(engines, pushed)[1]?.error).toBe('aborted');
+    const probed: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED 172.30.0.3:2375', source: 'configured' }];
+    expect(engineViews(probed, pushed)[1]?.error).toBe('connect ECONNREFUSED 172.30.0.3:2375');
+  });
+
   it('comes back when the health says so, even before the engine list is fetched again', () => {
     const down: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'timeout', source: 'configured' }];
     const [, node2] = engineViews(down, health({ reachable: true }));

@@ -32,7 +32,10 @@ export function engineViews(engines: readonly EngineInfo[] | undefined, health: 
     const info = engines?.find((e) => e.name === name);
     const live = pushed.get(name);
     const reachable = live?.reachable ?? info?.reachable;
-    const error = reachable === false ? (live?.error ?? info?.error) : undefined;
+    // The list's error when it agrees the engine is down: it is fetched (the server probing every
+    // engine) right after each pushed change, so it says why now ("connect ECONNREFUSED …"); the
+    // pushed one is the first failure's ("aborted", when its event stream broke).
+    const error = reachable === false ? ((info?.reachable === false ? info.error : undefined) ?? live?.error) : undefined;
     const version = live?.version ?? info?.version;
     return {
       name,
