@@ -101,6 +101,7 @@ test('the overlay’s own namespace opens for the admin on the node picked and s
   await sidebar.networkIn('node1', fixtures.overlay).click();
   // Offered on the nodes where the overlay has tasks.
   await expect(page.getByTestId('namespace-engine').locator('option')).toHaveText(['node1', 'node2']);
+  await page.screenshot({ path: path.join(screenshotDir, 'overlay-network-page.png') });
   await page.getByTestId('namespace-engine').selectOption('node2');
   await page.getByTestId('open-namespace').click();
   const terminal = await console.activeTerminal();

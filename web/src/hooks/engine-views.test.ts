@@ -26,6 +26,8 @@ describe('engineViews', () => {
     expect(engineState(views[1]!)).toEqual({ text: 'unreachable', tone: 'danger' });
     expect(engineProblem(views[1]!)).toBe('Engine node2 is unreachable: connect ECONNREFUSED 172.30.0.3:2375. Its containers and networks are not listed; the other engines’ are.');
     expect(engineProblem(views[0]!)).toBeNull();
+    // The server's sentence keeps its words; its full stop is not doubled.
+    expect(engineProblem({ name: 'node2', reachable: false, error: 'Cannot reach Docker at tcp://10.0.0.3:2375 (ECONNREFUSED).', leftOut: false })).toMatch(/\(ECONNREFUSED\)\. Its containers/);
     expect(engineFacts(views[0]!)).toBe('Docker 26.1.5 · Swarm manager');
   });
 

@@ -77,7 +77,7 @@ export function engineFacts(view: EngineView): string {
  * says which engine and why, so an empty section is never mistaken for an empty host.
  */
 export function engineProblem(view: EngineView): string | null {
-  if (view.reachable === false) return `Engine ${view.name} is unreachable${view.error ? `: ${view.error}` : ''}. Its containers and networks are not listed; the other engines’ are.`;
+  if (view.reachable === false) return `Engine ${view.name} is unreachable${view.error ? `: ${view.error.replace(/[.\s]+$/, '')}` : ''}. Its containers and networks are not listed; the other engines’ are.`;
   if (view.leftOut) return `Engine ${view.name} did not answer in time, so its objects are left out of the lists for now.`;
   return null;
 }

@@ -28,7 +28,7 @@ export function EnginePage({ engine }: { engine: string }) {
       <EngineHeader view={view} />
       {view.reachable === false && (
         <p className="callout callout-danger" data-testid="engine-problem">
-          Engine {engine} is unreachable{view.error ? `: ${view.error}` : ''}. Its containers and networks are not listed, and no shell can start on it until it is back; the
+          Engine {engine} is unreachable{view.error ? `: ${view.error.replace(/[.\s]+$/, '')}` : ''}. Its containers and networks are not listed, and no shell can start on it until it is back; the
           other engines work as usual.
         </p>
       )}

@@ -42,7 +42,7 @@ export function SwarmTree({ manager, query, active }: SwarmTreeProps) {
               <span className="inventory-item-text">
                 <span className="inventory-item-name">{node.hostname}</span>
                 <span className="inventory-item-secondary">
-                  {node.role} · {node.engine ? <>engine <Link to={routePath({ page: 'engine', engine: node.engine })}>{node.engine}</Link></> : 'no engine in Sonde'}
+                  {node.role} · {node.engine ? <>engine <Link to={routePath({ page: 'engine', engine: node.engine })}>{node.engine}</Link></> : 'no engine answering for it'}
                 </span>
               </span>
               {node.state !== 'ready' && <span className="inventory-item-state">{node.state}</span>}
