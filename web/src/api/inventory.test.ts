@@ -2,7 +2,7 @@ import type { Listing, SondeClient } from '@sonde/client';
 import type { EngineInfo, Health } from '@sonde/shared';
 import { describe, expect, it, vi } from 'vitest';
 import { reachabilityChanged } from './console-data';
-import { Inventory } from './inventory';
+import { Inventory, LEFT_OUT_RETRY_MS } from './inventory';
 
 const manager: EngineInfo = { name: 'node1', reachable: true, swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' };
 const worker: EngineInfo = { name: 'node2', reachable: true, swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured' };
@@ -53,6 +53,25 @@ describe('Inventory', () => {
     inventory.leftOut.record('containers', []);
     expect(inventory.leftOut.getSnapshot().containers).toEqual([]);
     expect(seen).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('Inventory retries', () => {
+  it('asks a list again after LEFT_OUT_RETRY_MS while it leaves an engine out, and stops once disposed', async () => {
+    vi.useFakeTimers();
+    try {
+      const { client, calls } = fakeClient([manager, worker], ['node2']);
+      const inventory = new Inventory(client);
+      await inventory.containers.refresh();
+      expect(calls.containerListing).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(LEFT_OUT_RETRY_MS);
+      expect(calls.containerListing).toHaveBeenCalledTimes(2);
+      inventory.dispose();
+      await vi.advanceTimersByTimeAsync(LEFT_OUT_RETRY_MS * 3);
+      expect(calls.containerListing).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -40,6 +40,13 @@ export class LeftOutEngines implements Disposable {
   }
 }
 
+/**
+ * How soon a list that left an engine out is asked again. An engine that comes back says so
+ * (a status event refetches everything), but one that was only slow says nothing: without this
+ * its section would keep "did not answer" until something else changed.
+ */
+export const LEFT_OUT_RETRY_MS = 10_000;
+
 export class Inventory implements Disposable {
   readonly engines: LiveResource<EngineInfo[]>;
   readonly containers: LiveResource<ContainerSummary[]>;
@@ -50,11 +57,13 @@ export class Inventory implements Disposable {
   readonly leftOut = new LeftOutEngines();
 
   private readonly cleanup = new DisposableStore();
+  private readonly retries = new Map<ListingSource, ReturnType<typeof setTimeout>>();
 
   constructor(client: SondeClient) {
     const listed = <T,>(source: ListingSource, load: () => Promise<Listing<T>>) => async () => {
       const listing = await load();
       this.leftOut.record(source, listing.unreachable);
+      if (listing.unreachable.length > 0) this.retryLater(source);
       return listing.items;
     };
     this.engines = new LiveResource(() => client.engines());
@@ -64,6 +73,24 @@ export class Inventory implements Disposable {
     this.swarmServices = new LiveResource(listed('swarm', () => client.swarmServiceListing()));
     this.health = new LiveResource(() => client.health());
     for (const owned of [this.engines, this.containers, this.networks, this.swarmNodes, this.swarmServices, this.health, this.leftOut]) this.cleanup.add(owned);
+    this.cleanup.add(() => {
+      for (const timer of this.retries.values()) clearTimeout(timer);
+      this.retries.clear();
+    });
+  }
+
+  /** One retry per list at a time; the refetch records the engines it leaves out again (or none). */
+  private retryLater(source: ListingSource): void {
+    if (this.retries.has(source) || this.cleanup.isDisposed) return;
+    this.retries.set(
+      source,
+      setTimeout(() => {
+        this.retries.delete(source);
+        if (source === 'containers') void this.containers.refresh();
+        else if (source === 'networks') void this.networks.refresh();
+        else this.refreshSwarm();
+      }, LEFT_OUT_RETRY_MS),
+    );
   }
 
   /** Whether any engine is a Swarm manager: only then are there nodes and services to ask for. */

@@ -104,7 +104,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
         {byEngine ? (
           views.map((view) => (
             <EngineSection key={view.name} view={view} active={route.page === 'engine' && route.engine === view.name}>
-              <EngineLists view={view} {...lists} />
+              <EngineLists view={view} {...lists} inSection />
             </EngineSection>
           ))
         ) : (
@@ -130,15 +130,17 @@ interface EngineListsProps {
   showToolboxes: boolean;
   /** The one-engine look keeps the toggle in the Containers heading. */
   toolboxToggle?: ReactNode;
+  /** Inside an engine's section, whose banner says why its lists are missing when it is down. */
+  inSection?: boolean;
 }
 
 /** Containers, networks and (a Swarm manager's) Swarm, of one engine; of all when there is only one. */
-function EngineLists({ view, route, query, showToolboxes, toolboxToggle }: EngineListsProps) {
+function EngineLists({ view, route, query, showToolboxes, toolboxToggle, inSection = false }: EngineListsProps) {
   const engine = view?.name;
   const id = (suffix: string) => `${engine ?? 'all'}-${suffix}`;
   const activeObject = (page: 'container' | 'network') => (route.page === page ? { id: route.id, engine: route.engine } : null);
   // Its objects are not in the lists: the banner above says why, an empty list would mislead.
-  if (view && (view.reachable === false || view.leftOut) && toolboxToggle === undefined) return null;
+  if (inSection && view && (view.reachable === false || view.leftOut)) return null;
   return (
     <>
       <section className="sidebar-section" aria-labelledby={id('containers-heading')}>

@@ -32,12 +32,18 @@ export function NetworkHeader({ network, showEngine = false }: { network: Networ
 
 export function NetworkJoinAction({ network, pending, onJoin }: { network: NetworkSummary; pending: boolean; onJoin(): void }) {
   return (
-    <section className="detail-actions" aria-label="Open a shell">
-      <ActionButton testId="join-network" blockedReason={joinBlockedReason(network)} busy={pending} onClick={onJoin}>
-        Join network
-      </ActionButton>
-      {pending && <span className="action-progress">Starting toolbox…</span>}
-    </section>
+    <>
+      <section className="detail-actions" aria-label="Open a shell">
+        <ActionButton testId="join-network" blockedReason={joinBlockedReason(network)} busy={pending} onClick={onJoin}>
+          Join network
+        </ActionButton>
+        {pending && <span className="action-progress">Starting toolbox…</span>}
+      </section>
+      <p className="detail-hint">
+        Starts a toolbox attached to this network: it resolves service names through Docker’s DNS and reaches
+        members the way they reach each other.
+      </p>
+    </>
   );
 }
 
@@ -45,10 +51,6 @@ export function NetworkJoinAction({ network, pending, onJoin }: { network: Netwo
 export function NetworkFacts({ network, engines = [] }: { network: NetworkSummary; engines?: readonly string[] }) {
   return (
     <>
-      <p className="detail-hint">
-        Starts a toolbox attached to this network: it resolves service names through Docker’s DNS and reaches
-        members the way they reach each other.
-      </p>
       <DetailList
         rows={[
           ...(engines.length > 1 ? [{ label: 'Seen on', value: engines.map((e) => (e === network.engine ? `${e} (this view)` : e)).join(', ') }] : []),
@@ -142,9 +144,12 @@ export function NamespaceAction({ network, engines, onOpen }: NamespaceActionPro
   const blocked = engine === undefined ? 'No task or endpoint of this overlay runs on a node Sonde has an engine for, so its namespace exists nowhere Sonde can reach.' : null;
   return (
     <section className="detail-actions namespace-action" aria-label="Open the network’s namespace" data-testid="namespace-action">
+      <ActionButton testId="open-namespace" variant="secondary" blockedReason={blocked} busy={action.pending} onClick={() => engine && action.run(() => onOpen(engine))}>
+        Open the network’s namespace{engines.length === 1 ? ` on ${engine}` : ''}
+      </ActionButton>
       {engines.length > 1 && (
         <label className="namespace-engine">
-          on the node of engine{' '}
+          on the node of engine
           <select value={engine} data-testid="namespace-engine" onChange={(event) => setPicked(event.target.value)}>
             {engines.map((name) => (
               <option key={name} value={name}>
@@ -154,9 +159,6 @@ export function NamespaceAction({ network, engines, onOpen }: NamespaceActionPro
           </select>
         </label>
       )}
-      <ActionButton testId="open-namespace" variant="secondary" blockedReason={blocked} busy={action.pending} onClick={() => engine && action.run(() => onOpen(engine))}>
-        Open the network’s namespace{engines.length === 1 ? ` on ${engine}` : ''}
-      </ActionButton>
       {action.error && (
         <span className="callout callout-danger" role="alert" data-testid="namespace-refused">
           {action.error}
