@@ -14,12 +14,14 @@ import { ErrorReportsContext, useErrorReportList, useReportError } from '../hook
 import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
 import { ContainerPage } from '../pages/ContainerPage';
+import { EnginePage } from '../pages/EnginePage';
 import { MatrixPage } from '../pages/MatrixPage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
+import { TaskPage } from '../pages/TaskPage';
 import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
@@ -119,9 +121,13 @@ function RoutedPage({ route }: { route: Route }) {
     case 'overview':
       return <OverviewPage />;
     case 'container':
-      return <ContainerPage id={route.id} />;
+      return <ContainerPage id={route.id} engine={route.engine} />;
     case 'network':
-      return <NetworkPage id={route.id} />;
+      return <NetworkPage id={route.id} engine={route.engine} />;
+    case 'engine':
+      return <EnginePage engine={route.engine} />;
+    case 'task':
+      return <TaskPage engine={route.engine} service={route.service} task={route.task} />;
     case 'session':
       // Terminals are rendered by SessionWorkspace so they survive tab switches.
       return null;
@@ -136,7 +142,7 @@ function RoutedPage({ route }: { route: Route }) {
     case 'matrix':
       return <MatrixPage id={route.id} />;
     case 'topology':
-      return <TopologyPage />;
+      return <TopologyPage engine={route.engine} />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
     default: {

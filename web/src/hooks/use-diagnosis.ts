@@ -25,11 +25,12 @@ export function useMatrices(): ResourceSnapshot<MatrixRun[]> {
   return useSyncExternalStore(resource.subscribe, resource.getSnapshot);
 }
 
-/** The graph, fetched on mount and again after every engine change while mounted. */
-export function useTopology(): ResourceSnapshot<Topology> {
+/** The graph of every engine (or of `engine`), fetched on mount and again after every engine change while mounted. */
+export function useTopology(engine?: string): ResourceSnapshot<Topology> {
   const map = useConsoleData().topology;
-  useEffect(() => map.watch(), [map]);
-  return useSyncExternalStore(map.graph.subscribe, map.graph.getSnapshot);
+  const graph = map.graph(engine);
+  useEffect(() => map.watch(engine), [map, engine]);
+  return useSyncExternalStore(graph.subscribe, graph.getSnapshot);
 }
 
 /** Starting, cancelling and re-running: the api module, for features to act through. */

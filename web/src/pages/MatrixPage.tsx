@@ -5,6 +5,8 @@ import { usePendingAction } from '../components/use-pending-action';
 import { DoctorRunView } from '../features/doctor/DoctorRunView';
 import { MatrixView } from '../features/matrix/MatrixView';
 import { pairDoctorRequest } from '../features/matrix/matrix-view';
+import { showEngineLevel } from '../hooks/engine-views';
+import { useEngineViews } from '../hooks/use-console-data';
 import { useDiagnosisActions, useDoctorRuns, useMatrices } from '../hooks/use-diagnosis';
 import { routePath } from '../routing/routes';
 import { Link } from '../routing/RouterContext';
@@ -19,6 +21,7 @@ export function MatrixPage({ id }: { id: string }) {
   const actions = useDiagnosisActions();
   const [pairRunId, setPairRunId] = useState<string | null>(null);
   const diagnosing = usePendingAction();
+  const several = showEngineLevel(useEngineViews());
 
   if (matrices.status === 'loading') return <EmptyState title="Loading matrix…" />;
   if (matrices.status === 'failed') return <EmptyState title="Could not list matrices">{matrices.error.message}</EmptyState>;
@@ -40,8 +43,8 @@ export function MatrixPage({ id }: { id: string }) {
           <h1 className="detail-title">Connectivity matrix</h1>
         </div>
         <p className="detail-subtitle">
-          Network <Link to={routePath({ page: 'network', id: run.network.id })}>{run.network.name}</Link>
-          {run.engine !== 'local' ? ` on ${run.engine}` : ''} · {run.members.length} members · started {new Date(run.startedAt).toLocaleTimeString()} by {run.owner.name}
+          Network <Link to={routePath({ page: 'network', engine: run.engine, id: run.network.id })}>{run.network.name}</Link>
+          {several ? ` on ${run.engine}` : ''} · {run.members.length} members · started {new Date(run.startedAt).toLocaleTimeString()} by {run.owner.name}
         </p>
       </header>
       <MatrixView run={run} onDiagnosePair={diagnosePair} />

@@ -42,6 +42,10 @@ describe('doctor view', () => {
     expect(sameTarget(target, { kind: 'container', container: 'web-1', engine: 'edge' })).toBe(false);
     const task = { ...target, task: { id: 't1', service: 'web', slot: 2, nodeId: 'n1', manager: 'local' } };
     expect(sameTarget(task, { kind: 'task', service: 'web', slot: 2 })).toBe(true);
+    // Asked of its manager, running on another node's engine: the page's engine is the manager.
+    const elsewhere = { ...task, engine: 'node2', task: { ...task.task, manager: 'node1' } };
+    expect(sameTarget(elsewhere, { kind: 'task', engine: 'node1', service: 'web', slot: 2 })).toBe(true);
+    expect(sameTarget(elsewhere, { kind: 'task', engine: 'node2', service: 'web', slot: 2 })).toBe(false);
     expect(sameTarget(task, { kind: 'container', container: 'web-1' })).toBe(false);
   });
 

@@ -62,7 +62,9 @@ export function doctorStatus(run: DoctorRun): { label: string; tone: Tone } {
 
 /** Whether a run was for the target a page shows (by resolved id and engine, not by what was typed). */
 export function sameTarget(resolved: ResolvedTarget, wanted: TargetRequest): boolean {
-  if (wanted.engine !== undefined && resolved.engine !== wanted.engine) return false;
+  // A task is asked of its manager and runs on its node's engine: the manager is what must match.
+  const engine = wanted.kind === 'task' && resolved.kind === 'container' && resolved.task ? resolved.task.manager : resolved.engine;
+  if (wanted.engine !== undefined && engine !== wanted.engine) return false;
   switch (wanted.kind) {
     case 'container':
       return resolved.kind === 'container' && !resolved.task && (resolved.containerId === wanted.container || resolved.containerName === wanted.container);

@@ -172,14 +172,14 @@ function Selection({ node, topology, onClose }: { node: TopologyNode; topology: 
               {pending ? 'Starting…' : 'Open a shell'}
             </button>
           )}
-          <Link className="button button-secondary button-small" data-testid="topology-open-container" to={routePath({ page: 'container', id: dockerId })}>
+          <Link className="button button-secondary button-small" data-testid="topology-open-container" to={routePath({ page: 'container', engine: node.engine, id: dockerId })}>
             Tools and doctor
           </Link>
         </div>
       )}
       {node.kind === 'network' && dockerId && (
         <div className="topology-actions">
-          <Link className="button button-secondary button-small" data-testid="topology-open-network" to={routePath({ page: 'network', id: dockerId })}>
+          <Link className="button button-secondary button-small" data-testid="topology-open-network" to={routePath({ page: 'network', engine: node.engine, id: dockerId })}>
             Matrix, doctor and tools
           </Link>
         </div>

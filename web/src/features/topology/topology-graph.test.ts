@@ -31,6 +31,17 @@ const topology: Topology = {
 describe('topology map graph', () => {
   it('offers the Compose projects and networks present', () => {
     expect(filterChoices(topology)).toEqual({ projects: ['shop'], networks: [{ id: 'network:local:other', label: 'other' }, { id: 'network:local:shop', label: 'shop' }] });
+    // A second engine: networks are named with theirs, a Swarm overlay is not.
+    const two: Topology = {
+      ...topology,
+      nodes: [
+        ...topology.nodes,
+        node('engine:edge', 'engine', { engine: 'edge', reachable: true }),
+        node('network:edge:shop', 'network', { engine: 'edge' }),
+        node('network:swarm:ov1', 'network', { engine: 'edge', label: 'ingress' }),
+      ],
+    };
+    expect(filterChoices(two).networks.map((n) => n.label)).toEqual(['ingress', 'other (local)', 'shop (edge)', 'shop (local)']);
   });
 
   it('a project filter keeps its containers, their ports, every network they are on, and the engine', () => {

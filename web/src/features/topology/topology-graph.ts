@@ -15,9 +15,12 @@ export interface TopologyFilter {
 /** Compose projects and networks present, for the filter's choices. */
 export function filterChoices(topology: Topology): { projects: string[]; networks: { id: string; label: string }[] } {
   const projects = [...new Set(topology.nodes.flatMap((n) => (n.kind === 'container' && n.project ? [n.project] : [])))].sort();
+  // With several engines, a network is named with its engine (two hosts' "shop" are two networks);
+  // a Swarm overlay is one network across them.
+  const several = new Set(topology.nodes.filter((n) => n.kind === 'engine').map((n) => n.engine)).size > 1;
   const networks = topology.nodes
     .filter((n) => n.kind === 'network')
-    .map((n) => ({ id: n.id, label: n.engine !== 'local' && !n.id.startsWith('network:swarm:') ? `${n.label} (${n.engine})` : n.label }))
+    .map((n) => ({ id: n.id, label: several && !n.id.startsWith('network:swarm:') ? `${n.label} (${n.engine})` : n.label }))
     .sort((a, b) => a.label.localeCompare(b.label));
   return { projects, networks };
 }
