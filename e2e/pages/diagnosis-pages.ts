@@ -84,6 +84,13 @@ export class TopologyPage {
     await expect(this.map()).toBeVisible({ timeout: 30_000 });
   }
 
+  /** One engine's map (GET /api/topology?engine=), by its address as a link from the engine's page gives it. */
+  async openEngine(engine: string): Promise<void> {
+    await this.page.goto(`/engines/${encodeURIComponent(engine)}/topology`);
+    await expect(this.page.getByTestId('topology-page')).toHaveAttribute('data-engine', engine);
+    await expect(this.map()).toBeVisible({ timeout: 30_000 });
+  }
+
   map(): Locator {
     return this.page.getByTestId('topology-map');
   }

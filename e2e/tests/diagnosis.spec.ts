@@ -111,8 +111,21 @@ test('the topology map: the Compose project is drawn with its network and addres
   await expect(topology.node('container', fixtures.api.name)).toBeVisible();
   const selection = await topology.select('container', fixtures.web.name);
   await expect(selection).toContainText(fixtures.web.ip);
+  // Links from the map carry the container's engine.
+  await expect(selection.getByTestId('topology-open-container')).toHaveAttribute('href', /^\/engines\/local\/containers\/[0-9a-f]{64}$/);
   await selection.getByTestId('topology-shell').click();
   const terminal = await sonde.activeTerminal();
   await terminal.run('ip -4 -o addr show eth0');
   await terminal.waitForText(new RegExp(`inet ${fixtures.web.ip.replace(/\./g, '\\.')}/`));
+});
+
+test("one engine's topology map: only that engine is asked, and it draws the same network", async ({ page }) => {
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  const topology = new TopologyPage(page);
+  const asked = page.waitForRequest((request) => request.url().includes('/api/topology?engine=local'));
+  await topology.openEngine('local');
+  await asked;
+  await expect(topology.node('engine', 'local')).toBeVisible();
+  await expect(topology.node('network', names.network)).toBeVisible();
 });
