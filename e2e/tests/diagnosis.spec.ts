@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BrowserGuard } from '../pages/browser-guard.js';
 import { ConsolePage } from '../pages/console-page.js';
 import { DoctorPanel, MatrixPage, TopologyPage } from '../pages/diagnosis-pages.js';
 import { docker } from '../support/docker.js';
@@ -119,7 +121,8 @@ test('the topology map: the Compose project is drawn with its network and addres
   await terminal.waitForText(new RegExp(`inet ${fixtures.web.ip.replace(/\./g, '\\.')}/`));
 });
 
-test("one engine's topology map: only that engine is asked, and it draws the same network", async ({ page }) => {
+test("one engine's topology map: only that engine is asked; markup in Compose names is drawn and exported as text", async ({ context, page }) => {
+  const guard = await BrowserGuard.watch(context);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   const topology = new TopologyPage(page);
@@ -128,4 +131,18 @@ test("one engine's topology map: only that engine is asked, and it draws the sam
   await asked;
   await expect(topology.node('engine', 'local')).toBeVisible();
   await expect(topology.node('network', names.network)).toBeVisible();
+  // global-setup's hostile container: its Compose project and service are HTML.
+  const { labels, name } = fixtures.hostile;
+  const project = labels['com.docker.compose.project']!;
+  await expect(topology.node('container', name)).toContainText(project.slice(0, 12));
+  await expect(page.getByTestId('topology-project').locator('option', { hasText: project })).toHaveCount(1);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('topology-export-svg').click();
+  const file = await (await download).path();
+  const svg = readFileSync(file, 'utf8');
+  expect(svg).toContain('&lt;img src=x');
+  expect(svg).not.toMatch(/<img|<svg onload|<script/i);
+  expect(await page.locator('img[src="x"], svg[onload]').count()).toBe(0);
+  expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(await guard.cspViolations(page)).toEqual([]);
 });
