@@ -17,7 +17,8 @@ export class DoctorPanel {
     await button.click();
     const run = this.root.getByTestId('doctor-run');
     if (before) await expect(run).not.toHaveAttribute('data-run-id', before);
-    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 40_000 });
+    // The run's own limit is 20 s; its toolbox starts first, slow on a loaded machine.
+    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     return run;
   }
 
@@ -70,7 +71,8 @@ export class MatrixPage {
   async diagnosePair(): Promise<Locator> {
     await this.page.getByTestId('matrix-pair-doctor').click();
     const run = this.page.getByTestId('pair-doctor').getByTestId('doctor-run');
-    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 40_000 });
+    // The run's own limit is 20 s; its toolbox starts first, slow on a loaded machine.
+    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     return run;
   }
 }

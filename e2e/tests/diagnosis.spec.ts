@@ -50,6 +50,8 @@ test.afterAll(() => {
 });
 
 test("the doctor on a container's page: a published port nothing listens on, with the evidence on demand", async ({ page }) => {
+  // Two doctor runs (20 s limit each) and their toolbox starts: 52 s on a machine with a load of 30.
+  test.setTimeout(120_000);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await sonde.container(names.noListener).click();
@@ -73,6 +75,8 @@ test("the doctor on a container's page: a published port nothing listens on, wit
 });
 
 test('the matrix of a network: the blocked pair fails with its reason, the rest answer, and its doctor says why', async ({ page }) => {
+  // A matrix (its blocked pair waits out timeouts) and a doctor run: 60 s on a machine with a load of 30.
+  test.setTimeout(120_000);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await sonde.network(names.network).click();
