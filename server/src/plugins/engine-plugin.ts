@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { EngineConfig } from '../config.js';
+import type { DockerEngineConfig, EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
-import type { ContainerEngine } from '../engine/types.js';
+import { KubernetesEngine } from '../engine/kubernetes-engine.js';
+import type { Engine } from '../engine/types.js';
+import { BASE_CAPABILITIES } from '../toolboxes/toolbox-spec.js';
 import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from '../policy/console-container.js';
 
 declare module 'fastify' {
@@ -16,8 +18,8 @@ declare module 'fastify' {
 }
 
 export interface EnginePluginOptions {
-  /** Engines built by the caller (tests); otherwise one DockerEngine per configured engine. */
-  engines?: readonly ContainerEngine[];
+  /** Engines built by the caller (tests); otherwise one engine per configured one (Docker or Kubernetes). */
+  engines?: readonly Engine[];
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;
 }
@@ -25,15 +27,22 @@ export interface EnginePluginOptions {
 /** Bound on establishing a connection to an engine: a dead host is found out in seconds, not minutes. */
 const CONNECTION_TIMEOUT_MS = 5000;
 
-function dockerEngine(config: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>): DockerEngine {
+function dockerEngine(config: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>): DockerEngine {
   return new DockerEngine({ ...config, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
+}
+
+/** A configured engine: Docker, or a Kubernetes cluster (its kubeconfig is read now, so a bad one stops the start). */
+function engineOf(config: EngineConfig, instance: string): Engine {
+  if (config.kind === 'docker') return dockerEngine(config);
+  const { kind: _kind, ...cluster } = config;
+  return new KubernetesEngine({ ...cluster, instance, podCapabilities: BASE_CAPABILITIES });
 }
 
 /** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
   const { config } = app;
   const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: engineOf(e, config.instance), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
     ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: dockerEngine } } : {}),
     log: app.log,

@@ -6,7 +6,7 @@ import { CaptureRegistry } from '../captures/capture-registry.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { SessionRegistry } from '../sessions/session-registry.js';
-import { targetInventory } from '../toolboxes/target-resolver.js';
+import { policyInventory } from '../toolboxes/target-resolver.js';
 import { ToolboxReaper } from '../toolboxes/toolbox-reaper.js';
 import { WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import type { ToolboxOwner } from '../toolboxes/workload-registry.js';
@@ -34,7 +34,7 @@ declare module 'fastify' {
 async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   const { config, engines, live, policy, authenticator, isConsole, audit } = app;
   const log = app.log;
-  const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
+  const toolbox = { image: config.toolboxImage, kubernetesImage: config.kubernetesToolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const admission = new WorkloadAdmission(
     { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
     live,
@@ -79,7 +79,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
       const now = authenticator.byId(id);
       return now && now.kind !== 'share' ? now.role : undefined;
     },
-    inventory: async (engine) => ({ ...(await targetInventory(engines.pick(engine).engine, ['network'])), isConsole }),
+    inventory: async (engine) => ({ ...(await policyInventory(engines.pick(engine))), isConsole }),
     log,
   });
   policy.onChange(() => void enforcer.enforce());
