@@ -173,3 +173,78 @@ describe('Kubernetes engine: node sessions (recorded exchanges)', () => {
     exactly(replay);
   });
 });
+
+describe('Kubernetes engine: watches (recorded exchanges)', () => {
+  it('lists and watches namespaces, pods, nodes, services and EndpointSlices; serves the inventory from the caches; pods that fail or go end what lives in them', async () => {
+    const { engine, replay } = await cluster('watches');
+    const stream = await engine.openEvents();
+    const events: unknown[] = [];
+    stream.onEvent((e) => events.push(e));
+    await expect.poll(() => events.length, { timeout: 5000 }).toBe(5);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { kind: 'namespace', action: 'create', id: 'payments' },
+        { kind: 'pod', action: 'create', id: 'uid-web-new' },
+        { kind: 'pod', action: 'update', id: 'uid-cart', ends: true },
+        { kind: 'pod', action: 'destroy', id: 'uid-web', ends: true },
+        { kind: 'service', action: 'update', id: 'shop/cart' },
+      ]),
+    );
+    // From the caches: no further calls (the recording has none).
+    expect((await engine.listNamespaces()).map((n) => n.name)).toEqual(['kube-system', 'payments', 'shop', 'vault']);
+    expect((await engine.listPods('shop')).map((p) => [p.name, p.phase])).toEqual([['cart-7d9f', 'Failed'], ['web-8e2f', 'Pending']]);
+    expect((await engine.listServices('shop'))[0]?.endpoints).toHaveLength(2);
+    let endedWith: Error | undefined | 'not yet' = 'not yet';
+    stream.onEnd((error) => (endedWith = error));
+    stream.close();
+    expect(endedWith).toBeUndefined();
+    exactly(replay);
+  });
+});
+
+describe('Kubernetes engine: streams, runs to completion, exec (recorded exchanges)', () => {
+  it('keeps pcap bytes apart from stderr, ends input with a v5 close frame (and not on v4), and runs argv in an idle node pod', async () => {
+    const { engine, replay } = await cluster('streams');
+    const capture = await engine.startStreamingToolbox(buildToolboxSpec(id(4), POD, settings, { entrypoint: ['tcpdump', '-i', 'eth0', '-U', '-w', '-', '-c', '10', '--', 'port 8080'], capabilities: ['NET_RAW'] }));
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    capture.stdout.on('data', (c: Buffer) => out.push(c));
+    capture.stderr.on('data', (c: Buffer) => err.push(c));
+    await new Promise((resolve) => capture.stdout.once('end', resolve));
+    expect(Buffer.concat(out).toString('hex')).toBe(`d4c3b2a1020004000000000000000000ffff0000010000005f0d7567000000003c0000003c000000${Buffer.from([...Array(60).keys()]).toString('hex')}`);
+    expect(Buffer.concat(err).toString()).toBe('tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n1 packet captured\n');
+    expect(await capture.exitCode()).toBe(0);
+    await engine.removeContainer(capture.id);
+
+    const restored = await engine.runToCompletion(buildToolboxSpec(id(5), POD, settings, { entrypoint: ['iptables-restore', '--noflush'] }), { stdin: '*filter\nCOMMIT\n', timeoutMs: 5000, maxOutputBytes: 1024 });
+    expect(restored).toEqual({ exitCode: 0, stdout: Buffer.from('restored\n'), stderr: Buffer.alloc(0), truncated: false });
+    const v4 = await engine.runToCompletion(buildToolboxSpec(id(6), POD, settings, { entrypoint: ['cat'] }), { stdin: 'hello', timeoutMs: 5000, maxOutputBytes: 3 });
+    expect(v4).toEqual({ exitCode: 137, stdout: Buffer.from('hel'), stderr: Buffer.alloc(0), truncated: true });
+
+    const idle = await engine.startIdleToolbox(buildToolboxSpec(id(9), NODE, settings, { name: 'sonde-doctor-0badcafe', labels: { 'sonde.purpose': 'doctor' } }));
+    const result = await engine.exec(idle, ['ip', '-brief', 'address'], { timeoutMs: 5000, maxOutputBytes: 4096 });
+    expect(result).toMatchObject({ exitCode: 0, stdout: Buffer.from('lo UNKNOWN 127.0.0.1/8\neth0 UP 192.168.49.4/24\n'), stderr: Buffer.from('a warning\n'), truncated: false, timedOut: false });
+    await engine.removeContainer(idle);
+    await replay.scriptsDone();
+    exactly(replay);
+  });
+});
+
+describe('Kubernetes engine: failures (recorded exchanges)', () => {
+  it('reports RBAC refusals and images the kubelet cannot pull, and leaves no pod behind', async () => {
+    const { engine, replay } = await cluster('failures');
+    const refused = await engine.startToolbox(buildToolboxSpec(id(7), POD, settings)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ kind: 'failed', statusCode: 403, message: expect.stringContaining('cannot patch resource "pods/ephemeralcontainers"') });
+    const unpulled = await engine.startToolbox(buildToolboxSpec(id(8), NODE, settings)).catch((e: unknown) => e);
+    expect(unpulled).toBeInstanceOf(EngineError);
+    expect(unpulled).toMatchObject({ kind: 'image-missing', message: expect.stringContaining('ErrImagePull') });
+    exactly(replay);
+  });
+
+  it('fails a test on any call the recording does not have', async () => {
+    const { engine, replay } = await cluster('inventory');
+    await expect(engine.readPod('shop', 'not-recorded')).rejects.toThrow(/not in the recording/);
+    expect(replay.problems()).toEqual(['not in the recording: GET /api/v1/namespaces/shop/pods/not-recorded {}']);
+    expect(replay.unused()).toHaveLength(14);
+  });
+});

@@ -411,7 +411,6 @@ export class KubernetesEngine implements KubernetesEngineApi {
     const eventListeners: ((e: EngineEvent) => void)[] = [];
     const endListeners: ((e?: Error) => void)[] = [];
     let ended = false;
-    let live = false;
     const informers: Informer<KubernetesObject>[] = [];
     const finish = (error?: Error) => {
       if (ended) return;
@@ -420,14 +419,28 @@ export class KubernetesEngine implements KubernetesEngineApi {
       for (const i of informers) void i.stop();
       for (const l of endListeners) l(error);
     };
+    // Watches run from the start: what they report before anyone listens is kept for the first listener.
+    const early: EngineEvent[] = [];
     const emit = (event: EngineEvent) => {
-      if (!live || ended) return;
+      if (ended) return;
+      if (eventListeners.length === 0) early.push(event);
       for (const l of eventListeners) l(event);
     };
     const inform = <T extends KubernetesObject>(path: string, list: () => Promise<{ items: T[] }>, toEvent: (action: 'create' | 'update' | 'destroy', object: T) => EngineEvent | undefined) => {
-      const informer = makeInformer<T>(this.config, path, list as never);
+      // What a (re)list adds or updates is the state, not a change: it is not sent as events. The
+      // informer adds a list's items right after the list resolves, before anything else runs;
+      // deletions it finds by comparing are changes, and are sent.
+      let syncing = false;
+      const listed = async () => {
+        const result = await list();
+        syncing = true;
+        setImmediate(() => (syncing = false));
+        return result;
+      };
+      const informer = makeInformer<T>(this.config, path, listed as never);
       for (const [verb, action] of [['add', 'create'], ['update', 'update'], ['delete', 'destroy']] as const) {
         informer.on(verb, (object: T) => {
+          if (syncing && action !== 'destroy') return;
           const event = toEvent(action, object);
           if (event) emit(event);
         });
@@ -473,9 +486,11 @@ export class KubernetesEngine implements KubernetesEngineApi {
       throw this.classify(firstError, 'Watching the cluster');
     }
     this.caches = caches;
-    live = true;
     return {
-      onEvent: (l) => eventListeners.push(l),
+      onEvent: (l) => {
+        eventListeners.push(l);
+        for (const event of early.splice(0)) l(event);
+      },
       onEnd: (l) => endListeners.push(l),
       close: () => finish(),
     };

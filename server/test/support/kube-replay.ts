@@ -202,7 +202,9 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
         return;
       }
       if (watch) {
-        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        // A watch with no events yet still answers: the client waits for the headers.
+        res.flushHeaders();
         for (const event of watch.events) res.write(`${JSON.stringify(fill(event as unknown as Json, vars))}\n`);
         if (watch.then === 'end') res.end();
         else {
