@@ -30,6 +30,7 @@ import { TerminalDuplex, channelHandler, exitCodeOf, type ChannelSocket } from '
 import {
   EngineError,
   type CompletedToolbox,
+  type EngineErrorKind,
   type CompletionOptions,
   type EngineEvent,
   type EngineEventStream,
@@ -102,6 +103,11 @@ const HOPELESS = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'Creat
 
 /** A Kubernetes label value: at most 63 of letters, digits, `-_.`, alphanumeric at both ends. */
 const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** An engine error from this engine: the API error's sentence then names Kubernetes, not Docker. */
+function kubeError(kind: EngineErrorKind, message: string, statusCode?: number): EngineError {
+  return new EngineError(kind, message, statusCode, 'kubernetes');
+}
 
 function shortHash(text: string, length = 8): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -202,6 +208,8 @@ export class KubernetesEngine implements KubernetesEngineApi {
   private readonly startTimeoutMs: number;
   /** Live caches, while an event stream keeps its informers running. */
   private caches: { namespaces: ObjectCache<V1Namespace>; pods: ObjectCache<V1Pod>; nodes: ObjectCache<V1Node>; services: ObjectCache<V1Service>; slices: ObjectCache<V1EndpointSlice> } | undefined;
+  /** The first lists of an event stream being opened: inventory calls wait for them rather than list twice. */
+  private opening: Promise<unknown> | undefined;
   private readonly execs = new Map<string, LiveExec>();
   /** `namespace/pod/target` → the ephemeral container being added, so concurrent starts add one. */
   private readonly adding = new Map<string, Promise<string>>();
@@ -226,12 +234,12 @@ export class KubernetesEngine implements KubernetesEngineApi {
     const body = (typeof e.body === 'string' ? safeJson(e.body) : e.body) as { message?: string } | undefined;
     const detail = body?.message ?? (status === undefined ? e.message : undefined) ?? `HTTP ${status}`;
     if (status === undefined && (e.type === 'system' || typeof e.code === 'string')) {
-      return new EngineError('unreachable', `Cannot reach the Kubernetes API at ${this.endpoint} (${typeof e.code === 'string' ? e.code : detail}).`);
+      return kubeError('unreachable', `Cannot reach the Kubernetes API at ${this.endpoint} (${typeof e.code === 'string' ? e.code : detail}).`);
     }
-    if (status === 404) return new EngineError('not-found', `${context}: ${detail}`, 404);
-    if (status === 409) return new EngineError('conflict', `${context}: ${detail}`, 409);
+    if (status === 404) return kubeError('not-found', `${context}: ${detail}`, 404);
+    if (status === 409) return kubeError('conflict', `${context}: ${detail}`, 409);
     // 403: the service account lacks a verb (deploy/kubernetes/rbac.yaml lists what Sonde needs).
-    return new EngineError('failed', `${context}: ${detail}`, status);
+    return kubeError('failed', `${context}: ${detail}`, status);
   }
 
   async info(): Promise<EngineFacts> {
@@ -245,26 +253,36 @@ export class KubernetesEngine implements KubernetesEngineApi {
 
   // Inventory ---------------------------------------------------------------------------
 
+  /** The watch caches, once an event stream that is opening has its first lists; undefined without one. */
+  private async live(): Promise<typeof this.caches> {
+    if (this.opening) await this.opening.catch(() => undefined);
+    return this.caches;
+  }
+
   async listNamespaces(): Promise<KubeNamespace[]> {
-    const items = this.caches ? this.caches.namespaces.list() : await this.call('Listing namespaces', async () => (await this.core.listNamespace()).items);
+    const caches = await this.live();
+    const items = caches ? caches.namespaces.list() : await this.call('Listing namespaces', async () => (await this.core.listNamespace()).items);
     return items.map((n) => this.namespaceSummary(n)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async listPods(namespace?: string): Promise<KubePod[]> {
-    const items = this.caches
-      ? this.caches.pods.list(namespace)
+    const caches = await this.live();
+    const items = caches
+      ? caches.pods.list(namespace)
       : await this.call('Listing pods', async () => (namespace ? await this.core.listNamespacedPod({ namespace }) : await this.core.listPodForAllNamespaces()).items);
     return items.map((p) => this.podSummary(p)).sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   }
 
   async listNodes(): Promise<KubeNode[]> {
-    const items = this.caches ? this.caches.nodes.list() : await this.call('Listing nodes', async () => (await this.core.listNode()).items);
+    const caches = await this.live();
+    const items = caches ? caches.nodes.list() : await this.call('Listing nodes', async () => (await this.core.listNode()).items);
     return items.map((n) => this.nodeSummary(n)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async listServices(namespace?: string): Promise<KubeService[]> {
-    const [services, slices] = this.caches
-      ? [this.caches.services.list(namespace), this.caches.slices.list(namespace)]
+    const caches = await this.live();
+    const [services, slices] = caches
+      ? [caches.services.list(namespace), caches.slices.list(namespace)]
       : await this.call('Listing services', async () =>
           Promise.all([
             (namespace ? await this.core.listNamespacedService({ namespace }) : await this.core.listServiceForAllNamespaces()).items,
@@ -480,7 +498,13 @@ export class KubernetesEngine implements KubernetesEngineApi {
     // The first lists must succeed: that is what "reachable" means for the monitor.
     let firstError: unknown;
     for (const informer of informers) informer.on('error', (error: unknown) => (firstError ??= error));
-    await Promise.all(informers.map((i) => i.start()));
+    const started = Promise.all(informers.map((i) => i.start()));
+    this.opening = started;
+    try {
+      await started;
+    } finally {
+      if (this.opening === started) this.opening = undefined;
+    }
     if (firstError !== undefined) {
       finish();
       throw this.classify(firstError, 'Watching the cluster');
@@ -577,7 +601,7 @@ export class KubernetesEngine implements KubernetesEngineApi {
         timer = setTimeout(() => resolve('timeout'), options.timeoutMs);
       });
       const result = await Promise.race([done, timedOut]);
-      if (result === 'timeout') throw new EngineError('failed', `The toolbox did not finish within ${Math.round(options.timeoutMs / 1000)} s.`);
+      if (result === 'timeout') throw kubeError('failed', `The toolbox did not finish within ${Math.round(options.timeoutMs / 1000)} s.`);
       return { exitCode: result, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated() };
     } finally {
       clearTimeout(timer);
@@ -609,7 +633,7 @@ export class KubernetesEngine implements KubernetesEngineApi {
   async exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const started = performance.now();
     const ref = parseRef(containerId);
-    if (!ref || ref.kind === 'exec') throw new EngineError('not-found', `No toolbox ${containerId} to run a command in.`, 404);
+    if (!ref || ref.kind === 'exec') throw kubeError('not-found', `No toolbox ${containerId} to run a command in.`, 404);
     const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
     const target: Extract<ToolboxRef, { kind: 'exec' }> = { kind: 'exec', namespace: ref.namespace, pod: ref.pod, container: ref.kind === 'pod' ? NODE_POD_CONTAINER : ref.container, handle: 'exec' };
     const stdout = boundedSink(options.maxOutputBytes);
@@ -690,7 +714,7 @@ export class KubernetesEngine implements KubernetesEngineApi {
   private async addEphemeralContainer(placement: Extract<Placement, { kind: 'pod' }>, spec: ToolboxSpec): Promise<string> {
     const { namespace, pod: name } = placement;
     const pod = await this.readOrUndefined('Reading the pod', () => this.core.readNamespacedPod({ namespace, name }));
-    if (!pod || pod.metadata?.uid !== placement.podUid) throw new EngineError('not-found', `Pod ${namespace}/${name} is gone (or was replaced).`, 404);
+    if (!pod || pod.metadata?.uid !== placement.podUid) throw kubeError('not-found', `Pod ${namespace}/${name} is gone (or was replaced).`, 404);
     const prefix = `sonde-${shortHash(`${this.options.instance}\u0000${placement.container}`)}-`;
     const ours = (pod.spec?.ephemeralContainers ?? []).filter((c) => c.name.startsWith(prefix) && this.isOurs(c));
     const statuses = pod.status?.ephemeralContainerStatuses ?? [];
@@ -735,7 +759,7 @@ export class KubernetesEngine implements KubernetesEngineApi {
   // Node pods -------------------------------------------------------------------------------
 
   private nodePlacement(placement: Placement): string {
-    if (placement.kind !== 'node') throw new EngineError('failed', `A Kubernetes engine cannot place a toolbox in a ${placement.kind}; its targets are pods and nodes.`);
+    if (placement.kind !== 'node') throw kubeError('failed', `A Kubernetes engine cannot place a toolbox in a ${placement.kind}; its targets are pods and nodes.`);
     return placement.node;
   }
 
@@ -813,23 +837,23 @@ export class KubernetesEngine implements KubernetesEngineApi {
     let timer: NodeJS.Timeout | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => reject(new EngineError('failed', `Pod ${namespace}/${name}: the toolbox did not start within ${Math.round(this.startTimeoutMs / 1000)} s (the kubelet may still be pulling the image).`)), this.startTimeoutMs);
+        timer = setTimeout(() => reject(kubeError('failed', `Pod ${namespace}/${name}: the toolbox did not start within ${Math.round(this.startTimeoutMs / 1000)} s (the kubelet may still be pulling the image).`)), this.startTimeoutMs);
         const onPod = (pod: V1Pod) => {
           const verdict = check(pod);
           if (verdict === 'ready') resolve();
-          else if (verdict !== undefined) reject(new EngineError(/ErrImagePull|ImagePullBackOff|InvalidImageName/.test(verdict) ? 'image-missing' : 'failed', `Pod ${namespace}/${name}: ${verdict}`));
+          else if (verdict !== undefined) reject(kubeError(/ErrImagePull|ImagePullBackOff|InvalidImageName/.test(verdict) ? 'image-missing' : 'failed', `Pod ${namespace}/${name}: ${verdict}`));
         };
         watch
           .watch(
             `/api/v1/namespaces/${namespace}/pods`,
             { fieldSelector: `metadata.name=${name}` },
             (phase: string, pod: V1Pod) => {
-              if (phase === 'DELETED') reject(new EngineError('not-found', `Pod ${namespace}/${name} was deleted.`, 404));
+              if (phase === 'DELETED') reject(kubeError('not-found', `Pod ${namespace}/${name} was deleted.`, 404));
               else if (phase === 'ADDED' || phase === 'MODIFIED') onPod(pod);
             },
             (error: unknown) => {
               if (error) reject(this.classify(error, `Watching pod ${namespace}/${name}`));
-              else reject(new EngineError('failed', `Pod ${namespace}/${name}: the watch ended before the toolbox started.`));
+              else reject(kubeError('failed', `Pod ${namespace}/${name}: the watch ended before the toolbox started.`));
             },
           )
           .then((c) => (controller = c), (error: unknown) => reject(this.classify(error, `Watching pod ${namespace}/${name}`)));

@@ -256,6 +256,8 @@ export class EngineError extends Error {
     readonly kind: EngineErrorKind,
     message: string,
     readonly statusCode?: number,
+    /** Which kind of engine said it (the API error's sentence names it). */
+    readonly source: EngineKind = 'docker',
   ) {
     super(message);
     this.name = 'EngineError';

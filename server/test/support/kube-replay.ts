@@ -21,8 +21,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * events, one per line, then held open or ended); a websocket (exec, attach) whose subprotocol
  * must be one the client offered, with a script of channel frames to send and to expect
  * (channel 0 stdin, 1 stdout, 2 stderr, 3 status, 4 resize, 255 close). An exchange is used
- * `times` times (default once); a request that matches none, a script step that is not met,
- * and an exchange never used are all failures (see `problems()` and `unused()`).
+ * `times` times (default once), or any number of times with `repeat`; a request that matches
+ * none, a script step that is not met, and an exchange never used are all failures (see
+ * `problems()` and `unused()`).
  *
  * Values that change from run to run (a session id in a pod's name) are matched with
  * `{"$regex": "…", "$as": "name"}`; what matched is then `${name}` in later requests and
@@ -51,6 +52,8 @@ export interface Exchange {
   note: string;
   request: ReplayRequest;
   times?: number;
+  /** Asked any number of times, at least once (the health probe's GET /version). */
+  repeat?: boolean;
   response?: { status: number; body: Json };
   watch?: { events: { type: string; object: Json }[]; then: 'hold' | 'end' };
   websocket?: { protocol: string; script: ScriptStep[] };
@@ -129,7 +132,8 @@ function frame(channel: number, data: Buffer): Buffer {
 }
 
 export async function startReplay(recording: Recording): Promise<ReplayServer> {
-  const slots: Slot[] = recording.exchanges.map((exchange) => ({ exchange, left: exchange.times ?? 1 }));
+  const slots: Slot[] = recording.exchanges.map((exchange) => ({ exchange, left: exchange.repeat ? Infinity : (exchange.times ?? 1) }));
+  const used = new Set<Slot>();
   const problems: string[] = [];
   const vars = new Map<string, string>();
   const held = new Set<ServerResponse>();
@@ -151,6 +155,7 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
       if (e.contentType !== undefined && e.contentType !== request.contentType) continue;
       if ((e.body !== undefined || request.body !== undefined) && !matches(e.body, request.body, vars, captured)) continue;
       slot.left--;
+      used.add(slot);
       for (const [k, v] of captured) vars.set(k, v);
       return slot;
     }
@@ -337,7 +342,7 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
     url,
     kubeconfig,
     problems: () => [...problems],
-    unused: () => slots.filter((s) => s.left > 0).map((s) => `${s.exchange.note} (${s.left} left)`),
+    unused: () => slots.filter((s) => (s.exchange.repeat ? !used.has(s) : s.left > 0)).map((s) => `${s.exchange.note} (${s.exchange.repeat ? 'never asked' : `${s.left} left`})`),
     scriptsDone: async () => {
       await Promise.all(scripts);
     },
