@@ -36,6 +36,13 @@ describe('server seams', () => {
     await allowed('server/bench/raw-toolbox.ts', "import Docker from 'dockerode';");
   });
 
+  it('@kubernetes/client-node only in server/src/engine', async () => {
+    await refused('server/src/routes/x.ts', "import { KubeConfig } from '@kubernetes/client-node';", /Only server\/src\/engine talks to Kubernetes/);
+    await refused('server/src/toolboxes/x.ts', "import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';", /Only server\/src\/engine talks to Kubernetes/);
+    await refused('server/test/x.test.ts', "import { Exec } from '@kubernetes/client-node';", /Only server\/src\/engine talks to Kubernetes/);
+    await allowed('server/src/engine/x.ts', "import { KubeConfig } from '@kubernetes/client-node';");
+  });
+
   it('better-sqlite3 only in server/src/store', async () => {
     await refused('server/src/audit/x.ts', "import Database from 'better-sqlite3';", /Only server\/src\/store opens the database/);
     await refused('server/src/engine/x.ts', "import Database from 'better-sqlite3';", /server\/src\/store/);
