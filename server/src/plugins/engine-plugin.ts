@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { DockerEngineConfig, EngineConfig } from '../config.js';
+import type { Config, DockerEngineConfig, EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
 import { KubernetesEngine } from '../engine/kubernetes-engine.js';
@@ -27,13 +27,13 @@ export interface EnginePluginOptions {
 /** Bound on establishing a connection to an engine: a dead host is found out in seconds, not minutes. */
 const CONNECTION_TIMEOUT_MS = 5000;
 
-function dockerEngine(config: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>): DockerEngine {
-  return new DockerEngine({ ...config, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
+function dockerEngine(engine: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>, ssh: Config['ssh']): DockerEngine {
+  return new DockerEngine({ ...engine, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, ...(ssh && engine.host?.startsWith('ssh://') ? { ssh } : {}) });
 }
 
 /** A configured engine: Docker, or a Kubernetes cluster (its kubeconfig is read now, so a bad one stops the start). */
-function engineOf(config: EngineConfig, instance: string): Engine {
-  if (config.kind === 'docker') return dockerEngine(config);
+function engineOf(config: EngineConfig, instance: string, ssh: Config['ssh']): Engine {
+  if (config.kind === 'docker') return dockerEngine(config, ssh);
   const { kind: _kind, ...cluster } = config;
   return new KubernetesEngine({ ...cluster, instance, podCapabilities: BASE_CAPABILITIES });
 }
@@ -42,9 +42,9 @@ function engineOf(config: EngineConfig, instance: string): Engine {
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
   const { config } = app;
   const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: engineOf(e, config.instance), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: engineOf(e, config.instance, config.ssh), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
-    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: dockerEngine } } : {}),
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
     log: app.log,
   });
   const self = options.consoleContainer ?? detectConsoleContainer();

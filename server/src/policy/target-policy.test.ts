@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type CompleteRoleRules, type ContainerSummary, type NetworkSummary } from '@sonde/shared';
 import { openMemoryDatabase } from '../store/database.js';
-import { TargetPolicyStore, globToRegExp, refusal, scopeOf, type PolicyContext } from './target-policy.js';
+import { TargetPolicyStore, globToRegExp, refusal, scopeOf, type PolicyContext, type PolicyInputs } from './target-policy.js';
 
 const container = (name: string, labels: Record<string, string> = {}) => ({ id: `${name}-id`, name, labels }) as unknown as ContainerSummary;
 const network = (name: string, members: ContainerSummary[], labels: Record<string, string> = {}): NetworkSummary => ({
@@ -106,7 +106,7 @@ describe('target policy', () => {
 describe('target policy on Kubernetes targets', () => {
   const pod = { namespace: 'shop', name: 'cart-1', uid: 'u1', labels: { app: 'cart', tier: 'back' } };
   const hostPod = { namespace: 'kube-system', name: 'kube-proxy-x', uid: 'u2', labels: {}, hostNetwork: true };
-  const context = {
+  const context: PolicyInputs = {
     containers: [],
     networks: [],
     pods: [pod, hostPod],
