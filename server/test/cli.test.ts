@@ -140,7 +140,7 @@ describe('the sonde CLI (real Docker)', { timeout: 150_000 }, () => {
     expect(networks.map((n) => n.name)).toContain(network);
 
     const engines = await cli(['ls', 'engines'], loggedIn());
-    expect(engines.stdout.toString()).toMatch(/^local\s+yes\s+\d/m);
+    expect(engines.stdout.toString()).toMatch(/^local\s+docker\s+yes\s+\d/m);
     expectOneLineFailure(await cli(['ls', 'pods'], loggedIn()), 2, /unknown kind "pods"/);
   });
 

@@ -40,6 +40,9 @@ describe('command arguments', () => {
     expect(targetFrom('shell', 'web', { pid: true, engine: 'edge' })).toEqual({ kind: 'container', container: 'web', engine: 'edge', sharePid: true });
     expect(targetFrom('shell', undefined, { network: 'backend' })).toEqual({ kind: 'network', network: 'backend' });
     expect(targetFrom('shell', undefined, { host: true })).toEqual({ kind: 'host' });
+    expect(targetFrom('shell', undefined, { pod: 'shop/web-7d9:app', engine: 'prod' })).toEqual({ kind: 'pod', namespace: 'shop', pod: 'web-7d9', container: 'app', engine: 'prod' });
+    expect(targetFrom('shell', undefined, { node: 'worker-1' })).toEqual({ kind: 'node', node: 'worker-1' });
+    expect(() => targetFrom('shell', undefined, { pod: 'web' })).toThrow(/NAMESPACE\/POD/);
     expect(() => targetFrom('shell', 'web', { host: true })).toThrow(/exactly one target/);
     expect(() => targetFrom('shell', undefined, { network: 'n', pid: true })).toThrow(/--pid/);
   });

@@ -51,7 +51,7 @@ export async function lsCommand(connect: () => SondeClient, args: string[]): Pro
     case 'engines': {
       const engines = await client.engines();
       data = engines;
-      rows = [['NAME', 'REACHABLE', 'VERSION', 'SWARM', 'ERROR'], ...engines.map((e) => [e.name, e.reachable ? 'yes' : 'no', e.version ?? '', e.swarm?.role ?? '', e.error ?? ''])];
+      rows = [['NAME', 'KIND', 'REACHABLE', 'VERSION', 'SWARM', 'ERROR'], ...engines.map((e) => [e.name, e.kind, e.reachable ? 'yes' : 'no', e.version ?? '', e.swarm?.role ?? '', e.error ?? ''])];
       break;
     }
     case 'sessions': {

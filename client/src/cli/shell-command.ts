@@ -9,7 +9,7 @@ import { attachTerminal } from '../node/attach-terminal.js';
 import { ExitCode, usage } from './cli-error.js';
 import { TARGET_HELP, TARGET_OPTIONS, targetFrom } from './target-options.js';
 
-export const SHELL_HELP = `usage: sonde shell <container> | --network N | --host [--engine E] [--pid]
+export const SHELL_HELP = `usage: sonde shell <container> | --network N | --host | --pod NS/POD | --node N [--engine E] [--pid]
 
 Opens a shell in a toolbox joined to the target and attaches this terminal to it. Exits
 with the remote shell's exit status (125 when the session ended without one).

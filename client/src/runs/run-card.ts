@@ -63,6 +63,10 @@ export function describeTarget(target: ResolvedTarget): string {
       return `namespace of network ${target.networkName}`;
     case 'host':
       return `host of engine ${target.engine}`;
+    case 'pod':
+      return `pod ${target.namespace}/${target.pod}`;
+    case 'node':
+      return `node ${target.node}`;
     default: {
       const unexpected: never = target;
       return unexpected;
