@@ -22,8 +22,9 @@ interface Outcome {
  * The `sonde` CLI as a child process against a console on the real engine. Asynchronous on
  * purpose: the console runs in this process and must keep serving while the CLI talks to it.
  */
-// Each CLI start is a Node process: about a second, several under load on a shared machine.
-describe('the sonde CLI (real Docker)', { timeout: 150_000 }, () => {
+// Each CLI start is a Node process: about a second, several under load on a shared machine, and a
+// session's toolbox can take tens of seconds to start there.
+describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
   let sonde: TestConsole;
   let home: string;
   const fixtures = new DockerFixtures();
@@ -55,7 +56,7 @@ describe('the sonde CLI (real Docker)', { timeout: 150_000 }, () => {
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 45_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
       child.on('error', reject);
       child.on('close', (code) => {
         clearTimeout(timer);
