@@ -42,9 +42,12 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
 
   afterAll(async () => {
     await sonde?.close();
-    if (sonde) expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
+    // What the console left behind is checked after the fixtures are gone, so a failure leaves nothing.
+    const left = sonde ? await containersWithLabels(`sonde.instance=${sonde.instance}`) : [];
+    if (left.length) await docker('rm', '-f', ...left).catch(() => undefined);
     await fixtures.dispose();
     if (home) await rm(home, { recursive: true, force: true });
+    expect(left).toEqual([]);
   });
 
   /** Runs the CLI with its own HOME (config file) and, unless given, no SONDE_URL/SONDE_TOKEN. */
