@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
-import type { TtyConnection, TtyState } from './tty-connection';
-import { ttyUrl } from './tty-url';
+import { ttyUrl, type TtyConnection, type TtyState } from '@sonde/client';
 
 interface TerminalViewProps {
   sessionId: string;

@@ -8,12 +8,11 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import { TtyConnection, binaryStringToBytes, type TtySocket, type TtyState } from '@sonde/client';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
-import { binaryStringToBytes } from './flow-control';
 import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
-import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
 
 /** Coalesces the burst of ResizeObserver callbacks while a window or panel is being dragged. */
 const RESIZE_DEBOUNCE_MS = 50;
