@@ -11,3 +11,4 @@ export * from './audit.js';
 export * from './recordings.js';
 export * from './policy.js';
 export * from './targets.js';
+export * from './embeds.js';

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
+import { meteredEngine } from '../engine/metered-engine.js';
 import type { ContainerEngine } from '../engine/types.js';
 import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from '../policy/console-container.js';
 
@@ -31,11 +32,13 @@ function dockerEngine(config: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>): D
 
 /** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
-  const { config } = app;
-  const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const { config, metrics } = app;
+  // Every engine, configured, given or made for a Swarm node, reports its calls' durations.
+  const metered = (engine: ContainerEngine) => meteredEngine(engine, metrics.engineCall);
+  const given = options.engines?.map((engine) => ({ engine: metered(engine) }));
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: metered(dockerEngine(e)), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
-    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: dockerEngine } } : {}),
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e) => metered(dockerEngine(e)) } } : {}),
     log: app.log,
   });
   const self = options.consoleContainer ?? detectConsoleContainer();
@@ -45,4 +48,4 @@ async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions):
   app.addHook('onClose', async () => engines.dispose());
 }
 
-export default fp(enginePlugin, { name: 'sonde-engine' });
+export default fp(enginePlugin, { name: 'sonde-engine', dependencies: ['sonde-metrics'] });

@@ -23,12 +23,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /**
    * Who may see a session at all. A share link sees its own session (the auth hook already
-   * confined it to that id); admins see every session; operators see the sessions they could
+   * confined it to that id), an embed token the one it reaches; admins see every session; operators see the sessions they could
    * open themselves (so they can join each other's as viewers): never a host session, nor one
    * whose target the policy refuses them, decided on what the policy read when it started.
    */
   function sees(principal: Principal, session: Session): boolean {
     if (principal.kind === 'share') return principal.share?.sessionId === session.id;
+    if (principal.kind === 'embed') {
+      // An embed sees the session it was minted for, or (a container embed) the shells it opened.
+      const scope = principal.embed?.scope;
+      return scope?.kind === 'session' ? scope.sessionId === session.id : scope?.kind === 'container' && session.owner.id === principal.id;
+    }
     if (atLeast(principal, 'admin')) return true;
     return atLeast(principal, 'operator') && mayReadTarget(principal, session.target) && policy.why(principal.role, session.target, session.scope) === undefined;
   }
@@ -134,7 +139,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/sessions/:id/tty',
     {
       websocket: true,
-      config: { access: 'session' },
+      config: { access: 'session', embed: 'session' },
       schema: { params: SessionParams, querystring: TtyQuery },
     },
     (socket, request) => {
@@ -156,8 +161,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...(principal.share ? { shareId: principal.share.id } : {}),
           canManage: session ? manages(principal, session) : false,
         },
-        // Share links bring their role; everyone else who is not the owner starts by watching.
-        initialRole: principal.share?.role ?? 'viewer',
+        // Share links and embeds bring their role; everyone else who is not the owner starts by watching.
+        initialRole: principal.share?.role ?? principal.embed?.role ?? 'viewer',
         live: (close) => live.add(principal, close),
         notFound: { code: ErrorCode.SessionNotFound, message: `There is no session ${id}.` },
       });
