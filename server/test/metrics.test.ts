@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import Type, { type Static } from 'typebox';
@@ -67,7 +68,7 @@ describe('metrics', () => {
   }
 
   beforeAll(async () => {
-    sonde = await startConsole();
+    sonde = await startConsole({ SONDE_INSTANCE: `sonde-dash-${randomBytes(4).toString('hex')}` });
     const token = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: 'prometheus', role: 'viewer' } });
     expect(token.statusCode).toBe(201);
     viewer = { authorization: `Bearer ${token.json().token}` };
@@ -113,7 +114,7 @@ describe('metrics', () => {
 
   it('follows a session: running sessions, toolboxes, start time, bytes both ways, then its end', async () => {
     const before = (await scrape()).families;
-    const target = await fixtures.container();
+    const target = await fixtures.container({ name: `sonde-dash-target-${randomBytes(4).toString('hex')}` });
     const created = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'container', container: target.name } } });
     expect(created.statusCode).toBe(201);
     const session = { id: String(created.json().id) };
@@ -138,7 +139,7 @@ describe('metrics', () => {
 
   it('counts a flow-control pause when the only client stops acknowledging a flood', async () => {
     const before = read((await scrape()).families, 'sonde_flow_control_pauses_total');
-    const target = await fixtures.container();
+    const target = await fixtures.container({ name: `sonde-dash-target-${randomBytes(4).toString('hex')}` });
     const created = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'container', container: target.name } } });
     const session = { id: String(created.json().id) };
     // A client that never acks: once it holds a full window (2 MiB), the server stops reading the shell.
@@ -170,7 +171,7 @@ describe('metrics', () => {
   });
 
   it('answers without credentials when SONDE_METRICS_PUBLIC=1', async () => {
-    const open = await startConsole({ SONDE_METRICS_PUBLIC: '1' });
+    const open = await startConsole({ SONDE_METRICS_PUBLIC: '1', SONDE_INSTANCE: `sonde-dash-${randomBytes(4).toString('hex')}` });
     try {
       const response = await fetch(`${open.baseUrl}/metrics`);
       expect(response.status).toBe(200);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { ERROR_CODES } from '@sonde/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ describe('OpenAPI', () => {
   let text: string;
 
   beforeAll(async () => {
-    sonde = await startConsole();
+    sonde = await startConsole({ SONDE_INSTANCE: `sonde-dash-${randomBytes(4).toString('hex')}` });
     // Anonymous, like any client reading the contract before it has a token.
     const response = await fetch(`${sonde.baseUrl}/api/openapi.json`);
     expect(response.status).toBe(200);
