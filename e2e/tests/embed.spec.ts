@@ -38,6 +38,8 @@ test('a dashboard on an allowed origin frames a live session and types into it',
   await view.waitForOpenTerminal();
   await view.type('echo embedded-$((6 * 7))\n');
   await view.expectScreenToContain('embedded-42');
+  // The framed terminal is a participant of the session (what the refused frame below never becomes).
+  expect((await api.session(session.id)).participants).toEqual([expect.objectContaining({ role: 'driver', clients: 1 })]);
   // Only the terminal: none of the console around it.
   await expect(view.frame.locator('[data-testid=status-bar], [data-testid=session-tab], nav')).toHaveCount(0);
   // The browser had no login: the embed token was the only credential.
@@ -51,7 +53,8 @@ test('a page on another origin gets nothing: no frame, no terminal', async ({ pa
   const view = await stranger.frame(page, embed.url);
   // The frame loaded (its load event fired): had the embed been allowed in, #root would be there.
   expect(await view.rendered()).toBe(false);
-  expect((await api.session(session.id)).participants).toEqual([expect.objectContaining({ owner: true })]);
+  // Nobody attached: the session started over the API has no socket, and the refused frame opened none.
+  expect((await api.session(session.id)).participants).toEqual([]);
 });
 
 test("the allowed dashboard still cannot frame the console's own pages", async ({ page }) => {
