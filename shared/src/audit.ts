@@ -16,6 +16,8 @@ export const AuditAction = Type.Union([
   Type.Literal('embed-created'),
   Type.Literal('embed-revoked'),
   Type.Literal('tool-run'),
+  Type.Literal('doctor-run'),
+  Type.Literal('matrix-run'),
   Type.Literal('capture-started'),
   Type.Literal('user-created'),
   Type.Literal('user-updated'),

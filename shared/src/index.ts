@@ -12,3 +12,5 @@ export * from './recordings.js';
 export * from './policy.js';
 export * from './targets.js';
 export * from './embeds.js';
+export * from './diagnosis/index.js';
+export * from './topology.js';

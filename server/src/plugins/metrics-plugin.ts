@@ -65,14 +65,14 @@ async function metricsPlugin(app: FastifyInstance): Promise<void> {
 
   new Gauge({
     name: 'sonde_toolboxes',
-    help: 'Toolbox containers held by live sessions, runs and captures, per engine.',
+    help: 'Toolbox containers held by live sessions, runs, captures, doctor runs and connectivity matrices, per engine.',
     labelNames: ['engine'] as const,
     registers: [registry],
     collect() {
       if (!app.hasDecorator('engines')) return;
       const counts = new Map(app.engines.names.map((name) => [name, 0]));
       if (app.hasDecorator('sessions')) {
-        for (const registry of [app.sessions, app.runs, app.captures]) {
+        for (const registry of [app.sessions, app.runs, app.captures, app.doctors, app.matrices]) {
           for (const workload of registry.list()) {
             if (!workload.running) continue;
             counts.set(workload.target.engine, (counts.get(workload.target.engine) ?? 0) + workload.toolboxIds.length);
