@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { baseURL, chromiumPath, instance, port, root, token } from './support/environment.js';
+import { baseURL, chromiumPath, dashboardOrigin, instance, port, root, token } from './support/environment.js';
 
 /**
  * Real Chromium (Debian's; nothing is downloaded) against a real console on a real engine.
@@ -44,6 +44,8 @@ export default defineConfig({
       SONDE_TOOLBOX_IMAGE: process.env.SONDE_TOOLBOX_IMAGE || 'sonde-toolbox:latest',
       SONDE_DATA_DIR: path.join(root, 'test-results/e2e-data'),
       SONDE_LOG_LEVEL: 'warn',
+      // The one origin that may frame the embed views (e2e/tests/embed.spec.ts); no other page.
+      SONDE_EMBED_ORIGINS: dashboardOrigin,
     },
   },
 });

@@ -46,8 +46,9 @@ step "Debian packages"
 # chromium: end-to-end tests; docker-compose: the compose file's test; asciinema: reading
 # recordings; iproute2: test networks in namespaces; tshark: reading captures; util-linux:
 # `script`, the pty the CLI's shell test runs in; python3, make, g++: npm ci compiles
-# better-sqlite3 (no prebuilt binary can be downloaded here).
-packages=(docker.io debootstrap chromium docker-compose asciinema iproute2 ca-certificates tshark util-linux python3 make g++)
+# better-sqlite3 (no prebuilt binary can be downloaded here); prometheus: its promtool checks
+# GET /metrics (server/test/metrics.test.ts; no Prometheus server is started).
+packages=(docker.io debootstrap chromium docker-compose asciinema iproute2 ca-certificates tshark util-linux python3 make g++ prometheus)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${packages[@]}"; do
@@ -55,7 +56,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   done
 else
   # Not Debian: check the commands the packages provide instead.
-  for c in docker debootstrap chromium docker-compose asciinema ip tshark script python3 make g++; do
+  for c in docker debootstrap chromium docker-compose asciinema ip tshark script python3 make g++ promtool; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
 fi

@@ -1,4 +1,5 @@
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
 // The API and the terminal WebSockets live on the Sonde server; in development Vite serves the
@@ -19,6 +20,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     rolldownOptions: {
+      // Two pages: the console, and the embed views (only a terminal or a result card) that
+      // dashboards frame; the server sends embed.html for /embed/*.
+      input: { main: fileURLToPath(new URL('./index.html', import.meta.url)), embed: fileURLToPath(new URL('./embed.html', import.meta.url)) },
       output: {
         // Vendor code changes far less often than ours: separate chunks stay cached across
         // Sonde upgrades, and no single chunk trips the size warning.

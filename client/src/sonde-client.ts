@@ -11,7 +11,9 @@ import {
   CaptureList,
   ContainerList,
   CreatedApiToken,
+  CreatedEmbed,
   CreatedShare,
+  EmbedInfo,
   EngineList,
   Health,
   Me,
@@ -37,6 +39,7 @@ import {
   type ContainerSummary,
   type CreateApiTokenRequest,
   type CreateCaptureRequest,
+  type CreateEmbedRequest,
   type CreateRunRequest,
   type CreateShareRequest,
   type CreateUserRequest,
@@ -272,6 +275,27 @@ export class SondeClient {
 
   revokeShare(sessionId: string, shareId: string): Promise<void> {
     return this.empty('DELETE', `/api/sessions/${id(sessionId)}/shares/${id(shareId)}`);
+  }
+
+  // Embeds -------------------------------------------------------------------------------
+
+  /** Mints an embed token for one session, container shell or run; the reply's `url` is the page to frame. */
+  createEmbed(request: CreateEmbedRequest): Promise<CreatedEmbed> {
+    return this.json('POST', '/api/embeds', CreatedEmbed, { body: request });
+  }
+
+  revokeEmbed(embedId: string): Promise<void> {
+    return this.empty('DELETE', `/api/embeds/${id(embedId)}`);
+  }
+
+  /** With an embed token: what it opens (the session or run as it is now). */
+  embed(): Promise<EmbedInfo> {
+    return this.json('GET', '/api/embed', EmbedInfo);
+  }
+
+  /** With a container embed token: opens its shell (a session held for the embed). */
+  openEmbedShell(): Promise<SessionInfo> {
+    return this.json('POST', '/api/embed/shell', SessionInfo);
   }
 
   // Tools and runs -----------------------------------------------------------------------

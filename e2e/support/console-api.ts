@@ -1,5 +1,5 @@
 import { isSondeApiError, SondeClient } from '@sonde/client';
-import type { SessionInfo } from '@sonde/shared';
+import type { CreatedEmbed, CreateEmbedRequest, RunInfo, SessionInfo } from '@sonde/shared';
 import { baseURL, token } from './environment.js';
 
 /**
@@ -12,6 +12,20 @@ export class ConsoleApi {
 
   startContainerSession(container: string): Promise<SessionInfo> {
     return this.client.createSession({ kind: 'container', container });
+  }
+
+  /** A tool run on a container, as a script starts one. */
+  startRun(tool: string, container: string, params: Record<string, string | number | boolean> = {}): Promise<RunInfo> {
+    return this.client.createRun({ tool, target: { kind: 'container', container }, params });
+  }
+
+  run(id: string): Promise<RunInfo> {
+    return this.client.run(id);
+  }
+
+  /** An embed token and the page URL a dashboard frames. */
+  createEmbed(request: CreateEmbedRequest): Promise<CreatedEmbed> {
+    return this.client.createEmbed(request);
   }
 
   session(id: string): Promise<SessionInfo> {

@@ -8,6 +8,12 @@ import { Value } from 'typebox/value';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const port = Number(process.env.SONDE_E2E_PORT || 18181);
 export const baseURL = `http://localhost:${port}`;
+/**
+ * A dashboard that may frame the embed views (SONDE_EMBED_ORIGINS of the console under test):
+ * another port on loopback, two above the console's (the attacker page has the one between).
+ */
+export const dashboardPort = Number(process.env.SONDE_E2E_DASHBOARD_PORT || port + 2);
+export const dashboardOrigin = `http://localhost:${dashboardPort}`;
 export const token = 'e2e-token-not-a-secret-0123456789';
 /**
  * The console's SONDE_INSTANCE label, and the prefix of every container and network the run

@@ -2,13 +2,14 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { CloseCode, ErrorCode } from '@sonde/shared';
+import { CloseCode, ErrorCode, TERMINAL_PROTOCOL } from '@sonde/shared';
 import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
 import type { RouteAccess } from './auth/principal.js';
 import { EngineError, type ContainerEngine, type Engine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
+import openapi from './http/openapi.js';
 import securityHeaders from './http/security-headers.js';
 import { readTlsFiles } from './http/transport-security.js';
 import webUi from './http/web-ui.js';
@@ -16,17 +17,20 @@ import type { ConsoleContainer } from './policy/console-container.js';
 import accessPlugin from './plugins/access-plugin.js';
 import auditPlugin from './plugins/audit-plugin.js';
 import enginePlugin from './plugins/engine-plugin.js';
+import metricsPlugin from './plugins/metrics-plugin.js';
 import netstatePlugin from './plugins/netstate-plugin.js';
 import recordingsPlugin from './plugins/recordings-plugin.js';
 import storePlugin from './plugins/store-plugin.js';
 import workloadsPlugin from './plugins/workloads-plugin.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
+import { embedRoutes } from './routes/embed-routes.js';
 import { diagnosisRoutes } from './routes/diagnosis-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { inventoryRoutes } from './routes/inventory-routes.js';
 import { loginRoutes } from './routes/login-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { netstateRoutes } from './routes/netstate-routes.js';
 import { recordingRoutes } from './routes/recording-routes.js';
 import { runRoutes } from './routes/run-routes.js';
@@ -43,7 +47,17 @@ declare module 'fastify' {
     config: Config;
     /** `METHOD /path` → the access every route declared (the auth tests enumerate it). */
     routeAccess: ReadonlyMap<string, RouteAccess>;
+    /**
+     * Decorated only on a context that registers a library's routes, which cannot declare
+     * config.access themselves: the access all of them get.
+     */
+    pluginRouteAccess?: RouteAccess;
   }
+}
+
+/** Refusals of who asked (not of what they asked for): sonde_denied_total counts these. */
+function isDenial(error: ApiError): boolean {
+  return error.statusCode === 401 || error.statusCode === 403 || error.code === ErrorCode.TooManyAttempts;
 }
 
 export interface BuildOptions {
@@ -95,7 +109,10 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   });
 
   app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.statusCode).send(error.toBody());
+    if (error instanceof ApiError) {
+      if (isDenial(error)) app.metrics.denied(error.code);
+      return reply.code(error.statusCode).send(error.toBody());
+    }
     if (error instanceof EngineError) {
       const mapped = toApiError(error, config.toolboxImage);
       if (mapped.statusCode >= 500) request.log.warn({ err: error.message }, 'engine request failed');
@@ -123,15 +140,20 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   });
 
   // Every route, API or not, must say who may call it; one that does not is a startup error, not an open door.
+  // A library's own routes (the API reference's files) cannot carry our config: the context
+  // that registers the library declares their access for it, once (pluginRouteAccess).
   const routeAccess = new Map<string, RouteAccess>();
-  app.addHook('onRoute', (route) => {
-    const access = route.config?.access;
+  app.addHook('onRoute', function (this: FastifyInstance, route) {
+    const access = route.config?.access ?? this.pluginRouteAccess;
     if (!access) throw new Error(`route ${String(route.method)} ${route.url} declares no config.access`);
+    route.config = { ...route.config, access };
     for (const method of [route.method].flat()) routeAccess.set(`${method} ${route.url}`, access);
   });
   app.decorate('routeAccess', routeAccess);
 
   // Services, in dependency order (each plugin names its dependencies; Fastify checks them).
+  // Metrics first: the engines and the workloads report to it as they are built.
+  await app.register(metricsPlugin);
   await app.register(storePlugin, { dataDir: config.dataDir });
   await app.register(auditPlugin);
   await app.register(accessPlugin);
@@ -142,10 +164,15 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   await app.register(netstatePlugin);
 
   // HTTP: headers, cookies, WebSockets, authentication, then the routes.
-  await app.register(securityHeaders, { hsts: config.tls !== undefined || config.behindTlsProxy });
+  await app.register(securityHeaders, { hsts: config.tls !== undefined || config.behindTlsProxy, embedOrigins: config.embedOrigins });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
-    options: { maxPayload: MAX_WS_MESSAGE_BYTES },
+    options: {
+      maxPayload: MAX_WS_MESSAGE_BYTES,
+      // A browser embed offers `sonde` and `sonde.embed.<token>` (its credential: see the auth
+      // plugin); the answer selects `sonde`, never echoing the token back.
+      handleProtocols: (protocols: Set<string>) => (protocols.has(TERMINAL_PROTOCOL) ? TERMINAL_PROTOCOL : false),
+    },
     // Runs after the workloads plugin's preClose ended every session and run (their clients got
     // the exit message and 4001); whatever socket is left is told the server is going away.
     preClose: async function (this: FastifyInstance) {
@@ -160,6 +187,8 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
     allowedOrigins: config.allowedOrigins,
     secureCookie: config.tls !== undefined || config.behindTlsProxy,
   });
+  // Before the routes: it reads every route as it is declared.
+  await app.register(openapi);
   await app.register(loginRoutes);
   await app.register(inventoryRoutes);
   await app.register(eventRoutes);
@@ -170,6 +199,8 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   await app.register(captureRoutes);
   await app.register(recordingRoutes);
   await app.register(netstateRoutes);
+  await app.register(embedRoutes);
+  await app.register(metricsRoutes);
   await app.register(diagnosisRoutes);
   await app.register(topologyRoutes);
   await app.register(webUi, { webDir: config.webDir });

@@ -104,6 +104,10 @@ export interface Config {
   publicUrl: string | undefined;
   /** When a recording cannot be written (disk full): keep the session going (`continue`) or refuse new sessions (`refuse`). */
   recordingFailure: 'continue' | 'refuse';
+  /** SONDE_METRICS_PUBLIC=1: GET /metrics answers without credentials (a scraper on a trusted network). */
+  metricsPublic: boolean;
+  /** Origins whose pages may frame the embed views (SONDE_EMBED_ORIGINS); empty: nobody may. */
+  embedOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -327,17 +331,23 @@ function checkDataDir(dir: string): string {
 /** A host name as it appears in a Host header, without scheme, port or path. */
 const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
 
-function checkOrigin(origin: string): string {
+function checkOrigin(origin: string, variable = 'SONDE_ALLOWED_ORIGINS'): string {
   let parsed: URL;
   try {
     parsed = new URL(origin);
   } catch {
-    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com`);
+    throw new ConfigError(variable, `"${origin}" is not an origin like https://dash.example.com`);
   }
   if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
-    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com (a scheme, a host, an optional port, nothing else)`);
+    throw new ConfigError(variable, `"${origin}" is not an origin like https://dash.example.com (a scheme, a host, an optional port, nothing else)`);
   }
   return origin;
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = env[name]?.trim() ?? '';
+  if (!['', '0', '1'].includes(value)) throw new ConfigError(name, `expected 1 or 0, got "${value}"`);
+  return value === '1';
 }
 
 /** A web directory given on purpose must hold the built UI; the default may not be built yet (pages then say how to build it). */
@@ -445,7 +455,10 @@ export function parseConfig(env: Env = process.env): Config {
     engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,
-    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS').map(checkOrigin),
+    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS').map((o) => checkOrigin(o)),
+    // Each origin goes into a CSP frame-ancestors source list, so it must be exactly an origin.
+    embedOrigins: list(env, 'SONDE_EMBED_ORIGINS').map((o) => checkOrigin(o, 'SONDE_EMBED_ORIGINS')),
+    metricsPublic: flag(env, 'SONDE_METRICS_PUBLIC'),
     detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
     idleTimeoutMs: integer(env, 'SONDE_IDLE_TIMEOUT_SECONDS', 7200, 0, 7 * 86400) * 1000,
     maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),

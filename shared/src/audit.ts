@@ -13,6 +13,8 @@ export const AuditAction = Type.Union([
   Type.Literal('viewer-input-dropped'),
   Type.Literal('share-created'),
   Type.Literal('share-revoked'),
+  Type.Literal('embed-created'),
+  Type.Literal('embed-revoked'),
   Type.Literal('tool-run'),
   Type.Literal('doctor-run'),
   Type.Literal('matrix-run'),

@@ -62,13 +62,25 @@ export const ErrorCode = {
   BadControlMessage: 'BAD_CONTROL_MESSAGE',
   /** On a terminal socket, before close 4003: the credential or the access it rested on ended. */
   AccessRevoked: 'ACCESS_REVOKED',
+  /** An embed token past its expiry. */
+  EmbedExpired: 'EMBED_EXPIRED',
+  /** An embed token revoked, or whose minter lost the access it was minted with. */
+  EmbedRevoked: 'EMBED_REVOKED',
+  EmbedNotFound: 'EMBED_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Every code, in the order above: the `code` of every error body is one of these. */
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
+
+/**
+ * The body of every error the API answers with (docs/api.md, "Errors"); the OpenAPI document
+ * lists it once, as the component `ErrorBody`, with the codes as an enum.
+ */
 export const ErrorBody = Type.Object({
   error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
+    code: Type.Enum(ERROR_CODES, { description: 'Stable: clients branch on it; a code is never renamed.' }),
+    message: Type.String({ description: 'A sentence for humans; never a stack trace.' }),
   }),
 });
 export type ErrorBody = Static<typeof ErrorBody>;

@@ -11,6 +11,7 @@ export * from './audit.js';
 export * from './recordings.js';
 export * from './policy.js';
 export * from './targets.js';
+export * from './embeds.js';
 export * from './diagnosis/index.js';
 export * from './topology.js';
 export * from './kubernetes.js';

@@ -1,6 +1,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { Participant, ParticipantRole } from './shares.js';
+import { RunInfo } from './tools/runs.js';
 
 /**
  * The terminal WebSocket protocol (docs/protocol.md).
@@ -8,8 +9,13 @@ import { Participant, ParticipantRole } from './shares.js';
  * control message each.
  */
 
-/** Largest text (control) frame either side accepts. Control messages are tiny. */
+/** Largest text (control) frame the server accepts from a client. Client control messages are tiny. */
 export const MAX_CONTROL_FRAME_BYTES = 4096;
+/**
+ * Largest text frame a client accepts from the server: a run's record (`run`) carries its
+ * parsed result, which the server parses from at most 2 MiB of output.
+ */
+export const MAX_SERVER_CONTROL_FRAME_BYTES = 16 * 1024 * 1024;
 /** Largest binary input frame the server accepts (a big paste is split by the client). */
 export const MAX_INPUT_FRAME_BYTES = 64 * 1024;
 /** Terminal size bounds: anything outside is clamped, never forwarded raw. */
@@ -77,13 +83,23 @@ export const PresenceMessage = Type.Object({
   role: ParticipantRole,
   participants: Type.Array(Participant),
 });
-export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage, NoticeMessage, PresenceMessage]);
+/**
+ * Tool runs only: the run's record (state, exit code, parsed result). Sent on attach while it
+ * runs, and once more when it ends, after its last output byte and before `exit`: a client
+ * learns the result from the socket it already has open, without polling GET /api/runs/:id.
+ */
+export const RunMessage = Type.Object({
+  type: Type.Literal('run'),
+  run: RunInfo,
+});
+export const ServerControl = Type.Union([HelloMessage, ExitMessage, ErrorMessage, NoticeMessage, PresenceMessage, RunMessage]);
 export type ServerControl = Static<typeof ServerControl>;
 export type HelloMessage = Static<typeof HelloMessage>;
 export type ExitMessage = Static<typeof ExitMessage>;
 export type ErrorMessage = Static<typeof ErrorMessage>;
 export type NoticeMessage = Static<typeof NoticeMessage>;
 export type PresenceMessage = Static<typeof PresenceMessage>;
+export type RunMessage = Static<typeof RunMessage>;
 
 /** WebSocket close codes the server uses (4000-4999 are application codes). */
 export const CloseCode = {
@@ -106,8 +122,8 @@ export const CloseCode = {
 
 export type DecodeResult<T> = { ok: true; message: T } | { ok: false; reason: string };
 
-function decode<T>(schema: TSchema, text: string): DecodeResult<T> {
-  if (text.length > MAX_CONTROL_FRAME_BYTES) return { ok: false, reason: 'control frame too large' };
+function decode<T>(schema: TSchema, text: string, maxBytes: number): DecodeResult<T> {
+  if (text.length > maxBytes) return { ok: false, reason: 'control frame too large' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -119,11 +135,11 @@ function decode<T>(schema: TSchema, text: string): DecodeResult<T> {
 }
 
 export function decodeClientControl(text: string): DecodeResult<ClientControl> {
-  return decode<ClientControl>(ClientControl, text);
+  return decode<ClientControl>(ClientControl, text, MAX_CONTROL_FRAME_BYTES);
 }
 
 export function decodeServerControl(text: string): DecodeResult<ServerControl> {
-  return decode<ServerControl>(ServerControl, text);
+  return decode<ServerControl>(ServerControl, text, MAX_SERVER_CONTROL_FRAME_BYTES);
 }
 
 export function encodeControl(message: ClientControl | ServerControl): string {

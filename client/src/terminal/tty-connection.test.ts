@@ -288,6 +288,53 @@ describe('TtyConnection', () => {
     expect(h.connection.state).toEqual({ kind: 'error', code: 'SESSION_NOT_FOUND', message: 'No such session' });
   });
 
+  it("passes on a tool run's record as the server pushes it, without any request", () => {
+    const h = connect();
+    const records: unknown[] = [];
+    h.connection.events.on('run', (run) => records.push(run));
+    h.socket().hello();
+    const run = {
+      id: 'r1',
+      tool: 'ping',
+      owner: { id: 'token:bootstrap', name: 'bootstrap token' },
+      target: { kind: 'container', engine: 'local', containerId: 'c1', containerName: 'web', sharePid: false },
+      params: { host: 'db', count: 1 },
+      argv: ['ping'],
+      state: 'exited',
+      exitCode: 0,
+      createdAt: '2026-11-29T14:00:00.000Z',
+      endReason: 'exited',
+      limitReached: false,
+      limitSeconds: 11,
+      toolbox: { containerId: 'x', image: 'img' },
+      ttyPath: '/api/runs/r1/tty',
+    };
+    h.socket().text({ type: 'run', run });
+    // A record that is not a RunInfo is a malformed frame: dropped, not passed on.
+    h.socket().text({ type: 'run', run: { id: 'r1' } });
+    expect(records).toEqual([run]);
+    expect(h.socket().controls()).toEqual([]);
+  });
+
+  it('offers the given subprotocols (an embed page\'s credential) on every socket it opens', () => {
+    const offered: Array<string[] | undefined> = [];
+    class Recording {
+      constructor(_url: string, protocols?: string[]) {
+        offered.push(protocols);
+      }
+      close() {}
+    }
+    vi.stubGlobal('WebSocket', Recording);
+    try {
+      const connection = new TtyConnection({ url: 'ws://sonde.test/api/sessions/s1/tty', protocols: ['sonde', 'sonde.embed.abc'], onOutput: () => undefined });
+      connection.connect();
+      connection.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(offered).toEqual([['sonde', 'sonde.embed.abc']]);
+  });
+
   it('ignores malformed control frames', () => {
     const h = connect();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -14,6 +14,7 @@ import {
   type NoticeMessage,
   type ParticipantRole,
   type PresenceMessage,
+  type RunInfo,
 } from '@sonde/shared';
 import type { Disposable } from '../lifecycle/disposable.js';
 import { Emitter } from '../lifecycle/emitter.js';
@@ -44,6 +45,8 @@ export type TtyEvents = {
   presence: PresenceMessage;
   /** Input or a resize was dropped because this client only watches (see `role`). */
   readOnlyInput: undefined;
+  /** A tool run's record: on attach while it runs, and with its end (state, exit code, result). */
+  run: RunInfo;
 };
 
 /** The part of the browser WebSocket this class uses (a fake implements it in tests). */
@@ -67,6 +70,11 @@ export interface TtyConnectionOptions {
    * without this, the connection keeps retrying.
    */
   confirmSession?: () => Promise<boolean>;
+  /**
+   * WebSocket subprotocols to offer. An embed page offers `sonde` and `sonde.embed.<token>`:
+   * its credential, since a page cannot set Authorization on an upgrade.
+   */
+  protocols?: readonly string[];
   createSocket?: (url: string) => TtySocket;
   random?: () => number;
 }
@@ -137,7 +145,7 @@ export class TtyConnection implements Disposable {
   private disposed = false;
 
   constructor(private readonly options: TtyConnectionOptions) {
-    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url));
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url, options.protocols ? [...options.protocols] : undefined));
     this.random = options.random ?? Math.random;
   }
 
@@ -314,6 +322,9 @@ export class TtyConnection implements Disposable {
         return;
       case 'presence':
         this.onPresence(message);
+        return;
+      case 'run':
+        this.events.emit('run', message.run);
         return;
       default: {
         const unexpected: never = message;

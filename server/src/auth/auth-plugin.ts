@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCode } from '@sonde/shared';
+import { EMBED_PROTOCOL_PREFIX, ErrorCode } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { nonCanonicalReason } from '../http/request-target.js';
 import { AUTH_COOKIE, CSRF_HEADER, bearerToken, hostName } from './access-control.js';
@@ -24,6 +24,21 @@ function isWebSocketUpgrade(request: FastifyRequest): boolean {
   return (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
 }
 
+/**
+ * An embed token offered as the WebSocket subprotocol `sonde.embed.<token>`: a browser cannot
+ * set Authorization on an upgrade, and a query string would end up in logs and histories.
+ * Only upgrades read it, and only embed tokens are taken from it (checked by the caller).
+ */
+function embedProtocolToken(request: FastifyRequest): string | undefined {
+  if (!isWebSocketUpgrade(request)) return undefined;
+  const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',');
+  for (const protocol of offered) {
+    const trimmed = protocol.trim();
+    if (trimmed.startsWith(EMBED_PROTOCOL_PREFIX)) return trimmed.slice(EMBED_PROTOCOL_PREFIX.length);
+  }
+  return undefined;
+}
+
 function sameOrigin(origin: string, request: FastifyRequest, allowed: string[]): boolean {
   if (allowed.includes(origin)) return true;
   let parsed: URL;
@@ -37,8 +52,26 @@ function sameOrigin(origin: string, request: FastifyRequest, allowed: string[]):
 
 const ROLE_NAMES = { viewer: 'viewer', operator: 'operator', admin: 'admin' } as const;
 
+/**
+ * An embed token reaches its one object through the routes that declare `embed`, and the
+ * embed-only routes; nothing else. A container embed's sessions are its own: the session
+ * routes' visibility check confines it to them.
+ */
+function authorizeEmbed(principal: Principal, access: Exclude<RouteAccess, 'public'>, request: FastifyRequest): void {
+  const scope = principal.embed?.scope;
+  const declared = request.routeOptions.config?.embed;
+  const id = (request.params as { id?: unknown } | undefined)?.id;
+  const admitted =
+    access === 'embed' ||
+    (declared === 'session' && ((scope?.kind === 'session' && id === scope.sessionId) || scope?.kind === 'container')) ||
+    (declared === 'run' && scope?.kind === 'run' && id === scope.runId);
+  if (!admitted) throw new ApiError(403, ErrorCode.Forbidden, 'An embed token opens the one view it was made for, nothing else.');
+}
+
 /** Whether `principal` may call a route declaring `access`; throws the refusal a client can show. */
 function authorize(principal: Principal, access: Exclude<RouteAccess, 'public'>, request: FastifyRequest): void {
+  if (principal.kind === 'embed') return authorizeEmbed(principal, access, request);
+  if (access === 'embed') throw new ApiError(403, ErrorCode.Forbidden, 'Only an embed token uses this route (the embed pages call it).');
   if (principal.kind === 'share') {
     const params = request.params as { id?: unknown } | undefined;
     if (access === 'any' || (access === 'session' && params?.id === principal.share?.sessionId)) return;
@@ -90,15 +123,22 @@ async function authPlugin(app: FastifyInstance, options: AuthOptions): Promise<v
       throw new ApiError(403, ErrorCode.ForbiddenHost, 'This console does not answer to that host name. Add it to SONDE_ALLOWED_HOSTS if it is yours.');
     }
 
-    const bearer = bearerToken(request.headers.authorization);
+    // A bearer token in Authorization, or (upgrades only) an embed token in the subprotocol.
+    // Either one takes precedence over a cookie: a framed embed never borrows the user's login.
+    const fromHeader = bearerToken(request.headers.authorization);
+    const bearer = fromHeader ?? embedProtocolToken(request);
     let via: 'bearer' | 'cookie' | undefined;
     if (bearer !== undefined) {
       throttleSecrets(request, reply);
       const principal = authenticator.fromSecret(bearer);
-      if (!principal) {
+      if (!principal || (fromHeader === undefined && principal.kind !== 'embed')) {
         const share = authenticator.shareByToken(bearer);
         if ('refused' in share && share.refused !== 'unknown') {
           throw new ApiError(403, share.refused === 'expired' ? ErrorCode.ShareExpired : ErrorCode.ShareRevoked, `This share link ${share.refused === 'expired' ? 'has expired' : 'was revoked'}; ask the session owner for a new one.`);
+        }
+        const embed = authenticator.embedByToken(bearer);
+        if ('refused' in embed && embed.refused !== 'unknown') {
+          throw new ApiError(403, embed.refused === 'expired' ? ErrorCode.EmbedExpired : ErrorCode.EmbedRevoked, `This embed ${embed.refused === 'expired' ? 'has expired' : 'was revoked, or whoever made it lost access'}; the dashboard needs a new one.`);
         }
         secretLimiter.failed(undefined, request.ip);
         throw new ApiError(401, ErrorCode.Unauthorized, 'The access token is not valid.');

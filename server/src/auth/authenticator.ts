@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { roleAtLeast, type Role } from '@sonde/shared';
 import type { IdentityStore } from './identity-store.js';
+import type { Embed, EmbedRefusal, EmbedStore } from '../embeds/embed-store.js';
 import type { Share, ShareRefusal, ShareStore } from '../shares/share-store.js';
 import type { Principal } from './principal.js';
 
@@ -24,16 +25,38 @@ export class Authenticator {
     private readonly bootstrapToken: string,
     private readonly identities: IdentityStore,
     private readonly shares: ShareStore,
+    private readonly embeds: EmbedStore,
   ) {}
 
-  /** The bootstrap token, a named API token, or a share token (which reaches its session only). */
+  /**
+   * The bootstrap token, a named API token, a share token (which reaches its session only) or
+   * an embed token (which reaches its one object, from the routes that admit embeds).
+   */
   fromSecret(secret: string): Principal | undefined {
     if (equal(secret, this.bootstrapToken)) return { kind: 'token', id: BOOTSTRAP_ID, name: 'bootstrap token', role: 'admin' };
     const token = this.identities.tokenBySecret(secret);
     if (token) return { kind: 'token', id: `token:${token.id}`, name: token.name, role: token.role };
     const share = this.shares.byToken(secret);
     if ('share' in share) return this.sharePrincipal(share.share.id);
+    const embed = this.embeds.byToken(secret);
+    if ('embed' in embed) return this.embedPrincipal(embed.embed.id);
     return undefined;
+  }
+
+  /** The embed a token names, checked like checkEmbed. */
+  embedByToken(token: string): { embed: Embed } | { refused: EmbedRefusal } {
+    const found = this.embeds.byToken(token);
+    return 'embed' in found ? this.checkEmbed(found.embed.id) : found;
+  }
+
+  /** An embed as it stands now: never worth more than its minter's current access (like a share link). */
+  checkEmbed(embedId: string): { embed: Embed } | { refused: EmbedRefusal } {
+    const checked = this.embeds.check(embedId);
+    if (!('embed' in checked)) return checked;
+    const creator = checked.embed.creator;
+    const maker = this.byId(creator.id);
+    if (!maker || maker.kind === 'share' || maker.kind === 'embed' || !roleAtLeast(maker.role, creator.role)) return { refused: 'revoked' };
+    return checked;
   }
 
   /** The share link a token names, checked like checkShare. */
@@ -80,6 +103,8 @@ export class Authenticator {
       }
       case 'share':
         return this.sharePrincipal(rest);
+      case 'embed':
+        return this.embedPrincipal(rest);
       default:
         return undefined;
     }
@@ -99,8 +124,27 @@ export class Authenticator {
     };
   }
 
+  private embedPrincipal(embedId: string): Principal | undefined {
+    const checked = this.checkEmbed(embedId);
+    if (!('embed' in checked)) return undefined;
+    const embed = checked.embed;
+    return {
+      kind: 'embed',
+      id: `embed:${embed.id}`,
+      name: `embed ${embed.id.slice(0, 8)} (by ${embed.creator.name})`,
+      // The minter's role, for the target policy when a container embed opens its shell;
+      // atLeast() is false for embeds, so it grants no route.
+      role: embed.creator.role,
+      embed: { id: embed.id, scope: embed.scope, role: embed.role, expiresAt: embed.expiresAt },
+    };
+  }
+
   /** Why a principal that authenticated earlier may not keep its live connections, if so. */
   revalidate(principal: Principal): string | undefined {
+    if (principal.kind === 'embed') {
+      const checked = this.checkEmbed(principal.embed?.id ?? '');
+      return 'embed' in checked ? undefined : `the embed token ${checked.refused === 'unknown' ? 'no longer exists' : checked.refused === 'expired' ? 'expired' : 'was revoked, or its maker lost access'}`;
+    }
     if (principal.browserSessionId && !this.identities.browserSessionExists(principal.browserSessionId)) return 'you logged out or your login expired';
     if (principal.kind === 'share') {
       const checked = this.checkShare(principal.share?.id ?? '');
@@ -114,5 +158,5 @@ export class Authenticator {
 }
 
 export function atLeast(principal: Principal, role: Role): boolean {
-  return principal.kind !== 'share' && roleAtLeast(principal.role, role);
+  return principal.kind !== 'share' && principal.kind !== 'embed' && roleAtLeast(principal.role, role);
 }

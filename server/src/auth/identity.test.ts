@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openMemoryDatabase } from '../store/database.js';
+import { EmbedStore } from '../embeds/embed-store.js';
 import { ShareStore } from '../shares/share-store.js';
 import { bearerToken, hostName, redactUrl } from './access-control.js';
 import { Authenticator, BOOTSTRAP_ID } from './authenticator.js';
@@ -12,7 +13,7 @@ function stores() {
   const db = openMemoryDatabase();
   const identities = new IdentityStore(db);
   const shares = new ShareStore(db);
-  return { db, identities, shares, auth: new Authenticator('bootstrap-token-0123456789', identities, shares) };
+  return { db, identities, shares, auth: new Authenticator('bootstrap-token-0123456789', identities, shares, new EmbedStore(db)) };
 }
 
 describe('passwords', () => {

@@ -28,18 +28,24 @@ export function ownsOrAdmin(principal: Principal, object: OwnedObject): boolean 
 /** A session as the visibility rule reads it: its target and what the policy read when it started. */
 export interface VisibleSession {
   id: string;
+  owner: { id: string };
   target: ResolvedTarget;
   scope: PolicyInputs;
 }
 
 /**
  * Who may see a session at all (list it, read it, join it as a viewer, hear that it started or
- * ended). A share link sees its own session; admins see every session; operators see the sessions
+ * ended). A share link sees its own session, an embed token the one it reaches; admins see every session; operators see the sessions
  * they could open themselves (so they can join each other's as viewers): never a host session, nor
  * one whose target the policy refuses them, decided on what the policy read when it started.
  */
 export function maySeeSession(principal: Principal, session: VisibleSession, policy: Pick<TargetPolicyStore, 'why'>): boolean {
   if (principal.kind === 'share') return principal.share?.sessionId === session.id;
+  if (principal.kind === 'embed') {
+    // An embed sees the session it was minted for, or (a container embed) the shells it opened.
+    const scope = principal.embed?.scope;
+    return scope?.kind === 'session' ? scope.sessionId === session.id : scope?.kind === 'container' && session.owner.id === principal.id;
+  }
   if (atLeast(principal, 'admin')) return true;
   return atLeast(principal, 'operator') && mayReadTarget(principal, session.target) && policy.why(principal.role, session.target, session.scope) === undefined;
 }

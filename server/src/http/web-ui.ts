@@ -19,7 +19,22 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
   const built = existsSync(path.join(root, 'index.html'));
   await app.register(fastifyStatic, { root, serve: false });
 
-  app.get('/*', { config: { access: 'public', page: true } }, async (request, reply) => {
+  // The embed pages (embed.html): only the terminal or the result card, opened with an embed
+  // token from the URL's fragment. Framable by SONDE_EMBED_ORIGINS (security-headers.ts), and
+  // never a place where a query-string credential becomes a login cookie (no `page` flag).
+  app.get(
+    '/embed/*',
+    { config: { access: 'public', embedPage: true }, schema: { hide: true } },
+    async (request, reply) => {
+      const wanted = (request.params as { '*'?: string })['*'] ?? '';
+      if (!/^(sessions\/[a-f0-9]{32}|containers\/[^/]+\/shell|runs\/[a-f0-9]{32})$/.test(wanted)) throw new ApiError(404, ErrorCode.NotFound, `No embed view /embed/${wanted}.`);
+      if (!existsSync(path.join(root, 'embed.html'))) return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
+      reply.header('cache-control', 'no-store');
+      return reply.sendFile('embed.html');
+    },
+  );
+
+  app.get('/*', { config: { access: 'public', page: true }, schema: { hide: true } }, async (request, reply) => {
     // Paths under /api never reach this route: the /api/* route below answers them.
     const wanted = (request.params as { '*'?: string })['*'] ?? '';
     if (wanted !== '' && built) {
@@ -39,7 +54,7 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
 
   // The API's namespace is never public: a path under /api that no route serves is a 401 to
   // anonymous callers (the route table is not theirs to map) and a 404 to everyone else.
-  app.all('/api/*', { config: { access: 'any' } }, async (request) => {
+  app.all('/api/*', { config: { access: 'any' }, schema: { hide: true } }, async (request) => {
     throw new ApiError(404, ErrorCode.NotFound, `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
   });
 

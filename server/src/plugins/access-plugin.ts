@@ -5,12 +5,15 @@ import { IdentityStore } from '../auth/identity-store.js';
 import { LiveConnections } from '../auth/live-connections.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { TargetPolicyStore } from '../policy/target-policy.js';
+import { EmbedStore } from '../embeds/embed-store.js';
 import { ShareStore } from '../shares/share-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     identities: IdentityStore;
     shares: ShareStore;
+    /** Embed tokens: one object, one role, short-lived (docs/api.md, "Embeds"). */
+    embeds: EmbedStore;
     /** Turns credentials into principals and re-checks them later. */
     authenticator: Authenticator;
     /** Failed password logins, per user name and address. */
@@ -34,10 +37,13 @@ async function accessPlugin(app: FastifyInstance): Promise<void> {
   // Browser logins made with the bootstrap token end when the console starts with another one.
   identities.rotateBootstrap(BOOTSTRAP_ID, app.config.token.value);
   const shares = new ShareStore(app.db);
-  const authenticator = new Authenticator(app.config.token.value, identities, shares);
+  const embeds = new EmbedStore(app.db);
+  embeds.prune();
+  const authenticator = new Authenticator(app.config.token.value, identities, shares, embeds);
   const live = new LiveConnections((principal) => authenticator.revalidate(principal));
   app.decorate('identities', identities);
   app.decorate('shares', shares);
+  app.decorate('embeds', embeds);
   app.decorate('authenticator', authenticator);
   app.decorate('loginLimiter', new LoginLimiter());
   app.decorate('secretLimiter', new LoginLimiter({ windowMs: 60_000, maxPerUser: 1, maxPerAddress: SECRET_FAILURES_PER_MINUTE }));

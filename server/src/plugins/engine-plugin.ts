@@ -4,6 +4,7 @@ import type { Config, DockerEngineConfig, EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
 import { KubernetesEngine } from '../engine/kubernetes-engine.js';
+import { meteredEngine } from '../engine/metered-engine.js';
 import type { Engine } from '../engine/types.js';
 import { BASE_CAPABILITIES } from '../toolboxes/toolbox-spec.js';
 import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from '../policy/console-container.js';
@@ -40,11 +41,13 @@ function engineOf(config: EngineConfig, instance: string, ssh: Config['ssh']): E
 
 /** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
-  const { config } = app;
-  const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: engineOf(e, config.instance, config.ssh), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const { config, metrics } = app;
+  // Every engine, configured, given or made for a Swarm node, reports its calls' durations.
+  const metered = <E extends Engine>(engine: E) => meteredEngine(engine, metrics.engineCall);
+  const given = options.engines?.map((engine) => ({ engine: metered(engine) }));
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: metered(engineOf(e, config.instance, config.ssh)), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
-    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>) => metered(dockerEngine(e, config.ssh)) } } : {}),
     log: app.log,
   });
   const self = options.consoleContainer ?? detectConsoleContainer();
@@ -54,4 +57,4 @@ async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions):
   app.addHook('onClose', async () => engines.dispose());
 }
 
-export default fp(enginePlugin, { name: 'sonde-engine' });
+export default fp(enginePlugin, { name: 'sonde-engine', dependencies: ['sonde-metrics'] });

@@ -47,7 +47,7 @@ const MATRIX_PARALLELISM = 8;
  * code before the remaining sockets are dropped.
  */
 async function workloadsPlugin(app: FastifyInstance): Promise<void> {
-  const { config, engines, live, policy, authenticator, isConsole, audit } = app;
+  const { config, engines, live, policy, authenticator, isConsole, audit, metrics } = app;
   const log = app.log;
   const toolbox = { image: config.toolboxImage, kubernetesImage: config.kubernetesToolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const admission = new WorkloadAdmission(
@@ -66,6 +66,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     maxSessions: config.maxSessions,
     replayBytes: 4 * 1024 * 1024,
     endedRetentionMs: 10 * 60 * 1000,
+    meter: { ...metrics.terminal, started: metrics.sessionStarted },
   });
   const runs = new RunRegistry({
     ...shared,
@@ -75,6 +76,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     endedRetentionMs: 10 * 60 * 1000,
     stopGraceMs: 5000,
     peerReadyMs: 15_000,
+    meter: metrics.terminal,
   });
   const captures = new CaptureRegistry({
     ...shared,
@@ -156,4 +158,4 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   });
 }
 
-export default fp(workloadsPlugin, { name: 'sonde-workloads', dependencies: ['sonde-engine', 'sonde-access', 'sonde-audit'] });
+export default fp(workloadsPlugin, { name: 'sonde-workloads', dependencies: ['sonde-engine', 'sonde-access', 'sonde-audit', 'sonde-metrics'] });

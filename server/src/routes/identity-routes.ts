@@ -24,13 +24,13 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }
  * Every handler reads its principal before it writes anything.
  */
 export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { identities, live, audit, policy, shares } = app;
+  const { identities, live, audit, policy, shares, embeds } = app;
   const admin = { access: 'admin' as const };
 
   /**
    * A principal lost (some of) its access: its sockets and streams close, the sessions, runs and
-   * captures it owns end (they are held for it), and the share links it made stop admitting
-   * anyone. Browser logins go too unless the principal keeps logging in (a role change).
+   * captures it owns end (they are held for it), and the share links and embeds it made stop
+   * admitting anyone. Browser logins go too unless the principal keeps logging in (a role change).
    */
   function endAccess(principalId: string, reason: string, options: { keepLogins: boolean }): void {
     // Guests first: they lost their link (4003), which says more than the session ending under them.
@@ -38,6 +38,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       identities.deleteBrowserSessionsOf(`share:${shareId}`);
       live.closeWhere((p) => p.id === `share:${shareId}`, 'the share link was revoked');
     }
+    for (const embedId of embeds.revokeCreatedBy(principalId)) live.closeWhere((p) => p.id === `embed:${embedId}`, 'the embed was revoked');
     if (!options.keepLogins) identities.deleteBrowserSessionsOf(principalId);
     live.closeWhere((p) => p.id === principalId, reason);
   }

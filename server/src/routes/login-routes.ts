@@ -59,6 +59,8 @@ export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/me', { config: { access: 'any' }, schema: { response: { 200: Me } } }, async (request) => {
     const p = principalOf(request);
+    // The auth hook refuses embed tokens here already (they reach their one view only).
+    if (p.kind === 'embed') throw new ApiError(403, ErrorCode.Forbidden, 'An embed token opens the one view it was made for, nothing else.');
     return {
       authenticated: true,
       kind: p.kind,

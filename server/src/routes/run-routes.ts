@@ -59,7 +59,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send();
   });
 
-  app.get('/api/runs/:id/tty', { websocket: true, config: { access: 'operator' }, schema: { params: RunParams, querystring: TtyQuery } }, (socket, request) => {
+  app.get('/api/runs/:id/tty', { websocket: true, config: { access: 'operator', embed: 'run' }, schema: { params: RunParams, querystring: TtyQuery } }, (socket, request) => {
     const { id } = request.params as { id: string };
     const { offset } = request.query as { offset?: string };
     const principal = principalOf(request);
@@ -68,8 +68,9 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       participant: { id: principal.id, name: principal.name, canManage: false },
       initialRole: 'viewer',
       live: (close) => live.add(principal, close),
-      // Someone else's run is answered exactly like one that does not exist.
-      session: run && ownsOrAdmin(principal, run) ? run : undefined,
+      // Someone else's run is answered exactly like one that does not exist. An embed token
+      // reaches its one run (the auth hook admitted it for this id only).
+      session: run && (ownsOrAdmin(principal, run) || (principal.embed?.scope.kind === 'run' && principal.embed.scope.runId === run.id)) ? run : undefined,
       offset: offset === undefined ? undefined : Number(offset),
       interactive: false,
       maxClients: config.maxSocketsPerSession,

@@ -124,7 +124,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/sessions/:id/tty',
     {
       websocket: true,
-      config: { access: 'session' },
+      config: { access: 'session', embed: 'session' },
       schema: { params: SessionParams, querystring: TtyQuery },
     },
     (socket, request) => {
@@ -146,8 +146,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...(principal.share ? { shareId: principal.share.id } : {}),
           canManage: session ? manages(principal, session) : false,
         },
-        // Share links bring their role; everyone else who is not the owner starts by watching.
-        initialRole: principal.share?.role ?? 'viewer',
+        // Share links and embeds bring their role; everyone else who is not the owner starts by watching.
+        initialRole: principal.share?.role ?? principal.embed?.role ?? 'viewer',
         live: (close) => live.add(principal, close),
         notFound: { code: ErrorCode.SessionNotFound, message: `There is no session ${id}.` },
       });

@@ -18,6 +18,7 @@ import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../toolboxes/too
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
+import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 
 export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
@@ -30,6 +31,8 @@ export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun
   stopGraceMs: number;
   /** How long the peer of a two-sided tool may take to say it is ready. */
   peerReadyMs: number;
+  /** Counts the runs' output (the metrics). */
+  meter?: TerminalMeter;
 }
 
 /**
@@ -128,6 +131,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
           removeContainer: (containerId) => engine.removeContainer(containerId),
           ...(peer ? { removePeer: (containerId: string) => this.settings.engines.pick(peer.engine).engine.removeContainer(containerId) } : {}),
           onEnded: ended,
+          ...(this.settings.meter ? { meter: this.settings.meter } : {}),
         });
       },
     });

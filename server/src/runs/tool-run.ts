@@ -1,5 +1,6 @@
 import { CloseCode, paramReader, type ParamValue, type ParticipantRole, type ResolvedTarget, type RunInfo, type ToolDefinition, type ToolResult } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
+import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import type { PolicyScope } from '../policy/target-policy.js';
 import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from '../sessions/terminal-stream.js';
 import { livesIn, type CommonEndReason, type Workload } from '../toolboxes/workload.js';
@@ -75,6 +76,8 @@ export interface ToolRunOptions {
   /** Removes the peer's toolbox (on the peer's engine). */
   removePeer?(id: string): Promise<void>;
   onEnded(run: ToolRun): void;
+  /** Counts the output's traffic (the metrics). */
+  meter?: TerminalMeter;
 }
 
 export class ToolRun implements Workload {
@@ -103,6 +106,7 @@ export class ToolRun implements Workload {
       toolbox: options.toolbox,
       replayBytes: options.replayBytes,
       onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.end('exited', result.exitCode)),
+      ...(options.meter ? { meter: options.meter } : {}),
     });
     // The parser reads the output from the start, from the same stream the viewers get.
     this.stream.onOutputChunk((chunk) => {
@@ -149,9 +153,14 @@ export class ToolRun implements Workload {
     return this.options.target.engine === engine || this.options.peer?.engine === engine;
   }
 
-  /** A viewer follows the output; a run takes no input, resizes or hand-overs. */
+  /**
+   * A viewer follows the output; a run takes no input, resizes or hand-overs. A running run's
+   * record goes first (an ended one's comes with its end, after the output: see end()).
+   */
   attach(channel: ClientChannel, fromOffset: number | undefined, participant: ParticipantIdentity, _initialRole?: ParticipantRole): Attachment {
-    return this.stream.attach(channel, fromOffset, participant, READ_ONLY);
+    return this.stream.attach(channel, fromOffset, participant, READ_ONLY, (attachment) => {
+      if (this.running) attachment.channel.sendControl({ type: 'run', run: this.info() });
+    });
   }
 
   /** Interrupts the tool like Ctrl-C (so it prints its summary), then removes it after a grace period. */
@@ -182,7 +191,13 @@ export class ToolRun implements Workload {
     clearTimeout(this.killTimer);
     this.parseOnce(); // now, so the kept output can go
     const message = END_MESSAGES[reason];
-    this.stream.finish({ exitCode: this.exitCode ?? -1, message, closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded });
+    // The final record (state, exit code, result) follows the last output byte: the result is pushed.
+    this.stream.finish({
+      exitCode: this.exitCode ?? -1,
+      message,
+      closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded,
+      last: { type: 'run', run: this.info() },
+    });
     const peer = this.options.peer;
     if (peer) {
       peer.toolbox.stream.removeAllListeners('data');

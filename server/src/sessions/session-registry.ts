@@ -1,6 +1,7 @@
 import { ErrorCode, type SessionChangeEvent, type TargetRequest } from '@sonde/shared';
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../http/api-error.js';
+import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
@@ -13,6 +14,8 @@ export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Ses
   replayBytes: number;
   /** How long an ended session stays visible (with its exit code) before it is forgotten. */
   endedRetentionMs: number;
+  /** Counts the terminals' traffic and times each start (the metrics). */
+  meter?: TerminalMeter & { started(targetKind: string, seconds: number): void };
 }
 
 /**
@@ -37,9 +40,10 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
   }
 
   /** Opens a shell in a new toolbox in the target's namespace. */
-  start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
-    const { toolbox, replayBytes, detachedGraceMs, idleTimeoutMs } = this.settings;
-    return this.create({
+  async start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
+    const { toolbox, replayBytes, detachedGraceMs, idleTimeoutMs, meter } = this.settings;
+    const began = performance.now();
+    const session = await this.create({
       principal,
       target: request,
       check,
@@ -59,9 +63,12 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           idleTimeoutMs,
           removeToolbox: (containerId) => engine.removeContainer(containerId),
           onEnded: ended,
+          ...(meter ? { meter } : {}),
         });
       },
     });
+    meter?.started(session.target.kind, (performance.now() - began) / 1000);
+    return session;
   }
 
   /** A person closes a session: the audit trail names them as who ended it. */

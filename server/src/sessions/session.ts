@@ -1,5 +1,6 @@
 import { CloseCode, type Participant, type ParticipantRole, type ResolvedTarget, type SessionInfo } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
+import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import type { PolicyScope } from '../policy/target-policy.js';
 import { livesIn, type Workload } from '../toolboxes/workload.js';
 import { Participants } from './participants.js';
@@ -55,6 +56,8 @@ export interface SessionOptions {
   idleTimeoutMs?: number;
   removeToolbox: (id: string) => Promise<void>;
   onEnded: (session: Session) => void;
+  /** Counts the terminal's traffic (the metrics). */
+  meter?: TerminalMeter;
 }
 
 /**
@@ -118,6 +121,7 @@ export class Session implements Workload {
       toolbox: options.toolbox,
       replayBytes: options.replayBytes,
       onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.end('exited', result.exitCode)),
+      ...(options.meter ? { meter: options.meter } : {}),
     });
     this.stream.onOutputChunk((chunk) => this.tell((o) => o.output?.(chunk)));
     this.stream.onResized((cols, rows) => this.tell((o) => o.resize?.(cols, rows)));

@@ -7,6 +7,7 @@ import {
   type ServerControl,
 } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
+import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import { OutputLog } from './output-log.js';
 
 /**
@@ -140,6 +141,7 @@ export class Attachment {
     }
     const finishing = this.stream.finishing;
     if (finishing && this.sent >= log.end) {
+      if (finishing.last) this.channel.sendControl(finishing.last);
       this.channel.sendControl({ type: 'exit', code: finishing.exitCode, reason: finishing.message });
       this.close(finishing.closeCode, finishing.message);
     }
@@ -164,6 +166,8 @@ export interface TerminalStreamOptions {
   /** The toolbox's output ended: with its exit code, or `lost` when the engine cannot say (it went away). */
   onEnd(result: { exitCode: number | undefined } | 'lost'): void;
   initialSize?: { cols: number; rows: number };
+  /** Told of every chunk relayed and every pause (the metrics); per chunk, so the hot path stays cheap. */
+  meter?: TerminalMeter;
 }
 
 /** How the terminal ends for its clients: the remaining output, then `exit`, then this close code. */
@@ -171,6 +175,8 @@ export interface Finish {
   exitCode: number;
   message: string;
   closeCode: number;
+  /** Sent to each client after the last output and just before `exit` (a run's final record). */
+  last?: ServerControl;
 }
 
 export class TerminalStream {
@@ -266,6 +272,7 @@ export class TerminalStream {
 
   write(data: Buffer): void {
     if (this.finishing || this.stopped) return;
+    this.options.meter?.relayed('input', data.length);
     this.options.toolbox.stream.write(data);
   }
 
@@ -295,6 +302,7 @@ export class TerminalStream {
   }
 
   private onOutput(chunk: Buffer): void {
+    this.options.meter?.relayed('output', chunk.length);
     this.log.append(chunk);
     for (const l of this.outputListeners) l(chunk);
     for (const attachment of this.attachments) attachment.pump();
@@ -316,6 +324,7 @@ export class TerminalStream {
     for (const a of this.attachments) least = Math.min(least, a.backlog(this.log.end));
     if (!this.paused && least >= FLOW_HIGH_WATERMARK) {
       this.paused = true;
+      this.options.meter?.paused();
       stream.pause();
     } else if (this.paused && least < FLOW_LOW_WATERMARK) {
       this.paused = false;

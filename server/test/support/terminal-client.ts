@@ -13,6 +13,8 @@ export interface TerminalClientOptions {
    * see only the tail, and `run()` must not be used. Default: keep everything.
    */
   keepBytes?: number;
+  /** WebSocket subprotocols to offer (an embed page offers `sonde` and `sonde.embed.<token>`). */
+  protocols?: string[];
 }
 
 export class TerminalClient {
@@ -59,12 +61,17 @@ export class TerminalClient {
 
   static connect(url: string, headers: Record<string, string>, options: TerminalClientOptions = {}): Promise<TerminalClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers });
+      const ws = new WebSocket(url, options.protocols ?? [], { headers });
       const client = new TerminalClient(ws, options.keepBytes);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
       ws.once('error', reject);
     });
+  }
+
+  /** The subprotocol the server selected ('' when none was offered). */
+  get protocol(): string {
+    return this.ws.protocol;
   }
 
   get bytesReceived(): number {

@@ -1,7 +1,7 @@
 /**
  * Tool runs: the catalog (fetched once per login: it changes only with a server upgrade), the
- * runs live and recently ended (refreshed after each action and when a run's stream ends), and
- * the actions on them.
+ * runs live and recently ended (refreshed after each action; a followed run's state and result
+ * arrive on its socket, see received()), and the actions on them.
  */
 import { isSondeApiError, type SondeClient } from '@sonde/client';
 import type { CreateRunRequest, RunInfo, ToolInfo } from '@sonde/shared';
@@ -26,6 +26,11 @@ export class Runs implements Disposable {
     const run = await this.client.createRun(request);
     this.list.update((list = []) => [...list.filter((r) => r.id !== run.id), run]);
     return run;
+  }
+
+  /** A run's record as its socket pushed it (its state, then its result): recorded without a fetch. */
+  received(run: RunInfo): void {
+    this.list.update((list = []) => (list.some((r) => r.id === run.id) ? list.map((r) => (r.id === run.id ? run : r)) : [...list, run]));
   }
 
   /** Fetches one run again (its result appears once it exited) and records it. */

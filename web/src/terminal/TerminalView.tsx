@@ -1,3 +1,4 @@
+import type { RunInfo } from '@sonde/shared';
 import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
@@ -17,6 +18,10 @@ interface TerminalViewProps {
   kind?: 'session' | 'run';
   /** The view's connection while it lives (null once it is gone), for presence and hand-over. */
   onConnection?(connection: TtyConnection | null): void;
+  /** A tool run's record as the server pushes it (kind `run`): its state, then its result. */
+  onRun?(run: RunInfo): void;
+  /** Subprotocols to offer (an embed page's token); fixed for the view's life. */
+  protocols?: readonly string[];
 }
 
 /** Thin React host for a TerminalBinding; all terminal and socket logic lives in the binding. */
@@ -30,14 +35,18 @@ export function TerminalView({
   confirmSession,
   kind = 'session',
   onConnection,
+  onRun,
+  protocols,
 }: TerminalViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
   const [state, setState] = useState<TtyState>({ kind: 'connecting' });
 
   // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
-  const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection });
-  callbacks.current = { onSearchOpenChange, onStateChange, confirmSession, onConnection };
+  const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection, onRun });
+  callbacks.current = { onSearchOpenChange, onStateChange, confirmSession, onConnection, onRun };
+  // Read once, when the binding is made: a credential does not change under a live socket.
+  const initialProtocols = useRef(protocols);
 
   useEffect(() => {
     const element = hostRef.current;
@@ -52,10 +61,13 @@ export function TerminalView({
       onFindRequest: () => callbacks.current.onSearchOpenChange(true),
       confirmSession: () => callbacks.current.confirmSession(sessionId),
       kind,
+      ...(initialProtocols.current ? { protocols: initialProtocols.current } : {}),
     });
     setBinding(created);
     callbacks.current.onConnection?.(created.connection);
+    const offRun = created.connection.events.on('run', (run) => callbacks.current.onRun?.(run));
     return () => {
+      offRun.dispose();
       callbacks.current.onConnection?.(null);
       created.dispose();
       setBinding(null);

@@ -61,6 +61,8 @@ export interface TerminalBindingOptions {
   /** See TtyConnectionOptions.confirmSession. */
   confirmSession?: () => Promise<boolean>;
   createSocket?: (url: string) => TtySocket;
+  /** See TtyConnectionOptions.protocols (an embed page's credential). */
+  protocols?: readonly string[];
   /**
    * `run`: the output of a tool run, which is read-only (the server ignores input and resizes,
    * so none are sent) and "exits" as a tool rather than a shell. Default `session`.
@@ -107,6 +109,7 @@ export class TerminalBinding implements Disposable {
       onOutput: (bytes, processed) => terminal.write(bytes, processed),
       ...(options.confirmSession ? { confirmSession: options.confirmSession } : {}),
       ...(options.createSocket ? { createSocket: options.createSocket } : {}),
+      ...(options.protocols ? { protocols: options.protocols } : {}),
     });
     this.connection = connection;
     // Registered before the terminal so it is disposed first (reverse order): no ack or input

@@ -1,5 +1,5 @@
 import type { RunInfo, ToolInfo } from '@sonde/shared';
-import { useCallback, useEffect } from 'react';
+import { useCallback, useRef } from 'react';
 import { Badge } from '../../components/Badge';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
@@ -10,8 +10,6 @@ import { ResultCard } from './results/ResultCard';
 import { runStatus, runTitle } from './run-labels';
 
 const ENDED = new Set<TtyState['kind']>(['exited', 'closed', 'error']);
-/** While a run is going, its record is refetched this often too (in case its socket cannot connect). */
-const POLL_MS = 3000;
 
 /** One run: its raw output in a read-only terminal and, beside it, the readable result. */
 export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo | undefined; onClose(): void }) {
@@ -21,19 +19,23 @@ export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo 
   const status = runStatus(run);
   const running = run.state === 'running';
 
+  // The run's state and result arrive on its socket (a `run` message on attach and at its end):
+  // nothing polls. Only a socket that ended without one (refused, lost) asks the server once.
+  const pushed = useRef(false);
+  const onRun = useCallback(
+    (record: RunInfo) => {
+      if (record.state === 'exited') pushed.current = true;
+      data.runs.received(record);
+    },
+    [data],
+  );
   const onStateChange = useCallback(
     (_id: string, state: TtyState) => {
-      if (ENDED.has(state.kind)) void data.runs.refresh(run.id).catch(() => undefined);
+      if (ENDED.has(state.kind) && !pushed.current) void data.runs.refresh(run.id).catch(() => undefined);
     },
     [data, run.id],
   );
   const confirmRun = useCallback((id: string) => data.runs.exists(id), [data]);
-
-  useEffect(() => {
-    if (!running) return;
-    const timer = setInterval(() => void data.runs.refresh(run.id).catch(() => undefined), POLL_MS);
-    return () => clearInterval(timer);
-  }, [data, run.id, running]);
 
   const cancel = () => cancelling.run(() => data.runs.cancel(run.id));
 
@@ -72,6 +74,7 @@ export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo 
             onStateChange={onStateChange}
             confirmSession={confirmRun}
             kind="run"
+            onRun={onRun}
           />
         </div>
         <ResultCard run={run} tool={tool} />
