@@ -15,6 +15,7 @@ import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
 import { ContainerPage } from '../pages/ContainerPage';
 import { EnginePage } from '../pages/EnginePage';
+import { MatrixPage } from '../pages/MatrixPage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
@@ -23,6 +24,7 @@ import { SessionWorkspace } from '../pages/SessionWorkspace';
 import { TaskPage } from '../pages/TaskPage';
 import { PodPage } from '../pages/PodPage';
 import { KubeNodePage } from '../pages/KubeNodePage';
+import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
@@ -143,6 +145,10 @@ function RoutedPage({ route }: { route: Route }) {
       return <RecordingsPage selectedId={null} />;
     case 'recording':
       return <RecordingsPage selectedId={route.id} />;
+    case 'matrix':
+      return <MatrixPage id={route.id} />;
+    case 'topology':
+      return <TopologyPage engine={route.engine} />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
     default: {

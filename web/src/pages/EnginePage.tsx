@@ -5,6 +5,8 @@ import { EngineFacts, EngineHeader } from '../features/engines/EngineSection';
 import { engineProblem, type EngineView } from '../hooks/engine-views';
 import { useContainers, useEngineViews, useKubeNamespaces, useKubeNodes, useKubePods, useNetworks, usePermissions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
+import { routePath } from '../routing/routes';
+import { Link } from '../routing/RouterContext';
 
 /** One engine: its health and place in a Swarm, and (admins) a shell in its host's network namespace. */
 export function EnginePage({ engine }: { engine: string }) {
@@ -43,6 +45,11 @@ export function EnginePage({ engine }: { engine: string }) {
         </section>
       )}
       <EngineFacts view={view} containers={count(containers)} networks={count(networks)} />
+      <p>
+        <Link to={routePath({ page: 'topology', engine })} data-testid="engine-topology">
+          Topology map of {engine}
+        </Link>
+      </p>
     </article>
   );
 }
