@@ -15,6 +15,10 @@ import {
   CreatedShare,
   EmbedInfo,
   EngineList,
+  KubeNamespaceList,
+  KubeNodeList,
+  KubePodList,
+  KubeServiceList,
   Health,
   Me,
   NetstateChange,
@@ -44,6 +48,10 @@ import {
   type CreateShareRequest,
   type CreateUserRequest,
   type EngineInfo,
+  type KubeNamespace,
+  type KubeNode,
+  type KubePod,
+  type KubeService,
   type LoginRequest,
   type NetworkSummary,
   type ShareInfo,
@@ -233,6 +241,24 @@ export class SondeClient {
 
   swarmServiceListing(): Promise<Listing<SwarmService>> {
     return this.listing('/api/swarm/services', SwarmServiceList);
+  }
+
+  /** Namespaces of every Kubernetes engine (or of one, `engine`), from its watch caches. */
+  kubeNamespaceListing(query: EngineQuery = {}): Promise<Listing<KubeNamespace>> {
+    return this.listing(`/api/kubernetes/namespaces${search({ engine: query.engine })}`, KubeNamespaceList);
+  }
+
+  /** Pods with their containers (Sonde's ephemeral toolbox among them), node and IP. */
+  kubePodListing(query: EngineQuery & { namespace?: string } = {}): Promise<Listing<KubePod>> {
+    return this.listing(`/api/kubernetes/pods${search({ engine: query.engine, namespace: query.namespace })}`, KubePodList);
+  }
+
+  kubeNodeListing(query: EngineQuery = {}): Promise<Listing<KubeNode>> {
+    return this.listing(`/api/kubernetes/nodes${search({ engine: query.engine })}`, KubeNodeList);
+  }
+
+  kubeServiceListing(query: EngineQuery & { namespace?: string } = {}): Promise<Listing<KubeService>> {
+    return this.listing(`/api/kubernetes/services${search({ engine: query.engine, namespace: query.namespace })}`, KubeServiceList);
   }
 
   /** The live updates stream (server-sent events: docker, status, audit, netstate). */

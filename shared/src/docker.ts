@@ -98,7 +98,7 @@ export type EngineKind = Static<typeof EngineKind>;
 
 export const EngineInfo = Type.Object({
   name: Type.String(),
-  /** A Docker engine, or a Kubernetes cluster (tested against recorded API exchanges only; docs/kubernetes.md). */
+  /** A Docker engine, or a Kubernetes cluster (tested against recorded API exchanges only; README, "Kubernetes", and docs/kubernetes.md). */
   kind: EngineKind,
   reachable: Type.Boolean(),
   version: Type.Optional(Type.String()),

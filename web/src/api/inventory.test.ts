@@ -16,6 +16,10 @@ function fakeClient(engines: EngineInfo[], unreachable: string[] = []) {
     networkListing: vi.fn(listing),
     swarmNodeListing: vi.fn(listing),
     swarmServiceListing: vi.fn(listing),
+    kubeNamespaceListing: vi.fn(listing),
+    kubePodListing: vi.fn(listing),
+    kubeNodeListing: vi.fn(listing),
+    kubeServiceListing: vi.fn(listing),
     health: vi.fn(),
   };
   // Only the methods above are called; the rest of the client is not needed here.
@@ -37,6 +41,19 @@ describe('Inventory', () => {
     expect(withSwarm.hasSwarm).toBe(true);
     expect(swarm.calls.swarmNodeListing).toHaveBeenCalledTimes(1);
     expect(swarm.calls.swarmServiceListing).toHaveBeenCalledTimes(1);
+    expect(swarm.calls.kubePodListing).not.toHaveBeenCalled();
+  });
+
+  it('asks for namespaces, pods, nodes and services only when an engine is a Kubernetes cluster', async () => {
+    const cluster = fakeClient([{ name: 'local', reachable: true, source: 'configured', kind: 'docker' }, { name: 'prod', reachable: true, source: 'configured', kind: 'kubernetes' }]);
+    const inventory = new Inventory(cluster.client);
+    await inventory.refreshEngines();
+    expect(inventory.hasKubernetes).toBe(true);
+    for (const call of [cluster.calls.kubeNamespaceListing, cluster.calls.kubePodListing, cluster.calls.kubeNodeListing, cluster.calls.kubeServiceListing]) expect(call).toHaveBeenCalledTimes(1);
+    inventory.refresh();
+    // The first fetch may still be in flight: the refresh is queued behind it, not dropped.
+    await vi.waitFor(() => expect(cluster.calls.kubePodListing).toHaveBeenCalledTimes(2));
+    expect(cluster.calls.swarmNodeListing).not.toHaveBeenCalled();
   });
 
   it('keeps which engines each listing left out, and notifies only when that changes', async () => {
@@ -46,7 +63,7 @@ describe('Inventory', () => {
     inventory.leftOut.subscribe(seen);
     await inventory.containers.refresh();
     await inventory.networks.refresh();
-    expect(inventory.leftOut.getSnapshot()).toEqual({ containers: ['node2'], networks: ['node2'], swarm: [] });
+    expect(inventory.leftOut.getSnapshot()).toEqual({ containers: ['node2'], networks: ['node2'], swarm: [], kubernetes: [] });
     expect(seen).toHaveBeenCalledTimes(2);
     await inventory.containers.refresh();
     expect(seen).toHaveBeenCalledTimes(2);

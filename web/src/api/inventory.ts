@@ -4,13 +4,13 @@
  * says they changed), and whether Docker is reachable (pushed by the stream's `status` events).
  */
 import type { Listing, SondeClient } from '@sonde/client';
-import type { ContainerSummary, EngineInfo, Health, NetworkSummary, SwarmNode, SwarmService } from '@sonde/shared';
+import type { ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, NetworkSummary, SwarmNode, SwarmService } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
 import { LiveResource } from './live-resource';
 
 /** The lists a reply can leave an engine out of (the `x-sonde-unreachable` header). */
-export type ListingSource = 'containers' | 'networks' | 'swarm';
+export type ListingSource = 'containers' | 'networks' | 'swarm' | 'kubernetes';
 
 /**
  * Engines the last reply of each list left out, down or slower than the server's deadline. The
@@ -18,7 +18,7 @@ export type ListingSource = 'containers' | 'networks' | 'swarm';
  * sooner than the health events (an engine that hangs still "answers" pings for a while).
  */
 export class LeftOutEngines implements Disposable {
-  private current: Readonly<Record<ListingSource, readonly string[]>> = { containers: [], networks: [], swarm: [] };
+  private current: Readonly<Record<ListingSource, readonly string[]>> = { containers: [], networks: [], swarm: [], kubernetes: [] };
   private readonly changed = new Emitter<{ change: undefined }>();
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -53,6 +53,11 @@ export class Inventory implements Disposable {
   readonly networks: LiveResource<NetworkSummary[]>;
   readonly swarmNodes: LiveResource<SwarmNode[]>;
   readonly swarmServices: LiveResource<SwarmService[]>;
+  /** Of Kubernetes engines (only asked for when there is one). */
+  readonly kubeNamespaces: LiveResource<KubeNamespace[]>;
+  readonly kubePods: LiveResource<KubePod[]>;
+  readonly kubeNodes: LiveResource<KubeNode[]>;
+  readonly kubeServices: LiveResource<KubeService[]>;
   readonly health: LiveResource<Health>;
   readonly leftOut = new LeftOutEngines();
 
@@ -71,8 +76,13 @@ export class Inventory implements Disposable {
     this.networks = new LiveResource(listed('networks', () => client.networkListing()));
     this.swarmNodes = new LiveResource(listed('swarm', () => client.swarmNodeListing()));
     this.swarmServices = new LiveResource(listed('swarm', () => client.swarmServiceListing()));
+    this.kubeNamespaces = new LiveResource(listed('kubernetes', () => client.kubeNamespaceListing()));
+    this.kubePods = new LiveResource(listed('kubernetes', () => client.kubePodListing()));
+    this.kubeNodes = new LiveResource(listed('kubernetes', () => client.kubeNodeListing()));
+    this.kubeServices = new LiveResource(listed('kubernetes', () => client.kubeServiceListing()));
     this.health = new LiveResource(() => client.health());
-    for (const owned of [this.engines, this.containers, this.networks, this.swarmNodes, this.swarmServices, this.health, this.leftOut]) this.cleanup.add(owned);
+    const owned = [this.engines, this.containers, this.networks, this.swarmNodes, this.swarmServices, this.kubeNamespaces, this.kubePods, this.kubeNodes, this.kubeServices, this.health, this.leftOut];
+    for (const resource of owned) this.cleanup.add(resource);
     this.cleanup.add(() => {
       for (const timer of this.retries.values()) clearTimeout(timer);
       this.retries.clear();
@@ -88,6 +98,7 @@ export class Inventory implements Disposable {
         this.retries.delete(source);
         if (source === 'containers') void this.containers.refresh();
         else if (source === 'networks') void this.networks.refresh();
+        else if (source === 'kubernetes') this.refreshKubernetes();
         else this.refreshSwarm();
       }, LEFT_OUT_RETRY_MS),
     );
@@ -98,10 +109,23 @@ export class Inventory implements Disposable {
     return (this.engines.data ?? []).some((engine) => engine.swarm?.role === 'manager');
   }
 
+  /** Whether any engine is a Kubernetes cluster: only then are there namespaces, pods and nodes to ask for. */
+  get hasKubernetes(): boolean {
+    return (this.engines.data ?? []).some((engine) => engine.kind === 'kubernetes');
+  }
+
   refresh(): void {
     void this.containers.refresh();
     void this.networks.refresh();
     if (this.hasSwarm) this.refreshSwarm();
+    if (this.hasKubernetes) this.refreshKubernetes();
+  }
+
+  refreshKubernetes(): void {
+    void this.kubeNamespaces.refresh();
+    void this.kubePods.refresh();
+    void this.kubeNodes.refresh();
+    void this.kubeServices.refresh();
   }
 
   refreshSwarm(): void {
@@ -113,6 +137,7 @@ export class Inventory implements Disposable {
   async refreshEngines(): Promise<void> {
     await this.engines.refresh();
     if (this.hasSwarm) this.refreshSwarm();
+    if (this.hasKubernetes) this.refreshKubernetes();
   }
 
   dispose(): void {

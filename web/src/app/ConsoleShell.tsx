@@ -22,6 +22,8 @@ import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
 import { TaskPage } from '../pages/TaskPage';
+import { PodPage } from '../pages/PodPage';
+import { KubeNodePage } from '../pages/KubeNodePage';
 import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
@@ -128,6 +130,10 @@ function RoutedPage({ route }: { route: Route }) {
       return <EnginePage engine={route.engine} />;
     case 'task':
       return <TaskPage engine={route.engine} service={route.service} task={route.task} />;
+    case 'pod':
+      return <PodPage engine={route.engine} namespace={route.namespace} pod={route.pod} />;
+    case 'kube-node':
+      return <KubeNodePage engine={route.engine} node={route.node} />;
     case 'session':
       // Terminals are rendered by SessionWorkspace so they survive tab switches.
       return null;

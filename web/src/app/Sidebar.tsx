@@ -3,6 +3,7 @@ import { useState, type ReactNode } from 'react';
 import { CurrentUser } from '../features/auth/CurrentUser';
 import { ContainerList } from '../features/containers/ContainerList';
 import { EngineSection } from '../features/engines/EngineSection';
+import { KubernetesTree } from '../features/kubernetes/KubernetesTree';
 import { NetworkList } from '../features/networks/NetworkList';
 import { SwarmTree } from '../features/swarm/SwarmTree';
 import { defaultEngine, engineProblem, showEngineLevel, type EngineView } from '../hooks/engine-views';
@@ -146,6 +147,18 @@ function EngineLists({ view, route, query, showToolboxes, toolboxToggle, inSecti
   const activeObject = (page: 'container' | 'network') => (route.page === page ? { id: route.id, engine: route.engine } : null);
   // Its objects are not in the lists: the banner above says why, an empty list would mislead.
   if (inSection && view && (view.reachable === false || view.leftOut)) return null;
+  if (view?.kind === 'kubernetes') {
+    const active = route.page === 'pod' && route.engine === view.name ? { kind: 'pod' as const, namespace: route.namespace, pod: route.pod } : route.page === 'kube-node' && route.engine === view.name ? { kind: 'node' as const, node: route.node } : null;
+    return (
+      <section className="sidebar-section" aria-labelledby={id('kubernetes-heading')}>
+        <div className="sidebar-heading">
+          <h2 id={id('kubernetes-heading')}>Kubernetes</h2>
+          {toolboxToggle}
+        </div>
+        <KubernetesTree engine={view.name} query={query} showToolboxes={showToolboxes} active={active} />
+      </section>
+    );
+  }
   return (
     <>
       <section className="sidebar-section" aria-labelledby={id('containers-heading')}>

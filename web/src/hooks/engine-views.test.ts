@@ -63,4 +63,12 @@ describe('engineViews', () => {
     expect(showEngineLevel(two)).toBe(true);
     expect(defaultEngine(two)).toBeUndefined();
   });
+
+  it('names a Kubernetes cluster as such, and its missing objects as namespaces, pods and nodes', () => {
+    const [cluster] = engineViews([{ name: 'prod', kind: 'kubernetes', reachable: false, version: 'v1.30.2', error: 'Cannot reach Kubernetes at https://10.0.0.9:6443', source: 'configured' }], undefined);
+    expect(cluster).toMatchObject({ name: 'prod', kind: 'kubernetes' });
+    expect(engineFacts(cluster!)).toBe('Kubernetes v1.30.2');
+    expect(engineProblem(cluster!)).toMatch(/Its namespaces, pods and nodes are not listed/);
+    expect(engineFacts({ name: 'new', kind: 'kubernetes', reachable: undefined, leftOut: false })).toBe('Kubernetes');
+  });
 });

@@ -10,6 +10,8 @@ export type EngineTone = 'ok' | 'warn' | 'danger' | 'info';
 
 export interface EngineView {
   name: string;
+  /** A Docker engine or a Kubernetes cluster (unknown until GET /api/engines answers: shown as Docker). */
+  kind?: EngineInfo['kind'];
   /** Unknown until GET /api/engines or a health report says. */
   reachable: boolean | undefined;
   version?: string;
@@ -40,6 +42,7 @@ export function engineViews(engines: readonly EngineInfo[] | undefined, health: 
     return {
       name,
       reachable,
+      ...(info ? { kind: info.kind } : {}),
       ...(version ? { version } : {}),
       ...(error ? { error } : {}),
       ...(info?.swarm ? { role: info.swarm.role } : {}),
@@ -67,17 +70,28 @@ export function engineState(view: EngineView): { text: string; tone: EngineTone 
   return { text: 'reachable', tone: 'ok' };
 }
 
-/** `Docker 26.1.5 · Swarm manager`: the facts beside its name. */
+/** `Docker 26.1.5 · Swarm manager`, `Kubernetes v1.30.2`: the facts beside its name. */
 export function engineFacts(view: EngineView): string {
-  return [view.version ? `Docker ${view.version}` : undefined, view.role ? `Swarm ${view.role}` : undefined].filter(Boolean).join(' · ');
+  return [view.version ? `${engineProduct(view)} ${view.version}` : view.kind === 'kubernetes' ? 'Kubernetes' : undefined, view.role ? `Swarm ${view.role}` : undefined].filter(Boolean).join(' · ');
 }
+
+export function engineProduct(view: EngineView): string {
+  return view.kind === 'kubernetes' ? 'Kubernetes' : 'Docker';
+}
+
+/**
+ * What the UI says of Kubernetes wherever a cluster shows: support is proven against recorded
+ * API exchanges only (README, "Kubernetes"), until a live cluster run is in docs/benchmarks.md.
+ */
+export const KUBERNETES_CAVEAT = 'Kubernetes support is tested against recorded API exchanges only, not yet against a live cluster.';
 
 /**
  * The banner in an engine's section when its objects are missing, or null when they are there:
  * says which engine and why, so an empty section is never mistaken for an empty host.
  */
 export function engineProblem(view: EngineView): string | null {
-  if (view.reachable === false) return `Engine ${view.name} is unreachable${view.error ? `: ${view.error.replace(/[.\s]+$/, '')}` : ''}. Its containers and networks are not listed; the other engines’ are.`;
+  const objects = view.kind === 'kubernetes' ? 'namespaces, pods and nodes are' : 'containers and networks are';
+  if (view.reachable === false) return `Engine ${view.name} is unreachable${view.error ? `: ${view.error.replace(/[.\s]+$/, '')}` : ''}. Its ${objects} not listed; the other engines’ are.`;
   if (view.leftOut) return `Engine ${view.name} did not answer in time, so its objects are left out of the lists for now.`;
   return null;
 }

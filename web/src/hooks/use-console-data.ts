@@ -3,7 +3,7 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
@@ -44,6 +44,22 @@ export function useSwarmServices(): ResourceSnapshot<SwarmService[]> {
   return useResource(useConsoleData().inventory.swarmServices);
 }
 
+export function useKubeNamespaces(): ResourceSnapshot<KubeNamespace[]> {
+  return useResource(useConsoleData().inventory.kubeNamespaces);
+}
+
+export function useKubePods(): ResourceSnapshot<KubePod[]> {
+  return useResource(useConsoleData().inventory.kubePods);
+}
+
+export function useKubeNodes(): ResourceSnapshot<KubeNode[]> {
+  return useResource(useConsoleData().inventory.kubeNodes);
+}
+
+export function useKubeServices(): ResourceSnapshot<KubeService[]> {
+  return useResource(useConsoleData().inventory.kubeServices);
+}
+
 /** Engines the last containers, networks and Swarm replies left out (down or too slow to answer). */
 export function useLeftOutEngines(): Readonly<Record<ListingSource, readonly string[]>> {
   const leftOut = useConsoleData().inventory.leftOut;
@@ -63,7 +79,7 @@ export function useEngineViews(): EngineView[] {
       engineViews(
         engines.status === 'ready' ? engines.data : undefined,
         health.status === 'ready' ? health.data : undefined,
-        [...new Set([...leftOut.containers, ...leftOut.networks, ...leftOut.swarm])],
+        [...new Set([...leftOut.containers, ...leftOut.networks, ...leftOut.swarm, ...leftOut.kubernetes])],
       ),
     [engines, health, leftOut],
   );

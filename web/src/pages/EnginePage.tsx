@@ -1,7 +1,9 @@
 import { ActionButton } from '../components/ActionButton';
 import { EmptyState } from '../components/EmptyState';
+import { DetailList } from '../components/DetailList';
 import { EngineFacts, EngineHeader } from '../features/engines/EngineSection';
-import { useContainers, useEngineViews, useNetworks, usePermissions } from '../hooks/use-console-data';
+import { engineProblem, type EngineView } from '../hooks/engine-views';
+import { useContainers, useEngineViews, useKubeNamespaces, useKubeNodes, useKubePods, useNetworks, usePermissions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
 import { routePath } from '../routing/routes';
 import { Link } from '../routing/RouterContext';
@@ -23,6 +25,7 @@ export function EnginePage({ engine }: { engine: string }) {
       </EmptyState>
     );
   }
+  if (view.kind === 'kubernetes') return <ClusterPage view={view} />;
   const count = <T extends { engine: string }>(list: { status: string; data?: T[] }) =>
     list.status === 'ready' && list.data && view.reachable !== false ? list.data.filter((item) => item.engine === engine && !('toolbox' in item && item.toolbox)).length : undefined;
   return (
@@ -47,6 +50,36 @@ export function EnginePage({ engine }: { engine: string }) {
           Topology map of {engine}
         </Link>
       </p>
+    </article>
+  );
+}
+
+/** A Kubernetes engine's page: its health and what its watches hold (shells open from a pod's or a node's page). */
+function ClusterPage({ view }: { view: EngineView }) {
+  const namespaces = useKubeNamespaces();
+  const pods = useKubePods();
+  const nodes = useKubeNodes();
+  const count = <T extends { engine: string }>(list: { status: string; data?: T[] }) =>
+    list.status === 'ready' && list.data && view.reachable !== false ? list.data.filter((item) => item.engine === view.name).length : '—';
+  const problem = engineProblem(view);
+  return (
+    <article className="detail-page" data-testid="engine-page" data-engine={view.name} data-kind="kubernetes">
+      <EngineHeader view={view} />
+      {problem && (
+        <p className="callout callout-danger" data-testid="engine-problem">
+          {problem}
+        </p>
+      )}
+      <DetailList
+        rows={[
+          { label: 'State', value: view.reachable === false ? `unreachable: ${view.error ?? 'no reply'}` : view.reachable === undefined ? 'checking…' : 'reachable' },
+          { label: 'Kubernetes', value: view.version ?? '—' },
+          ...(view.endpoint ? [{ label: 'API server', value: <code className="mono">{view.endpoint}</code> }] : []),
+          { label: 'Namespaces', value: count(namespaces) },
+          { label: 'Pods', value: count(pods) },
+          { label: 'Nodes', value: count(nodes) },
+        ]}
+      />
     </article>
   );
 }

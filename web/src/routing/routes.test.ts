@@ -78,4 +78,15 @@ describe('matchRoute', () => {
       expect(matchRoute(routePath({ page: 'container', engine: 'local', id }))).toEqual({ page: 'container', engine: 'local', id });
     }
   });
+
+  it('links to Kubernetes pods by cluster, namespace and name, and to nodes', () => {
+    const pod = { page: 'pod', engine: 'prod', namespace: 'shop', pod: 'cart-7d9f-x2' } as const;
+    expect(routePath(pod)).toBe('/engines/prod/namespaces/shop/pods/cart-7d9f-x2');
+    expect(matchRoute(routePath(pod))).toEqual(pod);
+    const node = { page: 'kube-node', engine: 'prod', node: 'ip-10-0-1-5.ec2.internal' } as const;
+    expect(routePath(node)).toBe('/engines/prod/nodes/ip-10-0-1-5.ec2.internal');
+    expect(matchRoute(routePath(node))).toEqual(node);
+    expect(matchRoute('/engines/prod/namespaces/shop/pods')).toEqual({ page: 'not-found', path: '/engines/prod/namespaces/shop/pods' });
+    expect(matchRoute('/engines/prod/namespaces/shop/pods/%E0')).toEqual({ page: 'not-found', path: '/engines/prod/namespaces/shop/pods/%E0' });
+  });
 });

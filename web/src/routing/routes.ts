@@ -16,6 +16,9 @@ export type Route =
   | { page: 'engine'; engine: string }
   /** A Swarm task, as its manager engine knows it. */
   | { page: 'task'; engine: string; service: string; task: TaskSelector }
+  /** A Kubernetes pod (`/engines/<cluster>/namespaces/<ns>/pods/<pod>`) and node. */
+  | { page: 'pod'; engine: string; namespace: string; pod: string }
+  | { page: 'kube-node'; engine: string; node: string }
   | { page: 'session'; id: string }
   | { page: 'admin'; section: AdminSection }
   | { page: 'audit' }
@@ -47,6 +50,8 @@ const ENGINE_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network']>
 const ENGINE_PAGE = /^\/engines\/([^/]+)\/?$/;
 const ENGINE_TOPOLOGY = /^\/engines\/([^/]+)\/topology\/?$/;
 const TASK_PAGE = /^\/engines\/([^/]+)\/services\/([^/]+)\/tasks\/([^/]+)\/?$/;
+const POD_PAGE = /^\/engines\/([^/]+)\/namespaces\/([^/]+)\/pods\/([^/]+)\/?$/;
+const NODE_PAGE = /^\/engines\/([^/]+)\/nodes\/([^/]+)\/?$/;
 
 /** The decoded path segments, or null when one is not valid percent-encoding or is empty. */
 function segments(match: RegExpExecArray): string[] | null {
@@ -91,6 +96,16 @@ function matchEngineRoute(pathname: string): Route | null {
     if (/^[a-z0-9]{1,64}$/.test(which)) return { page: 'task', engine: manager, service, task: { id: which } };
     return notFound;
   }
+  const pod = POD_PAGE.exec(pathname);
+  if (pod) {
+    const parts = segments(pod);
+    return parts ? { page: 'pod', engine: parts[0]!, namespace: parts[1]!, pod: parts[2]! } : notFound;
+  }
+  const node = NODE_PAGE.exec(pathname);
+  if (node) {
+    const parts = segments(node);
+    return parts ? { page: 'kube-node', engine: parts[0]!, node: parts[1]! } : notFound;
+  }
   return pathname.startsWith('/engines') ? notFound : null;
 }
 
@@ -132,6 +147,10 @@ export function routePath(route: RoutablePage): string {
       return enginePath(route.engine);
     case 'task':
       return `${enginePath(route.engine)}/services/${encodeURIComponent(route.service)}/tasks/${'slot' in route.task ? route.task.slot : encodeURIComponent(route.task.id)}`;
+    case 'pod':
+      return `${enginePath(route.engine)}/namespaces/${encodeURIComponent(route.namespace)}/pods/${encodeURIComponent(route.pod)}`;
+    case 'kube-node':
+      return `${enginePath(route.engine)}/nodes/${encodeURIComponent(route.node)}`;
     case 'session':
       return `/sessions/${encodeURIComponent(route.id)}`;
     case 'admin':

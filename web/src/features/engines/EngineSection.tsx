@@ -3,7 +3,7 @@ import { Badge, StatusDot } from '../../components/Badge';
 import { DetailList } from '../../components/DetailList';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
-import { engineFacts, engineProblem, engineState, type EngineView } from '../../hooks/engine-views';
+import { engineFacts, engineProblem, engineProduct, engineState, KUBERNETES_CAVEAT, type EngineView } from '../../hooks/engine-views';
 
 interface EngineSectionProps {
   view: EngineView;
@@ -64,8 +64,14 @@ export function EngineHeader({ view }: { view: EngineView }) {
         <h1 className="detail-title">Engine {view.name}</h1>
         <Badge tone={state.tone}>{state.text}</Badge>
         {view.role && <Badge tone="info">Swarm {view.role}</Badge>}
+        {view.kind === 'kubernetes' && <Badge tone="info">Kubernetes</Badge>}
       </div>
       <p className="detail-subtitle">{view.source === 'swarm-node' ? 'Found as a Swarm node (SONDE_SWARM_NODE_ENGINE)' : 'Configured'}</p>
+      {view.kind === 'kubernetes' && (
+        <p className="callout callout-info" data-testid="kubernetes-caveat">
+          {KUBERNETES_CAVEAT}
+        </p>
+      )}
     </header>
   );
 }
@@ -75,7 +81,7 @@ export function EngineFacts({ view, containers, networks }: { view: EngineView; 
     <DetailList
       rows={[
         { label: 'State', value: view.reachable === false ? `unreachable: ${view.error ?? 'no reply'}` : engineState(view).text },
-        { label: 'Docker', value: view.version ?? '—' },
+        { label: engineProduct(view), value: view.version ?? '—' },
         { label: 'Swarm', value: view.role ?? 'not in a Swarm' },
         ...(view.endpoint ? [{ label: 'Address', value: <code className="mono">{view.endpoint}</code> }] : []),
         { label: 'Containers', value: containers ?? '—' },
@@ -108,7 +114,7 @@ export function EngineTable({ views }: { views: readonly EngineView[] }) {
               <td>
                 <StatusDot tone={state.tone} label={state.text} /> {view.reachable === false && view.error ? `unreachable: ${view.error}` : state.text}
               </td>
-              <td>{view.version ?? '—'}</td>
+              <td>{view.version ? (view.kind === 'kubernetes' ? `Kubernetes ${view.version}` : view.version) : '—'}</td>
               <td>{view.role ?? '—'}</td>
             </tr>
           );

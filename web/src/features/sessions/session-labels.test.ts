@@ -57,4 +57,15 @@ describe('anotherShellTarget', () => {
     expect(anotherShellTarget({ kind: 'network-namespace', engine: 'node2', networkId: 'n1', networkName: 'ov' })).toEqual({ kind: 'network-namespace', engine: 'node2', network: 'n1' });
     expect(anotherShellTarget({ kind: 'host', engine: 'edge' })).toEqual({ kind: 'host', engine: 'edge' });
   });
+
+  it('asks a cluster for the pod of that name (whatever its uid now) and the same container; a node again', () => {
+    expect(anotherShellTarget({ kind: 'pod', engine: 'prod', namespace: 'shop', pod: 'cart-7d9f', podUid: 'u1', container: 'cart', node: 'w1' })).toEqual({
+      kind: 'pod',
+      engine: 'prod',
+      namespace: 'shop',
+      pod: 'cart-7d9f',
+      container: 'cart',
+    });
+    expect(anotherShellTarget({ kind: 'node', engine: 'prod', node: 'w1' })).toEqual({ kind: 'node', engine: 'prod', node: 'w1' });
+  });
 });

@@ -37,6 +37,13 @@ describe('run labels', () => {
     expect(runIsFor(base, { containerId: 'c1' })).toBe(true);
     expect(runIsFor(base, { containerId: 'c2' })).toBe(false);
     expect(runIsFor({ ...base, target: { kind: 'network', engine: 'local', networkId: 'n1', networkName: 'shop' } }, { networkId: 'n1' })).toBe(true);
+    const inPod = { ...base, target: { kind: 'pod' as const, engine: 'prod', namespace: 'shop', pod: 'cart-7d9f', podUid: 'u1', container: 'cart' } };
+    expect(runIsFor(inPod, { engine: 'prod', pod: { namespace: 'shop', pod: 'cart-7d9f' } })).toBe(true);
+    expect(runIsFor(inPod, { engine: 'prod', pod: { namespace: 'other', pod: 'cart-7d9f' } })).toBe(false);
+    expect(runIsFor(inPod, { engine: 'prod', containerId: 'c1' })).toBe(false);
+    const onNode = { ...base, target: { kind: 'node' as const, engine: 'prod', node: 'w1' } };
+    expect(runIsFor(onNode, { engine: 'prod', node: 'w1' })).toBe(true);
+    expect(runIsFor(onNode, { engine: 'prod', node: 'w2' })).toBe(false);
   });
 });
 
