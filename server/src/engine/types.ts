@@ -55,6 +55,14 @@ export interface ContainerEngine {
    * or `conflict` when the container is gone or not running.
    */
   exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
+  /**
+   * Opens an interactive shell in a running container: `argv` with a TTY of `size`, stdin
+   * attached (a `docker exec -it`). The result has RunningToolbox's shape, `id` being the
+   * container's; resizing resizes this shell's TTY only, and `exitCode` is the shell's. Ending
+   * the stream does not end the process (Docker has no call for that): whoever opened it kills
+   * it. Rejects with `not-found` or `conflict` when the container is gone or not running.
+   */
+  openShell(containerId: string, argv: readonly string[], options: ShellOptions): Promise<RunningToolbox>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
   /** Force-removes a container; resolves when it is gone (also when it never existed). */
@@ -185,6 +193,14 @@ export interface ExecOptions {
   timeoutMs: number;
   /** Output beyond this many bytes per stream is dropped (and `truncated` set). */
   maxOutputBytes: number;
+  /** `NAME=value` entries added to (or replacing) the container's environment for this command. */
+  env?: readonly string[];
+}
+
+export interface ShellOptions {
+  size: { cols: number; rows: number };
+  /** `NAME=value` entries added to (or replacing) the container's environment for this shell. */
+  env?: readonly string[];
 }
 
 export interface ExecResult {

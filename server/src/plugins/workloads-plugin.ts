@@ -43,6 +43,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   const sessions = new SessionRegistry({
     ...shared,
     toolbox,
+    reuseToolboxes: config.toolboxReuse,
     detachedGraceMs: config.detachedGraceMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxSessions: config.maxSessions,
@@ -70,7 +71,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   });
   await captures.removeStaleFiles();
   const registries = [sessions, runs, captures];
-  const owners: ToolboxOwner[] = [...registries];
+  const owners: ToolboxOwner[] = [...registries, sessions.toolboxes];
   const reaper = new ToolboxReaper(engines, config.instance, owners, log);
   const enforcer = new PolicyEnforcer({
     admission,
