@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
+import { CreatedApiToken, type ResolvedTarget, type SessionInfo, type TargetRequest } from '@sonde/shared';
+import { Value } from 'typebox/value';
 import type { SondeProcess } from '../test/support/sonde-process.js';
 import { buildToolboxSpec } from '../src/toolboxes/toolbox-spec.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
@@ -34,8 +35,8 @@ export class BenchContext {
       headers: { ...sonde.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ name, role: 'operator' }),
     });
-    const body = (await response.json()) as { token?: string };
-    if (response.status !== 201 || !body.token) throw new Error(`POST /api/tokens: ${response.status} ${JSON.stringify(body)}`);
+    const body: unknown = await response.json();
+    if (response.status !== 201 || !Value.Check(CreatedApiToken, body)) throw new Error(`POST /api/tokens: ${response.status} ${JSON.stringify(body)}`);
     return { authorization: `Bearer ${body.token}` };
   }
 

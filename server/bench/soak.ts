@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { decodeServerControl, encodeControl, type SessionInfo, type TargetRequest } from '@sonde/shared';
+import { CreatedShare, SessionInfo, SessionList, decodeServerControl, encodeControl, type TargetRequest } from '@sonde/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { DockerFixtures, containersWithLabels, docker as dockerCli } from '../test/support/docker-fixtures.js';
 import { SondeProcess, ensureServerBuilt } from '../test/support/sonde-process.js';
 import { BenchContext } from './context.js';
@@ -285,16 +287,17 @@ async function main(): Promise<void> {
       { label: 'host', request: { kind: 'host', engine: 'local' } },
     );
     const users = [sonde.auth, await BenchContext.operatorToken(sonde, 'soak-second-user')];
-    const post = async (url: string, body: unknown, auth: Record<string, string>) => {
+    const post = async <S extends TSchema>(schema: S, url: string, body: unknown, auth: Record<string, string>): Promise<Static<S>> => {
       const response = await fetch(`${sonde.baseUrl}${url}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const text = await response.text();
-      if (response.status !== 201) throw new Error(`POST ${url}: ${response.status} ${text}`);
-      return JSON.parse(text) as unknown;
+      const reply: unknown = response.status === 201 ? JSON.parse(text) : undefined;
+      if (!Value.Check(schema, reply)) throw new Error(`POST ${url}: ${response.status} ${text}`);
+      return reply;
     };
 
     // Two long-lived printers, one per user.
     for (const [i, auth] of users.entries()) {
-      const info = (await post('/api/sessions', { target: modes[i]!.request }, auth)) as SessionInfo;
+      const info = await post(SessionInfo, '/api/sessions', { target: modes[i]!.request }, auth);
       const reader = new Reader(`${sonde.wsUrl}${info.ttyPath}`, auth);
       await reader.connect(0);
       reader.send("stty -echo; i=0; while :; do i=$((i+1)); printf 'SOAK-%d-%s\\n' $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.05; done\r");
@@ -309,7 +312,7 @@ async function main(): Promise<void> {
       let info: SessionInfo | undefined;
       const reader = { current: undefined as Reader | undefined };
       try {
-        info = (await post('/api/sessions', { target: mode.request }, auth)) as SessionInfo;
+        info = await post(SessionInfo, '/api/sessions', { target: mode.request }, auth);
         counts.opened++;
         reader.current = new Reader(`${sonde.wsUrl}${info.ttyPath}`, auth);
         await reader.current.connect();
@@ -349,7 +352,7 @@ async function main(): Promise<void> {
       const printer = printers[n % printers.length]!;
       const auth = users[n % printers.length]!;
       try {
-        const share = (await post(`/api/sessions/${printer.info.id}/shares`, { role: 'viewer', expiresInSeconds: 600 }, auth)) as { id: string; token: string };
+        const share = await post(CreatedShare, `/api/sessions/${printer.info.id}/shares`, { role: 'viewer', expiresInSeconds: 600 }, auth);
         const viewer = new Reader(`${sonde.wsUrl}${printer.info.ttyPath}`, { authorization: `Bearer ${share.token}` });
         await viewer.connect();
         await viewer.waitFor(/SOAK-\d+-x{40}/);
@@ -401,7 +404,8 @@ async function main(): Promise<void> {
       if (Date.now() >= nextSample) {
         const heap = await sonde.collectGarbage();
         const proc = sonde.sample();
-        const sessions = (await (await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth })).json()) as { state: string }[];
+        const sessions: unknown = await (await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth })).json();
+        if (!Value.Check(SessionList, sessions)) throw new Error(`GET /api/sessions: ${JSON.stringify(sessions)}`);
         const sample: Sample = {
           minute,
           rssMiB: proc.rssKiB / 1024,

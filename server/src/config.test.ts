@@ -86,8 +86,10 @@ describe('parseConfig', () => {
 
   it('reads engines from SONDE_ENGINES, each checked and named in any error', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sonde-tls-'));
-    for (const f of ['ca.pem', 'cert.pem', 'key.pem']) writeFileSync(path.join(dir, f), 'x');
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem', 'known_hosts', 'agent.sock']) writeFileSync(path.join(dir, f), 'x');
+    const ssh = { SSH_AUTH_SOCK: path.join(dir, 'agent.sock'), SONDE_SSH_KNOWN_HOSTS: path.join(dir, 'known_hosts') };
     const config = parseConfig({
+      ...ssh,
       SONDE_ENGINES: JSON.stringify([
         { name: 'edge-1', host: 'tcp://10.0.0.5:2376', tlsDir: dir },
         { name: 'local', host: 'unix:///var/run/docker.sock' },
@@ -102,8 +104,9 @@ describe('parseConfig', () => {
       { name: 'lab', kind: 'docker', host: 'ssh://ops@lab-3' },
     ]);
     expect(config.swarmNodeEngine).toEqual({ host: 'tcp://{address}:2376', tlsDir: dir });
-    const refused = (engines: unknown, field: string) => {
-      expect(() => parseConfig({ SONDE_ENGINES: JSON.stringify(engines) })).toThrow(field);
+    expect(config.ssh).toEqual({ agentSocket: ssh.SSH_AUTH_SOCK, knownHostsFile: ssh.SONDE_SSH_KNOWN_HOSTS });
+    const refused = (engines: unknown, field: string, env: Record<string, string> = ssh) => {
+      expect(() => parseConfig({ ...env, SONDE_ENGINES: JSON.stringify(engines) })).toThrow(field);
     };
     refused([{ name: 'Edge_1', host: 'tcp://h:2375' }], 'SONDE_ENGINES[0].name');
     refused([{ name: 'a', host: 'tcp://h:2375' }, { name: 'a', host: 'tcp://g:2375' }], 'SONDE_ENGINES[1].name');
@@ -112,6 +115,15 @@ describe('parseConfig', () => {
     refused([{ name: 'a', host: 'tcp://h:2376', tlsDir: '/nonexistent' }], 'SONDE_ENGINES[0].tlsDir');
     refused([{ name: 'a', host: 'tcp://h:2376', colour: 'blue' }], 'SONDE_ENGINES[0].colour');
     refused([], 'SONDE_ENGINES');
+    // ssh: docker-modem's client needs a user in the URL and a key in an agent; the host key must be listed.
+    refused([{ name: 'a', host: 'ssh://lab-3' }], 'SONDE_ENGINES[0].host: "ssh://lab-3" names no user');
+    refused([{ name: 'a', host: 'ssh://ops:secret@lab-3' }], 'carries a password');
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SSH_AUTH_SOCK: ssh:// engines authenticate with a key held by an ssh-agent', {});
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SSH_AUTH_SOCK: /nonexistent/agent.sock does not exist', { ...ssh, SSH_AUTH_SOCK: '/nonexistent/agent.sock' });
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SONDE_SSH_KNOWN_HOSTS: /nonexistent/known_hosts is missing', { ...ssh, SONDE_SSH_KNOWN_HOSTS: '/nonexistent/known_hosts' });
+    expect(() => parseConfig({ SONDE_SWARM_NODE_ENGINE: 'ssh://root@{address}' })).toThrow('SSH_AUTH_SOCK');
+    expect(parseConfig({ ...ssh, DOCKER_HOST: 'ssh://ops@lab-3' }).engines).toEqual([{ name: 'local', kind: 'docker', host: 'ssh://ops@lab-3' }]);
+    expect(parseConfig({ SONDE_ENGINES: JSON.stringify([{ name: 'a', host: 'tcp://h:2375' }]) }).ssh).toBeUndefined();
     const file = path.join(dir, 'engines.json');
     writeFileSync(file, JSON.stringify([{ name: 'from-file', host: 'tcp://h:2375' }]));
     expect(parseConfig({ SONDE_ENGINES_FILE: file }).engines).toEqual([{ name: 'from-file', kind: 'docker', host: 'tcp://h:2375' }]);

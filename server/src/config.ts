@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,6 +21,15 @@ export interface SwarmNodeEngineTemplate {
   tlsDir?: string;
 }
 
+/**
+ * docker-modem's ssh client authenticates only with keys from an ssh-agent (SSH_AUTH_SOCK) and
+ * reads no ~/.ssh/config; Sonde checks the host key against a known_hosts file, as ssh does.
+ */
+export interface SshConfig {
+  agentSocket: string;
+  knownHostsFile: string;
+}
+
 /** Everything Sonde reads from its environment, parsed and validated once, here. */
 export interface Config {
   host: string;
@@ -31,6 +41,8 @@ export interface Config {
   /** The engines, in order (the first is the default a one-engine console uses without naming it). */
   engines: EngineConfig[];
   swarmNodeEngine: SwarmNodeEngineTemplate | undefined;
+  /** What ssh:// engines need (undefined when none is one): the agent holding the keys and the known_hosts file. */
+  ssh: SshConfig | undefined;
   /** How long an inventory call may wait for one engine before it answers without that engine. */
   engineDeadlineMs: number;
   /** Distinguishes this console's toolboxes from another console's on the same engine. */
@@ -115,6 +127,26 @@ function checkEngineUrl(variable: string, url: string): void {
   }
   if (!ENGINE_SCHEMES.includes(parsed.protocol)) throw new ConfigError(variable, `"${url}" must start with unix://, tcp:// or ssh://`);
   if (parsed.protocol !== 'unix:' && !parsed.hostname) throw new ConfigError(variable, `"${url}" names no host`);
+  if (parsed.protocol === 'ssh:') {
+    // The docker CLI falls back to ~/.ssh/config and the local user; docker-modem's ssh2 client does not.
+    if (!parsed.username) throw new ConfigError(variable, `"${url}" names no user: write ssh://user@host (no ~/.ssh/config is read)`);
+    if (parsed.password) throw new ConfigError(variable, `"${url}" carries a password: ssh engines authenticate with a key in the ssh-agent at SSH_AUTH_SOCK`);
+  }
+}
+
+/** When any engine is reached over ssh: the agent's socket and the known_hosts file, both there now. */
+function parseSsh(env: Env, hosts: (string | undefined)[]): SshConfig | undefined {
+  const agentSocket = env.SSH_AUTH_SOCK?.trim() || undefined;
+  const knownHostsFile = env.SONDE_SSH_KNOWN_HOSTS?.trim() || path.join(homedir(), '.ssh/known_hosts');
+  if (!hosts.some((h) => h?.startsWith('ssh://'))) return undefined;
+  if (!agentSocket) throw new ConfigError('SSH_AUTH_SOCK', 'ssh:// engines authenticate with a key held by an ssh-agent: start one, ssh-add the key, and pass its SSH_AUTH_SOCK');
+  if (!existsSync(agentSocket)) throw new ConfigError('SSH_AUTH_SOCK', `${agentSocket} does not exist (is the ssh-agent running?)`);
+  try {
+    accessSync(knownHostsFile, constants.R_OK);
+  } catch {
+    throw new ConfigError('SONDE_SSH_KNOWN_HOSTS', `${knownHostsFile} is missing or not readable: an ssh:// engine is used only when its host key is listed there (check the key, then e.g. ssh-keyscan HOST >> ${knownHostsFile})`);
+  }
+  return { agentSocket, knownHostsFile };
 }
 
 /** A TLS directory must hold the client certificate, its key and the CA, readable now (they are read at start). */
@@ -143,7 +175,9 @@ function parseEngines(env: Env): EngineConfig[] {
     if (certPath) checkTlsDir('DOCKER_CERT_PATH', certPath);
     const verify = env.DOCKER_TLS_VERIFY?.trim() ?? '';
     if (!['', '0', '1'].includes(verify)) throw new ConfigError('DOCKER_TLS_VERIFY', `expected 1 or 0, got "${verify}"`);
-    // docker-modem reads the three variables itself, exactly as the docker CLI does.
+    // docker-modem reads the three variables itself, exactly as the docker CLI does. An ssh
+    // URL is handed over as the engine's host, so its host key is checked like a configured one's.
+    if (host?.startsWith('ssh://')) return [{ name: 'local', kind: 'docker', host }];
     return [{ name: 'local', kind: 'docker' }];
   }
   const variable = inline ? 'SONDE_ENGINES' : 'SONDE_ENGINES_FILE';
@@ -321,6 +355,9 @@ export function parseConfig(env: Env = process.env): Config {
     throw new ConfigError('SONDE_RECORDING_FAILURE', `expected "continue" or "refuse", got "${recordingFailure}"`);
   }
 
+  const engines = parseEngines(env);
+  const swarmNodeEngine = parseSwarmNodeEngine(env);
+
   return {
     host,
     port,
@@ -332,8 +369,9 @@ export function parseConfig(env: Env = process.env): Config {
     token,
     toolboxImage,
     dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || '.data')),
-    engines: parseEngines(env),
-    swarmNodeEngine: parseSwarmNodeEngine(env),
+    engines,
+    swarmNodeEngine,
+    ssh: parseSsh(env, [...engines.map((e) => e.host), swarmNodeEngine?.host]),
     engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,

@@ -146,6 +146,38 @@ describe('owners, host data and revocation', () => {
     term.close();
   });
 
+  it('the event stream tells each principal only of the sessions it may see', async () => {
+    const viewer = await token('viewer');
+    const operator = await token('operator');
+    const texts = { viewer: '', operator: '', admin: '' };
+    const controllers: AbortController[] = [];
+    for (const [who, headers] of [['viewer', viewer.headers], ['operator', operator.headers], ['admin', sonde.auth]] as const) {
+      const abort = new AbortController();
+      controllers.push(abort);
+      const response = await fetch(`${sonde.baseUrl}/api/events`, { headers, signal: abort.signal });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      void (async () => {
+        for (;;) {
+          const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+          if (done) return;
+          texts[who] += new TextDecoder().decode(value);
+        }
+      })();
+    }
+    const host = await ok('POST', '/api/sessions', sonde.auth, { target: { kind: 'host' } });
+    const shell = await ok('POST', '/api/sessions', sonde.auth, { target: { kind: 'container', container: target.name } });
+    await vi.waitFor(() => expect(texts.admin).toContain(shell.id), { timeout: 10_000 });
+    expect(texts.admin).toContain(host.id);
+    // Operators hear of container sessions they could open, never of the host's; viewers of none.
+    expect(texts.operator).toContain(shell.id);
+    expect(texts.operator).not.toContain(host.id);
+    expect(texts.viewer).not.toMatch(/event: session/);
+    for (const abort of controllers) abort.abort();
+    await ok('DELETE', `/api/sessions/${host.id}`, sonde.auth);
+    await ok('DELETE', `/api/sessions/${shell.id}`, sonde.auth);
+  });
+
   it('revoking a token ends its sessions, runs, captures, share links and every stream it held', async () => {
     const ci = await token('operator');
     const session = await ok('POST', '/api/sessions', ci.headers, { target: { kind: 'container', container: target.name } });

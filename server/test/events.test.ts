@@ -83,4 +83,28 @@ describe('live events (real Docker)', () => {
   it('refuses the event stream without credentials', async () => {
     expect((await fetch(`${sonde.baseUrl}/api/events`)).status).toBe(401);
   });
+
+  it('forgets a stream its client dropped, and ends the open ones when the console closes', async () => {
+    const before = sonde.app.openEventStreams();
+    const dropped = new AbortController();
+    const response = await fetch(`${sonde.baseUrl}/api/events`, { headers: sonde.auth, signal: dropped.signal });
+    expect(response.status).toBe(200);
+    await expect.poll(() => sonde.app.openEventStreams()).toBe(before + 1);
+    dropped.abort();
+    await expect.poll(() => sonde.app.openEventStreams(), { timeout: 5000 }).toBe(before);
+
+    // A console of its own, closed with streams still open: close() ends them and does not wait on them.
+    const other = await startConsole();
+    const open = await Promise.all([0, 1, 2].map(() => fetch(`${other.baseUrl}/api/events`, { headers: other.auth })));
+    const ended = open.map(async (r) => {
+      const reader = r.body!.getReader();
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return;
+    });
+    await expect.poll(() => other.app.openEventStreams()).toBe(3);
+    const started = Date.now();
+    await other.close();
+    await Promise.all(ended);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(other.app.openEventStreams()).toBe(0);
+  });
 });

@@ -16,7 +16,7 @@ export const ErrorCode = {
   EngineNotFound: 'ENGINE_NOT_FOUND',
   /** A Swarm task's node has no engine the console can reach (none configured, no template). */
   NodeEngineMissing: 'NODE_ENGINE_MISSING',
-  /** The engine is not a Swarm manager (GET /api/swarm/*, task targets). */
+  /** A task target asked of an engine that is not a Swarm manager. */
   NotSwarmManager: 'NOT_SWARM_MANAGER',
   /** An overlay network has no namespace on that engine's node (no task or endpoint of it runs there). */
   NoNetworkNamespace: 'NO_NETWORK_NAMESPACE',

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
@@ -20,16 +21,41 @@ import {
   type StreamingToolbox,
   type ToolboxSpec,
 } from './types.js';
+import { hostKeyCheck } from './known-hosts.js';
 
 /** The only module that imports dockerode. It translates between Docker's shapes and ours. */
 
 interface ModemError {
   statusCode?: number;
   code?: string;
+  /** ssh2's stage of an ssh failure: client-authentication, client-timeout, handshake, … */
+  level?: string;
   json?: { message?: string } | null;
   reason?: string;
   message?: string;
 }
+
+/** Node's codes for an engine certificate that ca.pem does not vouch for (X.509 verification). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+/** OpenSSL alerts a server sends when it will not take the client's certificate. */
+const CLIENT_CERTIFICATE_REFUSED = new Set([
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+]);
 
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
@@ -52,18 +78,46 @@ export interface DockerEngineOptions {
   tlsDir?: string;
   /** Bound on establishing a connection (not on long streams: an idle shell is not a dead one). */
   connectionTimeoutMs?: number;
+  /** For an ssh:// host: the ssh-agent's socket and the known_hosts file its host key must be in. */
+  ssh?: { agentSocket: string; knownHostsFile: string };
+  /** Told why an ssh host key was refused (ssh2 itself only says "Host denied"). */
+  onHostKeyRefused?: (reason: string) => void;
+}
+
+/**
+ * What docker-modem's ssh2 client is given for one ssh:// engine: a host key check against the
+ * known_hosts file (without one, ssh2 accepts any key), and the host key algorithms of the keys
+ * listed there, so the server presents one of those.
+ */
+function sshOptionsFor(url: string, ssh: NonNullable<DockerEngineOptions['ssh']>, onRefused: (reason: string) => void): object {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const check = hostKeyCheck(readFileSync(ssh.knownHostsFile, 'utf8'), host, parsed.port ? Number(parsed.port) : 22, ssh.knownHostsFile);
+  return {
+    hostVerifier: (key: Buffer) => {
+      const verdict = check.verify(key);
+      if (!verdict.ok) onRefused(verdict.reason);
+      return verdict.ok;
+    },
+    ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms } } : {}),
+  };
 }
 
 /**
  * A Docker client for one engine, with docker-modem's own handling of DOCKER_HOST (unix, tcp with
- * or without TLS, ssh): the URL is never parsed here. docker-modem reads the three variables from
- * the environment, so a configured engine's URL and TLS directory are handed to it there, for the
- * one synchronous call that reads them, and the environment is put back at once.
+ * or without TLS, ssh): docker-modem parses the URL. It reads DOCKER_HOST, DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH and SSH_AUTH_SOCK from the environment (and lets SSH_AUTH_SOCK there override
+ * any agent given as an option), so a configured engine's URL, TLS directory and agent are handed
+ * to it there, for the one synchronous call that reads them, and the environment is put back at
+ * once. For ssh, the host key check is added (sshOptionsFor).
  */
 export function dockerClient(options: DockerEngineOptions): Docker {
   const timeouts = options.connectionTimeoutMs ? { connectionTimeout: options.connectionTimeoutMs } : {};
   if (options.host === undefined) return new Docker(timeouts as Docker.DockerOptions);
-  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'] as const;
+  const ssh = options.host.startsWith('ssh://');
+  if (ssh && !options.ssh) throw new Error(`the ssh engine ${options.host} needs an agent socket and a known_hosts file`);
+  const sshOptions = ssh && options.ssh ? { sshOptions: sshOptionsFor(options.host, options.ssh, options.onHostKeyRefused ?? (() => undefined)) } : {};
+  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'SSH_AUTH_SOCK'] as const;
   const saved = names.map((n) => process.env[n]);
   try {
     process.env.DOCKER_HOST = options.host;
@@ -74,7 +128,8 @@ export function dockerClient(options: DockerEngineOptions): Docker {
       delete process.env.DOCKER_TLS_VERIFY;
       delete process.env.DOCKER_CERT_PATH;
     }
-    return new Docker(timeouts as Docker.DockerOptions);
+    if (options.ssh) process.env.SSH_AUTH_SOCK = options.ssh.agentSocket;
+    return new Docker({ ...timeouts, ...sshOptions } as Docker.DockerOptions);
   } finally {
     names.forEach((n, i) => {
       if (saved[i] === undefined) delete process.env[n];
@@ -112,11 +167,21 @@ export class DockerEngine implements ContainerEngine {
   private readonly docker: Docker;
   readonly name: string;
   readonly endpoint: string;
+  private readonly tlsDir: string | undefined;
+  /** Why the last ssh host key was refused, for the message of the error that follows. */
+  private hostKeyRefusal: string | undefined;
 
   constructor(options: DockerEngineOptions) {
     this.name = options.name;
     this.endpoint = endpointOf(options);
-    this.docker = dockerClient(options);
+    this.tlsDir = options.tlsDir;
+    this.docker = dockerClient({
+      ...options,
+      onHostKeyRefused: (reason) => {
+        this.hostKeyRefusal = reason;
+        options.onHostKeyRefused?.(reason);
+      },
+    });
   }
 
   private classify(error: unknown, context: string): EngineError {
@@ -126,9 +191,34 @@ export class DockerEngine implements ContainerEngine {
     if (e.code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e.code)) {
       return new EngineError('unreachable', `Cannot reach Docker at ${this.endpoint} (${e.code}).`);
     }
+    const transport = this.transportProblem(e);
+    if (transport) return new EngineError('unreachable', transport);
     if (e.statusCode === 404) return new EngineError('not-found', `${context}: ${detail}`, 404);
     if (e.statusCode === 409) return new EngineError('conflict', `${context}: ${detail}`, 409);
     return new EngineError('failed', `${context}: ${detail}`, e.statusCode);
+  }
+
+  /**
+   * A TLS or ssh failure in words an operator can act on (Node and ssh2 say "sslv3 alert bad
+   * certificate", "Host denied"); undefined for anything else. The engine is then unreachable:
+   * nothing was asked of it.
+   */
+  private transportProblem(e: ModemError): string | undefined {
+    const code = e.code ?? '';
+    if (CLIENT_CERTIFICATE_REFUSED.has(code)) {
+      const mine = this.tlsDir ? `this console's client certificate (cert.pem in ${this.tlsDir})` : 'a client without a certificate (no tlsDir is configured for this engine)';
+      return `TLS to Docker at ${this.endpoint} failed: the engine refused ${mine}; it takes only certificates from its own CA (${e.reason ?? code}).`;
+    }
+    if (UNTRUSTED_CERTIFICATE.has(code)) {
+      const trust = this.tlsDir ? `the CA in ca.pem in ${this.tlsDir}` : 'a public CA (no tlsDir is configured for this engine)';
+      return `TLS to Docker at ${this.endpoint} failed: the engine's certificate is not signed by ${trust} (${e.message ?? code}).`;
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS to Docker at ${this.endpoint} failed: the engine's certificate is not for this address (${e.message ?? code}).`;
+    if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return `TLS to Docker at ${this.endpoint} failed (${e.reason ?? e.message ?? code}).`;
+    if (e.message === 'Host denied (verification failed)') return `SSH to Docker at ${this.endpoint} refused: ${this.hostKeyRefusal ?? 'its host key was not accepted'}.`;
+    if (e.level === 'client-authentication') return `SSH to Docker at ${this.endpoint} failed: the host accepted no key of the ssh-agent at SSH_AUTH_SOCK for this user (${e.message}).`;
+    if (e.level === 'client-timeout') return `SSH to Docker at ${this.endpoint} failed: ${e.message}.`;
+    return undefined;
   }
 
   async version(): Promise<string> {

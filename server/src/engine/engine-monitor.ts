@@ -11,7 +11,10 @@ export interface EngineStatus {
   swarm?: EngineFacts['swarm'];
 }
 
-/** Bound on one health question to an engine: a hung engine answers "unreachable", never nothing. */
+/**
+ * Bound on one health question to an engine when none is given: a hung engine answers
+ * "unreachable", never nothing. Consoles pass SONDE_ENGINE_DEADLINE_MS (EngineSet does).
+ */
 export const PROBE_DEADLINE_MS = 3000;
 
 /**
@@ -31,6 +34,7 @@ export class EngineMonitor {
   constructor(
     readonly engine: ContainerEngine,
     private readonly maxRetryDelayMs = 5000,
+    private readonly probeDeadlineMs = PROBE_DEADLINE_MS,
   ) {}
 
   get current(): EngineStatus {
@@ -51,16 +55,20 @@ export class EngineMonitor {
     return () => this.statusListeners.delete(listener);
   }
 
-  /** Asks the engine now, within PROBE_DEADLINE_MS (health checks call this so they never report a stale "ok"). */
+  /** Asks the engine now, within the probe deadline (health checks call this so they never report a stale "ok"). */
   async probe(): Promise<EngineStatus> {
     try {
-      const facts = await withDeadline(this.engine.info(), PROBE_DEADLINE_MS, `${this.engine.endpoint} did not answer within ${PROBE_DEADLINE_MS / 1000} s`);
+      const facts = await this.askInfo();
       this.setStatus(reachable(facts));
       if (!this.stream && !this.disposed && !this.retryTimer) void this.connect();
     } catch (error) {
       this.setStatus({ reachable: false, error: describe(error) });
     }
     return this.status;
+  }
+
+  private askInfo(): Promise<EngineFacts> {
+    return withDeadline(this.engine.info(), this.probeDeadlineMs, `${this.engine.endpoint} did not answer within ${this.probeDeadlineMs} ms`);
   }
 
   private setStatus(next: EngineStatus): void {
@@ -73,7 +81,7 @@ export class EngineMonitor {
     if (this.disposed || this.stream) return;
     this.retryTimer = undefined;
     try {
-      const facts = await withDeadline(this.engine.info(), PROBE_DEADLINE_MS, `${this.engine.endpoint} did not answer within ${PROBE_DEADLINE_MS / 1000} s`);
+      const facts = await this.askInfo();
       const stream = await this.engine.openEvents();
       if (this.disposed) {
         stream.close();

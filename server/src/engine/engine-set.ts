@@ -55,7 +55,8 @@ export class EngineSet {
   }
 
   private add(engine: ContainerEngine, source: EngineHandle['source'], tlsDir?: string): EngineHandle {
-    const monitor = new EngineMonitor(engine);
+    // The monitor's probe is what health and GET /api/engines wait for: the same deadline.
+    const monitor = new EngineMonitor(engine, undefined, this.options.deadlineMs);
     const handle: EngineHandle = { name: engine.name, engine, monitor, source, ...(tlsDir ? { tlsDir } : {}) };
     this.handles.set(engine.name, handle);
     monitor.onEvent((event) => {

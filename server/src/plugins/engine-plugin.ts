@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { EngineConfig } from '../config.js';
+import type { Config, EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine } from '../engine/types.js';
@@ -25,17 +25,17 @@ export interface EnginePluginOptions {
 /** Bound on establishing a connection to an engine: a dead host is found out in seconds, not minutes. */
 const CONNECTION_TIMEOUT_MS = 5000;
 
-function dockerEngine(config: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>): DockerEngine {
-  return new DockerEngine({ ...config, connectionTimeoutMs: CONNECTION_TIMEOUT_MS });
+function dockerEngine(engine: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>, ssh: Config['ssh']): DockerEngine {
+  return new DockerEngine({ ...engine, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, ...(ssh && engine.host?.startsWith('ssh://') ? { ssh } : {}) });
 }
 
 /** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
   const { config } = app;
   const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e, config.ssh), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
-    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: dockerEngine } } : {}),
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
     log: app.log,
   });
   const self = options.consoleContainer ?? detectConsoleContainer();

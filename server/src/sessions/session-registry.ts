@@ -54,7 +54,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
       toolboxes: 1,
       start: async ({ id, target, engine, scope, ended }) => {
         const lease = await this.toolboxes.open({ sessionId: id, owner: principal, target, engine, size });
-        const session = new Session({
+        return new Session({
           id,
           owner: { id: principal.id, name: principal.name },
           target,
@@ -67,14 +67,6 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           release: (options) => lease.release(options),
           onEnded: ended,
         });
-        // Once the prompt is out, the toolbox prepares a spare shell for this user's next session there.
-        const stop = session.observe({
-          output: () => {
-            stop();
-            lease.prompted();
-          },
-        });
-        return session;
       },
     });
   }

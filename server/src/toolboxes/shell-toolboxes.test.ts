@@ -40,10 +40,6 @@ function fakeEngine() {
   return { engine, calls, running, state };
 }
 
-/** What was written to a fake shell (a PassThrough: its own readable side holds it). */
-const written = (shell: RunningToolbox) => String(shell.stream.read() ?? '');
-const settle = () => new Promise((r) => setImmediate(r));
-
 const ada = { id: 'user:ada' };
 const bob = { id: 'user:bob' };
 let sessions = 0;
@@ -62,10 +58,9 @@ describe('ShellToolboxes', () => {
     expect(second.shell.id).toBe(first.shell.id);
     expect(new Set([first, other, host, withPid].map((l) => l.shell.id)).size).toBe(4);
     expect(calls.started).toHaveLength(4);
-    // Every toolbox idles; every shell is an exec that waits for its session id, which it is given at once.
+    // Every toolbox idles; every shell is an exec that records its PID, then becomes the shell.
     expect(calls.started.every((spec) => spec.entrypoint.join(' ').includes('sleep'))).toBe(true);
-    expect(calls.shells.every((s) => s.argv.join(' ').includes('read -rs id'))).toBe(true);
-    expect(written(second.shell)).toBe(`${'s2'.padEnd(32, '0')}\n`);
+    expect(calls.shells[1]!.argv.slice(0, 4)).toEqual(['/bin/sh', '-c', 'echo $$ > "$0"; exec "$@"', `/tmp/.sonde-shell-${'s2'.padEnd(32, '0')}`]);
     expect(toolboxes.ownedToolboxes()).toEqual(new Set(['toolbox-1', 'toolbox-2', 'toolbox-3', 'toolbox-4']));
   });
 
@@ -95,7 +90,7 @@ describe('ShellToolboxes', () => {
     const counts = new Map<string, number>();
     for (const l of leases) counts.set(l.shell.id, (counts.get(l.shell.id) ?? 0) + 1);
     expect([...counts.values()]).toEqual([SHELLS_PER_TOOLBOX, 1]);
-    expect(toolboxes.counts).toEqual({ toolboxes: 2, shells: SHELLS_PER_TOOLBOX + 1, spares: 0 });
+    expect(toolboxes.counts).toEqual({ toolboxes: 2, shells: SHELLS_PER_TOOLBOX + 1 });
   });
 
   it('starts a new toolbox when the target restarted since, or the toolbox stopped', async () => {
@@ -110,33 +105,6 @@ describe('ShellToolboxes', () => {
     const afterStop = await toolboxes.open(request(engine, ada));
     expect(afterStop.reused).toBe(false);
     expect(new Set([first, afterRestart, afterStop].map((l) => l.shell.id)).size).toBe(3);
-  });
-
-  it('prepares one spare shell once a shell has prompted; the next session takes it, and another is prepared', async () => {
-    const { engine, calls } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: true });
-    const first = await toolboxes.open(request(engine, ada));
-    expect(calls.shells).toHaveLength(1);
-    first.prompted();
-    first.prompted();
-    await settle();
-    expect(calls.shells).toHaveLength(2);
-    expect(toolboxes.counts).toEqual({ toolboxes: 1, shells: 1, spares: 1 });
-    const secondRequest = request(engine, ada);
-    const second = await toolboxes.open(secondRequest);
-    // No new exec for the second session: it got the spare, and was given its id.
-    expect(calls.shells).toHaveLength(2);
-    expect(second.reused).toBe(true);
-    expect(written(second.shell)).toBe(`${secondRequest.sessionId}\n`);
-    expect(toolboxes.counts).toEqual({ toolboxes: 1, shells: 2, spares: 0 });
-    second.prompted();
-    await settle();
-    expect(toolboxes.counts.spares).toBe(1);
-    // Another user's session never gets it.
-    expect((await toolboxes.open(request(engine, bob))).reused).toBe(false);
-    await first.release({ kill: true });
-    await second.release({ kill: true });
-    expect(calls.removed).toEqual(['toolbox-1']);
   });
 
   it('gives every session a toolbox of its own when reuse is off', async () => {

@@ -1,19 +1,16 @@
 import type { ResolvedTarget } from '@sonde/shared';
 import { EngineError, type ContainerEngine, type RunningToolbox } from '../engine/types.js';
-import { buildToolboxSpec, sessionShell, shellPidFile, type ToolboxSettings } from './toolbox-spec.js';
+import { buildToolboxSpec, sessionShell, type ToolboxSettings } from './toolbox-spec.js';
 import type { ToolboxOwner } from './workload-registry.js';
 
 /**
  * The toolboxes shell sessions run in. A toolbox idles and every session's shell is a `docker
- * exec` with a TTY in it, so a further session by the same principal to the same target (same
+ * exec` in it with a TTY, so a further session by the same principal to the same target (same
  * engine, same namespaces, same start of the target container) opens its shell in the toolbox
- * that already runs instead of creating a container. Better still, once a toolbox's first shell
- * has shown its prompt, one spare shell is started in it, waiting for a session
- * (toolbox-spec.ts, sessionShell): the next session takes it at once, and another spare is
- * started behind it; what that session waits for is a bash start, not Docker's exec. A toolbox
- * is never shared between principals, holds at most SHELLS_PER_TOOLBOX shells (the spare
- * included), and is removed when the last shell in it is released. It outlives each shell, so
- * the network state can still be read in it after the shell exited.
+ * that already runs instead of creating a container: an exec costs a fraction of a create and
+ * start. A toolbox is never shared between principals, holds at most SHELLS_PER_TOOLBOX shells,
+ * and is removed when the last shell in it is released. It outlives each shell, so the network
+ * state can still be read in it after the shell exited.
  */
 
 /**
@@ -28,7 +25,14 @@ export const SHELLS_PER_TOOLBOX = 16;
 const KILL_TIMEOUT_MS = 5_000;
 
 /**
- * Ends a shell by the PID it recorded: SIGHUP (what a closed terminal sends; bash passes it on to
+ * Records the shell's PID in a file named by the session, then becomes the shell (every step of
+ * the shell's argv execs, so the PID stays the shell's): Docker cannot end an exec's process, so
+ * that file is how one session's shell is ended while the others in the toolbox go on.
+ */
+const RECORD_PID = 'echo $$ > "$0"; exec "$@"';
+
+/**
+ * Ends a shell recorded by RECORD_PID: SIGHUP (what a closed terminal sends; bash passes it on to
  * its jobs), SIGKILL after two seconds if it is still there.
  */
 const END_SHELL = [
@@ -38,6 +42,10 @@ const END_SHELL = [
   'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.2; done',
   'kill -KILL "$p" 2>/dev/null; exit 0',
 ].join('\n');
+
+function pidFile(sessionId: string): string {
+  return `/tmp/.sonde-shell-${sessionId}`;
+}
 
 export interface ShellRequest {
   sessionId: string;
@@ -53,8 +61,6 @@ export interface ShellLease {
   shell: RunningToolbox;
   /** Whether the shell opened in a toolbox that was already running. */
   reused: boolean;
-  /** The shell has shown its first output: its toolbox may now prepare a spare shell for the next session. */
-  prompted(): void;
   /**
    * Lets go of the shell once: the toolbox is removed when it was the last, otherwise the shell
    * is ended when `kill` says it may still run. Resolves when done; rejects only when the
@@ -66,7 +72,6 @@ export interface ShellLease {
 interface Toolbox {
   key: string;
   engine: ContainerEngine;
-  target: ResolvedTarget;
   /** Empty until the container has started. */
   containerId: string;
   /** The session whose start created it: its `sonde.session` label and container name. */
@@ -75,8 +80,6 @@ interface Toolbox {
   ready: Promise<void>;
   /** Sessions holding a shell in it, or opening one. */
   shells: Set<string>;
-  /** A shell started ahead of the next session (not yet anyone's), or being started. */
-  spare: Promise<RunningToolbox | undefined> | undefined;
   /** When the target container had started, as its namespaces are tied to that start. */
   targetStartedAt: string | undefined;
   /** Takes no new shells: it is being removed, failed, or reuse is off. */
@@ -102,7 +105,7 @@ function keyOf(request: ShellRequest): string {
 
 export interface ShellToolboxesOptions {
   settings: ToolboxSettings;
-  /** False: every session gets a toolbox of its own, and no spare shells (SONDE_TOOLBOX_REUSE=0). */
+  /** False: every session gets a toolbox of its own (SONDE_TOOLBOX_REUSE=false). */
   reuse: boolean;
 }
 
@@ -111,15 +114,11 @@ export class ShellToolboxes implements ToolboxOwner {
 
   constructor(private readonly options: ShellToolboxesOptions) {}
 
-  /** Toolboxes running now, the sessions' shells in them and the spares (for the benchmark and tests). */
-  get counts(): { toolboxes: number; shells: number; spares: number } {
+  /** Toolboxes running now, and the shells in each (for the benchmark and tests). */
+  get counts(): { toolboxes: number; shells: number } {
     let shells = 0;
-    let spares = 0;
-    for (const t of this.toolboxes) {
-      shells += t.shells.size;
-      if (t.spare) spares++;
-    }
-    return { toolboxes: this.toolboxes.size, shells, spares };
+    for (const t of this.toolboxes) shells += t.shells.size;
+    return { toolboxes: this.toolboxes.size, shells };
   }
 
   /** A shell for a session: in a toolbox of the same principal and target when one has room, else in a new one. */
@@ -150,19 +149,16 @@ export class ShellToolboxes implements ToolboxOwner {
     toolbox.shells.add(sessionId);
     try {
       await toolbox.ready;
-      // The spare (or a new shell) is asked for while the target is checked.
-      const spare = this.takeSpare(toolbox);
       if (target.kind === 'container') {
         // A restarted target has new namespaces, which this toolbox did not join.
         const detail = await engine.inspectContainer(target.containerId);
         if (!detail?.running || detail.startedAt === undefined || detail.startedAt !== toolbox.targetStartedAt) {
           toolbox.closed = true;
-          void spare.then((s) => s?.stream.destroy());
           await this.letGo(toolbox, sessionId);
           return undefined;
         }
       }
-      const shell = (await spare) ?? (await engine.openShell(toolbox.containerId, sessionShell(toolbox.target), { size: request.size }));
+      const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
       return this.lease(toolbox, sessionId, shell, true);
     } catch (error) {
       await this.letGo(toolbox, sessionId).catch(() => undefined);
@@ -183,7 +179,6 @@ export class ShellToolboxes implements ToolboxOwner {
     const toolbox: Toolbox = {
       key: keyOf(request),
       engine,
-      target,
       containerId: '',
       createdFor: sessionId,
       ready: new Promise<void>((resolve, reject) => {
@@ -191,7 +186,6 @@ export class ShellToolboxes implements ToolboxOwner {
         failed = reject;
       }),
       shells: new Set([sessionId]),
-      spare: undefined,
       targetStartedAt: undefined,
       closed: !this.options.reuse,
     };
@@ -214,7 +208,7 @@ export class ShellToolboxes implements ToolboxOwner {
       throw error;
     }
     try {
-      const shell = await engine.openShell(toolbox.containerId, sessionShell(target), { size: request.size });
+      const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
       return this.lease(toolbox, sessionId, shell, false);
     } catch (error) {
       toolbox.closed = true;
@@ -226,44 +220,11 @@ export class ShellToolboxes implements ToolboxOwner {
     }
   }
 
-  /** The toolbox's spare shell, taken (another is prepared once this one has prompted); undefined when there is none. */
-  private takeSpare(toolbox: Toolbox): Promise<RunningToolbox | undefined> {
-    const spare = toolbox.spare;
-    toolbox.spare = undefined;
-    return spare ?? Promise.resolve(undefined);
-  }
-
-  /** Starts a spare shell in the toolbox, unless it has one, is closed or is full. */
-  private prepareSpare(toolbox: Toolbox): void {
-    if (!this.options.reuse || toolbox.closed || toolbox.spare || toolbox.containerId === '' || toolbox.shells.size >= SHELLS_PER_TOOLBOX) return;
-    const spare = toolbox.engine.openShell(toolbox.containerId, sessionShell(toolbox.target), { size: { cols: 80, rows: 24 } }).then(
-      (shell) => {
-        // Nothing reads it until a session does (its stream stays in paused mode, so nothing is
-        // lost: the session's 'data' listener starts the flow); a toolbox gone meanwhile takes it along.
-        shell.stream.on('error', () => undefined);
-        if (toolbox.closed && toolbox.spare === spare) {
-          toolbox.spare = undefined;
-          shell.stream.destroy();
-          return undefined;
-        }
-        return shell;
-      },
-      () => {
-        if (toolbox.spare === spare) toolbox.spare = undefined;
-        return undefined;
-      },
-    );
-    toolbox.spare = spare;
-  }
-
   private lease(toolbox: Toolbox, sessionId: string, shell: RunningToolbox, reused: boolean): ShellLease {
-    // The shell waits for its session id (toolbox-spec.ts, sessionShell); then it starts.
-    shell.stream.write(`${sessionId}\n`);
     let released: Promise<void> | undefined;
     return {
       shell,
       reused,
-      prompted: () => this.prepareSpare(toolbox),
       release: ({ kill }) => {
         released ??= this.letGo(toolbox, sessionId, kill);
         return released;
@@ -271,12 +232,11 @@ export class ShellToolboxes implements ToolboxOwner {
     };
   }
 
-  /** One shell fewer: the last removes the toolbox (and its spare); otherwise `kill` ends that shell in it. */
+  /** One shell fewer: the last removes the toolbox; otherwise `kill` ends that shell in it. */
   private async letGo(toolbox: Toolbox, sessionId: string, kill = false): Promise<void> {
     if (!toolbox.shells.delete(sessionId)) return;
     if (toolbox.shells.size === 0) {
       toolbox.closed = true;
-      void this.takeSpare(toolbox).then((s) => s?.stream.destroy());
       try {
         if (toolbox.containerId !== '') await toolbox.engine.removeContainer(toolbox.containerId);
       } finally {
@@ -286,7 +246,16 @@ export class ShellToolboxes implements ToolboxOwner {
       return;
     }
     if (kill) {
-      await toolbox.engine.exec(toolbox.containerId, ['/bin/sh', '-c', END_SHELL, shellPidFile(sessionId)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => undefined);
+      await toolbox.engine.exec(toolbox.containerId, ['/bin/sh', '-c', END_SHELL, pidFile(sessionId)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => undefined);
     }
   }
+}
+
+function shellArgv(request: ShellRequest): string[] {
+  return ['/bin/sh', '-c', RECORD_PID, pidFile(request.sessionId), ...sessionShell(request.target)];
+}
+
+/** The container's environment names the session that created it; each shell names its own. */
+function shellEnv(request: ShellRequest): string[] {
+  return [`SONDE_SESSION=${request.sessionId}`];
 }

@@ -83,35 +83,11 @@ export interface ToolboxOverrides {
 }
 
 /**
- * Where a session's shell records its PID (named by the session, which has a 32-hex id): Docker
- * cannot end an exec's process, so this file is how one shell is ended while the others in its
- * toolbox go on.
- */
-export function shellPidFile(sessionId: string): string {
-  return `/tmp/.sonde-shell-${sessionId}`;
-}
-
-/**
- * A session's shell waits for its session id on its terminal (the first line written to it,
- * read without echo), then records its PID, puts the id in SONDE_SESSION and becomes the shell
- * (bash if the image has it, sh otherwise; each step execs, so the PID stays the shell's). So a
- * shell can be started before its session exists and handed to it at once: a spare one in a
- * running toolbox makes a further session's prompt as quick as a new bash. Fixed scripts: the
- * id is the console's, and nothing typed reaches them (it is read before any input is passed).
- */
-const SHELL_WAITER = {
-  bash: 'IFS= read -rs id || exit 0; export SONDE_SESSION="$id"; echo $$ > "/tmp/.sonde-shell-$id"; exec bash -i',
-  sh: 'stty -echo 2>/dev/null; IFS= read -r id || exit 0; stty echo 2>/dev/null; export SONDE_SESSION="$id"; echo $$ > "/tmp/.sonde-shell-$id"; exec sh -i',
-};
-const WAITING_SHELL = ['/bin/sh', '-c', 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$2"; fi', 'sonde-shell', SHELL_WAITER.bash, SHELL_WAITER.sh];
-
-/**
- * The argv of a session's shell in its toolbox: a shell waiting for its session id (write
- * `<id>\n` to it), entering an overlay's namespace first for that kind of target (the toolbox's
- * environment carries SONDE_NETNS).
+ * The argv of a session's shell in its toolbox: the fixed shell, entering an overlay's namespace
+ * first for that kind of target (the toolbox's environment carries SONDE_NETNS).
  */
 export function sessionShell(target: ResolvedTarget): string[] {
-  return target.kind === 'network-namespace' ? ['/bin/sh', '-c', NETNS_SCRIPT, 'sonde-netns', ...WAITING_SHELL] : [...WAITING_SHELL];
+  return target.kind === 'network-namespace' ? ['/bin/sh', '-c', NETNS_SCRIPT, 'sonde-netns', ...SHELL_ENTRYPOINT] : [...SHELL_ENTRYPOINT];
 }
 
 export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings, overrides: ToolboxOverrides = {}): ToolboxSpec {

@@ -12,7 +12,7 @@ export function sessionLaunchContext(
   const target = session.target;
   switch (target.kind) {
     case 'container': {
-      const container = containers.find((c) => c?.id === target.containerId);
+      const container = containers.find((c) => c?.id === target.containerId && c.engine === target.engine);
       return {
         target: { kind: 'container', engine: target.engine, container: target.containerId, sharePid: target.sharePid },
         ...(container ? { container } : {}),
@@ -20,7 +20,8 @@ export function sessionLaunchContext(
       };
     }
     case 'network': {
-      const network = networks.find((n) => n?.id === target.networkId);
+      // An overlay has one id on every node: the session's engine's view of it.
+      const network = networks.find((n) => n?.id === target.networkId && n.engine === target.engine);
       return { target: { kind: 'network', engine: target.engine, network: target.networkId }, ...(network ? { network } : {}), blockedReason };
     }
     case 'network-namespace':

@@ -47,3 +47,23 @@ describe('runIsFor host runs', () => {
     expect(runIsFor(run, {})).toBe(false);
   });
 });
+
+describe('runIsFor with several engines and Swarm tasks', () => {
+  const onNode2 = { ...base, target: { kind: 'container', engine: 'node2', containerId: 'c9', containerName: 'web.2.x', sharePid: false, task: { id: 't2', service: 'web', slot: 2, nodeId: 'n2', manager: 'node1' } } } as const;
+
+  it("a task's runs show on its task page (by manager, service and slot) and on its container's page", () => {
+    expect(runIsFor(onNode2, { task: { manager: 'node1', service: 'web', slot: 2 } })).toBe(true);
+    expect(runIsFor(onNode2, { task: { manager: 'node1', service: 'web', slot: 1 } })).toBe(false);
+    expect(runIsFor(onNode2, { task: { manager: 'node1', service: 'web', id: 't2' } })).toBe(true);
+    expect(runIsFor(onNode2, { engine: 'node2', containerId: 'c9' })).toBe(true);
+  });
+
+  it('a host or network run belongs to its engine only', () => {
+    const host = { ...base, target: { kind: 'host', engine: 'node1' } } as const;
+    expect(runIsFor(host, { host: true, engine: 'node1' })).toBe(true);
+    expect(runIsFor(host, { host: true, engine: 'node2' })).toBe(false);
+    const namespace = { ...base, target: { kind: 'network-namespace', engine: 'node2', networkId: 'ov', networkName: 'ov' } } as const;
+    expect(runIsFor(namespace, { networkNamespace: 'ov', engine: 'node2' })).toBe(true);
+    expect(runIsFor(namespace, { host: true, engine: 'node2' })).toBe(false);
+  });
+});

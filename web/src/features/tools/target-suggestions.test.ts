@@ -43,4 +43,20 @@ describe('target suggestions', () => {
   it('offers the other containers for a two-sided tool', () => {
     expect(suggestionsFor(param('container'), { containers, networks: [], container: web }).map((s) => s.value)).toEqual(['shop-api-1', 'other']);
   });
+
+  it("offers a Swarm task on another node across their overlay first, never a same-named bridge's members on another engine", () => {
+    const overlay = (engine: string): NetworkSummary => ({ ...shop, id: 'ov', engine, name: 'ov', driver: 'overlay', scope: 'swarm', attachable: true });
+    const task = (slot: number, engine: string) =>
+      container(`web.${slot}.x${slot}`, [{ name: 'ov', ipv4: `10.0.1.${slot}` }, { name: 'bridge', ipv4: `172.17.0.${slot}` }], { id: `task-${slot}`, engine, swarm: { service: 'web', taskId: `t${slot}`, slot, nodeId: `n-${engine}` } });
+    const near = task(1, 'node1');
+    const far = task(2, 'node2');
+    const strangerOnNode2 = container('cache', [{ name: 'bridge', ipv4: '172.17.0.9' }], { engine: 'node2' });
+    const context = { containers: [near, far, strangerOnNode2], networks: [overlay('node1'), overlay('node2')], container: near };
+    expect(suggestionsFor(param('container'), context)).toEqual([
+      { value: 'web.2.x2', label: 'task web.2 on node2' },
+      { value: 'cache', label: 'cache:1 on node2' },
+    ]);
+    // Its addresses on the overlay are suggested, its bridge address on another host is still listed after (free input).
+    expect(suggestionsFor(param('ip'), context)[0]).toEqual({ value: '10.0.1.2', label: 'web.2.x2 on ov' });
+  });
 });
