@@ -14,6 +14,7 @@ import { runRecorderBench, type RecorderResults } from './recorder-bench.js';
 import { renderReport, type MachineInfo } from './report.js';
 import { runReuseBench, runStartupBench, type ReuseResults, type StartupResults } from './startup-bench.js';
 import { TERMINAL_PARTS, runTerminalBench, type TerminalPart, type TerminalResults } from './terminal-bench.js';
+import { runTransportBench, type TransportResults } from './transport-bench.js';
 import { runWebBench, type WebResults } from './web-bench.js';
 
 /**
@@ -21,12 +22,13 @@ import { runWebBench, type WebResults } from './web-bench.js';
  * use (the raw Docker stream through dockerode, the docker CLI), then writes docs/benchmarks.md.
  * `npm run bench -- --only echo-flood` (or `--only startup,reuse`; or the names alone) runs only
  * those sections and leaves the document alone (results in bench/dist/results.json);
- * `--curve 10,100` sets the memory curve's points. Everything it creates is labelled
+ * `--curve 10,100` sets the memory curve's points; `--only transport` measures the engine
+ * transports on a nested engine (slow, needs the testbed's node image). Everything it creates is labelled
  * sonde.bench=true and removed.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-const PARTS = [...TERMINAL_PARTS, 'floods', 'startup', 'reuse', 'memory', 'inventory', 'web', 'recorder'] as const;
+const PARTS = [...TERMINAL_PARTS, 'floods', 'startup', 'reuse', 'memory', 'inventory', 'web', 'recorder', 'transport'] as const;
 type Part = (typeof PARTS)[number];
 /** Older names for groups of sections. */
 const GROUPS: Record<string, readonly Part[]> = { terminal: TERMINAL_PARTS };
@@ -41,6 +43,7 @@ export interface BenchResults {
   inventory?: InventoryResults;
   web?: WebResults;
   recorder?: RecorderResults;
+  transport?: TransportResults;
   errors: Partial<Record<Part | 'terminal', string>>;
 }
 
@@ -129,6 +132,8 @@ async function main(): Promise<void> {
     await run('recorder', parts.includes('recorder'), () =>
       runRecorderBench((line) => log(`  ${line}`), { megabytes: 32, runs: 5, keys: 500, keyRuns: 3, idleRecordings: 500 }),
     );
+    // A nested engine and consoles of its own (about 5 minutes): last, so it does not load the others.
+    await run('transport', parts.includes('transport'), () => runTransportBench((line) => log(`  ${line}`), { runs: 10, listRuns: 20 }));
   } finally {
     await sonde?.stop();
     await fixtures.dispose();

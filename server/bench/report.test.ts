@@ -271,3 +271,39 @@ describe('renderReport', () => {
     }
   });
 });
+
+describe('the transport section', () => {
+  const transport = (hungMs: number, header: string | undefined): NonNullable<BenchResults['transport']> => ({
+    runs: 10,
+    phases: [
+      {
+        label: 'local, tcp, ssh',
+        rows: [
+          { transport: 'local', sessionStart: spread(800, 700, 1200, 10), listOne: spread(10.4, 9, 14, 20) },
+          { transport: 'tcp', sessionStart: spread(880, 520, 2250, 10), listOne: spread(5.8, 5, 9, 20) },
+          { transport: 'ssh', sessionStart: spread(2800, 1580, 5130, 10), listOne: spread(299, 239, 415, 20) },
+        ],
+      },
+      { label: 'local, tls', rows: [{ transport: 'tls', sessionStart: spread(624, 442, 1739, 10), listOne: spread(8.7, 8, 12, 20) }] },
+    ],
+    listAll: { healthy: spread(13.5, 11, 20, 20), oneHung: spread(hungMs, hungMs - 10, hungMs + 100, 10), deadlineMs: 3000, unreachableHeader: header },
+    setupSeconds: { node: 5, images: 22, tlsRestart: 16 },
+  });
+
+  it('renders each phase with its engines, and says what the hung engine cost and whether the reply named it', () => {
+    const report = renderReport({ machine: quiet.machine, transport: transport(3017, 'node'), errors: {} });
+    expect(headings(report)).toEqual(['# Benchmarks', '## Against the targets (issue 15)', '## Engine transports', '## Analysis', '## Method']);
+    const text = section(report, 'Engine transports');
+    expect(text).toContain('| local, tcp, ssh | nested engine, ssh | 2800 (1580–5130) | 299.0 (239.0–415.0) |');
+    expect(text).toContain('| local, tls | nested engine, TLS (client certificate) | 624 (442–1739) |');
+    expect(text).toContain('A session start over ssh took 3.5× the local engine');
+    expect(text).toContain('the hung engine cost 3004 ms, and the reply named it (`x-sonde-unreachable: node`).');
+    expect(text).not.toContain('**');
+  });
+
+  it('flags a hung engine that cost more than the deadline, or went unnamed', () => {
+    const text = section(renderReport({ machine: quiet.machine, transport: transport(4500, undefined), errors: {} }), 'Engine transports');
+    expect(text).toContain('**more than the deadline**');
+    expect(text).toContain('the reply did **not** name it unreachable');
+  });
+});

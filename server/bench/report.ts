@@ -2,6 +2,7 @@ import { FLOW_HIGH_WATERMARK } from '@sonde/shared';
 import type { BenchResults } from './main.js';
 import { fmt, fmtSpread, type Spread } from './stats.js';
 import type { EchoStats } from './terminal-bench.js';
+import type { Transport, TransportResults } from './transport-bench.js';
 
 /**
  * Renders docs/benchmarks.md from one run's results. Every verdict is computed against TARGETS
@@ -359,6 +360,42 @@ function analysis(r: BenchResults, rows: readonly TargetRow[]): string[] {
   return out;
 }
 
+const TRANSPORT_NAMES: Record<Transport, string> = {
+  local: 'local unix socket',
+  tcp: 'nested engine, plain tcp',
+  tls: 'nested engine, TLS (client certificate)',
+  ssh: 'nested engine, ssh',
+};
+
+/** The engine transports (transport-bench.ts): each phase's engines measured interleaved, so compare within a phase. */
+export function transportSection(t: TransportResults): string[] {
+  const out = ['## Engine transports', ''];
+  out.push(
+    `A nested engine of the bench's own (the testbed's node image) beside the local one. Session start is POST /api/sessions to the`,
+    `first prompt byte, median (min–max) of ${t.runs}; a listing is one engine's \`GET /api/containers?engine=…\`. Rows of a phase were`,
+    'measured interleaved with each other; compare within a phase. ms:',
+    '',
+    '| phase | engine reached over | session start | one listing |',
+    '|---|---|---|---|',
+  );
+  for (const phase of t.phases) {
+    for (const row of phase.rows) out.push(`| ${phase.label} | ${TRANSPORT_NAMES[row.transport]} | ${fmtSpread(row.sessionStart, 0)} | ${fmtSpread(row.listOne, 1)} |`);
+  }
+  const local = t.phases.flatMap((p) => p.rows).find((row) => row.transport === 'local');
+  const ssh = t.phases.flatMap((p) => p.rows).find((row) => row.transport === 'ssh');
+  out.push('');
+  if (local && ssh) out.push(`- A session start over ssh took ${fmt(ssh.sessionStart.median / local.sessionStart.median, 1)}× the local engine's (medians).`);
+  const extra = t.listAll.oneHung.median - t.listAll.healthy.median;
+  out.push(
+    `- \`GET /api/containers\` of the local and the nested engine: ${fmtSpread(t.listAll.healthy, 1)} ms with both healthy, ${fmtSpread(t.listAll.oneHung, 0)} ms with the nested one paused`,
+    `  (it accepts connections and never answers), at a deadline of ${t.listAll.deadlineMs} ms: the hung engine cost ${fmt(extra, 0)} ms${extra > t.listAll.deadlineMs * 1.1 ? ', **more than the deadline**' : ''}` +
+      (t.listAll.unreachableHeader ? `, and the reply named it (\`x-sonde-unreachable: ${t.listAll.unreachableHeader}\`).` : ', and the reply did **not** name it unreachable.'),
+    `- Setup: node ${fmt(t.setupSeconds.node, 0)} s, images into the node ${fmt(t.setupSeconds.images, 0)} s, the engine restarted with TLS ${fmt(t.setupSeconds.tlsRestart, 0)} s.`,
+    '',
+  );
+  return out;
+}
+
 export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   const m = r.machine;
@@ -611,6 +648,8 @@ export function renderReport(r: BenchResults): string {
       '',
     );
   }
+
+  if (r.transport) out.push(...transportSection(r.transport));
 
   const errors = Object.entries(r.errors);
   if (errors.length) {
