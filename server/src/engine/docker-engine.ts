@@ -740,7 +740,7 @@ export class DockerEngine implements ContainerEngine {
     } catch (error) {
       throw this.classify(error, 'Opening a shell in the toolbox');
     }
-    const resize = async (w: number, h: number): Promise<void> => {
+    const resizeNow = async (w: number, h: number): Promise<void> => {
       try {
         await exec.resize({ w, h });
       } catch (error) {
@@ -748,6 +748,14 @@ export class DockerEngine implements ContainerEngine {
         // A resize racing the shell's start or exit is harmless.
         if (e.kind !== 'not-found' && e.kind !== 'conflict' && e.statusCode !== 500) throw e;
       }
+    };
+    // One resize at a time, in the order asked: two concurrent requests may reach Docker in either
+    // order, and the initial size below must not land after the client's first resize.
+    let resizing: Promise<unknown> = Promise.resolve();
+    const resize = (w: number, h: number): Promise<void> => {
+      const next = resizing.then(() => resizeNow(w, h));
+      resizing = next.catch(() => undefined);
+      return next;
     };
     // Before API 1.42 an exec's TTY starts at 0x0: size it at once (not awaited: the prompt
     // does not wait for it, and readline redraws on the SIGWINCH), as `docker exec -it` does.
