@@ -15,6 +15,7 @@ function fakeEngine() {
   const calls = { started: [] as ToolboxSpec[], shells: [] as { containerId: string; argv: readonly string[]; options: ShellOptions }[], execs: [] as { containerId: string; argv: readonly string[] }[], removed: [] as string[] };
   const state = { targetStartedAt: 't0' };
   const engine = {
+    kind: 'docker',
     name: 'local',
     startIdleToolbox: async (spec: ToolboxSpec) => {
       calls.started.push(spec);

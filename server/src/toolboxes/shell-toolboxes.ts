@@ -1,5 +1,5 @@
 import type { ResolvedTarget } from '@sonde/shared';
-import { EngineError, type ContainerEngine, type RunningToolbox } from '../engine/types.js';
+import { EngineError, type ContainerEngine, type RunningToolbox, type ToolboxEngine } from '../engine/types.js';
 import { buildToolboxSpec, sessionShell, type ToolboxSettings } from './toolbox-spec.js';
 import type { ToolboxOwner } from './workload-registry.js';
 
@@ -52,8 +52,17 @@ export interface ShellRequest {
   /** The principal the session is held for: toolboxes are shared only between its sessions. */
   owner: { id: string };
   target: ResolvedTarget;
-  engine: ContainerEngine;
+  engine: ToolboxEngine;
   size: { cols: number; rows: number };
+}
+
+/** A request on a Docker engine: its toolboxes idle and hold shells opened with `openShell`. */
+interface DockerShellRequest extends ShellRequest {
+  engine: ContainerEngine;
+}
+
+function isDocker(engine: ToolboxEngine): engine is ContainerEngine {
+  return engine.kind === 'docker';
 }
 
 export interface ShellLease {
@@ -111,6 +120,8 @@ export interface ShellToolboxesOptions {
 
 export class ShellToolboxes implements ToolboxOwner {
   private readonly toolboxes = new Set<Toolbox>();
+  /** Toolboxes of one session each, on engines other than Docker. */
+  private readonly singles = new Set<{ id: string; createdFor: string }>();
 
   constructor(private readonly options: ShellToolboxesOptions) {}
 
@@ -122,7 +133,12 @@ export class ShellToolboxes implements ToolboxOwner {
   }
 
   /** A shell for a session: in a toolbox of the same principal and target when one has room, else in a new one. */
-  async open(request: ShellRequest): Promise<ShellLease> {
+  async open(shellRequest: ShellRequest): Promise<ShellLease> {
+    const { engine } = shellRequest;
+    // Other kinds (Kubernetes) start a toolbox per session through the common seam: a pod's
+    // sessions are execs in its one ephemeral container already, a node's each a pod.
+    if (!isDocker(engine)) return this.openSingle(shellRequest);
+    const request: DockerShellRequest = { ...shellRequest, engine };
     if (this.options.reuse) {
       const key = keyOf(request);
       for (const toolbox of this.toolboxes) {
@@ -135,15 +151,38 @@ export class ShellToolboxes implements ToolboxOwner {
   }
 
   ownedToolboxes(): ReadonlySet<string> {
-    return new Set([...this.toolboxes].map((t) => t.containerId).filter((id) => id !== ''));
+    return new Set([...[...this.toolboxes].map((t) => t.containerId), ...[...this.singles].map((t) => t.id)].filter((id) => id !== ''));
   }
 
   startingIds(): ReadonlySet<string> {
-    return new Set([...this.toolboxes].filter((t) => t.containerId === '').map((t) => t.createdFor));
+    return new Set([...[...this.toolboxes].filter((t) => t.containerId === '').map((t) => t.createdFor), ...[...this.singles].filter((t) => t.id === '').map((t) => t.createdFor)]);
+  }
+
+  /** A toolbox of the session's own, its main process the shell (engines other than Docker). */
+  private async openSingle(request: ShellRequest): Promise<ShellLease> {
+    const single = { id: '', createdFor: request.sessionId };
+    this.singles.add(single);
+    let shell: RunningToolbox;
+    try {
+      shell = await request.engine.startToolbox({ ...buildToolboxSpec(request.sessionId, request.target, this.options.settings), initialSize: request.size });
+    } catch (error) {
+      this.singles.delete(single);
+      throw error;
+    }
+    single.id = shell.id;
+    let released: Promise<void> | undefined;
+    return {
+      shell,
+      reused: false,
+      release: () => {
+        released ??= request.engine.removeContainer(shell.id).finally(() => this.singles.delete(single));
+        return released;
+      },
+    };
   }
 
   /** A shell in a running toolbox; undefined when that toolbox turns out unable to take it (its target restarted, it stopped). */
-  private async reuse(toolbox: Toolbox, request: ShellRequest): Promise<ShellLease | undefined> {
+  private async reuse(toolbox: Toolbox, request: DockerShellRequest): Promise<ShellLease | undefined> {
     const { sessionId, target, engine } = request;
     // Counted from now, so a release meanwhile does not remove the toolbox under this shell.
     toolbox.shells.add(sessionId);
@@ -172,7 +211,7 @@ export class ShellToolboxes implements ToolboxOwner {
     }
   }
 
-  private async openFresh(request: ShellRequest): Promise<ShellLease> {
+  private async openFresh(request: DockerShellRequest): Promise<ShellLease> {
     const { sessionId, target, engine } = request;
     let started!: () => void;
     let failed!: (error: unknown) => void;
