@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
+import { CreatedApiToken, type ResolvedTarget, type SessionInfo, type TargetRequest } from '@sonde/shared';
+import { Value } from 'typebox/value';
 import type { SondeProcess } from '../test/support/sonde-process.js';
 import { buildToolboxSpec } from '../src/toolboxes/toolbox-spec.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
@@ -23,7 +24,21 @@ export class BenchContext {
     readonly sonde: SondeProcess,
     readonly target: { id: string; name: string },
     readonly network: { id: string; name: string },
+    /** A second principal's credentials (an operator token): its sessions never share the first one's toolboxes. */
+    readonly other: Record<string, string>,
   ) {}
+
+  /** An operator API token on `sonde`, as a second user: its bearer header. */
+  static async operatorToken(sonde: SondeProcess, name: string): Promise<Record<string, string>> {
+    const response = await fetch(`${sonde.baseUrl}/api/tokens`, {
+      method: 'POST',
+      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, role: 'operator' }),
+    });
+    const body: unknown = await response.json();
+    if (response.status !== 201 || !Value.Check(CreatedApiToken, body)) throw new Error(`POST /api/tokens: ${response.status} ${JSON.stringify(body)}`);
+    return { authorization: `Bearer ${body.token}` };
+  }
 
   get modes(): AttachMode[] {
     const container = { kind: 'container' as const, engine: 'local', containerId: this.target.id, containerName: this.target.name };
@@ -45,25 +60,25 @@ export class BenchContext {
   }
 
   /** A Sonde session with a connected client; resolves once its first output (the prompt) arrived. */
-  async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
+  async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
     const t0 = nowMs();
     const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
       method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ target: request }),
     });
     const text = await response.text();
     if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${text}`);
     const postMs = nowMs() - t0;
     const info = JSON.parse(text) as SessionInfo;
-    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, sonde.auth, mode);
+    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, auth, mode);
     await firstData(pipe);
     return { info, pipe, postMs, firstByteMs: nowMs() - t0 };
   }
 
-  async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde): Promise<number> {
+  async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<number> {
     const t0 = nowMs();
-    await fetch(`${sonde.baseUrl}/api/sessions/${session.info.id}`, { method: 'DELETE', headers: sonde.auth }).then((r) => r.arrayBuffer());
+    await fetch(`${sonde.baseUrl}/api/sessions/${session.info.id}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer());
     const ms = nowMs() - t0;
     await session.pipe.close();
     return ms;

@@ -1,29 +1,49 @@
-import { FLOW_HIGH_WATERMARK } from '@sonde/shared';
+import { readFileSync } from 'node:fs';
+import { FLOW_HIGH_WATERMARK, type SessionInfo } from '@sonde/shared';
+import { containersWithLabels, docker as dockerCli } from '../test/support/docker-fixtures.js';
 import { SondeProcess, type HeapFigures, type ProcessSample } from '../test/support/sonde-process.js';
 import { MAX_OUTPUT_FRAME } from '../src/sessions/session.js';
 import type { BenchContext } from './context.js';
 import { marker, waitForMarker, type SondePipe } from './pipes.js';
 import { FLOOD_LINE } from './flood-sink.js';
 import { nowMs, sleep } from './stats.js';
-import type { SessionInfo } from '@sonde/shared';
 
 /**
- * Server memory, on a fresh server process of its own: idle, per idle session (10 and 50
- * open, each with a client), and while 50 sessions print at once. RSS from /proc; heap and
- * buffer figures after a full GC through the inspector, which say what is really held.
+ * Server memory, on a fresh server process of its own: idle, per idle session along a curve
+ * (10, 100 and 500 open by default, each with a client), and while 50 of them print at once.
+ * RSS from /proc; heap and buffer figures after a full GC through the inspector, which say what
+ * is really held. One user opens them all on one target, so they share toolboxes (16 shells
+ * each): 500 sessions are 32 containers, not 500, which is what keeps the curve's far end
+ * affordable on a small machine.
  */
 
 const REPLAY_BYTES = 4 * 1024 * 1024;
 /** What each of the 50 sessions prints at once: long lines, as `cat` of a log would. */
 const OUTPUT_BYTES = 2_000_000;
 
+/** One point of the curve: `sessions` idle sessions open. */
+export interface MemoryPoint {
+  sessions: number;
+  rssMiB: number;
+  /** (RSS now − RSS after the warm-up) / sessions. */
+  perSessionKiB: number;
+  /** The same from heap used + external after a full GC: what the server holds. */
+  heldPerSessionKiB: number;
+  /** Toolbox containers of this server then. */
+  toolboxes: number;
+  /** Containers this server created since the warm-up (Docker's create events): toolboxes, and anything else (a snapshot's). */
+  createdContainers: number;
+  /** Seconds to open the sessions since the previous point. */
+  openSeconds: number;
+}
+
 export interface MemoryResults {
   idleRssMiB: number;
   warmRssMiB: number;
   warmHeap: HeapFigures;
-  perIdleSessionKiB: { at10: number; at50: number };
-  perIdleSessionHeldKiB: { at50: number };
-  at50RssMiB: number;
+  curve: MemoryPoint[];
+  /** The sessions that printed at once (the first of the open ones). */
+  floodSessions: number;
   floodPeakRssMiB: number;
   floodBoundMiB: number;
   floodAggregateMBs: number;
@@ -32,20 +52,43 @@ export interface MemoryResults {
   afterHeap: HeapFigures;
   afterFds: number;
   warmFds: number;
-  /** Wall time to open all 50, 5 at a time. */
-  openAllSeconds: number;
 }
 
 const MiB = 1024 * 1024;
 
+/** CPU time of a process in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Waits until the server has been quiet (under 30 ms of CPU a second) for two seconds in a row,
+ * at most `maxMs`: new sessions' starting network snapshots run after their prompts.
+ */
+async function quiet(sonde: SondeProcess, maxMs = 180_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let calm = 0;
+  let last = cpuMs(sonde.pid);
+  while (calm < 2 && Date.now() < deadline) {
+    await sleep(1000);
+    const now = cpuMs(sonde.pid);
+    calm = now - last < 30 ? calm + 1 : 0;
+    last = now;
+  }
+}
+
 async function settled(sonde: SondeProcess, ms = 1500): Promise<ProcessSample & { heap: HeapFigures }> {
+  await quiet(sonde);
   await sleep(ms);
   const heap = await sonde.collectGarbage();
   return { ...sonde.sample(), heap };
 }
 
-export async function runMemoryBench(ctx: BenchContext, log: (line: string) => void): Promise<MemoryResults> {
-  const sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS: '60', SONDE_MAX_SESSIONS_PER_USER: '60', SONDE_MAX_TOOLBOXES: '60' } });
+export async function runMemoryBench(ctx: BenchContext, log: (line: string) => void, options: { curve: number[]; floodSessions: number } = { curve: [10, 100, 500], floodSessions: 50 }): Promise<MemoryResults> {
+  const most = Math.max(...options.curve);
+  const limit = String(most + 10);
+  const sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS: limit, SONDE_MAX_SESSIONS_PER_USER: limit, SONDE_MAX_TOOLBOXES: limit } });
   const open: { info: SessionInfo; pipe: SondePipe }[] = [];
   try {
     await sleep(1000);
@@ -55,41 +98,59 @@ export async function runMemoryBench(ctx: BenchContext, log: (line: string) => v
     const warm = await ctx.openSonde('mem-warm', request, { kind: 'immediate' }, sonde);
     await ctx.closeSonde(warm, sonde);
     const warmSample = await settled(sonde, 6000);
+    const since = Math.floor(Date.now() / 1000);
+    const created = async () => {
+      const until = Math.floor(Date.now() / 1000) + 1;
+      const out = await dockerCli('events', '--since', String(since), '--until', String(until), '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=sonde.instance=${sonde.instance}`, '--format', '{{.Actor.ID}}');
+      return out.split('\n').filter(Boolean).length;
+    };
 
-    let openingMs = 0;
     const openUpTo = async (n: number) => {
       const t0 = nowMs();
       while (open.length < n) {
-        const batch = Math.min(5, n - open.length);
+        const batch = Math.min(10, n - open.length);
         const opened = await Promise.all(Array.from({ length: batch }, (_, k) => ctx.openSonde(`mem-${open.length + k}`, request, { kind: 'immediate' }, sonde)));
         open.push(...opened);
       }
-      openingMs += nowMs() - t0;
+      return (nowMs() - t0) / 1000;
     };
-    await openUpTo(10);
-    const at10 = await settled(sonde);
-    await openUpTo(50);
-    const at50 = await settled(sonde);
-    log(`  idle ${Math.round(idle.rssKiB / 1024)} MiB, warm ${Math.round(warmSample.rssKiB / 1024)} MiB, 10 open ${Math.round(at10.rssKiB / 1024)} MiB, 50 open ${Math.round(at50.rssKiB / 1024)} MiB`);
+    const curve: MemoryPoint[] = [];
+    for (const n of [...options.curve].sort((a, b) => a - b)) {
+      const openSeconds = await openUpTo(n);
+      const point = await settled(sonde);
+      const toolboxes = (await containersWithLabels(`sonde.instance=${sonde.instance}`)).length;
+      curve.push({
+        sessions: n,
+        rssMiB: point.rssKiB / 1024,
+        perSessionKiB: (point.rssKiB - warmSample.rssKiB) / n,
+        heldPerSessionKiB: (point.heap.heapUsed + point.heap.external - warmSample.heap.heapUsed - warmSample.heap.external) / 1024 / n,
+        toolboxes,
+        createdContainers: await created(),
+        openSeconds,
+      });
+      log(`  ${n} open: RSS ${(point.rssKiB / 1024).toFixed(0)} MiB, ${curve.at(-1)!.perSessionKiB.toFixed(0)} KiB per session, ${toolboxes} toolboxes, opened in ${openSeconds.toFixed(0)} s`);
+    }
 
-    // All 50 print at once, read by fast acking clients.
-    let peak = at50.rssKiB;
+    // The first floodSessions print at once, read by fast acking clients.
+    const flooding = open.slice(0, options.floodSessions);
+    let peak = sonde.sample().rssKiB;
     const sampler = setInterval(() => (peak = Math.max(peak, sonde.sample().rssKiB)), 50);
-    const before = open.reduce((n, s) => n + s.pipe.received, 0);
+    const before = flooding.reduce((n, s) => n + s.pipe.received, 0);
     const f0 = nowMs();
     await Promise.all(
-      open.map(({ pipe }, i) => {
+      flooding.map(({ pipe }, i) => {
         const mk = marker(`MEM${i}`);
-        const done = waitForMarker(pipe, mk.text, 180_000);
+        const done = waitForMarker(pipe, mk.text, 300_000);
         pipe.write(`yes '${FLOOD_LINE}' | head -c ${OUTPUT_BYTES}; ${mk.command}\r`);
         return done;
       }),
     );
     const floodMs = nowMs() - f0;
     clearInterval(sampler);
-    const floodBytes = open.reduce((n, s) => n + s.pipe.received, 0) - before;
+    const floodBytes = flooding.reduce((n, s) => n + s.pipe.received, 0) - before;
+    const atFlood = curve.at(-1)!;
 
-    while (open.length) await Promise.all(open.splice(0, 5).map((s) => ctx.closeSonde(s, sonde)));
+    while (open.length) await Promise.all(open.splice(0, 10).map((s) => ctx.closeSonde(s, sonde)));
     const after = await settled(sonde, 6000);
 
     const perSessionBound = REPLAY_BYTES + 64 * 1024 + FLOW_HIGH_WATERMARK + MAX_OUTPUT_FRAME;
@@ -98,19 +159,16 @@ export async function runMemoryBench(ctx: BenchContext, log: (line: string) => v
       warmRssMiB: warmSample.rssKiB / 1024,
       warmHeap: warmSample.heap,
       warmFds: warmSample.fds,
-      perIdleSessionKiB: { at10: (at10.rssKiB - warmSample.rssKiB) / 10, at50: (at50.rssKiB - warmSample.rssKiB) / 50 },
-      perIdleSessionHeldKiB: {
-        at50: (at50.heap.heapUsed + at50.heap.external - warmSample.heap.heapUsed - warmSample.heap.external) / 1024 / 50,
-      },
-      at50RssMiB: at50.rssKiB / 1024,
+      curve,
+      floodSessions: flooding.length,
       floodPeakRssMiB: peak / 1024,
-      floodBoundMiB: warmSample.rssKiB / 1024 + (50 * perSessionBound) / MiB,
+      // The idle sessions hold what they hold; the flooding ones at most the formula's bound each.
+      floodBoundMiB: atFlood.rssMiB + (flooding.length * perSessionBound) / MiB,
       floodAggregateMBs: floodBytes / 1e6 / (floodMs / 1000),
       floodBytes,
       afterRssMiB: after.rssKiB / 1024,
       afterHeap: after.heap,
       afterFds: after.fds,
-      openAllSeconds: openingMs / 1000,
     };
   } finally {
     for (const s of open) await ctx.closeSonde(s, sonde).catch(() => undefined);

@@ -28,6 +28,21 @@ export interface StartupResults {
   cliVsSonde: number;
 }
 
+/** A second session of the same user to a target where that user's toolbox already runs. */
+export interface ReuseRow {
+  label: string;
+  sondeFirstByte: Spread;
+  sondePost: Spread;
+  rawFirstByte: Spread;
+  ratio: Spread;
+  /** Whether every measured session opened in the held toolbox (the API says which toolbox). */
+  allReused: boolean;
+}
+
+export interface ReuseResults {
+  rows: ReuseRow[];
+}
+
 function cliFirstByte(targetName: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const labels = Object.entries(BENCH_LABELS).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
@@ -111,4 +126,53 @@ export async function runStartupBench(ctx: BenchContext, log: (line: string) => 
   }
   const cliSpread = spread(cli);
   return { rows, cli: cliSpread, cliVsSonde: rows[0]!.sondeFirstByte.median / cliSpread.median };
+}
+
+/**
+ * Reuse: one session per mode stays open (its toolbox runs), and a second session of the same
+ * user to the same target is timed to its first byte, paired with raw dockerode create + attach +
+ * start of the same container spec.
+ */
+export async function runReuseBench(ctx: BenchContext, log: (line: string) => void, runs: number): Promise<ReuseResults> {
+  const rows: ReuseRow[] = [];
+  for (const mode of ctx.modes) {
+    const holder = await ctx.openSonde('holder', mode.request);
+    const sonde: number[] = [];
+    const post: number[] = [];
+    const raw: number[] = [];
+    const ratio: number[] = [];
+    let allReused = true;
+    try {
+      // One warm-up of each path, not recorded.
+      await ctx.closeSonde(await ctx.openSonde('warm', mode.request));
+      await (await ctx.openRaw('warm', mode.resolved)).raw.remove();
+      for (let i = 0; i < runs; i++) {
+        let sondeMs = 0;
+        let rawMs = 0;
+        for (const which of i % 2 === 0 ? ['raw', 'sonde'] : ['sonde', 'raw']) {
+          if (which === 'sonde') {
+            const s = await ctx.openSonde('reuse', mode.request);
+            sondeMs = s.firstByteMs;
+            post.push(s.postMs);
+            if (s.info.toolbox.containerId !== holder.info.toolbox.containerId) allReused = false;
+            await ctx.closeSonde(s);
+          } else {
+            const r = await ctx.openRaw('reuse-raw', mode.resolved);
+            rawMs = r.firstByteMs;
+            await r.raw.remove();
+          }
+          await sleep(100);
+        }
+        sonde.push(sondeMs);
+        raw.push(rawMs);
+        ratio.push(sondeMs / rawMs);
+      }
+    } finally {
+      await ctx.closeSonde(holder);
+    }
+    const row = { label: mode.label, sondeFirstByte: spread(sonde), sondePost: spread(post), rawFirstByte: spread(raw), ratio: spread(ratio), allReused };
+    log(`  reuse, ${mode.label}: ${row.sondeFirstByte.median.toFixed(0)} ms against raw ${row.rawFirstByte.median.toFixed(0)} ms, ${row.ratio.median.toFixed(2)} ×${allReused ? '' : ' (not every session reused the toolbox!)'}`);
+    rows.push(row);
+  }
+  return { rows };
 }

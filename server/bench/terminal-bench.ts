@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { SessionInfo } from '@sonde/shared';
 import { SondePipe, marker, waitForMarker, type TerminalPipe } from './pipes.js';
 import type { BenchContext } from './context.js';
 import { FLOOD_FILE_BYTES, FLOOD_LINE, FLOOD_LOOP, FloodSink } from './flood-sink.js';
@@ -11,28 +12,38 @@ import { nowMs, percentile, sleep, spread, type Spread } from './stats.js';
  */
 
 
+/** The sub-parts of the terminal bench, each runnable alone (`--only echo-flood`). */
+export const TERMINAL_PARTS = ['throughput', 'echo', 'echo-flood', 'ctrl-c'] as const;
+export type TerminalPart = (typeof TERMINAL_PARTS)[number];
+
+export interface ThroughputResults {
+  raw: Spread;
+  sonde: Spread;
+  ratio: Spread;
+  relayCpuMsPerMB: Spread;
+  bytesPerRun: number;
+  /** Size of the file `cat` prints (the tty adds a `\r` per line on the way). */
+  fileBytes: number;
+}
+
+/** One run of echo while another session floods: its own blocks, its own ratio. */
+export interface FloodRun {
+  raw: EchoStats;
+  sonde: EchoStats;
+  ratioP50: number;
+  ratioP99: number;
+  rawFloodMBs: number;
+  sondeFloodMBs: number;
+  /** Timer lateness of an idle process during the raw flood: what one more process on the path pays. */
+  probeDuringRawFlood: LoopDelay;
+}
+
 export interface TerminalResults {
-  throughput: {
-    raw: Spread;
-    sonde: Spread;
-    ratio: Spread;
-    relayCpuMsPerMB: Spread;
-    bytesPerRun: number;
-    /** Size of the file `cat` prints (the tty adds a `\r` per line on the way). */
-    fileBytes: number;
-  };
-  echo: { raw: EchoStats; sonde: EchoStats; addedP50: number; addedP99: number };
-  echoUnderFlood: {
-    raw: EchoStats;
-    sonde: EchoStats;
-    ratioP50: number;
-    ratioP99: number;
-    rawFloodMBs: number;
-    sondeFloodMBs: number;
-    /** Timer lateness of an idle process during the raw flood: what one more process on the path pays. */
-    probeDuringRawFlood: LoopDelay;
-  };
-  ctrlC: { raw: CtrlCStats; sondeFast: CtrlCStats; sondeRender: CtrlCStats; renderRate: number };
+  throughput?: ThroughputResults;
+  echo?: { raw: EchoStats; sonde: EchoStats; addedP50: number; addedP99: number };
+  /** Separate runs (the target holds in every one); `all` pools their samples. */
+  echoUnderFlood?: { runs: FloodRun[]; all: FloodRun };
+  ctrlC?: { raw: CtrlCStats; sondeFast: CtrlCStats; sondeRender: CtrlCStats; renderRate: number };
 }
 
 export interface EchoStats {
@@ -118,125 +129,177 @@ async function interrupt(pipe: TerminalPipe, tag: string): Promise<number> {
   return (await done) - t0;
 }
 
-export async function runTerminalBench(ctx: BenchContext, log: (line: string) => void, options: { throughputRuns: number; echoBlocks: number; echoCount: number; floodBlocks: number; ctrlCRuns: number }): Promise<TerminalResults> {
+export interface TerminalOptions {
+  throughputRuns: number;
+  echoBlocks: number;
+  echoCount: number;
+  /** Runs of echo under flood, each of `floodBlocks` blocks per path. */
+  floodRuns: number;
+  floodBlocks: number;
+  ctrlCRuns: number;
+}
+
+/**
+ * Every session here but the one measured belongs to a second principal (ctx.other): a user's
+ * sessions to one target share a toolbox, and with it its CPU limit, while the raw baseline's
+ * flood runs in a container of its own. "Another session floods" is another user's, so the
+ * comparison is the relay's, not the toolbox's CPU share.
+ */
+export async function runTerminalBench(ctx: BenchContext, log: (line: string) => void, options: TerminalOptions, parts: ReadonlySet<TerminalPart> = new Set(TERMINAL_PARTS)): Promise<TerminalResults> {
   const mode = ctx.modes[0]!;
+  const results: TerminalResults = {};
   const raw = await ctx.openRaw('raw', mode.resolved);
   const sonde = await ctx.openSonde('sonde', mode.request);
-  const rawFlood = await ctx.openRaw('raw-flood', mode.resolved);
-  const sondeFlood = await ctx.openSonde('sonde-flood', mode.request);
-  const sondeRender = await ctx.openSonde('sonde-render', mode.request, { kind: 'render', bytesPerSecond: 10 * 1000 * 1000 });
+  const opened: { info: SessionInfo; pipe: SondePipe }[] = [sonde];
+  const raws = [raw];
   const pid = ctx.sonde.pid;
   try {
-    for (const p of [raw.pipe, sonde.pipe, rawFlood.pipe, sondeFlood.pipe, sondeRender.pipe]) await prepare(p);
+    for (const p of [raw.pipe, sonde.pipe]) await prepare(p);
 
-    // Throughput: paired runs, alternating which goes first.
-    log('throughput');
-    const rawRates: number[] = [];
-    const sondeRates: number[] = [];
-    const ratios: number[] = [];
-    const cpu: number[] = [];
-    let bytesPerRun = 0;
-    for (let i = 0; i < options.throughputRuns; i++) {
-      const order = i % 2 === 0 ? (['raw', 'sonde'] as const) : (['sonde', 'raw'] as const);
-      const rates: Record<string, number> = {};
-      for (const which of order) {
-        if (which === 'raw') {
-          const r = await throughputRun(raw.pipe, `TR${i}`);
-          rates.raw = r.bytes / 1e6 / (r.ms / 1000);
-          bytesPerRun = r.bytes;
-        } else {
-          const c0 = cpuMs(pid);
-          const r = await throughputRun(sonde.pipe, `TS${i}`);
-          cpu.push((cpuMs(pid) - c0) / (r.bytes / 1e6));
-          rates.sonde = r.bytes / 1e6 / (r.ms / 1000);
-        }
-        await sleep(200);
-      }
-      rawRates.push(rates.raw!);
-      sondeRates.push(rates.sonde!);
-      ratios.push(rates.sonde! / rates.raw!);
-      log(`  run ${i + 1}: raw ${rates.raw!.toFixed(1)} MB/s, sonde ${rates.sonde!.toFixed(1)} MB/s`);
-    }
-
-    // Echo, idle: blocks of round trips, alternating order.
-    log('echo');
-    await startEchoMode(raw.pipe);
-    await startEchoMode(sonde.pipe);
-    const rawEcho: number[] = [];
-    const sondeEcho: number[] = [];
-    for (let b = 0; b < options.echoBlocks; b++) {
-      const order = b % 2 === 0 ? [raw.pipe, sonde.pipe] : [sonde.pipe, raw.pipe];
-      for (const p of order) (p === raw.pipe ? rawEcho : sondeEcho).push(...(await echoSamples(p, options.echoCount)));
-    }
-
-    // Echo while another session floods through the same path; the flood is read at full
-    // speed by a process of its own, like another browser tab.
-    log('echo under flood');
-    const rawSink = await FloodSink.open({ kind: 'raw', spec: ctx.spec(mode.resolved) });
-    const floodSession = await ctx.openSonde('sonde-flood-sink', mode.request);
-    await floodSession.pipe.close();
-    const sondeSink = await FloodSink.open({ kind: 'sonde', url: `${ctx.sonde.wsUrl}${floodSession.info.ttyPath}`, headers: ctx.sonde.auth });
-    const rawUnder: number[] = [];
-    const sondeUnder: number[] = [];
-    const floodRates: { raw: number[]; sonde: number[] } = { raw: [], sonde: [] };
-    const probe = LoopProbe.start();
-    const probeRaw: LoopDelay[] = [];
-    try {
-      for (let b = 0; b < options.floodBlocks; b++) {
-        const order = b % 2 === 0 ? (['raw', 'sonde'] as const) : (['sonde', 'raw'] as const);
+    if (parts.has('throughput')) {
+      // Throughput: paired runs, alternating which goes first.
+      log('throughput');
+      const rawRates: number[] = [];
+      const sondeRates: number[] = [];
+      const ratios: number[] = [];
+      const cpu: number[] = [];
+      let bytesPerRun = 0;
+      for (let i = 0; i < options.throughputRuns; i++) {
+        const order = i % 2 === 0 ? (['raw', 'sonde'] as const) : (['sonde', 'raw'] as const);
+        const rates: Record<string, number> = {};
         for (const which of order) {
-          const sink = which === 'raw' ? rawSink : sondeSink;
-          const echo = which === 'raw' ? raw.pipe : sonde.pipe;
-          await sink.start();
-          await probe.read();
-          (which === 'raw' ? rawUnder : sondeUnder).push(...(await echoSamples(echo, options.echoCount, 10)));
-          const delay = await probe.read();
-          if (which === 'raw') probeRaw.push(delay);
-          floodRates[which].push(await sink.stop());
+          if (which === 'raw') {
+            const r = await throughputRun(raw.pipe, `TR${i}`);
+            rates.raw = r.bytes / 1e6 / (r.ms / 1000);
+            bytesPerRun = r.bytes;
+          } else {
+            const c0 = cpuMs(pid);
+            const r = await throughputRun(sonde.pipe, `TS${i}`);
+            cpu.push((cpuMs(pid) - c0) / (r.bytes / 1e6));
+            rates.sonde = r.bytes / 1e6 / (r.ms / 1000);
+          }
+          await sleep(200);
+        }
+        rawRates.push(rates.raw!);
+        sondeRates.push(rates.sonde!);
+        ratios.push(rates.sonde! / rates.raw!);
+        log(`  run ${i + 1}: raw ${rates.raw!.toFixed(1)} MB/s, sonde ${rates.sonde!.toFixed(1)} MB/s`);
+      }
+      results.throughput = { raw: spread(rawRates), sonde: spread(sondeRates), ratio: spread(ratios), relayCpuMsPerMB: spread(cpu), bytesPerRun, fileBytes: FLOOD_FILE_BYTES };
+    }
+
+    if (parts.has('echo') || parts.has('echo-flood')) {
+      await startEchoMode(raw.pipe);
+      await startEchoMode(sonde.pipe);
+    }
+
+    if (parts.has('echo')) {
+      // Echo, idle: blocks of round trips, alternating order.
+      log('echo');
+      const rawEcho: number[] = [];
+      const sondeEcho: number[] = [];
+      for (let b = 0; b < options.echoBlocks; b++) {
+        const order = b % 2 === 0 ? [raw.pipe, sonde.pipe] : [sonde.pipe, raw.pipe];
+        for (const p of order) (p === raw.pipe ? rawEcho : sondeEcho).push(...(await echoSamples(p, options.echoCount)));
+      }
+      const rawE = echoStats(rawEcho);
+      const sondeE = echoStats(sondeEcho);
+      results.echo = { raw: rawE, sonde: sondeE, addedP50: sondeE.p50 - rawE.p50, addedP99: sondeE.p99 - rawE.p99 };
+    }
+
+    if (parts.has('echo-flood')) {
+      // Echo while another session floods through the same path; the flood is read at full
+      // speed by a process of its own, like another browser tab.
+      const rawSink = await FloodSink.open({ kind: 'raw', spec: ctx.spec(mode.resolved) });
+      const floodSession = await ctx.openSonde('sonde-flood-sink', mode.request, { kind: 'immediate' }, ctx.sonde, ctx.other);
+      await floodSession.pipe.close();
+      const sondeSink = await FloodSink.open({ kind: 'sonde', url: `${ctx.sonde.wsUrl}${floodSession.info.ttyPath}`, headers: ctx.other });
+      const probe = LoopProbe.start();
+      const runs: { raw: number[]; sonde: number[]; rates: { raw: number[]; sonde: number[] }; probe: LoopDelay[] }[] = [];
+      try {
+        for (let run = 0; run < options.floodRuns; run++) {
+          log(`echo under flood, run ${run + 1}/${options.floodRuns}`);
+          const samples = { raw: [] as number[], sonde: [] as number[], rates: { raw: [] as number[], sonde: [] as number[] }, probe: [] as LoopDelay[] };
+          for (let b = 0; b < options.floodBlocks; b++) {
+            const order = (b + run) % 2 === 0 ? (['raw', 'sonde'] as const) : (['sonde', 'raw'] as const);
+            for (const which of order) {
+              const sink = which === 'raw' ? rawSink : sondeSink;
+              const echo = which === 'raw' ? raw.pipe : sonde.pipe;
+              await sink.start();
+              await probe.read();
+              samples[which].push(...(await echoSamples(echo, options.echoCount, 10)));
+              const delay = await probe.read();
+              if (which === 'raw') samples.probe.push(delay);
+              samples.rates[which].push(await sink.stop());
+              await sleep(300);
+            }
+          }
+          runs.push(samples);
+          const r = floodRun(samples.raw, samples.sonde, samples.rates, samples.probe);
+          log(`  p99 raw ${r.raw.p99.toFixed(2)} ms, sonde ${r.sonde.p99.toFixed(2)} ms: ${r.ratioP99.toFixed(2)} ×`);
+        }
+      } finally {
+        probe.stop();
+        await rawSink.close();
+        await sondeSink.close();
+        await ctx.closeSonde(floodSession, ctx.sonde, ctx.other);
+      }
+      results.echoUnderFlood = {
+        runs: runs.map((r) => floodRun(r.raw, r.sonde, r.rates, r.probe)),
+        all: floodRun(
+          runs.flatMap((r) => r.raw),
+          runs.flatMap((r) => r.sonde),
+          { raw: runs.flatMap((r) => r.rates.raw), sonde: runs.flatMap((r) => r.rates.sonde) },
+          runs.flatMap((r) => r.probe),
+        ),
+      };
+    }
+
+    if (parts.has('ctrl-c')) {
+      // Ctrl-C in a flood: raw read at full speed (the floor), Sonde with a fast client, and Sonde
+      // with a browser that renders 10 MB/s and acks what it rendered.
+      log('ctrl-c');
+      const rawFlood = await ctx.openRaw('raw-flood', mode.resolved);
+      raws.push(rawFlood);
+      const sondeFlood = await ctx.openSonde('sonde-flood', mode.request, { kind: 'immediate' }, ctx.sonde, ctx.other);
+      opened.push(sondeFlood);
+      const sondeRender = await ctx.openSonde('sonde-render', mode.request, { kind: 'render', bytesPerSecond: 10 * 1000 * 1000 }, ctx.sonde, ctx.other);
+      opened.push(sondeRender);
+      for (const p of [rawFlood.pipe, sondeFlood.pipe, sondeRender.pipe]) await prepare(p);
+      const ctrl = { raw: [] as number[][], sondeFast: [] as number[][], sondeRender: [] as number[][] };
+      const pipes = { raw: rawFlood.pipe, sondeFast: sondeFlood.pipe, sondeRender: sondeRender.pipe };
+      for (let i = 0; i < options.ctrlCRuns; i++) {
+        for (const which of ['raw', 'sondeFast', 'sondeRender'] as const) {
+          const p = pipes[which];
+          p.write(`${FLOOD_LOOP}\r`);
+          await sleep(2000);
+          const backlog = p instanceof SondePipe ? p.backlog : 0;
+          const before = p.received;
+          const ms = await interrupt(p, `CC${which}${i}`);
+          ctrl[which].push([ms, (p.received - before) / 1024, backlog / 1024]);
           await sleep(300);
         }
       }
-    } finally {
-      probe.stop();
-      await rawSink.close();
-      await sondeSink.close();
-      await ctx.closeSonde(floodSession);
+      const ctrlStats = (rows: number[][]): CtrlCStats => ({ ms: spread(rows.map((r) => r[0]!)), afterKiB: spread(rows.map((r) => r[1]!)), backlogKiB: spread(rows.map((r) => r[2]!)) });
+      results.ctrlC = { raw: ctrlStats(ctrl.raw), sondeFast: ctrlStats(ctrl.sondeFast), sondeRender: ctrlStats(ctrl.sondeRender), renderRate: 10 };
     }
-
-    // Ctrl-C in a flood: raw read at full speed (the floor), Sonde with a fast client, and Sonde
-    // with a browser that renders 10 MB/s and acks what it rendered.
-    log('ctrl-c');
-    const ctrl = { raw: [] as number[][], sondeFast: [] as number[][], sondeRender: [] as number[][] };
-    const pipes = { raw: rawFlood.pipe, sondeFast: sondeFlood.pipe, sondeRender: sondeRender.pipe };
-    for (let i = 0; i < options.ctrlCRuns; i++) {
-      for (const which of ['raw', 'sondeFast', 'sondeRender'] as const) {
-        const p = pipes[which];
-        p.write(`${FLOOD_LOOP}\r`);
-        await sleep(2000);
-        const backlog = p instanceof SondePipe ? p.backlog : 0;
-        const before = p.received;
-        const ms = await interrupt(p, `CC${which}${i}`);
-        ctrl[which].push([ms, (p.received - before) / 1024, backlog / 1024]);
-        await sleep(300);
-      }
-    }
-    const ctrlStats = (rows: number[][]): CtrlCStats => ({ ms: spread(rows.map((r) => r[0]!)), afterKiB: spread(rows.map((r) => r[1]!)), backlogKiB: spread(rows.map((r) => r[2]!)) });
-
-    const rawE = echoStats(rawEcho);
-    const sondeE = echoStats(sondeEcho);
-    const rawU = echoStats(rawUnder);
-    const sondeU = echoStats(sondeUnder);
-    return {
-      throughput: { raw: spread(rawRates), sonde: spread(sondeRates), ratio: spread(ratios), relayCpuMsPerMB: spread(cpu), bytesPerRun, fileBytes: FLOOD_FILE_BYTES },
-      echo: { raw: rawE, sonde: sondeE, addedP50: sondeE.p50 - rawE.p50, addedP99: sondeE.p99 - rawE.p99 },
-      echoUnderFlood: { raw: rawU, sonde: sondeU, ratioP50: sondeU.p50 / rawU.p50, ratioP99: sondeU.p99 / rawU.p99, rawFloodMBs: spread(floodRates.raw).median,
-        sondeFloodMBs: spread(floodRates.sonde).median,
-        probeDuringRawFlood: { p50: spread(probeRaw.map((d) => d.p50)).median, p99: spread(probeRaw.map((d) => d.p99)).median, max: Math.max(...probeRaw.map((d) => d.max)) },
-      },
-      ctrlC: { raw: ctrlStats(ctrl.raw), sondeFast: ctrlStats(ctrl.sondeFast), sondeRender: ctrlStats(ctrl.sondeRender), renderRate: 10 },
-    };
+    return results;
   } finally {
-    for (const s of [sonde, sondeFlood, sondeRender]) await ctx.closeSonde(s).catch(() => undefined);
-    for (const r of [raw, rawFlood]) await r.raw.remove();
+    for (const s of opened) await ctx.closeSonde(s, ctx.sonde, s === sonde ? ctx.sonde.auth : ctx.other).catch(() => undefined);
+    for (const r of raws) await r.raw.remove();
   }
+}
+
+function floodRun(raw: number[], sonde: number[], rates: { raw: number[]; sonde: number[] }, probe: LoopDelay[]): FloodRun {
+  const rawU = echoStats(raw);
+  const sondeU = echoStats(sonde);
+  return {
+    raw: rawU,
+    sonde: sondeU,
+    ratioP50: sondeU.p50 / rawU.p50,
+    ratioP99: sondeU.p99 / rawU.p99,
+    rawFloodMBs: spread(rates.raw).median,
+    sondeFloodMBs: spread(rates.sonde).median,
+    probeDuringRawFlood: { p50: spread(probe.map((d) => d.p50)).median, p99: spread(probe.map((d) => d.p99)).median, max: Math.max(...probe.map((d) => d.max)) },
+  };
 }

@@ -22,6 +22,8 @@ export interface WebResults {
   totalGzip: number;
   builtAt: string;
   pageLoad?: { uiReady: Spread; clickToPrompt: Spread; loadToPrompt: Spread; runs: number };
+  /** A fresh browser opening `/sessions/<id>` of a session that runs: to its prompt on screen. */
+  deepLink?: { loadToPrompt: Spread; runs: number };
   pageLoadError?: string;
 }
 
@@ -62,9 +64,14 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
   }
   const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  const promptOnScreen = () => {
+    const rows = document.querySelector('[data-testid="terminal"] .xterm-rows');
+    return /[#$]\s*$/m.test((rows?.textContent ?? '').replace(/\u00a0/g, ' '));
+  };
   const ui: number[] = [];
   const prompt: number[] = [];
   const total: number[] = [];
+  const deep: number[] = [];
   try {
     for (let i = 0; i < runs + 1; i++) {
       // A fresh context each time: no cache, no cookie (a first visit with the login URL).
@@ -75,14 +82,7 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
       await page.getByTestId('host-shell').waitFor({ state: 'visible', timeout: 30_000 });
       const t1 = nowMs();
       await page.getByTestId('host-shell').click();
-      await page.waitForFunction(
-        () => {
-          const rows = document.querySelector('[data-testid="terminal"] .xterm-rows');
-          return /[#$]\s*$/m.test((rows?.textContent ?? '').replace(/\u00a0/g, ' '));
-        },
-        undefined,
-        { timeout: 30_000, polling: 'raf' },
-      );
+      await page.waitForFunction(promptOnScreen, undefined, { timeout: 30_000, polling: 'raf' });
       const t2 = nowMs();
       await context.close();
       // The first run warms the server's static files and the toolbox image cache; not recorded.
@@ -91,7 +91,18 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
         prompt.push(t2 - t1);
         total.push(t2 - t0);
       }
+      // A deep link to that session, which still runs: another fresh browser straight to its page.
       const sessions = (await (await fetch(`${ctx.sonde.baseUrl}/api/sessions`, { headers: ctx.sonde.auth })).json()) as { id: string; state: string }[];
+      const running = sessions.find((x) => x.state === 'running');
+      if (running) {
+        const linked = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        const linkedPage = await linked.newPage();
+        const d0 = nowMs();
+        await linkedPage.goto(`${ctx.sonde.baseUrl}/sessions/${running.id}?token=${encodeURIComponent(ctx.sonde.token)}`);
+        await linkedPage.waitForFunction(promptOnScreen, undefined, { timeout: 30_000, polling: 'raf' });
+        if (i > 0) deep.push(nowMs() - d0);
+        await linked.close();
+      }
       for (const s of sessions.filter((x) => x.state === 'running')) {
         await fetch(`${ctx.sonde.baseUrl}/api/sessions/${s.id}`, { method: 'DELETE', headers: ctx.sonde.auth });
       }
@@ -100,5 +111,7 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
     await browser.close();
   }
   result.pageLoad = { uiReady: spread(ui), clickToPrompt: spread(prompt), loadToPrompt: spread(total), runs };
+  if (deep.length) result.deepLink = { loadToPrompt: spread(deep), runs: deep.length };
+  log(`  page load → prompt ${spread(total).median.toFixed(0)} ms (UI ready ${spread(ui).median.toFixed(0)} ms); deep link → prompt ${deep.length ? spread(deep).median.toFixed(0) : '–'} ms`);
   return result;
 }

@@ -89,6 +89,12 @@ export interface Config {
   /** Terminal sockets attached to one session at once (all participants together). */
   maxSocketsPerSession: number;
   toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
+  /**
+   * SONDE_TOOLBOX_REUSE (default 1): a further session of the same principal to the same target
+   * opens its shell in that principal's toolbox there; 0 gives every session a toolbox of its own
+   * (its own memory and PID limits, at the cost of a container start per session).
+   */
+  toolboxReuse: boolean;
   webDir: string;
   logLevel: string;
   /** Serve HTTPS with these PEM files (SONDE_TLS_CERT, SONDE_TLS_KEY; both or neither). */
@@ -429,6 +435,9 @@ export function parseConfig(env: Env = process.env): Config {
   const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('SONDE_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
+  const reuseFlag = env.SONDE_TOOLBOX_REUSE?.trim() || '1';
+  if (!['0', '1'].includes(reuseFlag)) throw new ConfigError('SONDE_TOOLBOX_REUSE', `expected 1 or 0, got "${reuseFlag}"`);
+
   const recordingFailure = env.SONDE_RECORDING_FAILURE?.trim() || 'continue';
   if (recordingFailure !== 'continue' && recordingFailure !== 'refuse') {
     throw new ConfigError('SONDE_RECORDING_FAILURE', `expected "continue" or "refuse", got "${recordingFailure}"`);
@@ -477,6 +486,7 @@ export function parseConfig(env: Env = process.env): Config {
       pids: integer(env, 'SONDE_TOOLBOX_PIDS', 512, 16, 65536),
       nanoCpus: integer(env, 'SONDE_TOOLBOX_CPU_MILLIS', 1000, 100, 64000) * 1_000_000,
     },
+    toolboxReuse: reuseFlag === '1',
     webDir: checkWebDir(env.SONDE_WEB_DIR?.trim()),
     logLevel,
   };

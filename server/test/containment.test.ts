@@ -129,7 +129,8 @@ describe('toolbox containment (real Docker, built server)', () => {
 
   it('a fork bomb fills only its own toolbox PID limit; the console answers and another session works', async () => {
     const baseline = await sampleHealth(10, 1_000);
-    const other = await open({ kind: 'container', container: target.name });
+    // Another target, so another toolbox: a user's sessions to one target share one (and its limits).
+    const other = await open({ kind: 'network', network });
     // The bomb's terminal fills with fork errors: keep only its tail.
     const bomb = await open({ kind: 'container', container: target.name }, 64 * 1024);
     const pids = await cgroupDir(bomb.info.toolbox.containerId, 'pids');
@@ -159,7 +160,7 @@ describe('toolbox containment (real Docker, built server)', () => {
   }, 120_000);
 
   it('a memory hog is OOM-killed inside its toolbox memory limit; its shell, the console and another session survive', async () => {
-    const other = await open({ kind: 'container', container: target.name });
+    const other = await open({ kind: 'network', network });
     const hog = await open({ kind: 'container', container: target.name });
     const memory = await cgroupDir(hog.info.toolbox.containerId, 'memory');
     const v2 = existsSync(`${memory}/memory.max`);

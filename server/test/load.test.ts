@@ -73,8 +73,9 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
   /** Prints the session's output; returns what arrived between the markers and the shell's own checksum. */
   async function print(i: number, term: TerminalClient): Promise<{ received: string; shellSum: string }> {
     const fmt = `s${i}-%g-abcdefghijklmnopqrstuvwxyz`;
-    const received = await term.run(`seq -f '${fmt}' 1 ${LINES} > /tmp/out; cat /tmp/out`, 60_000);
-    const shellSum = (await term.run('sha256sum < /tmp/out')).trim().split(/\s+/)[0]!;
+    // A file of its own: a user's sessions to one target share a toolbox, and its /tmp.
+    const received = await term.run(`seq -f '${fmt}' 1 ${LINES} > /tmp/out-${i}; cat /tmp/out-${i}`, 60_000);
+    const shellSum = (await term.run(`sha256sum < /tmp/out-${i}`)).trim().split(/\s+/)[0]!;
     return { received, shellSum };
   }
 

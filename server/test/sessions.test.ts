@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '@sonde/shared';
+import { Value } from 'typebox/value';
+import { CreatedApiToken, type SessionInfo } from '@sonde/shared';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient, openTerminal } from './support/terminal-client.js';
@@ -147,6 +148,82 @@ describe('sessions (real Docker)', () => {
     expect(inspected.Config.Labels).toMatchObject({ 'sonde.managed': 'true', 'sonde.session': info.id, 'sonde.instance': sonde.instance });
     await remove(info.id);
     term.close();
+  });
+
+  describe('toolbox reuse', () => {
+    /** The toolbox containers of this console, running or not. */
+    const toolboxes = () => containersWithLabels('sonde.managed=true', `sonde.instance=${sonde.instance}`);
+    /** The PID of a session's shell, as its toolbox sees it. */
+    const shellPid = async (term: TerminalClient) => (await term.run('echo "pid=$$"')).match(/pid=(\d+)/)![1]!;
+    /** Whether a process runs in a toolbox (asked from a shell in it). */
+    const alive = async (term: TerminalClient, pid: string) => /yes-alive/.test(await term.run(`kill -0 ${pid} 2>/dev/null && echo "yes-$((0))alive" | tr -d 0 || echo gone`));
+
+    it('a second session of the same user to the same target opens its shell in the running toolbox, a shell of its own', async () => {
+      const first = await open({ kind: 'container', container: web.name });
+      const second = await open({ kind: 'container', container: web.name });
+      expect(second.info.toolbox.containerId).toBe(first.info.toolbox.containerId);
+      expect(await toolboxes()).toEqual([first.info.toolbox.containerId]);
+      // Each shell has its own terminal, its own size and its own session id.
+      second.term.resize(100, 30);
+      const [a, b] = await Promise.all([first.term.run('echo "$SONDE_SESSION $(tty) $(stty size)"'), second.term.run('echo "$SONDE_SESSION $(tty) $(stty size)"')]);
+      expect(a).toMatch(new RegExp(`${first.info.id} /dev/pts/\\d+ 40 120`));
+      expect(b).toMatch(new RegExp(`${second.info.id} /dev/pts/\\d+ 30 100`));
+      expect(a.match(/pts\/\d+/)![0]).not.toBe(b.match(/pts\/\d+/)![0]);
+      // A shell of the same target with its processes is another toolbox (other namespaces).
+      const withPid = await open({ kind: 'container', container: web.name, sharePid: true });
+      expect(withPid.info.toolbox.containerId).not.toBe(first.info.toolbox.containerId);
+      await Promise.all([remove(first.info.id), remove(second.info.id), remove(withPid.info.id)]);
+      expect(await toolboxes()).toEqual([]);
+      for (const t of [first, second, withPid]) t.term.close();
+    });
+
+    it('ending one shell leaves the others running; the last one to go removes the toolbox', async () => {
+      const creator = await open({ kind: 'container', container: web.name });
+      const second = await open({ kind: 'container', container: web.name });
+      const third = await open({ kind: 'container', container: web.name });
+      const toolbox = creator.info.toolbox.containerId;
+      expect([second.info.toolbox.containerId, third.info.toolbox.containerId]).toEqual([toolbox, toolbox]);
+      const secondPid = await shellPid(second.term);
+      // DELETE ends that shell only.
+      expect(await remove(second.info.id)).toBe(204);
+      expect((await second.term.waitClosed()).code).toBe(4000);
+      expect(await alive(third.term, secondPid)).toBe(false);
+      // `exit` in the shell whose session created the toolbox ends that session only.
+      creator.term.send('exit 5\r');
+      await creator.term.waitClosed();
+      expect(creator.term.controls.at(-1)).toMatchObject({ type: 'exit', code: 5 });
+      expect(await third.term.run('echo still-$((2+3))')).toContain('still-5');
+      expect(await toolboxes()).toEqual([toolbox]);
+      // The reaper knows the toolbox is held, though the session it is labelled with has ended.
+      expect(await sonde.app.reaper.reap()).toBe(0);
+      expect(await toolboxes()).toEqual([toolbox]);
+      third.term.send('exit\r');
+      await third.term.waitClosed();
+      await expect.poll(toolboxes, { timeout: 10_000 }).toEqual([]);
+    });
+
+    it('never across users, nor into a target that restarted since', async () => {
+      const created = await fetch(`${sonde.baseUrl}/api/tokens`, { method: 'POST', headers: { ...sonde.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: `other-${Date.now()}`, role: 'operator' }) });
+      expect(created.status).toBe(201);
+      const token: unknown = await created.json();
+      if (!Value.Check(CreatedApiToken, token)) throw new Error(`not a created token: ${JSON.stringify(token)}`);
+      const other = { authorization: `Bearer ${token.token}` };
+      const restartable = await fixtures.container({ network });
+      const mine = await open({ kind: 'container', container: restartable.name });
+      const theirs = await openTerminal(sonde, { kind: 'container', container: restartable.name }, { headers: other });
+      expect(theirs.info.toolbox.containerId).not.toBe(mine.info.toolbox.containerId);
+      expect(await theirs.term.run('echo theirs-$((1+1))')).toContain('theirs-2');
+      // The target restarts: both sessions end with it; a new session gets a new toolbox.
+      await docker('restart', '-t', '0', restartable.id);
+      await mine.term.waitClosed(20_000);
+      await theirs.term.waitClosed(20_000);
+      const again = await open({ kind: 'container', container: restartable.name });
+      expect(again.info.toolbox.containerId).not.toBe(mine.info.toolbox.containerId);
+      expect(await again.term.run('echo again-$((1+1))')).toContain('again-2');
+      await remove(again.info.id);
+      again.term.close();
+      await expect.poll(toolboxes, { timeout: 10_000 }).toEqual([]);
+    });
   });
 
   it('leaves no toolbox behind after the console closes', async () => {

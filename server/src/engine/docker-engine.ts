@@ -18,6 +18,7 @@ import {
   type ExecResult,
   type Placement,
   type RunningToolbox,
+  type ShellOptions,
   type StreamingToolbox,
   type ToolboxSpec,
 } from './types.js';
@@ -711,7 +712,14 @@ export class DockerEngine implements ContainerEngine {
     let stream: Duplex;
     try {
       // Docker has no call that kills an exec's process, so the container's own `timeout` does.
-      exec = await container.exec({ Cmd: ['timeout', '-s', 'KILL', String(seconds), ...argv], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false });
+      exec = await container.exec({
+        Cmd: ['timeout', '-s', 'KILL', String(seconds), ...argv],
+        ...(options.env ? { Env: [...options.env] } : {}),
+        AttachStdin: false,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+      });
       stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
     } catch (error) {
       throw this.classify(error, 'Running a command in the toolbox');
@@ -746,6 +754,68 @@ export class DockerEngine implements ContainerEngine {
     const elapsedMs = Math.round(performance.now() - started);
     const killedAtLimit = exitCode === 128 + 9 && elapsedMs >= seconds * 1000 - 100;
     return { exitCode, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated(), timedOut: !ended || killedAtLimit, elapsedMs };
+  }
+
+  async openShell(containerId: string, argv: readonly string[], options: ShellOptions): Promise<RunningToolbox> {
+    const container = this.docker.getContainer(containerId);
+    const { cols, rows } = options.size;
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      exec = await container.exec({
+        Cmd: [...argv],
+        ...(options.env ? { Env: [...options.env] } : {}),
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        // Honoured from API 1.42; older engines ignore it and get the resize below.
+        ConsoleSize: [rows, cols],
+      });
+      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+    } catch (error) {
+      throw this.classify(error, 'Opening a shell in the toolbox');
+    }
+    const resizeNow = async (w: number, h: number): Promise<void> => {
+      try {
+        await exec.resize({ w, h });
+      } catch (error) {
+        const e = this.classify(error, 'Resizing');
+        // A resize racing the shell's start or exit is harmless.
+        if (e.kind !== 'not-found' && e.kind !== 'conflict' && e.statusCode !== 500) throw e;
+      }
+    };
+    // One resize at a time, in the order asked: two concurrent requests may reach Docker in either
+    // order, and the initial size below must not land after the client's first resize.
+    let resizing: Promise<unknown> = Promise.resolve();
+    const resize = (w: number, h: number): Promise<void> => {
+      const next = resizing.then(() => resizeNow(w, h));
+      resizing = next.catch(() => undefined);
+      return next;
+    };
+    // Before API 1.42 an exec's TTY starts at 0x0: size it at once (not awaited: the prompt
+    // does not wait for it, and readline redraws on the SIGWINCH), as `docker exec -it` does.
+    resize(cols, rows).catch(() => undefined);
+    return {
+      id: containerId,
+      stream,
+      resize,
+      exitCode: async () => {
+        try {
+          // The stream can end a moment before Docker records the exit code.
+          for (let attempt = 0; attempt < 40; attempt++) {
+            const info = await exec.inspect();
+            if (!info.Running) return info.ExitCode ?? undefined;
+            await new Promise((r) => setTimeout(r, 25));
+          }
+          return undefined;
+        } catch (error) {
+          const e = this.classify(error, 'Inspecting the shell');
+          if (e.kind === 'unreachable') throw e;
+          return undefined;
+        }
+      },
+    };
   }
 
   async listToolboxes(labels: Record<string, string>): Promise<string[]> {

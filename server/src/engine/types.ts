@@ -78,6 +78,15 @@ export interface ContainerEngine extends ToolboxEngine {
   /** Details needed to attach to a container; undefined when it does not exist. */
   inspectContainer(id: string): Promise<ContainerDetail | undefined>;
   hasImage(ref: string): Promise<boolean>;
+  /**
+   * Opens an interactive shell in a running toolbox (Docker only: shell-toolboxes.ts reuses
+   * toolboxes on Docker engines; a Kubernetes pod's shells share its ephemeral container already): `argv` with a TTY of `size`, stdin
+   * attached (a `docker exec -it`). The result has RunningToolbox's shape, `id` being the
+   * container's; resizing resizes this shell's TTY only, and `exitCode` is the shell's. Ending
+   * the stream does not end the process (Docker has no call for that): whoever opened it kills
+   * it. Rejects with `not-found` or `conflict` when the container is gone or not running.
+   */
+  openShell(containerId: string, argv: readonly string[], options: ShellOptions): Promise<RunningToolbox>;
 }
 
 /** A Kubernetes cluster: the common part, and its inventory (served from watch caches when live). */
@@ -236,6 +245,14 @@ export interface ExecOptions {
   timeoutMs: number;
   /** Output beyond this many bytes per stream is dropped (and `truncated` set). */
   maxOutputBytes: number;
+  /** `NAME=value` entries added to (or replacing) the container's environment for this command. */
+  env?: readonly string[];
+}
+
+export interface ShellOptions {
+  size: { cols: number; rows: number };
+  /** `NAME=value` entries added to (or replacing) the container's environment for this shell. */
+  env?: readonly string[];
 }
 
 export interface ExecResult {

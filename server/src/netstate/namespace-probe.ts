@@ -8,10 +8,12 @@ import { MARK_VARIABLE, SNAPSHOT_SCRIPT, parseSnapshot, type NetSnapshot } from 
 import type { RestoreCommand } from './netstate-revert.js';
 
 /**
- * Short-lived toolboxes in a target's network namespace that read its firewall and qdiscs, or
- * feed a saved ruleset back. Each runs a fixed argv with only NET_ADMIN and NET_RAW, carries
- * the console's labels (so a killed server's leftovers are reaped like any toolbox) and is
- * removed before its result is used. At most `concurrency` run at once.
+ * Reads a target namespace's firewall and qdiscs, or feeds a saved ruleset back. A session's
+ * snapshots run with an exec in its own toolbox, which is already in that namespace (no
+ * container is created); a revert, which comes after its session's toolbox is gone, runs in a
+ * short-lived toolbox with only NET_ADMIN and NET_RAW that carries the console's labels (so a
+ * killed server's leftovers are reaped like any toolbox) and is removed before its result is
+ * used. Either way a fixed argv; at most `concurrency` run at once.
  */
 
 /** Marks these toolboxes apart from sessions, runs and captures. */
@@ -32,7 +34,7 @@ export interface ProbeOptions {
 
 export interface TimedSnapshot {
   snapshot: NetSnapshot;
-  /** From asking Docker to create the toolbox to having its output, removal included. */
+  /** From asking Docker for it to having its output (for a toolbox of its own: creation and removal included). */
   elapsedMs: number;
 }
 
@@ -61,6 +63,23 @@ export class NamespaceProbe implements ToolboxOwner {
       const started = performance.now();
       const done = await this.run(target, ['/bin/sh', '-c', SNAPSHOT_SCRIPT], { timeoutMs: this.options.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES }, [`${MARK_VARIABLE}=${mark}`]);
       if (done.exitCode !== 0) throw new Error(`the snapshot toolbox exited with ${done.exitCode}: ${done.stderr.toString('utf8').slice(0, 500)}`);
+      const snapshot = parseSnapshot(done.stdout.toString('utf8'), mark, new Date().toISOString());
+      return { snapshot, elapsedMs: Math.round(performance.now() - started) };
+    });
+  }
+
+  /**
+   * Reads every section with an exec in a running toolbox already in the target's network
+   * namespace (a session's own). `urgent` as for snapshot().
+   */
+  async snapshotIn(target: ResolvedTarget, toolboxId: string, urgent = false): Promise<TimedSnapshot> {
+    const mark = `@@sonde-${randomBytes(8).toString('hex')}`;
+    const engine = this.options.engines.pick(target.engine).engine;
+    return this.exclusive(urgent, async () => {
+      const started = performance.now();
+      const done = await engine.exec(toolboxId, ['/bin/sh', '-c', SNAPSHOT_SCRIPT], { timeoutMs: this.options.timeoutMs, maxOutputBytes: MAX_OUTPUT_BYTES, env: [`${MARK_VARIABLE}=${mark}`] });
+      if (done.timedOut) throw new Error(`the snapshot did not finish within ${Math.round(this.options.timeoutMs / 1000)} s`);
+      if (done.exitCode !== 0) throw new Error(`the snapshot exited with ${done.exitCode}: ${done.stderr.toString('utf8').slice(0, 500)}`);
       const snapshot = parseSnapshot(done.stdout.toString('utf8'), mark, new Date().toISOString());
       return { snapshot, elapsedMs: Math.round(performance.now() - started) };
     });

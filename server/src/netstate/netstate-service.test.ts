@@ -27,13 +27,18 @@ function setup(snapshots: NetSnapshot[]) {
   const engine = { kind: 'docker', name: 'local', inspectContainer: async () => ({ id: CONTAINER.kind === 'container' ? CONTAINER.containerId : '', name: 'web', running: true, labels: {}, startedAt: 't0' }) } as unknown as ContainerEngine;
   const engines = new EngineSet([{ engine }], { deadlineMs: 1000, log: { info: () => undefined, warn: () => undefined } });
   const probed: ResolvedTarget[] = [];
+  /** Where each snapshot ran: in the session's own toolbox (an exec), or in a toolbox of its own. */
+  const places: string[] = [];
+  const take = async (target: ResolvedTarget, place: string) => {
+    probed.push(target);
+    places.push(place);
+    const next = snapshots.shift();
+    if (!next) throw new Error('no more snapshots');
+    return { snapshot: next, elapsedMs: 5 };
+  };
   const probe = {
-    snapshot: async (target: ResolvedTarget) => {
-      probed.push(target);
-      const next = snapshots.shift();
-      if (!next) throw new Error('no more snapshots');
-      return { snapshot: next, elapsedMs: 5 };
-    },
+    snapshot: async (target: ResolvedTarget) => take(target, 'own toolbox'),
+    snapshotIn: async (target: ResolvedTarget, toolboxId: string) => take(target, toolboxId),
     restore: async () => {
       throw new Error('no restore expected');
     },
@@ -49,24 +54,32 @@ function setup(snapshots: NetSnapshot[]) {
     const session = {
       id,
       target,
+      toolboxId: `toolbox-of-${id.slice(0, 4)}`,
+      running: true,
       owner: { id: 'user:1', name: 'ada' },
       createdAt: new Date(Date.now() - 1000),
       endReason: 'exited',
       observe: (o: SessionObserver) => (observers.push(o), () => undefined),
     } as unknown as Session;
     started!(session);
+    // The starting snapshot waits for the prompt.
+    for (const o of [...observers]) o.output?.(Buffer.from('# '));
     await service.baselineTaken(id);
     if (typed) for (const o of observers) o.input?.({ id: 'user:1', name: 'ada', canManage: true }, Buffer.from('iptables …\r'));
-    for (const o of observers) o.ended?.(session);
+    // The session ended; its toolbox is still there until every `releasing` settled.
+    await Promise.all(observers.map((o) => o.releasing?.(session)));
     await service.settled(id);
+    for (const o of observers) o.ended?.(session);
   };
-  return { service, audit, emitted, probed, runSession };
+  return { service, audit, emitted, probed, places, runSession };
 }
 
 describe('NetstateService', () => {
   it('records what a session changed: store, audit trail, event', async () => {
-    const { service, audit, emitted, runSession } = setup([EMPTY, DROP]);
+    const { service, audit, emitted, places, runSession } = setup([EMPTY, DROP]);
     await runSession('a'.repeat(32), CONTAINER, true);
+    // Both snapshots ran in the session's own toolbox, before it was let go: no container of their own.
+    expect(places).toEqual(['toolbox-of-aaaa', 'toolbox-of-aaaa']);
     const [change] = service.list();
     expect(change).toMatchObject({ sessionId: 'a'.repeat(32), targetLabel: 'container web', revertible: true, sections: [{ section: 'iptables', added: 4, removed: 0 }] });
     expect(emitted).toEqual([change]);

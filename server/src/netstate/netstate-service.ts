@@ -18,12 +18,18 @@ import { NetstateStore } from './netstate-store.js';
  * traffic control in a namespace that outlives its toolbox. This snapshots the namespace when
  * a session starts and when it ends, records a difference (store, audit trail, live event) and
  * reverts one on request. Network-mode sessions are skipped: their namespace is the toolbox's
- * own and dies with it.
+ * own and dies with it. Both snapshots run with an exec in the session's own toolbox, which is
+ * in that namespace already: the starting one once the shell's first output (its prompt) has
+ * arrived, so it does not compete with the shell's start, the final one after the session has
+ * ended and before its toolbox is let go (the toolbox outlives its shell).
  *
- * Limits: the starting snapshot runs while the shell starts (about half a second); a change
- * made before it completes is part of the baseline and goes unnoticed. A session nobody typed
+ * Limits: a change made before the starting snapshot completes (about the prompt's time plus a
+ * few hundred milliseconds) is part of the baseline and goes unnoticed. A session nobody typed
  * in is not snapshotted at its end (it cannot have changed anything).
  */
+
+/** The starting snapshot waits for the shell's first output at most this long. */
+const BASELINE_AFTER_MS = 1_000;
 
 export interface NetstateServiceOptions {
   engines: EngineSet;
@@ -122,13 +128,25 @@ export class NetstateService {
     if (target.kind === 'network' || target.kind === 'network-namespace' || target.kind === 'pod' || target.kind === 'node' || this.closed) return;
     const { log } = this.options;
     let finished!: () => void;
+    let prompted!: () => void;
+    const prompt = new Promise<void>((resolve) => (prompted = resolve));
+    const fallback = setTimeout(prompted, BASELINE_AFTER_MS);
+    fallback.unref();
+    const stopWatching = session.observe({ output: () => prompted() });
+    void prompt.then(() => {
+      clearTimeout(fallback);
+      stopWatching();
+    });
     const entry: Followed = {
       session,
       target,
-      baseline: this.snapshot(target, true).catch((error: unknown) => {
-        log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not snapshot the network state at session start');
-        return undefined;
-      }),
+      baseline: prompt
+        .then(() => this.snapshot(session, true))
+        .catch((error: unknown) => {
+          // A session that ended meanwhile took its toolbox, and the snapshot in it, along.
+          if (session.running) log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not snapshot the network state at session start');
+          return undefined;
+        }),
       targetStartedAt: target.kind === 'container' ? this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
       typed: false,
       done: new Promise<void>((resolve) => (finished = resolve)),
@@ -138,7 +156,8 @@ export class NetstateService {
       input: () => {
         entry.typed = true;
       },
-      ended: () => {
+      // Before the toolbox is let go: the final snapshot runs in it.
+      releasing: () =>
         this.finish(entry)
           .catch((error: unknown) => {
             log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not compare the network state at session end');
@@ -146,24 +165,24 @@ export class NetstateService {
           .finally(() => {
             this.followed.delete(session.id);
             finished();
-          });
-      },
+          }),
     });
   }
 
   private async finish(entry: Followed): Promise<void> {
     const { session, target } = entry;
-    const baseline = await entry.baseline;
     // Nobody typed: nothing can have changed. Target gone or restarted: the namespace went with it.
-    if (!baseline || !entry.typed || this.closed) return;
-    // A console stopping does not start new toolboxes: shutdown must stay quick and leave nothing behind.
+    if (!entry.typed || this.closed) return;
+    // Shutdown must stay quick: it does not wait for snapshots.
     if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost' || session.endReason === 'shutdown') return;
+    const baseline = await entry.baseline;
+    if (!baseline) return;
     const startedAt = await entry.targetStartedAt;
     if (target.kind === 'container') {
       const detail = await this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId);
       if (!detail?.running || detail.startedAt !== startedAt) return;
     }
-    const after = await this.snapshot(target, false);
+    const after = await this.snapshot(session, false);
     const changed = compareSnapshots(baseline, after);
     if (changed.length === 0 || this.closed) return;
     // Two sessions open on one target both see a change one of them made: report it once.
@@ -226,13 +245,13 @@ export class NetstateService {
       }
       const steps: NetstateRevertStep[] = [];
       const notes: string[] = [];
-      let current = await this.snapshot(target, true);
+      let current = await this.snapshotInToolbox(target);
       const xtables = compareSnapshots(before, current).filter((c) => isXtables(c.section));
       for (const { section } of xtables) {
         steps.push(await this.options.probe.restore(target, planXtablesRestore(section, sectionText(before, section) ?? '', sectionText(current, section) ?? '')));
       }
       // iptables-nft tables are nft tables too: look again before touching nft.
-      if (xtables.length > 0 && compareSection('nft', sectionText(before, 'nft'), sectionText(current, 'nft'))) current = await this.snapshot(target, true);
+      if (xtables.length > 0 && compareSection('nft', sectionText(before, 'nft'), sectionText(current, 'nft'))) current = await this.snapshotInToolbox(target);
       if (compareSection('nft', sectionText(before, 'nft'), sectionText(current, 'nft'))) {
         const managed = iptablesNftTables(sectionText(before, 'iptables') ?? '', sectionText(before, 'ip6tables') ?? '');
         const plan = planNftRestore(sectionText(before, 'nft') ?? '', sectionText(current, 'nft') ?? '', managed);
@@ -244,7 +263,7 @@ export class NetstateService {
         notes.push(...plan.notes);
         if (plan.command) steps.push(await this.options.probe.restore(target, plan.command));
       }
-      const final = await this.snapshot(target, true);
+      const final = await this.snapshotInToolbox(target);
       const remaining = compareSnapshots(before, final).map(({ section, added, removed }) => ({ section, added, removed }));
       const reverted = { at: new Date().toISOString(), by: { id: actor.id, name: actor.name }, matches: remaining.length === 0, remaining, steps, notes };
       this.options.store.setReverted(change.id, reverted);
@@ -271,8 +290,17 @@ export class NetstateService {
     return record;
   }
 
-  private async snapshot(target: ResolvedTarget, urgent: boolean): Promise<NetSnapshot> {
-    const { snapshot, elapsedMs } = await this.options.probe.snapshot(target, urgent);
+  /** A session's snapshot, in its own toolbox. */
+  private async snapshot(session: Session, urgent: boolean): Promise<NetSnapshot> {
+    return this.timed(await this.options.probe.snapshotIn(session.target, session.toolboxId, urgent));
+  }
+
+  /** A revert's snapshot: its session's toolbox is gone, so in a toolbox of its own. */
+  private async snapshotInToolbox(target: ResolvedTarget): Promise<NetSnapshot> {
+    return this.timed(await this.options.probe.snapshot(target, true));
+  }
+
+  private timed({ snapshot, elapsedMs }: { snapshot: NetSnapshot; elapsedMs: number }): NetSnapshot {
     this.timings.push(elapsedMs);
     if (this.timings.length > KEPT_TIMINGS) this.timings.shift();
     return snapshot;

@@ -61,6 +61,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   const sessions = new SessionRegistry({
     ...shared,
     toolbox,
+    reuseToolboxes: config.toolboxReuse,
     detachedGraceMs: config.detachedGraceMs,
     idleTimeoutMs: config.idleTimeoutMs,
     maxSessions: config.maxSessions,
@@ -109,7 +110,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     maxEnded: 50,
   });
   const registries = [sessions, runs, captures, doctors, matrices];
-  const owners: ToolboxOwner[] = [...registries];
+  const owners: ToolboxOwner[] = [...registries, sessions.toolboxes];
   const reaper = new ToolboxReaper(engines, config.instance, owners, log);
   const enforcer = new PolicyEnforcer({
     admission,

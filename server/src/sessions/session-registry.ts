@@ -2,12 +2,15 @@ import { ErrorCode, type SessionChangeEvent, type TargetRequest } from '@sonde/s
 import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../http/api-error.js';
 import type { TerminalMeter } from '../plugins/metrics-plugin.js';
-import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
+import { ShellToolboxes } from '../toolboxes/shell-toolboxes.js';
+import type { ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
 
 export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Session>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
+  /** A further session of the same principal and target opens its shell in that toolbox (SONDE_TOOLBOX_REUSE). */
+  reuseToolboxes: boolean;
   detachedGraceMs: number;
   idleTimeoutMs: number;
   maxSessions: number;
@@ -24,6 +27,9 @@ export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Ses
  * registry's. Sessions are keyed by an unguessable id and labelled on the engine with it.
  */
 export class SessionRegistry extends WorkloadRegistry<Session> {
+  /** The toolboxes the shells run in; it joins the reaper as an owner of its own. */
+  readonly toolboxes: ShellToolboxes;
+
   constructor(private readonly settings: SessionRegistryOptions) {
     super({
       kind: 'session',
@@ -35,13 +41,15 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
       endedRetentionMs: settings.endedRetentionMs,
       log: settings.log,
     });
+    this.toolboxes = new ShellToolboxes({ settings: settings.toolbox, reuse: settings.reuseToolboxes });
     this.onStarted((session) => settings.log.info({ session: session.id, target: session.target, toolbox: session.toolboxId }, 'session started'));
     this.onEnded((session) => settings.log.info({ session: session.id, reason: session.endReason, exitCode: session.exitCode }, 'session ended'));
   }
 
-  /** Opens a shell in a new toolbox in the target's namespace. */
+  /** Opens a shell in the target's namespaces: in a toolbox of this principal's there, or a new one. */
   async start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
     const { toolbox, replayBytes, detachedGraceMs, idleTimeoutMs, meter } = this.settings;
+    const size = { cols: 80, rows: 24 };
     const began = performance.now();
     const session = await this.create({
       principal,
@@ -49,19 +57,18 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
       check,
       toolboxes: 1,
       start: async ({ id, target, engine, scope, ended }) => {
-        const spec = buildToolboxSpec(id, target, toolbox);
-        const running = await engine.startToolbox(spec);
+        const lease = await this.toolboxes.open({ sessionId: id, owner: principal, target, engine, size });
         return new Session({
           id,
           owner: { id: principal.id, name: principal.name },
           target,
           scope,
-          image: spec.image,
-          toolbox: running,
+          image: toolbox.image,
+          toolbox: lease.shell,
           replayBytes,
           detachedGraceMs,
           idleTimeoutMs,
-          removeToolbox: (containerId) => engine.removeContainer(containerId),
+          release: (options) => lease.release(options),
           onEnded: ended,
           ...(meter ? { meter } : {}),
         });

@@ -46,7 +46,7 @@ function client(options: { auto?: boolean } = {}) {
   return { channel, frames, controls, closes, text: () => Buffer.concat(frames).toString(), bytes: () => frames.reduce((n, f) => n + f.length, 0), auto: options.auto };
 }
 
-function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => undefined), overrides: Partial<SessionOptions> = {}) {
+function session(toolbox: RunningToolbox, release: SessionOptions['release'] = vi.fn(async () => undefined), overrides: Partial<SessionOptions> = {}) {
   return new Session({
     id: 's1',
     owner: { id: OWNER.id, name: OWNER.name },
@@ -56,7 +56,7 @@ function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => unde
     toolbox,
     replayBytes: 4 * 1024 * 1024,
     detachedGraceMs: 60_000,
-    removeToolbox,
+    release,
     onEnded: () => undefined,
     ...overrides,
   });
@@ -148,7 +148,7 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     expect(slow.controls.some((m) => m.type === 'hello' && m.resynced)).toBe(true);
   });
 
-  it('delivers the remaining output, then exit, then closes, and removes the toolbox once', async () => {
+  it('delivers the remaining output, then exit, then closes, and lets go of the toolbox once', async () => {
     const { toolbox, stream } = fakeToolbox();
     const remove = vi.fn(async () => undefined);
     const s = session(toolbox, remove);
@@ -162,7 +162,30 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     expect(c.controls.at(-1)).toMatchObject({ type: 'exit', code: 0 });
     expect(c.closes).toEqual([[4000, 'the shell exited']]);
     expect(remove).toHaveBeenCalledTimes(1);
+    // The shell exited by itself: nothing left to kill in the toolbox.
+    expect(remove).toHaveBeenCalledWith({ kill: false });
     expect(s.info()).toMatchObject({ state: 'exited', exitCode: 0, endReason: 'exited' });
+  });
+
+  it('asks for the shell to be killed only when the session ends alone, and after its observers ran in the toolbox', async () => {
+    const calls: string[] = [];
+    for (const [reason, kill] of [['deleted', true], ['idle', true], ['abandoned', true], ['shutdown', false], ['target-stopped', false], ['engine-lost', false], ['access-revoked', false], ['policy', false]] as const) {
+      const { toolbox } = fakeToolbox();
+      const release = vi.fn(async () => {
+        calls.push('release');
+      });
+      const s = session(toolbox, release);
+      s.observe({
+        releasing: async () => {
+          await tick();
+          calls.push('releasing');
+        },
+        ended: () => calls.push('ended'),
+      });
+      await s.end(reason);
+      expect(release).toHaveBeenCalledWith({ kill });
+      expect(calls.splice(0)).toEqual(['releasing', 'release', 'ended']);
+    }
   });
 
   it('once ended and drained, keeps only the last screenful of output, still replayable', async () => {

@@ -36,9 +36,18 @@ export interface SessionObserver {
   left?(participant: ParticipantIdentity): void;
   roleChanged?(participant: { id: string; name: string }, role: ParticipantRole, by: ParticipantIdentity): void;
   viewerInputDropped?(participant: ParticipantIdentity, count: number): void;
-  /** After the toolbox is gone. */
+  /**
+   * The session has ended for its clients and still holds its toolbox (running, whether or not
+   * the shell still does): the last moment to run something in it. The toolbox is let go once
+   * every returned promise settled, so keep it short and bounded.
+   */
+  releasing?(session: Session): Promise<void> | void;
+  /** After the toolbox is let go (removed, unless other sessions' shells still run in it). */
   ended?(session: Session): void;
 }
+
+/** Endings that end every shell in a toolbox at once (so none is killed alone before its removal). */
+const ENDS_EVERY_SHELL: ReadonlySet<EndReason> = new Set(['target-stopped', 'shutdown', 'engine-lost', 'access-revoked', 'policy']);
 
 export interface SessionOptions {
   id: string;
@@ -48,13 +57,18 @@ export interface SessionOptions {
   /** What the policy read when the target was allowed: who may watch is decided on it again. */
   scope: PolicyScope;
   image: string;
+  /** The shell: a TTY exec in the session's toolbox (toolboxes/shell-toolboxes.ts). */
   toolbox: RunningToolbox;
   /** Bytes of recent output kept for late and reconnecting clients. */
   replayBytes: number;
   detachedGraceMs: number;
   /** Ends the session after this long without input (output alone is not activity); 0 disables. */
   idleTimeoutMs?: number;
-  removeToolbox: (id: string) => Promise<void>;
+  /**
+   * Lets go of the shell and its toolbox once the session has ended; `kill` when the shell may
+   * still run (the toolbox can outlive it, holding other sessions' shells).
+   */
+  release: (options: { kill: boolean }) => Promise<void>;
   onEnded: (session: Session) => void;
   /** Counts the terminal's traffic (the metrics). */
   meter?: TerminalMeter;
@@ -228,7 +242,7 @@ export class Session implements Workload {
   }
 
   /**
-   * Ends the session once: tells clients, removes the toolbox. Later calls return the same
+   * Ends the session once: tells clients, lets go of the toolbox. Later calls return the same
    * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
    * left to the orphan reaper, which runs when Docker is back and at every start.
    */
@@ -243,7 +257,15 @@ export class Session implements Workload {
     this.stream.finish({ exitCode: this.exitCode ?? -1, message, closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded });
     this.ending = (async () => {
       try {
-        await this.options.removeToolbox(this.stream.toolboxId);
+        const last = [...this.observers].map((o) => {
+          try {
+            return o.releasing?.(this);
+          } catch {
+            return undefined;
+          }
+        });
+        await Promise.allSettled(last);
+        await this.options.release({ kill: reason !== 'exited' && !ENDS_EVERY_SHELL.has(reason) });
       } catch {
         // Left for the orphan reaper (see above).
       } finally {

@@ -32,6 +32,14 @@ export const SHELL_ENTRYPOINT = [
 ];
 
 /**
+ * What a session's toolbox runs while its shells, each a `docker exec`, come and go: nothing,
+ * for as long as it is not removed. `sleep infinity` where sleep takes it (coreutils), a loop of
+ * day-long sleeps otherwise (busybox). The toolbox outlives every shell in it, so the network
+ * state can still be read in it when the last shell has exited.
+ */
+export const IDLE_ENTRYPOINT = ['/bin/sh', '-c', 'sleep infinity 2>/dev/null; while :; do sleep 86400; done'];
+
+/**
  * Only what network tools need: NET_ADMIN/NET_RAW for interfaces, routes and raw sockets,
  * SETUID/SETGID because tcpdump and dumpcap drop to an unprivileged user.
  */
@@ -67,6 +75,19 @@ export interface ToolboxOverrides {
   name?: string;
   labels?: Record<string, string>;
   initialSize?: { cols: number; rows: number };
+  /**
+   * A session's toolbox: it idles (IDLE_ENTRYPOINT, never wrapped) and its shells are opened in
+   * it with sessionShell(); `entrypoint` is ignored.
+   */
+  idle?: boolean;
+}
+
+/**
+ * The argv of a session's shell in its toolbox: the fixed shell, entering an overlay's namespace
+ * first for that kind of target (the toolbox's environment carries SONDE_NETNS).
+ */
+export function sessionShell(target: ResolvedTarget): string[] {
+  return target.kind === 'network-namespace' ? ['/bin/sh', '-c', NETNS_SCRIPT, 'sonde-netns', ...SHELL_ENTRYPOINT] : [...SHELL_ENTRYPOINT];
 }
 
 export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings, overrides: ToolboxOverrides = {}): ToolboxSpec {
@@ -106,6 +127,7 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
       image = settings.kubernetesImage ?? settings.image;
       break;
   }
+  if (overrides.idle) entrypoint = IDLE_ENTRYPOINT;
   return {
     name: overrides.name ?? `sonde-${sessionId}`,
     image,

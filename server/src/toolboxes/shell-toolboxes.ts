@@ -1,0 +1,300 @@
+import type { ResolvedTarget } from '@sonde/shared';
+import { EngineError, type ContainerEngine, type RunningToolbox, type ToolboxEngine } from '../engine/types.js';
+import { buildToolboxSpec, sessionShell, type ToolboxSettings } from './toolbox-spec.js';
+import type { ToolboxOwner } from './workload-registry.js';
+
+/**
+ * The toolboxes shell sessions run in. A toolbox idles and every session's shell is a `docker
+ * exec` in it with a TTY, so a further session by the same principal to the same target (same
+ * engine, same namespaces, same start of the target container) opens its shell in the toolbox
+ * that already runs instead of creating a container: an exec costs a fraction of a create and
+ * start. A toolbox is never shared between principals, holds at most SHELLS_PER_TOOLBOX shells,
+ * and is removed when the last shell in it is released. It outlives each shell, so the network
+ * state can still be read in it after the shell exited.
+ */
+
+/**
+ * Shells one toolbox carries at most. They share its limits (memory, PIDs, CPU: one
+ * SONDE_TOOLBOX_* set for all of them), so this bounds how far one busy shell of a user can
+ * crowd that user's others; with the default limits (512 MiB, 512 PIDs) 16 interactive shells
+ * and their tools fit.
+ */
+export const SHELLS_PER_TOOLBOX = 16;
+
+/** How long ending one shell (a signal sent with an exec) may take before it is left to the toolbox's removal. */
+const KILL_TIMEOUT_MS = 5_000;
+
+/**
+ * Records the shell's PID in a file named by the session, then becomes the shell (every step of
+ * the shell's argv execs, so the PID stays the shell's): Docker cannot end an exec's process, so
+ * that file is how one session's shell is ended while the others in the toolbox go on.
+ */
+const RECORD_PID = 'echo $$ > "$0"; exec "$@"';
+
+/**
+ * Ends a shell recorded by RECORD_PID: SIGHUP (what a closed terminal sends; bash passes it on to
+ * its jobs), SIGKILL after two seconds if it is still there.
+ */
+const END_SHELL = [
+  'p=$(cat "$0" 2>/dev/null); rm -f "$0"',
+  '[ -n "$p" ] || exit 0',
+  'kill -HUP "$p" 2>/dev/null || exit 0',
+  'for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.2; done',
+  'kill -KILL "$p" 2>/dev/null; exit 0',
+].join('\n');
+
+function pidFile(sessionId: string): string {
+  return `/tmp/.sonde-shell-${sessionId}`;
+}
+
+export interface ShellRequest {
+  sessionId: string;
+  /** The principal the session is held for: toolboxes are shared only between its sessions. */
+  owner: { id: string };
+  target: ResolvedTarget;
+  engine: ToolboxEngine;
+  size: { cols: number; rows: number };
+}
+
+/** A request on a Docker engine: its toolboxes idle and hold shells opened with `openShell`. */
+interface DockerShellRequest extends ShellRequest {
+  engine: ContainerEngine;
+}
+
+function isDocker(engine: ToolboxEngine): engine is ContainerEngine {
+  return engine.kind === 'docker';
+}
+
+export interface ShellLease {
+  /** The shell: its TTY stream, resize and exit code; `id` is the toolbox's. */
+  shell: RunningToolbox;
+  /** Whether the shell opened in a toolbox that was already running. */
+  reused: boolean;
+  /**
+   * Lets go of the shell once: the toolbox is removed when it was the last, otherwise the shell
+   * is ended when `kill` says it may still run. Resolves when done; rejects only when the
+   * removal failed (the reaper takes the toolbox then).
+   */
+  release(options: { kill: boolean }): Promise<void>;
+}
+
+interface Toolbox {
+  key: string;
+  engine: ContainerEngine;
+  /** Empty until the container has started. */
+  containerId: string;
+  /** The session whose start created it: its `sonde.session` label and container name. */
+  createdFor: string;
+  /** Settles when the container has started (or failed to). */
+  ready: Promise<void>;
+  /** Sessions holding a shell in it, or opening one. */
+  shells: Set<string>;
+  /** When the target container had started, as its namespaces are tied to that start. */
+  targetStartedAt: string | undefined;
+  /** Takes no new shells: it is being removed, failed, or reuse is off. */
+  closed: boolean;
+}
+
+/** What a reused toolbox must match: the engine, the principal and the namespaces it joined. */
+function keyOf(request: ShellRequest): string {
+  const { target } = request;
+  const place = (() => {
+    switch (target.kind) {
+      case 'container':
+        return `container:${target.containerId}:${target.sharePid ? 'net+pid' : 'net'}`;
+      case 'network':
+      case 'network-namespace':
+        return `${target.kind}:${target.networkId}`;
+      case 'host':
+        return 'host';
+    }
+  })();
+  return `${request.engine.name}\n${request.owner.id}\n${place}`;
+}
+
+export interface ShellToolboxesOptions {
+  settings: ToolboxSettings;
+  /** False: every session gets a toolbox of its own (SONDE_TOOLBOX_REUSE=false). */
+  reuse: boolean;
+}
+
+export class ShellToolboxes implements ToolboxOwner {
+  private readonly toolboxes = new Set<Toolbox>();
+  /** Toolboxes of one session each, on engines other than Docker. */
+  private readonly singles = new Set<{ id: string; createdFor: string }>();
+
+  constructor(private readonly options: ShellToolboxesOptions) {}
+
+  /** Toolboxes running now, and the shells in each (for the benchmark and tests). */
+  get counts(): { toolboxes: number; shells: number } {
+    let shells = 0;
+    for (const t of this.toolboxes) shells += t.shells.size;
+    return { toolboxes: this.toolboxes.size, shells };
+  }
+
+  /** A shell for a session: in a toolbox of the same principal and target when one has room, else in a new one. */
+  async open(shellRequest: ShellRequest): Promise<ShellLease> {
+    const { engine } = shellRequest;
+    // Other kinds (Kubernetes) start a toolbox per session through the common seam: a pod's
+    // sessions are execs in its one ephemeral container already, a node's each a pod.
+    if (!isDocker(engine)) return this.openSingle(shellRequest);
+    const request: DockerShellRequest = { ...shellRequest, engine };
+    if (this.options.reuse) {
+      const key = keyOf(request);
+      for (const toolbox of this.toolboxes) {
+        if (toolbox.key !== key || toolbox.closed || toolbox.shells.size >= SHELLS_PER_TOOLBOX) continue;
+        const lease = await this.reuse(toolbox, request);
+        if (lease) return lease;
+      }
+    }
+    return this.openFresh(request);
+  }
+
+  ownedToolboxes(): ReadonlySet<string> {
+    return new Set([...[...this.toolboxes].map((t) => t.containerId), ...[...this.singles].map((t) => t.id)].filter((id) => id !== ''));
+  }
+
+  startingIds(): ReadonlySet<string> {
+    return new Set([...[...this.toolboxes].filter((t) => t.containerId === '').map((t) => t.createdFor), ...[...this.singles].filter((t) => t.id === '').map((t) => t.createdFor)]);
+  }
+
+  /** A toolbox of the session's own, its main process the shell (engines other than Docker). */
+  private async openSingle(request: ShellRequest): Promise<ShellLease> {
+    const single = { id: '', createdFor: request.sessionId };
+    this.singles.add(single);
+    let shell: RunningToolbox;
+    try {
+      shell = await request.engine.startToolbox({ ...buildToolboxSpec(request.sessionId, request.target, this.options.settings), initialSize: request.size });
+    } catch (error) {
+      this.singles.delete(single);
+      throw error;
+    }
+    single.id = shell.id;
+    let released: Promise<void> | undefined;
+    return {
+      shell,
+      reused: false,
+      release: () => {
+        released ??= request.engine.removeContainer(shell.id).finally(() => this.singles.delete(single));
+        return released;
+      },
+    };
+  }
+
+  /** A shell in a running toolbox; undefined when that toolbox turns out unable to take it (its target restarted, it stopped). */
+  private async reuse(toolbox: Toolbox, request: DockerShellRequest): Promise<ShellLease | undefined> {
+    const { sessionId, target, engine } = request;
+    // Counted from now, so a release meanwhile does not remove the toolbox under this shell.
+    toolbox.shells.add(sessionId);
+    try {
+      await toolbox.ready;
+      if (target.kind === 'container') {
+        // A restarted target has new namespaces, which this toolbox did not join.
+        const detail = await engine.inspectContainer(target.containerId);
+        if (!detail?.running || detail.startedAt === undefined || detail.startedAt !== toolbox.targetStartedAt) {
+          toolbox.closed = true;
+          await this.letGo(toolbox, sessionId);
+          return undefined;
+        }
+      }
+      const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
+      return this.lease(toolbox, sessionId, shell, true);
+    } catch (error) {
+      await this.letGo(toolbox, sessionId).catch(() => undefined);
+      // Gone or stopped (killed, out of memory): the session gets a toolbox of its own instead.
+      if (error instanceof EngineError && (error.kind === 'not-found' || error.kind === 'conflict')) {
+        toolbox.closed = true;
+        return undefined;
+      }
+      if (toolbox.containerId === '') return undefined; // its creation failed; that session was told
+      throw error;
+    }
+  }
+
+  private async openFresh(request: DockerShellRequest): Promise<ShellLease> {
+    const { sessionId, target, engine } = request;
+    let started!: () => void;
+    let failed!: (error: unknown) => void;
+    const toolbox: Toolbox = {
+      key: keyOf(request),
+      engine,
+      containerId: '',
+      createdFor: sessionId,
+      ready: new Promise<void>((resolve, reject) => {
+        started = resolve;
+        failed = reject;
+      }),
+      shells: new Set([sessionId]),
+      targetStartedAt: undefined,
+      closed: !this.options.reuse,
+    };
+    // Sessions waiting to reuse it see a failure as "not usable", not as an unhandled rejection.
+    toolbox.ready.catch(() => undefined);
+    this.toolboxes.add(toolbox);
+    const spec = buildToolboxSpec(sessionId, target, this.options.settings, { idle: true });
+    try {
+      const [containerId, startedAt] = await Promise.all([
+        engine.startIdleToolbox(spec),
+        target.kind === 'container' ? engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
+      ]);
+      toolbox.containerId = containerId;
+      toolbox.targetStartedAt = startedAt;
+      started();
+    } catch (error) {
+      toolbox.closed = true;
+      this.toolboxes.delete(toolbox);
+      failed(error);
+      throw error;
+    }
+    try {
+      const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
+      return this.lease(toolbox, sessionId, shell, false);
+    } catch (error) {
+      toolbox.closed = true;
+      const stopped = error instanceof EngineError && error.kind === 'conflict';
+      await this.letGo(toolbox, sessionId).catch(() => undefined);
+      // Its idle process could not run (an image without /bin/sh): say that rather than Docker's "not running".
+      if (stopped) throw new EngineError('failed', `The toolbox stopped as soon as it started: its image ${spec.image} needs /bin/sh (the toolbox idles in it while shells run).`);
+      throw error;
+    }
+  }
+
+  private lease(toolbox: Toolbox, sessionId: string, shell: RunningToolbox, reused: boolean): ShellLease {
+    let released: Promise<void> | undefined;
+    return {
+      shell,
+      reused,
+      release: ({ kill }) => {
+        released ??= this.letGo(toolbox, sessionId, kill);
+        return released;
+      },
+    };
+  }
+
+  /** One shell fewer: the last removes the toolbox; otherwise `kill` ends that shell in it. */
+  private async letGo(toolbox: Toolbox, sessionId: string, kill = false): Promise<void> {
+    if (!toolbox.shells.delete(sessionId)) return;
+    if (toolbox.shells.size === 0) {
+      toolbox.closed = true;
+      try {
+        if (toolbox.containerId !== '') await toolbox.engine.removeContainer(toolbox.containerId);
+      } finally {
+        // Forgotten even when removal failed: the reaper finds it then, as it finds any orphan.
+        this.toolboxes.delete(toolbox);
+      }
+      return;
+    }
+    if (kill) {
+      await toolbox.engine.exec(toolbox.containerId, ['/bin/sh', '-c', END_SHELL, pidFile(sessionId)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => undefined);
+    }
+  }
+}
+
+function shellArgv(request: ShellRequest): string[] {
+  return ['/bin/sh', '-c', RECORD_PID, pidFile(request.sessionId), ...sessionShell(request.target)];
+}
+
+/** The container's environment names the session that created it; each shell names its own. */
+function shellEnv(request: ShellRequest): string[] {
+  return [`SONDE_SESSION=${request.sessionId}`];
+}
