@@ -283,6 +283,11 @@ export class SondeClient {
     return this.empty('DELETE', `/api/captures/${id(captureId)}`);
   }
 
+  /** Stops it if it runs, then forgets it and deletes its file. */
+  removeCapture(captureId: string): Promise<void> {
+    return this.empty('DELETE', `/api/captures/${id(captureId)}?remove=true`);
+  }
+
   /** Where a browser downloads the capture's pcap (a plain link: the cookie authenticates GETs). */
   capturePcapUrl(captureId: string): string {
     return this.url(`/api/captures/${id(captureId)}/pcap`);

@@ -15,6 +15,7 @@ export const AuditAction = Type.Union([
   Type.Literal('share-revoked'),
   Type.Literal('tool-run'),
   Type.Literal('capture-started'),
+  Type.Literal('capture-removed'),
   Type.Literal('user-created'),
   Type.Literal('user-updated'),
   Type.Literal('token-created'),

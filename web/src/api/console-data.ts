@@ -57,7 +57,7 @@ export class ConsoleData implements Disposable {
     this.sessions = this.own(new Sessions(client, me?.kind === 'share' ? me.share?.sessionId : undefined));
     this.shares = new Shares(client);
     this.runs = this.own(new Runs(client));
-    this.captures = new Captures(client);
+    this.captures = this.own(new Captures(client));
     this.recordings = this.own(new Recordings(client));
     this.netstate = this.own(new Netstate(client));
     this.admin = this.own(new Admin(client));
@@ -101,6 +101,8 @@ export class ConsoleData implements Disposable {
     void this.inventory.refreshEngines();
     void this.runs.tools.refresh();
     if (operate) void this.runs.list.refresh();
+    // Captures outlive the page that started them: the list, the status bar and the panels read it.
+    if (operate) void this.captures.list.refresh();
     void this.netstate.list.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
@@ -108,6 +110,7 @@ export class ConsoleData implements Disposable {
     this.refreshOnFocus(() => {
       void this.sessions.refresh();
       if (operate) void this.runs.list.refresh();
+      if (operate) void this.captures.list.refresh();
     });
   }
 

@@ -3,7 +3,7 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
@@ -75,6 +75,11 @@ export function useHealth(): ResourceSnapshot<Health> {
 
 export function useSessions(): ResourceSnapshot<SessionInfo[]> {
   return useResource(useConsoleData().sessions.list);
+}
+
+/** Packet captures: mine (every one for an admin), running and kept. */
+export function useCaptures(): ResourceSnapshot<CaptureInfo[]> {
+  return useResource(useConsoleData().captures.list);
 }
 
 export function useTools(): ResourceSnapshot<ToolInfo[]> {

@@ -2,6 +2,7 @@ import type { SessionInfo } from '@sonde/shared';
 import { describeTarget } from '@sonde/shared';
 import { useState } from 'react';
 import { Badge } from '../components/Badge';
+import { CapturePanel } from '../features/captures/CapturePanel';
 import { anotherShellTarget, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
@@ -100,7 +101,9 @@ export function SessionPane({
         </div>
       </header>
       <SessionPresenceBar sharing={sharing} live={live} />
-      {toolsOpen && <SessionTools session={session} />}
+      {toolsOpen && (
+        <SessionTools session={session}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
+      )}
       <TerminalView
         onConnection={(c) => setConnection(c ?? undefined)}
         sessionId={session.id}

@@ -14,6 +14,7 @@ describe('matchRoute', () => {
     ['/admin/policy', { page: 'admin', section: 'policy' }],
     ['/audit', { page: 'audit' }],
     ['/recordings', { page: 'recordings' }],
+    ['/captures', { page: 'captures' }],
     ['/recordings/0f9e', { page: 'recording', id: '0f9e' }],
     ['/engines/node2', { page: 'engine', engine: 'node2' }],
     ['/engines/node2/containers/abc123', { page: 'container', engine: 'node2', id: 'abc123' }],

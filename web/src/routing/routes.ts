@@ -21,6 +21,7 @@ export type Route =
   | { page: 'audit' }
   | { page: 'recordings' }
   | { page: 'recording'; id: string }
+  | { page: 'captures' }
   | { page: 'not-found'; path: string };
 
 /** The admin page's tabs: `/admin` (users), `/admin/tokens`, `/admin/policy`. */
@@ -90,6 +91,7 @@ export function matchRoute(pathname: string): Route {
   if (onEngine) return onEngine;
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
+  if (/^\/captures\/?$/.test(pathname)) return { page: 'captures' };
   const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
   if (admin) {
     const section = (admin[1] ?? 'users') as AdminSection;
@@ -131,6 +133,8 @@ export function routePath(route: RoutablePage): string {
       return '/recordings';
     case 'recording':
       return `/recordings/${encodeURIComponent(route.id)}`;
+    case 'captures':
+      return '/captures';
     default: {
       const unexpected: never = route;
       return unexpected;
