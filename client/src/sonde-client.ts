@@ -17,6 +17,7 @@ import {
   Me,
   NetstateChange,
   NetstateChangeDetail,
+  NetstatePending,
   NetstateChangeList,
   NetworkList,
   RecordingInfo,
@@ -33,6 +34,7 @@ import {
   User,
   UserList,
   type ApiTokenInfo,
+  type AuditAction,
   type AuditEntry,
   type ContainerSummary,
   type CreateApiTokenRequest,
@@ -68,9 +70,21 @@ export interface SondeClientOptions {
   fetch?: FetchFunction;
 }
 
-export interface AuditQueryOptions {
-  /** Only this session's entries. */
+/** Narrows the audit trail (docs/api.md, "Audit trail"); every filter given must match. */
+export interface AuditFilterOptions {
+  /** A session, run or capture id. */
   sessionId?: string;
+  /** A principal id or a name. */
+  actor?: string;
+  action?: AuditAction;
+  /** Part of the target's description. */
+  target?: string;
+  /** ISO instants, inclusive. */
+  since?: string;
+  until?: string;
+}
+
+export interface AuditQueryOptions extends AuditFilterOptions {
   /** Entries after this sequence number (the trail pages forward, oldest first). */
   after?: number;
   limit?: number;
@@ -330,6 +344,11 @@ export class SondeClient {
     return this.json('POST', `/api/netstate/${id(changeId)}/revert`, NetstateChange);
   }
 
+  /** What an open session has changed so far in its target's namespace ("Check now"). */
+  checkSessionNetstate(sessionId: string): Promise<NetstatePending> {
+    return this.json('POST', `/api/sessions/${id(sessionId)}/netstate-check`, NetstatePending);
+  }
+
   // Administration (admins) --------------------------------------------------------------
 
   users(): Promise<User[]> {
@@ -371,8 +390,8 @@ export class SondeClient {
   }
 
   /** The trail as JSON lines, for a plain download link (the cookie authenticates GETs). */
-  auditExportUrl(query: Pick<AuditQueryOptions, 'sessionId'> = {}): string {
-    return this.url(`/api/audit${search({ sessionId: query.sessionId, format: 'jsonl' })}`);
+  auditExportUrl(query: AuditFilterOptions = {}): string {
+    return this.url(`/api/audit${search({ ...auditFilters(query), format: 'jsonl' })}`);
   }
 
   // Transport ----------------------------------------------------------------------------
@@ -460,9 +479,13 @@ function search(params: Record<string, string | undefined>): string {
   return text ? `?${text}` : '';
 }
 
+function auditFilters(query: AuditFilterOptions): Record<string, string | undefined> {
+  return { sessionId: query.sessionId, actor: query.actor, action: query.action, target: query.target, since: query.since, until: query.until };
+}
+
 function auditSearch(query: AuditQueryOptions): string {
   return search({
-    sessionId: query.sessionId,
+    ...auditFilters(query),
     after: query.after === undefined ? undefined : String(query.after),
     limit: query.limit === undefined ? undefined : String(query.limit),
   });

@@ -49,6 +49,11 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const visible = atLeast(principal, 'admin') || (scope !== undefined && mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, scope) === undefined);
       if (visible) send('netstate', change);
     });
+    // An open session's diff so far: to whoever may see the session (its pane shows it).
+    const offPending = netstate.onPending((pending) => {
+      const session = sessions.get(pending.sessionId);
+      if (session && maySeeSession(principal, session, policy)) send('netstate-pending', pending);
+    });
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
     let stopped = false;
@@ -61,6 +66,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       offSession();
       offAudit();
       offNetstate();
+      offPending();
       offLive();
       open.delete(end);
     };

@@ -84,6 +84,7 @@ export class ConsoleData implements Disposable {
         },
         onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
+        onNetstatePending: (pending) => this.netstate.receivedPending(pending),
       }),
     );
   }

@@ -5,7 +5,7 @@
  * `netstate` changes sessions left behind. EventSource reconnects by itself after network
  * errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { AuditEntry, DockerChangeEvent, Health, NetstateChange } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, Health, NetstateChange, NetstatePending } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -31,6 +31,8 @@ export interface EventStreamOptions {
   onAudit?(entry: AuditEntry): void;
   /** A session left firewall or qdisc changes behind, or one was reverted. */
   onNetstate?(change: NetstateChange): void;
+  /** What an open session has changed so far (computed after typing goes quiet, or on Check now). */
+  onNetstatePending?(pending: NetstatePending): void;
   createSource?: (url: string) => EventSourceLike;
 }
 
@@ -98,6 +100,10 @@ export class EventStream implements Disposable {
     source.addEventListener('netstate', (event) => {
       const change = parseEventData(event, NetstateChange);
       if (change) this.options.onNetstate?.(change);
+    });
+    source.addEventListener('netstate-pending', (event) => {
+      const pending = parseEventData(event, NetstatePending);
+      if (pending) this.options.onNetstatePending?.(pending);
     });
   }
 

@@ -104,8 +104,9 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
 function GuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   const sessions = useSessions();
   const session = sessions.status === 'ready' ? sessions.data.find((s) => s.id === me.share?.sessionId) : undefined;
+  const ended = sessions.status === 'ready' && (!session || session.state === 'exited');
   return (
-    <ShareGuestBanner me={me} sessionTitle={session ? describeTarget(session.target, 'short') : undefined}>
+    <ShareGuestBanner me={me} sessionTitle={session ? describeTarget(session.target, 'short') : undefined} ended={ended}>
       <CurrentUser me={me} onSignOut={onSignOut} />
     </ShareGuestBanner>
   );

@@ -3,7 +3,7 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetstatePending, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
@@ -96,6 +96,12 @@ export function useRecordingList(): ResourceSnapshot<RecordingInfo[]> {
 
 export function useNetstateChanges(): ResourceSnapshot<NetstateChange[]> {
   return useResource(useConsoleData().netstate.list);
+}
+
+/** What an open session has changed so far, once the server said (undefined before). */
+export function useNetstatePending(sessionId: string): NetstatePending | undefined {
+  const snapshot = useResource(useConsoleData().netstate.pending);
+  return snapshot.status === 'ready' ? snapshot.data[sessionId] : undefined;
 }
 
 export function useUsers(): ResourceSnapshot<User[]> {
