@@ -69,7 +69,7 @@ test('closing a tab detaches and Rejoin brings it back; ending with a guest atta
 
     // The guest reads who ended it and what to do next, not a link expiry.
     await expect(guestPage.getByTestId('guest-session-ended')).toContainText('The owner ended this session');
-    await expect(guestPage.getByTestId('guest-session-ended')).toContainText('ask bootstrap to open a new session');
+    await expect(guestPage.getByTestId('guest-session-ended')).toContainText('ask bootstrap token to open a new session');
     await expect(guestSharing.guestBanner()).toContainText('has ended');
     await expect(guestSharing.guestBanner()).not.toContainText('expires');
     await guestPage.screenshot({ path: path.join(screenshots, 'ui-4-after-guest.png') });

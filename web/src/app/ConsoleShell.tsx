@@ -17,12 +17,14 @@ import { AuditPage } from '../pages/AuditPage';
 import { CapturesPage } from '../pages/CapturesPage';
 import { ContainerPage } from '../pages/ContainerPage';
 import { EnginePage } from '../pages/EnginePage';
+import { MatrixPage } from '../pages/MatrixPage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
 import { TaskPage } from '../pages/TaskPage';
+import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
@@ -143,6 +145,10 @@ function RoutedPage({ route }: { route: Route }) {
       return <RecordingsPage selectedId={route.id} />;
     case 'captures':
       return <CapturesPage />;
+    case 'matrix':
+      return <MatrixPage id={route.id} />;
+    case 'topology':
+      return <TopologyPage engine={route.engine} />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
     default: {
