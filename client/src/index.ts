@@ -2,6 +2,7 @@ export {
   SondeClient,
   CSRF_HEADER,
   UNREACHABLE_HEADER,
+  type AuditFilterOptions,
   type AuditQueryOptions,
   type EngineQuery,
   type FetchFunction,

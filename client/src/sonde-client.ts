@@ -23,6 +23,7 @@ import {
   Me,
   NetstateChange,
   NetstateChangeDetail,
+  NetstatePending,
   NetstateChangeList,
   NetworkList,
   RecordingInfo,
@@ -39,6 +40,7 @@ import {
   User,
   UserList,
   type ApiTokenInfo,
+  type AuditAction,
   type AuditEntry,
   type ContainerSummary,
   type CreateApiTokenRequest,
@@ -91,9 +93,21 @@ export interface SondeClientOptions {
   fetch?: FetchFunction;
 }
 
-export interface AuditQueryOptions {
-  /** Only this session's entries. */
+/** Narrows the audit trail (docs/api.md, "Audit trail"); every filter given must match. */
+export interface AuditFilterOptions {
+  /** A session, run or capture id. */
   sessionId?: string;
+  /** A principal id or a name. */
+  actor?: string;
+  action?: AuditAction;
+  /** Part of the target's description. */
+  target?: string;
+  /** ISO instants, inclusive. */
+  since?: string;
+  until?: string;
+}
+
+export interface AuditQueryOptions extends AuditFilterOptions {
   /** Entries after this sequence number (the trail pages forward, oldest first). */
   after?: number;
   limit?: number;
@@ -402,6 +416,11 @@ export class SondeClient {
     return response.body;
   }
 
+  /** Stops it if it runs, then forgets it and deletes its file. */
+  removeCapture(captureId: string): Promise<void> {
+    return this.empty('DELETE', `/api/captures/${id(captureId)}?remove=true`);
+  }
+
   /** Where a browser downloads the capture's pcap (a plain link: the cookie authenticates GETs). */
   capturePcapUrl(captureId: string): string {
     return this.url(`/api/captures/${id(captureId)}/pcap`);
@@ -442,6 +461,11 @@ export class SondeClient {
   /** Restores the session's starting snapshot; the answer says whether the namespace now matches it. */
   revertNetstate(changeId: string): Promise<NetstateChange> {
     return this.json('POST', `/api/netstate/${id(changeId)}/revert`, NetstateChange);
+  }
+
+  /** What an open session has changed so far in its target's namespace ("Check now"). */
+  checkSessionNetstate(sessionId: string): Promise<NetstatePending> {
+    return this.json('POST', `/api/sessions/${id(sessionId)}/netstate-check`, NetstatePending);
   }
 
   // Network doctor, connectivity matrix, topology ---------------------------------------
@@ -536,8 +560,8 @@ export class SondeClient {
   }
 
   /** The trail as JSON lines, for a plain download link (the cookie authenticates GETs). */
-  auditExportUrl(query: Pick<AuditQueryOptions, 'sessionId'> = {}): string {
-    return this.url(`/api/audit${search({ sessionId: query.sessionId, format: 'jsonl' })}`);
+  auditExportUrl(query: AuditFilterOptions = {}): string {
+    return this.url(`/api/audit${search({ ...auditFilters(query), format: 'jsonl' })}`);
   }
 
   // Transport ----------------------------------------------------------------------------
@@ -626,9 +650,13 @@ function search(params: Record<string, string | undefined>): string {
   return text ? `?${text}` : '';
 }
 
+function auditFilters(query: AuditFilterOptions): Record<string, string | undefined> {
+  return { sessionId: query.sessionId, actor: query.actor, action: query.action, target: query.target, since: query.since, until: query.until };
+}
+
 function auditSearch(query: AuditQueryOptions): string {
   return search({
-    sessionId: query.sessionId,
+    ...auditFilters(query),
     after: query.after === undefined ? undefined : String(query.after),
     limit: query.limit === undefined ? undefined : String(query.limit),
   });

@@ -32,4 +32,31 @@ export class CapturePanel {
   downloadLink(): Locator {
     return this.root.getByTestId('capture-download');
   }
+
+  /** "0:12 / 1:00 · 34 / 1000 packets · running". */
+  progress(): Locator {
+    return this.root.getByTestId('capture-progress');
+  }
+
+  view(): Locator {
+    return this.root.getByTestId('capture-view');
+  }
+}
+
+/** The Captures page (sidebar "Captures"): every capture of mine, running and kept. */
+export class CapturesPage {
+  constructor(readonly page: Page) {}
+
+  async open(): Promise<void> {
+    await this.page.getByTestId('nav-captures').click();
+    await expect(this.page.getByTestId('captures-page')).toBeVisible();
+  }
+
+  item(id: string): Locator {
+    return this.page.locator(`[data-testid="capture-item"][data-capture-id="${id}"]`);
+  }
+
+  items(): Locator {
+    return this.page.getByTestId('capture-item');
+  }
 }

@@ -20,7 +20,8 @@ export class SessionSharing {
 
   async openDialog(): Promise<void> {
     if (await this.dialog().isVisible()) return;
-    await this.page.getByTestId('share-button').click();
+    // The visible pane's: other sessions' panes stay mounted, hidden.
+    await this.page.locator('[data-testid="share-button"]:visible').click();
     await expect(this.dialog()).toBeVisible();
   }
 

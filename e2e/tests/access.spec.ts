@@ -35,7 +35,7 @@ test('an admin creates an operator, who logs in with a password, gets no host sh
     await terminal.run('echo operator-$((2*21))');
     await terminal.waitForText(/^operator-42\s*$/m);
     const sessionId = await terminal.sessionId();
-    await page.getByRole('button', { name: 'Close session' }).click();
+    await page.getByRole('button', { name: 'End session' }).click();
     await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
 
     // The cookie's login is deleted on the server: replaying the old cookie gets 401.

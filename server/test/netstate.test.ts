@@ -76,6 +76,9 @@ describe('netstate: changes left behind (real Docker)', () => {
     expect(sections).toContain('iptables');
     expect(sections).toContain('tc');
     expect(change!.sections.find((s) => s.section === 'tc')).toMatchObject({ added: 1, removed: 1 });
+    // One rule is one change: not the table around it, and not again as iptables-nft's nft table.
+    expect(change!.sections.find((s) => s.section === 'iptables')).toMatchObject({ added: 1, removed: 0 });
+    expect(sections).not.toContain('nft');
 
     const audit = sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action === 'netstate-changed');
     expect(audit).toHaveLength(1);

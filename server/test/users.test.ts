@@ -1,3 +1,5 @@
+import { AuditList } from '@sonde/shared';
+import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -179,8 +181,13 @@ describe('users and roles', () => {
   });
 
   it('keeps an append-only audit trail, exportable as JSON lines', async () => {
-    const entries = (await sonde.app.inject({ url: '/api/audit', headers: sonde.auth })).json() as { action: string; seq: number }[];
+    const entries = (await sonde.app.inject({ url: '/api/audit', headers: sonde.auth })).json() as { action: string; seq: number; detail?: Record<string, unknown> }[];
     const actions = new Set(entries.map((e) => e.action));
+    // Sessions ended with DELETE read as closed, without a made-up exit code.
+    const closed = entries.filter((e) => e.action === 'session-ended' && e.detail?.reason === 'closed');
+    expect(closed.length).toBeGreaterThan(0);
+    for (const entry of closed) expect(entry.detail).not.toHaveProperty('exitCode');
+    expect(entries.filter((e) => e.action === 'session-ended' && e.detail?.reason === 'deleted')).toEqual([]);
     for (const a of ['user-created', 'login', 'login-failed', 'logout', 'session-opened', 'session-joined', 'session-ended', 'token-created', 'token-revoked', 'user-updated', 'policy-changed']) {
       expect(actions, a).toContain(a);
     }
@@ -193,5 +200,45 @@ describe('users and roles', () => {
     // Operators do not read the audit trail.
     const alice = await login('alice');
     expect((await sonde.app.inject({ url: '/api/audit', headers: alice })).statusCode).toBe(403);
+  });
+
+  it('filters the audit trail by who, action, target, time range and object id, each validated', async () => {
+    const log = sonde.app.audit;
+    const runId = 'e'.repeat(32);
+    const captureId = 'f'.repeat(32);
+    const before = new Date(Date.now() - 1000).toISOString();
+    log.record({ actor: { id: 'user:zed', name: 'Zed' }, action: 'tool-run', sessionId: runId, target: 'container shop_web-1', detail: { tool: 'dig' } });
+    log.record({ actor: { id: 'user:zed', name: 'Zed' }, action: 'capture-started', sessionId: captureId, target: 'container shop_api-1' });
+    log.record({ actor: { id: 'user:yan', name: 'Yan' }, action: 'tool-run', sessionId: 'd'.repeat(32), target: 'container 100%_sure' });
+    const after = new Date(Date.now() + 1000).toISOString();
+    const get = async (query: string) => {
+      const response = await sonde.app.inject({ url: `/api/audit?${query}`, headers: sonde.auth });
+      expect(response.statusCode, `${query}: ${response.body}`).toBe(200);
+      const entries: unknown = response.json();
+      if (!Value.Check(AuditList, entries)) throw new Error(`not an audit list: ${response.body}`);
+      return entries;
+    };
+    // Who: a name in any case, or the principal id.
+    expect((await get('actor=zed')).map((e) => e.action)).toEqual(['tool-run', 'capture-started']);
+    expect((await get('actor=user%3Ayan')).map((e) => e.target)).toEqual(['container 100%_sure']);
+    // What, and part of the target in any case; `%` and `_` are plain characters there.
+    expect((await get('action=tool-run&target=SHOP')).map((e) => e.runId)).toEqual([runId]);
+    expect((await get('target=100%25_')).map((e) => e.actor)).toEqual(['user:yan']);
+    expect(await get('target=100%25x')).toEqual([]);
+    // Run and capture ids are their own fields; the id filter finds either.
+    expect(await get(`sessionId=${captureId}`)).toMatchObject([{ action: 'capture-started', captureId }]);
+    expect((await get(`sessionId=${captureId}`))[0]).not.toHaveProperty('sessionId');
+    // A time range, inclusive.
+    expect((await get(`actor=zed&since=${before}&until=${after}`)).length).toBe(2);
+    expect(await get(`actor=zed&since=${after}`)).toEqual([]);
+    // Refused, with the field named.
+    for (const bad of ['action=drop-tables', 'since=yesterday', `since=${after}&until=${before}`, 'actor=', 'colour=red']) {
+      const response = await sonde.app.inject({ url: `/api/audit?${bad}`, headers: sonde.auth });
+      expect(response.statusCode, bad).toBe(400);
+      expect(response.json(), bad).toMatchObject({ error: { code: 'INVALID_REQUEST' } });
+    }
+    // The filters are indexed.
+    const plan = sonde.app.db.prepare("EXPLAIN QUERY PLAN SELECT * FROM audit WHERE seq > 0 AND action = 'tool-run' ORDER BY seq").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/audit_action/);
   });
 });

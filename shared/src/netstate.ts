@@ -88,3 +88,24 @@ export type NetstateChangeDetail = Static<typeof NetstateChangeDetail>;
 
 export const NetstateParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 export type NetstateParams = Static<typeof NetstateParams>;
+
+/**
+ * What an open session has changed so far in its target's namespace (its starting snapshot
+ * against one taken now): `POST /api/sessions/:id/netstate-check`, and the `netstate-pending`
+ * event. Empty `sections`: nothing differs (any more). Not stored: the record is made when the
+ * session ends.
+ */
+export const NetstatePending = Type.Object({
+  sessionId: Type.String(),
+  checkedAt: Type.String(),
+  sections: Type.Array(
+    Type.Object({
+      section: NetstateSection,
+      added: Type.Integer({ minimum: 0 }),
+      removed: Type.Integer({ minimum: 0 }),
+      /** As NetstateSectionDetail.diff. */
+      diff: Type.String(),
+    }),
+  ),
+});
+export type NetstatePending = Static<typeof NetstatePending>;

@@ -22,6 +22,7 @@ interface Connection {
  */
 export class LiveConnections {
   private readonly connections = new Set<Connection>();
+  private readonly changeListeners = new Set<(principalId: string) => void>();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -37,7 +38,28 @@ export class LiveConnections {
   add(principal: Principal, close: (code: number, reason: string) => void, kind: LiveKind = 'socket'): () => void {
     const connection: Connection = { principal, kind, close };
     this.connections.add(connection);
-    return () => this.connections.delete(connection);
+    this.changed(principal.id);
+    return () => {
+      if (this.connections.delete(connection)) this.changed(principal.id);
+    };
+  }
+
+  /**
+   * Whether the principal has the console open somewhere: a terminal socket or an HTTP stream
+   * (every browser tab holds /api/events). Workloads it owns do not count.
+   */
+  connected(principalId: string): boolean {
+    return this.count(principalId, 'socket') + this.count(principalId, 'stream') > 0;
+  }
+
+  /** Called with the principal's id whenever one of its connections opens or closes. */
+  onChange(listener: (principalId: string) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(principalId: string): void {
+    for (const listener of [...this.changeListeners]) listener(principalId);
   }
 
   /**
@@ -71,6 +93,7 @@ export class LiveConnections {
     for (const c of ordered) {
       if (!match(c.principal)) continue;
       this.connections.delete(c);
+      this.changed(c.principal.id);
       closed++;
       try {
         c.close(CloseCode.AccessRevoked, reason);
@@ -94,5 +117,6 @@ export class LiveConnections {
   dispose(): void {
     clearInterval(this.sweep);
     this.connections.clear();
+    this.changeListeners.clear();
   }
 }

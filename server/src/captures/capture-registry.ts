@@ -17,9 +17,17 @@ export interface CaptureRegistryOptions extends Pick<WorkloadRegistryOptions<Pac
   retentionMs: number;
   /** Most ended captures (files) kept; the oldest goes first. */
   maxEndedFiles: number;
+  /** How long the owner of a stopWhenUnwatched capture may be away from the console before it ends. */
   unwatchedGraceMs: number;
+  /** Whether a principal has the console open anywhere (LiveConnections), and when that changes. */
+  presence: OwnerPresence;
   /** How long tcpdump may take to say it is listening. */
   readyTimeoutMs: number;
+}
+
+export interface OwnerPresence {
+  connected(principalId: string): boolean;
+  onChange(listener: (principalId: string) => void): () => void;
 }
 
 /** tcpdump only needs raw sockets and promiscuous mode, and drops to its own user. */
@@ -52,6 +60,11 @@ export class CaptureRegistry extends WorkloadRegistry<PacketCapture> {
     this.onEnded((capture) => {
       const info = capture.info();
       settings.log.info({ capture: capture.id, packets: info.packets, bytes: info.bytes, reason: info.endReason }, 'capture ended');
+    });
+    settings.presence.onChange((principalId) => {
+      for (const capture of this.list()) {
+        if (capture.running && capture.owner.id === principalId) capture.ownerPresence(settings.presence.connected(principalId));
+      }
     });
   }
 
@@ -115,6 +128,8 @@ export class CaptureRegistry extends WorkloadRegistry<PacketCapture> {
           removeContainer: (containerId) => engine.removeContainer(containerId),
           onEnded: ended,
         });
+        // Started from a script with nothing open: the grace starts now.
+        capture.ownerPresence(this.settings.presence.connected(principal.id));
         if (await capture.whenListening(readyTimeoutMs)) return capture;
         const said = capture.failure();
         await capture.end('failed');

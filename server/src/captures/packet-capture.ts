@@ -39,8 +39,9 @@ export interface PacketCaptureOptions {
   limits: CaptureLimits;
   argv: string[];
   image: string;
+  /** End when the owner has had no console connection (browser tab, terminal, feed) for the grace. */
   stopWhenUnwatched: boolean;
-  /** With stopWhenUnwatched: how long the last viewer may be gone (a reload) before the capture ends. */
+  /** With stopWhenUnwatched: how long the owner's last connection may be gone (a reload, a flaky link) before the capture ends. */
   unwatchedGraceMs: number;
   toolbox: StreamingToolbox;
   file: FileHandle;
@@ -73,7 +74,6 @@ export class PacketCapture {
   private stdoutEnded: Promise<void>;
   private limitTimer: NodeJS.Timeout;
   private unwatchedTimer: NodeJS.Timeout | undefined;
-  private watchers = 0;
   private listening = false;
 
   constructor(private readonly options: PacketCaptureOptions) {
@@ -98,7 +98,6 @@ export class PacketCapture {
     void this.stdoutEnded.then(() => this.end(this.packets >= options.limits.packets ? 'packets' : this.failure() ? 'failed' : 'exited'));
     this.limitTimer = setTimeout(() => void this.end('seconds'), options.limits.seconds * 1000);
     this.limitTimer.unref();
-    if (options.stopWhenUnwatched) this.armUnwatched();
   }
 
   get state(): 'running' | 'ended' {
@@ -228,24 +227,19 @@ export class PacketCapture {
     return () => this.events.off('ended', listener);
   }
 
-  /** Counts a viewer (pcap stream or events feed); call the returned function when it leaves. */
-  watch(): () => void {
-    this.watchers += 1;
-    clearTimeout(this.unwatchedTimer);
-    this.unwatchedTimer = undefined;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.watchers -= 1;
-      if (this.watchers === 0 && this.options.stopWhenUnwatched) this.armUnwatched();
-    };
-  }
-
-  /** A capture nobody watches ends after the grace (also one nobody ever connected to). */
-  private armUnwatched(): void {
-    if (this.ending) return;
-    clearTimeout(this.unwatchedTimer);
+  /**
+   * With stopWhenUnwatched: whether its owner has the console open anywhere (any tab, terminal
+   * or feed), not whether anyone looks at this capture: a panel unmounting must not end it. Once
+   * the owner has been gone for the grace, it ends as `unwatched`.
+   */
+  ownerPresence(present: boolean): void {
+    if (!this.options.stopWhenUnwatched || this.ending) return;
+    if (present) {
+      clearTimeout(this.unwatchedTimer);
+      this.unwatchedTimer = undefined;
+      return;
+    }
+    if (this.unwatchedTimer) return;
     this.unwatchedTimer = setTimeout(() => void this.end('unwatched'), this.options.unwatchedGraceMs);
     this.unwatchedTimer.unref();
   }

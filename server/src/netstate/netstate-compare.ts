@@ -23,24 +23,71 @@ export function isXtables(section: NetstateSection): boolean {
   return XTABLES.has(section);
 }
 
-/** Sections that differ between two snapshots (only sections both read successfully are compared). */
+/**
+ * Sections that differ between two snapshots (only sections both read successfully are
+ * compared). iptables-nft keeps its rules in nft tables (`ip filter`, `ip6 nat`, …), so one
+ * `iptables -A` shows in both `iptables` and `nft`: when the iptables section changed, nft's
+ * lines in those tables are the same change and are not counted again (nft is left out when
+ * nothing else in it changed).
+ */
 export function compareSnapshots(before: NetSnapshot, after: NetSnapshot): SectionComparison[] {
   const changed: SectionComparison[] = [];
   for (const section of NETSTATE_SECTIONS) {
     const comparison = compareSection(section, sectionText(before, section), sectionText(after, section));
     if (comparison) changed.push(comparison);
   }
-  return changed;
+  const mirrored = new Set(changed.flatMap((c) => (c.section === 'iptables' ? ['ip'] : c.section === 'ip6tables' ? ['ip6'] : [])));
+  if (mirrored.size === 0) return changed;
+  return changed.flatMap((c) => {
+    if (c.section !== 'nft') return [c];
+    const counts = countChanges('nft', c.lines, mirrored);
+    return counts.added + counts.removed > 0 ? [{ ...c, ...counts }] : [];
+  });
 }
 
 /** The difference of one section, or undefined when it did not change or cannot be compared. */
 export function compareSection(section: NetstateSection, before: string | undefined, after: string | undefined): SectionComparison | undefined {
   if (before === undefined || after === undefined) return undefined;
   const lines = diffLines(normaliseSection(section, before), normaliseSection(section, after));
-  const added = lines.filter((l) => l.kind === 'added').length;
-  const removed = lines.filter((l) => l.kind === 'removed').length;
+  const { added, removed } = countChanges(section, lines);
   if (added === 0 && removed === 0) return undefined;
   return { section, added, removed, lines };
+}
+
+/** nft tables iptables-nft manages, by family (`ip` for iptables, `ip6` for ip6tables). */
+const XTABLES_NFT_TABLES = /^table (ip|ip6) (filter|nat|mangle|raw|security) \{$/;
+
+/**
+ * Changed lines that are changes a person made, not the frame around them: rules, non-default
+ * chain policies and user chains count; table headers, `COMMIT`, accepting chain headers and
+ * closing braces do not (one `iptables -A` into a fresh table is one change, not six).
+ * `skipFamilies`: nft tables of these families that iptables-nft manages are not counted.
+ */
+export function countChanges(section: NetstateSection, lines: readonly DiffLine[], skipFamilies: ReadonlySet<string> = new Set()): { added: number; removed: number } {
+  let added = 0;
+  let removed = 0;
+  let skipping = false;
+  for (const line of lines) {
+    if (section === 'nft' && /^table \S+ \S+ \{$/.test(line.text)) {
+      const family = XTABLES_NFT_TABLES.exec(line.text)?.[1];
+      skipping = family !== undefined && skipFamilies.has(family);
+    }
+    if (line.kind === 'same' || skipping || !countsAsChange(section, line.text)) continue;
+    if (line.kind === 'added') added++;
+    else removed++;
+  }
+  return { added, removed };
+}
+
+function countsAsChange(section: NetstateSection, text: string): boolean {
+  if (isXtables(section)) {
+    if (text.startsWith('*') || text === 'COMMIT') return false;
+    // `:INPUT ACCEPT` is the frame of a table; `:INPUT DROP` (a policy) and `:MINE -` (a user chain) are changes.
+    const chain = /^:\S+ (\S+)$/.exec(text);
+    return !chain || chain[1] !== 'ACCEPT';
+  }
+  if (section === 'nft') return !/^\s*(table \S+ \S+ \{|(chain|set|map|flowtable) \S+ \{|\}|type [^;]+; policy accept;|type [^;]+;|flags [^;]+;)$/.test(text);
+  return true;
 }
 
 export function normaliseSection(section: NetstateSection, text: string): string[] {

@@ -81,9 +81,9 @@ describe('NetstateService', () => {
     // Both snapshots ran in the session's own toolbox, before it was let go: no container of their own.
     expect(places).toEqual(['toolbox-of-aaaa', 'toolbox-of-aaaa']);
     const [change] = service.list();
-    expect(change).toMatchObject({ sessionId: 'a'.repeat(32), targetLabel: 'container web', revertible: true, sections: [{ section: 'iptables', added: 4, removed: 0 }] });
+    expect(change).toMatchObject({ sessionId: 'a'.repeat(32), targetLabel: 'container web', revertible: true, sections: [{ section: 'iptables', added: 1, removed: 0 }] });
     expect(emitted).toEqual([change]);
-    expect(audit.list()).toMatchObject([{ action: 'netstate-changed', actor: 'system', sessionId: 'a'.repeat(32), detail: { change: change!.id, sections: 'iptables +4 -0', owner: 'ada' } }]);
+    expect(audit.list()).toMatchObject([{ action: 'netstate-changed', actor: 'system', sessionId: 'a'.repeat(32), detail: { change: change!.id, sections: 'iptables +1 -0', owner: 'ada' } }]);
     expect(service.detail(change!.id).sections[0]!.diff).toContain('+ -A INPUT -p tcp -m tcp --dport 9 -j DROP');
   });
 

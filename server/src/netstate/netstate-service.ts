@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, describeTarget, type NetstateChange, type NetstateChangeDetail, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
+import { ErrorCode, describeTarget, type NetstateChange, type NetstateChangeDetail, type NetstatePending, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
 import { SYSTEM_ACTOR, type Actor, type AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { EngineSet } from '../engine/engine-set.js';
@@ -48,9 +48,21 @@ interface Followed {
   baseline: Promise<NetSnapshot | undefined>;
   targetStartedAt: Promise<string | undefined>;
   typed: boolean;
+  /** The automatic check after typing went quiet (see scheduleCheck). */
+  checkTimer: NodeJS.Timeout | undefined;
+  lastCheckAt: number;
   /** Settles once the session ended and its final snapshot was compared (or skipped). */
   done: Promise<void>;
 }
+
+/**
+ * The open session's diff is computed on triggers, not on a timer: a snapshot starts a toolbox
+ * (about half a second of an engine's time), so polling every open session would cost the most
+ * exactly when nothing happens. Triggers: this long after the last keystroke (a command ran and
+ * its output is in), at most once per CHECK_MIN_GAP_MS per session, and "Check now".
+ */
+const CHECK_QUIET_MS = 3000;
+const CHECK_MIN_GAP_MS = 10_000;
 
 /** Milliseconds each snapshot took, newest last (a few dozen), for the benchmark figures and tests. */
 const KEPT_TIMINGS = 50;
@@ -58,6 +70,7 @@ const KEPT_TIMINGS = 50;
 export class NetstateService {
   private readonly followed = new Map<string, Followed>();
   private readonly listeners = new Set<(change: NetstateChange) => void>();
+  private readonly pendingListeners = new Set<(pending: NetstatePending) => void>();
   /** Reverts of one target run one after the other. */
   private readonly targetLocks = new Map<string, Promise<unknown>>();
   private readonly timings: number[] = [];
@@ -74,6 +87,54 @@ export class NetstateService {
   onChange(listener: (change: NetstateChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** An open session's diff so far, whenever one is computed (for the live events stream). */
+  onPending(listener: (pending: NetstatePending) => void): () => void {
+    this.pendingListeners.add(listener);
+    return () => this.pendingListeners.delete(listener);
+  }
+
+  /**
+   * What the open session has changed so far: its starting snapshot against one taken now.
+   * Undefined for a session that is not followed (network sessions, ended ones) or whose
+   * starting snapshot failed. Everyone watching hears the result (`onPending`).
+   */
+  async check(sessionId: string): Promise<NetstatePending | undefined> {
+    const entry = this.followed.get(sessionId);
+    if (!entry || this.closed) return undefined;
+    clearTimeout(entry.checkTimer);
+    entry.checkTimer = undefined;
+    entry.lastCheckAt = Date.now();
+    const baseline = await entry.baseline;
+    if (!baseline || !entry.session.running) return undefined;
+    const now = await this.snapshot(entry.session, true);
+    const pending: NetstatePending = {
+      sessionId,
+      checkedAt: new Date().toISOString(),
+      sections: compareSnapshots(baseline, now).map(({ section, added, removed, lines }) => ({ section, added, removed, diff: formatDiff(lines) })),
+    };
+    for (const listener of this.pendingListeners) {
+      try {
+        listener(pending);
+      } catch {
+        // A broken stream must not fail the check.
+      }
+    }
+    return pending;
+  }
+
+  /** After typing goes quiet, check once (not more often than CHECK_MIN_GAP_MS). */
+  private scheduleCheck(entry: Followed): void {
+    if (this.closed) return;
+    clearTimeout(entry.checkTimer);
+    const delay = Math.max(CHECK_QUIET_MS, entry.lastCheckAt + CHECK_MIN_GAP_MS - Date.now());
+    entry.checkTimer = setTimeout(() => {
+      this.check(entry.session.id).catch((error: unknown) => {
+        this.options.log.warn({ session: entry.session.id, err: error instanceof Error ? error.message : String(error) }, 'could not check the network state of an open session');
+      });
+    }, delay);
+    entry.checkTimer.unref();
   }
 
   list(): NetstateChange[] {
@@ -114,6 +175,7 @@ export class NetstateService {
    */
   async shutdown(): Promise<void> {
     this.stopFollowing?.();
+    for (const entry of this.followed.values()) clearTimeout(entry.checkTimer);
     const grace = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownGraceMs ?? 5_000).unref());
     // Queued snapshots are dropped at once; the ones running finish within the grace.
     this.options.probe.close();
@@ -149,23 +211,28 @@ export class NetstateService {
         }),
       targetStartedAt: target.kind === 'container' ? this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
       typed: false,
+      checkTimer: undefined,
+      lastCheckAt: 0,
       done: new Promise<void>((resolve) => (finished = resolve)),
     };
     this.followed.set(session.id, entry);
     session.observe({
       input: () => {
         entry.typed = true;
+        this.scheduleCheck(entry);
       },
       // Before the toolbox is let go: the final snapshot runs in it.
-      releasing: () =>
-        this.finish(entry)
+      releasing: () => {
+        clearTimeout(entry.checkTimer);
+        return this.finish(entry)
           .catch((error: unknown) => {
             log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not compare the network state at session end');
           })
           .finally(() => {
             this.followed.delete(session.id);
             finished();
-          }),
+          });
+      },
     });
   }
 

@@ -86,7 +86,9 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     maxCaptures: 20,
     retentionMs: 60 * 60 * 1000,
     maxEndedFiles: 20,
-    unwatchedGraceMs: 5000,
+    // Longer than a reload or EventSource's reconnect, short enough that a closed browser does not leave tcpdump running.
+    unwatchedGraceMs: 10_000,
+    presence: live,
     readyTimeoutMs: 15_000,
   });
   await captures.removeStaleFiles();

@@ -8,6 +8,8 @@ import type { PacketCapture } from '../captures/packet-capture.js';
 import { ApiError } from '../http/api-error.js';
 
 const CaptureParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
+/** `remove=true`: besides stopping it, forget the capture and delete its file. */
+const DeleteCaptureQuery = Type.Object({ remove: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])) }, { additionalProperties: false });
 
 /** The live feed sends decoded lines in batches: at most this many per batch, one batch per interval. */
 const FEED_INTERVAL_MS = 250;
@@ -55,9 +57,14 @@ export const captureRoutes: FastifyPluginAsyncTypebox = async (app) => {
     owned(principalOf(request), request.params.id).info(),
   );
 
-  app.delete('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams } }, async (request, reply) => {
-    owned(principalOf(request), request.params.id);
+  app.delete('/api/captures/:id', { config: { access: 'operator' }, schema: { params: CaptureParams, querystring: DeleteCaptureQuery } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const capture = owned(principal, request.params.id);
     await captures.end(request.params.id);
+    if (request.query.remove === 'true' && captures.discardEnded(capture.id)) {
+      const info = capture.info();
+      audit.record({ actor: principal, action: 'capture-removed', sessionId: capture.id, target: describeTarget(capture.target), detail: { packets: info.packets, bytes: info.bytes, owner: info.owner.name } });
+    }
     return reply.code(204).send();
   });
 
@@ -68,10 +75,8 @@ export const captureRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const running = capture.state === 'running';
     const stream = capture.openPcapStream();
     const forget = holdStream(principal, () => stream.destroy());
-    const release = capture.watch();
     const done = () => {
       forget();
-      release();
       stream.destroy();
     };
     reply.raw.once('close', done);
@@ -117,12 +122,10 @@ export const captureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       clearInterval(heartbeat);
       offLine();
       offEnded();
-      release();
       forget();
       feed.end();
     };
     const forget = holdStream(principal, close);
-    const release = capture.watch();
     const offLine = capture.onLine((line) => {
       if (pending.length < FEED_MAX_LINES) pending.push(line);
       else skipped += 1;

@@ -50,6 +50,11 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const visible = atLeast(principal, 'admin') || (scope !== undefined && mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, scope) === undefined);
       if (visible) send('netstate', change);
     });
+    // An open session's diff so far: to whoever may see the session (its pane shows it).
+    const offPending = netstate.onPending((pending) => {
+      const session = sessions.get(pending.sessionId);
+      if (session && maySeeSession(principal, session, policy)) send('netstate-pending', pending);
+    });
     const offDoctor = doctors.onProgress(({ run, event }) => {
       if (ownsOrAdmin(principal, run)) send('doctor', event);
     });
@@ -68,6 +73,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       offSession();
       offAudit();
       offNetstate();
+      offPending();
       offDoctor();
       offMatrix();
       offLive();

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList, describeTarget, isHostData } from '@sonde/shared';
+import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, NetstatePending, SessionInfo, SessionList, ShareList, describeTarget, isHostData } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
 import { maySeeSession } from '../auth/object-access.js';
@@ -19,7 +19,7 @@ function manages(principal: Principal, session: Session): boolean {
 }
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { sessions, policy, shares, live, audit, config, recordings, identities } = app;
+  const { sessions, policy, shares, live, audit, config, recordings, identities, netstate } = app;
 
   const sees = (principal: Principal, session: Session) => maySeeSession(principal, session, policy);
 
@@ -68,6 +68,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await sessions.endBy(request.params.id, principal);
     return reply.code(204).send();
   });
+
+  // "Check now": what this open session changed so far in its target's namespace (docs/api.md,
+  // "Changes left behind"). Whoever may see the session may ask; it only reads the namespace.
+  app.post(
+    '/api/sessions/:id/netstate-check',
+    { config: { access: 'operator' }, schema: { params: SessionParams, response: { 200: NetstatePending, '4xx': ErrorBody } } },
+    async (request) => {
+      const session = visible(principalOf(request), request.params.id);
+      return (await netstate.check(session.id)) ?? { sessionId: session.id, checkedAt: new Date().toISOString(), sections: [] };
+    },
+  );
 
   app.post(
     '/api/sessions/:id/shares',

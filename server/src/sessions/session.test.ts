@@ -188,6 +188,17 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     }
   });
 
+  it('closed by a person: reason "closed", and no exit status is made up', async () => {
+    const { toolbox } = fakeToolbox();
+    const s = session(toolbox);
+    const c = client();
+    s.attach(c.channel, undefined, OWNER);
+    await s.end('deleted');
+    expect(s.info()).toMatchObject({ state: 'exited', endReason: 'closed' });
+    expect(s.info()).not.toHaveProperty('exitCode');
+    expect(c.closes).toEqual([[4000, 'the session was closed']]);
+  });
+
   it('once ended and drained, keeps only the last screenful of output, still replayable', async () => {
     const { toolbox, stream } = fakeToolbox();
     const s = session(toolbox);

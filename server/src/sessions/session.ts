@@ -10,11 +10,12 @@ import { TerminalStream, type Attachment, type AttachmentHandler, type ClientCha
 export { ENDED_REPLAY_BYTES, MAX_OUTPUT_FRAME, type Attachment, type ClientChannel, type ParticipantIdentity } from './terminal-stream.js';
 export { VIEWER_INPUT_LIMIT } from './participants.js';
 
-export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'access-revoked' | 'policy';
+/** `closed`: a person ended it (DELETE, "End session"); the workload stack says `deleted`. */
+export type EndReason = 'exited' | 'closed' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'access-revoked' | 'policy';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'the shell exited',
-  deleted: 'the session was closed',
+  closed: 'the session was closed',
   abandoned: 'no one was attached for too long',
   idle: 'no one typed for too long',
   'target-stopped': 'the target container stopped',
@@ -246,12 +247,15 @@ export class Session implements Workload {
    * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
    * left to the orphan reaper, which runs when Docker is back and at every start.
    */
-  end(reason: EndReason, exitCode?: number): Promise<void> {
+  end(ending: EndReason | 'deleted', exitCode?: number): Promise<void> {
     if (this.ending) return this.ending;
+    const reason: EndReason = ending === 'deleted' ? 'closed' : ending;
     this.state = 'exited';
     this.endReason = reason;
     this.endedAt = new Date();
-    this.exitCode = exitCode ?? (reason === 'exited' ? undefined : -1);
+    // Only a shell that exited has an exit status; ended from outside, there is none to report
+    // (the terminal protocol's exit message still says -1, as documented there).
+    this.exitCode = exitCode;
     this.timers.stop();
     const message = END_MESSAGES[reason];
     this.stream.finish({ exitCode: this.exitCode ?? -1, message, closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded });

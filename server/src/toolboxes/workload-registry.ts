@@ -221,6 +221,13 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
     this.options.discard?.(entry.workload);
   }
 
+  /** Forgets an ended workload before its retention is up (a person removed it); false when it is not an ended one. */
+  discardEnded(id: string): boolean {
+    if (!this.ended.has(id)) return false;
+    this.forget(id);
+    return true;
+  }
+
   /** Ends a live workload; resolves once its toolboxes are removed. False when the id is unknown. */
   async end(id: string, reason: CommonEndReason = 'deleted'): Promise<boolean> {
     const workload = this.live.get(id);

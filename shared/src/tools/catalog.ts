@@ -472,7 +472,8 @@ const tcpdump: ToolDefinition = {
   id: 'tcpdump',
   title: 'tcpdump (live)',
   category: 'capture',
-  description: 'Decoded packets, one per line, until the packet count or the time limit is reached.',
+  // One line telling it from "Capture packets" (the pcap file that outlives the page).
+  description: 'Decoded packets, one per line, printed here while you watch, up to the packet count or time limit; for a pcap file that keeps recording when you leave, use Capture packets.',
   params: [
     iface('any', true),
     { name: 'filter', type: 'bpf', label: 'Filter (BPF)', required: false, description: 'e.g. port 53, or host 10.0.0.5 and tcp' },

@@ -2,7 +2,7 @@
  * The audit trail (admins): new entries as the server records them (the event stream's `audit`
  * events), the newest page-by-page tail, and the JSON lines export link.
  */
-import type { SondeClient } from '@sonde/client';
+import type { AuditFilterOptions, SondeClient } from '@sonde/client';
 import type { AuditEntry } from '@sonde/shared';
 import type { Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
@@ -25,7 +25,7 @@ export class Audit implements Disposable {
    * The newest AUDIT_VIEW_LIMIT entries, oldest first. The API pages forward from a sequence
    * number, so this reads to the end and keeps the tail.
    */
-  async tail(query: { sessionId?: string } = {}): Promise<AuditEntry[]> {
+  async tail(query: AuditFilterOptions = {}): Promise<AuditEntry[]> {
     let entries: AuditEntry[] = [];
     let after = 0;
     for (let page = 0; page < AUDIT_MAX_PAGES; page++) {
@@ -38,7 +38,7 @@ export class Audit implements Disposable {
     return entries;
   }
 
-  exportUrl(query: { sessionId?: string } = {}): string {
+  exportUrl(query: AuditFilterOptions = {}): string {
     return this.client.auditExportUrl(query);
   }
 

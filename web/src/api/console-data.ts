@@ -63,7 +63,7 @@ export class ConsoleData implements Disposable {
     this.sessions = this.own(new Sessions(client, me?.kind === 'share' ? me.share?.sessionId : undefined));
     this.shares = new Shares(client);
     this.runs = this.own(new Runs(client));
-    this.captures = new Captures(client);
+    this.captures = this.own(new Captures(client));
     this.recordings = this.own(new Recordings(client));
     this.netstate = this.own(new Netstate(client));
     this.admin = this.own(new Admin(client));
@@ -99,6 +99,7 @@ export class ConsoleData implements Disposable {
         },
         onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
+        onNetstatePending: (pending) => this.netstate.receivedPending(pending),
         onDoctor: (event) => this.diagnosis.doctorProgress(event),
         onMatrix: (event) => this.diagnosis.matrixProgress(event),
       }),
@@ -118,6 +119,8 @@ export class ConsoleData implements Disposable {
     void this.inventory.refreshEngines();
     void this.runs.tools.refresh();
     if (operate) void this.runs.list.refresh();
+    // Captures outlive the page that started them: the list, the status bar and the panels read it.
+    if (operate) void this.captures.list.refresh();
     void this.netstate.list.refresh();
     this.refreshInventory();
     this.liveUpdates.connect();
@@ -125,6 +128,7 @@ export class ConsoleData implements Disposable {
     this.refreshOnFocus(() => {
       void this.sessions.refresh();
       if (operate) void this.runs.list.refresh();
+      if (operate) void this.captures.list.refresh();
     });
   }
 

@@ -6,7 +6,7 @@
  * own doctor runs and matrices (all of them for admins). EventSource reconnects by itself after network
  * errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { AuditEntry, DockerChangeEvent, DoctorEvent, Health, MatrixEvent, NetstateChange } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, DoctorEvent, Health, MatrixEvent, NetstateChange, NetstatePending } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -32,6 +32,8 @@ export interface EventStreamOptions {
   onAudit?(entry: AuditEntry): void;
   /** A session left firewall or qdisc changes behind, or one was reverted. */
   onNetstate?(change: NetstateChange): void;
+  /** What an open session has changed so far (computed after typing goes quiet, or on Check now). */
+  onNetstatePending?(pending: NetstatePending): void;
   /** A doctor run's check, finding or end. */
   onDoctor?(event: DoctorEvent): void;
   /** A matrix's member, cell or end. */
@@ -103,6 +105,10 @@ export class EventStream implements Disposable {
     source.addEventListener('netstate', (event) => {
       const change = parseEventData(event, NetstateChange);
       if (change) this.options.onNetstate?.(change);
+    });
+    source.addEventListener('netstate-pending', (event) => {
+      const pending = parseEventData(event, NetstatePending);
+      if (pending) this.options.onNetstatePending?.(pending);
     });
     source.addEventListener('doctor', (event) => {
       const progress = parseEventData(event, DoctorEvent);

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { ConsoleData } from '../api/console-data';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { CurrentUser } from '../features/auth/CurrentUser';
+import { CaptureStatusItem } from '../features/captures/CaptureStatusItem';
 import { NetstateStatusItem } from '../features/netstate/NetstateWarnings';
 import { ShareGuestBanner } from '../features/sharing/ShareGuestBanner';
 import { StatusBar } from '../features/status/StatusBar';
@@ -13,6 +14,7 @@ import { ConsoleDataContext, usePermissions, useSessions } from '../hooks/use-co
 import { ErrorReportsContext, useErrorReportList, useReportError } from '../hooks/use-report-error';
 import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
+import { CapturesPage } from '../pages/CapturesPage';
 import { ContainerPage } from '../pages/ContainerPage';
 import { EnginePage } from '../pages/EnginePage';
 import { MatrixPage } from '../pages/MatrixPage';
@@ -94,6 +96,7 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
       </main>
       {me.kind !== 'share' && (
         <StatusBar via={me.via}>
+          <CaptureStatusItem />
           <NetstateStatusItem />
         </StatusBar>
       )}
@@ -105,8 +108,9 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
 function GuestBanner({ me, onSignOut }: { me: Me; onSignOut(): void }) {
   const sessions = useSessions();
   const session = sessions.status === 'ready' ? sessions.data.find((s) => s.id === me.share?.sessionId) : undefined;
+  const ended = sessions.status === 'ready' && (!session || session.state === 'exited');
   return (
-    <ShareGuestBanner me={me} sessionTitle={session ? describeTarget(session.target, 'short') : undefined}>
+    <ShareGuestBanner me={me} sessionTitle={session ? describeTarget(session.target, 'short') : undefined} ended={ended}>
       <CurrentUser me={me} onSignOut={onSignOut} />
     </ShareGuestBanner>
   );
@@ -145,6 +149,8 @@ function RoutedPage({ route }: { route: Route }) {
       return <RecordingsPage selectedId={null} />;
     case 'recording':
       return <RecordingsPage selectedId={route.id} />;
+    case 'captures':
+      return <CapturesPage />;
     case 'matrix':
       return <MatrixPage id={route.id} />;
     case 'topology':

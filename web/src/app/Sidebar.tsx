@@ -57,13 +57,16 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
         </Link>
       </nav>
       {canOperate && (
-        <nav className="sidebar-nav" aria-label="Recordings">
+        <nav className="sidebar-nav" aria-label="Recordings and captures">
           <Link
             to={routePath({ page: 'recordings' })}
             data-testid="nav-recordings"
             className={route.page === 'recordings' || route.page === 'recording' ? 'is-active' : undefined}
           >
             Recordings
+          </Link>
+          <Link to={routePath({ page: 'captures' })} data-testid="nav-captures" className={route.page === 'captures' ? 'is-active' : undefined}>
+            Captures
           </Link>
         </nav>
       )}

@@ -3,7 +3,7 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, Me, NetstateChange, NetstatePending, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
@@ -93,6 +93,11 @@ export function useSessions(): ResourceSnapshot<SessionInfo[]> {
   return useResource(useConsoleData().sessions.list);
 }
 
+/** Packet captures: mine (every one for an admin), running and kept. */
+export function useCaptures(): ResourceSnapshot<CaptureInfo[]> {
+  return useResource(useConsoleData().captures.list);
+}
+
 export function useTools(): ResourceSnapshot<ToolInfo[]> {
   return useResource(useConsoleData().runs.tools);
 }
@@ -107,6 +112,12 @@ export function useRecordingList(): ResourceSnapshot<RecordingInfo[]> {
 
 export function useNetstateChanges(): ResourceSnapshot<NetstateChange[]> {
   return useResource(useConsoleData().netstate.list);
+}
+
+/** What an open session has changed so far, once the server said (undefined before). */
+export function useNetstatePending(sessionId: string): NetstatePending | undefined {
+  const snapshot = useResource(useConsoleData().netstate.pending);
+  return snapshot.status === 'ready' ? snapshot.data[sessionId] : undefined;
 }
 
 export function useUsers(): ResourceSnapshot<User[]> {

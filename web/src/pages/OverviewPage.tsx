@@ -1,9 +1,11 @@
 import { ActionButton } from '../components/ActionButton';
 import { EngineTable } from '../features/engines/EngineSection';
 import { NetstateWarnings } from '../features/netstate/NetstateWarnings';
+import { MySessions } from '../features/sessions/MySessions';
 import { defaultEngine, showEngineLevel } from '../hooks/engine-views';
-import { useContainers, useEngineViews, useNetworks, usePermissions, useSessions } from '../hooks/use-console-data';
+import { useConsoleData, useContainers, useEngineViews, useNetworks, usePermissions, useSessions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
+import { useWorkspaceSessions } from './SessionWorkspace';
 
 function count<T>(snapshot: { status: string; data?: T[] }, predicate: (item: T) => boolean = () => true): string {
   return snapshot.status === 'ready' && snapshot.data ? String(snapshot.data.filter(predicate).length) : '–';
@@ -19,7 +21,9 @@ export function OverviewPage() {
   const several = showEngineLevel(views);
   const down = views.filter((v) => v.reachable === false);
   const onlyEngine = defaultEngine(views);
-  const admin = usePermissions().isAdmin;
+  const { isAdmin: admin, canOperate } = usePermissions();
+  const me = useConsoleData().me;
+  const workspace = useWorkspaceSessions();
 
   return (
     <article className="detail-page overview">
@@ -54,6 +58,9 @@ export function OverviewPage() {
           <span className="tile-label">open sessions</span>
         </div>
       </div>
+      {canOperate && sessions.status === 'ready' && (
+        <MySessions sessions={sessions.data} meId={me?.id} openHere={workspace.openHere} ending={workspace.ending} onEnd={workspace.end} />
+      )}
       <section className="overview-steps">
         <h2 className="section-title">Start troubleshooting</h2>
         <ol>

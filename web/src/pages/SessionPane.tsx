@@ -2,11 +2,14 @@ import type { SessionInfo } from '@sonde/shared';
 import { describeTarget } from '@sonde/shared';
 import { useState } from 'react';
 import { Badge } from '../components/Badge';
-import { anotherShellTarget, sessionStatus } from '../features/sessions/session-labels';
+import { CapturePanel } from '../features/captures/CapturePanel';
+import { SessionNetstate } from '../features/netstate/SessionNetstate';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { anotherShellTarget, endConfirmation, guestEndedText, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
 import { SessionTools } from '../features/tools/SessionTools';
-import { usePermissions } from '../hooks/use-console-data';
+import { useConsoleData, usePermissions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
 import { TerminalView } from '../terminal/TerminalView';
 import type { TtyConnection, TtyState } from '@sonde/client';
@@ -20,7 +23,10 @@ interface SessionPaneProps {
   onSearchOpenChange(id: string, open: boolean): void;
   onStateChange(id: string, state: TtyState): void;
   confirmSession(id: string): Promise<boolean>;
-  onClose(id: string): void;
+  /** Close the tab; the session runs on for its grace period (see SessionWorkspace). */
+  onDetach(id: string): void;
+  /** End the session for everyone. */
+  onEnd(id: string): void;
 }
 
 /**
@@ -36,11 +42,13 @@ export function SessionPane({
   onSearchOpenChange,
   onStateChange,
   confirmSession,
-  onClose,
+  onDetach,
+  onEnd,
 }: SessionPaneProps) {
   const status = sessionStatus(session, live);
   const [toolsOpen, setToolsOpen] = useState(false);
   const permissions = usePermissions();
+  const me = useConsoleData().me;
   const another = useStartSession();
   // Host and namespace shells are admins' (the server decides; the button is not offered where it would only be refused).
   const mayReopen = permissions.canOperate && (permissions.isAdmin || (session.target.kind !== 'host' && session.target.kind !== 'network-namespace'));
@@ -89,18 +97,42 @@ export function SessionPane({
           >
             Find
           </button>
-          {!permissions.isShareGuest && <button
-            type="button"
-            className="button button-secondary button-small"
-            disabled={closing}
-            onClick={() => onClose(session.id)}
-          >
-            {closing ? 'Closing…' : 'Close session'}
-          </button>}
+          {!permissions.isShareGuest && (
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              data-testid="session-detach"
+              title="Close this tab; the session keeps running for a few minutes and “My sessions” on the overview can rejoin it"
+              onClick={() => onDetach(session.id)}
+            >
+              Close tab
+            </button>
+          )}
+          {!permissions.isShareGuest && session.state !== 'exited' && (
+            <ConfirmButton
+              label={closing ? 'Ending…' : 'End session'}
+              // Who is attached now, as this terminal's presence says (the session list is not pushed).
+              question={endConfirmation(sharing.presence ? { ...session, participants: sharing.presence.participants } : session, me?.id)}
+              confirmLabel="End for everyone"
+              busy={closing}
+              title="End the shell for everyone and remove its toolbox"
+              testId="session-end"
+              onConfirm={() => onEnd(session.id)}
+            />
+          )}
         </div>
       </header>
       <SessionPresenceBar sharing={sharing} live={live} />
-      {toolsOpen && <SessionTools session={session} />}
+      {permissions.canOperate && <SessionNetstate session={session} />}
+      {permissions.isShareGuest && (session.state === 'exited' || live?.kind === 'exited') && (
+        <div className="guest-ended" role="status" data-testid="guest-session-ended">
+          <h2>{guestEndedText(session).title}</h2>
+          <p>{guestEndedText(session).next}</p>
+        </div>
+      )}
+      {toolsOpen && (
+        <SessionTools session={session}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
+      )}
       <TerminalView
         onConnection={(c) => setConnection(c ?? undefined)}
         sessionId={session.id}

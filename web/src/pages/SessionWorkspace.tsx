@@ -1,7 +1,8 @@
 import type { SessionInfo } from '@sonde/shared';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { EmptyState } from '../components/EmptyState';
-import { sessionTabs } from '../features/sessions/session-labels';
+import { guestEndedText, sessionTabs } from '../features/sessions/session-labels';
+import '../styles/sessions.css';
 import { SessionTabs } from '../features/sessions/SessionTabs';
 import { useConsoleData, usePermissions, useSessions } from '../hooks/use-console-data';
 import { useReportError } from '../hooks/use-report-error';
@@ -22,6 +23,21 @@ function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
   return next;
 }
 
+/** What pages outside the terminals (the overview's "My sessions") need of the workspace. */
+export interface WorkspaceSessions {
+  /** Sessions whose terminal this page holds (their tab is open). */
+  openHere: ReadonlySet<string>;
+  ending: ReadonlySet<string>;
+  /** Ends the session for everyone (DELETE); its tab goes. */
+  end(id: string): void;
+}
+
+const WorkspaceSessionsContext = createContext<WorkspaceSessions>({ openHere: new Set(), ending: new Set(), end: () => undefined });
+
+export function useWorkspaceSessions(): WorkspaceSessions {
+  return useContext(WorkspaceSessionsContext);
+}
+
 /**
  * The main pane: session tabs on top, then either the routed page (`children`) or the active
  * terminal. A terminal is created the first time its tab is shown and then stays mounted (and
@@ -39,6 +55,8 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
   const [attached, setAttached] = useState<ReadonlyMap<string, SessionInfo>>(new Map());
   const [live, setLive] = useState<ReadonlyMap<string, TtyState>>(new Map());
   const [closing, setClosing] = useState<ReadonlySet<string>>(new Set());
+  /** Sessions whose tab was closed here: they run on (detached) and are listed under "My sessions". */
+  const [detached, setDetached] = useState<ReadonlySet<string>>(new Set());
   const [searchOpen, setSearchOpen] = useState<ReadonlySet<string>>(new Set());
 
   const serverSessions = sessions.status === 'ready' ? sessions.data : undefined;
@@ -49,9 +67,17 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
 
   useEffect(() => {
     if (activeSession && !attached.has(activeSession.id)) setAttached(withEntry(attached, activeSession.id, activeSession));
-  }, [activeSession, attached]);
+    // Opening a detached session again (Rejoin, a link) brings its tab back.
+    if (activeSession && detached.has(activeSession.id)) {
+      setDetached((current) => {
+        const next = new Set(current);
+        next.delete(activeSession.id);
+        return next;
+      });
+    }
+  }, [activeSession, attached, detached]);
 
-  const tabs = sessionTabs(serverSessions, attached);
+  const tabs = sessionTabs(serverSessions, attached, detached);
   const mounted = new Map(attached);
   if (activeSession && !mounted.has(activeSession.id)) mounted.set(activeSession.id, activeSession);
 
@@ -75,23 +101,39 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
     });
   }, []);
 
-  const closeSession = useCallback(
+  /** After a tab goes: show its neighbour, or the overview. */
+  const leaveTab = useCallback(
     (id: string) => {
       const index = tabs.findIndex((tab) => tab.id === id);
       const neighbour = tabs[index + 1] ?? tabs[index - 1];
+      setAttached((current) => withoutEntry(current, id));
+      setLive((current) => withoutEntry(current, id));
+      if (id === activeId) {
+        navigate(neighbour && neighbour.id !== id ? routePath({ page: 'session', id: neighbour.id }) : '/', { replace: true });
+      }
+    },
+    [tabs, activeId, navigate],
+  );
+
+  /**
+   * Closing a tab detaches: the terminal unmounts (its socket closes), the session runs on for
+   * its grace period and "My sessions" offers Rejoin. An ended session's tab just goes.
+   */
+  const detachSession = useCallback(
+    (id: string) => {
+      setDetached((current) => new Set(current).add(id));
+      leaveTab(id);
+    },
+    [leaveTab],
+  );
+
+  const endSession = useCallback(
+    (id: string) => {
       setClosing((current) => new Set(current).add(id));
       data.sessions
         .close(id)
-        .then(() => {
-          setAttached((current) => withoutEntry(current, id));
-          setLive((current) => withoutEntry(current, id));
-          if (id === activeId) {
-            navigate(neighbour && neighbour.id !== id ? routePath({ page: 'session', id: neighbour.id }) : '/', {
-              replace: true,
-            });
-          }
-        })
-        .catch((error: unknown) => report('Could not close the session', error))
+        .then(() => leaveTab(id))
+        .catch((error: unknown) => report('Could not end the session', error))
         .finally(() =>
           setClosing((current) => {
             const next = new Set(current);
@@ -100,8 +142,10 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
           }),
         );
     },
-    [tabs, data, activeId, navigate, report],
+    [data, leaveTab, report],
   );
+
+  const workspace = useMemo<WorkspaceSessions>(() => ({ openHere: new Set(attached.keys()), ending: closing, end: endSession }), [attached, closing, endSession]);
 
   return (
     <div className="workspace">
@@ -111,14 +155,23 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
         overviewActive={route.page === 'overview'}
         live={live}
         closing={closing}
-        onClose={closeSession}
+        onClose={detachSession}
       />}
       <div className="workspace-body">
-        {route.page !== 'session' && <div className="page">{children}</div>}
+        {route.page !== 'session' && (
+          <div className="page">
+            <WorkspaceSessionsContext value={workspace}>{children}</WorkspaceSessionsContext>
+          </div>
+        )}
         {route.page === 'session' && !activeSession && (
           <div className="page">
             {sessions.status === 'loading' ? (
               <EmptyState title="Loading session…" />
+            ) : guest ? (
+              <div className="guest-ended" data-testid="guest-session-ended">
+                <h2>{guestEndedText(undefined).title}</h2>
+                <p>{guestEndedText(undefined).next}</p>
+              </div>
             ) : (
               <EmptyState title="Session not found">
                 <p>It may have ended or been closed from another browser.</p>
@@ -140,7 +193,8 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
             onSearchOpenChange={onSearchOpenChange}
             onStateChange={onStateChange}
             confirmSession={confirmSession}
-            onClose={closeSession}
+            onDetach={detachSession}
+            onEnd={endSession}
           />
         ))}
       </div>

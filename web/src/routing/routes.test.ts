@@ -14,6 +14,7 @@ describe('matchRoute', () => {
     ['/admin/policy', { page: 'admin', section: 'policy' }],
     ['/audit', { page: 'audit' }],
     ['/recordings', { page: 'recordings' }],
+    ['/captures', { page: 'captures' }],
     ['/recordings/0f9e', { page: 'recording', id: '0f9e' }],
     ['/matrices/0f9e', { page: 'matrix', id: '0f9e' }],
     ['/topology', { page: 'topology' }],

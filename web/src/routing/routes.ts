@@ -24,6 +24,7 @@ export type Route =
   | { page: 'audit' }
   | { page: 'recordings' }
   | { page: 'recording'; id: string }
+  | { page: 'captures' }
   | { page: 'matrix'; id: string }
   /** `engine`: that engine's map only (GET /api/topology?engine=). */
   | { page: 'topology'; engine?: string }
@@ -115,6 +116,7 @@ export function matchRoute(pathname: string): Route {
   if (onEngine) return onEngine;
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
+  if (/^\/captures\/?$/.test(pathname)) return { page: 'captures' };
   if (/^\/topology\/?$/.test(pathname)) return { page: 'topology' };
   const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
   if (admin) {
@@ -161,6 +163,8 @@ export function routePath(route: RoutablePage): string {
       return '/recordings';
     case 'recording':
       return `/recordings/${encodeURIComponent(route.id)}`;
+    case 'captures':
+      return '/captures';
     case 'matrix':
       return `/matrices/${encodeURIComponent(route.id)}`;
     case 'topology':

@@ -3,38 +3,60 @@ import { useEffect, useState } from 'react';
 import { ErrorCallout } from '../../components/ErrorCallout';
 import { formatBytes } from '../../components/format';
 import { usePendingAction } from '../../components/use-pending-action';
-import { useConsoleData } from '../../hooks/use-console-data';
+import { useCaptures, useConsoleData } from '../../hooks/use-console-data';
+import { useNow } from '../../hooks/use-now';
 import { appendLines, packetTime } from './capture-lines';
+import { CAPTURE_VS_TCPDUMP, captureProgress, captureStateText, latestCaptureOf } from './capture-status';
 
 /**
- * "Capture packets" on a container or network page: a form (interface, BPF filter, limits),
- * then live packet and byte counts, a stop button, the pcap download, and the decoded lines.
- * The capture is started with stopWhenUnwatched, so leaving the page ends it.
+ * "Capture packets" on a container or network page and in a session's Tools drawer: a form
+ * (interface, BPF filter, limits), then live packet and byte counts against the limits, a stop
+ * button, the pcap download, and the decoded lines. A capture outlives this panel: it is started
+ * with stopWhenUnwatched, which ends it only once its owner has closed every console tab; coming
+ * back to the page picks up the target's running (or latest) capture from the captures list.
  */
 export function CapturePanel({ target, blockedReason }: { target: TargetRequest; blockedReason: string | null }) {
   const data = useConsoleData();
+  const listed = useCaptures();
+  const now = useNow(1000);
   const [iface, setIface] = useState('eth0');
   const [filter, setFilter] = useState('');
   const [packets, setPackets] = useState(1000);
   const [seconds, setSeconds] = useState(60);
   const starting = usePendingAction();
   const { pending, error } = starting;
-  const [capture, setCapture] = useState<CaptureInfo | null>(null);
+  /** What the feed said last (fresher than the polled list). */
+  const [followed, setFollowed] = useState<CaptureInfo | null>(null);
   const [lines, setLines] = useState<PacketLine[]>([]);
   const [skipped, setSkipped] = useState(0);
 
+  // Only our own: an admin lists everyone's, but the panel is for what we started here.
+  const mine = listed.status === 'ready' ? listed.data.filter((c) => c.owner.id === data.me?.id) : [];
+  const latest = latestCaptureOf(mine, target);
+  const capture = followed && followed.id === latest?.id ? followed : (latest ?? null);
+  const captureId = capture?.id;
+
   useEffect(() => {
-    if (!capture || capture.state !== 'running') return;
-    const feed = data.captures.follow(capture, {
-      onInfo: (info) => setCapture(info),
+    if (!captureId) return;
+    const info = data.captures.list.data?.find((c) => c.id === captureId);
+    if (!info) return;
+    setLines([]);
+    setSkipped(0);
+    setFollowed(null);
+    // Running or ended, the feed replays the last lines first; an ended one then closes.
+    const feed = data.captures.follow(info, {
+      onInfo: (next) => {
+        setFollowed(next);
+        data.captures.received(next);
+      },
       onLines: (incoming, more) => {
         setLines((current) => appendLines(current, incoming));
         if (more > 0) setSkipped((n) => n + more);
       },
     });
     return () => feed.dispose();
-    // Follow once per capture (not per counter update: onInfo replaces the object).
-  }, [capture?.id, data]);
+    // Follow once per capture (not per counter update).
+  }, [captureId, data]);
 
   const start = () => {
     const request = { target, interface: iface.trim(), filter, limits: { packets, seconds }, stopWhenUnwatched: true };
@@ -45,11 +67,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
     }
     starting.run(
       () => data.captures.start(request),
-      (started) => {
-        setLines([]);
-        setSkipped(0);
-        setCapture(started);
-      },
+      () => undefined,
     );
   };
 
@@ -57,6 +75,9 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
   return (
     <section className="capture-panel" aria-label="Capture packets" data-testid="capture-panel">
       <h2 className="section-title">Capture packets</h2>
+      <p className="muted capture-hint" data-testid="capture-hint">
+        {CAPTURE_VS_TCPDUMP}
+      </p>
       <form
         className="tool-form"
         data-testid="capture-form"
@@ -92,11 +113,14 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
             <span data-testid="capture-count">
               {capture.packets} packets, {formatBytes(capture.bytes)}
             </span>
-            {capture.state === 'ended' && <span className="muted"> · ended ({capture.endReason}{capture.error ? `: ${capture.error}` : ''})</span>}
+            <span className="muted" data-testid="capture-progress">
+              {' '}
+              · {captureProgress(capture, now)} · {captureStateText(capture)}
+            </span>
             {skipped > 0 && <span className="muted"> · {skipped} lines not shown (the file has them)</span>}
           </p>
           <div className="capture-actions">
-            <button type="button" className="button" data-testid="capture-stop" disabled={!running} onClick={() => void data.captures.stop(capture.id).then(() => refresh(capture.id))}>
+            <button type="button" className="button" data-testid="capture-stop" disabled={!running} onClick={() => void data.captures.stop(capture.id)}>
               Stop
             </button>
             <a className="button" data-testid="capture-download" href={data.captures.pcapUrl(capture.id)} download>
@@ -114,12 +138,4 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
       )}
     </section>
   );
-
-  async function refresh(id: string): Promise<void> {
-    try {
-      setCapture(await data.captures.get(id));
-    } catch {
-      // The feed's end event carries the same information.
-    }
-  }
 }

@@ -28,8 +28,15 @@ export function NetstateWarnings({ containerId }: { containerId?: string }) {
   if (changes.status !== 'ready') return null;
   const shown = outstandingChanges(changes.data, { containerId, existingContainerIds: existing, keep, now: Date.now() });
   if (shown.length === 0) return null;
+  // Every change shown was put back: nothing is left behind any more, so the box turns green.
+  const allReverted = shown.every((c) => c.reverted?.matches === true);
   return (
-    <section className="netstate-warning" data-testid="netstate-warning" aria-label="Changes left behind">
+    <section
+      className={`netstate-warning${allReverted ? ' is-reverted' : ''}`}
+      data-testid="netstate-warning"
+      data-state={allReverted ? 'reverted' : 'outstanding'}
+      aria-label="Changes left behind"
+    >
       <h2 className="section-title">Changes left behind</h2>
       <p className="netstate-explain">
         A session changed the firewall or traffic control here. The namespace belongs to the {containerId ? 'container' : 'target'}, so these changes
@@ -72,9 +79,10 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
       ? 'Operators and admins can revert.'
       : null;
   const outcome = change.reverted ? revertOutcome(change.reverted) : null;
+  const reverted = change.reverted?.matches === true;
 
   return (
-    <li className="netstate-item" data-testid="netstate-change" data-change-id={change.id} data-reverted={change.reverted?.matches ? 'matches' : change.reverted ? 'partly' : 'no'}>
+    <li className={`netstate-item${reverted ? ' is-reverted' : ''}`} data-testid="netstate-change" data-change-id={change.id} data-reverted={change.reverted?.matches ? 'matches' : change.reverted ? 'partly' : 'no'}>
       <div className="netstate-item-head">
         <strong>
           {linkTarget && target.kind === 'container' ? (
@@ -114,14 +122,14 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
           type="button"
           className="button button-secondary button-small"
           data-testid="netstate-revert"
-          disabled={blocked !== null || pending}
+          disabled={blocked !== null || pending || reverted}
           aria-busy={pending || undefined}
-          title={blocked ?? 'Restore the iptables, nftables and qdisc configuration the session started with'}
+          title={reverted ? 'Already reverted: the namespace matches the snapshot' : (blocked ?? 'Restore the iptables, nftables and qdisc configuration the session started with')}
           onClick={revert}
         >
-          {pending ? 'Reverting…' : 'Revert to the snapshot'}
+          {pending ? 'Reverting…' : reverted ? 'Reverted' : 'Revert to the snapshot'}
         </button>
-        {blocked && <span className="action-reason">{blocked}</span>}
+        {blocked && !reverted && <span className="action-reason">{blocked}</span>}
       </div>
       <ErrorCallout message={error} testId="netstate-revert-error" />
       {outcome && change.reverted && (

@@ -52,7 +52,7 @@ export function SessionTabs({ tabs, activeId, overviewActive, live, closing, onC
                 type="button"
                 className="icon-button tab-close"
                 aria-label={`Close ${title}`}
-                title="Close session (ends the shell)"
+                title={session.state === 'exited' ? 'Close tab' : 'Close tab: the session keeps running for a few minutes; rejoin it from My sessions on the overview, or end it with End session'}
                 disabled={closing.has(session.id)}
                 onClick={() => onClose(session.id)}
               >

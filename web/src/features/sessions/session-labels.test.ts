@@ -1,6 +1,6 @@
 import type { SessionInfo } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
-import { anotherShellTarget, sessionStatus, sessionTabs } from './session-labels';
+import { anotherShellTarget, endConfirmation, guestEndedText, sessionStatus, sessionTabs } from './session-labels';
 
 function session(id: string, createdAt: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
@@ -44,6 +44,35 @@ describe('sessionTabs', () => {
     const old = session('b', '2025-01-01T00:01:00Z', { state: 'exited', exitCode: 0 });
     const shown = session('c', '2025-01-01T00:02:00Z', { state: 'exited', exitCode: 1 });
     expect(sessionTabs([live, old, shown], new Map([['c', shown]])).map((t) => t.id)).toEqual(['a', 'c']);
+  });
+});
+
+describe('detaching and ending', () => {
+  it('leaves detached (closed-tab) sessions out of the tabs, unless this page is attached to them again', () => {
+    const a = session('a', '2025-01-01T00:00:00Z');
+    const b = session('b', '2025-01-01T00:01:00Z');
+    expect(sessionTabs([a, b], new Map(), new Set(['a'])).map((t) => t.id)).toEqual(['b']);
+    expect(sessionTabs([a, b], new Map([['a', a]]), new Set(['a'])).map((t) => t.id)).toEqual(['a', 'b']);
+  });
+
+  it('asks before ending only when someone else is attached, naming them', () => {
+    const alone = session('a', 't', { participants: [{ id: 'user:u1', name: 'alice', role: 'driver', owner: true, clients: 2 }] });
+    expect(endConfirmation(alone, 'user:u1')).toBeNull();
+    const watched = session('a', 't', {
+      participants: [
+        { id: 'user:u1', name: 'alice', role: 'driver', owner: true, clients: 1 },
+        { id: 'share:s1', name: 'guest', role: 'viewer', owner: false, clients: 1, shareId: 's1' },
+      ],
+    });
+    expect(endConfirmation(watched, 'user:u1')).toBe('End this session for everyone? guest is attached and will lose the shell.');
+  });
+
+  it('tells a guest the owner ended it, and what to do next', () => {
+    const closed = session('a', 't', { state: 'exited', endReason: 'closed' });
+    expect(guestEndedText(closed).title).toBe('The owner ended this session');
+    expect(guestEndedText(closed).next).toContain('ask alice to open a new session');
+    expect(guestEndedText(session('a', 't', { state: 'exited', endReason: 'exited', exitCode: 0 })).title).toBe('The shell exited');
+    expect(guestEndedText(session('a', 't', { state: 'exited', endReason: 'idle' })).title).toBe('This session has ended');
   });
 });
 

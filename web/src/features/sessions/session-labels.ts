@@ -40,7 +40,10 @@ export function sessionStatus(info: SessionInfo | undefined, live: TtyState | un
     case 'running':
       return { label: null, tone: 'ok' };
     case 'exited':
-      if (info.exitCode !== undefined && info.exitCode < 0) return { label: 'ended', tone: 'muted' };
+      // Ended from outside (closed, idle, target stopped…): there is no exit status (older servers said -1).
+      if ((info.exitCode !== undefined && info.exitCode < 0) || (info.exitCode === undefined && info.endReason !== undefined && info.endReason !== 'exited')) {
+        return { label: 'ended', tone: 'muted' };
+      }
       return {
         label: info.exitCode === undefined ? 'exited' : `exited (${info.exitCode})`,
         tone: info.exitCode === 0 || info.exitCode === undefined ? 'muted' : 'danger',
@@ -55,15 +58,18 @@ export function sessionStatus(info: SessionInfo | undefined, live: TtyState | un
 /**
  * The tabs: every live session the server lists (so a reload can reattach), plus every session
  * this page attached to, even once it ended (its tab shows how, until the user closes it).
- * Ended sessions this page never showed are history the server keeps, not tabs. Oldest first.
+ * Ended sessions this page never showed are history the server keeps, not tabs; sessions whose
+ * tab was closed (`detached`: they live on for their grace period) are under "My sessions".
+ * Oldest first.
  */
 export function sessionTabs(
   serverSessions: readonly SessionInfo[] | undefined,
   attached: ReadonlyMap<string, SessionInfo>,
+  detached: ReadonlySet<string> = new Set(),
 ): SessionInfo[] {
   const tabs = new Map<string, SessionInfo>();
   for (const session of serverSessions ?? []) {
-    if (session.state !== 'exited' || attached.has(session.id)) tabs.set(session.id, session);
+    if (attached.has(session.id) || (session.state !== 'exited' && !detached.has(session.id))) tabs.set(session.id, session);
   }
   for (const [id, session] of attached) if (!tabs.has(id)) tabs.set(id, session);
   return [...tabs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
@@ -98,4 +104,31 @@ export function anotherShellTarget(target: ResolvedTarget): TargetRequest {
       return unexpected;
     }
   }
+}
+
+/** People attached to a session other than `meId` (a person with two tabs counts once). */
+export function othersAttached(session: SessionInfo, meId: string | undefined): SessionInfo['participants'] {
+  return session.participants.filter((p) => p.id !== meId);
+}
+
+/** What "End session" asks first when others are attached, or null when it need not ask. */
+export function endConfirmation(session: SessionInfo, meId: string | undefined): string | null {
+  const others = othersAttached(session, meId);
+  if (others.length === 0) return null;
+  const names = others.map((p) => p.name).join(', ');
+  return `End this session for everyone? ${names} ${others.length === 1 ? 'is' : 'are'} attached and will lose the shell.`;
+}
+
+/**
+ * What a share guest reads once the session is over: who ended it, and what to do next. The
+ * reason is the server's (`deleted`/`closed` means its owner ended it).
+ */
+export function guestEndedText(session: SessionInfo | undefined): { title: string; next: string } {
+  const owner = session?.owner.name ?? 'the owner';
+  const byOwner = !session || session.endReason === undefined || session.endReason === 'deleted' || session.endReason === 'closed';
+  const title = byOwner ? 'The owner ended this session' : session.endReason === 'exited' ? 'The shell exited' : 'This session has ended';
+  return {
+    title,
+    next: `The shell and its toolbox are gone, so nothing more will appear here and your share link no longer leads anywhere useful. If you still need to look, ask ${owner} to open a new session and send you a new link. You can close this tab.`,
+  };
 }

@@ -7,12 +7,14 @@ interface ShareGuestBannerProps {
   me: Me;
   /** The shared session's tab title, once its record is loaded. */
   sessionTitle: string | undefined;
+  /** The session is over: its link's expiry no longer matters. */
+  ended?: boolean;
   /** Who is signed in and the Log out button. */
   children: ReactNode;
 }
 
 /** What a share-link guest sees instead of the sidebar: which session, as what, until when. */
-export function ShareGuestBanner({ me, sessionTitle, children }: ShareGuestBannerProps) {
+export function ShareGuestBanner({ me, sessionTitle, ended = false, children }: ShareGuestBannerProps) {
   const share = me.share;
   const what = sessionTitle ?? 'a shared session';
   return (
@@ -21,7 +23,11 @@ export function ShareGuestBanner({ me, sessionTitle, children }: ShareGuestBanne
         ›_
       </span>
       <span className="guest-banner-text">
-        {share ? (
+        {ended ? (
+          <>
+            <strong>{what}</strong> has ended; the share link you used led to it only.
+          </>
+        ) : share ? (
           <>
             You joined <strong>{what}</strong> as a {shareRoleLabel(share.role)} via a share link, expires{' '}
             <time dateTime={share.expiresAt}>{localTime(share.expiresAt)}</time>.

@@ -1,4 +1,5 @@
 import type { SessionInfo } from '@sonde/shared';
+import type { ReactNode } from 'react';
 import { useContainers, useNetworks } from '../../hooks/use-console-data';
 import { ToolLauncher, type LaunchContext } from './ToolLauncher';
 
@@ -39,7 +40,8 @@ export function sessionLaunchContext(
   }
 }
 
-export function SessionTools({ session }: { session: SessionInfo }) {
+/** `children`: what the page adds below the tools for the same target (the capture panel). */
+export function SessionTools({ session, children }: { session: SessionInfo; children?: (context: LaunchContext) => ReactNode }) {
   const containers = useContainers();
   const networks = useNetworks();
   const context = sessionLaunchContext(
@@ -50,6 +52,7 @@ export function SessionTools({ session }: { session: SessionInfo }) {
   return (
     <div className="session-tools" data-testid="session-tools">
       <ToolLauncher context={context} />
+      {children?.(context)}
     </div>
   );
 }
