@@ -27,6 +27,10 @@ export function captureMatchesTarget(capture: CaptureInfo, target: TargetRequest
     case 'task':
       // A task resolves to its container only on the server; its page shows the container's.
       return false;
+    case 'pod':
+      return on.kind === 'pod' && on.namespace === target.namespace && on.pod === target.pod && (target.container === undefined || on.container === target.container);
+    case 'node':
+      return on.kind === 'node' && on.node === target.node;
     default: {
       const unexpected: never = target;
       return unexpected;
