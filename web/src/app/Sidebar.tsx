@@ -40,7 +40,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
   const lists = { route, query, showToolboxes };
 
   return (
-    <aside className="sidebar" aria-label="Targets">
+    <aside className="sidebar" id="console-sidebar" data-testid="sidebar" aria-label="Targets">
       <div className="sidebar-top">
         <Link to="/" className="brand" aria-label="Sonde overview">
           <span className="brand-mark" aria-hidden="true">

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
+import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
 import type { TtyConnection, TtyState } from './tty-connection';
 import { ttyUrl } from './tty-url';
 
@@ -35,6 +36,7 @@ export function TerminalView({
   const hostRef = useRef<HTMLDivElement>(null);
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
   const [state, setState] = useState<TtyState>({ kind: 'connecting' });
+  const coarse = useCoarsePointer();
 
   // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
   const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection });
@@ -80,7 +82,10 @@ export function TerminalView({
           }}
         />
       )}
-      <div ref={hostRef} className="terminal-host" />
+      <div className="terminal-frame">
+        <div ref={hostRef} className="terminal-host" />
+      </div>
+      {coarse && kind === 'session' && binding && <TouchKeyRow binding={binding} />}
     </div>
   );
 }

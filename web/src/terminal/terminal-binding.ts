@@ -14,6 +14,7 @@ import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
 import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
+import { touchKeyBytes, withControl, type TouchKey } from './touch-keys';
 
 /** Coalesces the burst of ResizeObserver callbacks while a window or panel is being dragged. */
 const RESIZE_DEBOUNCE_MS = 50;
@@ -77,6 +78,7 @@ export class TerminalBinding implements Disposable {
   readonly connection: TtyConnection;
   private readonly cleanup = new DisposableStore();
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  private controlLatch: (() => void) | undefined;
 
   constructor(private readonly options: TerminalBindingOptions) {
     const terminal = new Terminal({
@@ -127,7 +129,15 @@ export class TerminalBinding implements Disposable {
 
     const interactive = options.kind !== 'run';
     if (interactive) {
-      this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
+      this.cleanup.add(
+        terminal.onData((data) => {
+          // The on-screen Ctrl latch applies to the next input, typed or tapped, then lets go.
+          const latch = this.controlLatch;
+          this.controlLatch = undefined;
+          if (latch) latch();
+          connection.sendInput(latch ? withControl(data) : data);
+        }),
+      );
       this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
       this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
       // xterm.js brackets a paste without looking inside it. Capturing on the container runs
@@ -150,6 +160,10 @@ export class TerminalBinding implements Disposable {
     const observer = new ResizeObserver(() => this.scheduleFit());
     observer.observe(options.element);
     this.cleanup.add(() => observer.disconnect());
+    // A phone turned sideways: some browsers report the new size only after the rotation ends.
+    const onOrientation = (): void => this.scheduleFit();
+    window.addEventListener('orientationchange', onOrientation);
+    this.cleanup.add(() => window.removeEventListener('orientationchange', onOrientation));
     this.cleanup.add(() => clearTimeout(this.resizeTimer));
 
     this.fit();
@@ -159,6 +173,19 @@ export class TerminalBinding implements Disposable {
 
   focus(): void {
     this.terminal.focus();
+  }
+
+  /** An on-screen key (touch devices): sent as if typed, through xterm's own input path. */
+  pressKey(key: TouchKey): void {
+    this.terminal.input(touchKeyBytes(key, this.terminal.modes.applicationCursorKeysMode), true);
+  }
+
+  /**
+   * Latches Ctrl for the next input (on-screen Ctrl of a touch device); `onRelease` runs when
+   * that input has used it. Latching again replaces the previous latch; `false` releases it.
+   */
+  latchControl(on: boolean, onRelease: () => void = () => undefined): void {
+    this.controlLatch = on ? onRelease : undefined;
   }
 
   findNext(query: string, options: SearchOptions): boolean {
