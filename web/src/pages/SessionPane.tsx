@@ -2,6 +2,7 @@ import type { SessionInfo } from '@sonde/shared';
 import { describeTarget } from '@sonde/shared';
 import { useState } from 'react';
 import { Badge } from '../components/Badge';
+import { ResizableSidePanel } from '../components/ResizableSidePanel';
 import { anotherShellTarget, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
@@ -100,17 +101,24 @@ export function SessionPane({
         </div>
       </header>
       <SessionPresenceBar sharing={sharing} live={live} />
-      {toolsOpen && <SessionTools session={session} />}
-      <TerminalView
-        onConnection={(c) => setConnection(c ?? undefined)}
-        sessionId={session.id}
-        ttyPath={session.ttyPath}
-        active={active}
-        searchOpen={searchOpen}
-        onSearchOpenChange={(open) => onSearchOpenChange(session.id, open)}
-        onStateChange={onStateChange}
-        confirmSession={confirmSession}
-      />
+      <div className="session-body">
+        <TerminalView
+          onConnection={(c) => setConnection(c ?? undefined)}
+          sessionId={session.id}
+          ttyPath={session.ttyPath}
+          active={active}
+          searchOpen={searchOpen}
+          onSearchOpenChange={(open) => onSearchOpenChange(session.id, open)}
+          onStateChange={onStateChange}
+          confirmSession={confirmSession}
+        />
+        {/* Beside the terminal, so a form, its Run button and the result are seen while typing. */}
+        {toolsOpen && (
+          <ResizableSidePanel storageKey="sonde.sessionTools.width" defaultWidth={460} label="Tools" testId="session-tools-panel">
+            <SessionTools session={session} />
+          </ResizableSidePanel>
+        )}
+      </div>
     </section>
   );
 }
