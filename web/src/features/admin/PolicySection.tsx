@@ -17,17 +17,17 @@ const LIST_HELP: Record<ListField, { label: string; help: string; placeholder: s
   composeProjects: {
     label: 'Only these Compose projects',
     help: 'Empty: any project (and containers outside Compose).',
-    placeholder: 'shop\nbilling',
+    placeholder: 'e.g. shop (one per line)',
   },
   namePatterns: {
     label: 'Only containers named like',
     help: 'Globs: * any characters, ? one. Empty: any name.',
-    placeholder: 'web-*\napi-?',
+    placeholder: 'e.g. web-* (one per line)',
   },
   denyLabels: {
     label: 'Never containers labelled',
     help: 'key or key=value. Containers labelled sonde.deny=true are always refused.',
-    placeholder: 'tier=database\npci',
+    placeholder: 'e.g. tier=database (one per line)',
   },
 };
 
