@@ -18,6 +18,7 @@ interface RecordingPlayerProps {
 export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPlayerProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [player, setPlayer] = useState<CastPlayer | null>(null);
+  const [poster, setPoster] = useState(false);
   const [state, setState] = useState<PlayerState>({ playing: false, time: 0, duration: cast.duration, speed: 1, ended: false });
 
   useEffect(() => {
@@ -37,10 +38,15 @@ export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPl
     });
     const osc = terminal.parser.registerOscHandler(OSC_CLIPBOARD, () => true);
     terminal.open(element);
-    const created = new CastPlayer(cast, terminal);
-    const subscription = created.events.on('state', setState);
+    // The poster: the screen at the end, so the player never opens on an empty black box.
+    const created = new CastPlayer(cast, terminal, undefined, { poster: true });
+    const subscription = created.events.on('state', (next) => {
+      setState(next);
+      setPoster(created.showingPoster);
+    });
     setPlayer(created);
     setState(created.state);
+    setPoster(created.showingPoster);
     return () => {
       subscription.dispose();
       created.dispose();
@@ -52,7 +58,7 @@ export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPl
 
   const step = cast.duration > 600 ? 1 : 0.01;
   return (
-    <div className="recording-player" data-testid="recording-player" data-state={state.playing ? 'playing' : state.ended ? 'ended' : 'paused'}>
+    <div className="recording-player" data-testid="recording-player" data-state={state.playing ? 'playing' : state.ended ? 'ended' : 'paused'} data-poster={poster}>
       <div className="recording-screen">
         <div ref={hostRef} className="recording-terminal" />
       </div>
