@@ -25,7 +25,9 @@ import { TaskPage } from '../pages/TaskPage';
 import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { Link, useNavigate, useRoute } from '../routing/RouterContext';
+import { ShortcutsHost } from './ShortcutsHost';
 import { Sidebar } from './Sidebar';
+import { ThemeToggle } from '../components/ThemeToggle';
 
 interface ConsoleShellProps {
   client: SondeClient;
@@ -97,6 +99,8 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
               </span>
               Sonde
             </Link>
+            <span className="mobile-bar-spacer" />
+            <ThemeToggle />
           </header>
           <Sidebar route={route} me={me} onSignOut={signOut} />
           {menuOpen && <div className="menu-scrim" data-testid="menu-scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
@@ -117,6 +121,7 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
           <RoutedPage route={route} />
         </SessionWorkspace>
       </main>
+      {me.kind !== 'share' && <ShortcutsHost />}
       {me.kind !== 'share' && (
         <StatusBar via={me.via}>
           <NetstateStatusItem />

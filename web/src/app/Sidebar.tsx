@@ -1,5 +1,6 @@
 import type { Me } from '@sonde/shared';
 import { useState, type ReactNode } from 'react';
+import { ThemeToggle } from '../components/ThemeToggle';
 import { CurrentUser } from '../features/auth/CurrentUser';
 import { ContainerList } from '../features/containers/ContainerList';
 import { EngineSection } from '../features/engines/EngineSection';
@@ -48,6 +49,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
           </span>
           Sonde
         </Link>
+        <ThemeToggle />
         <CurrentUser me={me} onSignOut={onSignOut} />
       </div>
       <nav className="sidebar-nav" aria-label="Topology">

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
 import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
+import { useColorScheme } from '../components/use-color-scheme';
 import type { TtyConnection, TtyState } from './tty-connection';
 import { ttyUrl } from './tty-url';
 
@@ -37,6 +38,10 @@ export function TerminalView({
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
   const [state, setState] = useState<TtyState>({ kind: 'connecting' });
   const coarse = useCoarsePointer();
+  const { scheme } = useColorScheme();
+  // Read at creation only; the effect below follows changes without rebuilding the binding.
+  const schemeAtCreation = useRef(scheme);
+  schemeAtCreation.current = scheme;
 
   // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
   const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection });
@@ -55,6 +60,7 @@ export function TerminalView({
       onFindRequest: () => callbacks.current.onSearchOpenChange(true),
       confirmSession: () => callbacks.current.confirmSession(sessionId),
       kind,
+      scheme: schemeAtCreation.current,
     });
     setBinding(created);
     callbacks.current.onConnection?.(created.connection);
@@ -64,6 +70,10 @@ export function TerminalView({
       setBinding(null);
     };
   }, [sessionId, ttyPath, kind]);
+
+  useEffect(() => {
+    binding?.setScheme(scheme);
+  }, [binding, scheme]);
 
   useEffect(() => {
     if (active && !searchOpen) binding?.focus();

@@ -6,7 +6,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import { Terminal, type ITheme } from '@xterm/xterm';
+import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { binaryStringToBytes } from './flow-control';
@@ -14,6 +14,7 @@ import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
 import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
+import { TERMINAL_THEMES, type TerminalScheme } from './terminal-themes';
 import { touchKeyBytes, withControl, type TouchKey } from './touch-keys';
 
 /** Coalesces the burst of ResizeObserver callbacks while a window or panel is being dragged. */
@@ -22,29 +23,6 @@ const RESIZE_DEBOUNCE_MS = 50;
 /** OSC 52 lets a program write the clipboard; output from a shell must never do that. */
 const OSC_CLIPBOARD = 52;
 
-const THEME: ITheme = {
-  background: '#0b0e13',
-  foreground: '#d6dae3',
-  cursor: '#d6dae3',
-  cursorAccent: '#0b0e13',
-  selectionBackground: '#2f4a7a',
-  black: '#1c2129',
-  red: '#f0635a',
-  green: '#4fc262',
-  yellow: '#d9a93a',
-  blue: '#5b9bff',
-  magenta: '#c48cf0',
-  cyan: '#48c4d2',
-  white: '#c9ced8',
-  brightBlack: '#5c6577',
-  brightRed: '#ff8a80',
-  brightGreen: '#7ee08d',
-  brightYellow: '#f2cd6b',
-  brightBlue: '#8ab8ff',
-  brightMagenta: '#dcb1fb',
-  brightCyan: '#7fe0ea',
-  brightWhite: '#f3f5f9',
-};
 
 export interface SearchOptions {
   caseSensitive: boolean;
@@ -57,6 +35,8 @@ export interface TerminalBindingOptions {
   element: HTMLElement;
   /** ws(s) URL of the session's terminal socket. */
   url: string;
+  /** The page's colour scheme at creation (setScheme follows later changes); dark by default. */
+  scheme?: TerminalScheme;
   onState(state: TtyState): void;
   /** The user pressed the find shortcut inside the terminal. */
   onFindRequest(): void;
@@ -88,7 +68,7 @@ export class TerminalBinding implements Disposable {
       scrollback: 10000,
       cursorBlink: options.kind !== 'run',
       disableStdin: options.kind === 'run',
-      theme: THEME,
+      theme: TERMINAL_THEMES[options.scheme ?? 'dark'],
       // Window reports (title, icon name, pixel sizes) and manipulation stay off: a title report
       // types text the program chose into the shell. This is xterm.js's default, stated on purpose.
       windowOptions: {},
@@ -175,6 +155,11 @@ export class TerminalBinding implements Disposable {
     this.terminal.focus();
   }
 
+  /** The page switched between light and dark: the palette follows, the contents stay. */
+  setScheme(scheme: TerminalScheme): void {
+    this.terminal.options.theme = TERMINAL_THEMES[scheme];
+  }
+
   /** An on-screen key (touch devices): sent as if typed, through xterm's own input path. */
   pressKey(key: TouchKey): void {
     this.terminal.input(touchKeyBytes(key, this.terminal.modes.applicationCursorKeysMode), true);
@@ -241,6 +226,13 @@ export class TerminalBinding implements Disposable {
         return false;
       case 'KeyV':
         // Not handled by xterm, so the browser fires its paste event (see onPaste).
+        return false;
+      case 'KeyK':
+        // The documented escape (app/shortcuts.ts): leave the terminal so the page's shortcuts apply.
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          this.terminal.blur();
+        }
         return false;
       default:
         return true;
