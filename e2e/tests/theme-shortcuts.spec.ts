@@ -25,9 +25,12 @@ test('the theme follows the system, a toggle overrides it (remembered), and the 
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', 'dark');
 
-  // Back to following the system, which now says dark, then light again.
-  await page.locator('[data-testid="theme-toggle"]:visible').click();
-  await expect(page.locator('[data-testid="theme-toggle"]:visible')).toHaveAttribute('data-preference', 'system');
+  // The cycle goes on: this scheme forced (light), then following the system again.
+  const toggle = page.locator('[data-testid="theme-toggle"]:visible');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('data-preference', 'light');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('data-preference', 'system');
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await page.emulateMedia({ colorScheme: 'light' });
@@ -52,7 +55,7 @@ test('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ swit
   await page.getByTestId('filter').fill('');
 
   await sonde.container(fixtures.web.name).click();
-  await page.locator('body').click({ position: { x: 600, y: 5 } });
+  // Focus stays on the picked link (not a field, not a terminal): shortcuts apply.
   await page.keyboard.press('n');
   const first = await sonde.activeTerminal();
   const firstId = await first.sessionId();
