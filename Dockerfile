@@ -37,7 +37,7 @@ COPY server/ server/
 COPY web/ web/
 RUN npm run build
 
-# ---- deps: production dependencies of server and shared only ----
+# ---- deps: production dependencies of server, shared and client (the `sonde` CLI) ----
 # A fresh install rather than `npm prune`: it leaves out the web client's
 # packages too (the client ships as built files) and all dev tooling. npm links
 # the two workspaces as node_modules/@sonde/{server,shared} -> ../../{server,shared}.
@@ -63,7 +63,7 @@ COPY e2e/package.json e2e/
 # has them (else it fetches those of this Node.js release). Then only the addon
 # is kept (its SQLite sources and objects are about 25 MB), and it must load
 # and answer a query, or the build fails here.
-RUN npm ci --omit=dev --workspace server --workspace shared --ignore-scripts --no-audit --no-fund \
+RUN npm ci --omit=dev --workspace server --workspace shared --workspace client --ignore-scripts --no-audit --no-fund \
  && node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")" \
  && if [ -f "$node_prefix/include/node/node_version.h" ]; then export npm_config_nodedir="$node_prefix"; fi \
  && cd node_modules/better-sqlite3 \
@@ -94,6 +94,10 @@ COPY --from=deps /app/ ./
 COPY --from=build /app/shared/dist shared/dist
 COPY --from=build /app/server/dist server/dist
 COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/client/dist client/dist
+# `sonde` on PATH, for the user bootstrap inside the container:
+#   docker compose exec -T sonde sonde user create alice --role admin   (password on stdin)
+RUN ln -s /app/client/dist/cli/main.js /usr/local/bin/sonde
 
 ENV NODE_ENV=production \
     SONDE_HOST=0.0.0.0 \

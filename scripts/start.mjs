@@ -54,11 +54,50 @@ if (docker.error) {
   const info = spawnSync('docker', ['info'], { stdio: 'ignore' });
   if (info.status !== 0) {
     say('Docker is not reachable right now; starting anyway (the console will show it and keep retrying).');
-  } else if (image === 'sonde-toolbox:latest') {
-    say(`toolbox image ${image} is missing; building it from Debian packages, once (toolbox/README.md says how long it takes)`);
-    run('bash', [path.join(root, 'toolbox/build.sh')]);
+  } else if (/^sonde-toolbox(:|$)/.test(image)) {
+    // Ours to build (any tag); other images are pulled or built by whoever named them.
+    await makeToolbox(image);
   } else {
     say(`toolbox image ${image} is missing; pull or build it (SONDE_TOOLBOX_IMAGE).`);
+  }
+}
+
+/**
+ * The toolbox image, the first time: root builds it from Debian packages (works with no
+ * registry); anyone else builds toolbox/Dockerfile when a registry answers, and otherwise is
+ * told in one sentence what to run, and the console starts anyway (sessions say the image is
+ * missing until it exists).
+ */
+async function makeToolbox(image) {
+  if (process.getuid?.() === 0) {
+    say(`toolbox image ${image} is missing; building it from Debian packages, once (toolbox/README.md says how long it takes)`);
+    run('bash', [path.join(root, 'toolbox/build.sh')]);
+    return;
+  }
+  if (await registryAnswers()) {
+    say(`toolbox image ${image} is missing; building it from toolbox/Dockerfile (docker build), once`);
+    const build = spawnSync('docker', ['build', '-t', image, path.join(root, 'toolbox')], { cwd: root, stdio: 'inherit' });
+    if (build.status === 0) return;
+    say(`docker build failed (above): run \`sudo npm run toolbox:build\` once to build ${image} from Debian packages; starting the console meanwhile.`);
+    return;
+  }
+  say(
+    `toolbox image ${image} is missing and no registry answers to build toolbox/Dockerfile: run \`sudo npm run toolbox:build\` once (Debian packages, about 4 minutes), or set SONDE_TOOLBOX_IMAGE to an image this engine has; starting the console meanwhile.`,
+  );
+}
+
+/**
+ * Whether the registry of toolbox/Dockerfile's base image answers, within 3 s. Any HTTP answer
+ * counts (Docker Hub's /v2/ says 401 without a login). SONDE_REGISTRY_URL points the check
+ * elsewhere: a mirror, or a loopback address in tests.
+ */
+async function registryAnswers() {
+  const url = process.env.SONDE_REGISTRY_URL || 'https://registry-1.docker.io/v2/';
+  try {
+    await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: builds, lints, then runs every tier (unit, real-Docker integration, browser e2e)
+// `npm test`: provisions the machine (or says what it lacks), builds, lints, then runs every tier (unit, real-Docker integration, browser e2e)
 // and ends with one plain summary line, "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,6 +38,13 @@ const add = (c) => {
   totals.passed += c.passed;
   totals.failed += c.failed;
 };
+
+// What the tests need from the machine (Debian packages, a Docker engine): installed when we are
+// root, otherwise named with the apt-get line to run, before anything runs (scripts/provision.sh).
+if (!step('machine: packages and Docker engine (scripts/provision.sh)', 'bash', [path.join(root, 'scripts/provision.sh')])) {
+  process.stdout.write('\ntests: 0 passed, 1 failed (the machine lacks what the tests need: see above)\n');
+  process.exit(1);
+}
 
 if (!step('build', 'npm', ['run', 'build'])) {
   process.stdout.write('\ntests: 0 passed, 1 failed\n');

@@ -108,6 +108,9 @@ export const UNREACHABLE_HEADER = 'x-sonde-unreachable';
 
 interface RequestOptions {
   body?: unknown;
+  /** The Accept header; JSON unless a download asks otherwise. */
+  accept?: string;
+  signal?: AbortSignal;
   /** A 401 here is an expected answer (a probe, a wrong password), not a lost login. */
   expectUnauthorized?: boolean;
 }
@@ -142,6 +145,24 @@ export class SondeClient {
   /** An absolute URL for a server path, for links and EventSource (`/api/events`, a capture's `eventsPath`). */
   url(path: string): string {
     return `${this.baseUrl}${path}`;
+  }
+
+  /**
+   * The ws: or wss: URL of a socket path the server handed out (a session's or run's
+   * `ttyPath`). Needs a `baseUrl`; a browser page builds it from its own origin (`ttyUrl`).
+   */
+  webSocketUrl(path: string): string {
+    const url = new URL(path, this.baseUrl || undefined);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    return url.toString();
+  }
+
+  /**
+   * The headers a non-browser WebSocket client sends on the upgrade (browsers cannot set
+   * headers: they authenticate with the cookie). Empty without a token.
+   */
+  upgradeHeaders(): Record<string, string> {
+    return this.token === undefined ? {} : { Authorization: `Bearer ${this.token}` };
   }
 
   // Identity and system ------------------------------------------------------------------
@@ -273,6 +294,31 @@ export class SondeClient {
     return this.json('GET', `/api/runs/${id(runId)}`, RunInfo);
   }
 
+  /**
+   * Waits until the run has exited and answers it (with `result` for tools that have one).
+   * Polls every `intervalMs` (500 by default); `signal` stops waiting with its reason.
+   */
+  async awaitRun(runId: string, options: { intervalMs?: number; signal?: AbortSignal } = {}): Promise<RunInfo> {
+    const intervalMs = options.intervalMs ?? 500;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const run = await this.run(runId);
+      if (run.state === 'exited') return run;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(done, intervalMs);
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(options.signal?.reason);
+        };
+        function done() {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
   cancelRun(runId: string): Promise<void> {
     return this.empty('DELETE', `/api/runs/${id(runId)}`);
   }
@@ -293,6 +339,17 @@ export class SondeClient {
 
   stopCapture(captureId: string): Promise<void> {
     return this.empty('DELETE', `/api/captures/${id(captureId)}`);
+  }
+
+  /**
+   * The capture's pcap as a byte stream: from the file's first byte, then each packet as it is
+   * captured, ending when the capture ends (docs/api.md, `GET /api/captures/:id/pcap`).
+   */
+  async capturePcap(captureId: string, options: { signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+    const path = `/api/captures/${id(captureId)}/pcap`;
+    const response = await this.send('GET', path, { ...options, accept: 'application/vnd.tcpdump.pcap' });
+    if (!response.body) throw new SondeApiError(response.status, ClientErrorCode.BadResponse, `GET ${path}: the reply has no body`);
+    return response.body;
   }
 
   /** Where a browser downloads the capture's pcap (a plain link: the cookie authenticates GETs). */
@@ -480,7 +537,7 @@ export class SondeClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
     if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
     if (method !== 'GET' && method !== 'HEAD') headers[CSRF_HEADER] = '1';
     let body: string | undefined;
@@ -495,6 +552,7 @@ export class SondeClient {
         method,
         headers,
         ...(body === undefined ? {} : { body }),
+        ...(options.signal ? { signal: options.signal } : {}),
         // A token says who we are; the browser's cookie must not add a second identity to it.
         credentials: this.token === undefined ? 'same-origin' : 'omit',
         cache: 'no-store',

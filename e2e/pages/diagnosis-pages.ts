@@ -17,7 +17,8 @@ export class DoctorPanel {
     await button.click();
     const run = this.root.getByTestId('doctor-run');
     if (before) await expect(run).not.toHaveAttribute('data-run-id', before);
-    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 40_000 });
+    // The run's own limit is 20 s; its toolbox starts first, slow on a loaded machine.
+    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     return run;
   }
 
@@ -70,7 +71,8 @@ export class MatrixPage {
   async diagnosePair(): Promise<Locator> {
     await this.page.getByTestId('matrix-pair-doctor').click();
     const run = this.page.getByTestId('pair-doctor').getByTestId('doctor-run');
-    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 40_000 });
+    // The run's own limit is 20 s; its toolbox starts first, slow on a loaded machine.
+    await expect(run).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
     return run;
   }
 }
@@ -81,6 +83,13 @@ export class TopologyPage {
 
   async open(): Promise<void> {
     await this.page.getByTestId('nav-topology').click();
+    await expect(this.map()).toBeVisible({ timeout: 30_000 });
+  }
+
+  /** One engine's map (GET /api/topology?engine=), by its address as a link from the engine's page gives it. */
+  async openEngine(engine: string): Promise<void> {
+    await this.page.goto(`/engines/${encodeURIComponent(engine)}/topology`);
+    await expect(this.page.getByTestId('topology-page')).toHaveAttribute('data-engine', engine);
     await expect(this.map()).toBeVisible({ timeout: 30_000 });
   }
 

@@ -1,5 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { BrowserGuard } from '../pages/browser-guard.js';
 import { ConsolePage } from '../pages/console-page.js';
 import { DoctorPanel, MatrixPage, TopologyPage } from '../pages/diagnosis-pages.js';
 import { docker } from '../support/docker.js';
@@ -48,6 +50,8 @@ test.afterAll(() => {
 });
 
 test("the doctor on a container's page: a published port nothing listens on, with the evidence on demand", async ({ page }) => {
+  // Two doctor runs (20 s limit each) and their toolbox starts: 52 s on a machine with a load of 30.
+  test.setTimeout(120_000);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await sonde.container(names.noListener).click();
@@ -71,6 +75,8 @@ test("the doctor on a container's page: a published port nothing listens on, wit
 });
 
 test('the matrix of a network: the blocked pair fails with its reason, the rest answer, and its doctor says why', async ({ page }) => {
+  // A matrix (its blocked pair waits out timeouts) and a doctor run: 60 s on a machine with a load of 30.
+  test.setTimeout(120_000);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await sonde.network(names.network).click();
@@ -111,8 +117,36 @@ test('the topology map: the Compose project is drawn with its network and addres
   await expect(topology.node('container', fixtures.api.name)).toBeVisible();
   const selection = await topology.select('container', fixtures.web.name);
   await expect(selection).toContainText(fixtures.web.ip);
+  // Links from the map carry the container's engine.
+  await expect(selection.getByTestId('topology-open-container')).toHaveAttribute('href', /^\/engines\/local\/containers\/[0-9a-f]{64}$/);
   await selection.getByTestId('topology-shell').click();
   const terminal = await sonde.activeTerminal();
   await terminal.run('ip -4 -o addr show eth0');
   await terminal.waitForText(new RegExp(`inet ${fixtures.web.ip.replace(/\./g, '\\.')}/`));
+});
+
+test("one engine's topology map: only that engine is asked; markup in Compose names is drawn and exported as text", async ({ context, page }) => {
+  const guard = await BrowserGuard.watch(context);
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  const topology = new TopologyPage(page);
+  const asked = page.waitForRequest((request) => request.url().includes('/api/topology?engine=local'));
+  await topology.openEngine('local');
+  await asked;
+  await expect(topology.node('engine', 'local')).toBeVisible();
+  await expect(topology.node('network', names.network)).toBeVisible();
+  // global-setup's hostile container: its Compose project and service are HTML.
+  const { labels, name } = fixtures.hostile;
+  const project = labels['com.docker.compose.project']!;
+  await expect(topology.node('container', name)).toContainText(project.slice(0, 12));
+  await expect(page.getByTestId('topology-project').locator('option', { hasText: project })).toHaveCount(1);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('topology-export-svg').click();
+  const file = await (await download).path();
+  const svg = readFileSync(file, 'utf8');
+  expect(svg).toContain('&lt;img src=x');
+  expect(svg).not.toMatch(/<img|<svg onload|<script/i);
+  expect(await page.locator('img[src="x"], svg[onload]').count()).toBe(0);
+  expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(await guard.cspViolations(page)).toEqual([]);
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, defaultDataDir, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('has safe defaults: loopback, port 8080, a generated token', () => {
@@ -130,6 +130,14 @@ describe('parseConfig', () => {
     writeFileSync(file, JSON.stringify([{ name: 'from-file', host: 'tcp://h:2375' }]));
     expect(parseConfig({ SONDE_ENGINES_FILE: file }).engines).toEqual([{ name: 'from-file', kind: 'docker', host: 'tcp://h:2375' }]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its data in a place that does not depend on the working directory', () => {
+    expect(defaultDataDir({ HOME: '/home/ops' }, 0)).toBe('/var/lib/sonde');
+    expect(defaultDataDir({ HOME: '/home/ops' }, 1000)).toBe('/home/ops/.local/state/sonde');
+    expect(defaultDataDir({ HOME: '/home/ops', XDG_STATE_HOME: '/state' }, 1000)).toBe('/state/sonde');
+    expect(defaultDataDir({ HOME: '/home/ops', XDG_STATE_HOME: 'relative' }, 1000)).toBe('/home/ops/.local/state/sonde');
+    expect(path.isAbsolute(parseConfig({ HOME: '/tmp' }).dataDir)).toBe(true);
   });
 
   it('reads Kubernetes clusters from SONDE_ENGINES: a kubeconfig and context, or in-cluster', () => {

@@ -284,6 +284,21 @@ function parseSwarmNodeEngine(env: Env): SwarmNodeEngineTemplate | undefined {
 }
 
 /**
+ * Where Sonde keeps its state when SONDE_DATA_DIR is unset: never the working directory, so
+ * `npm start` and `sonde user` find the same database wherever they are started. Root (and so
+ * a system service) uses /var/lib/sonde; a user $XDG_STATE_HOME/sonde, ~/.local/state/sonde by
+ * default (the XDG base directory spec's place for state that survives restarts).
+ */
+export function defaultDataDir(env: Env, uid: number | undefined = process.getuid?.()): string {
+  // Both read whoever runs it, so the variables read do not depend on the user (config.test.ts).
+  const stateHome = env.XDG_STATE_HOME?.trim();
+  const home = env.HOME?.trim() || homedir();
+  if (uid === 0) return '/var/lib/sonde';
+  if (stateHome && path.isAbsolute(stateHome)) return path.join(stateHome, 'sonde');
+  return path.join(home, '.local', 'state', 'sonde');
+}
+
+/**
  * A data directory Sonde can use: the path, or the nearest ancestor that exists, is a directory
  * it may write in (Sonde creates the rest). Checked now, so a bad path is a named error at start.
  */
@@ -423,7 +438,7 @@ export function parseConfig(env: Env = process.env): Config {
     token,
     toolboxImage,
     kubernetesToolboxImage,
-    dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || '.data')),
+    dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || defaultDataDir(env))),
     engines,
     swarmNodeEngine,
     ssh: parseSsh(env, [...engines.map((e) => (e.kind === 'docker' ? e.host : undefined)), swarmNodeEngine?.host]),

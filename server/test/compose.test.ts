@@ -76,6 +76,19 @@ describe('the composed console (real Docker)', () => {
     expect(await containersWithLabels(`sonde.session=${session.id}`)).toEqual([]);
   });
 
+  it('makes users inside the container with `sonde user`, as the README says', async () => {
+    const inside = (script: string) => compose('exec', '-T', 'sonde', 'sh', '-c', script);
+    const created = await inside("printf 'a long compose password\\n' | sonde user create compose-op --role operator");
+    expect(created.stdout).toContain('created operator "compose-op" in /data');
+    expect((await inside('sonde user list')).stdout).toMatch(/^compose-op\s+operator\s+enabled/m);
+    const login = await fetch(`${baseUrl}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'compose-op', password: 'a long compose password' }),
+    });
+    expect(login.status).toBe(204);
+  });
+
   it('refuses itself as a target', async () => {
     const containers = (await (await fetch(`${baseUrl}/api/containers`, { headers: auth })).json()) as { id: string; labels: Record<string, string> }[];
     const self = containers.find((c) => c.labels['sonde.console'] === 'true' && c.labels['com.docker.compose.project'] === project);

@@ -307,6 +307,10 @@ describe('network doctor (real Docker)', () => {
     expect(await request('GET', `/api/doctor/${'0'.repeat(32)}`)).toMatchObject({ status: 404, body: { error: { code: 'DOCTOR_NOT_FOUND' } } });
     // The default policy keeps operators out of the host's namespace.
     expect(await request('POST', '/api/doctor', { target: { kind: 'host' } }, operator)).toMatchObject({ status: 403, body: { error: { code: 'TARGET_NOT_ALLOWED' } } });
+    // Pods and Kubernetes nodes are not doctored (yet): said so, nothing started.
+    for (const target of [{ kind: 'pod', namespace: 'default', pod: 'web-0' }, { kind: 'node', node: 'worker-1' }]) {
+      expect(await request('POST', '/api/doctor', { target })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST', message: expect.stringContaining('not supported yet') } } });
+    }
     sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, namePatterns: [`${PREFIX}-peer-*`] } });
     try {
       expect(await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy } }, operator)).toMatchObject({ status: 403, body: { error: { code: 'TARGET_NOT_ALLOWED' } } });

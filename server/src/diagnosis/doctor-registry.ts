@@ -69,6 +69,11 @@ export class DoctorRegistry extends WorkloadRegistry<DoctorRun> {
       if (!checked.ok || !isHostname(name)) throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.names.${index} ${checked.ok ? 'must be a host name, not an address' : checked.reason}.`);
       return name;
     });
+    // Its checks read Docker's inventory (published ports, networks, Compose peers): pods and
+    // Kubernetes nodes are not doctored yet, and say so rather than half-run.
+    if (request.target.kind === 'pod' || request.target.kind === 'node') {
+      throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.target: the network doctor runs on Docker targets (a container, a Swarm task, a network, an overlay's namespace, the host); ${request.target.kind === 'pod' ? 'pods' : 'Kubernetes nodes'} are not supported yet.`);
+    }
     if (request.peer && (request.target.kind === 'host' || request.target.kind === 'network-namespace')) {
       throw new ApiError(400, ErrorCode.InvalidRequest, 'Invalid request: body.peer needs a container, task or network target (one with an address on a network the peer can share).');
     }

@@ -126,7 +126,7 @@ export class MatrixRegistry extends WorkloadRegistry<MatrixRun> {
    * do, a Swarm overlay that is not attachable too (its members are the tasks on that engine).
    */
   private async resolveNetwork(request: CreateMatrixRequest): Promise<ResolvedOnEngine> {
-    const handle = this.settings.engines.pick(request.engine, 'body.engine');
+    const handle = this.settings.engines.pickDocker(request.engine, 'body.engine');
     const context = { ...(await targetInventory(handle.engine, ['network', 'container'])), ...(this.settings.isConsole ? { isConsole: this.settings.isConsole } : {}) };
     let network: NetworkSummary;
     try {
@@ -180,7 +180,7 @@ export class MatrixRegistry extends WorkloadRegistry<MatrixRun> {
     if (why === 'not a cell of this matrix') throw new ApiError(404, ErrorCode.CellNotFound, 'There is no such cell: "from" and "to" must be two different members of this matrix.');
     if (why) throw new ApiError(409, ErrorCode.TargetNotRunning, `This cell cannot be probed again: ${why}.`);
     const source = run.member(from)!;
-    const handle = this.settings.engines.pick(source.engine, 'engine');
+    const handle = this.settings.engines.pickDocker(source.engine, 'engine');
     const containers = await handle.engine.listContainers();
     const context: PolicyContext = { engine: handle.name, containers, networks: [], ...(this.settings.isConsole ? { isConsole: this.settings.isConsole } : {}) };
     for (const id of [from, to]) {

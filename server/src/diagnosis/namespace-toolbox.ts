@@ -1,5 +1,5 @@
 import type { ResolvedTarget } from '@sonde/shared';
-import type { ContainerEngine } from '../engine/types.js';
+import type { ToolboxEngine } from '../engine/types.js';
 import { LABELS, NETNS_SCRIPT, buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { displayCommand, type ProbeOutput } from './probe-output.js';
 
@@ -18,7 +18,7 @@ export const DIAGNOSIS_CAPABILITIES = ['NET_ADMIN', 'NET_RAW'];
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 export interface NamespaceToolboxOptions {
-  engine: ContainerEngine;
+  engine: ToolboxEngine;
   settings: ToolboxSettings;
   /** The run's id: the `sonde.session` label and the value of `label`. */
   runId: string;
@@ -45,7 +45,7 @@ export class NamespaceToolbox implements ProbeToolbox {
   private removal: Promise<void> | undefined;
 
   private constructor(
-    private readonly engine: ContainerEngine,
+    private readonly engine: ToolboxEngine,
     readonly id: string,
     /** Put before every argv: entering an overlay's own namespace (empty otherwise). */
     private readonly prefix: readonly string[],

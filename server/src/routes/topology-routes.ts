@@ -19,6 +19,8 @@ export const topologyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const only = request.query.engine;
     const managers = engines.managers();
     const gathered = await engines.gather(async (h) => {
+      // A Kubernetes cluster has no containers, networks or Swarm: it is drawn as an engine alone.
+      if (h.engine.kind === 'kubernetes') return { containers: [], networks: [], nodes: [] };
       const manager = managers.some((m) => m.handle.name === h.name);
       const [containers, networks, nodes] = await Promise.all([h.engine.listContainers(), h.engine.listNetworks(), manager ? h.engine.swarmNodes() : Promise.resolve([])]);
       return { containers, networks, nodes };

@@ -10,7 +10,7 @@ import { SessionTools } from '../features/tools/SessionTools';
 import { usePermissions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
 import { TerminalView } from '../terminal/TerminalView';
-import type { TtyConnection, TtyState } from '../terminal/tty-connection';
+import type { TtyConnection, TtyState } from '@sonde/client';
 
 interface SessionPaneProps {
   session: SessionInfo;

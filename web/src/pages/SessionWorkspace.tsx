@@ -7,7 +7,7 @@ import { useConsoleData, usePermissions, useSessions } from '../hooks/use-consol
 import { useReportError } from '../hooks/use-report-error';
 import { routePath, type Route } from '../routing/routes';
 import { Link, useNavigate } from '../routing/RouterContext';
-import type { TtyState } from '../terminal/tty-connection';
+import type { TtyState } from '@sonde/client';
 import { SessionPane } from './SessionPane';
 
 const ENDED_STATES = new Set<TtyState['kind']>(['exited', 'closed', 'error']);

@@ -1,10 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
-import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
+import { ttyUrl, type TtyConnection, type TtyState } from '@sonde/client';
 import { useColorScheme } from '../components/use-color-scheme';
-import type { TtyConnection, TtyState } from './tty-connection';
-import { ttyUrl } from './tty-url';
+import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
 
 interface TerminalViewProps {
   sessionId: string;

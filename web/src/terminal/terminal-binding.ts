@@ -8,12 +8,11 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
+import { TtyConnection, binaryStringToBytes, type TtySocket, type TtyState } from '@sonde/client';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
-import { binaryStringToBytes } from './flow-control';
 import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
-import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
 import { TERMINAL_THEMES, type TerminalScheme } from './terminal-themes';
 import { touchKeyBytes, withControl, type TouchKey } from './touch-keys';
 

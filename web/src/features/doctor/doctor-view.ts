@@ -76,6 +76,10 @@ export function sameTarget(resolved: ResolvedTarget, wanted: TargetRequest): boo
       return resolved.kind === 'host';
     case 'network-namespace':
       return resolved.kind === 'network-namespace' && (resolved.networkId === wanted.network || resolved.networkName === wanted.network);
+    case 'pod':
+    case 'node':
+      // The doctor does not run on Kubernetes targets (the server refuses them).
+      return false;
     default: {
       const unexpected: never = wanted;
       return unexpected;

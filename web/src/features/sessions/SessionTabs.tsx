@@ -3,7 +3,7 @@ import { describeTarget } from '@sonde/shared';
 import { Badge } from '../../components/Badge';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
-import type { TtyState } from '../../terminal/tty-connection';
+import type { TtyState } from '@sonde/client';
 import { sessionStatus } from './session-labels';
 
 interface SessionTabsProps {

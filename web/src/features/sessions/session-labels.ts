@@ -1,6 +1,6 @@
 /** How a session is named in tabs and how its state reads, from server info and the live socket. */
 import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
-import type { TtyState } from '../../terminal/tty-connection';
+import type { TtyState } from '@sonde/client';
 import type { Tone } from '../../components/Badge';
 
 export interface SessionStatus {

@@ -1,6 +1,6 @@
 import type { SessionInfo } from '@sonde/shared';
 import { useState } from 'react';
-import type { TtyState } from '../../terminal/tty-connection';
+import type { TtyState } from '@sonde/client';
 import { ParticipantsStrip } from './ParticipantsStrip';
 import { ShareDialog } from './ShareDialog';
 import type { SessionSharing } from './use-session-sharing';

@@ -1,7 +1,7 @@
 import type { Participant, PresenceMessage, SessionInfo } from '@sonde/shared';
 import { useCallback, useEffect, useState } from 'react';
 import { useConsoleData, usePermissions } from '../../hooks/use-console-data';
-import type { TtyConnection } from '../../terminal/tty-connection';
+import type { TtyConnection } from '@sonde/client';
 import { driverLinkIds, giveKeyboard, takeKeyboardBack, type RoleChange } from './keyboard-handover';
 
 /** How long the "you are watching" hint stays after a keystroke was dropped. */

@@ -4,7 +4,7 @@ import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
 import { useReportError } from '../../hooks/use-report-error';
 import { TerminalView } from '../../terminal/TerminalView';
-import type { TtyState } from '../../terminal/tty-connection';
+import type { TtyState } from '@sonde/client';
 import { ResultCard } from './results/ResultCard';
 import { runTitle } from './run-labels';
 import { RunBadge } from './RunBadge';

@@ -1,6 +1,6 @@
 import { MAX_INPUT_FRAME_BYTES } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
-import { AckLedger, binaryStringToBytes, splitInput } from './flow-control';
+import { AckLedger, binaryStringToBytes, splitInput } from './flow-control.js';
 
 describe('AckLedger', () => {
   it('acks once ackBytes have been processed while more output is still queued', () => {

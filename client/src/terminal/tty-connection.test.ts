@@ -1,7 +1,7 @@
 import { CloseCode, FLOW_ACK_BYTES, MAX_INPUT_FRAME_BYTES } from '@sonde/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TtyConnection, type TtySocket, type TtyState } from './tty-connection';
-import { ttyUrl, withOffset } from './tty-url';
+import { TtyConnection, type TtySocket, type TtyState } from './tty-connection.js';
+import { ttyUrl, withOffset } from './tty-url.js';
 
 /** Stands in for the browser WebSocket: records what the client sends, lets the test play server. */
 class FakeSocket {

@@ -15,11 +15,11 @@ import {
   type ParticipantRole,
   type PresenceMessage,
 } from '@sonde/shared';
-import type { Disposable } from '../lifecycle/disposable';
-import { Emitter } from '../lifecycle/emitter';
-import { AckLedger, splitInput } from './flow-control';
-import { reconnectDelay } from './reconnect-backoff';
-import { withOffset } from './tty-url';
+import type { Disposable } from '../lifecycle/disposable.js';
+import { Emitter } from '../lifecycle/emitter.js';
+import { AckLedger, splitInput } from './flow-control.js';
+import { reconnectDelay } from './reconnect-backoff.js';
+import { withOffset } from './tty-url.js';
 
 export type TtyState =
   | { kind: 'connecting' }

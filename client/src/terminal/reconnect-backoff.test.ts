@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, reconnectDelay } from './reconnect-backoff';
+import { RECONNECT_BASE_MS, RECONNECT_MAX_MS, reconnectDelay } from './reconnect-backoff.js';
 
 describe('reconnectDelay', () => {
   it('doubles from 250 ms and caps at 5 s', () => {
