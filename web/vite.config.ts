@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 // The API and the terminal WebSockets live on the Sonde server; in development Vite serves the
 // UI and forwards /api (including WebSocket upgrades) so the browser still sees one origin,
@@ -9,7 +10,13 @@ import { defineConfig } from 'vite';
 const API_TARGET = process.env.SONDE_API_TARGET ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [
+    react(),
+    // Precompressed siblings (x.js.br, x.js.gz) that the server sends as they are
+    // (@fastify/static preCompressed): no compression work per request. Source maps stay plain:
+    // only developer tools fetch them.
+    compression({ algorithms: ['gzip', 'brotliCompress'], exclude: [/\.map$/], threshold: 1024 }),
+  ],
   server: {
     proxy: {
       '/api': { target: API_TARGET, ws: true, changeOrigin: false },

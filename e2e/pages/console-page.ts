@@ -23,6 +23,29 @@ export class ConsolePage {
     return this.page.locator(`[data-testid="network-item"][data-name="${name}"]`);
   }
 
+  /** Opens the sidebar drawer when the screen is narrow enough to fold it behind the menu button. */
+  async showSidebar(): Promise<void> {
+    const toggle = this.page.getByTestId('menu-toggle');
+    if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+    await expect(this.page.getByTestId('sidebar')).toBeInViewport();
+  }
+
+  /** The document and the routed page scroll only vertically: nothing is wider than the screen. */
+  async expectNoHorizontalOverflow(): Promise<void> {
+    await expect
+      .poll(() =>
+        this.page.evaluate(() => {
+          const documentOverflow = (document.scrollingElement?.scrollWidth ?? 0) - window.innerWidth;
+          const panes = [...document.querySelectorAll<HTMLElement>('.page, .session-pane, .mobile-bar, .status-bar')].filter((e) => e.offsetParent !== null);
+          const worst = Math.max(documentOverflow, ...panes.map((e) => e.scrollWidth - e.clientWidth));
+          // Which one, so a failure names the culprit.
+          const culprit = panes.find((e) => e.scrollWidth - e.clientWidth === worst)?.className ?? 'document';
+          return worst <= 0 ? 0 : `${culprit} overflows by ${worst}px`;
+        }),
+      )
+      .toBe(0);
+  }
+
   async filter(text: string): Promise<void> {
     await this.page.getByTestId('filter').fill(text);
   }

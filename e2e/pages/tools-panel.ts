@@ -8,9 +8,12 @@ export class ToolsPanel {
     this.root = page.getByTestId('tool-launcher');
   }
 
+  /** Picks `tool` (a second click on a picked tool would close its form: only when not picked yet). */
   async choose(tool: string): Promise<void> {
     await expect(this.root).toBeVisible();
-    await this.root.locator(`[data-testid="tool-option"][data-tool="${tool}"]`).click();
+    const option = this.root.locator(`[data-testid="tool-option"][data-tool="${tool}"]`);
+    if ((await option.getAttribute('aria-pressed')) !== 'true') await option.click();
+    await expect(option).toHaveAttribute('aria-pressed', 'true');
   }
 
   param(name: string): Locator {

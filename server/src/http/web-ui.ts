@@ -14,10 +14,16 @@ import { ApiError } from './api-error.js';
  * Ordinary routes declaring their access, like every other: the auth hook decides on them, not
  * on the URL's text.
  */
+/** `assets/index-CVatVcAp.js`: Vite's hashed output (the hash is 8 URL-safe base64 characters). */
+const HASHED_ASSET = /^assets\/.+-[A-Za-z0-9_-]{8}\.[a-z0-9]+$/;
+const ONE_YEAR_MS = 365 * 24 * 3600 * 1000;
+
 async function webUi(app: FastifyInstance, options: { webDir: string }): Promise<void> {
   const root = path.resolve(options.webDir);
   const built = existsSync(path.join(root, 'index.html'));
-  await app.register(fastifyStatic, { root, serve: false });
+  // preCompressed: the build writes .br and .gz beside each asset (web/vite.config.ts); the
+  // one the browser accepts is sent, with Vary: Accept-Encoding.
+  await app.register(fastifyStatic, { root, serve: false, preCompressed: true });
 
   // The embed pages (embed.html): only the terminal or the result card, opened with an embed
   // token from the URL's fragment. Framable by SONDE_EMBED_ORIGINS (security-headers.ts), and
@@ -42,14 +48,21 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
       // The canonical-path check already refused `..`; this keeps the file under the root regardless.
       if (file.startsWith(root + path.sep)) {
         const info = await stat(file).catch(() => undefined);
-        if (info?.isFile()) return reply.sendFile(wanted);
+        if (info?.isFile()) {
+          // Vite names what it builds under assets/ by content hash: a changed file is a new URL,
+          // so browsers may keep these for a year without asking. Anything else is revalidated.
+          return HASHED_ASSET.test(wanted)
+            ? reply.sendFile(wanted, { maxAge: ONE_YEAR_MS, immutable: true })
+            : reply.sendFile(wanted, { maxAge: 0 });
+        }
       }
     }
     // A missing asset is a 404, not the app: a page must not run HTML as a script.
     if (/\.[a-z0-9]+$/i.test(wanted)) throw new ApiError(404, ErrorCode.NotFound, `No file /${wanted}.`);
     if (!built) return reply.code(503).type('text/plain').send('The web UI is not built. Run: npm run build\n');
-    reply.header('cache-control', 'no-store');
-    return reply.sendFile('index.html');
+    // no-cache: kept, but revalidated on every load, so a new build's asset names are seen at once.
+    reply.header('cache-control', 'no-cache');
+    return reply.sendFile('index.html', { cacheControl: false });
   });
 
   // The API's namespace is never public: a path under /api that no route serves is a 401 to

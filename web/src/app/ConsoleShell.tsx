@@ -28,8 +28,10 @@ import { PodPage } from '../pages/PodPage';
 import { KubeNodePage } from '../pages/KubeNodePage';
 import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
-import { useNavigate, useRoute } from '../routing/RouterContext';
+import { Link, useNavigate, useRoute } from '../routing/RouterContext';
+import { ShortcutsHost } from './ShortcutsHost';
 import { Sidebar } from './Sidebar';
+import { ThemeToggle } from '../components/ThemeToggle';
 
 interface ConsoleShellProps {
   client: SondeClient;
@@ -69,6 +71,9 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
   const report = useReportError();
   const navigate = useNavigate();
   const [noticeShown, setNoticeShown] = useState(Boolean(notice));
+  // Below the breakpoint (layout.css) the sidebar is a drawer; a pick in it is a navigation, which closes it.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route]);
   const signOut = () => void onSignOut().catch((error: unknown) => report('Could not log out', error));
   // A share-link guest reaches one session; every other page would only be refused.
   const guestSession = me.kind === 'share' ? me.share?.sessionId : undefined;
@@ -77,8 +82,34 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
     if (guestSession !== undefined && offSession) navigate(routePath({ page: 'session', id: guestSession }), { replace: true });
   }, [guestSession, offSession, navigate]);
   return (
-    <div className={`console${me.kind === 'share' ? ' console-guest' : ''}`}>
-      {me.kind !== 'share' && <Sidebar route={route} me={me} onSignOut={signOut} />}
+    <div className={`console${me.kind === 'share' ? ' console-guest' : ''}${menuOpen ? ' menu-open' : ''}`}>
+      {me.kind !== 'share' && (
+        <>
+          <header className="mobile-bar">
+            <button
+              type="button"
+              className="button button-ghost menu-button"
+              data-testid="menu-toggle"
+              aria-controls="console-sidebar"
+              aria-expanded={menuOpen}
+              aria-label={menuOpen ? 'Close the menu' : 'Open the menu: targets, recordings, admin'}
+              onClick={() => setMenuOpen(!menuOpen)}
+            >
+              <span aria-hidden="true">{menuOpen ? '✕' : '☰'}</span>
+            </button>
+            <Link to="/" className="brand" aria-label="Sonde overview">
+              <span className="brand-mark" aria-hidden="true">
+                ›_
+              </span>
+              Sonde
+            </Link>
+            <span className="mobile-bar-spacer" />
+            <ThemeToggle />
+          </header>
+          <Sidebar route={route} me={me} onSignOut={signOut} />
+          {menuOpen && <div className="menu-scrim" data-testid="menu-scrim" aria-hidden="true" onClick={() => setMenuOpen(false)} />}
+        </>
+      )}
       <main className="main">
         {me.kind === 'share' && <GuestBanner me={me} onSignOut={signOut} />}
         {notice && noticeShown && (
@@ -94,6 +125,7 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
           <RoutedPage route={route} />
         </SessionWorkspace>
       </main>
+      {me.kind !== 'share' && <ShortcutsHost />}
       {me.kind !== 'share' && (
         <StatusBar via={me.via}>
           <CaptureStatusItem />

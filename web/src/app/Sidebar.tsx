@@ -1,5 +1,6 @@
 import type { Me } from '@sonde/shared';
 import { useState, type ReactNode } from 'react';
+import { ThemeToggle } from '../components/ThemeToggle';
 import { CurrentUser } from '../features/auth/CurrentUser';
 import { ContainerList } from '../features/containers/ContainerList';
 import { EngineSection } from '../features/engines/EngineSection';
@@ -41,7 +42,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
   const lists = { route, query, showToolboxes };
 
   return (
-    <aside className="sidebar" aria-label="Targets">
+    <aside className="sidebar" id="console-sidebar" data-testid="sidebar" aria-label="Targets">
       <div className="sidebar-top">
         <Link to="/" className="brand" aria-label="Sonde overview">
           <span className="brand-mark" aria-hidden="true">
@@ -49,6 +50,7 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
           </span>
           Sonde
         </Link>
+        <ThemeToggle />
         <CurrentUser me={me} onSignOut={onSignOut} />
       </div>
       <nav className="sidebar-nav" aria-label="Topology">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBitsPerSecond, formatBytes, formatMs } from './format';
+import { formatBitsPerSecond, formatBytes, formatIsoLike, formatMs, formatWhen, fullDate } from './format';
 
 describe('formatting', () => {
   it('formats times, rates and sizes', () => {
@@ -15,5 +15,21 @@ describe('formatting', () => {
   it('formats capture sizes the way the capture panel showed them', () => {
     expect(formatBytes(24)).toBe('24 B');
     expect(formatBytes(2048)).toBe('2.0 KiB');
+  });
+});
+
+describe('dates', () => {
+  const now = new Date('2026-12-06T12:00:00Z');
+  it('is relative while recent, then ISO-like', () => {
+    expect(formatWhen('2026-12-06T11:59:58Z', now)).toBe('just now');
+    expect(formatWhen('2026-12-06T11:59:20Z', now)).toBe('40 s ago');
+    expect(formatWhen('2026-12-06T11:48:00Z', now)).toBe('12 min ago');
+    expect(formatWhen('2026-12-06T09:00:00Z', now)).toBe('3 h ago');
+    expect(formatWhen('2026-12-01T09:05:00Z', now)).toBe(formatIsoLike('2026-12-01T09:05:00Z'));
+    expect(formatIsoLike('2026-12-01T09:05:00Z')).toMatch(/^2026-12-0[12] \d\d:\d5$/);
+  });
+  it('keeps what is not a date as given, and the hover text has the UTC instant', () => {
+    expect(formatWhen('garbage', now)).toBe('garbage');
+    expect(fullDate('2026-12-01T09:05:07Z')).toContain('(2026-12-01T09:05:07.000Z)');
   });
 });

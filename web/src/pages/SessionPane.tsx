@@ -5,6 +5,7 @@ import { Badge } from '../components/Badge';
 import { CapturePanel } from '../features/captures/CapturePanel';
 import { SessionNetstate } from '../features/netstate/SessionNetstate';
 import { ConfirmButton } from '../components/ConfirmButton';
+import { ResizableSidePanel } from '../components/ResizableSidePanel';
 import { anotherShellTarget, endConfirmation, guestEndedText, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
@@ -130,19 +131,24 @@ export function SessionPane({
           <p>{guestEndedText(session).next}</p>
         </div>
       )}
-      {toolsOpen && (
-        <SessionTools session={session}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
-      )}
-      <TerminalView
-        onConnection={(c) => setConnection(c ?? undefined)}
-        sessionId={session.id}
-        ttyPath={session.ttyPath}
-        active={active}
-        searchOpen={searchOpen}
-        onSearchOpenChange={(open) => onSearchOpenChange(session.id, open)}
-        onStateChange={onStateChange}
-        confirmSession={confirmSession}
-      />
+      <div className="session-body">
+        <TerminalView
+          onConnection={(c) => setConnection(c ?? undefined)}
+          sessionId={session.id}
+          ttyPath={session.ttyPath}
+          active={active}
+          searchOpen={searchOpen}
+          onSearchOpenChange={(open) => onSearchOpenChange(session.id, open)}
+          onStateChange={onStateChange}
+          confirmSession={confirmSession}
+        />
+        {/* Beside the terminal, so a form, its Run button and the result are seen while typing. */}
+        {toolsOpen && (
+          <ResizableSidePanel storageKey="sonde.sessionTools.width" defaultWidth={460} label="Tools" testId="session-tools-panel">
+            <SessionTools session={session}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
+          </ResizableSidePanel>
+        )}
+      </div>
     </section>
   );
 }

@@ -3,6 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
 import { ttyUrl, type TtyConnection, type TtyState } from '@sonde/client';
+import { useColorScheme } from '../components/use-color-scheme';
+import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
 
 interface TerminalViewProps {
   sessionId: string;
@@ -41,6 +43,11 @@ export function TerminalView({
   const hostRef = useRef<HTMLDivElement>(null);
   const [binding, setBinding] = useState<TerminalBinding | null>(null);
   const [state, setState] = useState<TtyState>({ kind: 'connecting' });
+  const coarse = useCoarsePointer();
+  const { scheme } = useColorScheme();
+  // Read at creation only; the effect below follows changes without rebuilding the binding.
+  const schemeAtCreation = useRef(scheme);
+  schemeAtCreation.current = scheme;
 
   // Callbacks change identity on every parent render; the binding must not be rebuilt for that.
   const callbacks = useRef({ onSearchOpenChange, onStateChange, confirmSession, onConnection, onRun });
@@ -62,6 +69,7 @@ export function TerminalView({
       confirmSession: () => callbacks.current.confirmSession(sessionId),
       kind,
       ...(initialProtocols.current ? { protocols: initialProtocols.current } : {}),
+      scheme: schemeAtCreation.current,
     });
     setBinding(created);
     callbacks.current.onConnection?.(created.connection);
@@ -73,6 +81,10 @@ export function TerminalView({
       setBinding(null);
     };
   }, [sessionId, ttyPath, kind]);
+
+  useEffect(() => {
+    binding?.setScheme(scheme);
+  }, [binding, scheme]);
 
   useEffect(() => {
     if (active && !searchOpen) binding?.focus();
@@ -91,7 +103,10 @@ export function TerminalView({
           }}
         />
       )}
-      <div ref={hostRef} className="terminal-host" />
+      <div className="terminal-frame">
+        <div ref={hostRef} className="terminal-host" />
+      </div>
+      {coarse && kind === 'session' && binding && <TouchKeyRow binding={binding} />}
     </div>
   );
 }

@@ -6,13 +6,15 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import { Terminal, type ITheme } from '@xterm/xterm';
+import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { TtyConnection, binaryStringToBytes, type TtySocket, type TtyState } from '@sonde/client';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
+import { TERMINAL_THEMES, type TerminalScheme } from './terminal-themes';
+import { touchKeyBytes, withControl, type TouchKey } from './touch-keys';
 
 /** Coalesces the burst of ResizeObserver callbacks while a window or panel is being dragged. */
 const RESIZE_DEBOUNCE_MS = 50;
@@ -20,29 +22,6 @@ const RESIZE_DEBOUNCE_MS = 50;
 /** OSC 52 lets a program write the clipboard; output from a shell must never do that. */
 const OSC_CLIPBOARD = 52;
 
-const THEME: ITheme = {
-  background: '#0b0e13',
-  foreground: '#d6dae3',
-  cursor: '#d6dae3',
-  cursorAccent: '#0b0e13',
-  selectionBackground: '#2f4a7a',
-  black: '#1c2129',
-  red: '#f0635a',
-  green: '#4fc262',
-  yellow: '#d9a93a',
-  blue: '#5b9bff',
-  magenta: '#c48cf0',
-  cyan: '#48c4d2',
-  white: '#c9ced8',
-  brightBlack: '#5c6577',
-  brightRed: '#ff8a80',
-  brightGreen: '#7ee08d',
-  brightYellow: '#f2cd6b',
-  brightBlue: '#8ab8ff',
-  brightMagenta: '#dcb1fb',
-  brightCyan: '#7fe0ea',
-  brightWhite: '#f3f5f9',
-};
 
 export interface SearchOptions {
   caseSensitive: boolean;
@@ -55,6 +34,8 @@ export interface TerminalBindingOptions {
   element: HTMLElement;
   /** ws(s) URL of the session's terminal socket. */
   url: string;
+  /** The page's colour scheme at creation (setScheme follows later changes); dark by default. */
+  scheme?: TerminalScheme;
   onState(state: TtyState): void;
   /** The user pressed the find shortcut inside the terminal. */
   onFindRequest(): void;
@@ -78,6 +59,7 @@ export class TerminalBinding implements Disposable {
   readonly connection: TtyConnection;
   private readonly cleanup = new DisposableStore();
   private resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  private controlLatch: (() => void) | undefined;
 
   constructor(private readonly options: TerminalBindingOptions) {
     const terminal = new Terminal({
@@ -87,7 +69,7 @@ export class TerminalBinding implements Disposable {
       scrollback: 10000,
       cursorBlink: options.kind !== 'run',
       disableStdin: options.kind === 'run',
-      theme: THEME,
+      theme: TERMINAL_THEMES[options.scheme ?? 'dark'],
       // Window reports (title, icon name, pixel sizes) and manipulation stay off: a title report
       // types text the program chose into the shell. This is xterm.js's default, stated on purpose.
       windowOptions: {},
@@ -129,7 +111,15 @@ export class TerminalBinding implements Disposable {
 
     const interactive = options.kind !== 'run';
     if (interactive) {
-      this.cleanup.add(terminal.onData((data) => connection.sendInput(data)));
+      this.cleanup.add(
+        terminal.onData((data) => {
+          // The on-screen Ctrl latch applies to the next input, typed or tapped, then lets go.
+          const latch = this.controlLatch;
+          this.controlLatch = undefined;
+          if (latch) latch();
+          connection.sendInput(latch ? withControl(data) : data);
+        }),
+      );
       this.cleanup.add(terminal.onBinary((data) => connection.sendBytes(binaryStringToBytes(data))));
       this.cleanup.add(terminal.onResize(({ cols, rows }) => connection.resize(cols, rows)));
       // xterm.js brackets a paste without looking inside it. Capturing on the container runs
@@ -152,6 +142,10 @@ export class TerminalBinding implements Disposable {
     const observer = new ResizeObserver(() => this.scheduleFit());
     observer.observe(options.element);
     this.cleanup.add(() => observer.disconnect());
+    // A phone turned sideways: some browsers report the new size only after the rotation ends.
+    const onOrientation = (): void => this.scheduleFit();
+    window.addEventListener('orientationchange', onOrientation);
+    this.cleanup.add(() => window.removeEventListener('orientationchange', onOrientation));
     this.cleanup.add(() => clearTimeout(this.resizeTimer));
 
     this.fit();
@@ -161,6 +155,24 @@ export class TerminalBinding implements Disposable {
 
   focus(): void {
     this.terminal.focus();
+  }
+
+  /** The page switched between light and dark: the palette follows, the contents stay. */
+  setScheme(scheme: TerminalScheme): void {
+    this.terminal.options.theme = TERMINAL_THEMES[scheme];
+  }
+
+  /** An on-screen key (touch devices): sent as if typed, through xterm's own input path. */
+  pressKey(key: TouchKey): void {
+    this.terminal.input(touchKeyBytes(key, this.terminal.modes.applicationCursorKeysMode), true);
+  }
+
+  /**
+   * Latches Ctrl for the next input (on-screen Ctrl of a touch device); `onRelease` runs when
+   * that input has used it. Latching again replaces the previous latch; `false` releases it.
+   */
+  latchControl(on: boolean, onRelease: () => void = () => undefined): void {
+    this.controlLatch = on ? onRelease : undefined;
   }
 
   findNext(query: string, options: SearchOptions): boolean {
@@ -216,6 +228,13 @@ export class TerminalBinding implements Disposable {
         return false;
       case 'KeyV':
         // Not handled by xterm, so the browser fires its paste event (see onPaste).
+        return false;
+      case 'KeyK':
+        // The documented escape (app/shortcuts.ts): leave the terminal so the page's shortcuts apply.
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          this.terminal.blur();
+        }
         return false;
       default:
         return true;

@@ -18,27 +18,27 @@ const LIST_HELP: Record<ListField, { label: string; help: string; placeholder: s
   composeProjects: {
     label: 'Only these Compose projects',
     help: 'Empty: any project (and containers outside Compose).',
-    placeholder: 'shop\nbilling',
+    placeholder: 'e.g. shop (one per line)',
   },
   namePatterns: {
     label: 'Only containers named like',
     help: 'Globs: * any characters, ? one. Empty: any name.',
-    placeholder: 'web-*\napi-?',
+    placeholder: 'e.g. web-* (one per line)',
   },
   denyLabels: {
     label: 'Never containers, pods, namespaces or nodes labelled',
     help: 'key or key=value. Anything labelled sonde.deny=true is always refused.',
-    placeholder: 'tier=database\npci',
+    placeholder: 'e.g. tier=database (one per line)',
   },
   namespaces: {
     label: 'Kubernetes: only pods in namespaces named like',
     help: 'Globs: * any characters, ? one. Empty: any namespace.',
-    placeholder: 'shop\nstaging-*',
+    placeholder: 'e.g. staging-* (one per line)',
   },
   podSelectors: {
     label: 'Kubernetes: only pods matching one of these label selectors',
     help: 'As kubectl -l reads them, one per line: app=web,tier!=db or env in (prod,staging). Empty: any pod.',
-    placeholder: 'app=web\nteam in (shop,payments)',
+    placeholder: 'e.g. app=web,tier!=db (one per line)',
   },
 };
 

@@ -1,6 +1,7 @@
 import { ROLES, type Role, type User } from '@sonde/shared';
 import { useEffect, useState, type FormEvent } from 'react';
 import { ErrorCallout } from '../../components/ErrorCallout';
+import { Time } from '../../components/Time';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData, useMe, useUsers } from '../../hooks/use-console-data';
 
@@ -50,7 +51,13 @@ export function UsersSection() {
       )}
       {users.status === 'loading' && <p className="muted">Loading…</p>}
       {users.status === 'failed' && <p className="callout callout-danger">{users.error.message}</p>}
-      {users.status === 'ready' && (
+      {users.status === 'ready' && users.data.length === 0 && (
+        <p className="empty-note" data-testid="users-empty">
+          No users yet. You are signed in with the bootstrap token (or an API token), which is not a user. Add people below: each
+          logs in with a username and password, and their role decides what they may open.
+        </p>
+      )}
+      {users.status === 'ready' && users.data.length > 0 && (
         <table className="data-table" data-testid="users-table">
           <thead>
             <tr>
@@ -81,7 +88,9 @@ export function UsersSection() {
                   <td>
                     <span className={`badge ${user.disabled ? 'badge-danger' : 'badge-ok'}`}>{user.disabled ? 'disabled' : 'active'}</span>
                   </td>
-                  <td title={user.createdAt}>{new Date(user.createdAt).toLocaleDateString()}</td>
+                  <td>
+                    <Time iso={user.createdAt} />
+                  </td>
                   <td className="row-actions">
                     <button
                       type="button"

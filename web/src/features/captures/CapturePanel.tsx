@@ -79,7 +79,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
         {CAPTURE_VS_TCPDUMP}
       </p>
       <form
-        className="tool-form"
+        className="tool-form capture-form"
         data-testid="capture-form"
         onSubmit={(event) => {
           event.preventDefault();
@@ -88,7 +88,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
       >
         <label>
           Interface
-          <input value={iface} onChange={(e) => setIface(e.target.value)} data-testid="capture-interface" placeholder="eth0 or any" />
+          <input value={iface} onChange={(e) => setIface(e.target.value)} data-testid="capture-interface" placeholder="e.g. eth0, or any" />
         </label>
         <label>
           Filter (BPF)
@@ -102,7 +102,7 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
           Seconds
           <input type="number" min={1} max={CAPTURE_LIMITS.seconds.max} value={seconds} onChange={(e) => setSeconds(Number(e.target.value))} />
         </label>
-        <button type="submit" className="button" data-testid="capture-start" disabled={pending || running || blockedReason !== null} title={blockedReason ?? undefined}>
+        <button type="submit" className="button button-primary" data-testid="capture-start" disabled={pending || running || blockedReason !== null} title={blockedReason ?? undefined}>
           {pending ? 'Starting…' : 'Start capture'}
         </button>
         <ErrorCallout message={error} />
@@ -120,10 +120,10 @@ export function CapturePanel({ target, blockedReason }: { target: TargetRequest;
             {skipped > 0 && <span className="muted"> · {skipped} lines not shown (the file has them)</span>}
           </p>
           <div className="capture-actions">
-            <button type="button" className="button" data-testid="capture-stop" disabled={!running} onClick={() => void data.captures.stop(capture.id)}>
+            <button type="button" className="button button-danger" data-testid="capture-stop" disabled={!running} onClick={() => void data.captures.stop(capture.id)}>
               Stop
             </button>
-            <a className="button" data-testid="capture-download" href={data.captures.pcapUrl(capture.id)} download>
+            <a className="button button-secondary" data-testid="capture-download" href={data.captures.pcapUrl(capture.id)} download>
               Download pcap
             </a>
           </div>

@@ -2,8 +2,9 @@ import type { RecordingInfo } from '@sonde/shared';
 import { useEffect, useState } from 'react';
 import { Badge } from '../../components/Badge';
 import { errorText } from '../../components/error-text';
+import { Time } from '../../components/Time';
 import { useConsoleData } from '../../hooks/use-console-data';
-import { parseCast, type Cast } from './cast';
+import { parseCast, withSessionLength, type Cast } from './cast';
 import { recordingStatus } from './recording-labels';
 import { RecordingPlayer } from './RecordingPlayer';
 
@@ -20,7 +21,7 @@ export function RecordingDetail({ id, listed }: { id: string; listed: RecordingI
       .then(([info, text]) => {
         if (!current) return;
         const parsed = parseCast(text);
-        setLoaded(parsed.ok ? { status: 'ready', cast: parsed.cast, info } : { status: 'failed', message: parsed.error });
+        setLoaded(parsed.ok ? { status: 'ready', cast: withSessionLength(parsed.cast, info.startedAt, info.endedAt), info } : { status: 'failed', message: parsed.error });
       })
       .catch((error: unknown) => {
         if (current) setLoaded({ status: 'failed', message: errorText(error) });
@@ -36,7 +37,11 @@ export function RecordingDetail({ id, listed }: { id: string; listed: RecordingI
     <section className="recording-detail" aria-label="Recording">
       <div className="detail-title-row">
         <h2 className="section-title recording-title">{info ? info.target : 'Recording'}</h2>
-        {info && <span className="muted">{new Date(info.startedAt).toLocaleString()}</span>}
+        {info && (
+          <span className="muted">
+            <Time iso={info.startedAt} absolute />
+          </span>
+        )}
         {status && <Badge tone={status.tone}>{status.label}</Badge>}
       </div>
       {status?.reason && <p className="callout callout-warn">This recording is incomplete: {status.reason}. It plays up to where it stopped.</p>}

@@ -1,7 +1,9 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
+import { useColorScheme } from '../../components/use-color-scheme';
 import { openTerminalLink } from '../../terminal/link-policy';
+import { TERMINAL_THEMES } from '../../terminal/terminal-themes';
 import { formatPlaybackTime, type Cast } from './cast';
 import { CastPlayer, PLAYBACK_SPEEDS, type PlayerState } from './cast-player';
 
@@ -18,6 +20,14 @@ interface RecordingPlayerProps {
 export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPlayerProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const [player, setPlayer] = useState<CastPlayer | null>(null);
+  const [poster, setPoster] = useState(false);
+  const { scheme } = useColorScheme();
+  const schemeRef = useRef(scheme);
+  schemeRef.current = scheme;
+  const terminalRef = useRef<Terminal | null>(null);
+  useEffect(() => {
+    if (terminalRef.current) terminalRef.current.options.theme = TERMINAL_THEMES[scheme];
+  }, [scheme]);
   const [state, setState] = useState<PlayerState>({ playing: false, time: 0, duration: cast.duration, speed: 1, ended: false });
 
   useEffect(() => {
@@ -32,27 +42,34 @@ export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPl
       scrollback: 1000,
       cursorBlink: false,
       disableStdin: true,
-      theme: { background: '#0b0e13', foreground: '#d6dae3', cursor: '#d6dae3', cursorAccent: '#0b0e13', selectionBackground: '#2f4a7a' },
+      theme: TERMINAL_THEMES[schemeRef.current],
       linkHandler: { activate: (_event, uri) => void openTerminalLink(uri), allowNonHttpProtocols: false },
     });
     const osc = terminal.parser.registerOscHandler(OSC_CLIPBOARD, () => true);
     terminal.open(element);
-    const created = new CastPlayer(cast, terminal);
-    const subscription = created.events.on('state', setState);
+    terminalRef.current = terminal;
+    // The poster: the screen at the end, so the player never opens on an empty black box.
+    const created = new CastPlayer(cast, terminal, undefined, { poster: true });
+    const subscription = created.events.on('state', (next) => {
+      setState(next);
+      setPoster(created.showingPoster);
+    });
     setPlayer(created);
     setState(created.state);
+    setPoster(created.showingPoster);
     return () => {
       subscription.dispose();
       created.dispose();
       osc.dispose();
       terminal.dispose();
+      terminalRef.current = null;
       setPlayer(null);
     };
   }, [cast]);
 
   const step = cast.duration > 600 ? 1 : 0.01;
   return (
-    <div className="recording-player" data-testid="recording-player" data-state={state.playing ? 'playing' : state.ended ? 'ended' : 'paused'}>
+    <div className="recording-player" data-testid="recording-player" data-state={state.playing ? 'playing' : state.ended ? 'ended' : 'paused'} data-poster={poster}>
       <div className="recording-screen">
         <div ref={hostRef} className="recording-terminal" />
       </div>

@@ -1,5 +1,6 @@
 import type { RecordingInfo } from '@sonde/shared';
 import { Badge } from '../../components/Badge';
+import { Time } from '../../components/Time';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
 import { recordingDuration, recordingSize, recordingStatus } from './recording-labels';
@@ -33,7 +34,9 @@ export function RecordingTable({ recordings, selectedId }: { recordings: readonl
                   {recording.target}
                 </Link>
               </td>
-              <td>{new Date(recording.startedAt).toLocaleString()}</td>
+              <td>
+                <Time iso={recording.startedAt} />
+              </td>
               <td>{recordingDuration(recording)}</td>
               <td>{recordingSize(recording)}</td>
               <td>

@@ -153,3 +153,29 @@ describe('CastPlayer', () => {
     expect(terminal.log.length).toBe(before);
   });
 });
+
+describe('CastPlayer poster frame', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('shows the last screen before play, at position 0, and plays from the start', () => {
+    const terminal = new FakeTerminal();
+    const p = new CastPlayer(loadCast(), terminal, () => Date.now(), { poster: true });
+    expect(p.showingPoster).toBe(true);
+    expect(terminal.screen()).toBe('one three five');
+    expect(p.state).toMatchObject({ playing: false, time: 0, ended: false });
+    p.play();
+    expect(p.showingPoster).toBe(false);
+    expect(terminal.screen()).toBe('');
+    vi.advanceTimersByTime(1000);
+    expect(terminal.screen()).toBe('one ');
+  });
+
+  it('a seek leaves the poster for the screen at that time', () => {
+    const terminal = new FakeTerminal();
+    const p = new CastPlayer(loadCast(), terminal, () => Date.now(), { poster: true });
+    p.seek(3);
+    expect(p.showingPoster).toBe(false);
+    expect(terminal.screen()).toBe('one three ');
+  });
+});

@@ -93,14 +93,29 @@ export class CastPlayer implements Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastEmit = -Infinity;
   private disposed = false;
+  /** The terminal shows the poster (the last screen) while the position is still 0. */
+  private poster = false;
 
+  /**
+   * `poster`: before play, show the screen at the end (what the session came to) rather than
+   * an empty terminal; play and seek start from the real position.
+   */
   constructor(
     private readonly cast: Cast,
     terminal: PlayerTerminal,
     private readonly now: () => number = () => performance.now(),
+    options: { poster?: boolean } = {},
   ) {
     this.feed = new TerminalFeed(terminal);
     this.show(0);
+    if (options.poster && cast.events.length > 0) {
+      this.feed.replace(stepsToShow(cast, cast.duration).steps);
+      this.poster = true;
+    }
+  }
+
+  get showingPoster(): boolean {
+    return this.poster;
   }
 
   get state(): PlayerState {
@@ -116,7 +131,7 @@ export class CastPlayer implements Disposable {
 
   play(): void {
     if (this.disposed || this.anchor) return;
-    if (this.state.ended) this.show(0);
+    if (this.state.ended || this.poster) this.show(0);
     this.anchor = { wall: this.now(), media: this.position };
     this.tick(true);
   }
@@ -178,6 +193,7 @@ export class CastPlayer implements Disposable {
     this.feed.replace(steps);
     this.next = next;
     this.position = time;
+    this.poster = false;
   }
 
   private tick(changed = false): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WRITE_STEP, formatPlaybackTime, parseCast, stepsToShow, stepsUntil, type Cast } from './cast';
+import { MAX_WRITE_STEP, formatPlaybackTime, parseCast, stepsToShow, stepsUntil, withSessionLength, type Cast } from './cast';
 
 const header = '{"version":2,"width":80,"height":24,"timestamp":1700000000,"env":{"TERM":"xterm-256color","SHELL":"/bin/sh"},"title":"Sonde: host"}';
 
@@ -90,5 +90,23 @@ describe('formatPlaybackTime', () => {
     [3723, '1:02:03'],
   ])('%s s → %s', (seconds, text) => {
     expect(formatPlaybackTime(seconds)).toBe(text);
+  });
+});
+
+describe('withSessionLength', () => {
+  const parsed = parseCast('{"version":2,"width":80,"height":24}\n[0.2,"o","$ "]\n');
+  if (!parsed.ok) throw new Error(parsed.error);
+  const cast = parsed.cast;
+
+  it("takes the session's length when its events stop early", () => {
+    const longer = withSessionLength(cast, '2026-12-06T10:00:00.000Z', '2026-12-06T10:00:11.400Z');
+    expect(longer.duration).toBeCloseTo(11.4);
+    expect(formatPlaybackTime(longer.duration)).toBe('0:11');
+  });
+
+  it('keeps the events’ length when there is no end or it is shorter', () => {
+    expect(withSessionLength(cast, '2026-12-06T10:00:00.000Z', undefined).duration).toBe(0.2);
+    expect(withSessionLength(cast, '2026-12-06T10:00:00.000Z', '2026-12-06T10:00:00.100Z').duration).toBe(0.2);
+    expect(withSessionLength(cast, 'garbage', '2026-12-06T10:00:00.100Z').duration).toBe(0.2);
   });
 });

@@ -121,3 +121,15 @@ export function formatPlaybackTime(seconds: number): string {
   const s = String(whole % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
+
+/**
+ * The length to show: the last event's time, or the session's own length when longer. A shell
+ * that sat idle until it exited wrote nothing at the end, so its events stop early (an 11 s
+ * session whose only output was the first prompt would read 0:00).
+ */
+export function withSessionLength(cast: Cast, startedAt: string, endedAt: string | undefined): Cast {
+  if (endedAt === undefined) return cast;
+  const seconds = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+  if (!Number.isFinite(seconds) || seconds <= cast.duration) return cast;
+  return { ...cast, duration: seconds };
+}

@@ -43,18 +43,18 @@ export function StatusBar({ via, children }: { via: string; children?: ReactNode
     >
       <span className="status-item" data-testid="docker-status" title={docker.title}>
         <StatusDot tone={docker.tone} label={docker.text} />
-        {docker.text}
+        <span className="status-text">{docker.text}</span>
       </span>
-      <span className="status-item">
+      <span className="status-item status-item-live">
         <StatusDot tone={liveUpdates === 'live' ? 'ok' : 'warn'} label={LIVE_UPDATES_TEXT[liveUpdates]} />
-        {LIVE_UPDATES_TEXT[liveUpdates]}
+        <span className="status-text">{LIVE_UPDATES_TEXT[liveUpdates]}</span>
       </span>
       <span className="status-spacer" />
       {children}
       <span className="status-item" data-testid="session-count">
         {open === 1 ? '1 session' : `${open} sessions`}
       </span>
-      <span className="status-item muted">signed in via {via}</span>
+      <span className="status-item status-item-via muted">signed in via {via}</span>
     </footer>
   );
 }

@@ -1,6 +1,7 @@
 import type { RunInfo, ToolInfo } from '@sonde/shared';
-import { Badge } from '../../components/Badge';
-import { runStatus, runTitle } from './run-labels';
+import { Time } from '../../components/Time';
+import { runTitle } from './run-labels';
+import { RunBadge } from './RunBadge';
 
 interface RunHistoryProps {
   runs: readonly RunInfo[];
@@ -15,7 +16,6 @@ export function RunHistory({ runs, tools, selectedId, onSelect }: RunHistoryProp
   return (
     <ul className="run-history" aria-label="Recent runs">
       {runs.map((run) => {
-        const status = runStatus(run);
         return (
           <li key={run.id}>
             <button
@@ -27,8 +27,8 @@ export function RunHistory({ runs, tools, selectedId, onSelect }: RunHistoryProp
               onClick={() => onSelect(run.id)}
             >
               <span className="run-history-title">{runTitle(run, tools.get(run.tool)?.title)}</span>
-              <Badge tone={status.tone}>{status.label}</Badge>
-              <span className="muted run-history-time">{new Date(run.createdAt).toLocaleTimeString()}</span>
+              <RunBadge run={run} />
+              <span className="muted run-history-time"><Time iso={run.createdAt} /></span>
             </button>
           </li>
         );

@@ -1,5 +1,5 @@
 import type { RunInfo, ToolInfo } from '@sonde/shared';
-import { useCallback, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { Badge } from '../../components/Badge';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
@@ -7,16 +7,17 @@ import { useReportError } from '../../hooks/use-report-error';
 import { TerminalView } from '../../terminal/TerminalView';
 import type { TtyState } from '@sonde/client';
 import { ResultCard } from './results/ResultCard';
-import { runStatus, runTitle } from './run-labels';
+import { runTitle } from './run-labels';
+import { RunBadge } from './RunBadge';
 
 const ENDED = new Set<TtyState['kind']>(['exited', 'closed', 'error']);
 
 /** One run: its raw output in a read-only terminal and, beside it, the readable result. */
-export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo | undefined; onClose(): void }) {
+export function RunPanel({ run, tool, reveal = false, onClose }: { run: RunInfo; tool: ToolInfo | undefined; reveal?: boolean; onClose(): void }) {
+  const panelRef = useRef<HTMLElement>(null);
   const data = useConsoleData();
   const report = useReportError();
   const cancelling = usePendingAction({ onError: (error) => report('Could not cancel the run', error) });
-  const status = runStatus(run);
   const running = run.state === 'running';
 
   // The run's state and result arrive on its socket (a `run` message on attach and at its end):
@@ -37,13 +38,23 @@ export function RunPanel({ run, tool, onClose }: { run: RunInfo; tool: ToolInfo 
   );
   const confirmRun = useCallback((id: string) => data.runs.exists(id), [data]);
 
+  // A run just started here is brought into view, and its result again when it arrives (the
+  // form above can push both below the fold, in a narrow panel most of all). A run merely listed
+  // (the page opened on an older one) does not move the page.
+  useEffect(() => {
+    if (!reveal) return;
+    const panel = panelRef.current;
+    const target = running ? panel : (panel?.querySelector('[data-testid="result-card"]') ?? panel);
+    target?.scrollIntoView({ block: 'nearest' });
+  }, [reveal, running]);
+
   const cancel = () => cancelling.run(() => data.runs.cancel(run.id));
 
   return (
-    <section className="run-panel" aria-label={runTitle(run, tool?.title)} data-testid="run-panel" data-run-id={run.id} data-state={run.state}>
+    <section ref={panelRef} className="run-panel" aria-label={runTitle(run, tool?.title)} data-testid="run-panel" data-run-id={run.id} data-state={run.state}>
       <header className="run-header">
         <h3 className="run-title">{runTitle(run, tool?.title)}</h3>
-        <Badge tone={status.tone}>{status.label}</Badge>
+        <RunBadge run={run} />
         {run.peer && (
           <span className="muted">
             {run.peer.role} in {run.peer.containerName} ({run.peer.address})

@@ -30,6 +30,8 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
   const [toolId, setToolId] = useState<string | null>(null);
   const [selectedRunId, setSelectedRunId] = useState<string | null>(null);
   const [hidden, setHidden] = useState(false);
+  /** The run started from this form: its panel and result scroll into view. */
+  const [revealId, setRevealId] = useState<string | null>(null);
   const [sharePid, setSharePid] = useState(false);
 
   const catalog = tools.status === 'ready' ? tools.data : [];
@@ -94,6 +96,7 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
           blockedReason={context.blockedReason}
           onStarted={(run) => {
             setSelectedRunId(run.id);
+            setRevealId(run.id);
             setHidden(false);
           }}
         />
@@ -107,7 +110,7 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
           setHidden(false);
         }}
       />
-      {selectedRun && <RunPanel key={selectedRun.id} run={selectedRun} tool={byId.get(selectedRun.tool)} onClose={() => setHidden(true)} />}
+      {selectedRun && <RunPanel key={selectedRun.id} run={selectedRun} tool={byId.get(selectedRun.tool)} reveal={selectedRun.id === revealId} onClose={() => setHidden(true)} />}
     </section>
   );
 }

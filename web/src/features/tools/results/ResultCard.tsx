@@ -1,16 +1,26 @@
 import type { DnsResult, MtrResult, PortState, PortsResult, RunInfo, SocketsResult, ToolInfo, ToolResult } from '@sonde/shared';
 import { Badge, type Tone } from '../../../components/Badge';
 import { formatMs } from '../../../components/format';
+import { runVerdict, type Verdict } from '../run-verdict';
 import { HttpCard } from './HttpCard';
 import { PingCard } from './PingCard';
 import { ThroughputCard } from './ThroughputCard';
+
+const VERDICT_WORD: Record<Verdict, string> = { ok: 'OK', warning: 'Check', failed: 'Failed' };
 
 /** The readable side of a run: a card per result kind, or a word on why there is none. */
 export function ResultCard({ run, tool }: { run: RunInfo; tool: ToolInfo | undefined }) {
   const result = run.result;
   const state = run.state === 'running' ? 'running' : result ? 'done' : 'none';
+  const verdict = runVerdict(run);
   return (
-    <aside className="result-card" data-testid="result-card" data-tool={run.tool} data-state={state} aria-label="Result">
+    <aside className="result-card" data-testid="result-card" data-tool={run.tool} data-state={state} data-verdict={verdict?.verdict} aria-label="Result">
+      {verdict && (
+        <p className={`result-verdict result-verdict-${verdict.verdict}`} data-testid="result-verdict">
+          <strong>{VERDICT_WORD[verdict.verdict]}</strong> {verdict.summary}
+          {run.exitCode !== null && run.exitCode >= 0 && <span className="run-exit">exit {run.exitCode}</span>}
+        </p>
+      )}
       {run.limitReached && <p className="callout callout-info">Stopped at its {run.limitSeconds} s limit; the summary covers what it saw until then.</p>}
       {run.state === 'running' ? (
         <p className="muted">{tool?.resultKind ? 'The summary appears here when the tool finishes.' : 'Running…'}</p>

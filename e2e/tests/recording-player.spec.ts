@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { ConsolePage } from '../pages/console-page.js';
+import { RecordingsPage } from '../pages/recordings-page.js';
+import { readFixtures, token } from '../support/environment.js';
+
+const fixtures = readFixtures();
+
+test.setTimeout(120_000);
+
+test("the player opens on a poster frame, counts the session's idle end in its length, and scrolls a wide screen on a phone", async ({ page }) => {
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  const terminal = await sonde.openContainerShell(fixtures.web.name);
+  const sessionId = await terminal.sessionId();
+  await terminal.run('echo poster-$((5*5))');
+  await terminal.waitForText(/^poster-25\s*$/m);
+  // The subject here is time with no output at the end (a shell left idle before it closed):
+  // the recording's events stop now, the session goes on 4 s more.
+  await page.waitForTimeout(4000);
+  await page.getByRole('button', { name: 'Close session' }).click();
+  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+
+  const recordings = new RecordingsPage(page);
+  await recordings.open();
+  await expect(recordings.item(sessionId)).toContainText(/complete/);
+  await recordings.play(sessionId);
+
+  // Before play: the last screen, not an empty box; the clock at 0 of the whole session.
+  await expect(recordings.player()).toHaveAttribute('data-poster', 'true');
+  await expect.poll(() => recordings.screenText()).toMatch(/^poster-25\s*$/m);
+  // At least the 4 idle seconds (closing under load adds some), not 0:00.
+  await expect(page.getByTestId('recording-time')).toHaveText(/^0:00 \/ (0:0[4-9]|0:[1-5]\d|\d+:\d\d)$/);
+
+  // Play starts from the beginning (the poster goes), and ends at the session's length.
+  await recordings.setSpeed(4);
+  await recordings.togglePlay();
+  await expect(recordings.player()).toHaveAttribute('data-poster', 'false');
+  await expect(recordings.player()).toHaveAttribute('data-state', 'ended', { timeout: 20_000 });
+  await expect(page.getByTestId('recording-time')).toHaveText(/^(\d+:\d\d) \/ \1$/);
+
+  // On a phone the recorded width does not fit: the screen scrolls sideways inside itself, the page does not.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const screen = page.locator('.recording-screen');
+  await expect.poll(() => screen.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+  await expect(screen).toHaveCSS('overflow-x', 'auto');
+  await sonde.expectNoHorizontalOverflow();
+});
