@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Role } from '@sonde/shared';
+import { buildApp } from '../app.js';
+import { parseConfig, type Config } from '../config.js';
+import { FakeEngine } from '../engine/fake-engine.js';
+import { InjectedTerminal } from './injected-terminal.js';
+
+/**
+ * The real application (every plugin, route and socket) on the in-memory fake engine, for the
+ * unit tier's route and WebSocket tests: requests go through `app.inject`, terminals through
+ * `app.injectWS`, so nothing listens on a port and nothing reaches Docker. The real-engine
+ * twin is server/test/support/test-console.ts.
+ */
+
+export type Headers = Record<string, string>;
+
+/** Where DOCKER_HOST points for these consoles: nowhere, so an engine built from the config could not reach Docker either. */
+export const NO_DOCKER = 'unix:///nonexistent/the-unit-tier-uses-the-fake-engine.sock';
+
+export interface Reply {
+  status: number;
+  /** Parsed JSON when the reply is JSON, else the text; `any` like inject's json(), read field by field in assertions. */
+  body: any;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+export interface FakeConsole {
+  app: FastifyInstance;
+  engine: FakeEngine;
+  config: Config;
+  /** The bootstrap token's header: an admin. */
+  admin: Headers;
+  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers: Headers, payload?: object): Promise<Reply>;
+  /** A new API token of `role`: its id, principal id and header. */
+  token(role: Role): Promise<{ id: string; principal: string; headers: Headers }>;
+  /** Opens a terminal WebSocket (rejects with the status when the upgrade is refused). */
+  terminal(path: string, headers: Headers): Promise<InjectedTerminal>;
+  close(): Promise<void>;
+}
+
+export interface FakeConsoleOptions {
+  /** SONDE_* variables on top of the defaults (a fresh data directory, token and instance). */
+  env?: Record<string, string>;
+  engine?: FakeEngine;
+}
+
+export async function startFakeConsole(options: FakeConsoleOptions = {}): Promise<FakeConsole> {
+  const engine = options.engine ?? new FakeEngine();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-fake-'));
+  const token = randomBytes(18).toString('base64url');
+  // Never process.env: what this machine's environment says about Docker does not reach these tests.
+  const config = parseConfig({
+    SONDE_DATA_DIR: dataDir,
+    SONDE_TOKEN: token,
+    SONDE_INSTANCE: `fake-${randomBytes(4).toString('hex')}`,
+    SONDE_LOG_LEVEL: 'silent',
+    DOCKER_HOST: NO_DOCKER,
+    ...options.env,
+  });
+  // consoleContainer {}: the console runs in no container (whatever /proc says about the test runner).
+  const app = await buildApp({ config, engine, logger: false, consoleContainer: {} });
+  await app.ready();
+  const admin = { authorization: `Bearer ${token}` };
+
+  const call: FakeConsole['call'] = async (method, url, headers, payload) => {
+    const r = await app.inject({ method, url, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) }, ...(payload ? { payload } : {}) });
+    const json = String(r.headers['content-type'] ?? '').startsWith('application/json');
+    return { status: r.statusCode, body: json ? r.json() : r.body, headers: r.headers };
+  };
+
+  return {
+    app,
+    engine,
+    config,
+    admin,
+    call,
+    token: async (role) => {
+      const r = await call('POST', '/api/tokens', admin, { name: `${role}-${randomBytes(3).toString('hex')}`, role });
+      if (r.status !== 201) throw new Error(`could not create a ${role} token: ${r.status} ${JSON.stringify(r.body)}`);
+      return { id: r.body.id, principal: `token:${r.body.id}`, headers: { authorization: `Bearer ${r.body.token}` } };
+    },
+    terminal: (terminalPath, headers) => InjectedTerminal.open(app, terminalPath, headers),
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `condition` (engine state, a registry) until it holds; for effects that follow an event asynchronously. */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
