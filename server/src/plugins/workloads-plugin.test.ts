@@ -111,7 +111,8 @@ describe('per-user limits and the toolbox budget', () => {
   });
 });
 
-describe('access ending, and the target policy', () => {
+/** One console for what follows: access ending, the policy, then the engine going away. */
+describe('with default limits', () => {
   let sonde: FakeConsole;
 
   beforeAll(async () => {
@@ -126,134 +127,124 @@ describe('access ending, and the target policy', () => {
     await sonde?.close();
   });
 
-  it('revoking a token closes its sockets and streams (4003) and ends everything it opened; others are told why', async () => {
-    const operator = await sonde.token('operator');
-    const session = (await sonde.call('POST', '/api/sessions', operator.headers, { target: WEB })).body;
-    const run = (await sonde.call('POST', '/api/runs', operator.headers, { tool: 'ping', target: WEB, params: { host: 'db' } })).body;
-    const capture = (await sonde.call('POST', '/api/captures', operator.headers, { target: WEB })).body;
-    const own = await sonde.terminal(session.ttyPath, operator.headers);
-    const watching = await sonde.terminal(session.ttyPath, sonde.admin);
-    const events = await sonde.app.inject({ url: '/api/events', headers: operator.headers, payloadAsStream: true });
-    const eventsEnded = new Promise<void>((resolve) => events.stream().on('end', resolve).resume());
-    const toolboxes = [session.toolbox.containerId, run.toolbox.containerId, capture.toolbox.containerId];
+  describe('access ending, and the target policy', () => {
+    it('revoking a token closes its sockets and streams (4003) and ends everything it opened; others are told why', async () => {
+      const operator = await sonde.token('operator');
+      const session = (await sonde.call('POST', '/api/sessions', operator.headers, { target: WEB })).body;
+      const run = (await sonde.call('POST', '/api/runs', operator.headers, { tool: 'ping', target: WEB, params: { host: 'db' } })).body;
+      const capture = (await sonde.call('POST', '/api/captures', operator.headers, { target: WEB })).body;
+      const own = await sonde.terminal(session.ttyPath, operator.headers);
+      const watching = await sonde.terminal(session.ttyPath, sonde.admin);
+      const events = await sonde.app.inject({ url: '/api/events', headers: operator.headers, payloadAsStream: true });
+      const eventsEnded = new Promise<void>((resolve) => events.stream().on('end', resolve).resume());
+      const toolboxes = [session.toolbox.containerId, run.toolbox.containerId, capture.toolbox.containerId];
 
-    expect((await sonde.call('DELETE', `/api/tokens/${operator.id}`, sonde.admin)).status).toBe(204);
-    expect(await own.waitClosed()).toMatchObject({ code: 4003 });
-    expect(own.controlsOf('error')).toEqual([{ type: 'error', code: 'ACCESS_REVOKED', message: 'Disconnected: the API token was revoked.' }]);
-    await eventsEnded;
-    expect(await watching.waitClosed()).toMatchObject({ code: 4000, reason: "its owner's access was revoked" });
-    expect(watching.controlsOf('notice').at(-1)?.message).toContain('the access of its owner');
-    for (const url of [`/api/sessions/${session.id}`, `/api/runs/${run.id}`, `/api/captures/${capture.id}`]) {
-      await eventually(async () => (await sonde.call('GET', url, sonde.admin)).body.endReason === 'access-revoked', `${url} ended`);
-    }
-    await eventually(() => sonde.engine.toolboxes().every((t) => !toolboxes.includes(t.id)), 'its toolboxes are removed');
-    expect((await sonde.call('GET', '/api/me', operator.headers)).status).toBe(401);
-  });
-
-  it('refuses targets the policy refuses, for sessions, runs and captures alike, before anything starts', async () => {
-    const operator = await sonde.token('operator');
-    const viewer = await sonde.token('viewer');
-    const policy = (await sonde.call('GET', '/api/policy', sonde.admin)).body;
-    expect((await sonde.call('PUT', '/api/policy', sonde.admin, { ...policy, operator: { ...policy.operator, denyLabels: ['tier=db'] } })).status).toBe(200);
-    const starts = () => sonde.engine.calls.filter((c) => c.startsWith('start') || c === 'hasCommand').length;
-    const before = starts();
-    const kinds = [
-      ['/api/sessions', {}],
-      ['/api/runs', { tool: 'ping', params: { host: 'web' } }],
-      ['/api/captures', {}],
-    ] as const;
-    for (const [url, extra] of kinds) {
-      const refusals: [Headers, object, number, string][] = [
-        [operator.headers, { kind: 'container', container: 'db' }, 403, 'TARGET_NOT_ALLOWED'],
-        [operator.headers, { kind: 'host' }, 403, 'TARGET_NOT_ALLOWED'],
-        [sonde.admin, { kind: 'container', container: 'vault' }, 403, 'TARGET_NOT_ALLOWED'],
-        [viewer.headers, WEB, 403, 'ROLE_REQUIRED'],
-      ];
-      for (const [headers, target, status, code] of refusals) {
-        const r = await sonde.call('POST', url, headers, { ...extra, target });
-        expect([r.status, r.body.error.code], `${url} ${JSON.stringify(target)}`).toEqual([status, code]);
+      expect((await sonde.call('DELETE', `/api/tokens/${operator.id}`, sonde.admin)).status).toBe(204);
+      expect(await own.waitClosed()).toMatchObject({ code: 4003 });
+      expect(own.controlsOf('error')).toEqual([{ type: 'error', code: 'ACCESS_REVOKED', message: 'Disconnected: the API token was revoked.' }]);
+      await eventsEnded;
+      expect(await watching.waitClosed()).toMatchObject({ code: 4000, reason: "its owner's access was revoked" });
+      expect(watching.controlsOf('notice').at(-1)?.message).toContain('the access of its owner');
+      for (const url of [`/api/sessions/${session.id}`, `/api/runs/${run.id}`, `/api/captures/${capture.id}`]) {
+        await eventually(async () => (await sonde.call('GET', url, sonde.admin)).body.endReason === 'access-revoked', `${url} ended`);
       }
-    }
-    expect(starts()).toBe(before);
-    await sonde.call('PUT', '/api/policy', sonde.admin, policy);
+      await eventually(() => sonde.engine.toolboxes().every((t) => !toolboxes.includes(t.id)), 'its toolboxes are removed');
+      expect((await sonde.call('GET', '/api/me', operator.headers)).status).toBe(401);
+    });
+
+    it('refuses targets the policy refuses, for sessions, runs and captures alike, before anything starts', async () => {
+      const operator = await sonde.token('operator');
+      const viewer = await sonde.token('viewer');
+      const policy = (await sonde.call('GET', '/api/policy', sonde.admin)).body;
+      expect((await sonde.call('PUT', '/api/policy', sonde.admin, { ...policy, operator: { ...policy.operator, denyLabels: ['tier=db'] } })).status).toBe(200);
+      const starts = () => sonde.engine.calls.filter((c) => c.startsWith('start') || c === 'hasCommand').length;
+      const before = starts();
+      const kinds = [
+        ['/api/sessions', {}],
+        ['/api/runs', { tool: 'ping', params: { host: 'web' } }],
+        ['/api/captures', {}],
+      ] as const;
+      for (const [url, extra] of kinds) {
+        const refusals: [Headers, object, number, string][] = [
+          [operator.headers, { kind: 'container', container: 'db' }, 403, 'TARGET_NOT_ALLOWED'],
+          [operator.headers, { kind: 'host' }, 403, 'TARGET_NOT_ALLOWED'],
+          [sonde.admin, { kind: 'container', container: 'vault' }, 403, 'TARGET_NOT_ALLOWED'],
+          [viewer.headers, WEB, 403, 'ROLE_REQUIRED'],
+        ];
+        for (const [headers, target, status, code] of refusals) {
+          const r = await sonde.call('POST', url, headers, { ...extra, target });
+          expect([r.status, r.body.error.code], `${url} ${JSON.stringify(target)}`).toEqual([status, code]);
+        }
+      }
+      expect(starts()).toBe(before);
+      await sonde.call('PUT', '/api/policy', sonde.admin, policy);
+    });
+
+    it('a policy change that refuses a live session ends it, with a notice to everyone attached', async () => {
+      const operator = await sonde.token('operator');
+      const session = (await sonde.call('POST', '/api/sessions', operator.headers, { target: { kind: 'container', container: 'db' } })).body;
+      const term = await sonde.terminal(session.ttyPath, operator.headers);
+      const policy = (await sonde.call('GET', '/api/policy', sonde.admin)).body;
+      await sonde.call('PUT', '/api/policy', sonde.admin, { ...policy, operator: { ...policy.operator, namePatterns: ['web*'] } });
+      expect(await term.waitClosed()).toMatchObject({ code: 4000, reason: 'the target policy no longer allows this target' });
+      expect(term.controlsOf('notice').at(-1)?.message).toMatch(/^This session is ending: /);
+      expect((await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin)).body.endReason).toBe('policy');
+      await sonde.call('PUT', '/api/policy', sonde.admin, policy);
+    });
   });
 
-  it('a policy change that refuses a live session ends it, with a notice to everyone attached', async () => {
-    const operator = await sonde.token('operator');
-    const session = (await sonde.call('POST', '/api/sessions', operator.headers, { target: { kind: 'container', container: 'db' } })).body;
-    const term = await sonde.terminal(session.ttyPath, operator.headers);
-    const policy = (await sonde.call('GET', '/api/policy', sonde.admin)).body;
-    await sonde.call('PUT', '/api/policy', sonde.admin, { ...policy, operator: { ...policy.operator, namePatterns: ['web*'] } });
-    expect(await term.waitClosed()).toMatchObject({ code: 4000, reason: 'the target policy no longer allows this target' });
-    expect(term.controlsOf('notice').at(-1)?.message).toMatch(/^This session is ending: /);
-    expect((await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin)).body.endReason).toBe('policy');
-    await sonde.call('PUT', '/api/policy', sonde.admin, policy);
-  });
-});
+  describe('when the engine goes away', () => {
+    it('ends sessions, runs and captures with engine-lost, degrades health, refuses new work (503), and reaps the orphans once it is back', async () => {
+      const session = (await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB })).body;
+      const run = (await sonde.call('POST', '/api/runs', sonde.admin, { tool: 'ping', target: WEB, params: { host: 'db' } })).body;
+      const capture = (await sonde.call('POST', '/api/captures', sonde.admin, { target: WEB })).body;
+      const term = await sonde.terminal(session.ttyPath, sonde.admin);
+      await term.waitFor(/\$ $/);
 
-describe('when the engine goes away', () => {
-  let sonde: FakeConsole;
+      sonde.engine.setReachable(false);
+      expect(await term.waitClosed()).toEqual({ code: 4000, reason: 'the connection to Docker was lost' });
+      expect(term.controlsOf('exit')).toEqual([{ type: 'exit', code: -1, reason: 'the connection to Docker was lost' }]);
+      for (const url of [`/api/sessions/${session.id}`, `/api/runs/${run.id}`, `/api/captures/${capture.id}`]) {
+        await eventually(async () => (await sonde.call('GET', url, sonde.admin)).body.endReason === 'engine-lost', `${url} ended with engine-lost`);
+      }
+      const health = await sonde.call('GET', '/api/health', {});
+      expect([health.status, health.body]).toEqual([200, { status: 'degraded', docker: { reachable: false } }]);
+      const refused = await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB });
+      expect([refused.status, refused.body.error.code]).toEqual([503, 'DOCKER_UNREACHABLE']);
+      expect(refused.body.error.message).toContain(sonde.engine.endpoint);
+      expect((await sonde.call('GET', '/api/containers', sonde.admin)).status).toBe(503);
+      // Their toolboxes could not be removed: the engine still has them.
+      const orphans = [session.toolbox.containerId, run.toolbox.containerId, capture.toolbox.containerId];
+      expect(sonde.engine.toolboxes().map((t) => t.id)).toEqual(expect.arrayContaining(orphans));
 
-  beforeAll(async () => {
-    sonde = await startFakeConsole();
-    sonde.engine.addContainer({ name: 'web' });
-    keepPingsRunning(sonde);
-  });
+      // Back: a health check finds it (the monitor would on its next retry), and the orphans go.
+      sonde.engine.setReachable(true);
+      expect((await sonde.call('GET', '/api/health', {})).body).toMatchObject({ status: 'ok', docker: { reachable: true } });
+      await eventually(() => sonde.engine.toolboxes().length === 0, 'the orphans are reaped');
+      expect((await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB })).status).toBe(201);
+    });
 
-  afterAll(async () => {
-    await sonde?.close();
-  });
-
-  it('ends sessions, runs and captures with engine-lost, degrades health, refuses new work (503), and reaps the orphans once it is back', async () => {
-    const session = (await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB })).body;
-    const run = (await sonde.call('POST', '/api/runs', sonde.admin, { tool: 'ping', target: WEB, params: { host: 'db' } })).body;
-    const capture = (await sonde.call('POST', '/api/captures', sonde.admin, { target: WEB })).body;
-    const term = await sonde.terminal(session.ttyPath, sonde.admin);
-    await term.waitFor(/\$ $/);
-
-    sonde.engine.setReachable(false);
-    expect(await term.waitClosed()).toEqual({ code: 4000, reason: 'the connection to Docker was lost' });
-    expect(term.controlsOf('exit')).toEqual([{ type: 'exit', code: -1, reason: 'the connection to Docker was lost' }]);
-    for (const url of [`/api/sessions/${session.id}`, `/api/runs/${run.id}`, `/api/captures/${capture.id}`]) {
-      await eventually(async () => (await sonde.call('GET', url, sonde.admin)).body.endReason === 'engine-lost', `${url} ended with engine-lost`);
-    }
-    const health = await sonde.call('GET', '/api/health', {});
-    expect([health.status, health.body]).toEqual([200, { status: 'degraded', docker: { reachable: false } }]);
-    const refused = await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB });
-    expect([refused.status, refused.body.error.code]).toEqual([503, 'DOCKER_UNREACHABLE']);
-    expect(refused.body.error.message).toContain(sonde.engine.endpoint);
-    expect((await sonde.call('GET', '/api/containers', sonde.admin)).status).toBe(503);
-    // Their toolboxes could not be removed: the engine still has them.
-    const orphans = [session.toolbox.containerId, run.toolbox.containerId, capture.toolbox.containerId];
-    expect(sonde.engine.toolboxes().map((t) => t.id)).toEqual(expect.arrayContaining(orphans));
-
-    // Back: a health check finds it (the monitor would on its next retry), and the orphans go.
-    sonde.engine.setReachable(true);
-    expect((await sonde.call('GET', '/api/health', {})).body).toMatchObject({ status: 'ok', docker: { reachable: true } });
-    await eventually(() => sonde.engine.toolboxes().length === 0, 'the orphans are reaped');
-    expect((await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB })).status).toBe(201);
-  });
-
-  it('closing the console ends live sessions (4001) and a start in flight (503), leaving no toolbox', async () => {
-    const closing = await startFakeConsole({ engine: sonde.engine });
-    const session = (await closing.call('POST', '/api/sessions', closing.admin, { target: WEB })).body;
-    const term = await closing.terminal(session.ttyPath, closing.admin);
-    // Its namespace snapshot is taken (a toolbox of its own, started): the next start is the session's.
-    await closing.app.netstate.baselineTaken(session.id);
-    const hold = sonde.engine.holdNext('start');
-    const starting = closing.call('POST', '/api/sessions', closing.admin, { target: WEB });
-    await hold.reached;
-    // Released once the sessions' shutdown began, so the start finishes into a closing console.
-    const shutdown = vi.spyOn(closing.app.sessions, 'shutdown');
-    const closed = closing.close();
-    await eventually(() => shutdown.mock.calls.length > 0, 'the sessions shut down');
-    hold.release();
-    const late = await starting;
-    await closed;
-    expect([late.status, late.body.error.code]).toEqual([503, 'SHUTTING_DOWN']);
-    expect(await term.waitClosed()).toEqual({ code: 4001, reason: 'the Sonde server is shutting down' });
-    const mine = sonde.engine.history().filter((t) => t.spec.labels['sonde.instance'] === closing.config.instance);
-    expect(mine.filter((t) => t.mode === 'tty')).toHaveLength(2);
-    expect(mine.filter((t) => t.exists)).toEqual([]);
+    it('closing the console ends live sessions (4001) and a start in flight (503), leaving no toolbox', async () => {
+      const closing = await startFakeConsole({ engine: sonde.engine });
+      const session = (await closing.call('POST', '/api/sessions', closing.admin, { target: WEB })).body;
+      const term = await closing.terminal(session.ttyPath, closing.admin);
+      // Its namespace snapshot is taken (a toolbox of its own, started): the next start is the session's.
+      await closing.app.netstate.baselineTaken(session.id);
+      const hold = sonde.engine.holdNext('start');
+      const starting = closing.call('POST', '/api/sessions', closing.admin, { target: WEB });
+      await hold.reached;
+      // Released once the sessions' shutdown began, so the start finishes into a closing console.
+      const shutdown = vi.spyOn(closing.app.sessions, 'shutdown');
+      const closed = closing.close();
+      await eventually(() => shutdown.mock.calls.length > 0, 'the sessions shut down');
+      hold.release();
+      const late = await starting;
+      await closed;
+      expect([late.status, late.body.error.code]).toEqual([503, 'SHUTTING_DOWN']);
+      expect(await term.waitClosed()).toEqual({ code: 4001, reason: 'the Sonde server is shutting down' });
+      const mine = sonde.engine.history().filter((t) => t.spec.labels['sonde.instance'] === closing.config.instance);
+      expect(mine.filter((t) => t.mode === 'tty')).toHaveLength(2);
+      expect(mine.filter((t) => t.exists)).toEqual([]);
+    });
   });
 });

@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { FakeEngine } from '../engine/fake-engine.js';
+import { NO_DOCKER, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Sessions and their terminal sockets, through the real routes on the fake engine: the life of
@@ -34,6 +36,12 @@ describe('session routes', () => {
   }
 
   it('create, attach, type, see the output, exit: the client gets the exit code and 4000, the toolbox is gone', async () => {
+    // The unit tier never reaches Docker: the fake is the engine, DOCKER_HOST points nowhere, and
+    // nothing here opens a socket (every console on the fake also checks that when it closes).
+    expect(sonde.app.engine).toBeInstanceOf(FakeEngine);
+    expect(sonde.config.dockerHost).toBe(NO_DOCKER);
+    const connect = vi.spyOn(net.Socket.prototype, 'connect');
+    onTestFinished(() => connect.mockRestore());
     const session = await open({ kind: 'container', container: 'web' });
     const toolbox = sonde.engine.toolboxes().find((t) => t.id === session.toolbox.containerId)!;
     expect(toolbox.spec).toMatchObject({ networkMode: expect.stringMatching(/^container:[0-9a-f]{64}$/), labels: { 'sonde.session': session.id, 'sonde.instance': sonde.config.instance } });
@@ -51,6 +59,8 @@ describe('session routes', () => {
     const info = await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin);
     expect(info.body).toMatchObject({ state: 'exited', exitCode: 7, endReason: 'exited', clients: 0 });
     await expect.poll(() => toolbox.exists).toBe(false);
+    expect(sonde.engine.calls).toEqual(expect.arrayContaining(['startToolbox', 'runToCompletion', 'removeContainer']));
+    expect(connect).not.toHaveBeenCalled();
   });
 
   it('DELETE ends the session: attached clients get the exit message and 4000, the toolbox is removed before 204', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -48,7 +49,31 @@ export interface FakeConsoleOptions {
   engine?: FakeEngine;
 }
 
+/**
+ * Counts every socket connection this process starts (the wrapper calls through). A console on
+ * the fake engine has nothing to connect to, so close() fails if the count moved during its life:
+ * whatever reached for Docker (or anything else) is caught in every test file that uses one. The
+ * counter lives on the prototype it patches, so a module evaluated again in the same process
+ * reads the count its wrapper keeps.
+ */
+const COUNTER = Symbol.for('sonde.unit-tier.connections');
+function connectionCounter(): { count: number } {
+  const proto = net.Socket.prototype as net.Socket & { [COUNTER]?: { count: number } };
+  const existing = proto[COUNTER];
+  if (existing) return existing;
+  const counter = { count: 0 };
+  const connect = proto.connect as (...args: unknown[]) => net.Socket;
+  proto.connect = function (this: net.Socket, ...args: unknown[]) {
+    counter.count++;
+    return connect.apply(this, args);
+  } as typeof proto.connect;
+  proto[COUNTER] = counter;
+  return counter;
+}
+
 export async function startFakeConsole(options: FakeConsoleOptions = {}): Promise<FakeConsole> {
+  const connections = connectionCounter();
+  const connectionsBefore = connections.count;
   const engine = options.engine ?? new FakeEngine();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-fake-'));
   const token = randomBytes(18).toString('base64url');
@@ -87,6 +112,8 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
     close: async () => {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+      const opened = connections.count - connectionsBefore;
+      if (opened > 0) throw new Error(`${opened} socket connection(s) were opened while a console on the fake engine ran: the unit tier must not reach Docker or the network`);
     },
   };
 }
