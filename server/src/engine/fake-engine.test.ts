@@ -247,6 +247,7 @@ describe('fake engine: events and reachability', () => {
     const shell = await fake.startToolbox(spec());
     const closed = new Promise<void>((resolve) => shell.stream.once('close', resolve));
     fake.setReachable(false);
+    expect(fake.reachable).toBe(false);
     expect(await ended).toBeInstanceOf(Error);
     await closed;
     expect(await kindOf(shell.exitCode())).toBe('unreachable');

@@ -338,11 +338,6 @@ export class FakeEngine implements ContainerEngine {
     return [...this.created];
   }
 
-  /** The state of a container (undefined once removed). */
-  stateOf(container: string): FakeContainerState | undefined {
-    return this.findBox(container)?.state;
-  }
-
   // The seam -----------------------------------------------------------------------------
 
   async version(): Promise<string> {

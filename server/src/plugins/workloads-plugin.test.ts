@@ -117,7 +117,8 @@ describe('with default limits', () => {
 
   beforeAll(async () => {
     sonde = await startFakeConsole();
-    sonde.engine.addContainer({ name: 'web' });
+    sonde.engine.addNetwork({ name: 'backend' });
+    sonde.engine.addContainer({ name: 'web', networks: ['backend'] });
     sonde.engine.addContainer({ name: 'db', labels: { tier: 'db' } });
     sonde.engine.addContainer({ name: 'vault', labels: { 'sonde.deny': 'true' } });
     keepPingsRunning(sonde);
@@ -190,6 +191,17 @@ describe('with default limits', () => {
       expect(term.controlsOf('notice').at(-1)?.message).toMatch(/^This session is ending: /);
       expect((await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin)).body.endReason).toBe('policy');
       await sonde.call('PUT', '/api/policy', sonde.admin, policy);
+    });
+
+    it('a container joining a network makes it sensitive: sessions on it end for roles that may not reach that member', async () => {
+      const operator = await sonde.token('operator');
+      const session = (await sonde.call('POST', '/api/sessions', operator.headers, { target: { kind: 'network', network: 'backend' } })).body;
+      const term = await sonde.terminal(session.ttyPath, operator.headers);
+      sonde.engine.connect('vault', 'backend');
+      expect(await term.waitClosed()).toMatchObject({ code: 4000, reason: 'the target policy no longer allows this target' });
+      expect(term.controlsOf('notice').at(-1)?.message).toContain('sensitive');
+      const again = await sonde.call('POST', '/api/sessions', operator.headers, { target: { kind: 'network', network: 'backend' } });
+      expect([again.status, again.body.error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
     });
   });
 

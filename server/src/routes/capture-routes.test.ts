@@ -120,7 +120,7 @@ describe('capture routes', () => {
     expect((await sonde.call('DELETE', `/api/captures/${capture.id}`, sonde.admin)).status).toBe(204);
   });
 
-  it('a filter tcpdump refuses is a 400 naming the filter, and leaves no capture, file or toolbox', async () => {
+  it('a filter tcpdump refuses is a 400 naming the filter; neither it nor an engine failure leaves a capture, file or toolbox', async () => {
     const unregister = sonde.engine.onStream('tcpdump', (proc: FakeStreamProcess) => {
       proc.stderr('tcpdump: syntax error in filter expression\n');
       proc.exit(1);
@@ -138,6 +138,13 @@ describe('capture routes', () => {
     } finally {
       unregister();
     }
+    // The engine failing to start tcpdump leaves nothing either.
+    sonde.engine.failNext('start');
+    const failed = await sonde.call('POST', '/api/captures', operator.headers, { target: { kind: 'container', container: 'web' } });
+    expect([failed.status, failed.body.error.code]).toEqual([502, 'DOCKER_ERROR']);
+    expect(sonde.engine.toolboxes().filter((t) => t.mode === 'streaming')).toEqual([]);
+    const directory = path.join(sonde.config.dataDir, 'captures');
+    expect(existsSync(directory) ? readdirSync(directory).length : 0).toBe((await sonde.call('GET', '/api/captures', sonde.admin)).body.length);
   });
 
   it('ends by itself at its packet limit, and with its target', async () => {

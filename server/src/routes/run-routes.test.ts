@@ -155,6 +155,18 @@ describe('run routes', () => {
     expect(sonde.engine.toolboxes()).toHaveLength(before);
     unregister();
 
+    // The peer is ready, then the client cannot start: the peer goes too.
+    const inUse = sonde.app.admission.toolboxesInUse;
+    const unregisterReady = sonde.engine.onTty('iperf3', (pty) => {
+      pty.print('Server listening on 5201\r\n');
+      sonde.engine.failNext('create');
+    });
+    const clientFailed = await sonde.call('POST', '/api/runs', operator.headers, iperf);
+    expect([clientFailed.status, clientFailed.body.error.code]).toEqual([502, 'DOCKER_ERROR']);
+    expect(sonde.engine.toolboxes()).toHaveLength(before);
+    expect(sonde.app.admission.toolboxesInUse).toBe(inUse);
+    unregisterReady();
+
     const apart = await sonde.call('POST', '/api/runs', operator.headers, { ...iperf, params: { server: 'island', seconds: 1 } });
     expect([apart.status, apart.body.error.code]).toEqual([409, 'NO_SHARED_NETWORK']);
 
