@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { eventually, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * What the workloads plugin promises across sessions, runs and captures, through the real
@@ -16,7 +16,7 @@ function keepPingsRunning(sonde: FakeConsole): void {
   sonde.engine.onTty('ping', () => undefined);
 }
 
-describe('per-user limits and the toolbox budget', () => {
+describe('per-user limits and the toolbox budget', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
 
   beforeAll(async () => {
@@ -112,7 +112,7 @@ describe('per-user limits and the toolbox budget', () => {
 });
 
 /** One console for what follows: access ending, the policy, then the engine going away. */
-describe('with default limits', () => {
+describe('with default limits', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeStreamProcess } from '../engine/fake-processes.js';
 import { pcapGlobalHeader, pcapRecord } from '../engine/fake-processes.js';
-import { startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Packet captures through the real routes on the fake engine: the scripted tcpdump's pcap
@@ -52,7 +52,7 @@ function eventReader(stream: Readable) {
   return { events, ended: () => ended };
 }
 
-describe('capture routes', () => {
+describe('capture routes', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
   let operator: { principal: string; headers: Headers };
 
@@ -86,14 +86,14 @@ describe('capture routes', () => {
     const packets = [icmpEcho(1), icmpEcho(2)];
     const records = packets.map((p, i) => pcapRecord(p, 1_700_000_000 + i));
     for (const record of records) tcpdump.stdout(record);
-    await expect.poll(async () => (await info(capture.id)).packets).toBe(2);
-    await expect.poll(() => feed.events.filter((e) => e.event === 'packets').flatMap((e) => (e.data as { lines: unknown[] }).lines)).toEqual([
+    await expect.poll(async () => (await info(capture.id)).packets, POLL).toBe(2);
+    await expect.poll(() => feed.events.filter((e) => e.event === 'packets').flatMap((e) => (e.data as { lines: unknown[] }).lines), POLL).toEqual([
       expect.objectContaining({ number: 1, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'ICMP', info: expect.stringContaining('echo request') }),
       expect.objectContaining({ number: 2 }),
     ]);
 
     expect((await sonde.call('DELETE', `/api/captures/${capture.id}`, operator.headers)).status).toBe(204);
-    await expect.poll(() => feed.ended()).toBe(true);
+    await expect.poll(() => feed.ended(), POLL).toBe(true);
     expect(feed.events.at(-1)).toMatchObject({ event: 'end', data: { state: 'ended', endReason: 'stopped', packets: 2 } });
     expect(await info(capture.id)).toMatchObject({ state: 'ended', endReason: 'stopped', packets: 2, linkType: 1, fileAvailable: true });
     expect(sonde.engine.toolboxes().map((t) => t.id)).not.toContain(capture.toolbox.containerId);
@@ -151,12 +151,12 @@ describe('capture routes', () => {
     const { capture, tcpdump } = await start({ target: { kind: 'container', container: 'web' }, limits: { packets: 2 } });
     tcpdump.stdout(Buffer.concat([pcapRecord(icmpEcho(1)), pcapRecord(icmpEcho(2))]));
     tcpdump.exit(0); // tcpdump -c 2 exits after its second packet
-    await expect.poll(async () => (await info(capture.id)).state).toBe('ended');
+    await expect.poll(async () => (await info(capture.id)).state, POLL).toBe('ended');
     expect(await info(capture.id)).toMatchObject({ endReason: 'packets', packets: 2 });
 
     const db = sonde.engine.addContainer({ name: 'db' });
     const second = await start({ target: { kind: 'container', container: 'db' } });
     sonde.engine.stopContainer(db.id);
-    await expect.poll(async () => (await info(second.capture.id)).endReason).toBe('target-stopped');
+    await expect.poll(async () => (await info(second.capture.id)).endReason, POLL).toBe('target-stopped');
   });
 });

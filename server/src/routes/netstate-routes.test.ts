@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NETSTATE_SECTIONS, type NetstateSection } from '@sonde/shared';
 import type { ToolboxSpec } from '../engine/types.js';
 import { MARK_VARIABLE, parseSnapshot, type NetSnapshot } from '../netstate/netstate-snapshot.js';
-import { startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * "Changes left behind" through the real routes on the fake engine: the namespace probes are
@@ -48,7 +48,7 @@ class Namespace {
   }
 }
 
-describe('netstate routes', () => {
+describe('netstate routes', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
   let operator: Headers;
   const web = new Namespace();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Authentication and authorization on every route of the live table, HTTP and WebSocket, in
@@ -37,7 +37,7 @@ function spellings(path: string): string[] {
   return list;
 }
 
-describe('access on every route', () => {
+describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
   let sessionId: string;
   let runId: string;

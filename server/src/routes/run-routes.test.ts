@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakePty } from '../engine/fake-processes.js';
-import { startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Tool runs through the real routes on the fake engine: the tool's scripted output streams to
@@ -18,7 +18,7 @@ const PING_END = [
   '',
 ].join('\r\n');
 
-describe('run routes', () => {
+describe('run routes', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
   let operator: { principal: string; headers: Headers };
   /** The ping tools started, newest last; each prints its first line and waits for the test. */
@@ -77,7 +77,7 @@ describe('run routes', () => {
       limitReached: false,
       result: { kind: 'ping', host: 'db', address: '172.20.0.3', transmitted: 1, received: 1, lossPercent: 0, rtt: { avgMs: 0.161 } },
     });
-    await expect.poll(() => toolbox.exists).toBe(false);
+    await expect.poll(() => toolbox.exists, POLL).toBe(false);
   });
 
   it('DELETE cancels a run: its viewers get the exit message and 4000, its toolbox is removed', async () => {
@@ -190,7 +190,7 @@ describe('run routes', () => {
     expect((await term.waitClosed()).code).toBe(4000);
     const info = await sonde.call('GET', `/api/runs/${run.id}`, operator.headers);
     expect(info.body).toMatchObject({ state: 'exited', exitCode: 0, peer: { role: 'iperf3 server', containerName: 'db' }, result: { kind: 'throughput', protocol: 'TCP' } });
-    await expect.poll(() => [client.exists, peer.exists]).toEqual([false, false]);
+    await expect.poll(() => [client.exists, peer.exists], POLL).toEqual([false, false]);
   });
 
   it('a run in a container ends when the container stops', async () => {

@@ -1,14 +1,14 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { NO_DOCKER, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { NO_DOCKER, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Sessions and their terminal sockets, through the real routes on the fake engine: the life of
  * a session as a client sees it, who may type, share links, and the refusals. The same flows
  * against Docker are in server/test/sessions.test.ts and shared-sessions.test.ts.
  */
-describe('session routes', () => {
+describe('session routes', ROUTE_TEST_TIMEOUT, () => {
   let sonde: FakeConsole;
   let operator: { principal: string; headers: Headers };
 
@@ -52,13 +52,13 @@ describe('session routes', () => {
     term.send('echo hello from the fake\r');
     await term.waitFor(/hello from the fake\r\n\$ $/);
     term.control({ type: 'resize', cols: 132, rows: 43 });
-    await expect.poll(() => toolbox.pty!.sizes.at(-1)).toEqual({ cols: 132, rows: 43 });
+    await expect.poll(() => toolbox.pty!.sizes.at(-1), POLL).toEqual({ cols: 132, rows: 43 });
     term.send('exit 7\r');
     expect(await term.waitClosed()).toEqual({ code: 4000, reason: 'the shell exited' });
     expect(term.controlsOf('exit')).toEqual([{ type: 'exit', code: 7, reason: 'the shell exited' }]);
     const info = await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin);
     expect(info.body).toMatchObject({ state: 'exited', exitCode: 7, endReason: 'exited', clients: 0 });
-    await expect.poll(() => toolbox.exists).toBe(false);
+    await expect.poll(() => toolbox.exists, POLL).toBe(false);
     expect(sonde.engine.calls).toEqual(expect.arrayContaining(['startToolbox', 'runToCompletion', 'removeContainer']));
     expect(connect).not.toHaveBeenCalled();
   });

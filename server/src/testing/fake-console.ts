@@ -8,7 +8,7 @@ import type { Role } from '@sonde/shared';
 import { buildApp } from '../app.js';
 import { parseConfig, type Config } from '../config.js';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { InjectedTerminal } from './injected-terminal.js';
+import { InjectedTerminal, WAIT_MS } from './injected-terminal.js';
 
 /**
  * The real application (every plugin, route and socket) on the in-memory fake engine, for the
@@ -42,6 +42,15 @@ export interface FakeConsole {
   terminal(path: string, headers: Headers): Promise<InjectedTerminal>;
   close(): Promise<void>;
 }
+
+/**
+ * Per-test timeout for files built on a fake console (describe options): a test takes well under
+ * a second alone, more while other suites share the 2 cores.
+ */
+export const ROUTE_TEST_TIMEOUT = { timeout: 20_000 };
+
+/** expect.poll options with the same margin as the terminal's waits. */
+export const POLL = { timeout: WAIT_MS, interval: 10 };
 
 export interface FakeConsoleOptions {
   /** SONDE_* variables on top of the defaults (a fresh data directory, token and instance). */
@@ -119,7 +128,7 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
 }
 
 /** Polls `condition` (engine state, a registry) until it holds; for effects that follow an event asynchronously. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 2000): Promise<void> {
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

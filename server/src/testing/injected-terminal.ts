@@ -4,9 +4,14 @@ import type WebSocket from 'ws';
 import { decodeServerControl, encodeControl, type ClientControl, type ServerControl } from '@sonde/shared';
 
 /**
+ * How long a wait may take. Everything answering is in memory and takes milliseconds; the margin
+ * is for a 2-core machine running other suites at the same time.
+ */
+export const WAIT_MS = 5000;
+
+/**
  * A terminal client on `app.injectWS` (no port, no network): speaks the protocol like the
- * browser (acks what it received), collects output and control messages, and waits for them
- * with short timeouts, since everything it talks to is in memory.
+ * browser (acks what it received), collects output and control messages, and waits for them.
  */
 export class InjectedTerminal {
   readonly controls: ServerControl[] = [];
@@ -66,19 +71,19 @@ export class InjectedTerminal {
   }
 
   /** Resolves with the output once it matches `pattern`. */
-  async waitFor(pattern: RegExp, timeoutMs = 2000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = WAIT_MS): Promise<string> {
     await this.waitUntil(() => pattern.test(this.output), `output matching ${pattern}`, timeoutMs, true);
     return this.output;
   }
 
   /** Resolves with the first control message of `type` (that satisfies `where`). */
-  async waitControl<T extends ServerControl['type']>(type: T, where: (message: Extract<ServerControl, { type: T }>) => boolean = () => true, timeoutMs = 2000): Promise<Extract<ServerControl, { type: T }>> {
+  async waitControl<T extends ServerControl['type']>(type: T, where: (message: Extract<ServerControl, { type: T }>) => boolean = () => true, timeoutMs = WAIT_MS): Promise<Extract<ServerControl, { type: T }>> {
     const find = () => this.controlsOf(type).find(where);
     await this.waitUntil(() => find() !== undefined, `a ${type} message`, timeoutMs, false);
     return find()!;
   }
 
-  async waitClosed(timeoutMs = 2000): Promise<{ code: number; reason: string }> {
+  async waitClosed(timeoutMs = WAIT_MS): Promise<{ code: number; reason: string }> {
     await this.waitUntil(() => this.closed !== undefined, 'the socket to close', timeoutMs, false);
     return this.closed!;
   }
