@@ -2,9 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeStreamProcess } from '../engine/fake-processes.js';
-import { pcapGlobalHeader, pcapRecord } from '../engine/fake-processes.js';
-import { POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { CaptureInfo, CapturePacketsEvent } from '@sonde/shared';
+import { pcapGlobalHeader, pcapRecord, type FakeStreamProcess } from '../engine/fake-processes.js';
+import { checked, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Packet captures through the real routes on the fake engine: the scripted tcpdump's pcap
@@ -69,7 +69,7 @@ describe('capture routes', ROUTE_TEST_TIMEOUT, () => {
   async function start(body: object = { target: { kind: 'container', container: 'web' }, interface: 'eth0' }, headers = operator.headers) {
     const r = await sonde.call('POST', '/api/captures', headers, body);
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    const capture = r.body as { id: string; pcapPath: string; eventsPath: string; toolbox: { containerId: string } };
+    const capture = checked(CaptureInfo, r.body);
     const tcpdump = sonde.engine.toolboxes().find((t) => t.id === capture.toolbox.containerId)!;
     return { capture, tcpdump: tcpdump.process!, spec: tcpdump.spec };
   }
@@ -87,7 +87,7 @@ describe('capture routes', ROUTE_TEST_TIMEOUT, () => {
     const records = packets.map((p, i) => pcapRecord(p, 1_700_000_000 + i));
     for (const record of records) tcpdump.stdout(record);
     await expect.poll(async () => (await info(capture.id)).packets, POLL).toBe(2);
-    await expect.poll(() => feed.events.filter((e) => e.event === 'packets').flatMap((e) => (e.data as { lines: unknown[] }).lines), POLL).toEqual([
+    await expect.poll(() => feed.events.filter((e) => e.event === 'packets').flatMap((e) => checked(CapturePacketsEvent, e.data).lines), POLL).toEqual([
       expect.objectContaining({ number: 1, src: '10.0.0.1', dst: '10.0.0.2', protocol: 'ICMP', info: expect.stringContaining('echo request') }),
       expect.objectContaining({ number: 2 }),
     ]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunInfo } from '@sonde/shared';
 import type { FakePty } from '../engine/fake-processes.js';
-import { POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Tool runs through the real routes on the fake engine: the tool's scripted output streams to
@@ -45,7 +46,7 @@ describe('run routes', ROUTE_TEST_TIMEOUT, () => {
   async function start(body: object, headers = operator.headers) {
     const r = await sonde.call('POST', '/api/runs', headers, body);
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    return r.body as { id: string; ttyPath: string; toolbox: { containerId: string } };
+    return checked(RunInfo, r.body);
   }
 
   const ping = { tool: 'ping', target: { kind: 'container', container: 'web' }, params: { host: 'db', count: 1 } };

@@ -1,7 +1,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { SessionInfo } from '@sonde/shared';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { NO_DOCKER, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, NO_DOCKER, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Sessions and their terminal sockets, through the real routes on the fake engine: the life of
@@ -26,7 +27,7 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
   async function open(target: object, headers = sonde.admin) {
     const created = await sonde.call('POST', '/api/sessions', headers, { target });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
-    return created.body as { id: string; ttyPath: string; toolbox: { containerId: string } };
+    return checked(SessionInfo, created.body);
   }
 
   function ptyOf(toolboxId: string) {

@@ -4,6 +4,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import type { Role } from '@sonde/shared';
 import { buildApp } from '../app.js';
 import { parseConfig, type Config } from '../config.js';
@@ -125,6 +127,15 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
       if (opened > 0) throw new Error(`${opened} socket connection(s) were opened while a console on the fake engine ran: the unit tier must not reach Docker or the network`);
     },
   };
+}
+
+/** A reply body checked against its shared schema (what every client relies on), and typed by it. */
+export function checked<T extends TSchema>(schema: T, body: unknown): Static<T> {
+  if (!Value.Check(schema, body)) {
+    const errors = Value.Errors(schema, body).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new Error(`the reply does not match its schema (${errors.join('; ')}): ${JSON.stringify(body).slice(0, 500)}`);
+  }
+  return body;
 }
 
 /** Polls `condition` (engine state, a registry) until it holds; for effects that follow an event asynchronously. */
