@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['eslint.config.test.ts', 'shared/src/**/*.test.ts', 'client/src/**/*.test.ts', 'server/src/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['eslint.config.test.ts', 'shared/src/**/*.test.ts', 'client/src/**/*.test.ts', 'server/src/**/*.test.ts', 'server/bench/**/*.test.ts', 'web/src/**/*.test.ts'],
           environment: 'node',
         },
       },

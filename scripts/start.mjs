@@ -55,7 +55,7 @@ if (docker.error) {
   if (info.status !== 0) {
     say('Docker is not reachable right now; starting anyway (the console will show it and keep retrying).');
   } else if (image === 'sonde-toolbox:latest') {
-    say(`toolbox image ${image} is missing; building it from Debian packages (about 2 minutes, once)`);
+    say(`toolbox image ${image} is missing; building it from Debian packages, once (toolbox/README.md says how long it takes)`);
     run('bash', [path.join(root, 'toolbox/build.sh')]);
   } else {
     say(`toolbox image ${image} is missing; pull or build it (SONDE_TOOLBOX_IMAGE).`);

@@ -32,7 +32,7 @@ function playwrightCounts(file) {
   return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (report.errors?.length ?? 0) };
 }
 
-const only = process.argv[2]; // optional: lint | unit | integration | e2e
+const only = process.argv[2]; // optional: lint | unit | integration | e2e | e2e-swarm
 const totals = { passed: 0, failed: 0 };
 const add = (c) => {
   totals.passed += c.passed;
@@ -71,6 +71,14 @@ if (!only || only === 'e2e') {
   } else {
     add({ passed: 1, failed: 0 });
   }
+}
+
+if (!only || only === 'e2e-swarm') {
+  // The browser against a console of two engines, the nodes of the Swarm testbed (reused when up,
+  // else built and removed after). Its global teardown fails the run if a node kept a toolbox.
+  const out = path.join(reports, 'e2e-swarm.json');
+  step('end-to-end tests, many engines and Swarm (Chromium)', 'npm', ['run', 'test:swarm', '-w', 'e2e'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+  add(playwrightCounts(out));
 }
 
 process.stdout.write(`\ntests: ${totals.passed} passed, ${totals.failed} failed\n`);

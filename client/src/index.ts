@@ -1,4 +1,13 @@
-export { SondeClient, CSRF_HEADER, type AuditQueryOptions, type FetchFunction, type SondeClientOptions } from './sonde-client.js';
+export {
+  SondeClient,
+  CSRF_HEADER,
+  UNREACHABLE_HEADER,
+  type AuditQueryOptions,
+  type EngineQuery,
+  type FetchFunction,
+  type Listing,
+  type SondeClientOptions,
+} from './sonde-client.js';
 export {
   ClientErrorCode,
   SondeApiError,

@@ -16,7 +16,7 @@ const json = (status: number, body: unknown) =>
 
 const session = {
   id: 's1',
-  target: { kind: 'host' },
+  target: { kind: 'host', engine: 'local' },
   state: 'running',
   createdAt: '2025-01-01T00:00:00.000Z',
   toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
@@ -109,7 +109,7 @@ describe('SondeClient', () => {
       id: 'r'.repeat(32),
       tool: 'dig',
       owner: { id: 'token:bootstrap', name: 'bootstrap token' },
-      target: { kind: 'network', networkId: 'n1', networkName: 'shop' },
+      target: { kind: 'network', engine: 'local', networkId: 'n1', networkName: 'shop' },
       params: { host: 'api', type: 'A' },
       argv: ['dig', '+time=3', '+tries=2', '-t', 'A', '-q', 'api'],
       state: 'exited',
@@ -155,6 +155,51 @@ describe('SondeClient', () => {
     stop();
     await expect(call.client.sessions()).rejects.toMatchObject({ status: 401 });
     expect(unauthorized).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('SondeClient engines and Swarm', () => {
+  const container = { id: 'c1', engine: 'node2', name: 'web.1.x', image: 'i', state: 'running', status: 'Up', networks: [], ports: [], labels: {}, toolbox: false };
+  const withHeader = (body: unknown, unreachable?: string) =>
+    new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json', ...(unreachable ? { 'x-sonde-unreachable': unreachable } : {}) } });
+
+  it('asks one engine with ?engine= and says which engines were left out of a listing', async () => {
+    const { client, fetch } = clientReturning(() => withHeader([container], 'node3, node4'));
+    expect(await client.containerListing({ engine: 'node2' })).toEqual({ items: [container], unreachable: ['node3', 'node4'] });
+    expect(fetch.mock.calls[0]?.[0]).toBe('/api/containers?engine=node2');
+    expect(await client.containers()).toEqual([container]);
+    expect(fetch.mock.calls[1]?.[0]).toBe('/api/containers');
+
+    const networks = clientReturning(() => withHeader([]));
+    expect(await networks.client.networkListing({ engine: 'a b' })).toEqual({ items: [], unreachable: [] });
+    expect(networks.fetch.mock.calls[0]?.[0]).toBe('/api/networks?engine=a+b');
+  });
+
+  it('validates engines, Swarm nodes and services against the shared schemas', async () => {
+    const engine = { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' };
+    const engines = clientReturning(json(200, [engine, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED', source: 'configured' }]));
+    expect((await engines.client.engines()).map((e) => [e.name, e.reachable, e.swarm?.role])).toEqual([
+      ['node1', true, 'manager'],
+      ['node2', false, undefined],
+    ]);
+    expect(engines.fetch.mock.calls[0]?.[0]).toBe('/api/engines');
+
+    const node = { id: 'n2', hostname: 'node2', address: '10.0.0.2', role: 'worker', availability: 'active', state: 'ready', manager: 'node1', clusterId: 'k', engine: 'node2' };
+    const nodes = clientReturning(() => withHeader([node], 'node9'));
+    expect(await nodes.client.swarmNodeListing()).toEqual({ items: [node], unreachable: ['node9'] });
+    expect(nodes.fetch.mock.calls[0]?.[0]).toBe('/api/swarm/nodes');
+
+    const service = {
+      id: 's1', name: 'web', mode: 'replicated', replicas: 2, networks: [{ id: 'o1', name: 'overlay' }], manager: 'node1', clusterId: 'k',
+      tasks: [{ id: 't1', slot: 1, nodeId: 'n2', node: 'node2', engine: 'node2', state: 'running', desiredState: 'running', containerId: 'c1', addresses: [{ network: 'overlay', address: '10.0.1.3' }] }],
+    };
+    const services = clientReturning(() => withHeader([service]));
+    expect(await services.client.swarmServices()).toEqual([service]);
+    expect(services.fetch.mock.calls[0]?.[0]).toBe('/api/swarm/services');
+
+    // A task without its node id is not a SwarmTask: refused, saying where.
+    const bad = clientReturning(json(200, [{ ...service, tasks: [{ ...service.tasks[0], nodeId: undefined }] }]));
+    await expect(bad.client.swarmServices()).rejects.toMatchObject({ code: ClientErrorCode.BadResponse, message: expect.stringContaining('/0/tasks/0') });
   });
 });
 

@@ -12,6 +12,7 @@ import {
   ContainerList,
   CreatedApiToken,
   CreatedShare,
+  EngineList,
   Health,
   Me,
   NetstateChange,
@@ -25,6 +26,8 @@ import {
   SessionInfo,
   SessionList,
   ShareList,
+  SwarmNodeList,
+  SwarmServiceList,
   TargetPolicy,
   ToolList,
   User,
@@ -37,14 +40,17 @@ import {
   type CreateRunRequest,
   type CreateShareRequest,
   type CreateUserRequest,
+  type EngineInfo,
   type LoginRequest,
   type NetworkSummary,
   type ShareInfo,
+  type SwarmNode,
+  type SwarmService,
   type TargetRequest,
   type ToolInfo,
   type UpdateUserRequest,
 } from '@sonde/shared';
-import type { Static, TSchema } from 'typebox';
+import type { Static, TArray, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { ClientErrorCode, errorFromResponse, isSondeApiError, SondeApiError } from './sonde-api-error.js';
 
@@ -69,6 +75,24 @@ export interface AuditQueryOptions {
   after?: number;
   limit?: number;
 }
+
+/** Inventory of one engine only (its name in SONDE_ENGINES); every engine when left out. */
+export interface EngineQuery {
+  engine?: string;
+}
+
+/**
+ * A list gathered from several engines. The server answers with what the engines that replied
+ * in time hold; `unreachable` names the ones left out (down, or slower than its deadline), so a
+ * caller can say which objects are missing instead of showing a silently shorter list.
+ */
+export interface Listing<T> {
+  items: T[];
+  unreachable: string[];
+}
+
+/** The header the inventory routes name left-out engines in (comma-separated). */
+export const UNREACHABLE_HEADER = 'x-sonde-unreachable';
 
 interface RequestOptions {
   body?: unknown;
@@ -133,12 +157,46 @@ export class SondeClient {
     return this.json('GET', '/api/health', Health);
   }
 
-  containers(): Promise<ContainerSummary[]> {
-    return this.json('GET', '/api/containers', ContainerList);
+  // Engines and what they hold -----------------------------------------------------------
+
+  /** Every engine with its reachability, version and Swarm role (addresses for admins only). */
+  engines(): Promise<EngineInfo[]> {
+    return this.json('GET', '/api/engines', EngineList);
   }
 
-  networks(): Promise<NetworkSummary[]> {
-    return this.json('GET', '/api/networks', NetworkList);
+  containers(query: EngineQuery = {}): Promise<ContainerSummary[]> {
+    return this.containerListing(query).then((listing) => listing.items);
+  }
+
+  /** Containers, and which engines could not be asked. */
+  containerListing(query: EngineQuery = {}): Promise<Listing<ContainerSummary>> {
+    return this.listing(`/api/containers${search({ engine: query.engine })}`, ContainerList);
+  }
+
+  networks(query: EngineQuery = {}): Promise<NetworkSummary[]> {
+    return this.networkListing(query).then((listing) => listing.items);
+  }
+
+  networkListing(query: EngineQuery = {}): Promise<Listing<NetworkSummary>> {
+    return this.listing(`/api/networks${search({ engine: query.engine })}`, NetworkList);
+  }
+
+  /** The nodes of every Swarm a configured manager engine belongs to. */
+  swarmNodes(): Promise<SwarmNode[]> {
+    return this.swarmNodeListing().then((listing) => listing.items);
+  }
+
+  swarmNodeListing(): Promise<Listing<SwarmNode>> {
+    return this.listing('/api/swarm/nodes', SwarmNodeList);
+  }
+
+  /** Every service of every manager engine, with its tasks (slot, node, engine, state, addresses). */
+  swarmServices(): Promise<SwarmService[]> {
+    return this.swarmServiceListing().then((listing) => listing.items);
+  }
+
+  swarmServiceListing(): Promise<Listing<SwarmService>> {
+    return this.listing('/api/swarm/services', SwarmServiceList);
   }
 
   /** The live updates stream (server-sent events: docker, status, audit, netstate). */
@@ -315,7 +373,20 @@ export class SondeClient {
   // Transport ----------------------------------------------------------------------------
 
   private async json<S extends TSchema>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<Static<S>> {
-    const response = await this.send(method, path, options);
+    return this.checked(method, path, schema, await this.send(method, path, options));
+  }
+
+  private async listing<S extends TSchema>(path: string, schema: TArray<S>): Promise<Listing<Static<S>>> {
+    const response = await this.send('GET', path, {});
+    const items: Static<S>[] = await this.checked('GET', path, schema, response);
+    const unreachable = (response.headers.get(UNREACHABLE_HEADER) ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    return { items, unreachable };
+  }
+
+  private async checked<S extends TSchema>(method: string, path: string, schema: S, response: Response): Promise<Static<S>> {
     let body: unknown;
     try {
       body = await response.json();

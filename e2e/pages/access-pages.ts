@@ -14,6 +14,11 @@ export class AccessPages {
     return this.page.getByTestId('login-error');
   }
 
+  /** Why the login form is shown (a dead share link, a wrong login link, a lost login). */
+  loginNotice(): Locator {
+    return this.page.getByTestId('login-notice');
+  }
+
   currentUser(): Locator {
     return this.page.getByTestId('current-user');
   }

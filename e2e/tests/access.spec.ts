@@ -48,3 +48,18 @@ test('an admin creates an operator, who logs in with a password, gets no host sh
     await operatorContext.close();
   }
 });
+
+/* A login link with a wrong token does not just show the form: it says the link was not valid, and the token leaves the address. */
+test('a login link with a wrong token says so on the login form', async ({ browser }) => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const access = new AccessPages(page);
+    await page.goto('/?token=not-the-right-token-at-all');
+    await expect(page.getByTestId('login-form')).toBeVisible();
+    await expect(access.loginNotice()).toContainText(/login link is not valid/);
+    expect(page.url()).not.toContain('token');
+  } finally {
+    await context.close();
+  }
+});

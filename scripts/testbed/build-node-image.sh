@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the node image of Sonde's Swarm testbed with no container registry:
-# a debootstrap'd Debian bookworm plus docker.io and iptables (packages.txt) and
+# a debootstrap'd Debian bookworm plus docker.io, iptables and openssh-server (packages.txt) and
 # the node's engine control script (node/sonde-testbed-dockerd), then `docker import`.
 #
 #   bash scripts/testbed/build-node-image.sh [--force | --print-image]
@@ -57,6 +57,9 @@ image_debootstrap "$(IFS=,; echo "${packages[*]}")"
 image_apply_updates
 image_add_local_cas
 install -m 0755 "$CONTROL_SCRIPT" "$IMAGE_ROOTFS/usr/local/bin/sonde-testbed-dockerd"
+# openssh-server's postinst made host keys; every node would share them. The
+# control script's `sshd` makes a node's own on first use.
+rm -f "$IMAGE_ROOTFS"/etc/ssh/ssh_host_*
 image_slim
 image_log "rootfs ready: $(du -sh --one-file-system "$IMAGE_ROOTFS" | cut -f1)"
 

@@ -26,12 +26,12 @@ export class BenchContext {
   ) {}
 
   get modes(): AttachMode[] {
-    const container = { kind: 'container' as const, containerId: this.target.id, containerName: this.target.name };
+    const container = { kind: 'container' as const, engine: 'local', containerId: this.target.id, containerName: this.target.name };
     return [
       { label: 'container (net)', request: { kind: 'container', container: this.target.name }, resolved: { ...container, sharePid: false } },
       { label: 'container (net+pid)', request: { kind: 'container', container: this.target.name, sharePid: true }, resolved: { ...container, sharePid: true } },
-      { label: 'network', request: { kind: 'network', network: this.network.name }, resolved: { kind: 'network', networkId: this.network.id, networkName: this.network.name } },
-      { label: 'host', request: { kind: 'host' }, resolved: { kind: 'host' } },
+      { label: 'network', request: { kind: 'network', network: this.network.name }, resolved: { kind: 'network', engine: 'local', networkId: this.network.id, networkName: this.network.name } },
+      { label: 'host', request: { kind: 'host', engine: 'local' }, resolved: { kind: 'host', engine: 'local' } },
     ];
   }
 

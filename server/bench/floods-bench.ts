@@ -12,6 +12,8 @@ const FILE_BYTES = 8 * 1024 * 1024;
 
 export interface FloodsResults {
   sessions: number;
+  /** Size of the file each shell prints. */
+  fileBytes: number;
   raw: { aggregate: Spread; slowestToFastest: Spread };
   sonde: { aggregate: Spread; slowestToFastest: Spread };
   ratio: Spread;
@@ -65,6 +67,7 @@ export async function runFloodsBench(ctx: BenchContext, log: (line: string) => v
     }
     return {
       sessions: options.sessions,
+      fileBytes: FILE_BYTES,
       raw: { aggregate: spread(raw.map((x) => x.aggregate)), slowestToFastest: spread(raw.map((x) => x.slowestToFastest)) },
       sonde: { aggregate: spread(sonde.map((x) => x.aggregate)), slowestToFastest: spread(sonde.map((x) => x.slowestToFastest)) },
       ratio: spread(sonde.map((x, i) => x.aggregate / raw[i]!.aggregate)),

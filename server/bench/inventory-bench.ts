@@ -12,7 +12,10 @@ import { nowMs, sleep, spread, type Spread } from './stats.js';
 const STARTED_EVERY = 10;
 
 export interface InventoryResults {
+  /** Containers listContainers returned: those made here plus whatever else is on the engine. */
   containers: number;
+  /** Containers made for the measurement. */
+  created: number;
   started: number;
   raw: Spread;
   sonde: Spread;
@@ -79,7 +82,7 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
     ids.length = 0;
     const rawS = spread(raw);
     const sondeS = spread(sonde);
-    return { containers: seen, started: Math.ceil(options.count / STARTED_EVERY), raw: rawS, sonde: sondeS, ratio: sondeS.median / rawS.median, createSeconds, removeSeconds };
+    return { containers: seen, created: options.count, started: Math.ceil(options.count / STARTED_EVERY), raw: rawS, sonde: sondeS, ratio: sondeS.median / rawS.median, createSeconds, removeSeconds };
   } finally {
     if (ids.length) await inParallel(ids.length, 8, (i) => docker.getContainer(ids[i]!).remove({ force: true }).catch(() => undefined));
   }

@@ -43,7 +43,7 @@ export interface RecorderResults {
 const MB = 1e6;
 
 class BenchSession implements RecordedSession {
-  readonly target = { kind: 'container', containerId: 'c'.repeat(64), containerName: 'bench', sharePid: false } as const;
+  readonly target = { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'bench', sharePid: false } as const;
   readonly scope = { containers: [], networks: [] };
   readonly terminalSize = { cols: 120, rows: 40 };
   endedAt: Date | undefined;

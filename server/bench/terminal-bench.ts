@@ -12,7 +12,15 @@ import { nowMs, percentile, sleep, spread, type Spread } from './stats.js';
 
 
 export interface TerminalResults {
-  throughput: { raw: Spread; sonde: Spread; ratio: Spread; relayCpuMsPerMB: Spread; bytesPerRun: number };
+  throughput: {
+    raw: Spread;
+    sonde: Spread;
+    ratio: Spread;
+    relayCpuMsPerMB: Spread;
+    bytesPerRun: number;
+    /** Size of the file `cat` prints (the tty adds a `\r` per line on the way). */
+    fileBytes: number;
+  };
   echo: { raw: EchoStats; sonde: EchoStats; addedP50: number; addedP99: number };
   echoUnderFlood: {
     raw: EchoStats;
@@ -219,7 +227,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
     const rawU = echoStats(rawUnder);
     const sondeU = echoStats(sondeUnder);
     return {
-      throughput: { raw: spread(rawRates), sonde: spread(sondeRates), ratio: spread(ratios), relayCpuMsPerMB: spread(cpu), bytesPerRun },
+      throughput: { raw: spread(rawRates), sonde: spread(sondeRates), ratio: spread(ratios), relayCpuMsPerMB: spread(cpu), bytesPerRun, fileBytes: FLOOD_FILE_BYTES },
       echo: { raw: rawE, sonde: sondeE, addedP50: sondeE.p50 - rawE.p50, addedP99: sondeE.p99 - rawE.p99 },
       echoUnderFlood: { raw: rawU, sonde: sondeU, ratioP50: sondeU.p50 / rawU.p50, ratioP99: sondeU.p99 / rawU.p99, rawFloodMBs: spread(floodRates.raw).median,
         sondeFloodMBs: spread(floodRates.sonde).median,

@@ -46,7 +46,9 @@ declare module 'fastify' {
 
 export interface BuildOptions {
   config: Config;
-  engine: ContainerEngine;
+  /** Engines built by the caller (tests): one, or several. Otherwise the configured ones (config.engines). */
+  engine?: ContainerEngine;
+  engines?: readonly ContainerEngine[];
   logger?: boolean | object;
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;
@@ -58,7 +60,7 @@ export interface BuildOptions {
  * Fastify closes them in reverse: workloads end first (preClose), then netstate, recordings,
  * the engine monitor, live connections, and the database last.
  */
-export async function buildApp({ config, engine, logger, consoleContainer }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, engines, logger, consoleContainer }: BuildOptions): Promise<FastifyInstance> {
   // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
   const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = Fastify({
@@ -131,7 +133,8 @@ export async function buildApp({ config, engine, logger, consoleContainer }: Bui
   await app.register(storePlugin, { dataDir: config.dataDir });
   await app.register(auditPlugin);
   await app.register(accessPlugin);
-  await app.register(enginePlugin, { engine, ...(consoleContainer ? { consoleContainer } : {}) });
+  const given = engine ? [engine] : engines;
+  await app.register(enginePlugin, { ...(given ? { engines: given } : {}), ...(consoleContainer ? { consoleContainer } : {}) });
   await app.register(workloadsPlugin);
   await app.register(recordingsPlugin);
   await app.register(netstatePlugin);

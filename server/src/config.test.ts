@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.js';
 
@@ -9,7 +12,8 @@ describe('parseConfig', () => {
     expect(config.token.generated).toBe(true);
     expect(config.token.value.length).toBeGreaterThanOrEqual(32);
     expect(config.toolboxImage).toBe('sonde-toolbox:latest');
-    expect(config.dockerHost).toBe('unix:///var/run/docker.sock');
+    // One engine, named local, that docker-modem finds as the docker CLI would (DOCKER_HOST, or the socket).
+    expect(config.engines).toEqual([{ name: 'local', kind: 'docker' }]);
     expect(config.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
   });
 
@@ -30,7 +34,7 @@ describe('parseConfig', () => {
       token: { value: 'a-long-enough-token', generated: false },
       toolboxImage: 'nicolaka/netshoot:latest',
       dataDir: '/tmp/sonde-data',
-      dockerHost: 'tcp://127.0.0.1:2375',
+      engines: [{ name: 'local', kind: 'docker' }],
       detachedGraceMs: 5000,
     });
     expect(config.allowedHosts).toContain('sonde.example.com');
@@ -44,8 +48,100 @@ describe('parseConfig', () => {
     ['SONDE_TOOLBOX_IMAGE', 'bad image; rm -rf /'],
     ['SONDE_HOST', 'evil host'],
     ['SONDE_INSTANCE', '../../etc'],
+    ['SONDE_LOG_LEVEL', 'verbose'],
+    ['DOCKER_HOST', 'not a url'],
+    ['DOCKER_HOST', 'http://127.0.0.1:2375'],
+    ['DOCKER_CERT_PATH', '/nonexistent/certs'],
+    ['SONDE_ENGINES', '{"name":"a"}'],
+    ['SONDE_ENGINES', 'not json'],
+    ['SONDE_ENGINES_FILE', '/nonexistent/engines.json'],
+    ['SONDE_SWARM_NODE_ENGINE', 'tcp://node:2376'],
+    ['SONDE_PUBLIC_URL', 'ftp://sonde.example.com'],
+    ['SONDE_RECORDING_FAILURE', 'maybe'],
+    ['SONDE_TLS_CERT', '/etc/sonde/cert.pem'],
+    ['SONDE_TLS_PROXY', 'yes'],
+    ['SONDE_TRUSTED_PROXIES', '10.0.0.0/8'],
+    ['SONDE_LOG_LEVEL', 'loud'],
+    ['SONDE_DETACHED_GRACE_SECONDS', '-1'],
+    ['SONDE_IDLE_TIMEOUT_SECONDS', '604801'],
+    ['SONDE_MAX_SESSIONS', '0'],
+    ['SONDE_MAX_TOOLBOXES', '20001'],
+    ['SONDE_MAX_SESSIONS_PER_USER', '0'],
+    ['SONDE_MAX_RUNS_PER_USER', '1.5'],
+    ['SONDE_MAX_CAPTURES_PER_USER', '1001'],
+    ['SONDE_MAX_STREAMS_PER_USER', '0'],
+    ['SONDE_MAX_SOCKETS_PER_SESSION', '0'],
+    ['SONDE_TOOLBOX_MEMORY_MB', '31'],
+    ['SONDE_TOOLBOX_PIDS', '15'],
+    ['SONDE_TOOLBOX_CPU_MILLIS', '99'],
+    ['SONDE_DATA_DIR', '/etc/hostname/x'],
+    ['SONDE_WEB_DIR', '/nonexistent/web'],
+    ['SONDE_ALLOWED_HOSTS', 'https://sonde.example.com'],
+    ['SONDE_ALLOWED_ORIGINS', 'dash.example.com'],
+    ['SONDE_ALLOWED_ORIGINS', 'https://dash.example.com/path'],
   ])('refuses %s=%s naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('reads engines from SONDE_ENGINES, each checked and named in any error', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sonde-tls-'));
+    for (const f of ['ca.pem', 'cert.pem', 'key.pem', 'known_hosts', 'agent.sock']) writeFileSync(path.join(dir, f), 'x');
+    const ssh = { SSH_AUTH_SOCK: path.join(dir, 'agent.sock'), SONDE_SSH_KNOWN_HOSTS: path.join(dir, 'known_hosts') };
+    const config = parseConfig({
+      ...ssh,
+      SONDE_ENGINES: JSON.stringify([
+        { name: 'edge-1', host: 'tcp://10.0.0.5:2376', tlsDir: dir },
+        { name: 'local', host: 'unix:///var/run/docker.sock' },
+        { name: 'lab', host: 'ssh://ops@lab-3' },
+      ]),
+      SONDE_SWARM_NODE_ENGINE: 'tcp://{address}:2376',
+      SONDE_SWARM_NODE_TLS_DIR: dir,
+    });
+    expect(config.engines).toEqual([
+      { name: 'edge-1', kind: 'docker', host: 'tcp://10.0.0.5:2376', tlsDir: dir },
+      { name: 'local', kind: 'docker', host: 'unix:///var/run/docker.sock' },
+      { name: 'lab', kind: 'docker', host: 'ssh://ops@lab-3' },
+    ]);
+    expect(config.swarmNodeEngine).toEqual({ host: 'tcp://{address}:2376', tlsDir: dir });
+    expect(config.ssh).toEqual({ agentSocket: ssh.SSH_AUTH_SOCK, knownHostsFile: ssh.SONDE_SSH_KNOWN_HOSTS });
+    const refused = (engines: unknown, field: string, env: Record<string, string> = ssh) => {
+      expect(() => parseConfig({ ...env, SONDE_ENGINES: JSON.stringify(engines) })).toThrow(field);
+    };
+    refused([{ name: 'Edge_1', host: 'tcp://h:2375' }], 'SONDE_ENGINES[0].name');
+    refused([{ name: 'a', host: 'tcp://h:2375' }, { name: 'a', host: 'tcp://g:2375' }], 'SONDE_ENGINES[1].name');
+    refused([{ name: 'a', host: 'ftp://h' }], 'SONDE_ENGINES[0].host');
+    refused([{ name: 'a' }], 'SONDE_ENGINES[0].host');
+    refused([{ name: 'a', host: 'tcp://h:2376', tlsDir: '/nonexistent' }], 'SONDE_ENGINES[0].tlsDir');
+    refused([{ name: 'a', host: 'tcp://h:2376', colour: 'blue' }], 'SONDE_ENGINES[0].colour');
+    refused([], 'SONDE_ENGINES');
+    // ssh: docker-modem's client needs a user in the URL and a key in an agent; the host key must be listed.
+    refused([{ name: 'a', host: 'ssh://lab-3' }], 'SONDE_ENGINES[0].host: "ssh://lab-3" names no user');
+    refused([{ name: 'a', host: 'ssh://ops:secret@lab-3' }], 'carries a password');
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SSH_AUTH_SOCK: ssh:// engines authenticate with a key held by an ssh-agent', {});
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SSH_AUTH_SOCK: /nonexistent/agent.sock does not exist', { ...ssh, SSH_AUTH_SOCK: '/nonexistent/agent.sock' });
+    refused([{ name: 'a', host: 'ssh://ops@lab-3' }], 'SONDE_SSH_KNOWN_HOSTS: /nonexistent/known_hosts is missing', { ...ssh, SONDE_SSH_KNOWN_HOSTS: '/nonexistent/known_hosts' });
+    expect(() => parseConfig({ SONDE_SWARM_NODE_ENGINE: 'ssh://root@{address}' })).toThrow('SSH_AUTH_SOCK');
+    expect(parseConfig({ ...ssh, DOCKER_HOST: 'ssh://ops@lab-3' }).engines).toEqual([{ name: 'local', kind: 'docker', host: 'ssh://ops@lab-3' }]);
+    expect(parseConfig({ SONDE_ENGINES: JSON.stringify([{ name: 'a', host: 'tcp://h:2375' }]) }).ssh).toBeUndefined();
+    const file = path.join(dir, 'engines.json');
+    writeFileSync(file, JSON.stringify([{ name: 'from-file', host: 'tcp://h:2375' }]));
+    expect(parseConfig({ SONDE_ENGINES_FILE: file }).engines).toEqual([{ name: 'from-file', kind: 'docker', host: 'tcp://h:2375' }]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads exactly the variables the configuration table of README.md lists', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    parseConfig(env);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const listed = new Set([...table.matchAll(/^\| (.+?) \|/gm)].flatMap((row) => [...row[1]!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!)));
+    expect([...listed].sort()).toEqual([...read].sort());
   });
 });

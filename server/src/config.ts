@@ -1,6 +1,34 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+
+/** One container engine the console drives (SONDE_ENGINES), or the default one from DOCKER_HOST. */
+export interface EngineConfig {
+  name: string;
+  kind: 'docker';
+  /** `unix://…`, `tcp://host:port`, `ssh://user@host`; absent: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH as the docker CLI reads them. */
+  host?: string;
+  /** A directory with ca.pem, cert.pem and key.pem: the engine is reached over TLS with that client certificate. */
+  tlsDir?: string;
+}
+
+/** Swarm nodes that no configured engine is: where their engines are (SONDE_SWARM_NODE_ENGINE). */
+export interface SwarmNodeEngineTemplate {
+  /** A URL with `{address}` (the node's address) and/or `{hostname}`, e.g. `tcp://{address}:2376`. */
+  host: string;
+  tlsDir?: string;
+}
+
+/**
+ * docker-modem's ssh client authenticates only with keys from an ssh-agent (SSH_AUTH_SOCK) and
+ * reads no ~/.ssh/config; Sonde checks the host key against a known_hosts file, as ssh does.
+ */
+export interface SshConfig {
+  agentSocket: string;
+  knownHostsFile: string;
+}
 
 /** Everything Sonde reads from its environment, parsed and validated once, here. */
 export interface Config {
@@ -10,8 +38,13 @@ export interface Config {
   token: { value: string; generated: boolean };
   toolboxImage: string;
   dataDir: string;
-  /** As given in DOCKER_HOST, or the default socket; shown in errors so operators know what was tried. */
-  dockerHost: string;
+  /** The engines, in order (the first is the default a one-engine console uses without naming it). */
+  engines: EngineConfig[];
+  swarmNodeEngine: SwarmNodeEngineTemplate | undefined;
+  /** What ssh:// engines need (undefined when none is one): the agent holding the keys and the known_hosts file. */
+  ssh: SshConfig | undefined;
+  /** How long an inventory call may wait for one engine before it answers without that engine. */
+  engineDeadlineMs: number;
   /** Distinguishes this console's toolboxes from another console's on the same engine. */
   instance: string;
   /** Host names (with optional port) the console answers to; requests for others are refused. */
@@ -75,6 +108,171 @@ function list(env: Env, name: string): string[] {
     .filter((s) => s.length > 0);
 }
 
+const ENGINE_KEYS = new Set(['name', 'kind', 'host', 'tlsDir']);
+const ENGINE_SCHEMES = ['unix:', 'tcp:', 'ssh:'];
+
+/** A Docker engine URL the way the docker CLI takes it, checked without connecting. */
+function checkEngineUrl(variable: string, url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(variable, `"${url}" is not a URL; use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`);
+  }
+  if (!ENGINE_SCHEMES.includes(parsed.protocol)) throw new ConfigError(variable, `"${url}" must start with unix://, tcp:// or ssh://`);
+  if (parsed.protocol !== 'unix:' && !parsed.hostname) throw new ConfigError(variable, `"${url}" names no host`);
+  if (parsed.protocol === 'ssh:') {
+    // The docker CLI falls back to ~/.ssh/config and the local user; docker-modem's ssh2 client does not.
+    if (!parsed.username) throw new ConfigError(variable, `"${url}" names no user: write ssh://user@host (no ~/.ssh/config is read)`);
+    if (parsed.password) throw new ConfigError(variable, `"${url}" carries a password: ssh engines authenticate with a key in the ssh-agent at SSH_AUTH_SOCK`);
+  }
+}
+
+/** When any engine is reached over ssh: the agent's socket and the known_hosts file, both there now. */
+function parseSsh(env: Env, hosts: (string | undefined)[]): SshConfig | undefined {
+  const agentSocket = env.SSH_AUTH_SOCK?.trim() || undefined;
+  const knownHostsFile = env.SONDE_SSH_KNOWN_HOSTS?.trim() || path.join(homedir(), '.ssh/known_hosts');
+  if (!hosts.some((h) => h?.startsWith('ssh://'))) return undefined;
+  if (!agentSocket) throw new ConfigError('SSH_AUTH_SOCK', 'ssh:// engines authenticate with a key held by an ssh-agent: start one, ssh-add the key, and pass its SSH_AUTH_SOCK');
+  if (!existsSync(agentSocket)) throw new ConfigError('SSH_AUTH_SOCK', `${agentSocket} does not exist (is the ssh-agent running?)`);
+  try {
+    accessSync(knownHostsFile, constants.R_OK);
+  } catch {
+    throw new ConfigError('SONDE_SSH_KNOWN_HOSTS', `${knownHostsFile} is missing or not readable: an ssh:// engine is used only when its host key is listed there (check the key, then e.g. ssh-keyscan HOST >> ${knownHostsFile})`);
+  }
+  return { agentSocket, knownHostsFile };
+}
+
+/** A TLS directory must hold the client certificate, its key and the CA, readable now (they are read at start). */
+function checkTlsDir(variable: string, dir: string): void {
+  for (const file of ['ca.pem', 'cert.pem', 'key.pem']) {
+    try {
+      accessSync(path.join(dir, file), constants.R_OK);
+    } catch {
+      throw new ConfigError(variable, `${path.join(dir, file)} is missing or not readable (a TLS directory holds ca.pem, cert.pem and key.pem)`);
+    }
+  }
+}
+
+/**
+ * SONDE_ENGINES (JSON), or SONDE_ENGINES_FILE (a file with the same JSON), or else one engine
+ * named `local` from DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH.
+ */
+function parseEngines(env: Env): EngineConfig[] {
+  const inline = env.SONDE_ENGINES?.trim();
+  const file = env.SONDE_ENGINES_FILE?.trim();
+  if (inline && file) throw new ConfigError('SONDE_ENGINES', 'set SONDE_ENGINES or SONDE_ENGINES_FILE, not both');
+  if (!inline && !file) {
+    const host = env.DOCKER_HOST?.trim();
+    if (host) checkEngineUrl('DOCKER_HOST', host);
+    const certPath = env.DOCKER_CERT_PATH?.trim();
+    if (certPath) checkTlsDir('DOCKER_CERT_PATH', certPath);
+    const verify = env.DOCKER_TLS_VERIFY?.trim() ?? '';
+    if (!['', '0', '1'].includes(verify)) throw new ConfigError('DOCKER_TLS_VERIFY', `expected 1 or 0, got "${verify}"`);
+    // docker-modem reads the three variables itself, exactly as the docker CLI does. An ssh
+    // URL is handed over as the engine's host, so its host key is checked like a configured one's.
+    if (host?.startsWith('ssh://')) return [{ name: 'local', kind: 'docker', host }];
+    return [{ name: 'local', kind: 'docker' }];
+  }
+  const variable = inline ? 'SONDE_ENGINES' : 'SONDE_ENGINES_FILE';
+  let text = inline ?? '';
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError('SONDE_ENGINES_FILE', `cannot read ${file} (${error instanceof Error && 'code' in error ? String((error as { code: unknown }).code) : 'unreadable'})`);
+    }
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(variable, `not valid JSON (${error instanceof Error ? error.message : 'parse error'})`);
+  }
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(variable, 'expected a non-empty JSON array of engines, e.g. [{"name":"local","host":"unix:///var/run/docker.sock"}]');
+  const seen = new Set<string>();
+  return list.map((entry: unknown, index) => {
+    const where = `SONDE_ENGINES[${index}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(where, 'expected an object with "name" and "host"');
+    const e = entry as Record<string, unknown>;
+    for (const key of Object.keys(e)) if (!ENGINE_KEYS.has(key)) throw new ConfigError(`${where}.${key}`, 'is not a known field (name, kind, host, tlsDir)');
+    if (typeof e.name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(e.name)) throw new ConfigError(`${where}.name`, `${JSON.stringify(e.name)} is not an engine name (1-32 of a-z, 0-9 and -)`);
+    if (seen.has(e.name)) throw new ConfigError(`${where}.name`, `"${e.name}" names two engines`);
+    seen.add(e.name);
+    if (e.kind !== undefined && e.kind !== 'docker') throw new ConfigError(`${where}.kind`, `${JSON.stringify(e.kind)} is not an engine kind this console knows ("docker")`);
+    if (typeof e.host !== 'string' || e.host.trim() === '') throw new ConfigError(`${where}.host`, 'is required: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host');
+    checkEngineUrl(`${where}.host`, e.host.trim());
+    if (e.tlsDir !== undefined) {
+      if (typeof e.tlsDir !== 'string' || e.tlsDir.trim() === '') throw new ConfigError(`${where}.tlsDir`, 'must be a directory path');
+      if (!e.host.startsWith('tcp://')) throw new ConfigError(`${where}.tlsDir`, 'only tcp:// engines use TLS');
+      checkTlsDir(`${where}.tlsDir`, e.tlsDir.trim());
+    }
+    return { name: e.name, kind: 'docker' as const, host: e.host.trim(), ...(typeof e.tlsDir === 'string' ? { tlsDir: e.tlsDir.trim() } : {}) };
+  });
+}
+
+function parseSwarmNodeEngine(env: Env): SwarmNodeEngineTemplate | undefined {
+  const host = env.SONDE_SWARM_NODE_ENGINE?.trim();
+  const tlsDir = env.SONDE_SWARM_NODE_TLS_DIR?.trim() || undefined;
+  if (!host) {
+    if (tlsDir) throw new ConfigError('SONDE_SWARM_NODE_TLS_DIR', 'set SONDE_SWARM_NODE_ENGINE too');
+    return undefined;
+  }
+  if (!host.includes('{address}') && !host.includes('{hostname}')) throw new ConfigError('SONDE_SWARM_NODE_ENGINE', 'must contain {address} or {hostname}, e.g. tcp://{address}:2376');
+  checkEngineUrl('SONDE_SWARM_NODE_ENGINE', host.replaceAll('{address}', '10.0.0.1').replaceAll('{hostname}', 'node-1'));
+  if (tlsDir) checkTlsDir('SONDE_SWARM_NODE_TLS_DIR', tlsDir);
+  return { host, ...(tlsDir ? { tlsDir } : {}) };
+}
+
+/**
+ * A data directory Sonde can use: the path, or the nearest ancestor that exists, is a directory
+ * it may write in (Sonde creates the rest). Checked now, so a bad path is a named error at start.
+ */
+function checkDataDir(dir: string): string {
+  let probe = dir;
+  while (!existsSync(probe)) {
+    const parent = path.dirname(probe);
+    if (parent === probe) break;
+    probe = parent;
+  }
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(probe).isDirectory();
+  } catch {
+    // Reported below.
+  }
+  if (!isDirectory) throw new ConfigError('SONDE_DATA_DIR', `${probe} is not a directory, so ${dir} cannot be one`);
+  try {
+    accessSync(probe, constants.W_OK);
+  } catch {
+    throw new ConfigError('SONDE_DATA_DIR', `${probe} is not writable by this user`);
+  }
+  return dir;
+}
+
+/** A host name as it appears in a Host header, without scheme, port or path. */
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/;
+
+function checkOrigin(origin: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com`);
+  }
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+    throw new ConfigError('SONDE_ALLOWED_ORIGINS', `"${origin}" is not an origin like https://dash.example.com (a scheme, a host, an optional port, nothing else)`);
+  }
+  return origin;
+}
+
+/** A web directory given on purpose must hold the built UI; the default may not be built yet (pages then say how to build it). */
+function checkWebDir(given: string | undefined): string {
+  if (given === undefined || given === '') return defaultWebDir;
+  if (!existsSync(path.join(given, 'index.html'))) throw new ConfigError('SONDE_WEB_DIR', `${given} has no index.html (build the web UI there with npm run build -w web)`);
+  return given;
+}
+
 const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 export function parseConfig(env: Env = process.env): Config {
@@ -102,7 +300,9 @@ export function parseConfig(env: Env = process.env): Config {
   }
 
   const loopbackHosts = ['localhost', '127.0.0.1', '[::1]'];
-  const allowedHosts = [...loopbackHosts, ...list(env, 'SONDE_ALLOWED_HOSTS').map((h) => h.toLowerCase())];
+  const extraHosts = list(env, 'SONDE_ALLOWED_HOSTS').map((h) => h.toLowerCase());
+  for (const h of extraHosts) if (!HOST_NAME.test(h)) throw new ConfigError('SONDE_ALLOWED_HOSTS', `"${h}" is not a host name (no scheme, port or path)`);
+  const allowedHosts = [...loopbackHosts, ...extraHosts];
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
     allowedHosts.push(host.toLowerCase());
   }
@@ -146,6 +346,9 @@ export function parseConfig(env: Env = process.env): Config {
     throw new ConfigError('SONDE_RECORDING_FAILURE', `expected "continue" or "refuse", got "${recordingFailure}"`);
   }
 
+  const engines = parseEngines(env);
+  const swarmNodeEngine = parseSwarmNodeEngine(env);
+
   return {
     host,
     port,
@@ -156,11 +359,14 @@ export function parseConfig(env: Env = process.env): Config {
     recordingFailure,
     token,
     toolboxImage,
-    dataDir: path.resolve(env.SONDE_DATA_DIR?.trim() || '.data'),
-    dockerHost: env.DOCKER_HOST?.trim() || 'unix:///var/run/docker.sock',
+    dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || '.data')),
+    engines,
+    swarmNodeEngine,
+    ssh: parseSsh(env, [...engines.map((e) => e.host), swarmNodeEngine?.host]),
+    engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,
-    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS'),
+    allowedOrigins: list(env, 'SONDE_ALLOWED_ORIGINS').map(checkOrigin),
     detachedGraceMs: integer(env, 'SONDE_DETACHED_GRACE_SECONDS', 300, 0, 86400) * 1000,
     idleTimeoutMs: integer(env, 'SONDE_IDLE_TIMEOUT_SECONDS', 7200, 0, 7 * 86400) * 1000,
     maxSessions: integer(env, 'SONDE_MAX_SESSIONS', 200, 1, 10000),
@@ -177,7 +383,7 @@ export function parseConfig(env: Env = process.env): Config {
       pids: integer(env, 'SONDE_TOOLBOX_PIDS', 512, 16, 65536),
       nanoCpus: integer(env, 'SONDE_TOOLBOX_CPU_MILLIS', 1000, 100, 64000) * 1_000_000,
     },
-    webDir: env.SONDE_WEB_DIR?.trim() || defaultWebDir,
+    webDir: checkWebDir(env.SONDE_WEB_DIR?.trim()),
     logLevel,
   };
 }

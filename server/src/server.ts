@@ -1,6 +1,5 @@
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { buildApp } from './app.js';
-import { DockerEngine } from './engine/docker-engine.js';
 import { exposureWarning } from './http/transport-security.js';
 
 /** A configuration error ends Sonde with exit code 2 and one line naming the variable, never a stack trace. */
@@ -20,9 +19,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const engine = new DockerEngine(config.dockerHost);
-  // buildApp reads the TLS files, so it can fail on configuration too.
-  const app = await buildApp({ config, engine }).catch((error: unknown) => {
+  // buildApp reads the TLS files and connects the engines' clients, so it can fail on configuration too.
+  const app = await buildApp({ config }).catch((error: unknown) => {
     exitOnConfigError(error);
     throw error;
   });
@@ -30,7 +28,7 @@ async function main(): Promise<void> {
   try {
     await app.reaper.reap();
   } catch {
-    app.log.warn({ docker: config.dockerHost }, 'Docker is not reachable yet; Sonde will keep trying');
+    app.log.warn({ engines: app.engines.names }, 'an engine is not reachable yet; Sonde will keep trying');
   }
 
   await app.listen({ host: config.host, port: config.port });

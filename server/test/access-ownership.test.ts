@@ -108,11 +108,11 @@ describe('owners, host data and revocation', () => {
   it('host data is for admins only: sessions, their recordings and input, runs and captures', async () => {
     const operator = await token('operator');
     const admin = await token('admin');
-    const session = await ok('POST', '/api/sessions', admin.headers, { target: { kind: 'host' } });
+    const session = await ok('POST', '/api/sessions', admin.headers, { target: { kind: 'host', engine: 'local' } });
     const term = await TerminalClient.connect(`${sonde.wsUrl}${session.ttyPath}`, admin.headers);
     await term.run('echo host-secret-$((6*7))');
-    const run = await ok('POST', '/api/runs', admin.headers, { tool: 'ip-addr', target: { kind: 'host' } });
-    const capture = await ok('POST', '/api/captures', admin.headers, { target: { kind: 'host' }, interface: 'lo', limits: { seconds: 60 } });
+    const run = await ok('POST', '/api/runs', admin.headers, { tool: 'ip-addr', target: { kind: 'host', engine: 'local' } });
+    const capture = await ok('POST', '/api/captures', admin.headers, { target: { kind: 'host', engine: 'local' }, interface: 'lo', limits: { seconds: 60 } });
     const recording = (await ok('GET', `/api/recordings?sessionId=${session.id}`, admin.headers))[0];
     expect(recording).toBeDefined();
 
@@ -144,6 +144,38 @@ describe('owners, host data and revocation', () => {
     await ok('DELETE', `/api/captures/${capture.id}`, admin.headers);
     await ok('DELETE', `/api/sessions/${session.id}`, admin.headers);
     term.close();
+  });
+
+  it('the event stream tells each principal only of the sessions it may see', async () => {
+    const viewer = await token('viewer');
+    const operator = await token('operator');
+    const texts = { viewer: '', operator: '', admin: '' };
+    const controllers: AbortController[] = [];
+    for (const [who, headers] of [['viewer', viewer.headers], ['operator', operator.headers], ['admin', sonde.auth]] as const) {
+      const abort = new AbortController();
+      controllers.push(abort);
+      const response = await fetch(`${sonde.baseUrl}/api/events`, { headers, signal: abort.signal });
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      void (async () => {
+        for (;;) {
+          const { done, value } = await reader.read().catch(() => ({ done: true, value: undefined }));
+          if (done) return;
+          texts[who] += new TextDecoder().decode(value);
+        }
+      })();
+    }
+    const host = await ok('POST', '/api/sessions', sonde.auth, { target: { kind: 'host' } });
+    const shell = await ok('POST', '/api/sessions', sonde.auth, { target: { kind: 'container', container: target.name } });
+    await vi.waitFor(() => expect(texts.admin).toContain(shell.id), { timeout: 10_000 });
+    expect(texts.admin).toContain(host.id);
+    // Operators hear of container sessions they could open, never of the host's; viewers of none.
+    expect(texts.operator).toContain(shell.id);
+    expect(texts.operator).not.toContain(host.id);
+    expect(texts.viewer).not.toMatch(/event: session/);
+    for (const abort of controllers) abort.abort();
+    await ok('DELETE', `/api/sessions/${host.id}`, sonde.auth);
+    await ok('DELETE', `/api/sessions/${shell.id}`, sonde.auth);
   });
 
   it('revoking a token ends its sessions, runs, captures, share links and every stream it held', async () => {
@@ -193,7 +225,7 @@ describe('owners, host data and revocation', () => {
     const dave = await user('admin');
     const erin = await user('operator');
     const carolSession = await ok('POST', '/api/sessions', carol.headers, { target: { kind: 'container', container: target.name } });
-    const daveSession = await ok('POST', '/api/sessions', dave.headers, { target: { kind: 'host' } });
+    const daveSession = await ok('POST', '/api/sessions', dave.headers, { target: { kind: 'host', engine: 'local' } });
     const erinSession = await ok('POST', '/api/sessions', erin.headers, { target: { kind: 'container', container: target.name } });
     const daveLink = await ok('POST', '/api/sessions/' + erinSession.id + '/shares', sonde.auth, { role: 'viewer', expiresInSeconds: 600 });
     expect(daveLink.token).toBeDefined();

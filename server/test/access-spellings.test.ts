@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
-import { DockerEngine } from '../src/engine/docker-engine.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
 /**
@@ -84,10 +83,10 @@ describe('authorization follows the matched route, whatever the spelling', () =>
     'PATCH /api/users/:id': { role: 'admin', disabled: false },
     'POST /api/tokens': { name: 'mallory', role: 'admin' },
     'PUT /api/policy': { operator: { allowHost: true, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] }, admin: { allowHost: true, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] } },
-    'POST /api/sessions': { target: { kind: 'host' } },
+    'POST /api/sessions': { target: { kind: 'host', engine: 'local' } },
     'POST /api/sessions/:id/shares': { role: 'driver', expiresInSeconds: 3600 },
-    'POST /api/runs': { tool: 'ip-addr', target: { kind: 'host' } },
-    'POST /api/captures': { target: { kind: 'host' }, interface: 'lo' },
+    'POST /api/runs': { tool: 'ip-addr', target: { kind: 'host', engine: 'local' } },
+    'POST /api/captures': { target: { kind: 'host', engine: 'local' }, interface: 'lo' },
   };
 
   /** What an attacker could change: read with the admin token before and after. */
@@ -109,10 +108,10 @@ describe('authorization follows the matched route, whatever the spelling', () =>
   beforeAll(async () => {
     sonde = await startConsole();
     port = Number(new URL(sonde.baseUrl).port);
-    const session = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'host' } } });
+    const session = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'host', engine: 'local' } } });
     expect(session.statusCode).toBe(201);
     sessionId = session.json().id;
-    const run = await sonde.app.inject({ method: 'POST', url: '/api/runs', headers: sonde.auth, payload: { tool: 'ip-addr', target: { kind: 'host' } } });
+    const run = await sonde.app.inject({ method: 'POST', url: '/api/runs', headers: sonde.auth, payload: { tool: 'ip-addr', target: { kind: 'host', engine: 'local' } } });
     expect(run.statusCode).toBe(201);
     runId = run.json().id;
   });
@@ -128,7 +127,7 @@ describe('authorization follows the matched route, whatever the spelling', () =>
     expect(routes.length).toBeGreaterThan(30);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-spelling-'));
     const config = parseConfig({ SONDE_TOKEN: 'x'.repeat(24), SONDE_DATA_DIR: dataDir, SONDE_INSTANCE: 'spelling-startup' });
-    const app = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false });
+    const app = await buildApp({ config, logger: false });
     try {
       expect(() => app.get('/api/undeclared', async () => 'open door')).toThrow(/declares no config.access/);
       expect(() => app.get('/undeclared-page', async () => 'open door')).toThrow(/declares no config.access/);

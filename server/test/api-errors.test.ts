@@ -56,7 +56,7 @@ describe('API errors (real Docker)', () => {
     [{ target: { kind: 'pod', pod: 'x' } }, 'target'],
     [{ target: { kind: 'container', container: '--rm' } }, 'target'],
     [{ target: { kind: 'container', container: 'web', sharePid: 'yes' } }, 'target'],
-    [{ target: { kind: 'host' }, extra: 1 }, 'extra'],
+    [{ target: { kind: 'host', engine: 'local' }, extra: 1 }, 'extra'],
   ])('400 INVALID_REQUEST naming the field for %j', async (body, field) => {
     const r = await create(body);
     expect(r.status).toBe(400);
@@ -73,7 +73,7 @@ describe('API errors (real Docker)', () => {
   it('424 TOOLBOX_IMAGE_MISSING with the command that builds it, leaving nothing behind', async () => {
     const missing = await startConsole({ SONDE_TOOLBOX_IMAGE: 'sonde-no-such-image:never' });
     try {
-      const r = await create({ target: { kind: 'host' } }, missing);
+      const r = await create({ target: { kind: 'host', engine: 'local' } }, missing);
       expect(r.status).toBe(424);
       expectCleanError(r, 'TOOLBOX_IMAGE_MISSING');
       expect(r.body.error.message).toContain('npm run toolbox:build');
@@ -86,7 +86,7 @@ describe('API errors (real Docker)', () => {
   it('503 DOCKER_UNREACHABLE naming the socket that was tried, and health says degraded', async () => {
     const offline = await startConsole({ DOCKER_HOST: 'unix:///tmp/sonde-no-such-docker.sock' });
     try {
-      const r = await create({ target: { kind: 'host' } }, offline);
+      const r = await create({ target: { kind: 'host', engine: 'local' } }, offline);
       expect(r.status).toBe(503);
       expectCleanError(r, 'DOCKER_UNREACHABLE');
       expect(r.body.error.message).toContain('unix:///tmp/sonde-no-such-docker.sock');

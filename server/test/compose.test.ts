@@ -127,7 +127,7 @@ describe('the composed console (real Docker)', () => {
     const created = await fetch(`${baseUrl}/api/sessions`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host' } }),
+      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
     });
     expect(created.status).toBe(201);
     await compose('stop', '-t', '20');

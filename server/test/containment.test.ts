@@ -229,7 +229,7 @@ describe('toolbox containment (real Docker, built server)', () => {
   }, 120_000);
 
   it('a host-mode toolbox (admin only) does reach the console port, which still asks it for credentials', async () => {
-    const { info, term } = await open({ kind: 'host' });
+    const { info, term } = await open({ kind: 'host', engine: 'local' });
     // This is why host mode is for admins only: the host's network namespace includes its loopback.
     expect(await term.run(`curl -sS -m 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:${sonde.port}/api/health`)).toContain('200');
     expect(await term.run(`curl -sS -m 3 -o /dev/null -w '%{http_code}' http://127.0.0.1:${sonde.port}/api/sessions`)).toContain('401');

@@ -45,7 +45,7 @@ describe('live events (real Docker)', () => {
   beforeAll(async () => {
     sonde = await startConsole();
     // The engine monitor subscribes on ready; wait until it says Docker is reachable.
-    for (let i = 0; i < 100 && !sonde.app.monitor.current.docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && !sonde.app.engines.currentHealth().docker.reachable; i++) await new Promise((r) => setTimeout(r, 100));
   });
 
   afterAll(async () => {
@@ -67,17 +67,44 @@ describe('live events (real Docker)', () => {
         const created = await fetch(`${sonde.baseUrl}/api/sessions`, {
           method: 'POST',
           headers: { ...sonde.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ target: { kind: 'host' } }),
+          body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
         });
         sessionId = ((await created.json()) as { id: string }).id;
       },
     );
-    expect(events[0]).toEqual({ event: 'status', data: { status: 'ok', docker: { reachable: true, version: expect.any(String) } } });
-    expect(events).toContainEqual({ event: 'docker', data: { kind: 'container', action: 'start', id: containerId } });
+    expect(events[0]).toEqual({
+      event: 'status',
+      data: { status: 'ok', docker: { reachable: true, version: expect.any(String) }, engines: [{ name: 'local', reachable: true, version: expect.any(String) }] },
+    });
+    expect(events).toContainEqual({ event: 'docker', data: { engine: 'local', kind: 'container', action: 'start', id: containerId } });
     expect(events).toContainEqual({ event: 'session', data: { id: sessionId, state: 'running' } });
   });
 
   it('refuses the event stream without credentials', async () => {
     expect((await fetch(`${sonde.baseUrl}/api/events`)).status).toBe(401);
+  });
+
+  it('forgets a stream its client dropped, and ends the open ones when the console closes', async () => {
+    const before = sonde.app.openEventStreams();
+    const dropped = new AbortController();
+    const response = await fetch(`${sonde.baseUrl}/api/events`, { headers: sonde.auth, signal: dropped.signal });
+    expect(response.status).toBe(200);
+    await expect.poll(() => sonde.app.openEventStreams()).toBe(before + 1);
+    dropped.abort();
+    await expect.poll(() => sonde.app.openEventStreams(), { timeout: 5000 }).toBe(before);
+
+    // A console of its own, closed with streams still open: close() ends them and does not wait on them.
+    const other = await startConsole();
+    const open = await Promise.all([0, 1, 2].map(() => fetch(`${other.baseUrl}/api/events`, { headers: other.auth })));
+    const ended = open.map(async (r) => {
+      const reader = r.body!.getReader();
+      for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return;
+    });
+    await expect.poll(() => other.app.openEventStreams()).toBe(3);
+    const started = Date.now();
+    await other.close();
+    await Promise.all(ended);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(other.app.openEventStreams()).toBe(0);
   });
 });

@@ -52,7 +52,7 @@ describe('toolbox lifecycle (real Docker)', () => {
         method: 'POST',
         url: '/api/sessions',
         headers: { ...sonde.auth, 'content-type': 'application/json' },
-        payload: { target: { kind: 'host' } },
+        payload: { target: { kind: 'host', engine: 'local' } },
       });
       const { id, ttyPath } = created.json() as { id: string; ttyPath: string };
       const term = await TerminalClient.connect(`${sonde.wsUrl}${ttyPath}`, sonde.auth);

@@ -59,7 +59,7 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
     await fixtures.dispose();
   });
 
-  const targetFor = (i: number) => [{ kind: 'container', container: target.name }, { kind: 'network', network }, { kind: 'host' }][i % 3]!;
+  const targetFor = (i: number) => [{ kind: 'container', container: target.name }, { kind: 'network', network }, { kind: 'host', engine: 'local' }][i % 3]!;
 
   async function open(i: number): Promise<{ info: SessionInfo; term: TerminalClient }> {
     const info = await sonde.createSession(targetFor(i));

@@ -67,7 +67,7 @@ describe('netstate: changes left behind (real Docker)', () => {
     expect(more).toEqual([]);
     expect(change).toMatchObject({
       sessionId: info.id,
-      target: { kind: 'container', containerId: target.id, containerName: target.name },
+      target: { kind: 'container', engine: 'local', containerId: target.id, containerName: target.name },
       targetLabel: `container ${target.name}`,
       revertible: true,
     });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { SERVER_ENTRY, SondeProcess, ensureServerBuilt } from './support/sonde-process.js';
@@ -37,9 +40,11 @@ describe('secrets in output', () => {
 
   it('prints a generated token once, as a login URL that works', async () => {
     ensureServerBuilt();
+    // Its own data directory: a database left by another run must not decide this one.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-secrets-'));
     const child = spawn(process.execPath, [SERVER_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, SONDE_PORT: '0', SONDE_INSTANCE: 'secrets-test', SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE, SONDE_DATA_DIR: '/tmp/sonde-secrets-test' },
+      env: { PATH: process.env.PATH, SONDE_PORT: '0', SONDE_INSTANCE: 'secrets-test', SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE, SONDE_DATA_DIR: dataDir },
     });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -61,8 +66,13 @@ describe('secrets in output', () => {
       await new Promise((r) => setTimeout(r, 200));
       expect(output.split(token).length - 1).toBe(1);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // A console that died at start (its output says why, above) has nothing left to stop.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

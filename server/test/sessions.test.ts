@@ -37,7 +37,7 @@ describe('sessions (real Docker)', () => {
 
   it("container mode: the toolbox sees the target's interfaces and resolver", async () => {
     const { info, term } = await open({ kind: 'container', container: web.name });
-    expect(info.target).toEqual({ kind: 'container', containerId: web.id, containerName: web.name, sharePid: false });
+    expect(info.target).toEqual({ kind: 'container', engine: 'local', containerId: web.id, containerName: web.name, sharePid: false });
     const ip = await fixtures.ipv4(web.id, network);
     // Piped, so `ip` prints no colour codes between the address and its prefix length.
     expect(await term.run('ip -4 addr | cat')).toContain(`inet ${ip}/`);
@@ -69,7 +69,7 @@ describe('sessions (real Docker)', () => {
   });
 
   it('host mode: the toolbox sees the host interfaces (docker0)', async () => {
-    const { info, term } = await open({ kind: 'host' });
+    const { info, term } = await open({ kind: 'host', engine: 'local' });
     expect(await term.run('ip -o link show')).toContain('docker0');
     await remove(info.id);
     term.close();
@@ -150,7 +150,7 @@ describe('sessions (real Docker)', () => {
   });
 
   it('leaves no toolbox behind after the console closes', async () => {
-    const { term } = await open({ kind: 'host' });
+    const { term } = await open({ kind: 'host', engine: 'local' });
     await term.run('true');
     await sonde.close();
     expect(await containersWithLabels('sonde.managed=true', `sonde.instance=${sonde.instance}`)).toHaveLength(0);

@@ -91,7 +91,7 @@ describe('users and roles', () => {
     expect(run.statusCode).toBe(403);
 
     const alice = await login('alice');
-    const host = await openSession(alice, { kind: 'host' });
+    const host = await openSession(alice, { kind: 'host', engine: 'local' });
     expect(host.statusCode).toBe(403);
     expect(host.json().error.code).toBe('TARGET_NOT_ALLOWED');
     const deny = await openSession(alice, { kind: 'container', container: denied.name });

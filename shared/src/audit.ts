@@ -34,6 +34,8 @@ export const AuditEntry = Type.Object({
   actorName: Type.String(),
   action: AuditAction,
   sessionId: Type.Optional(Type.String()),
+  /** The engine the target is on, for entries about a target. */
+  engine: Type.Optional(Type.String()),
   /** Human-readable target, e.g. `container web-1` or `host`. */
   target: Type.Optional(Type.String()),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

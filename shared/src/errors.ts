@@ -13,8 +13,14 @@ export const ErrorCode = {
   TargetAmbiguous: 'TARGET_AMBIGUOUS',
   TargetNotRunning: 'TARGET_NOT_RUNNING',
   TargetNotAllowed: 'TARGET_NOT_ALLOWED',
+  EngineNotFound: 'ENGINE_NOT_FOUND',
+  /** A Swarm task's node has no engine the console can reach (none configured, no template). */
+  NodeEngineMissing: 'NODE_ENGINE_MISSING',
+  /** A task target asked of an engine that is not a Swarm manager. */
+  NotSwarmManager: 'NOT_SWARM_MANAGER',
+  /** An overlay network has no namespace on that engine's node (no task or endpoint of it runs there). */
+  NoNetworkNamespace: 'NO_NETWORK_NAMESPACE',
   ToolboxImageMissing: 'TOOLBOX_IMAGE_MISSING',
-  ToolboxStartFailed: 'TOOLBOX_START_FAILED',
   DockerUnreachable: 'DOCKER_UNREACHABLE',
   DockerError: 'DOCKER_ERROR',
   ShuttingDown: 'SHUTTING_DOWN',
@@ -44,6 +50,10 @@ export const ErrorCode = {
   NetstateNotFound: 'NETSTATE_NOT_FOUND',
   NetstateNotRevertible: 'NETSTATE_NOT_REVERTIBLE',
   Internal: 'INTERNAL',
+  /** On a terminal socket: a control frame that is not JSON, not a known message, or too large. */
+  BadControlMessage: 'BAD_CONTROL_MESSAGE',
+  /** On a terminal socket, before close 4003: the credential or the access it rested on ended. */
+  AccessRevoked: 'ACCESS_REVOKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

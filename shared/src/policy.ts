@@ -19,6 +19,11 @@ export const RoleTargetRules = Type.Object(
     allowSensitiveNetworks: Type.Optional(Type.Boolean()),
     /** Container targets with `sharePid` (the target's processes, SYS_PTRACE). Absent: true. */
     allowSharePid: Type.Optional(Type.Boolean()),
+    /**
+     * An overlay network's own namespace (a helper with SYS_ADMIN and the node's netns files).
+     * Absent: false for operators, true for admins.
+     */
+    allowNetworkNamespaces: Type.Optional(Type.Boolean()),
     /** If non-empty, only containers (and networks) of these compose projects. */
     composeProjects: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }),
     /** If non-empty, only containers (and networks) whose name matches one of these globs (`*` and `?`). */
@@ -43,8 +48,8 @@ export interface CompletePolicy {
 }
 
 export const DEFAULT_POLICY: CompletePolicy = {
-  operator: { allowHost: false, allowNetworks: true, allowSensitiveNetworks: false, allowSharePid: true, composeProjects: [], namePatterns: [], denyLabels: [] },
-  admin: { allowHost: true, allowNetworks: true, allowSensitiveNetworks: true, allowSharePid: true, composeProjects: [], namePatterns: [], denyLabels: [] },
+  operator: { allowHost: false, allowNetworks: true, allowSensitiveNetworks: false, allowSharePid: true, allowNetworkNamespaces: false, composeProjects: [], namePatterns: [], denyLabels: [] },
+  admin: { allowHost: true, allowNetworks: true, allowSensitiveNetworks: true, allowSharePid: true, allowNetworkNamespaces: true, composeProjects: [], namePatterns: [], denyLabels: [] },
 };
 
 /** A policy with every optional switch spelled out (their defaults depend on the role). */

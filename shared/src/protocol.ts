@@ -87,14 +87,17 @@ export type PresenceMessage = Static<typeof PresenceMessage>;
 
 /** WebSocket close codes the server uses (4000-4999 are application codes). */
 export const CloseCode = {
+  /** The client closed; the server echoes its code. */
   Normal: 1000,
+  /** The console is stopping and this socket was still open after every session and run had ended. */
   GoingAway: 1001,
+  /** A viewer kept typing. */
   PolicyViolation: 1008,
+  /** A message over the server's 1 MiB limit (sent by the WebSocket library itself). */
   TooBig: 1009,
   SessionEnded: 4000,
   SessionNotFound: 4004,
   ServerShutdown: 4001,
-  TooSlow: 4008,
   /** The credential this socket was opened with was revoked, expired, or lost the right to this session. */
   AccessRevoked: 4003,
   /** The session already has as many sockets attached as the console allows (SONDE_MAX_SOCKETS_PER_SESSION). */

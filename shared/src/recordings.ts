@@ -4,6 +4,8 @@ import Type, { type Static } from 'typebox';
 export const RecordingInfo = Type.Object({
   id: Type.String(),
   sessionId: Type.String(),
+  /** The engine the session's target was on. */
+  engine: Type.String(),
   /** Human-readable target, e.g. `container web-1`, `network shop`, `host`. */
   target: Type.String(),
   startedAt: Type.String(),

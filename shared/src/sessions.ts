@@ -4,9 +4,18 @@ import { Participant } from './shares.js';
 /** Docker ids and names: no spaces, no control characters, bounded. */
 const Ref = Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]*$' });
 
+/** An engine's name, as configured (SONDE_ENGINES): lower-case letters, digits and dashes. */
+export const EngineName = Type.String({ pattern: '^[a-z0-9-]{1,32}$' });
+export const ENGINE_NAME_PATTERN = /^[a-z0-9-]{1,32}$/;
+
+/**
+ * Every target names its engine. Optional while the console has one engine; with several, a
+ * target without one is refused (400 naming `target.engine`).
+ */
 export const ContainerTargetRequest = Type.Object(
   {
     kind: Type.Literal('container'),
+    engine: Type.Optional(EngineName),
     container: Ref,
     sharePid: Type.Optional(Type.Boolean()),
   },
@@ -15,15 +24,40 @@ export const ContainerTargetRequest = Type.Object(
 export const NetworkTargetRequest = Type.Object(
   {
     kind: Type.Literal('network'),
+    engine: Type.Optional(EngineName),
     network: Ref,
   },
   { additionalProperties: false },
 );
 export const HostTargetRequest = Type.Object(
-  { kind: Type.Literal('host') },
+  { kind: Type.Literal('host'), engine: Type.Optional(EngineName) },
   { additionalProperties: false },
 );
-export const TargetRequest = Type.Union([ContainerTargetRequest, NetworkTargetRequest, HostTargetRequest]);
+/**
+ * A Swarm task, asked of a manager engine: by service and slot, or by task id. The toolbox
+ * opens in the task container's namespace on the engine of the node it runs on.
+ */
+export const TaskTargetRequest = Type.Object(
+  {
+    kind: Type.Literal('task'),
+    engine: Type.Optional(EngineName),
+    service: Type.Optional(Ref),
+    slot: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+    task: Type.Optional(Type.String({ pattern: '^[a-z0-9]{1,64}$' })),
+    sharePid: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+/** An overlay network's own namespace on one node (its br0 and VXLAN interfaces, its peers). */
+export const NetworkNamespaceTargetRequest = Type.Object(
+  {
+    kind: Type.Literal('network-namespace'),
+    engine: Type.Optional(EngineName),
+    network: Ref,
+  },
+  { additionalProperties: false },
+);
+export const TargetRequest = Type.Union([ContainerTargetRequest, NetworkTargetRequest, HostTargetRequest, TaskTargetRequest, NetworkNamespaceTargetRequest]);
 export type TargetRequest = Static<typeof TargetRequest>;
 
 export const CreateSessionRequest = Type.Object(
@@ -32,22 +66,51 @@ export const CreateSessionRequest = Type.Object(
 );
 export type CreateSessionRequest = Static<typeof CreateSessionRequest>;
 
-/** A target after the server resolved it: full ids and names, never a prefix. */
+/** The Swarm task a container target was asked for as (what resolved it, and where it runs). */
+export const TaskRef = Type.Object({
+  id: Type.String(),
+  service: Type.String(),
+  slot: Type.Optional(Type.Integer()),
+  nodeId: Type.String(),
+  /** The manager engine it was asked of. */
+  manager: Type.String(),
+});
+export type TaskRef = Static<typeof TaskRef>;
+
+/** A target after the server resolved it: its engine, full ids and names, never a prefix. */
 export const ResolvedTarget = Type.Union([
   Type.Object({
     kind: Type.Literal('container'),
+    engine: Type.String(),
     containerId: Type.String(),
     containerName: Type.String(),
     sharePid: Type.Boolean(),
+    task: Type.Optional(TaskRef),
   }),
   Type.Object({
     kind: Type.Literal('network'),
+    engine: Type.String(),
     networkId: Type.String(),
     networkName: Type.String(),
   }),
-  Type.Object({ kind: Type.Literal('host') }),
+  Type.Object({ kind: Type.Literal('host'), engine: Type.String() }),
+  Type.Object({
+    kind: Type.Literal('network-namespace'),
+    engine: Type.String(),
+    networkId: Type.String(),
+    networkName: Type.String(),
+  }),
 ]);
 export type ResolvedTarget = Static<typeof ResolvedTarget>;
+
+/**
+ * The engine of a target stored before targets carried one: they were all on the one engine a
+ * console had then, which is `local` unless SONDE_ENGINES named it otherwise.
+ */
+export function withEngine<T extends object>(target: T, fallback = 'local'): T & { engine: string } {
+  const engine = (target as { engine?: unknown }).engine;
+  return { ...target, engine: typeof engine === 'string' ? engine : fallback };
+}
 
 export const SessionState = Type.Union([
   Type.Literal('starting'),

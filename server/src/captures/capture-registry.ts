@@ -8,7 +8,7 @@ import { LABELS, buildToolboxSpec, type ToolboxSettings } from '../toolboxes/too
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { PacketCapture } from './packet-capture.js';
 
-export interface CaptureRegistryOptions extends Pick<WorkloadRegistryOptions<PacketCapture>, 'engine' | 'admission' | 'isConsole' | 'log'> {
+export interface CaptureRegistryOptions extends Pick<WorkloadRegistryOptions<PacketCapture>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
   /** Where pcap files live (`<SONDE_DATA_DIR>/captures`). */
   directory: string;
@@ -34,7 +34,7 @@ export class CaptureRegistry extends WorkloadRegistry<PacketCapture> {
   constructor(private readonly settings: CaptureRegistryOptions) {
     super({
       kind: 'capture',
-      engine: settings.engine,
+      engines: settings.engines,
       admission: settings.admission,
       ...(settings.isConsole ? { isConsole: settings.isConsole } : {}),
       maxLive: settings.maxCaptures,
@@ -79,13 +79,13 @@ export class CaptureRegistry extends WorkloadRegistry<PacketCapture> {
   async start(request: CreateCaptureRequest, principal: Principal, check: TargetCheck): Promise<PacketCapture> {
     const checked = checkCaptureRequest(request);
     if (!checked.ok) throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: ${checked.field} ${checked.reason}.`);
-    const { engine, toolbox, directory, unwatchedGraceMs, readyTimeoutMs } = this.settings;
+    const { toolbox, directory, unwatchedGraceMs, readyTimeoutMs } = this.settings;
     return this.create({
       principal,
       target: request.target,
       check,
       toolboxes: 1,
-      start: async ({ id, target, ended }) => {
+      start: async ({ id, target, engine, ended }) => {
         const argv = captureArgv(checked);
         await mkdir(directory, { recursive: true });
         const file = path.join(directory, `${id}.pcap`);

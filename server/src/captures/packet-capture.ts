@@ -328,8 +328,13 @@ export class PacketCapture {
   }
 
   /** Whether the capture runs in (or on) this container. */
-  dependsOn(containerId: string): boolean {
-    return this.options.target.kind === 'container' && this.options.target.containerId === containerId;
+  dependsOn(engine: string, containerId: string): boolean {
+    const t = this.options.target;
+    return t.kind === 'container' && t.engine === engine && t.containerId === containerId;
+  }
+
+  usesEngine(engine: string): boolean {
+    return this.options.target.engine === engine;
   }
 
   /** Ends it because access to it ended; followers read the reason in its end state. */

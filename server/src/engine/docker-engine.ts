@@ -1,51 +1,186 @@
 import Docker from 'dockerode';
+import { readFileSync } from 'node:fs';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
   EngineError,
   type ContainerDetail,
+  type EngineFacts,
+  type SwarmNodeFacts,
+  type SwarmServiceFacts,
+  type SwarmTaskFacts,
   type CompletedToolbox,
   type CompletionOptions,
   type ContainerEngine,
   type EngineEvent,
   type EngineEventStream,
+  type ExecOptions,
+  type ExecResult,
   type RunningToolbox,
   type StreamingToolbox,
   type ToolboxSpec,
 } from './types.js';
+import { hostKeyCheck } from './known-hosts.js';
 
 /** The only module that imports dockerode. It translates between Docker's shapes and ours. */
 
 interface ModemError {
   statusCode?: number;
   code?: string;
+  /** ssh2's stage of an ssh failure: client-authentication, client-timeout, handshake, … */
+  level?: string;
   json?: { message?: string } | null;
   reason?: string;
   message?: string;
 }
 
+/** Node's codes for an engine certificate that ca.pem does not vouch for (X.509 verification). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+/** OpenSSL alerts a server sends when it will not take the client's certificate. */
+const CLIENT_CERTIFICATE_REFUSED = new Set([
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+]);
+
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
 export const TOOLBOX_LABEL = 'sonde.managed';
+/** How long past an exec's time limit we wait for Docker to close its stream before giving up on it. */
+const EXEC_BACKSTOP_MS = 3000;
 /** Docker's PATH for images that set none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export function dockerOptionsFor(endpoint: string): Docker.DockerOptions {
-  if (endpoint.startsWith('unix://')) return { socketPath: endpoint.slice('unix://'.length) };
-  if (endpoint.startsWith('/')) return { socketPath: endpoint };
-  const url = new URL(endpoint.replace(/^tcp:/, 'http:'));
+const SWARM_SERVICE = 'com.docker.swarm.service.name';
+const SWARM_TASK = 'com.docker.swarm.task.id';
+const SWARM_TASK_NAME = 'com.docker.swarm.task.name';
+const SWARM_NODE = 'com.docker.swarm.node.id';
+
+/** One engine to connect to: a URL as DOCKER_HOST takes it, and a directory with ca.pem, cert.pem, key.pem. */
+export interface DockerEngineOptions {
+  name: string;
+  /** `unix://…`, `tcp://host:port`, `ssh://user@host`; absent: DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them. */
+  host?: string;
+  tlsDir?: string;
+  /** Bound on establishing a connection (not on long streams: an idle shell is not a dead one). */
+  connectionTimeoutMs?: number;
+  /** For an ssh:// host: the ssh-agent's socket and the known_hosts file its host key must be in. */
+  ssh?: { agentSocket: string; knownHostsFile: string };
+  /** Told why an ssh host key was refused (ssh2 itself only says "Host denied"). */
+  onHostKeyRefused?: (reason: string) => void;
+}
+
+/**
+ * What docker-modem's ssh2 client is given for one ssh:// engine: a host key check against the
+ * known_hosts file (without one, ssh2 accepts any key), and the host key algorithms of the keys
+ * listed there, so the server presents one of those.
+ */
+function sshOptionsFor(url: string, ssh: NonNullable<DockerEngineOptions['ssh']>, onRefused: (reason: string) => void): object {
+  const parsed = new URL(url);
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const check = hostKeyCheck(readFileSync(ssh.knownHostsFile, 'utf8'), host, parsed.port ? Number(parsed.port) : 22, ssh.knownHostsFile);
   return {
-    protocol: url.protocol === 'https:' ? 'https' : 'http',
-    host: url.hostname,
-    port: Number(url.port || (url.protocol === 'https:' ? 2376 : 2375)),
+    hostVerifier: (key: Buffer) => {
+      const verdict = check.verify(key);
+      if (!verdict.ok) onRefused(verdict.reason);
+      return verdict.ok;
+    },
+    ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms } } : {}),
   };
+}
+
+/**
+ * A Docker client for one engine, with docker-modem's own handling of DOCKER_HOST (unix, tcp with
+ * or without TLS, ssh): docker-modem parses the URL. It reads DOCKER_HOST, DOCKER_TLS_VERIFY,
+ * DOCKER_CERT_PATH and SSH_AUTH_SOCK from the environment (and lets SSH_AUTH_SOCK there override
+ * any agent given as an option), so a configured engine's URL, TLS directory and agent are handed
+ * to it there, for the one synchronous call that reads them, and the environment is put back at
+ * once. For ssh, the host key check is added (sshOptionsFor).
+ */
+export function dockerClient(options: DockerEngineOptions): Docker {
+  const timeouts = options.connectionTimeoutMs ? { connectionTimeout: options.connectionTimeoutMs } : {};
+  if (options.host === undefined) return new Docker(timeouts as Docker.DockerOptions);
+  const ssh = options.host.startsWith('ssh://');
+  if (ssh && !options.ssh) throw new Error(`the ssh engine ${options.host} needs an agent socket and a known_hosts file`);
+  const sshOptions = ssh && options.ssh ? { sshOptions: sshOptionsFor(options.host, options.ssh, options.onHostKeyRefused ?? (() => undefined)) } : {};
+  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'SSH_AUTH_SOCK'] as const;
+  const saved = names.map((n) => process.env[n]);
+  try {
+    process.env.DOCKER_HOST = options.host;
+    if (options.tlsDir) {
+      process.env.DOCKER_TLS_VERIFY = '1';
+      process.env.DOCKER_CERT_PATH = options.tlsDir;
+    } else {
+      delete process.env.DOCKER_TLS_VERIFY;
+      delete process.env.DOCKER_CERT_PATH;
+    }
+    if (options.ssh) process.env.SSH_AUTH_SOCK = options.ssh.agentSocket;
+    return new Docker({ ...timeouts, ...sshOptions } as Docker.DockerOptions);
+  } finally {
+    names.forEach((n, i) => {
+      if (saved[i] === undefined) delete process.env[n];
+      else process.env[n] = saved[i];
+    });
+  }
+}
+
+/** What an engine is called in messages: its URL as given, or the socket docker-modem looks for. */
+export function endpointOf(options: Pick<DockerEngineOptions, 'host'>, env: Record<string, string | undefined> = process.env): string {
+  return options.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+}
+
+/** Collects a stream's bytes up to `maxBytes`, dropping the rest. */
+function boundedSink(maxBytes: number): { sink: Writable; bytes: () => Buffer; truncated: () => boolean } {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let dropped = false;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const room = maxBytes - size;
+      if (chunk.length > room) dropped = true;
+      if (room > 0) {
+        const kept = chunk.subarray(0, room);
+        chunks.push(kept);
+        size += kept.length;
+      }
+      done();
+    },
+  });
+  return { sink, bytes: () => Buffer.concat(chunks), truncated: () => dropped };
 }
 
 export class DockerEngine implements ContainerEngine {
   private readonly docker: Docker;
+  readonly name: string;
+  readonly endpoint: string;
+  private readonly tlsDir: string | undefined;
+  /** Why the last ssh host key was refused, for the message of the error that follows. */
+  private hostKeyRefusal: string | undefined;
 
-  constructor(readonly endpoint: string) {
-    this.docker = new Docker(dockerOptionsFor(endpoint));
+  constructor(options: DockerEngineOptions) {
+    this.name = options.name;
+    this.endpoint = endpointOf(options);
+    this.tlsDir = options.tlsDir;
+    this.docker = dockerClient({
+      ...options,
+      onHostKeyRefused: (reason) => {
+        this.hostKeyRefusal = reason;
+        options.onHostKeyRefused?.(reason);
+      },
+    });
   }
 
   private classify(error: unknown, context: string): EngineError {
@@ -55,9 +190,34 @@ export class DockerEngine implements ContainerEngine {
     if (e.code && ['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e.code)) {
       return new EngineError('unreachable', `Cannot reach Docker at ${this.endpoint} (${e.code}).`);
     }
+    const transport = this.transportProblem(e);
+    if (transport) return new EngineError('unreachable', transport);
     if (e.statusCode === 404) return new EngineError('not-found', `${context}: ${detail}`, 404);
     if (e.statusCode === 409) return new EngineError('conflict', `${context}: ${detail}`, 409);
     return new EngineError('failed', `${context}: ${detail}`, e.statusCode);
+  }
+
+  /**
+   * A TLS or ssh failure in words an operator can act on (Node and ssh2 say "sslv3 alert bad
+   * certificate", "Host denied"); undefined for anything else. The engine is then unreachable:
+   * nothing was asked of it.
+   */
+  private transportProblem(e: ModemError): string | undefined {
+    const code = e.code ?? '';
+    if (CLIENT_CERTIFICATE_REFUSED.has(code)) {
+      const mine = this.tlsDir ? `this console's client certificate (cert.pem in ${this.tlsDir})` : 'a client without a certificate (no tlsDir is configured for this engine)';
+      return `TLS to Docker at ${this.endpoint} failed: the engine refused ${mine}; it takes only certificates from its own CA (${e.reason ?? code}).`;
+    }
+    if (UNTRUSTED_CERTIFICATE.has(code)) {
+      const trust = this.tlsDir ? `the CA in ca.pem in ${this.tlsDir}` : 'a public CA (no tlsDir is configured for this engine)';
+      return `TLS to Docker at ${this.endpoint} failed: the engine's certificate is not signed by ${trust} (${e.message ?? code}).`;
+    }
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `TLS to Docker at ${this.endpoint} failed: the engine's certificate is not for this address (${e.message ?? code}).`;
+    if (code.startsWith('ERR_SSL_') || code === 'EPROTO') return `TLS to Docker at ${this.endpoint} failed (${e.reason ?? e.message ?? code}).`;
+    if (e.message === 'Host denied (verification failed)') return `SSH to Docker at ${this.endpoint} refused: ${this.hostKeyRefusal ?? 'its host key was not accepted'}.`;
+    if (e.level === 'client-authentication') return `SSH to Docker at ${this.endpoint} failed: the host accepted no key of the ssh-agent at SSH_AUTH_SOCK for this user (${e.message}).`;
+    if (e.level === 'client-timeout') return `SSH to Docker at ${this.endpoint} failed: ${e.message}.`;
+    return undefined;
   }
 
   async version(): Promise<string> {
@@ -67,6 +227,91 @@ export class DockerEngine implements ContainerEngine {
     } catch (error) {
       throw this.classify(error, 'Docker version');
     }
+  }
+
+  async info(): Promise<EngineFacts> {
+    let info: { ServerVersion?: string; Swarm?: { LocalNodeState?: string; NodeID?: string; ControlAvailable?: boolean; Cluster?: { ID?: string } | null } };
+    try {
+      info = (await this.docker.info()) as typeof info;
+    } catch (error) {
+      throw this.classify(error, 'Docker info');
+    }
+    const swarm = info.Swarm;
+    return {
+      version: info.ServerVersion ?? '',
+      ...(swarm?.LocalNodeState === 'active' && swarm.NodeID
+        ? { swarm: { nodeId: swarm.NodeID, role: swarm.ControlAvailable ? ('manager' as const) : ('worker' as const), ...(swarm.Cluster?.ID ? { clusterId: swarm.Cluster.ID } : {}) } }
+        : {}),
+    };
+  }
+
+  async swarmNodes(): Promise<SwarmNodeFacts[]> {
+    let nodes: { ID: string; Description?: { Hostname?: string }; Status?: { Addr?: string; State?: string }; Spec?: { Role?: string; Availability?: string } }[];
+    try {
+      nodes = (await this.docker.listNodes()) as typeof nodes;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm nodes');
+    }
+    return nodes.map((n) => ({
+      id: n.ID,
+      hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
+      address: n.Status?.Addr ?? '',
+      role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+      availability: n.Spec?.Availability ?? 'unknown',
+      state: n.Status?.State ?? 'unknown',
+    }));
+  }
+
+  async swarmServices(): Promise<SwarmServiceFacts[]> {
+    let services: { ID: string; Spec?: { Name?: string; Mode?: { Replicated?: { Replicas?: number }; Global?: object }; TaskTemplate?: { Networks?: { Target?: string }[] } }; Endpoint?: { VirtualIPs?: { NetworkID?: string }[] } }[];
+    try {
+      services = (await this.docker.listServices()) as typeof services;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm services');
+    }
+    return services.map((s) => {
+      const replicated = s.Spec?.Mode?.Replicated;
+      const networkIds = new Set([...(s.Spec?.TaskTemplate?.Networks ?? []).map((n) => n.Target), ...(s.Endpoint?.VirtualIPs ?? []).map((v) => v.NetworkID)].filter((n): n is string => typeof n === 'string'));
+      return {
+        id: s.ID,
+        name: s.Spec?.Name ?? s.ID.slice(0, 12),
+        mode: replicated ? ('replicated' as const) : ('global' as const),
+        ...(replicated?.Replicas !== undefined ? { replicas: replicated.Replicas } : {}),
+        networkIds: [...networkIds],
+      };
+    });
+  }
+
+  async swarmTasks(filter: { service?: string; id?: string } = {}): Promise<SwarmTaskFacts[]> {
+    let tasks: {
+      ID: string;
+      ServiceID?: string;
+      Slot?: number;
+      NodeID?: string;
+      DesiredState?: string;
+      Status?: { State?: string; ContainerStatus?: { ContainerID?: string } };
+      NetworksAttachments?: { Network?: { ID?: string; Spec?: { Name?: string } }; Addresses?: string[] }[];
+    }[];
+    try {
+      const filters: Record<string, string[]> = {};
+      if (filter.service) filters.service = [filter.service];
+      if (filter.id) filters.id = [filter.id];
+      tasks = (await this.docker.listTasks({ filters })) as typeof tasks;
+    } catch (error) {
+      throw this.classify(error, 'Listing Swarm tasks');
+    }
+    return tasks.map((t) => ({
+      id: t.ID,
+      serviceId: t.ServiceID ?? '',
+      ...(t.Slot !== undefined ? { slot: t.Slot } : {}),
+      nodeId: t.NodeID ?? '',
+      state: t.Status?.State ?? 'unknown',
+      desiredState: t.DesiredState ?? 'unknown',
+      ...(t.Status?.ContainerStatus?.ContainerID ? { containerId: t.Status.ContainerStatus.ContainerID } : {}),
+      addresses: (t.NetworksAttachments ?? []).flatMap((a) =>
+        (a.Addresses ?? []).map((cidr) => ({ networkId: a.Network?.ID ?? '', ...(a.Network?.Spec?.Name ? { networkName: a.Network.Spec.Name } : {}), address: cidr.split('/')[0]! })),
+      ),
+    }));
   }
 
   async listContainers(): Promise<ContainerSummary[]> {
@@ -90,8 +335,11 @@ export class DockerEngine implements ContainerEngine {
         ...(p.IP ? { ip: p.IP } : {}),
         protocol: p.Type,
       }));
+      const taskId = labels[SWARM_TASK];
+      const slot = /^[^.]+\.(\d+)\./.exec(labels[SWARM_TASK_NAME] ?? '')?.[1];
       return {
         id: c.Id,
+        engine: this.name,
         name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
         image: c.Image,
         state: c.State,
@@ -101,6 +349,9 @@ export class DockerEngine implements ContainerEngine {
         ports,
         labels,
         toolbox: labels[TOOLBOX_LABEL] === 'true',
+        ...(taskId && labels[SWARM_SERVICE]
+          ? { swarm: { service: labels[SWARM_SERVICE], taskId, ...(slot ? { slot: Number(slot) } : {}), nodeId: labels[SWARM_NODE] ?? '' } }
+          : {}),
       };
     });
   }
@@ -130,16 +381,34 @@ export class DockerEngine implements ContainerEngine {
         members.set(n.NetworkID, list);
       }
     }
-    return networks.map((n) => ({
+    return networks.map((n) => this.networkSummary(n, members.get(n.Id) ?? []));
+  }
+
+  private networkSummary(n: Docker.NetworkInspectInfo, containers: { id: string; name: string; ipv4?: string }[]): NetworkSummary {
+    return {
       id: n.Id,
+      engine: this.name,
       name: n.Name,
       driver: n.Driver,
       scope: n.Scope,
       internal: Boolean(n.Internal),
       subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => typeof s === 'string'),
       labels: n.Labels ?? {},
-      containers: members.get(n.Id) ?? [],
-    }));
+      attachable: Boolean((n as { Attachable?: boolean }).Attachable),
+      containers,
+    };
+  }
+
+  async inspectNetwork(ref: string): Promise<NetworkSummary | undefined> {
+    try {
+      const n = (await this.docker.getNetwork(ref).inspect()) as Docker.NetworkInspectInfo & { Containers?: Record<string, { Name?: string; IPv4Address?: string }> };
+      const containers = Object.entries(n.Containers ?? {}).map(([id, c]) => ({ id, name: c.Name ?? id.slice(0, 12), ...(c.IPv4Address ? { ipv4: c.IPv4Address.split('/')[0]! } : {}) }));
+      return this.networkSummary(n, containers);
+    } catch (error) {
+      const e = this.classify(error, 'Inspecting network');
+      if (e.kind === 'not-found') return undefined;
+      throw e;
+    }
   }
 
   async inspectContainer(id: string): Promise<ContainerDetail | undefined> {
@@ -229,6 +498,7 @@ export class DockerEngine implements ContainerEngine {
         HostConfig: {
           NetworkMode: spec.networkMode,
           ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+          ...(spec.binds ? { Binds: spec.binds } : {}),
           CapAdd: spec.capAdd,
           CapDrop: spec.capDrop,
           SecurityOpt: spec.securityOpt,
@@ -343,26 +613,8 @@ export class DockerEngine implements ContainerEngine {
     const withStdin = options.stdin !== undefined;
     const container = await this.createToolbox(spec, false, withStdin);
     let raw: (NodeJS.ReadableStream & { destroy?: () => void; end?: (data: string | Buffer) => void }) | undefined;
-    let truncated = false;
-    const collect = () => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          const room = options.maxOutputBytes - size;
-          if (chunk.length > room) truncated = true;
-          if (room > 0) {
-            const kept = chunk.subarray(0, room);
-            chunks.push(kept);
-            size += kept.length;
-          }
-          done();
-        },
-      });
-      return { sink, bytes: () => Buffer.concat(chunks) };
-    };
-    const stdout = collect();
-    const stderr = collect();
+    const stdout = boundedSink(options.maxOutputBytes);
+    const stderr = boundedSink(options.maxOutputBytes);
     let timer: NodeJS.Timeout | undefined;
     try {
       try {
@@ -396,12 +648,68 @@ export class DockerEngine implements ContainerEngine {
       if (result === 'timeout') throw new EngineError('failed', `The toolbox did not finish within ${Math.round(options.timeoutMs / 1000)} s.`);
       // The process is gone; the last of its output may still be on its way.
       await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-      return { exitCode: result.StatusCode ?? -1, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated };
+      return { exitCode: result.StatusCode ?? -1, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated() };
     } finally {
       clearTimeout(timer);
       raw?.destroy?.();
       await this.removeContainer(container.id).catch(() => undefined);
     }
+  }
+
+  async startIdleToolbox(spec: ToolboxSpec): Promise<string> {
+    const container = await this.createToolbox(spec, false, false);
+    try {
+      await container.start();
+    } catch (error) {
+      await this.removeContainer(container.id).catch(() => undefined);
+      throw this.classify(error, 'Starting the toolbox');
+    }
+    return container.id;
+  }
+
+  async exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const started = performance.now();
+    const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+    const container = this.docker.getContainer(containerId);
+    let exec: Docker.Exec;
+    let stream: Duplex;
+    try {
+      // Docker has no call that kills an exec's process, so the container's own `timeout` does.
+      exec = await container.exec({ Cmd: ['timeout', '-s', 'KILL', String(seconds), ...argv], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false });
+      stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex;
+    } catch (error) {
+      throw this.classify(error, 'Running a command in the toolbox');
+    }
+    const stdout = boundedSink(options.maxOutputBytes);
+    const stderr = boundedSink(options.maxOutputBytes);
+    container.modem.demuxStream(stream, stdout.sink, stderr.sink);
+    let backstop: NodeJS.Timeout | undefined;
+    const ended = await new Promise<boolean>((resolve) => {
+      stream.once('end', () => resolve(true));
+      stream.once('close', () => resolve(true));
+      stream.once('error', () => resolve(true));
+      // Should the engine never close the stream (a wedged daemon), stop waiting a little after the limit.
+      backstop = setTimeout(() => resolve(false), seconds * 1000 + EXEC_BACKSTOP_MS);
+    });
+    clearTimeout(backstop);
+    stream.destroy();
+    let exitCode = -1;
+    try {
+      // The stream can end a moment before Docker records the exit code.
+      for (let attempt = 0; attempt < 40; attempt++) {
+        const info = await exec.inspect();
+        if (!info.Running) {
+          exitCode = info.ExitCode ?? -1;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } catch (error) {
+      throw this.classify(error, 'Reading the exit code of a command in the toolbox');
+    }
+    const elapsedMs = Math.round(performance.now() - started);
+    const killedAtLimit = exitCode === 128 + 9 && elapsedMs >= seconds * 1000 - 100;
+    return { exitCode, stdout: stdout.bytes(), stderr: stderr.bytes(), truncated: stdout.truncated() || stderr.truncated(), timedOut: !ended || killedAtLimit, elapsedMs };
   }
 
   async listToolboxes(labels: Record<string, string>): Promise<string[]> {
@@ -436,7 +744,7 @@ export class DockerEngine implements ContainerEngine {
   async openEvents(): Promise<EngineEventStream> {
     let raw: NodeJS.ReadableStream;
     try {
-      raw = await this.docker.getEvents({ filters: { type: ['container', 'network'] } });
+      raw = await this.docker.getEvents({ filters: { type: ['container', 'network', 'service', 'node'] } });
     } catch (error) {
       throw this.classify(error, 'Subscribing to events');
     }
@@ -463,9 +771,9 @@ export class DockerEngine implements ContainerEngine {
         } catch {
           continue;
         }
-        if ((parsed.Type !== 'container' && parsed.Type !== 'network') || !parsed.Action || !parsed.Actor?.ID) continue;
+        if (!['container', 'network', 'service', 'node'].includes(parsed.Type ?? '') || !parsed.Action || !parsed.Actor?.ID) continue;
         const event: EngineEvent = {
-          kind: parsed.Type,
+          kind: parsed.Type as EngineEvent['kind'],
           // "exec_start: bash" carries a command; keep only the verb.
           action: parsed.Action.split(':')[0]!.trim(),
           id: parsed.Actor.ID,

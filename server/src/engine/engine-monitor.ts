@@ -1,28 +1,44 @@
-import type { Health } from '@sonde/shared';
-import type { ContainerEngine, EngineEvent, EngineEventStream } from './types.js';
+import type { ContainerEngine, EngineEvent, EngineEventStream, EngineFacts } from './types.js';
 
 type Listener<T> = (value: T) => void;
 
+/** One engine's reachability as the console last saw it. */
+export interface EngineStatus {
+  reachable: boolean;
+  version?: string;
+  /** Why it is not reachable, in the engine client's words. */
+  error?: string;
+  swarm?: EngineFacts['swarm'];
+}
+
 /**
- * Keeps one event subscription to the engine alive and knows whether the engine is reachable.
- * When the engine goes away it retries with backoff, forever, without restarting Sonde.
+ * Bound on one health question to an engine when none is given: a hung engine answers
+ * "unreachable", never nothing. Consoles pass SONDE_ENGINE_DEADLINE_MS (EngineSet does).
+ */
+export const PROBE_DEADLINE_MS = 3000;
+
+/**
+ * Keeps one event subscription to an engine alive and knows whether the engine is reachable (and
+ * where it stands in a Swarm). When the engine goes away it retries with backoff, forever,
+ * without restarting Sonde.
  */
 export class EngineMonitor {
   private stream: EngineEventStream | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = 250;
   private disposed = false;
-  private health: Health = { status: 'degraded', docker: { reachable: false } };
+  private status: EngineStatus = { reachable: false, error: 'not checked yet' };
   private readonly eventListeners = new Set<Listener<EngineEvent>>();
-  private readonly healthListeners = new Set<Listener<Health>>();
+  private readonly statusListeners = new Set<Listener<EngineStatus>>();
 
   constructor(
-    private readonly engine: ContainerEngine,
+    readonly engine: ContainerEngine,
     private readonly maxRetryDelayMs = 5000,
+    private readonly probeDeadlineMs = PROBE_DEADLINE_MS,
   ) {}
 
-  get current(): Health {
-    return this.health;
+  get current(): EngineStatus {
+    return this.status;
   }
 
   start(): void {
@@ -34,34 +50,38 @@ export class EngineMonitor {
     return () => this.eventListeners.delete(listener);
   }
 
-  onHealth(listener: Listener<Health>): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
+  onStatus(listener: Listener<EngineStatus>): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
   }
 
-  /** Asks the engine now (health checks call this so they never report a stale "ok"). */
-  async probe(): Promise<Health> {
+  /** Asks the engine now, within the probe deadline (health checks call this so they never report a stale "ok"). */
+  async probe(): Promise<EngineStatus> {
     try {
-      const version = await this.engine.version();
-      this.setHealth({ status: 'ok', docker: { reachable: true, version } });
+      const facts = await this.askInfo();
+      this.setStatus(reachable(facts));
       if (!this.stream && !this.disposed && !this.retryTimer) void this.connect();
-    } catch {
-      this.setHealth({ status: 'degraded', docker: { reachable: false } });
+    } catch (error) {
+      this.setStatus({ reachable: false, error: describe(error) });
     }
-    return this.health;
+    return this.status;
   }
 
-  private setHealth(next: Health): void {
-    const changed = next.status !== this.health.status || next.docker.version !== this.health.docker.version;
-    this.health = next;
-    if (changed) for (const l of this.healthListeners) l(next);
+  private askInfo(): Promise<EngineFacts> {
+    return withDeadline(this.engine.info(), this.probeDeadlineMs, `${this.engine.endpoint} did not answer within ${this.probeDeadlineMs} ms`);
+  }
+
+  private setStatus(next: EngineStatus): void {
+    const changed = next.reachable !== this.status.reachable || next.version !== this.status.version || next.swarm?.role !== this.status.swarm?.role || next.swarm?.nodeId !== this.status.swarm?.nodeId;
+    this.status = next;
+    if (changed) for (const l of this.statusListeners) l(next);
   }
 
   private async connect(): Promise<void> {
     if (this.disposed || this.stream) return;
     this.retryTimer = undefined;
     try {
-      const version = await this.engine.version();
+      const facts = await this.askInfo();
       const stream = await this.engine.openEvents();
       if (this.disposed) {
         stream.close();
@@ -69,19 +89,19 @@ export class EngineMonitor {
       }
       this.stream = stream;
       this.retryDelay = 250;
-      this.setHealth({ status: 'ok', docker: { reachable: true, version } });
+      this.setStatus(reachable(facts));
       stream.onEvent((event) => {
         for (const l of this.eventListeners) l(event);
       });
-      stream.onEnd(() => {
+      stream.onEnd((error) => {
         if (this.stream !== stream) return;
         this.stream = undefined;
         if (this.disposed) return;
-        this.setHealth({ status: 'degraded', docker: { reachable: false } });
+        this.setStatus({ reachable: false, error: error ? describe(error) : 'the event stream ended' });
         this.scheduleRetry();
       });
-    } catch {
-      this.setHealth({ status: 'degraded', docker: { reachable: false } });
+    } catch (error) {
+      this.setStatus({ reachable: false, error: describe(error) });
       this.scheduleRetry();
     }
   }
@@ -100,6 +120,24 @@ export class EngineMonitor {
     this.stream?.close();
     this.stream = undefined;
     this.eventListeners.clear();
-    this.healthListeners.clear();
+    this.statusListeners.clear();
   }
+}
+
+function reachable(facts: EngineFacts): EngineStatus {
+  return { reachable: true, version: facts.version, ...(facts.swarm ? { swarm: facts.swarm } : {}) };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Rejects with `message` when `work` takes longer than `ms` (the work itself is left to finish or fail). */
+export function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

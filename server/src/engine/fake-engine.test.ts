@@ -14,7 +14,7 @@ import { EngineError, type ContainerEngine, type EngineEvent, type ToolboxSpec }
 
 const SETTINGS = { image: 'sonde-toolbox:latest', instance: 'fake-test', limits: { memoryBytes: 256 << 20, pids: 256, nanoCpus: 5e8 } };
 
-function spec(target: ResolvedTarget = { kind: 'host' }, overrides: ToolboxOverrides = {}): ToolboxSpec {
+function spec(target: ResolvedTarget = { kind: 'host', engine: 'local' }, overrides: ToolboxOverrides = {}): ToolboxSpec {
   return buildToolboxSpec(randomBytes(16).toString('hex'), target, SETTINGS, overrides);
 }
 
@@ -64,6 +64,47 @@ describe('fake engine: inventory', () => {
     const networks = await fake.listNetworks();
     expect(networks.map((n) => n.name).sort()).toEqual(['backend', 'bridge', 'host', 'none']);
     expect(networks.find((n) => n.id === net.id)).toMatchObject({ driver: 'bridge', labels: { team: 'red' }, containers: [{ id: web.id, name: 'web' }] });
+    // Every object carries the engine's name; inspectNetwork answers by id or name, undefined for none.
+    expect([...containers, ...networks].every((o) => o.engine === 'local')).toBe(true);
+    expect(await fake.inspectNetwork('backend')).toEqual(networks.find((n) => n.id === net.id));
+    expect(await fake.inspectNetwork('no-such-network')).toBeUndefined();
+  });
+
+  it('a named engine says its name on what it lists; Swarm task labels make a task', async () => {
+    const fake = new FakeEngine({ name: 'edge' });
+    expect([fake.name, fake.endpoint]).toEqual(['edge', 'fake://edge']);
+    fake.addNetwork({ name: 'mesh', driver: 'overlay', scope: 'swarm', attachable: true, subnet: '10.0.1.0/24' });
+    fake.addContainer({
+      name: 'api.2.abc',
+      networks: ['mesh'],
+      labels: { 'com.docker.swarm.service.name': 'api', 'com.docker.swarm.task.id': 't2', 'com.docker.swarm.task.name': 'api.2.abc', 'com.docker.swarm.node.id': 'n1' },
+    });
+    const [task] = (await fake.listContainers()).filter((c) => c.name === 'api.2.abc');
+    expect(task).toMatchObject({ engine: 'edge', swarm: { service: 'api', taskId: 't2', slot: 2, nodeId: 'n1' }, networks: [{ name: 'mesh', ipv4: '10.0.1.2' }] });
+    expect(await fake.inspectNetwork('mesh')).toMatchObject({ engine: 'edge', driver: 'overlay', scope: 'swarm', attachable: true, subnets: ['10.0.1.0/24'] });
+  });
+
+  it('Swarm: no Swarm or a worker answers like Docker (503, failed); a manager reports its cluster', async () => {
+    const fake = new FakeEngine();
+    expect(await fake.info()).toEqual({ version: '28.0.0-fake' });
+    const calls = [() => fake.swarmNodes(), () => fake.swarmServices(), () => fake.swarmTasks()];
+    for (const call of calls) await expect(call()).rejects.toMatchObject({ kind: 'failed', statusCode: 503, message: expect.stringMatching(/not a swarm manager\. Use "docker swarm init"/) });
+    fake.setSwarm({ nodeId: 'n2', role: 'worker', clusterId: 'c1' });
+    expect(await fake.info()).toEqual({ version: '28.0.0-fake', swarm: { nodeId: 'n2', role: 'worker', clusterId: 'c1' } });
+    for (const call of calls) await expect(call()).rejects.toMatchObject({ kind: 'failed', statusCode: 503, message: expect.stringMatching(/Worker nodes can't be used/) });
+    const node = { id: 'n1', hostname: 'one', address: '10.9.0.1', role: 'manager' as const, availability: 'active', state: 'ready' };
+    const service = { id: 's1', name: 'api', mode: 'replicated' as const, replicas: 2, networkIds: ['net1'] };
+    const task = (id: string, serviceId: string) => ({ id, serviceId, slot: 1, nodeId: 'n1', state: 'running', desiredState: 'running', addresses: [] });
+    fake.setSwarm({ nodeId: 'n1', role: 'manager', clusterId: 'c1', nodes: [node], services: [service], tasks: [task('t1', 's1'), task('t9', 's9')] });
+    expect(await fake.swarmNodes()).toEqual([node]);
+    expect(await fake.swarmServices()).toEqual([service]);
+    expect((await fake.swarmTasks()).map((t) => t.id)).toEqual(['t1', 't9']);
+    expect((await fake.swarmTasks({ service: 'api' })).map((t) => t.id)).toEqual(['t1']);
+    expect((await fake.swarmTasks({ service: 's9' })).map((t) => t.id)).toEqual(['t9']);
+    expect((await fake.swarmTasks({ id: 't9' })).map((t) => t.id)).toEqual(['t9']);
+    // What it returns is a copy: a caller cannot change the cluster.
+    (await fake.swarmNodes())[0]!.state = 'down';
+    expect((await fake.swarmNodes())[0]!.state).toBe('ready');
   });
 
   it('inspects by id, name or unique prefix; unknown is undefined; a restart is a new start time', async () => {
@@ -105,7 +146,7 @@ describe('fake engine: toolboxes', () => {
   it('lists toolboxes by label, running or not; removal kills, is idempotent, and exit codes are then unknown', async () => {
     const fake = new FakeEngine();
     const a = await fake.startToolbox(spec());
-    const b = await fake.startToolbox(spec({ kind: 'host' }, { labels: { [LABELS.run]: 'r1' } }));
+    const b = await fake.startToolbox(spec({ kind: 'host', engine: 'local' }, { labels: { [LABELS.run]: 'r1' } }));
     fake.stopContainer(a.id, 1);
     expect((await fake.listToolboxes({ [LABELS.managed]: 'true', [LABELS.instance]: 'fake-test' })).sort()).toEqual([a.id, b.id].sort());
     expect(await fake.listToolboxes({ [LABELS.run]: 'r1' })).toEqual([b.id]);
@@ -132,11 +173,11 @@ describe('fake engine: toolboxes', () => {
         fake.failNext(step);
         expect(await kindOf(start(spec())), `${name} failing at ${step}`).toBe('failed');
       }
-      expect(await kindOf(start(spec({ kind: 'container', containerId: stopped.id, containerName: 'stopped', sharePid: false }))), `${name} into a stopped container`).toBe('conflict');
-      expect(await kindOf(start(spec({ kind: 'container', containerId: 'f'.repeat(64), containerName: 'gone', sharePid: false }))), `${name} into a missing container`).toBe('not-found');
-      expect(await kindOf(start(spec({ kind: 'network', networkId: 'n', networkName: 'no-such-network' }))), `${name} on a missing network`).toBe('not-found');
+      expect(await kindOf(start(spec({ kind: 'container', engine: 'local', containerId: stopped.id, containerName: 'stopped', sharePid: false }))), `${name} into a stopped container`).toBe('conflict');
+      expect(await kindOf(start(spec({ kind: 'container', engine: 'local', containerId: 'f'.repeat(64), containerName: 'gone', sharePid: false }))), `${name} into a missing container`).toBe('not-found');
+      expect(await kindOf(start(spec({ kind: 'network', engine: 'local', networkId: 'n', networkName: 'no-such-network' }))), `${name} on a missing network`).toBe('not-found');
       expect(await kindOf(start({ ...spec(), image: 'missing:latest' })), `${name} with a missing image`).toBe('image-missing');
-      const failed = await kindOf(start(spec({ kind: 'container', containerId: target.id, containerName: 'web', sharePid: false }, { entrypoint: ['drill', 'example.org'] })));
+      const failed = await kindOf(start(spec({ kind: 'container', engine: 'local', containerId: target.id, containerName: 'web', sharePid: false }, { entrypoint: ['drill', 'example.org'] })));
       expect(failed, `${name} with a binary the image lacks`).toBe('failed');
       expect(fake.toolboxes(), name).toEqual([]);
       expect(await fake.listToolboxes({ [LABELS.managed]: 'true' }), name).toEqual([]);
@@ -163,7 +204,7 @@ describe('fake engine: toolboxes', () => {
 
   it('a streaming toolbox keeps stdout and stderr apart and byte-exact; tcpdump listens; removal ends both', async () => {
     const fake = new FakeEngine();
-    const capture = await fake.startStreamingToolbox(spec({ kind: 'host' }, { entrypoint: ['tcpdump', '-U', '-w', '-', '-i', 'lo'] }));
+    const capture = await fake.startStreamingToolbox(spec({ kind: 'host', engine: 'local' }, { entrypoint: ['tcpdump', '-U', '-w', '-', '-i', 'lo'] }));
     const stdout = drain(capture.stdout);
     const stderr = drain(capture.stderr);
     const packet = Buffer.from([0x0a, 0x0d, 0x00, 0xff]);
@@ -182,7 +223,7 @@ describe('fake engine: toolboxes', () => {
       proc.stderr('err');
       proc.exit(0);
     });
-    const cat = await fake.startStreamingToolbox(spec({ kind: 'host' }, { entrypoint: ['cat'] }));
+    const cat = await fake.startStreamingToolbox(spec({ kind: 'host', engine: 'local' }, { entrypoint: ['cat'] }));
     expect([(await drain(cat.stdout)).toString(), (await drain(cat.stderr)).toString(), await cat.exitCode()]).toEqual(['out', 'err', 0]);
   });
 
@@ -194,16 +235,39 @@ describe('fake engine: toolboxes', () => {
       expect(fake.toolboxes()).toHaveLength(1);
       return { exitCode: 0, stdout: 'x'.repeat(100), stderr: 'warning' };
     });
-    const done = await fake.runToCompletion(spec({ kind: 'host' }, { entrypoint: ['wc', '-c'] }), { stdin: 'input', timeoutMs: 1000, maxOutputBytes: 10 });
+    const done = await fake.runToCompletion(spec({ kind: 'host', engine: 'local' }, { entrypoint: ['wc', '-c'] }), { stdin: 'input', timeoutMs: 1000, maxOutputBytes: 10 });
     expect(done).toEqual({ exitCode: 0, stdout: Buffer.from('x'.repeat(10)), stderr: Buffer.from('warning'), truncated: true });
     expect(seen).toEqual(['input']);
     expect(fake.toolboxes()).toEqual([]);
 
     fake.onCompletion('sleep', () => new Promise(() => undefined));
-    expect(await kindOf(fake.runToCompletion(spec({ kind: 'host' }, { entrypoint: ['sleep', '1000'] }), { timeoutMs: 20, maxOutputBytes: 10 }))).toBe('failed');
+    expect(await kindOf(fake.runToCompletion(spec({ kind: 'host', engine: 'local' }, { entrypoint: ['sleep', '1000'] }), { timeoutMs: 20, maxOutputBytes: 10 }))).toBe('failed');
     expect(fake.toolboxes()).toEqual([]);
     // The default: exits 0 with no output.
-    expect(await fake.runToCompletion(spec({ kind: 'host' }, { entrypoint: SHELL_ENTRYPOINT }), { timeoutMs: 1000, maxOutputBytes: 10 })).toMatchObject({ exitCode: 0, truncated: false });
+    expect(await fake.runToCompletion(spec({ kind: 'host', engine: 'local' }, { entrypoint: SHELL_ENTRYPOINT }), { timeoutMs: 1000, maxOutputBytes: 10 })).toMatchObject({ exitCode: 0, truncated: false });
+  });
+
+  it('an idle toolbox runs commands with exec: scripted output, bounded, killed at its limit; refused when gone or stopped', async () => {
+    const fake = new FakeEngine({ images: { 'sonde-toolbox:latest': ['sleep', 'ip', 'ss'] } });
+    const id = await fake.startIdleToolbox(spec({ kind: 'host', engine: 'local' }, { entrypoint: ['sleep', '600'] }));
+    expect(fake.toolboxes()).toMatchObject([{ id, mode: 'idle' }]);
+    fake.onExec('ip', (argv) => ({ exitCode: 0, stdout: `ran ${argv.join(' ')}`, stderr: 'e'.repeat(20) }));
+    expect(await fake.exec(id, ['ip', '-j', 'addr'], { timeoutMs: 1000, maxOutputBytes: 10 })).toMatchObject({ exitCode: 0, stdout: Buffer.from('ran ip -j '), stderr: Buffer.from('e'.repeat(10)), truncated: true, timedOut: false });
+    expect(await fake.exec(id, ['ss', '-tn'], { timeoutMs: 1000, maxOutputBytes: 100 })).toMatchObject({ exitCode: 0, truncated: false, timedOut: false });
+    // A command the image lacks: the `timeout` wrapper says so and exits 127.
+    const missing = await fake.exec(id, ['drill', 'example.org'], { timeoutMs: 1000, maxOutputBytes: 200 });
+    expect([missing.exitCode, missing.stderr.toString()]).toEqual([127, "timeout: failed to run command 'drill': No such file or directory\n"]);
+    fake.onExec('ss', () => new Promise(() => undefined));
+    const hung = await fake.exec(id, ['ss', '-tn'], { timeoutMs: 10, maxOutputBytes: 100 });
+    expect(hung).toMatchObject({ exitCode: 137, timedOut: true });
+    expect(hung.elapsedMs).toBeGreaterThanOrEqual(990);
+    fake.stopContainer(id);
+    expect(await kindOf(fake.exec(id, ['ip', 'addr'], { timeoutMs: 1000, maxOutputBytes: 10 }))).toBe('conflict');
+    await fake.removeContainer(id);
+    expect(await kindOf(fake.exec(id, ['ip', 'addr'], { timeoutMs: 1000, maxOutputBytes: 10 }))).toBe('not-found');
+    fake.failNext('start');
+    expect(await kindOf(fake.startIdleToolbox(spec()))).toBe('failed');
+    expect(fake.toolboxes()).toEqual([]);
   });
 
   it('a held step waits until released', async () => {
@@ -255,6 +319,13 @@ describe('fake engine: events and reachability', () => {
     const engine: ContainerEngine = fake;
     const calls: [string, () => Promise<unknown>][] = [
       ['version', () => engine.version()],
+      ['info', () => engine.info()],
+      ['swarmNodes', () => engine.swarmNodes()],
+      ['swarmServices', () => engine.swarmServices()],
+      ['swarmTasks', () => engine.swarmTasks()],
+      ['inspectNetwork', () => engine.inspectNetwork('bridge')],
+      ['startIdleToolbox', () => engine.startIdleToolbox(spec())],
+      ['exec', () => engine.exec(shell.id, ['ip', 'addr'], { timeoutMs: 100, maxOutputBytes: 10 })],
       ['listContainers', () => engine.listContainers()],
       ['listNetworks', () => engine.listNetworks()],
       ['inspectContainer', () => engine.inspectContainer(shell.id)],

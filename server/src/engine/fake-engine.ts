@@ -9,8 +9,14 @@ import {
   type ContainerEngine,
   type EngineEvent,
   type EngineEventStream,
+  type EngineFacts,
+  type ExecOptions,
+  type ExecResult,
   type RunningToolbox,
   type StreamingToolbox,
+  type SwarmNodeFacts,
+  type SwarmServiceFacts,
+  type SwarmTaskFacts,
   type ToolboxSpec,
 } from './types.js';
 
@@ -23,12 +29,18 @@ import {
  * an unreachable engine rejects every call with an `unreachable` EngineError.
  *
  * Docker's own errors are mimicked where Sonde reads them (404 not-found, 409 conflict, the
- * "executable file not found" of a missing binary); everything else is simplified.
+ * "executable file not found" of a missing binary, the 503 of a Swarm call to an engine that is
+ * no Swarm manager); everything else is simplified. Several fakes with different names make a
+ * console of several engines: each labels what it lists with its own name, as the real one does.
  */
 
 const TOOLBOX_LABEL = 'sonde.managed';
 const COMPOSE_PROJECT = 'com.docker.compose.project';
 const COMPOSE_SERVICE = 'com.docker.compose.service';
+const SWARM_SERVICE = 'com.docker.swarm.service.name';
+const SWARM_TASK = 'com.docker.swarm.task.id';
+const SWARM_TASK_NAME = 'com.docker.swarm.task.name';
+const SWARM_NODE = 'com.docker.swarm.node.id';
 /** Every image has these unless it was added with its own command list. */
 const ANY_COMMAND = '*';
 
@@ -52,10 +64,26 @@ export interface FakeNetworkInit {
   labels?: Record<string, string>;
   /** Default: a /16 of its own in 172.20.0.0-172.254.0.0. */
   subnet?: string;
+  /** Default `local`; `swarm` for an overlay. */
+  scope?: string;
+  attachable?: boolean;
+}
+
+/**
+ * The engine's place in a Swarm (its /info) and, on a manager, the cluster it reports. An
+ * engine not given one is in no Swarm: its Swarm calls fail as Docker's do.
+ */
+export interface FakeSwarm {
+  nodeId: string;
+  role: 'manager' | 'worker';
+  clusterId?: string;
+  nodes?: SwarmNodeFacts[];
+  services?: SwarmServiceFacts[];
+  tasks?: SwarmTaskFacts[];
 }
 
 /** What a toolbox was started as: a shell or tool with a TTY, a binary stream, run to its end, or the never-started probe of hasCommand. */
-export type FakeToolboxMode = 'tty' | 'streaming' | 'completion' | 'command-probe';
+export type FakeToolboxMode = 'tty' | 'streaming' | 'completion' | 'idle' | 'command-probe';
 
 /** A toolbox Sonde created through the seam, as a test sees it. */
 export interface FakeToolbox {
@@ -78,7 +106,7 @@ export interface FakeCompletion {
 }
 
 /** Steps of the engine's work where a test can make the next call fail or wait. */
-export type FakeStep = 'version' | 'list' | 'inspect' | 'create' | 'attach' | 'start' | 'remove' | 'events';
+export type FakeStep = 'version' | 'list' | 'inspect' | 'create' | 'attach' | 'start' | 'exec' | 'remove' | 'events';
 
 /** A held step: `reached` resolves when a call arrives at it; it goes on after `release()`. */
 export interface FakeHold {
@@ -91,8 +119,14 @@ export type FakeMatch = string | ((spec: ToolboxSpec) => boolean);
 export type TtyProgram = (pty: FakePty, spec: ToolboxSpec) => void;
 export type StreamProgram = (proc: FakeStreamProcess, spec: ToolboxSpec) => void;
 export type CompletionProgram = (spec: ToolboxSpec, stdin: Buffer | undefined) => FakeCompletion | Promise<FakeCompletion>;
+/** Which exec commands a program answers: the command name (`ip`), or a predicate over the argv and the container's toolbox spec. */
+export type ExecMatch = string | ((argv: readonly string[], spec: ToolboxSpec | undefined) => boolean);
+export type ExecProgram = (argv: readonly string[], spec: ToolboxSpec | undefined) => FakeCompletion | Promise<FakeCompletion>;
 
 export interface FakeEngineOptions {
+  /** Its name in the console (default `local`, like the one engine of a console without SONDE_ENGINES). */
+  name?: string;
+  swarm?: FakeSwarm;
   /** Images present, each with the commands on its PATH (`'*'`: any). Default: the default toolbox image with any command. */
   images?: Record<string, readonly string[] | '*'>;
   version?: string;
@@ -128,6 +162,7 @@ interface Net {
   driver: string;
   scope: string;
   internal: boolean;
+  attachable: boolean;
   labels: Record<string, string>;
   subnet: string | undefined;
   nextHost: number;
@@ -160,7 +195,8 @@ function matches(match: FakeMatch, spec: ToolboxSpec): boolean {
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
 
 export class FakeEngine implements ContainerEngine {
-  readonly endpoint = 'fake://in-memory';
+  readonly name: string;
+  readonly endpoint: string;
   /** Every engine method called, in order (`startToolbox`, `removeContainer`, …). */
   readonly calls: string[] = [];
 
@@ -174,12 +210,17 @@ export class FakeEngine implements ContainerEngine {
   private readonly ttyPrograms: Program<TtyProgram>[] = [];
   private readonly streamPrograms: Program<StreamProgram>[] = [];
   private readonly completionPrograms: Program<CompletionProgram>[] = [];
+  private readonly execPrograms: { match: ExecMatch; program: ExecProgram }[] = [];
+  private swarm: FakeSwarm | undefined;
   private isReachable = true;
   private subnets = 20;
   private readonly engineVersion: string;
 
   constructor(options: FakeEngineOptions = {}) {
+    this.name = options.name ?? 'local';
+    this.endpoint = `fake://${this.name}`;
     this.engineVersion = options.version ?? '28.0.0-fake';
+    this.swarm = options.swarm;
     for (const [ref, commands] of Object.entries(options.images ?? { 'sonde-toolbox:latest': ANY_COMMAND })) this.addImage(ref, commands);
     for (const name of ['bridge', 'host', 'none']) this.addNetwork({ name, driver: name === 'bridge' ? 'bridge' : name === 'host' ? 'host' : 'null', ...(name === 'bridge' ? { subnet: '172.17.0.0/16' } : {}) });
     // Defaults, consulted last: shells get the line shell, other commands exit 0 at once,
@@ -188,6 +229,7 @@ export class FakeEngine implements ContainerEngine {
     this.onStream(() => true, (proc) => proc.exit(0));
     this.onStream('tcpdump', (proc, spec) => fakeTcpdump(proc, spec.entrypoint));
     this.onCompletion(() => true, () => ({ exitCode: 0 }));
+    this.onExec(() => true, () => ({ exitCode: 0 }));
   }
 
   // What tests arrange ------------------------------------------------------------------
@@ -204,7 +246,17 @@ export class FakeEngine implements ContainerEngine {
     if ([...this.networks.values()].some((n) => n.name === init.name)) throw new Error(`fake engine: a network named ${init.name} exists already`);
     const id = randomBytes(32).toString('hex');
     const subnet = init.subnet ?? (init.driver === undefined || init.driver === 'bridge' ? `172.${this.subnets++}.0.0/16` : undefined);
-    this.networks.set(id, { id, name: init.name, driver: init.driver ?? 'bridge', scope: 'local', internal: init.internal ?? false, labels: { ...init.labels }, subnet, nextHost: 2 });
+    this.networks.set(id, {
+      id,
+      name: init.name,
+      driver: init.driver ?? 'bridge',
+      scope: init.scope ?? 'local',
+      internal: init.internal ?? false,
+      attachable: init.attachable ?? false,
+      labels: { ...init.labels },
+      subnet,
+      nextHost: 2,
+    });
     this.emit({ kind: 'network', action: 'create', id });
     return { id, name: init.name };
   }
@@ -318,7 +370,17 @@ export class FakeEngine implements ContainerEngine {
     return this.register(this.completionPrograms, { match, program });
   }
 
-  private register<P>(list: Program<P>[], entry: Program<P>): () => void {
+  /** Answers `exec` calls whose argv matches (after the `timeout` wrapper the real engine adds); later registrations win. */
+  onExec(match: ExecMatch, program: ExecProgram): () => void {
+    return this.register(this.execPrograms, { match, program });
+  }
+
+  /** Puts the engine in a Swarm (or out of it, with undefined): what info() says and what its Swarm calls answer. */
+  setSwarm(swarm: FakeSwarm | undefined): void {
+    this.swarm = swarm;
+  }
+
+  private register<E>(list: E[], entry: E): () => void {
     list.unshift(entry);
     return () => {
       const at = list.indexOf(entry);
@@ -346,6 +408,34 @@ export class FakeEngine implements ContainerEngine {
     return this.engineVersion;
   }
 
+  async info(): Promise<EngineFacts> {
+    this.calls.push('info');
+    await this.step('version');
+    const swarm = this.swarm;
+    return {
+      version: this.engineVersion,
+      ...(swarm ? { swarm: { nodeId: swarm.nodeId, role: swarm.role, ...(swarm.clusterId ? { clusterId: swarm.clusterId } : {}) } } : {}),
+    };
+  }
+
+  async swarmNodes(): Promise<SwarmNodeFacts[]> {
+    this.calls.push('swarmNodes');
+    return structuredClone((await this.cluster('Listing Swarm nodes')).nodes ?? []);
+  }
+
+  async swarmServices(): Promise<SwarmServiceFacts[]> {
+    this.calls.push('swarmServices');
+    return structuredClone((await this.cluster('Listing Swarm services')).services ?? []);
+  }
+
+  async swarmTasks(filter: { service?: string; id?: string } = {}): Promise<SwarmTaskFacts[]> {
+    this.calls.push('swarmTasks');
+    const swarm = await this.cluster('Listing Swarm tasks');
+    // Docker's service filter takes the service's id or its name.
+    const service = filter.service === undefined ? undefined : swarm.services?.find((s) => s.id === filter.service || s.name === filter.service)?.id ?? filter.service;
+    return structuredClone((swarm.tasks ?? []).filter((t) => (service === undefined || t.serviceId === service) && (filter.id === undefined || t.id === filter.id)));
+  }
+
   async listContainers(): Promise<ContainerSummary[]> {
     this.calls.push('listContainers');
     await this.step('list');
@@ -355,22 +445,14 @@ export class FakeEngine implements ContainerEngine {
   async listNetworks(): Promise<NetworkSummary[]> {
     this.calls.push('listNetworks');
     await this.step('list');
-    return [...this.networks.values()].map((net) => ({
-      id: net.id,
-      name: net.name,
-      driver: net.driver,
-      scope: net.scope,
-      internal: net.internal,
-      subnets: net.subnet ? [net.subnet] : [],
-      labels: { ...net.labels },
-      // Like Docker's container list: running members only.
-      containers: [...this.boxes.values()]
-        .filter((box) => box.state === 'running' && box.networks.has(net.id))
-        .map((box) => {
-          const ipv4 = box.networks.get(net.id);
-          return { id: box.id, name: box.name, ...(ipv4 ? { ipv4 } : {}) };
-        }),
-    }));
+    return [...this.networks.values()].map((net) => this.networkSummary(net));
+  }
+
+  async inspectNetwork(ref: string): Promise<NetworkSummary | undefined> {
+    this.calls.push('inspectNetwork');
+    await this.step('inspect');
+    const net = this.findNetwork(ref);
+    return net ? this.networkSummary(net) : undefined;
   }
 
   async inspectContainer(id: string): Promise<ContainerDetail | undefined> {
@@ -468,6 +550,51 @@ export class FakeEngine implements ContainerEngine {
     }
   }
 
+  async startIdleToolbox(spec: ToolboxSpec): Promise<string> {
+    this.calls.push('startIdleToolbox');
+    const box = await this.createToolbox(spec, 'idle');
+    await this.startOrDiscard(box, () => undefined);
+    return box.id;
+  }
+
+  async exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    this.calls.push('exec');
+    const started = performance.now();
+    await this.step('exec');
+    const box = this.findBox(containerId);
+    if (!box) throw new EngineError('not-found', `Running a command in the toolbox: No such container: ${containerId}`, 404);
+    if (box.state !== 'running') throw new EngineError('conflict', `Running a command in the toolbox: Container ${box.id} is not running`, 409);
+    const spec = box.toolbox?.spec;
+    // Like the real engine's `timeout -s KILL <seconds>` wrapper: whole seconds, at least one.
+    const limitMs = Math.max(1, Math.ceil(options.timeoutMs / 1000)) * 1000;
+    const commands = this.images.get(box.image);
+    const command = (argv[0] ?? '').split('/').pop() ?? '';
+    let timer: NodeJS.Timeout | undefined;
+    let result: FakeCompletion | 'timeout';
+    try {
+      const found = this.execPrograms.find((entry) => (typeof entry.match === 'string' ? entry.match === command : entry.match(argv, spec)));
+      const run: Promise<FakeCompletion> =
+        commands && !commands.has(ANY_COMMAND) && !commands.has(command)
+          ? Promise.resolve({ exitCode: 127, stderr: `timeout: failed to run command '${argv[0] ?? ''}': No such file or directory\n` })
+          : Promise.resolve(found ? found.program(argv, spec) : { exitCode: 0 });
+      result = await Promise.race([run, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+    const elapsedMs = Math.round(performance.now() - started);
+    if (result === 'timeout') return { exitCode: 137, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), truncated: false, timedOut: true, elapsedMs };
+    const stdout = Buffer.from(result.stdout ?? '');
+    const stderr = Buffer.from(result.stderr ?? '');
+    return {
+      exitCode: result.exitCode,
+      stdout: stdout.subarray(0, options.maxOutputBytes),
+      stderr: stderr.subarray(0, options.maxOutputBytes),
+      truncated: stdout.length > options.maxOutputBytes || stderr.length > options.maxOutputBytes,
+      timedOut: false,
+      elapsedMs,
+    };
+  }
+
   async listToolboxes(labels: Record<string, string>): Promise<string[]> {
     this.calls.push('listToolboxes');
     await this.step('list');
@@ -519,6 +646,37 @@ export class FakeEngine implements ContainerEngine {
     this.unreachableCheck();
     const failure = this.failures.get(step)?.shift();
     if (failure) throw failure;
+  }
+
+  /** The Swarm a manager reports; Docker's 503 for an engine in none, or a worker. */
+  private async cluster(context: string): Promise<FakeSwarm> {
+    await this.step('list');
+    if (this.swarm?.role === 'manager') return this.swarm;
+    const why = this.swarm
+      ? "This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager."
+      : 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+    throw new EngineError('failed', `${context}: ${why}`, 503);
+  }
+
+  private networkSummary(net: Net): NetworkSummary {
+    return {
+      id: net.id,
+      engine: this.name,
+      name: net.name,
+      driver: net.driver,
+      scope: net.scope,
+      internal: net.internal,
+      subnets: net.subnet ? [net.subnet] : [],
+      labels: { ...net.labels },
+      attachable: net.attachable,
+      // Like Docker's container list: running members only.
+      containers: [...this.boxes.values()]
+        .filter((box) => box.state === 'running' && box.networks.has(net.id))
+        .map((box) => {
+          const ipv4 = box.networks.get(net.id);
+          return { id: box.id, name: box.name, ...(ipv4 ? { ipv4 } : {}) };
+        }),
+    };
   }
 
   private unreachableCheck(): void {
@@ -647,8 +805,12 @@ export class FakeEngine implements ContainerEngine {
   private summary(box: Box): ContainerSummary {
     const project = box.labels[COMPOSE_PROJECT];
     const service = box.labels[COMPOSE_SERVICE];
+    const taskId = box.labels[SWARM_TASK];
+    const swarmService = box.labels[SWARM_SERVICE];
+    const slot = /^[^.]+\.(\d+)\./.exec(box.labels[SWARM_TASK_NAME] ?? '')?.[1];
     return {
       id: box.id,
+      engine: this.name,
       name: box.name,
       image: box.image,
       state: box.state,
@@ -658,6 +820,7 @@ export class FakeEngine implements ContainerEngine {
       ports: box.ports.map((p) => ({ ...p })),
       labels: { ...box.labels },
       toolbox: box.labels[TOOLBOX_LABEL] === 'true',
+      ...(taskId && swarmService ? { swarm: { service: swarmService, taskId, ...(slot ? { slot: Number(slot) } : {}), nodeId: box.labels[SWARM_NODE] ?? '' } } : {}),
     };
   }
 

@@ -7,11 +7,21 @@ import type { ContainerSummary, NetworkSummary } from '@sonde/shared';
  * Kubernetes node agent) is another implementation of this interface plus configuration.
  */
 export interface ContainerEngine {
+  /** Its name in the console (SONDE_ENGINES; `local` by default): on every object it lists. */
+  readonly name: string;
   /** Where the engine was looked for, e.g. `unix:///var/run/docker.sock`; used in error messages. */
   readonly endpoint: string;
   version(): Promise<string>;
+  /** Its version and its place in a Swarm, when it is in one. */
+  info(): Promise<EngineFacts>;
   listContainers(): Promise<ContainerSummary[]>;
   listNetworks(): Promise<NetworkSummary[]>;
+  /** One network as this engine knows it; undefined when it does not (a worker without a task of an overlay). */
+  inspectNetwork(ref: string): Promise<NetworkSummary | undefined>;
+  /** Swarm managers only: the cluster's nodes, services and tasks (a worker answers with a `failed` EngineError). */
+  swarmNodes(): Promise<SwarmNodeFacts[]>;
+  swarmServices(): Promise<SwarmServiceFacts[]>;
+  swarmTasks(filter?: { service?: string; id?: string }): Promise<SwarmTaskFacts[]>;
   /** Details needed to attach to a container; undefined when it does not exist. */
   inspectContainer(id: string): Promise<ContainerDetail | undefined>;
   hasImage(ref: string): Promise<boolean>;
@@ -33,12 +43,57 @@ export interface ContainerEngine {
    * ends; past `timeoutMs` it is removed and this rejects with a `failed` EngineError.
    */
   runToCompletion(spec: ToolboxSpec, options: CompletionOptions): Promise<CompletedToolbox>;
+  /**
+   * Creates and starts a toolbox with nothing attached: its entrypoint idles (a bounded
+   * `sleep`) while commands run in it with `exec`. On any failure nothing is left behind.
+   */
+  startIdleToolbox(spec: ToolboxSpec): Promise<string>;
+  /**
+   * Runs `argv` in a running container (no TTY, no stdin, no shell) and collects its exit code
+   * and demultiplexed output. The command runs under the container's `timeout` (coreutils or
+   * busybox), which kills it at `timeoutMs`; `timedOut` is then set. Rejects with `not-found`
+   * or `conflict` when the container is gone or not running.
+   */
+  exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
   /** Force-removes a container; resolves when it is gone (also when it never existed). */
   removeContainer(id: string): Promise<void>;
   /** A live feed of container and network events; ends when the engine connection drops. */
   openEvents(): Promise<EngineEventStream>;
+}
+
+export interface EngineFacts {
+  version: string;
+  swarm?: { nodeId: string; role: 'manager' | 'worker'; clusterId?: string };
+}
+
+export interface SwarmNodeFacts {
+  id: string;
+  hostname: string;
+  address: string;
+  role: 'manager' | 'worker';
+  availability: string;
+  state: string;
+}
+
+export interface SwarmServiceFacts {
+  id: string;
+  name: string;
+  mode: 'replicated' | 'global';
+  replicas?: number;
+  networkIds: string[];
+}
+
+export interface SwarmTaskFacts {
+  id: string;
+  serviceId: string;
+  slot?: number;
+  nodeId: string;
+  state: string;
+  desiredState: string;
+  containerId?: string;
+  addresses: { networkId: string; networkName?: string; address: string }[];
 }
 
 export interface ContainerDetail {
@@ -51,7 +106,7 @@ export interface ContainerDetail {
 }
 
 export interface EngineEvent {
-  kind: 'container' | 'network';
+  kind: 'container' | 'network' | 'service' | 'node';
   action: string;
   id: string;
   /** For network connect/disconnect, the container involved. */
@@ -78,6 +133,8 @@ export interface ToolboxSpec {
   network?: string;
   /** `container:<id>` to share a target's PID namespace. */
   pidMode?: string;
+  /** Bind mounts (`source:target:options`): fixed strings from toolbox-spec.ts, never from a request. */
+  binds?: string[];
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
@@ -121,6 +178,23 @@ export interface CompletedToolbox {
   stdout: Buffer;
   stderr: Buffer;
   truncated: boolean;
+}
+
+export interface ExecOptions {
+  /** The command is killed after this long (whole seconds, rounded up, at least 1). */
+  timeoutMs: number;
+  /** Output beyond this many bytes per stream is dropped (and `truncated` set). */
+  maxOutputBytes: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+  truncated: boolean;
+  /** It was killed at its time limit (its output so far is kept). */
+  timedOut: boolean;
+  elapsedMs: number;
 }
 
 export type EngineErrorKind = 'unreachable' | 'not-found' | 'conflict' | 'image-missing' | 'failed';

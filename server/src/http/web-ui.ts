@@ -20,7 +20,7 @@ async function webUi(app: FastifyInstance, options: { webDir: string }): Promise
   await app.register(fastifyStatic, { root, serve: false });
 
   app.get('/*', { config: { access: 'public', page: true } }, async (request, reply) => {
-    // Paths under /api never reach this route: an /api/* route answers them (see system-routes).
+    // Paths under /api never reach this route: the /api/* route below answers them.
     const wanted = (request.params as { '*'?: string })['*'] ?? '';
     if (wanted !== '' && built) {
       const file = path.join(root, wanted);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { NetstateRevertStep, ResolvedTarget } from '@sonde/shared';
-import type { ContainerEngine } from '../engine/types.js';
+import type { EngineSet } from '../engine/engine-set.js';
 import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import type { ToolboxOwner } from '../toolboxes/workload-registry.js';
 import type { CompletedToolbox, CompletionOptions } from '../engine/types.js';
@@ -24,7 +24,7 @@ const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 const STEP_OUTPUT_CHARS = 2000;
 
 export interface ProbeOptions {
-  engine: ContainerEngine;
+  engines: EngineSet;
   toolbox: ToolboxSettings;
   concurrency: number;
   timeoutMs: number;
@@ -100,7 +100,7 @@ export class NamespaceProbe implements ToolboxOwner {
     spec.env.push(...env);
     this.inFlight.add(id);
     try {
-      return await this.options.engine.runToCompletion(spec, options);
+      return await this.options.engines.pick(target.engine).engine.runToCompletion(spec, options);
     } finally {
       this.inFlight.delete(id);
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetstateChange, ResolvedTarget } from '@sonde/shared';
 import { AuditLog } from '../audit/audit-log.js';
+import { EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine } from '../engine/types.js';
 import type { Session, SessionObserver } from '../sessions/session.js';
 import type { SessionRegistry } from '../sessions/session-registry.js';
@@ -12,7 +13,7 @@ import { NetstateStore } from './netstate-store.js';
 
 /** The service's decisions with a fake engine, registry and probe (the real ones: server/test/netstate.test.ts). */
 
-const CONTAINER: ResolvedTarget = { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false };
+const CONTAINER: ResolvedTarget = { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false };
 const snap = (rules: string): NetSnapshot => ({ takenAt: 'now', sections: { iptables: { status: 'ok', text: rules }, tc: { status: 'ok', text: 'qdisc noqueue 0: dev eth0 root refcnt 2' } } });
 const EMPTY = snap('');
 const DROP = snap('*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 9 -j DROP\nCOMMIT');
@@ -23,7 +24,8 @@ function setup(snapshots: NetSnapshot[]) {
   const store = new NetstateStore(db);
   let started: ((session: Session) => void) | undefined;
   const registry = { onStarted: (listener: (session: Session) => void) => ((started = listener), () => undefined) } as unknown as SessionRegistry;
-  const engine = { inspectContainer: async () => ({ id: CONTAINER.kind === 'container' ? CONTAINER.containerId : '', name: 'web', running: true, labels: {}, startedAt: 't0' }) } as unknown as ContainerEngine;
+  const engine = { name: 'local', inspectContainer: async () => ({ id: CONTAINER.kind === 'container' ? CONTAINER.containerId : '', name: 'web', running: true, labels: {}, startedAt: 't0' }) } as unknown as ContainerEngine;
+  const engines = new EngineSet([{ engine }], { deadlineMs: 1000, log: { info: () => undefined, warn: () => undefined } });
   const probed: ResolvedTarget[] = [];
   const probe = {
     snapshot: async (target: ResolvedTarget) => {
@@ -36,7 +38,7 @@ function setup(snapshots: NetSnapshot[]) {
       throw new Error('no restore expected');
     },
   } as unknown as NamespaceProbe;
-  const service = new NetstateService({ engine, registry, store, audit, probe, log: { info: () => undefined, warn: () => undefined } });
+  const service = new NetstateService({ engines, registry, store, audit, probe, log: { info: () => undefined, warn: () => undefined } });
   service.start();
   const emitted: NetstateChange[] = [];
   service.onChange((c) => emitted.push(c));
@@ -83,13 +85,13 @@ describe('NetstateService', () => {
 
   it('skips network sessions: their namespace is the toolbox’s own', async () => {
     const { probed, runSession } = setup([]);
-    await runSession('d'.repeat(32), { kind: 'network', networkId: 'n', networkName: 'backend' }, true);
+    await runSession('d'.repeat(32), { kind: 'network', engine: 'local', networkId: 'n', networkName: 'backend' }, true);
     expect(probed).toEqual([]);
   });
 
   it("warns about the host but never reverts it", async () => {
     const { service, runSession } = setup([EMPTY, DROP]);
-    await runSession('e'.repeat(32), { kind: 'host' }, true);
+    await runSession('e'.repeat(32), { kind: 'host', engine: 'local' }, true);
     const [change] = service.list();
     expect(change).toMatchObject({ targetLabel: 'host', revertible: false });
     await expect(service.revert(change!.id, { id: 'user:1', name: 'ada' })).rejects.toMatchObject({ statusCode: 409, code: 'NETSTATE_NOT_REVERTIBLE' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, describeTarget, type NetstateChange, type NetstateChangeDetail, type NetstateRevertStep, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
 import { SYSTEM_ACTOR, type Actor, type AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
-import type { ContainerEngine } from '../engine/types.js';
+import type { EngineSet } from '../engine/engine-set.js';
 import type { Database } from '../store/database.js';
 import { ApiError } from '../http/api-error.js';
 import type { Session } from '../sessions/session.js';
@@ -26,7 +26,7 @@ import { NetstateStore } from './netstate-store.js';
  */
 
 export interface NetstateServiceOptions {
-  engine: ContainerEngine;
+  engines: EngineSet;
   registry: SessionRegistry;
   store: NetstateStore;
   audit: AuditLog;
@@ -117,8 +117,10 @@ export class NetstateService {
 
   private follow(session: Session): void {
     const target = session.target;
-    if (target.kind === 'network' || this.closed) return;
-    const { engine, log } = this.options;
+    // A network session's (or an overlay namespace helper's) namespace is not a target's: nothing to follow.
+    if (target.kind === 'network' || target.kind === 'network-namespace' || this.closed) return;
+    const { log } = this.options;
+    const engine = this.options.engines.pick(target.engine).engine;
     let finished!: () => void;
     const entry: Followed = {
       session,
@@ -158,7 +160,7 @@ export class NetstateService {
     if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost' || session.endReason === 'shutdown') return;
     const startedAt = await entry.targetStartedAt;
     if (target.kind === 'container') {
-      const detail = await this.options.engine.inspectContainer(target.containerId);
+      const detail = await this.options.engines.pick(target.engine).engine.inspectContainer(target.containerId);
       if (!detail?.running || detail.startedAt !== startedAt) return;
     }
     const after = await this.snapshot(target, false);
@@ -216,7 +218,7 @@ export class NetstateService {
       );
     }
     return this.withTargetLock(target.containerId, async () => {
-      const detail = await this.options.engine.inspectContainer(target.containerId);
+      const detail = await this.options.engines.pick(target.engine).engine.inspectContainer(target.containerId);
       if (!detail) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} no longer exists; its network namespace, and the change, went with it.`);
       if (!detail.running) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} is not running; start it before reverting (a fresh start has a fresh namespace without the change).`);
       if (record.targetStartedAt && detail.startedAt && detail.startedAt !== record.targetStartedAt) {
@@ -298,9 +300,10 @@ export class NetstateService {
   }
 }
 
-/** Identifies a namespace: the container's, or the host's. */
+/** Identifies a namespace: the container's (ids are unique across engines), or an engine's host's. */
 export function targetKey(target: ResolvedTarget): string {
-  return target.kind === 'container' ? `container:${target.containerId}` : target.kind;
+  if (target.kind === 'container') return `container:${target.containerId}`;
+  return target.engine === 'local' ? target.kind : `${target.kind}:${target.engine}`;
 }
 
 /** `iptables +1 -0, tc +2 -1`: the audit trail's compact form. */
@@ -315,7 +318,7 @@ const PROBE_TIMEOUT_MS = 20_000;
 
 /** The service with its store (in the console's database) and probe (toolboxes like the sessions'). */
 export function createNetstateService(deps: {
-  engine: ContainerEngine;
+  engines: EngineSet;
   registry: SessionRegistry;
   db: Database;
   audit: AuditLog;
@@ -323,10 +326,10 @@ export function createNetstateService(deps: {
   log: NetstateServiceOptions['log'];
 }): { service: NetstateService; probe: NamespaceProbe } {
   const probe = new NamespaceProbe({
-    engine: deps.engine,
+    engines: deps.engines,
     toolbox: { image: deps.config.toolboxImage, instance: deps.config.instance, limits: deps.config.toolboxLimits },
     concurrency: PROBE_CONCURRENCY,
     timeoutMs: PROBE_TIMEOUT_MS,
   });
-  return { service: new NetstateService({ engine: deps.engine, registry: deps.registry, store: new NetstateStore(deps.db), audit: deps.audit, probe, log: deps.log }), probe };
+  return { service: new NetstateService({ engines: deps.engines, registry: deps.registry, store: new NetstateStore(deps.db), audit: deps.audit, probe, log: deps.log }), probe };
 }

@@ -1,4 +1,4 @@
-import type { NetstateChange, NetstateRevert, NetstateSectionChange, ResolvedTarget } from '@sonde/shared';
+import { withEngine, type NetstateChange, type NetstateRevert, type NetstateSectionChange, type ResolvedTarget } from '@sonde/shared';
 import { migrate, type Database } from '../store/database.js';
 import type { NetSnapshot } from './netstate-snapshot.js';
 
@@ -133,7 +133,8 @@ function toChange(row: Row): NetstateChange {
   return {
     id: row.id,
     sessionId: row.session_id,
-    target: JSON.parse(row.target) as ResolvedTarget,
+    // Changes recorded before targets carried their engine were on the one engine a console had then.
+    target: withEngine(JSON.parse(row.target) as ResolvedTarget),
     targetLabel: row.target_label,
     sessionStartedAt: row.session_started_at,
     detectedAt: row.detected_at,

@@ -1,35 +1,48 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { EngineMonitor } from '../engine/engine-monitor.js';
+import type { Config, EngineConfig } from '../config.js';
+import { DockerEngine } from '../engine/docker-engine.js';
+import { EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine } from '../engine/types.js';
 import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from '../policy/console-container.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The container engine (the Docker seam). */
-    engine: ContainerEngine;
-    /** Its reachability and its event feed, kept alive with retries. */
-    monitor: EngineMonitor;
+    /** The console's container engines, each with its own health, events and reconnect. */
+    engines: EngineSet;
     /** Whether a container id is the console's own (found by id at start, not by label). */
     isConsole: (containerId: string) => boolean;
   }
 }
 
 export interface EnginePluginOptions {
-  engine: ContainerEngine;
+  /** Engines built by the caller (tests); otherwise one DockerEngine per configured engine. */
+  engines?: readonly ContainerEngine[];
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;
 }
 
-/** The engine, its monitor (started when the app is ready, stopped last but the database), and the console's own container. */
+/** Bound on establishing a connection to an engine: a dead host is found out in seconds, not minutes. */
+const CONNECTION_TIMEOUT_MS = 5000;
+
+function dockerEngine(engine: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>, ssh: Config['ssh']): DockerEngine {
+  return new DockerEngine({ ...engine, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, ...(ssh && engine.host?.startsWith('ssh://') ? { ssh } : {}) });
+}
+
+/** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
-  const monitor = new EngineMonitor(options.engine);
+  const { config } = app;
+  const given = options.engines?.map((engine) => ({ engine }));
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e, config.ssh), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+    deadlineMs: config.engineDeadlineMs,
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
+    log: app.log,
+  });
   const self = options.consoleContainer ?? detectConsoleContainer();
-  app.decorate('engine', options.engine);
-  app.decorate('monitor', monitor);
+  app.decorate('engines', engines);
   app.decorate('isConsole', (containerId: string) => isConsoleContainer(self, containerId));
-  app.addHook('onReady', async () => monitor.start());
-  app.addHook('onClose', async () => monitor.dispose());
+  app.addHook('onReady', async () => engines.start());
+  app.addHook('onClose', async () => engines.dispose());
 }
 
 export default fp(enginePlugin, { name: 'sonde-engine' });

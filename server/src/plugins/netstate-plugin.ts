@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 /** Follows sessions from their start; at close, waits (bounded) for the snapshots in flight. */
 async function netstatePlugin(app: FastifyInstance): Promise<void> {
-  const { service, probe } = createNetstateService({ engine: app.engine, registry: app.sessions, db: app.db, audit: app.audit, config: app.config, log: app.log });
+  const { service, probe } = createNetstateService({ engines: app.engines, registry: app.sessions, db: app.db, audit: app.audit, config: app.config, log: app.log });
   app.reaper.add(probe);
   service.start();
   app.decorate('netstate', service);

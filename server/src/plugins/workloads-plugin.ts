@@ -32,14 +32,14 @@ declare module 'fastify' {
  * code before the remaining sockets are dropped.
  */
 async function workloadsPlugin(app: FastifyInstance): Promise<void> {
-  const { config, engine, monitor, live, policy, authenticator, isConsole, audit } = app;
+  const { config, engines, live, policy, authenticator, isConsole, audit } = app;
   const log = app.log;
   const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const admission = new WorkloadAdmission(
     { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
     live,
   );
-  const shared = { engine, admission, isConsole, log };
+  const shared = { engines, admission, isConsole, log };
   const sessions = new SessionRegistry({
     ...shared,
     toolbox,
@@ -71,7 +71,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   await captures.removeStaleFiles();
   const registries = [sessions, runs, captures];
   const owners: ToolboxOwner[] = [...registries];
-  const reaper = new ToolboxReaper(engine, config.instance, owners, log);
+  const reaper = new ToolboxReaper(engines, config.instance, owners, log);
   const enforcer = new PolicyEnforcer({
     admission,
     policy,
@@ -79,30 +79,30 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
       const now = authenticator.byId(id);
       return now && now.kind !== 'share' ? now.role : undefined;
     },
-    inventory: async () => ({ ...(await targetInventory(engine, ['network'])), isConsole }),
+    inventory: async (engine) => ({ ...(await targetInventory(engines.pick(engine).engine, ['network'])), isConsole }),
     log,
   });
   policy.onChange(() => void enforcer.enforce());
   sessions.onStarted((session) => auditSession(audit, session));
 
-  monitor.onEvent((event) => {
-    for (const registry of registries) registry.handleEngineEvent(event);
+  engines.onEvent((engine, event) => {
+    for (const registry of registries) registry.handleEngineEvent(engine, event);
     // A container joining a network can make it sensitive for the workloads on it.
     if (event.kind === 'network' && event.action === 'connect') void enforcer.enforce();
   });
-  // Toolboxes that could not be removed while the engine was unreachable are reaped once it is back.
-  let reapWhenReachable = false;
-  monitor.onHealth((health) => {
-    if (!health.docker.reachable) {
-      reapWhenReachable = true;
-      for (const registry of registries) registry.engineLost();
+  // Each engine on its own: one lost ends only what runs on it; once it is back, the toolboxes
+  // that could not be removed meanwhile are reaped there.
+  const reapWhenReachable = new Set<string>();
+  engines.onStatus((engine, status) => {
+    if (!status.reachable) {
+      reapWhenReachable.add(engine);
+      for (const registry of registries) registry.engineLost(engine);
       return;
     }
-    if (!reapWhenReachable) return;
-    reapWhenReachable = false;
-    reaper.reap().catch((error: unknown) => {
-      reapWhenReachable = true;
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remove orphaned toolboxes yet');
+    if (!reapWhenReachable.delete(engine)) return;
+    reaper.reap(engine).catch((error: unknown) => {
+      reapWhenReachable.add(engine);
+      log.warn({ engine, err: error instanceof Error ? error.message : String(error) }, 'could not remove orphaned toolboxes yet');
     });
   });
 

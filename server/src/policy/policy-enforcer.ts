@@ -7,8 +7,8 @@ export interface PolicyEnforcerOptions {
   policy: TargetPolicyStore;
   /** The role a principal has now; undefined when it has none any more (disabled, revoked). */
   currentRole: (principalId: string) => Role | undefined;
-  /** The engine's inventory now (containers with their labels, networks with their members). */
-  inventory: () => Promise<PolicyInputs>;
+  /** An engine's inventory now (containers with their labels, networks with their members). */
+  inventory: (engine: string) => Promise<PolicyInputs>;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -47,19 +47,23 @@ export class PolicyEnforcer {
   private async check(): Promise<number> {
     const running = this.options.admission.running();
     if (running.length === 0) return 0;
-    let context: PolicyInputs;
-    try {
-      context = await this.options.inventory();
-    } catch (error) {
-      this.options.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not check live sessions against the policy (the engine did not answer)');
-      return 0;
-    }
+    const byEngine = new Map<string, HeldWorkload[]>();
+    for (const w of running) byEngine.set(w.target.engine, [...(byEngine.get(w.target.engine) ?? []), w]);
     let ended = 0;
-    for (const workload of running) {
-      const why = this.refusal(workload, context);
-      if (!why) continue;
-      ended++;
-      workload.revoke('policy', `the target policy no longer allows it: ${why}`);
+    for (const [engine, workloads] of byEngine) {
+      let context: PolicyInputs;
+      try {
+        context = await this.options.inventory(engine);
+      } catch (error) {
+        this.options.log.warn({ engine, err: error instanceof Error ? error.message : String(error) }, 'could not check live sessions against the policy (the engine did not answer)');
+        continue;
+      }
+      for (const workload of workloads) {
+        const why = this.refusal(workload, context);
+        if (!why) continue;
+        ended++;
+        workload.revoke('policy', `the target policy no longer allows it: ${why}`);
+      }
     }
     return ended;
   }

@@ -6,6 +6,8 @@ import { TargetPolicyStore, globToRegExp, refusal, type PolicyContext } from './
 const container = (name: string, labels: Record<string, string> = {}) => ({ id: `${name}-id`, name, labels }) as unknown as ContainerSummary;
 const network = (name: string, members: ContainerSummary[], labels: Record<string, string> = {}): NetworkSummary => ({
   id: `${name}-net`,
+  engine: 'local',
+  attachable: false,
   name,
   driver: 'bridge',
   scope: 'local',
@@ -14,8 +16,8 @@ const network = (name: string, members: ContainerSummary[], labels: Record<strin
   labels,
   containers: members.map((m) => ({ id: m.id, name: m.name })),
 });
-const target = (c: ContainerSummary, sharePid = false) => ({ kind: 'container' as const, containerId: c.id, containerName: c.name, sharePid });
-const joining = (n: NetworkSummary) => ({ kind: 'network' as const, networkId: n.id, networkName: n.name });
+const target = (c: ContainerSummary, sharePid = false) => ({ kind: 'container' as const, engine: 'local', containerId: c.id, containerName: c.name, sharePid });
+const joining = (n: NetworkSummary) => ({ kind: 'network' as const, engine: 'local', networkId: n.id, networkName: n.name });
 const rules = (r: Partial<CompleteRoleRules>): CompleteRoleRules => ({ ...DEFAULT_POLICY.operator, ...r });
 
 describe('target policy', () => {
@@ -28,9 +30,9 @@ describe('target policy', () => {
 
   it('refuses host and networks unless allowed', () => {
     const shop = network('shop', []);
-    const context: PolicyContext = { containers: [], networks: [shop] };
-    expect(refusal(rules({ allowHost: false }), { kind: 'host' }, context)).toMatch(/host-namespace/);
-    expect(refusal(rules({ allowHost: true }), { kind: 'host' }, context)).toBeUndefined();
+    const context: PolicyContext = { engine: 'local', containers: [], networks: [shop] };
+    expect(refusal(rules({ allowHost: false }), { kind: 'host', engine: 'local' }, context)).toMatch(/host-namespace/);
+    expect(refusal(rules({ allowHost: true }), { kind: 'host', engine: 'local' }, context)).toBeUndefined();
     expect(refusal(rules({ allowNetworks: false }), joining(shop), context)).toMatch(/networks/);
     expect(refusal(rules({}), joining(shop), context)).toBeUndefined();
     expect(refusal(rules({}), joining(network('gone', [])), context)).toMatch(/not known/);
@@ -39,7 +41,7 @@ describe('target policy', () => {
   it('applies deny labels, compose projects and name patterns to containers', () => {
     const web = container('shop-web-1', { 'com.docker.compose.project': 'shop', tier: 'front' });
     const db = container('billing-db', { 'com.docker.compose.project': 'billing', pci: 'true' });
-    const context: PolicyContext = { containers: [web, db], networks: [] };
+    const context: PolicyContext = { engine: 'local', containers: [web, db], networks: [] };
     expect(refusal(rules({ denyLabels: ['pci'] }), target(db), context)).toMatch(/labelled pci/);
     expect(refusal(rules({ denyLabels: ['pci=false'] }), target(db), context)).toBeUndefined();
     expect(refusal(rules({ composeProjects: ['shop'] }), target(db), context)).toMatch(/compose projects shop/);
@@ -51,7 +53,7 @@ describe('target policy', () => {
   it('applies deny labels, compose projects and name patterns to networks too', () => {
     const shop = network('shop_default', [], { 'com.docker.compose.project': 'shop' });
     const billing = network('billing_default', [], { 'com.docker.compose.project': 'billing', pci: 'true' });
-    const context: PolicyContext = { containers: [], networks: [shop, billing] };
+    const context: PolicyContext = { engine: 'local', containers: [], networks: [shop, billing] };
     expect(refusal(rules({ composeProjects: ['shop'] }), joining(billing), context)).toMatch(/networks of the compose projects shop/);
     expect(refusal(rules({ composeProjects: ['shop'] }), joining(shop), context)).toBeUndefined();
     expect(refusal(rules({ namePatterns: ['shop*'] }), joining(billing), context)).toMatch(/networks named like/);
@@ -66,7 +68,7 @@ describe('target policy', () => {
     const withSecret = network('back', [plain, secret]);
     const withPci = network('cards', [plain, pci]);
     const withConsole = network('ops', [plain, console]);
-    const context: PolicyContext = { containers: [secret, pci, console, plain], networks: [withSecret, withPci, withConsole], isConsole: (id) => id === console.id };
+    const context: PolicyContext = { engine: 'local', containers: [secret, pci, console, plain], networks: [withSecret, withPci, withConsole], isConsole: (id) => id === console.id };
     expect(refusal(rules({}), joining(withSecret), context)).toMatch(/sensitive \(its member vault is labelled sonde.deny=true\)/);
     expect(refusal(rules({ denyLabels: ['pci'] }), joining(withPci), context)).toMatch(/its member card-db is labelled pci/);
     expect(refusal(rules({}), joining(withPci), context)).toBeUndefined();
@@ -77,7 +79,7 @@ describe('target policy', () => {
 
   it('makes joining a container\'s processes a switch per role', () => {
     const web = container('web');
-    const context: PolicyContext = { containers: [web], networks: [] };
+    const context: PolicyContext = { engine: 'local', containers: [web], networks: [] };
     expect(refusal(rules({}), target(web, true), context)).toBeUndefined();
     expect(refusal(rules({ allowSharePid: false }), target(web, true), context)).toMatch(/processes/);
     expect(refusal(rules({ allowSharePid: false }), target(web, false), context)).toBeUndefined();
@@ -86,16 +88,16 @@ describe('target policy', () => {
   it('stores the policy, fills switches an older document lacks, and viewers reach nothing', () => {
     const db = openMemoryDatabase();
     const store = new TargetPolicyStore(db);
-    const none: PolicyContext = { containers: [], networks: [] };
+    const none: PolicyContext = { engine: 'local', containers: [], networks: [] };
     expect(store.get()).toEqual(DEFAULT_POLICY);
-    expect(() => store.check('operator', { kind: 'host' }, none)).toThrow(/host-namespace/);
-    expect(() => store.check('admin', { kind: 'host' }, none)).not.toThrow();
-    expect(() => store.check('viewer', { kind: 'host' }, none)).toThrow(/Viewers/);
+    expect(() => store.check('operator', { kind: 'host', engine: 'local' }, none)).toThrow(/host-namespace/);
+    expect(() => store.check('admin', { kind: 'host', engine: 'local' }, none)).not.toThrow();
+    expect(() => store.check('viewer', { kind: 'host', engine: 'local' }, none)).toThrow(/Viewers/);
     let changes = 0;
     store.onChange(() => changes++);
     store.set({ ...DEFAULT_POLICY, operator: { allowHost: true, allowNetworks: true, composeProjects: [], namePatterns: [], denyLabels: [] } });
     expect(changes).toBe(1);
-    expect(() => store.check('operator', { kind: 'host' }, none)).not.toThrow();
+    expect(() => store.check('operator', { kind: 'host', engine: 'local' }, none)).not.toThrow();
     expect(store.get().operator).toMatchObject({ allowSensitiveNetworks: false, allowSharePid: true });
     expect(new TargetPolicyStore(db).get()).toEqual(store.get());
   });

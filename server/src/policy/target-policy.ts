@@ -40,8 +40,9 @@ export interface PolicyInputs {
   isConsole?: (containerId: string) => boolean;
 }
 
-/** The inventory a target is resolved and first checked against (whole container summaries). */
+/** The inventory a target is resolved and first checked against: one engine's, whole container summaries. */
 export interface PolicyContext extends PolicyInputs {
+  engine: string;
   containers: readonly ContainerSummary[];
 }
 
@@ -66,6 +67,8 @@ export function scopeOf(target: ResolvedTarget, context: PolicyInputs): PolicySc
   switch (target.kind) {
     case 'host':
       return { containers: [], networks: [] };
+    case 'network-namespace':
+      return { containers: [], networks: context.networks.filter((n) => n.id === target.networkId) };
     case 'container':
       return { containers: context.containers.filter((c) => c.id === target.containerId).map(lite), networks: [] };
     case 'network': {
@@ -126,6 +129,13 @@ export function refusal(rules: CompleteRoleRules, target: ResolvedTarget, contex
         if (member) return `the network ${network.name} is sensitive (${member}); an admin can allow sensitive networks in the policy`;
       }
       return undefined;
+    }
+    case 'network-namespace': {
+      // A helper with SYS_ADMIN and the node's netns files: what a host shell can do, on that node.
+      if (!rules.allowNetworkNamespaces) return "opening an overlay network's own namespace is not allowed for your role";
+      const network = context.networks.find((n) => n.id === target.networkId);
+      if (!network) return 'the network is not known';
+      return objectRefusal(rules, 'networks', network.name, network.labels);
     }
     case 'container': {
       const container = context.containers.find((c) => c.id === target.containerId);

@@ -1,4 +1,4 @@
-import type { RecordingInfo, ResolvedTarget } from '@sonde/shared';
+import { withEngine, type RecordingInfo, type ResolvedTarget } from '@sonde/shared';
 import type { PolicyScope } from '../policy/target-policy.js';
 
 /** What decides who may read a recording: its target and what the policy read when it started. */
@@ -116,7 +116,7 @@ function toRecordingRow(row: Row): RecordingRow {
     sessionId: row.session_id,
     target: row.target,
     targetKind: row.target_kind,
-    access: row.access ? (JSON.parse(row.access) as RecordingAccess) : undefined,
+    access: row.access ? readAccess(row.access) : undefined,
     startedAt: row.started_at,
     endedAt: row.ended_at ?? undefined,
     bytes: row.bytes,
@@ -130,6 +130,7 @@ export function toRecordingInfo(row: RecordingRow, liveBytes?: number): Recordin
   return {
     id: row.id,
     sessionId: row.sessionId,
+    engine: row.access?.target.engine ?? 'local',
     target: row.target,
     startedAt: row.startedAt,
     ...(row.endedAt ? { endedAt: row.endedAt } : {}),
@@ -137,4 +138,10 @@ export function toRecordingInfo(row: RecordingRow, liveBytes?: number): Recordin
     complete: row.complete,
     ...(row.error ? { error: row.error } : {}),
   };
+}
+
+/** Access stored before targets carried their engine were on the one engine a console had then. */
+function readAccess(text: string): RecordingAccess {
+  const access = JSON.parse(text) as RecordingAccess;
+  return { ...access, target: withEngine(access.target) };
 }

@@ -13,7 +13,7 @@ import { RecordingStore } from './recording-store.js';
 import { INTERRUPTED, SessionRecorder, cutToLastLine, type RecordedSession } from './session-recorder.js';
 
 class FakeSession implements RecordedSession {
-  readonly target = { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web-1', sharePid: false } as const;
+  readonly target = { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web-1', sharePid: false } as const;
   readonly scope = { containers: [], networks: [] };
   readonly terminalSize = { cols: 80, rows: 24 };
   endedAt: Date | undefined;
@@ -230,7 +230,7 @@ describe('SessionRecorder', { timeout: 30_000 }, () => {
     mkdirSync(path.join(dataDir, 'recordings'), { recursive: true });
     const castPath = path.join(dataDir, 'recordings', `${id}.cast`);
     writeFileSync(castPath, '{"version":2,"width":80,"height":24}\n[0.1,"o","hello"]\n[0.2,"o","hal');
-    store.insert({ id, sessionId: sessionId(6), target: 'host', access: { target: { kind: 'host' }, scope: { containers: [], networks: [] } }, startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
+    store.insert({ id, sessionId: sessionId(6), target: 'host', access: { target: { kind: 'host', engine: 'local' }, scope: { containers: [], networks: [] } }, startedAt: new Date(Date.now() - 60_000).toISOString(), file: `${id}.cast` });
     const recordings = recorder();
     const info = recordings.get(id, () => true)!;
     expect(info).toMatchObject({ complete: false, error: INTERRUPTED });

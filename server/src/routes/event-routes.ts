@@ -1,16 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import fp from 'fastify-plugin';
 import { atLeast } from '../auth/authenticator.js';
-import { mayReadTarget } from '../auth/object-access.js';
+import { maySeeSession, mayReadTarget } from '../auth/object-access.js';
 import { principalOf } from '../auth/principal.js';
 
 /**
- * Server-sent events (docs/api.md, "GET /api/events"): engine changes (`docker`), reachability
- * (`status`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
+ * Server-sent events (docs/api.md, "GET /api/events"): engine changes (`docker`, with the engine's
+ * name), reachability of every engine (`status`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
  * changes left behind (`netstate`). Each stream is held for its principal (it ends when their
  * access does, and counts against their stream cap) and forgets every listener when it closes.
  */
-export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { monitor, sessions, audit, netstate, policy, live, config } = app;
+const events: FastifyPluginAsyncTypebox = async (app) => {
+  const { engines, sessions, audit, netstate, policy, live, config } = app;
   /** Open streams: ended when the console closes, so closing never waits on them. */
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -32,10 +33,14 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       'x-accel-buffering': 'no',
     });
     const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('status', monitor.current);
-    const offEvent = monitor.onEvent((e) => send('docker', { kind: e.kind, action: e.action, id: e.id }));
-    const offHealth = monitor.onHealth((h) => send('status', h));
-    const offSession = sessions.onChange((change) => send('session', change));
+    send('status', engines.currentHealth());
+    const offEvent = engines.onEvent((engine, e) => send('docker', { engine, kind: e.kind, action: e.action, id: e.id }));
+    const offHealth = engines.onStatus(() => send('status', engines.currentHealth()));
+    // Only sessions this principal may see (as GET /api/sessions lists them): a viewer hears none.
+    const offSession = sessions.onChange((change) => {
+      const session = sessions.get(change.id);
+      if (session && maySeeSession(principal, session, policy)) send('session', change);
+    });
     const offAudit = atLeast(principal, 'admin') ? audit.onEntry((entry) => send('audit', entry)) : () => undefined;
     // Like GET /api/netstate: admins see every change; others the changes on targets their role
     // may open (decided on what the policy read when the session started), never the host's.
@@ -67,6 +72,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     request.raw.once('close', stop);
   });
 };
+
+/** Not encapsulated, so the console (and its tests) can ask how many streams are open. */
+export const eventRoutes = fp(events, { name: 'event-routes' });
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -8,9 +8,9 @@ import { ApiError } from '../http/api-error.js';
 
 /** Health, logging in and out, and who the caller is (docs/api.md, "Authentication"). */
 export const loginRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { identities, authenticator, loginLimiter, live, audit, monitor } = app;
+  const { identities, authenticator, loginLimiter, live, audit, engines } = app;
 
-  app.get('/api/health', { config: { access: 'public' }, schema: { response: { 200: Health } } }, async () => monitor.probe());
+  app.get('/api/health', { config: { access: 'public' }, schema: { response: { 200: Health } } }, async () => engines.health());
 
   app.post(
     '/api/login',

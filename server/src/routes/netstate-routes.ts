@@ -7,7 +7,7 @@ import { targetInventory } from '../toolboxes/target-resolver.js';
 
 /** Changes left behind in targets' namespaces (docs/api.md, "Changes left behind"). */
 export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { netstate, engine, isConsole, policy } = app;
+  const { netstate, engines, isConsole, policy } = app;
 
   /**
    * What a principal may see of the changes: admins everything; below admin, the changes on
@@ -16,8 +16,13 @@ export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
    */
   async function visibility(principal: Principal): Promise<(change: NetstateChange) => boolean> {
     if (atLeast(principal, 'admin')) return () => true;
-    const context = { ...(await targetInventory(engine, ['network'])), isConsole };
-    return (change) => mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, context) === undefined;
+    // One inventory per engine the changes are on, each within the engines' deadline.
+    const inventories = await engines.gather((h) => targetInventory(h.engine, ['network']));
+    const contexts = new Map(inventories.values.map((v) => [v.engine, { ...v.value, isConsole }]));
+    return (change) => {
+      const context = contexts.get(change.target.engine);
+      return context !== undefined && mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, context) === undefined;
+    };
   }
 
   app.get('/api/netstate', { config: { access: 'viewer' }, schema: { response: { 200: NetstateChangeList } } }, async (request) => {
@@ -43,7 +48,7 @@ export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { change } = netstate.detail(request.params.id);
       if (!mayReadTarget(principal, change.target)) throw netstate.notFound(request.params.id);
       // A revert writes into the target's namespace: the policy decides as for opening a shell there.
-      const context = { ...(await targetInventory(engine, [change.target.kind])), isConsole };
+      const context = { ...(await targetInventory(engines.pick(change.target.engine).engine, [change.target.kind])), isConsole };
       const target = change.target;
       // A container that is gone has nothing to revert in; the revert itself says so (409).
       const gone = target.kind === 'container' && !context.containers.some((c) => c.id === target.containerId);

@@ -182,10 +182,10 @@ describe('run routes', ROUTE_TEST_TIMEOUT, () => {
     });
     const run = await start(iperf);
     const peer = sonde.engine.history().find((t) => t.name === `sonde-${run.id}-peer`)!;
-    expect(peer.spec.networkMode).toBe(`container:${(await sonde.app.engine.inspectContainer('db'))!.id}`);
+    expect(peer.spec.networkMode).toBe(`container:${(await sonde.engine.inspectContainer('db'))!.id}`);
     const client = sonde.engine.history().find((t) => t.id === run.toolbox.containerId)!;
     // The client reaches the peer at the server's address on the network they share.
-    const db = (await sonde.app.engine.listContainers()).find((c) => c.name === 'db')!;
+    const db = (await sonde.engine.listContainers()).find((c) => c.name === 'db')!;
     expect(client.spec.entrypoint.slice(0, 3)).toEqual(['iperf3', '-c', db.networks[0]!.ipv4]);
     const term = await sonde.terminal(run.ttyPath, operator.headers);
     expect((await term.waitClosed()).code).toBe(4000);

@@ -39,8 +39,9 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
   it('create, attach, type, see the output, exit: the client gets the exit code and 4000, the toolbox is gone', async () => {
     // The unit tier never reaches Docker: the fake is the engine, DOCKER_HOST points nowhere, and
     // nothing here opens a socket (every console on the fake also checks that when it closes).
-    expect(sonde.app.engine).toBeInstanceOf(FakeEngine);
-    expect(sonde.config.dockerHost).toBe(NO_DOCKER);
+    expect(sonde.app.engines.all().map((h) => h.engine)).toEqual([sonde.engine]);
+    expect(sonde.engine).toBeInstanceOf(FakeEngine);
+    expect(sonde.config.engines.map((e) => e.host)).toEqual([NO_DOCKER]);
     const connect = vi.spyOn(net.Socket.prototype, 'connect');
     onTestFinished(() => connect.mockRestore());
     const session = await open({ kind: 'container', container: 'web' });

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList, describeTarget } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
-import { mayReadTarget } from '../auth/object-access.js';
+import { maySeeSession } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import type { Session } from '../sessions/session.js';
 import { serveTerminalSocket } from './terminal-socket.js';
@@ -21,17 +21,7 @@ function manages(principal: Principal, session: Session): boolean {
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { sessions, policy, shares, live, audit, config, recordings, identities } = app;
 
-  /**
-   * Who may see a session at all. A share link sees its own session (the auth hook already
-   * confined it to that id); admins see every session; operators see the sessions they could
-   * open themselves (so they can join each other's as viewers): never a host session, nor one
-   * whose target the policy refuses them, decided on what the policy read when it started.
-   */
-  function sees(principal: Principal, session: Session): boolean {
-    if (principal.kind === 'share') return principal.share?.sessionId === session.id;
-    if (atLeast(principal, 'admin')) return true;
-    return atLeast(principal, 'operator') && mayReadTarget(principal, session.target) && policy.why(principal.role, session.target, session.scope) === undefined;
-  }
+  const sees = (principal: Principal, session: Session) => maySeeSession(principal, session, policy);
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.SessionNotFound, `There is no session ${id}.`);
 

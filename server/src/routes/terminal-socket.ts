@@ -86,13 +86,13 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
     }
     if (data.length > MAX_CONTROL_FRAME_BYTES) {
       attachment.violations.oversizedFrames++;
-      socket.send(encodeControl({ type: 'error', code: 'BAD_CONTROL_MESSAGE', message: 'control frame too large' }));
+      socket.send(encodeControl({ type: 'error', code: ErrorCode.BadControlMessage, message: 'control frame too large' }));
       return;
     }
     const decoded = decodeClientControl(data.toString('utf8'));
     if (!decoded.ok) {
       attachment.violations.malformedControl++;
-      socket.send(encodeControl({ type: 'error', code: 'BAD_CONTROL_MESSAGE', message: decoded.reason }));
+      socket.send(encodeControl({ type: 'error', code: ErrorCode.BadControlMessage, message: decoded.reason }));
       return;
     }
     const message = decoded.message;
@@ -114,7 +114,7 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
     }
   });
   const forget = options.live((code, reason) => {
-    if (socket.readyState === socket.OPEN) socket.send(encodeControl({ type: 'error', code: 'ACCESS_REVOKED', message: `Disconnected: ${reason}.` }));
+    if (socket.readyState === socket.OPEN) socket.send(encodeControl({ type: 'error', code: ErrorCode.AccessRevoked, message: `Disconnected: ${reason}.` }));
     if (attachment) attachment.close(code, reason);
     else socket.close(code, reason);
   });

@@ -3,7 +3,7 @@ import type { ContainerSummary } from '@sonde/shared';
 import { pickPeerAddress } from './peer-address.js';
 
 function container(id: string, networks: { name: string; ipv4?: string }[]): ContainerSummary {
-  return { id, name: id, image: 'img', state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false };
+  return { id, engine: 'local', name: id, image: 'img', state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false };
 }
 
 describe('pickPeerAddress', () => {
@@ -16,17 +16,17 @@ describe('pickPeerAddress', () => {
   const all = [db, api, lonely];
 
   it('uses the address on a network both containers are on', () => {
-    expect(pickPeerAddress(db, { kind: 'container', containerId: 'api', containerName: 'api', sharePid: false }, all)).toBe('10.1.0.5');
+    expect(pickPeerAddress(db, { kind: 'container', engine: 'local', containerId: 'api', containerName: 'api', sharePid: false }, all)).toBe('10.1.0.5');
   });
 
   it('has no answer when they share no network', () => {
-    expect(pickPeerAddress(db, { kind: 'container', containerId: 'lonely', containerName: 'lonely', sharePid: false }, all)).toBeUndefined();
+    expect(pickPeerAddress(db, { kind: 'container', engine: 'local', containerId: 'lonely', containerName: 'lonely', sharePid: false }, all)).toBeUndefined();
   });
 
   it('uses loopback inside one namespace, the joined network, or any address from the host', () => {
-    expect(pickPeerAddress(db, { kind: 'container', containerId: 'db', containerName: 'db', sharePid: false }, all)).toBe('127.0.0.1');
-    expect(pickPeerAddress(db, { kind: 'network', networkId: 'n', networkName: 'monitoring' }, all)).toBe('10.2.0.5');
-    expect(pickPeerAddress(db, { kind: 'network', networkId: 'n', networkName: 'frontend' }, all)).toBeUndefined();
-    expect(pickPeerAddress(db, { kind: 'host' }, all)).toBe('10.1.0.5');
+    expect(pickPeerAddress(db, { kind: 'container', engine: 'local', containerId: 'db', containerName: 'db', sharePid: false }, all)).toBe('127.0.0.1');
+    expect(pickPeerAddress(db, { kind: 'network', engine: 'local', networkId: 'n', networkName: 'monitoring' }, all)).toBe('10.2.0.5');
+    expect(pickPeerAddress(db, { kind: 'network', engine: 'local', networkId: 'n', networkName: 'frontend' }, all)).toBeUndefined();
+    expect(pickPeerAddress(db, { kind: 'host', engine: 'local' }, all)).toBe('10.1.0.5');
   });
 });

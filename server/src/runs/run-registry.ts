@@ -10,7 +10,7 @@ import {
   type ToolDefinition,
 } from '@sonde/shared';
 import type { Principal } from '../auth/principal.js';
-import { EngineError, type RunningToolbox } from '../engine/types.js';
+import { EngineError, type ContainerEngine, type RunningToolbox } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import type { PolicyContext } from '../policy/target-policy.js';
 import { resolveTarget } from '../toolboxes/target-resolver.js';
@@ -19,7 +19,7 @@ import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
 
-export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun>, 'engine' | 'admission' | 'isConsole' | 'log'> {
+export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
   /** Live runs per console (they count separately from shell sessions). */
   maxRuns: number;
@@ -50,17 +50,17 @@ const PEER_OUTPUT_BYTES = 16 * 1024;
  * rest is the workload registry's.
  */
 export class RunRegistry extends WorkloadRegistry<ToolRun> {
-  /** `image NUL binary` → when it was last found on the image's PATH. */
+  /** `engine NUL image NUL binary` → when it was last found on the image's PATH. */
   private readonly commandsFound = new Map<string, number>();
 
   constructor(private readonly settings: RunRegistryOptions) {
     super({
       kind: 'run',
-      engine: settings.engine,
+      engines: settings.engines,
       admission: settings.admission,
       ...(settings.isConsole ? { isConsole: settings.isConsole } : {}),
       maxLive: settings.maxRuns,
-      tooMany: (max) => new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${max} runs going; wait for some to finish or cancel them.`),
+      tooMany: (max) => new ApiError(429, ErrorCode.TooManyRuns, `This console already has ${max} runs going (SONDE_MAX_SESSIONS); wait for some to finish or cancel them.`),
       endedRetentionMs: settings.endedRetentionMs,
       log: settings.log,
     });
@@ -80,7 +80,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
     if (!tool) throw new ApiError(404, ErrorCode.ToolNotFound, `There is no tool "${request.tool}"; GET /api/tools lists them.`);
     const checked = validateToolParams(tool, request.params ?? {});
     if (!checked.ok) throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.params.${checked.field} ${checked.reason}.`);
-    const { engine, toolbox, replayBytes, stopGraceMs } = this.settings;
+    const { toolbox, replayBytes, stopGraceMs } = this.settings;
     return this.create({
       principal,
       target: request.target,
@@ -88,14 +88,14 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
       check,
       // A two-sided tool takes two places in the toolbox budget: its client and its peer.
       toolboxes: tool.peer ? 2 : 1,
-      start: async ({ id, target, context, scope, ended }) => {
+      start: async ({ id, target, engine, context, scope, ended }) => {
         const params = paramReader(checked.values);
         const limitSeconds = Math.ceil(tool.limitSeconds(params));
-        await this.requireCommand(id, tool);
+        await this.requireCommand(engine, id, tool);
         let peer: PeerToolbox | undefined;
         const build: BuildContext = {};
         if (tool.peer) {
-          peer = await this.startPeer(id, tool, params, target, context, check);
+          peer = await this.startPeer(id, tool, params, { target, engine, context }, check);
           build.peerAddress = peer.address;
         }
         const argv = tool.build(params, build);
@@ -107,7 +107,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
         } catch (error) {
           if (peer) {
             peer.toolbox.stream.destroy();
-            await engine.removeContainer(peer.toolbox.id).catch(() => undefined);
+            await this.settings.engines.pick(peer.engine).engine.removeContainer(peer.toolbox.id).catch(() => undefined);
           }
           throw this.explainStartFailure(error, tool);
         }
@@ -126,28 +126,49 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
           replayBytes,
           stopGraceMs,
           removeContainer: (containerId) => engine.removeContainer(containerId),
+          ...(peer ? { removePeer: (containerId: string) => this.settings.engines.pick(peer.engine).engine.removeContainer(containerId) } : {}),
           onEnded: ended,
         });
       },
     });
   }
 
+  /**
+   * The container a two-sided tool's peer parameter names: on the client's engine first, else on
+   * the one other engine that has it (a Swarm task on another node), each engine asked within its
+   * deadline. A name more than one other engine has is refused rather than guessed.
+   */
+  private async findPeer(ref: string, client: { engine: ContainerEngine; context: PolicyContext }): Promise<{ engine: ContainerEngine; target: ResolvedTarget; context: PolicyContext }> {
+    try {
+      return { engine: client.engine, target: resolveTarget({ kind: 'container', container: ref }, client.context), context: client.context };
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== ErrorCode.TargetNotFound) throw error;
+      const others = await this.settings.engines.gather(async (h) => (h.name === client.engine.name ? [] : h.engine.listContainers()));
+      const found = others.values.filter((v) => v.value.some((c) => c.id === ref || c.name === ref));
+      if (found.length !== 1) throw found.length > 1 ? new ApiError(409, ErrorCode.TargetAmbiguous, `"${ref}" is on several engines (${found.map((f) => f.engine).join(', ')}); name it by id.`) : error;
+      const handle = this.settings.engines.pick(found[0]!.engine);
+      const context: PolicyContext = { engine: handle.name, containers: found[0]!.value, networks: [], ...(this.settings.isConsole ? { isConsole: this.settings.isConsole } : {}) };
+      return { engine: handle.engine, target: resolveTarget({ kind: 'container', container: ref }, context), context };
+    }
+  }
+
   /** Starts the peer side of a two-sided tool in the container its parameter names, and waits until it is ready. */
-  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: ResolvedTarget, context: PolicyContext, check: TargetCheck): Promise<PeerToolbox> {
+  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: { target: ResolvedTarget; engine: ContainerEngine; context: PolicyContext }, check: TargetCheck): Promise<PeerToolbox> {
     const side = tool.peer!;
     const field = `params.${side.param}`;
-    let peerTarget: ResolvedTarget;
+    let found: Awaited<ReturnType<RunRegistry['findPeer']>>;
     try {
-      peerTarget = resolveTarget({ kind: 'container', container: params.text(side.param) }, context);
+      found = await this.findPeer(params.text(side.param), client);
     } catch (error) {
       if (error instanceof ApiError) throw new ApiError(error.statusCode, error.code, `${field}: ${error.message}`);
       throw error;
     }
+    const peerTarget = found.target;
     if (peerTarget.kind !== 'container') throw new Error('a peer is always a container');
     // The peer side runs in a second container: the policy must allow that one too.
-    check(peerTarget, context);
-    const summary = context.containers.find((c) => c.id === peerTarget.containerId)!;
-    const address = pickPeerAddress(summary, client, context.containers);
+    check(peerTarget, found.context);
+    const summary = found.context.containers.find((c) => c.id === peerTarget.containerId)!;
+    const address = pickPeerAddress(summary, client.target, client.context.containers);
     if (!address) {
       throw new ApiError(
         409,
@@ -158,7 +179,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
     const argv = side.build(params);
     let toolbox: RunningToolbox;
     try {
-      toolbox = await this.settings.engine.startToolbox(
+      toolbox = await found.engine.startToolbox(
         buildToolboxSpec(id, peerTarget, this.settings.toolbox, {
           entrypoint: argv,
           capabilities: tool.capabilities,
@@ -173,25 +194,25 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
     const ready = await waitForOutput(toolbox, side.ready, this.settings.peerReadyMs);
     if (!ready.ok) {
       toolbox.stream.destroy();
-      await this.settings.engine.removeContainer(toolbox.id).catch(() => undefined);
+      await found.engine.removeContainer(toolbox.id).catch(() => undefined);
       const said = ready.output.trim().split(/\r?\n/).slice(-5).join(' / ');
       throw new ApiError(502, ErrorCode.PeerFailed, `The ${side.role} in "${summary.name}" did not start${said ? `: ${said}` : ` within ${this.settings.peerReadyMs / 1000} s`}.`);
     }
-    return { role: side.role, toolbox, containerId: summary.id, containerName: summary.name, address, argv };
+    return { role: side.role, engine: found.engine.name, toolbox, containerId: summary.id, containerName: summary.name, address, argv };
   }
 
   /**
    * Refuses a tool whose binary the image lacks (nicolaka/netshoot has no drill, for example)
    * before anything runs. Found commands are remembered for a while per image.
    */
-  private async requireCommand(id: string, tool: ToolDefinition): Promise<void> {
+  private async requireCommand(engine: ContainerEngine, id: string, tool: ToolDefinition): Promise<void> {
     const { image, instance } = this.settings.toolbox;
-    const key = `${image}\u0000${tool.binary}`;
+    const key = `${engine.name}\u0000${image}\u0000${tool.binary}`;
     const seen = this.commandsFound.get(key);
     if (seen !== undefined && Date.now() - seen < COMMAND_CACHE_MS) return;
     // Labelled with the run's id, so the reaper knows it belongs to a run being started.
     const labels = { [LABELS.managed]: 'true', [LABELS.instance]: instance, [LABELS.session]: id, [LABELS.run]: id };
-    if (!(await this.settings.engine.hasCommand(image, tool.binary, labels))) throw this.missingCommand(tool);
+    if (!(await engine.hasCommand(image, tool.binary, labels))) throw this.missingCommand(tool);
     this.commandsFound.set(key, Date.now());
   }
 

@@ -28,7 +28,7 @@ function makeRun(toolId: string, params: Record<string, unknown>, extra: { peer?
     owner: { id: 'user:o', name: 'o' },
     id: 'r'.repeat(32),
     tool,
-    target: { kind: 'container', containerId: 'target-id', containerName: 'web', sharePid: false },
+    target: { kind: 'container', engine: 'local', containerId: 'target-id', containerName: 'web', sharePid: false },
     scope: { containers: [], networks: [] },
     params: checked.values,
     argv: tool.build(paramReader(checked.values), {}),
@@ -89,11 +89,12 @@ describe('ToolRun', () => {
     const { run, client, removed } = makeRun(
       'iperf3',
       { server: 'db', seconds: 1 },
-      { peer: { role: 'iperf3 server', toolbox: peer.toolbox, containerId: 'db-id', containerName: 'db', address: '10.0.0.5', argv: ['iperf3', '-s'] }, onEnded: ended },
+      { peer: { role: 'iperf3 server', engine: 'local', toolbox: peer.toolbox, containerId: 'db-id', containerName: 'db', address: '10.0.0.5', argv: ['iperf3', '-s'] }, onEnded: ended },
     );
-    expect(run.dependsOn('db-id')).toBe(true);
-    expect(run.dependsOn('target-id')).toBe(true);
-    expect(run.dependsOn('other')).toBe(false);
+    expect(run.dependsOn('local', 'db-id')).toBe(true);
+    expect(run.dependsOn('local', 'target-id')).toBe(true);
+    expect(run.dependsOn('local', 'other')).toBe(false);
+    expect(run.dependsOn('edge-1', 'db-id')).toBe(false);
     expect(run.toolboxIds).toEqual(['client-box', 'peer-box']);
     client.stream.push(null);
     await vi.waitFor(() => expect(ended).toHaveBeenCalled());

@@ -46,6 +46,8 @@ const READ_ONLY: AttachmentHandler = {
 /** The other side of a two-sided tool, already started and ready. */
 export interface PeerToolbox {
   role: string;
+  /** The engine it runs on (the peer container's, maybe not the client's). */
+  engine: string;
   toolbox: RunningToolbox;
   /** The container whose namespace it runs in. */
   containerId: string;
@@ -70,6 +72,8 @@ export interface ToolRunOptions {
   /** How long a tool interrupted at its limit may take to exit before its toolbox is removed. */
   stopGraceMs: number;
   removeContainer(id: string): Promise<void>;
+  /** Removes the peer's toolbox (on the peer's engine). */
+  removePeer?(id: string): Promise<void>;
   onEnded(run: ToolRun): void;
 }
 
@@ -134,10 +138,15 @@ export class ToolRun implements Workload {
     return [this.stream.toolboxId, ...(this.options.peer ? [this.options.peer.toolbox.id] : [])];
   }
 
-  /** Container ids this run depends on: its target and, for two-sided tools, the peer's target. */
-  dependsOn(containerId: string): boolean {
+  /** Containers this run depends on: its target and, for two-sided tools, the peer's target (maybe on another engine). */
+  dependsOn(engine: string, containerId: string): boolean {
     const t = this.options.target;
-    return (t.kind === 'container' && t.containerId === containerId) || this.options.peer?.containerId === containerId;
+    const peer = this.options.peer;
+    return (t.kind === 'container' && t.engine === engine && t.containerId === containerId) || (peer?.engine === engine && peer.containerId === containerId);
+  }
+
+  usesEngine(engine: string): boolean {
+    return this.options.target.engine === engine || this.options.peer?.engine === engine;
   }
 
   /** A viewer follows the output; a run takes no input, resizes or hand-overs. */
@@ -182,7 +191,7 @@ export class ToolRun implements Workload {
     this.ending = (async () => {
       await Promise.all([
         this.options.removeContainer(this.stream.toolboxId).catch(() => undefined),
-        peer ? this.options.removeContainer(peer.toolbox.id).catch(() => undefined) : undefined,
+        peer ? (this.options.removePeer ?? this.options.removeContainer)(peer.toolbox.id).catch(() => undefined) : undefined,
       ]);
       this.options.onEnded(this);
     })();

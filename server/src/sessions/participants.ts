@@ -1,4 +1,4 @@
-import { CloseCode, type Participant, type ParticipantRole } from '@sonde/shared';
+import { CloseCode, ErrorCode, type Participant, type ParticipantRole } from '@sonde/shared';
 import type { Attachment, ParticipantIdentity, TerminalStream } from './terminal-stream.js';
 
 /** A viewer who keeps typing after being told it does nothing is disconnected (1008) after this many frames. */
@@ -104,7 +104,7 @@ export class Participants {
   setRole(by: Attachment, participantId: string, role: ParticipantRole): void {
     if (!by.participant.canManage) {
       by.violations.viewerControl++;
-      by.channel.sendControl({ type: 'error', code: 'FORBIDDEN', message: 'Only the session owner can hand the keyboard over.' });
+      by.channel.sendControl({ type: 'error', code: ErrorCode.Forbidden, message: 'Only the session owner can hand the keyboard over.' });
       return;
     }
     if (!this.running()) return;

@@ -5,7 +5,7 @@ import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spe
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
 
-export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Session>, 'engine' | 'admission' | 'isConsole' | 'log'> {
+export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Session>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
   detachedGraceMs: number;
   idleTimeoutMs: number;
@@ -24,7 +24,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
   constructor(private readonly settings: SessionRegistryOptions) {
     super({
       kind: 'session',
-      engine: settings.engine,
+      engines: settings.engines,
       admission: settings.admission,
       ...(settings.isConsole ? { isConsole: settings.isConsole } : {}),
       maxLive: settings.maxSessions,
@@ -38,13 +38,13 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
 
   /** Opens a shell in a new toolbox in the target's namespace. */
   start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
-    const { engine, toolbox, replayBytes, detachedGraceMs, idleTimeoutMs } = this.settings;
+    const { toolbox, replayBytes, detachedGraceMs, idleTimeoutMs } = this.settings;
     return this.create({
       principal,
       target: request,
       check,
       toolboxes: 1,
-      start: async ({ id, target, scope, ended }) => {
+      start: async ({ id, target, engine, scope, ended }) => {
         const spec = buildToolboxSpec(id, target, toolbox);
         const running = await engine.startToolbox(spec);
         return new Session({

@@ -50,7 +50,7 @@ function session(toolbox: RunningToolbox, removeToolbox = vi.fn(async () => unde
   return new Session({
     id: 's1',
     owner: { id: OWNER.id, name: OWNER.name },
-    target: { kind: 'host' },
+    target: { kind: 'host', engine: 'local' },
     scope: { containers: [], networks: [] },
     image: 'img',
     toolbox,

@@ -9,7 +9,7 @@ import { TerminalStream, type Attachment, type AttachmentHandler, type ClientCha
 export { ENDED_REPLAY_BYTES, MAX_OUTPUT_FRAME, type Attachment, type ClientChannel, type ParticipantIdentity } from './terminal-stream.js';
 export { VIEWER_INPUT_LIMIT } from './participants.js';
 
-export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'failed' | 'access-revoked' | 'policy';
+export type EndReason = 'exited' | 'deleted' | 'abandoned' | 'idle' | 'target-stopped' | 'shutdown' | 'engine-lost' | 'access-revoked' | 'policy';
 
 const END_MESSAGES: Record<EndReason, string> = {
   exited: 'the shell exited',
@@ -19,7 +19,6 @@ const END_MESSAGES: Record<EndReason, string> = {
   'target-stopped': 'the target container stopped',
   shutdown: 'the Sonde server is shutting down',
   'engine-lost': 'the connection to Docker was lost',
-  failed: 'the toolbox failed',
   'access-revoked': "its owner's access was revoked",
   policy: 'the target policy no longer allows this target',
 };
@@ -171,8 +170,12 @@ export class Session implements Workload {
   }
 
   /** A session into a container ends when that container stops. */
-  dependsOn(containerId: string): boolean {
-    return this.target.kind === 'container' && this.target.containerId === containerId;
+  dependsOn(engine: string, containerId: string): boolean {
+    return this.target.kind === 'container' && this.target.engine === engine && this.target.containerId === containerId;
+  }
+
+  usesEngine(engine: string): boolean {
+    return this.target.engine === engine;
   }
 
   observe(observer: SessionObserver): () => void {

@@ -21,7 +21,7 @@ import { InjectedTerminal, WAIT_MS } from './injected-terminal.js';
 
 export type Headers = Record<string, string>;
 
-/** Where DOCKER_HOST points for these consoles: nowhere, so an engine built from the config could not reach Docker either. */
+/** Where the configured engines point for these consoles: nowhere, so an engine built from the config could not reach Docker either. */
 export const NO_DOCKER = 'unix:///nonexistent/the-unit-tier-uses-the-fake-engine.sock';
 
 export interface Reply {
@@ -33,7 +33,10 @@ export interface Reply {
 
 export interface FakeConsole {
   app: FastifyInstance;
+  /** The first engine (the one a console of one engine uses when a request names none). */
   engine: FakeEngine;
+  /** Every engine, in the configured order. */
+  engines: FakeEngine[];
   config: Config;
   /** The bootstrap token's header: an admin. */
   admin: Headers;
@@ -58,6 +61,8 @@ export interface FakeConsoleOptions {
   /** SONDE_* variables on top of the defaults (a fresh data directory, token and instance). */
   env?: Record<string, string>;
   engine?: FakeEngine;
+  /** A console of several engines (distinct names); default one FakeEngine named `local`. */
+  engines?: FakeEngine[];
 }
 
 /**
@@ -85,7 +90,8 @@ function connectionCounter(): { count: number } {
 export async function startFakeConsole(options: FakeConsoleOptions = {}): Promise<FakeConsole> {
   const connections = connectionCounter();
   const connectionsBefore = connections.count;
-  const engine = options.engine ?? new FakeEngine();
+  const engines = options.engines ?? [options.engine ?? new FakeEngine()];
+  if (engines.length === 0) throw new Error('a fake console needs an engine');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-fake-'));
   const token = randomBytes(18).toString('base64url');
   // Never process.env: what this machine's environment says about Docker does not reach these tests.
@@ -94,11 +100,12 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
     SONDE_TOKEN: token,
     SONDE_INSTANCE: `fake-${randomBytes(4).toString('hex')}`,
     SONDE_LOG_LEVEL: 'silent',
-    DOCKER_HOST: NO_DOCKER,
+    // The configuration names the fakes, so whatever reads it (a stored target's default engine) agrees with them.
+    SONDE_ENGINES: JSON.stringify(engines.map((e) => ({ name: e.name, host: NO_DOCKER }))),
     ...options.env,
   });
   // consoleContainer {}: the console runs in no container (whatever /proc says about the test runner).
-  const app = await buildApp({ config, engine, logger: false, consoleContainer: {} });
+  const app = await buildApp({ config, engines, logger: false, consoleContainer: {} });
   await app.ready();
   const admin = { authorization: `Bearer ${token}` };
 
@@ -110,7 +117,8 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
 
   return {
     app,
-    engine,
+    engine: engines[0]!,
+    engines,
     config,
     admin,
     call,

@@ -4,7 +4,7 @@ import { ApiError } from '../http/api-error.js';
 import { pickByRef, resolveTarget } from './target-resolver.js';
 
 function container(id: string, name: string, extra: Partial<ContainerSummary> = {}): ContainerSummary {
-  return { id, name, image: 'x', state: 'running', status: 'Up', networks: [], ports: [], labels: {}, toolbox: false, ...extra };
+  return { id, engine: 'local', name, image: 'x', state: 'running', status: 'Up', networks: [], ports: [], labels: {}, toolbox: false, ...extra };
 }
 
 const containers = [
@@ -15,8 +15,8 @@ const containers = [
   container('dddd5555' + '0'.repeat(56), 'sonde-abc', { toolbox: true }),
 ];
 const networks: NetworkSummary[] = [
-  { id: 'n1' + '0'.repeat(62), name: 'backend', driver: 'bridge', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] },
-  { id: 'n2' + '0'.repeat(62), name: 'host', driver: 'host', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] },
+  { id: 'n1' + '0'.repeat(62), name: 'backend', engine: 'local', driver: 'bridge', scope: 'local', internal: false, attachable: false, subnets: [], labels: {}, containers: [] },
+  { id: 'n2' + '0'.repeat(62), name: 'host', engine: 'local', driver: 'host', scope: 'local', internal: false, attachable: false, subnets: [], labels: {}, containers: [] },
 ];
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -42,22 +42,24 @@ describe('target resolution', () => {
   });
 
   it('resolves each attach mode to full ids', () => {
-    expect(resolveTarget({ kind: 'container', container: 'web', sharePid: true }, { containers, networks })).toEqual({
+    expect(resolveTarget({ kind: 'container', container: 'web', sharePid: true }, { engine: 'local', containers, networks })).toEqual({
       kind: 'container',
+      engine: 'local',
       containerId: containers[0]!.id,
       containerName: 'web',
       sharePid: true,
     });
-    expect(resolveTarget({ kind: 'network', network: 'backend' }, { containers, networks })).toEqual({
+    expect(resolveTarget({ kind: 'network', network: 'backend' }, { engine: 'local', containers, networks })).toEqual({
       kind: 'network',
+      engine: 'local',
       networkId: networks[0]!.id,
       networkName: 'backend',
     });
-    expect(resolveTarget({ kind: 'host' }, { containers, networks })).toEqual({ kind: 'host' });
+    expect(resolveTarget({ kind: 'host', engine: 'local' }, { engine: 'local', containers, networks })).toEqual({ kind: 'host', engine: 'local' });
   });
 
   it('gives each refusal its own code', () => {
-    const ctx = { containers, networks };
+    const ctx = { engine: 'local', containers, networks };
     expect(codeOf(() => resolveTarget({ kind: 'container', container: 'nope' }, ctx))).toBe('404 TARGET_NOT_FOUND');
     expect(codeOf(() => resolveTarget({ kind: 'container', container: 'stopped' }, ctx))).toBe('409 TARGET_NOT_RUNNING');
     expect(codeOf(() => resolveTarget({ kind: 'container', container: 'secret' }, ctx))).toBe('403 TARGET_NOT_ALLOWED');

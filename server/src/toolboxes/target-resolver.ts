@@ -1,4 +1,5 @@
 import { ErrorCode, type ContainerSummary, type NetworkSummary, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
+import type { EngineHandle, EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 
@@ -33,7 +34,10 @@ export function pickByRef<T extends Named>(items: readonly T[], ref: string, wha
   throw new ApiError(404, ErrorCode.TargetNotFound, `No ${what} is named "${ref}" or has that id.`);
 }
 
+/** One engine's inventory, as a target on it is resolved and checked. */
 export interface TargetContext {
+  /** The engine's name: every resolved target carries it. */
+  engine: string;
   containers: readonly ContainerSummary[];
   networks: readonly NetworkSummary[];
   /** Whether a container id is the console's own container (found by id, not by label). */
@@ -45,22 +49,35 @@ export interface TargetContext {
  * containers for container targets, networks and their members' containers (with labels) for
  * network targets, nothing for the host. Listed in parallel, once per start.
  */
-export async function targetInventory(engine: ContainerEngine, kinds: readonly TargetRequest['kind'][]): Promise<Pick<TargetContext, 'containers' | 'networks'>> {
-  const containers = kinds.includes('container') || kinds.includes('network');
-  const [c, n] = await Promise.all([containers ? engine.listContainers() : Promise.resolve([]), kinds.includes('network') ? engine.listNetworks() : Promise.resolve([])]);
-  return { containers: c, networks: n };
+export async function targetInventory(engine: ContainerEngine, kinds: readonly TargetRequest['kind'][]): Promise<Omit<TargetContext, 'isConsole'>> {
+  const containers = kinds.some((k) => k === 'container' || k === 'network' || k === 'task');
+  const networks = kinds.some((k) => k === 'network' || k === 'network-namespace');
+  const [c, n] = await Promise.all([containers ? engine.listContainers() : Promise.resolve([]), networks ? engine.listNetworks() : Promise.resolve([])]);
+  return { engine: engine.name, containers: c, networks: n };
 }
 
-export function resolveTarget(request: TargetRequest, context: TargetContext): ResolvedTarget {
+/** Resolves a target of the kinds one engine's inventory is enough for. */
+export function resolveTarget(request: Exclude<TargetRequest, { kind: 'task' }>, context: TargetContext): ResolvedTarget {
+  const engine = context.engine;
   switch (request.kind) {
     case 'host':
-      return { kind: 'host' };
+      return { kind: 'host', engine };
     case 'network': {
       const network = pickByRef(context.networks, request.network, 'network');
       if (network.name === 'host' || network.name === 'none') {
         throw new ApiError(400, ErrorCode.InvalidRequest, `target.network: "${network.name}" cannot be joined; use the host target or a container target instead.`);
       }
-      return { kind: 'network', networkId: network.id, networkName: network.name };
+      if (network.driver === 'overlay' && !network.attachable) {
+        throw new ApiError(409, ErrorCode.TargetNotAllowed, `target.network: the overlay "${network.name}" is not attachable, so no standalone container (a toolbox) may join it; open its namespace instead ({"kind":"network-namespace"}), or a task on it.`);
+      }
+      return { kind: 'network', engine, networkId: network.id, networkName: network.name };
+    }
+    case 'network-namespace': {
+      const network = pickByRef(context.networks, request.network, 'network');
+      if (network.driver !== 'overlay') {
+        throw new ApiError(400, ErrorCode.InvalidRequest, `target.network: "${network.name}" is a ${network.driver} network, not an overlay; only overlays have a namespace of their own (a bridge's is the host's).`);
+      }
+      return { kind: 'network-namespace', engine, networkId: network.id, networkName: network.name };
     }
     case 'container': {
       const container = pickByRef(context.containers, request.container, 'container');
@@ -70,12 +87,86 @@ export function resolveTarget(request: TargetRequest, context: TargetContext): R
       if (container.state !== 'running') {
         throw new ApiError(409, ErrorCode.TargetNotRunning, `"${container.name}" is ${container.state}, not running; start it first.`);
       }
-      return {
-        kind: 'container',
-        containerId: container.id,
-        containerName: container.name,
-        sharePid: request.sharePid === true,
-      };
+      return { kind: 'container', engine, containerId: container.id, containerName: container.name, sharePid: request.sharePid === true };
     }
   }
+}
+
+/** A target resolved on the engine it lives on, with that engine's inventory. */
+export interface ResolvedOnEngine {
+  handle: EngineHandle;
+  target: ResolvedTarget;
+  context: TargetContext;
+}
+
+/**
+ * Resolves a target across the console's engines: the engine the request names (or the only
+ * one), then the target in that engine's inventory. A Swarm task is asked of a manager and
+ * resolved to its container on the engine of the node it runs on; an overlay's own namespace
+ * exists only on nodes where one of its endpoints is.
+ */
+export async function resolveOnEngines(
+  engines: EngineSet,
+  request: TargetRequest,
+  options: { alsoNeeds?: readonly TargetRequest['kind'][]; isConsole?: (containerId: string) => boolean } = {},
+): Promise<ResolvedOnEngine> {
+  const picked = engines.pick(request.engine);
+  const withConsole = (context: Omit<TargetContext, 'isConsole'>): TargetContext => ({ ...context, ...(options.isConsole ? { isConsole: options.isConsole } : {}) });
+  if (request.kind === 'task') return resolveTask(engines, picked, request, options.alsoNeeds ?? [], withConsole);
+  const context = withConsole(await targetInventory(picked.engine, [request.kind, ...(options.alsoNeeds ?? [])]));
+  const target = resolveTarget(request, context);
+  if (target.kind === 'network-namespace' && !(await picked.engine.inspectNetwork(target.networkId))) {
+    throw new ApiError(409, ErrorCode.NoNetworkNamespace, `The overlay "${target.networkName}" has no namespace on engine ${picked.name}: no task or endpoint of it runs on that node. Open it on a node where one of its tasks runs.`);
+  }
+  return { handle: picked, target, context };
+}
+
+async function resolveTask(
+  engines: EngineSet,
+  manager: EngineHandle,
+  request: Extract<TargetRequest, { kind: 'task' }>,
+  alsoNeeds: readonly TargetRequest['kind'][],
+  withConsole: (context: Omit<TargetContext, 'isConsole'>) => TargetContext,
+): Promise<ResolvedOnEngine> {
+  if (request.task === undefined && (request.service === undefined || request.slot === undefined)) {
+    throw new ApiError(400, ErrorCode.InvalidRequest, 'Invalid request: a task target names "task" (its id), or "service" and "slot".');
+  }
+  const facts = await manager.engine.info();
+  if (facts.swarm?.role !== 'manager') {
+    throw new ApiError(409, ErrorCode.NotSwarmManager, `Engine ${manager.name} is not a Swarm manager, so it cannot say where tasks run; name a manager engine.`);
+  }
+  const [tasks, services, nodes] = await Promise.all([manager.engine.swarmTasks(request.task ? { id: request.task } : {}), manager.engine.swarmServices(), manager.engine.swarmNodes()]);
+  let task;
+  let serviceName: string;
+  if (request.task !== undefined) {
+    task = tasks.find((t) => t.id === request.task || (request.task!.length >= 8 && t.id.startsWith(request.task!)));
+    if (!task) throw new ApiError(404, ErrorCode.TargetNotFound, `Engine ${manager.name} knows no task "${request.task}".`);
+    serviceName = services.find((s) => s.id === task!.serviceId)?.name ?? task.serviceId;
+  } else {
+    const service = pickByRef(services, request.service!, 'service');
+    serviceName = service.name;
+    const candidates = tasks.filter((t) => t.serviceId === service.id && t.slot === request.slot);
+    task = candidates.find((t) => t.state === 'running') ?? candidates.find((t) => t.desiredState === 'running');
+    if (!task) throw new ApiError(404, ErrorCode.TargetNotFound, `Service "${service.name}" has no task in slot ${request.slot}.`);
+  }
+  if (task.state !== 'running' || !task.containerId) {
+    throw new ApiError(409, ErrorCode.TargetNotRunning, `Task ${serviceName}${task.slot !== undefined ? `.${task.slot}` : ''} is ${task.state}, not running.`);
+  }
+  const node = nodes.find((n) => n.id === task.nodeId);
+  const handle = node ? engines.forNode(node) : undefined;
+  if (!node || !handle) {
+    throw new ApiError(
+      409,
+      ErrorCode.NodeEngineMissing,
+      `Task ${serviceName}${task.slot !== undefined ? `.${task.slot}` : ''} runs on node ${node?.hostname ?? task.nodeId}, and this console has no engine for that node: configure it in SONDE_ENGINES, or set SONDE_SWARM_NODE_ENGINE.`,
+    );
+  }
+  const context = withConsole(await targetInventory(handle.engine, ['container', ...alsoNeeds]));
+  const resolved = resolveTarget({ kind: 'container', container: task.containerId, ...(request.sharePid ? { sharePid: true } : {}) }, context);
+  if (resolved.kind !== 'container') throw new Error('a task resolves to its container');
+  return {
+    handle,
+    context,
+    target: { ...resolved, task: { id: task.id, service: serviceName, ...(task.slot !== undefined ? { slot: task.slot } : {}), nodeId: task.nodeId, manager: manager.name } },
+  };
 }

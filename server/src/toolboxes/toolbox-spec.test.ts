@@ -6,7 +6,7 @@ const id = '0123456789abcdef0123456789abcdef';
 
 describe('toolbox spec', () => {
   it('joins a container namespace with minimal capabilities and labels', () => {
-    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false }, settings);
+    const spec = buildToolboxSpec(id, { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false }, settings);
     expect(spec.networkMode).toBe(`container:${'c'.repeat(64)}`);
     expect(spec.pidMode).toBeUndefined();
     expect(spec.capDrop).toEqual(['ALL']);
@@ -20,23 +20,23 @@ describe('toolbox spec', () => {
   });
 
   it('shares the PID namespace and adds SYS_PTRACE only when asked', () => {
-    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: true }, settings);
+    const spec = buildToolboxSpec(id, { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web', sharePid: true }, settings);
     expect(spec.pidMode).toBe(`container:${'c'.repeat(64)}`);
     expect(spec.capAdd).toContain('SYS_PTRACE');
   });
 
   it('joins a network as a new endpoint, or the host namespace', () => {
-    const net = buildToolboxSpec(id, { kind: 'network', networkId: 'n'.repeat(64), networkName: 'backend' }, settings);
+    const net = buildToolboxSpec(id, { kind: 'network', engine: 'local', networkId: 'n'.repeat(64), networkName: 'backend' }, settings);
     expect(net.networkMode).toBe('backend');
     expect(net.network).toBe('backend');
     expect(net.capAdd).not.toContain('SYS_PTRACE');
-    const host = buildToolboxSpec(id, { kind: 'host' }, settings);
+    const host = buildToolboxSpec(id, { kind: 'host', engine: 'local' }, settings);
     expect(host.networkMode).toBe('host');
     expect(host.network).toBeUndefined();
   });
 
   it('runs a fixed shell script that prefers bash and falls back to sh', () => {
-    const spec = buildToolboxSpec(id, { kind: 'host' }, settings);
+    const spec = buildToolboxSpec(id, { kind: 'host', engine: 'local' }, settings);
     expect(spec.entrypoint.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(spec.entrypoint[2]).toContain('exec bash');
     expect(spec.entrypoint[2]).toContain('exec sh');
@@ -45,7 +45,7 @@ describe('toolbox spec', () => {
 
 describe('toolbox spec for tool runs', () => {
   it("runs the tool's argv as the entrypoint, with only the tool's capabilities and a run label", () => {
-    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false }, settings, {
+    const spec = buildToolboxSpec(id, { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web', sharePid: false }, settings, {
       entrypoint: ['ping', '-c', '4', '--', 'db'],
       capabilities: ['NET_RAW'],
       labels: { 'sonde.run': id },
@@ -62,7 +62,7 @@ describe('toolbox spec for tool runs', () => {
   });
 
   it('still adds SYS_PTRACE to a tool run that shares the PID namespace', () => {
-    const spec = buildToolboxSpec(id, { kind: 'container', containerId: 'c'.repeat(64), containerName: 'web', sharePid: true }, settings, { capabilities: [] });
+    const spec = buildToolboxSpec(id, { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web', sharePid: true }, settings, { capabilities: [] });
     expect(spec.capAdd).toEqual(['SYS_PTRACE']);
   });
 });

@@ -39,6 +39,24 @@ export interface ToolboxSettings {
   limits: { memoryBytes: number; pids: number; nanoCpus: number };
 }
 
+/**
+ * Where the node's dockerd keeps network namespaces (overlays' among them) and where a helper
+ * sees them: read-only, and `rslave` so namespaces created after it started appear too.
+ */
+export const NETNS_BIND = '/var/run/docker/netns:/run/sonde/netns:ro,rslave';
+
+/**
+ * Enters an overlay's own namespace, then drops what entering needed (SYS_ADMIN, SETPCAP) from the
+ * bounding set, so what runs next (a shell, a tool's argv, given as "$@") holds only the network
+ * capabilities. A fixed script: the network comes as SONDE_NETNS (10 hex digits, checked), the
+ * command as arguments, never as text in the script. The file is `<epoch>-<first 10 of the id>`.
+ */
+export const NETNS_SCRIPT = [
+  'f=$(ls /run/sonde/netns 2>/dev/null | grep -E "^[0-9]+-${SONDE_NETNS}$" | head -n 1)',
+  'if [ -z "$f" ]; then echo "sonde: this node has no namespace of that network (no task of it runs here)" >&2; exit 3; fi',
+  'exec nsenter --net="/run/sonde/netns/$f" setpriv --bounding-set=-sys_admin,-setpcap -- "$@"',
+].join('\n');
+
 /** How a tool run's toolbox differs from a shell session's. */
 export interface ToolboxOverrides {
   /** The tool's argv, run directly as the entrypoint: no shell. */
@@ -57,6 +75,9 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
   let pidMode: string | undefined;
   let network: string | undefined;
   let hostname: string | undefined;
+  let entrypoint = overrides.entrypoint ?? SHELL_ENTRYPOINT;
+  const env: string[] = [];
+  let binds: string[] | undefined;
   switch (target.kind) {
     case 'container':
       networkMode = `container:${target.containerId}`;
@@ -74,12 +95,23 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
     case 'host':
       networkMode = 'host';
       break;
+    case 'network-namespace': {
+      const prefix = target.networkId.slice(0, 10);
+      if (!/^[0-9a-z]{10}$/.test(prefix)) throw new Error('a network id is 25 lower-case letters and digits');
+      // No network of its own: it enters the overlay's namespace on this node, with the node's netns files.
+      networkMode = 'none';
+      binds = [NETNS_BIND];
+      capAdd.push('SYS_ADMIN', 'SETPCAP');
+      env.push(`SONDE_NETNS=${prefix}`);
+      entrypoint = ['/bin/sh', '-c', NETNS_SCRIPT, 'sonde-netns', ...entrypoint];
+      break;
+    }
   }
   return {
     name: overrides.name ?? `sonde-${sessionId}`,
     image: settings.image,
-    entrypoint: overrides.entrypoint ?? SHELL_ENTRYPOINT,
-    env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target, 'short')}`],
+    entrypoint,
+    env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target, 'short')}`, ...env],
     labels: {
       [LABELS.managed]: 'true',
       [LABELS.session]: sessionId,
@@ -91,6 +123,7 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
     networkMode,
     ...(network ? { network } : {}),
     ...(pidMode ? { pidMode } : {}),
+    ...(binds ? { binds } : {}),
     capAdd,
     capDrop: ['ALL'],
     securityOpt: ['no-new-privileges'],

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
 import type { Principal } from '../auth/principal.js';
+import type { EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine, EngineEvent } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { scopeOf, type PolicyContext, type PolicyScope } from '../policy/target-policy.js';
-import { resolveTarget, targetInventory } from './target-resolver.js';
+import { resolveOnEngines } from './target-resolver.js';
 import type { Admission, WorkloadAdmission } from './workload-admission.js';
 import type { CommonEndReason, Workload, WorkloadKind } from './workload.js';
 
 /** The policy check a start runs on the resolved target; throws to refuse it. */
 export type TargetCheck = (target: ResolvedTarget, context: PolicyContext) => void;
 
-/** What the registry hands a kind's start: a fresh id, the resolved and allowed target. */
+/** What the registry hands a kind's start: a fresh id, the resolved and allowed target, its engine. */
 export interface StartContext {
   id: string;
   target: ResolvedTarget;
+  /** The engine the target lives on: the toolboxes start there. */
+  engine: ContainerEngine;
   /** The inventory the target was resolved in (a two-sided tool resolves its peer here too). */
   context: PolicyContext;
   /** What the policy read: kept with the workload's output. */
@@ -36,7 +39,7 @@ export interface CreateRequest<W> {
 
 export interface WorkloadRegistryOptions<W> {
   kind: WorkloadKind;
-  engine: ContainerEngine;
+  engines: EngineSet;
   admission: WorkloadAdmission;
   isConsole?: (containerId: string) => boolean;
   /** Live workloads of this kind at once, and the refusal beyond that. */
@@ -147,12 +150,13 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
   }
 
   private async launch(id: string, request: CreateRequest<W>): Promise<W> {
-    const inventory = await targetInventory(this.options.engine, [request.target.kind, ...(request.alsoNeeds ?? [])]);
-    const context: PolicyContext = { ...inventory, ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}) };
-    const target = resolveTarget(request.target, context);
+    const { handle, target, context } = await resolveOnEngines(this.options.engines, request.target, {
+      ...(request.alsoNeeds ? { alsoNeeds: request.alsoNeeds } : {}),
+      ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}),
+    });
     // The policy decides on the resolved target (full id, its labels), never on what was typed.
     request.check(target, context);
-    return request.start({ id, target, context, scope: scopeOf(target, context), ended: () => this.retire(id) });
+    return request.start({ id, target, engine: handle.engine, context, scope: scopeOf(target, context), ended: () => this.retire(id) });
   }
 
   private retire(id: string): void {
@@ -188,16 +192,16 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
   }
 
   /** A workload whose target (or peer) container stops ends with it, with a reason clients can show. */
-  handleEngineEvent(event: EngineEvent): void {
+  handleEngineEvent(engine: string, event: EngineEvent): void {
     if (event.kind !== 'container' || !['die', 'stop', 'destroy'].includes(event.action)) return;
     for (const workload of this.live.values()) {
-      if (workload.dependsOn(event.id)) void workload.end('target-stopped');
+      if (workload.dependsOn(engine, event.id)) void workload.end('target-stopped');
     }
   }
 
-  /** The engine went away: nothing of it can survive that. */
-  engineLost(): void {
-    for (const workload of this.live.values()) void workload.end('engine-lost');
+  /** An engine went away: nothing that runs on it can survive that; the others' workloads go on. */
+  engineLost(engine: string): void {
+    for (const workload of this.live.values()) if (workload.usesEngine(engine)) void workload.end('engine-lost');
   }
 
   ownedToolboxes(): ReadonlySet<string> {

@@ -27,8 +27,10 @@ export interface Workload {
   readonly running: boolean;
   /** The toolbox containers it holds now (the reaper leaves them alone). */
   readonly toolboxIds: readonly string[];
-  /** Whether it lives in (or beside) this container, and so ends when the container stops. */
-  dependsOn(containerId: string): boolean;
+  /** Whether it lives in (or beside) this container of this engine, and so ends when the container stops. */
+  dependsOn(engine: string, containerId: string): boolean;
+  /** Whether any of its toolboxes runs on this engine (it ends when the engine is lost). */
+  usesEngine(engine: string): boolean;
   /** Ends it once; resolves when its toolboxes are removed (or left to the reaper). Never rejects. */
   end(reason: CommonEndReason): Promise<void>;
   /** Ends it because access to it ended; everyone following it is told why first. */

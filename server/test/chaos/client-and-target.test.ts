@@ -51,7 +51,7 @@ describe('chaos: clients and targets that vanish (real Docker)', () => {
   }
 
   it('a client process killed mid-output: the session waits out the grace period, then its toolbox is removed', async () => {
-    const session = await create({ kind: 'host' });
+    const session = await create({ kind: 'host', engine: 'local' });
     const client = spawn(process.execPath, ['-e', CLIENT_SCRIPT], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -37,7 +37,7 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
     await engine.docker('run', '-d', '--name', 'outage-target', TARGET_IMAGE, 'sleep', '3600');
     const inContainer = await open({ kind: 'container', container: 'outage-target' });
-    const onHost = await open({ kind: 'host' });
+    const onHost = await open({ kind: 'host', engine: 'local' });
     expect(await inContainer.term.run('echo $((6*7))')).toContain('42');
     expect(await onHost.term.run('echo $((6*7))')).toContain('42');
 
@@ -52,7 +52,7 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     const refused = await fetch(`${sonde.baseUrl}/api/sessions`, {
       method: 'POST',
       headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host' } }),
+      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
     });
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('DOCKER_UNREACHABLE');

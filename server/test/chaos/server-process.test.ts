@@ -23,7 +23,7 @@ describe('chaos: the server process dies or is stopped (real Docker)', () => {
     const target = await fixtures.container();
     const first = await start();
     const quiet = await first.createSession({ kind: 'container', container: target.name });
-    const busy = await first.createSession({ kind: 'host' });
+    const busy = await first.createSession({ kind: 'host', engine: 'local' });
     const quietTerm = await TerminalClient.connect(`${first.wsUrl}${quiet.ttyPath}`, first.auth);
     await quietTerm.run('true');
     const busyTerm = await TerminalClient.connect(`${first.wsUrl}${busy.ttyPath}`, first.auth, { keepBytes: 64 * 1024 });
@@ -54,7 +54,7 @@ describe('chaos: the server process dies or is stopped (real Docker)', () => {
     const target = await fixtures.container({ network });
     const sonde = await start();
     const idle = await sonde.createSession({ kind: 'container', container: target.name });
-    const flooding = await sonde.createSession({ kind: 'host' });
+    const flooding = await sonde.createSession({ kind: 'host', engine: 'local' });
     const unattached = await sonde.createSession({ kind: 'network', network });
     const idleTerm = await TerminalClient.connect(`${sonde.wsUrl}${idle.ttyPath}`, sonde.auth);
     await idleTerm.run('true');

@@ -18,7 +18,7 @@ describe('chaos: what clients send (real Docker)', () => {
     expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
   });
 
-  const open = (options: { keepBytes?: number } = {}) => openTerminal(sonde, { kind: 'host' }, options);
+  const open = (options: { keepBytes?: number } = {}) => openTerminal(sonde, { kind: 'host', engine: 'local' }, options);
 
   async function remove(id: string): Promise<void> {
     await fetch(`${sonde.baseUrl}/api/sessions/${id}`, { method: 'DELETE', headers: sonde.auth });

@@ -50,7 +50,7 @@ describe('chaos: a toolbox that cannot start (real Docker)', () => {
   it('create succeeds, start fails: 502 with Docker\'s reason, and no container is left', async () => {
     const sonde = await consoleWith(unstartable);
     const target = await fixtures.container();
-    for (const request of [{ kind: 'container', container: target.name }, { kind: 'host' }]) {
+    for (const request of [{ kind: 'container', container: target.name }, { kind: 'host', engine: 'local' }]) {
       const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
         method: 'POST',
         headers: { ...sonde.auth, 'content-type': 'application/json' },
@@ -74,7 +74,7 @@ describe('chaos: a toolbox that cannot start (real Docker)', () => {
     const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
       method: 'POST',
       headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host' } }),
+      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
     });
     expect(response.status).toBe(201);
     const { id, ttyPath } = (await response.json()) as { id: string; ttyPath: string };

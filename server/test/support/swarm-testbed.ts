@@ -7,15 +7,23 @@
  * Only Node built-ins and the docker CLI here: scripts/testbed/swarm.mjs loads this file too.
  */
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TARGET_IMAGE, TOOLBOX_IMAGE } from './docker-fixtures.js';
 
 const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const BUILD_SCRIPT = path.join(root, 'scripts/testbed/build-node-image.sh');
+const BUILD_SCRIPT = findBuildScript();
+
+/** Found upwards: this file also runs compiled, from server/bench/dist (the transport bench). */
+function findBuildScript(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const script = path.join(dir, 'scripts/testbed/build-node-image.sh');
+    if (existsSync(script)) return script;
+    if (path.dirname(dir) === dir) throw new Error('cannot find scripts/testbed/build-node-image.sh above ' + fileURLToPath(import.meta.url));
+  }
+}
 
 /** The nested engines listen on plain tcp (no TLS): they are reachable only from this machine's bridge. */
 export const ENGINE_PORT = 2375;
@@ -31,7 +39,7 @@ const HEARTBEAT_SECONDS = 2;
 export const TESTBED_LABEL = 'sonde-testbed';
 const ROLE_LABEL = 'sonde-testbed.role';
 /** What `docker run` gives a node: --privileged fails on this machine, this is what works instead. */
-const NODE_RUN_FLAGS = [
+export const NODE_RUN_FLAGS = [
   '--init',
   '--cap-add', 'ALL',
   '--cap-drop', 'SYS_RESOURCE',
@@ -230,7 +238,8 @@ interface PlacedNode {
   address: string;
 }
 
-async function ensureNodeImage(log: (line: string) => void): Promise<string> {
+/** The node image, built when missing; returns its reference. */
+export async function ensureNodeImage(log: (line: string) => void = defaultLog): Promise<string> {
   requireLocalEngine();
   const image = (await run('bash', [BUILD_SCRIPT, '--print-image'])).stdout.trim();
   if (await hostImageId(image)) return image;
@@ -413,7 +422,11 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
  * empty but present; rmdir removes them (deepest first). Returns the ones that stay.
  */
 async function removeNodeCgroups(name: string): Promise<string[]> {
-  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-node\\d+$`);
+  return removeCgroupFolders(new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-node\\d+$`));
+}
+
+/** Removes the cgroup folders (in every hierarchy) whose name matches; returns the ones that stay. */
+export async function removeCgroupFolders(pattern: RegExp): Promise<string[]> {
   const cgroupRoot = '/sys/fs/cgroup';
   // cgroup v1: one hierarchy per controller folder; v2: the root itself.
   const hierarchies = [cgroupRoot, ...subfolders(cgroupRoot).map((d) => path.join(cgroupRoot, d))];

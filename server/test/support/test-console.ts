@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { DockerEngine } from '../../src/engine/docker-engine.js';
 import { TOOLBOX_IMAGE } from './docker-fixtures.js';
 
 /** A real Sonde on an ephemeral loopback port, with its own instance label and token. */
@@ -35,7 +34,7 @@ export async function startConsole(env: Record<string, string> = {}, options: Pi
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...env,
   });
-  const app = await buildApp({ config, engine: new DockerEngine(config.dockerHost), logger: false, ...options });
+  const app = await buildApp({ config, logger: false, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

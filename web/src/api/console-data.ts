@@ -4,7 +4,7 @@
  * logout, so nothing of a previous login keeps running.
  */
 import type { SondeClient } from '@sonde/client';
-import type { Me } from '@sonde/shared';
+import type { Health, Me } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Admin } from './admin';
 import { Audit } from './audit';
@@ -18,8 +18,15 @@ import { Runs } from './runs';
 import { Sessions } from './sessions';
 import { Shares } from './shares';
 
+/** Whether any engine's reachability differs between two health reports (a first report counts as a change). */
+export function reachabilityChanged(before: Health | undefined, after: Health): boolean {
+  if (!before) return true;
+  const was = new Map(before.engines.map((e) => [e.name, e.reachable]));
+  return after.engines.length !== before.engines.length || after.engines.some((e) => was.get(e.name) !== e.reachable);
+}
+
 export class ConsoleData implements Disposable {
-  /** Containers, networks and Docker's health. */
+  /** Engines, their containers and networks, Swarm nodes and services, and Docker's health. */
   readonly inventory: Inventory;
   readonly sessions: Sessions;
   readonly shares: Shares;
@@ -61,11 +68,16 @@ export class ConsoleData implements Disposable {
         // Toolboxes are containers, so container events also mean sessions changed.
         onChange: () => this.refreshInventory(),
         onHealth: (health) => {
+          const before = this.inventory.health.data;
           this.inventory.health.update(() => health);
-          // Docker came back: whatever we listed while it was away is stale.
-          if (health.docker.reachable) this.refreshInventory();
+          // An engine came back or went away: its objects, version and Swarm role changed with it.
+          if (reachabilityChanged(before, health)) {
+            void this.inventory.refreshEngines();
+            this.refreshInventory();
+          }
         },
         onResume: () => {
+          void this.inventory.refreshEngines();
           this.refreshInventory();
           void this.inventory.health.refresh();
           void this.netstate.list.refresh();
@@ -85,6 +97,8 @@ export class ConsoleData implements Disposable {
     }
     const operate = canOperate(this.me);
     void this.inventory.health.refresh();
+    // The engines first: whether there is a Swarm to list depends on their roles.
+    void this.inventory.refreshEngines();
     void this.runs.tools.refresh();
     if (operate) void this.runs.list.refresh();
     void this.netstate.list.refresh();

@@ -55,8 +55,8 @@ describe('EventStream', () => {
   it('batches change events into one callback', () => {
     const s = setup();
     s.source().open();
-    s.source().emit('docker', JSON.stringify({ kind: 'container', action: 'start', id: 'a' }));
-    s.source().emit('docker', JSON.stringify({ kind: 'network', action: 'connect', id: 'n' }));
+    s.source().emit('docker', JSON.stringify({ engine: 'local', kind: 'container', action: 'start', id: 'a' }));
+    s.source().emit('docker', JSON.stringify({ engine: 'local', kind: 'network', action: 'connect', id: 'n' }));
     expect(s.onChange).not.toHaveBeenCalled();
     vi.advanceTimersByTime(CHANGE_BATCH_MS);
     expect(s.onChange).toHaveBeenCalledTimes(1);
@@ -65,11 +65,11 @@ describe('EventStream', () => {
 
   it('passes valid status events through and drops malformed data', () => {
     const s = setup();
-    s.source().emit('status', JSON.stringify({ status: 'degraded', docker: { reachable: false } }));
+    s.source().emit('status', JSON.stringify({ status: 'degraded', docker: { reachable: false }, engines: [{ name: 'local', reachable: false, error: 'connect ENOENT' }] }));
     s.source().emit('status', '{not json');
-    s.source().emit('docker', JSON.stringify({ kind: 'volume', action: 'x', id: 'v' }));
+    s.source().emit('docker', JSON.stringify({ engine: 'local', kind: 'volume', action: 'x', id: 'v' }));
     vi.advanceTimersByTime(CHANGE_BATCH_MS);
-    expect(s.onHealth).toHaveBeenCalledExactlyOnceWith({ status: 'degraded', docker: { reachable: false } });
+    expect(s.onHealth).toHaveBeenCalledExactlyOnceWith({ status: 'degraded', docker: { reachable: false }, engines: [{ name: 'local', reachable: false, error: 'connect ENOENT' }] });
     expect(s.onChange).not.toHaveBeenCalled();
   });
 
@@ -111,7 +111,7 @@ describe('EventStream', () => {
 
   it('dispose closes the stream and drops pending batches', () => {
     const s = setup();
-    s.source().emit('docker', JSON.stringify({ kind: 'container', action: 'die', id: 'a' }));
+    s.source().emit('docker', JSON.stringify({ engine: 'local', kind: 'container', action: 'die', id: 'a' }));
     s.events.dispose();
     vi.advanceTimersByTime(CHANGE_BATCH_MS);
     expect(s.source().closed).toBe(true);

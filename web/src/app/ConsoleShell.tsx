@@ -14,11 +14,13 @@ import { ErrorReportsContext, useErrorReportList, useReportError } from '../hook
 import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
 import { ContainerPage } from '../pages/ContainerPage';
+import { EnginePage } from '../pages/EnginePage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
+import { TaskPage } from '../pages/TaskPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
@@ -117,9 +119,13 @@ function RoutedPage({ route }: { route: Route }) {
     case 'overview':
       return <OverviewPage />;
     case 'container':
-      return <ContainerPage id={route.id} />;
+      return <ContainerPage id={route.id} engine={route.engine} />;
     case 'network':
-      return <NetworkPage id={route.id} />;
+      return <NetworkPage id={route.id} engine={route.engine} />;
+    case 'engine':
+      return <EnginePage engine={route.engine} />;
+    case 'task':
+      return <TaskPage engine={route.engine} service={route.service} task={route.task} />;
     case 'session':
       // Terminals are rendered by SessionWorkspace so they survive tab switches.
       return null;

@@ -3,10 +3,12 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, ContainerSummary, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, ContainerSummary, EngineInfo, Health, Me, NetstateChange, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
+import { engineViews, type EngineView } from './engine-views';
+import type { ListingSource } from '../api/inventory';
 import type { LiveResource, ResourceSnapshot } from '../api/live-resource';
 import { canManageSession, canOperate, isAdmin, isShareGuest } from '../api/permissions';
 
@@ -28,6 +30,43 @@ export function useContainers(): ResourceSnapshot<ContainerSummary[]> {
 
 export function useNetworks(): ResourceSnapshot<NetworkSummary[]> {
   return useResource(useConsoleData().inventory.networks);
+}
+
+export function useEngines(): ResourceSnapshot<EngineInfo[]> {
+  return useResource(useConsoleData().inventory.engines);
+}
+
+export function useSwarmNodes(): ResourceSnapshot<SwarmNode[]> {
+  return useResource(useConsoleData().inventory.swarmNodes);
+}
+
+export function useSwarmServices(): ResourceSnapshot<SwarmService[]> {
+  return useResource(useConsoleData().inventory.swarmServices);
+}
+
+/** Engines the last containers, networks and Swarm replies left out (down or too slow to answer). */
+export function useLeftOutEngines(): Readonly<Record<ListingSource, readonly string[]>> {
+  const leftOut = useConsoleData().inventory.leftOut;
+  return useSyncExternalStore(leftOut.subscribe, leftOut.getSnapshot);
+}
+
+/**
+ * Every engine with its health, merged from GET /api/engines, the pushed health and the engines
+ * the last listings left out (api/engine-views.ts). Empty until either of the first two arrives.
+ */
+export function useEngineViews(): EngineView[] {
+  const engines = useEngines();
+  const health = useHealth();
+  const leftOut = useLeftOutEngines();
+  return useMemo(
+    () =>
+      engineViews(
+        engines.status === 'ready' ? engines.data : undefined,
+        health.status === 'ready' ? health.data : undefined,
+        [...new Set([...leftOut.containers, ...leftOut.networks, ...leftOut.swarm])],
+      ),
+    [engines, health, leftOut],
+  );
 }
 
 export function useHealth(): ResourceSnapshot<Health> {

@@ -8,6 +8,11 @@ import { useReportError } from './use-report-error';
 
 export interface StartSession {
   start(target: TargetRequest): void;
+  /**
+   * Like start, for a caller that shows the failure itself, beside its button (a refusal that
+   * explains the policy): rejects with it instead of reporting it to the error banner.
+   */
+  open(target: TargetRequest): Promise<void>;
   /** A start is in flight (starting a toolbox can take seconds); buttons should wait. */
   pending: boolean;
 }
@@ -23,5 +28,12 @@ export function useStartSession(): StartSession {
     (target: TargetRequest) => run(() => data.sessions.create(target), (session) => navigate(routePath({ page: 'session', id: session.id }))),
     [data, navigate, run],
   );
-  return { start, pending: action.pending };
+  const open = useCallback(
+    async (target: TargetRequest) => {
+      const session = await data.sessions.create(target);
+      navigate(routePath({ page: 'session', id: session.id }));
+    },
+    [data, navigate],
+  );
+  return { start, open, pending: action.pending };
 }

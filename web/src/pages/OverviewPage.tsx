@@ -1,6 +1,8 @@
 import { ActionButton } from '../components/ActionButton';
+import { EngineTable } from '../features/engines/EngineSection';
 import { NetstateWarnings } from '../features/netstate/NetstateWarnings';
-import { useContainers, useHealth, useNetworks, usePermissions, useSessions } from '../hooks/use-console-data';
+import { defaultEngine, showEngineLevel } from '../hooks/engine-views';
+import { useContainers, useEngineViews, useNetworks, usePermissions, useSessions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
 
 function count<T>(snapshot: { status: string; data?: T[] }, predicate: (item: T) => boolean = () => true): string {
@@ -12,9 +14,11 @@ export function OverviewPage() {
   const containers = useContainers();
   const networks = useNetworks();
   const sessions = useSessions();
-  const health = useHealth();
+  const views = useEngineViews();
   const { start, pending } = useStartSession();
-  const dockerDown = health.status === 'ready' && !health.data.docker.reachable;
+  const several = showEngineLevel(views);
+  const down = views.filter((v) => v.reachable === false);
+  const onlyEngine = defaultEngine(views);
   const admin = usePermissions().isAdmin;
 
   return (
@@ -23,11 +27,18 @@ export function OverviewPage() {
         <h1 className="detail-title">Overview</h1>
         <p className="detail-subtitle">A shell with network tools, inside any container’s network.</p>
       </header>
-      {dockerDown && (
+      {!several && down.length > 0 && (
         <p className="callout callout-danger">
-          The Docker engine is unreachable. Lists may be stale and new shells cannot start until it is back.
+          The Docker engine is unreachable{down[0]?.error ? ` (${down[0].error})` : ''}. Lists may be stale and new shells cannot start until it is back.
         </p>
       )}
+      {several && down.length > 0 && (
+        <p className="callout callout-danger">
+          {down.length === 1 ? `Engine ${down[0]!.name} is` : `Engines ${down.map((v) => v.name).join(', ')} are`} unreachable: their objects are
+          missing from the lists. The other engines work as usual.
+        </p>
+      )}
+      {several && <EngineTable views={views} />}
       <NetstateWarnings />
       <div className="tiles">
         <div className="tile">
@@ -53,9 +64,12 @@ export function OverviewPage() {
             <code>iperf3</code>, <code>nmap</code>…
           </li>
         </ol>
-        {admin && <ActionButton variant="secondary" busy={pending} onClick={() => start({ kind: 'host' })}>
-          Open a host shell
-        </ActionButton>}
+        {admin && !several && (
+          <ActionButton variant="secondary" busy={pending} onClick={() => start(onlyEngine ? { kind: 'host', engine: onlyEngine } : { kind: 'host' })}>
+            Open a host shell
+          </ActionButton>
+        )}
+        {admin && several && <p className="muted">Host shells: open an engine (its name in the list) and use “Host shell”.</p>}
       </section>
     </article>
   );

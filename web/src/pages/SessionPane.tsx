@@ -2,11 +2,12 @@ import type { SessionInfo } from '@sonde/shared';
 import { describeTarget } from '@sonde/shared';
 import { useState } from 'react';
 import { Badge } from '../components/Badge';
-import { sessionStatus } from '../features/sessions/session-labels';
+import { anotherShellTarget, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
 import { SessionTools } from '../features/tools/SessionTools';
 import { usePermissions } from '../hooks/use-console-data';
+import { useStartSession } from '../hooks/use-start-session';
 import { TerminalView } from '../terminal/TerminalView';
 import type { TtyConnection, TtyState } from '../terminal/tty-connection';
 
@@ -40,6 +41,9 @@ export function SessionPane({
   const status = sessionStatus(session, live);
   const [toolsOpen, setToolsOpen] = useState(false);
   const permissions = usePermissions();
+  const another = useStartSession();
+  // Host and namespace shells are admins' (the server decides; the button is not offered where it would only be refused).
+  const mayReopen = permissions.canOperate && (permissions.isAdmin || (session.target.kind !== 'host' && session.target.kind !== 'network-namespace'));
   const [connection, setConnection] = useState<TtyConnection | undefined>(undefined);
   const sharing = useSessionSharing(session, connection);
   return (
@@ -55,6 +59,18 @@ export function SessionPane({
         </div>
         <div className="session-actions">
           <SessionShareActions session={session} title={describeTarget(session.target, 'short')} sharing={sharing} />
+          {mayReopen && (
+            <button
+              type="button"
+              className="button button-secondary button-small"
+              data-testid="session-another"
+              disabled={another.pending}
+              title={`Another shell: ${describeTarget(session.target, 'long')}`}
+              onClick={() => another.start(anotherShellTarget(session.target))}
+            >
+              {another.pending ? 'Starting…' : 'Another shell'}
+            </button>
+          )}
           {permissions.canOperate && <button
             type="button"
             className="button button-secondary button-small"

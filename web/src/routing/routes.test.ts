@@ -15,11 +15,31 @@ describe('matchRoute', () => {
     ['/audit', { page: 'audit' }],
     ['/recordings', { page: 'recordings' }],
     ['/recordings/0f9e', { page: 'recording', id: '0f9e' }],
+    ['/engines/node2', { page: 'engine', engine: 'node2' }],
+    ['/engines/node2/containers/abc123', { page: 'container', engine: 'node2', id: 'abc123' }],
+    ['/engines/node1/networks/ov%201/', { page: 'network', engine: 'node1', id: 'ov 1' }],
+    ['/engines/node1/services/web/tasks/2', { page: 'task', engine: 'node1', service: 'web', task: { slot: 2 } }],
+    ['/engines/node1/services/agent/tasks/x7k2p9q0m1', { page: 'task', engine: 'node1', service: 'agent', task: { id: 'x7k2p9q0m1' } }],
   ])('%s', (path, route) => {
     expect(matchRoute(path)).toEqual(route);
   });
 
-  it.each(['/containers', '/containers/a/b', '/nope', '/sessions/%E0%A4%A', '/admin/secrets', '/admin/users/x', '/audit/x'])('%s is not found', (path) => {
+  it.each([
+    '/containers',
+    '/containers/a/b',
+    '/nope',
+    '/sessions/%E0%A4%A',
+    '/admin/secrets',
+    '/admin/users/x',
+    '/audit/x',
+    '/engines',
+    '/engines/node1/containers',
+    '/engines/node1/volumes/v',
+    '/engines/%E0%A4%A/containers/a',
+    '/engines/node1/services/web/tasks/0',
+    '/engines/node1/services/web/tasks/Not-A-Task',
+    '/engines/node1/services/web',
+  ])('%s is not found', (path) => {
     expect(matchRoute(path)).toEqual({ page: 'not-found', path });
   });
 
@@ -32,5 +52,21 @@ describe('matchRoute', () => {
       expect(matchRoute(routePath({ page: 'admin', section }))).toEqual({ page: 'admin', section });
     }
     expect(matchRoute(routePath({ page: 'audit' }))).toEqual({ page: 'audit' });
+  });
+
+  it('carries the engine in links to its objects, and keeps old links engine-less', () => {
+    expect(routePath({ page: 'container', engine: 'node2', id: 'abc' })).toBe('/engines/node2/containers/abc');
+    expect(routePath({ page: 'container', id: 'abc' })).toBe('/containers/abc');
+    expect(routePath({ page: 'network', engine: 'node1', id: 'n/1' })).toBe('/engines/node1/networks/n%2F1');
+    expect(routePath({ page: 'engine', engine: 'edge-1' })).toBe('/engines/edge-1');
+    const tasks = [
+      { page: 'task', engine: 'node1', service: 'web', task: { slot: 12 } },
+      { page: 'task', engine: 'node1', service: 'my.svc', task: { id: 'abc123def' } },
+    ] as const;
+    expect(routePath(tasks[0])).toBe('/engines/node1/services/web/tasks/12');
+    for (const route of tasks) expect(matchRoute(routePath(route))).toEqual(route);
+    for (const id of ['plain', 'with/slash', 'sp ace']) {
+      expect(matchRoute(routePath({ page: 'container', engine: 'local', id }))).toEqual({ page: 'container', engine: 'local', id });
+    }
   });
 });

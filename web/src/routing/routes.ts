@@ -1,12 +1,21 @@
 /**
- * Every view of the console has a URL. A hand-written matcher over four patterns instead of
- * react-router: the whole routing need is "which page, which id", and this keeps it testable.
+ * Every view of the console has a URL. A hand-written matcher over a few patterns instead of
+ * react-router: the whole routing need is "which page, which engine, which id", and this keeps
+ * it testable. Links to an engine's objects carry the engine (`/engines/<engine>/containers/<id>`);
+ * the older `/containers/<id>` still opens, looked up on every engine.
  */
+
+/** A task of a service: by slot (replicated services), or by task id (global ones have no slot). */
+export type TaskSelector = { slot: number } | { id: string };
 
 export type Route =
   | { page: 'overview' }
-  | { page: 'container'; id: string }
-  | { page: 'network'; id: string }
+  /** `engine` absent: a link from before there were several engines. */
+  | { page: 'container'; id: string; engine?: string }
+  | { page: 'network'; id: string; engine?: string }
+  | { page: 'engine'; engine: string }
+  /** A Swarm task, as its manager engine knows it. */
+  | { page: 'task'; engine: string; service: string; task: TaskSelector }
   | { page: 'session'; id: string }
   | { page: 'admin'; section: AdminSection }
   | { page: 'audit' }
@@ -27,8 +36,58 @@ const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' |
   [/^\/recordings\/([^/]+)\/?$/, 'recording'],
 ];
 
+const ENGINE_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network']> = [
+  [/^\/engines\/([^/]+)\/containers\/([^/]+)\/?$/, 'container'],
+  [/^\/engines\/([^/]+)\/networks\/([^/]+)\/?$/, 'network'],
+];
+const ENGINE_PAGE = /^\/engines\/([^/]+)\/?$/;
+const TASK_PAGE = /^\/engines\/([^/]+)\/services\/([^/]+)\/tasks\/([^/]+)\/?$/;
+
+/** The decoded path segments, or null when one is not valid percent-encoding or is empty. */
+function segments(match: RegExpExecArray): string[] | null {
+  const decoded: string[] = [];
+  for (const part of match.slice(1)) {
+    try {
+      const value = decodeURIComponent(part ?? '');
+      if (!value) return null;
+      decoded.push(value);
+    } catch {
+      return null;
+    }
+  }
+  return decoded;
+}
+
+function matchEngineRoute(pathname: string): Route | null {
+  const notFound: Route = { page: 'not-found', path: pathname };
+  for (const [pattern, page] of ENGINE_PATTERNS) {
+    const match = pattern.exec(pathname);
+    if (!match) continue;
+    const parts = segments(match);
+    return parts ? { page, engine: parts[0]!, id: parts[1]! } : notFound;
+  }
+  const engine = ENGINE_PAGE.exec(pathname);
+  if (engine) {
+    const parts = segments(engine);
+    return parts ? { page: 'engine', engine: parts[0]! } : notFound;
+  }
+  const task = TASK_PAGE.exec(pathname);
+  if (task) {
+    const parts = segments(task);
+    if (!parts) return notFound;
+    const [manager, service, which] = parts as [string, string, string];
+    // A number is a slot (they count from 1); a task id has letters too (Swarm's are base 36).
+    if (/^\d+$/.test(which)) return /^[1-9]\d{0,5}$/.test(which) ? { page: 'task', engine: manager, service, task: { slot: Number(which) } } : notFound;
+    if (/^[a-z0-9]{1,64}$/.test(which)) return { page: 'task', engine: manager, service, task: { id: which } };
+    return notFound;
+  }
+  return pathname.startsWith('/engines') ? notFound : null;
+}
+
 export function matchRoute(pathname: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'overview' };
+  const onEngine = matchEngineRoute(pathname);
+  if (onEngine) return onEngine;
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
   const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
@@ -55,9 +114,13 @@ export function routePath(route: RoutablePage): string {
     case 'overview':
       return '/';
     case 'container':
-      return `/containers/${encodeURIComponent(route.id)}`;
+      return route.engine === undefined ? `/containers/${encodeURIComponent(route.id)}` : `${enginePath(route.engine)}/containers/${encodeURIComponent(route.id)}`;
     case 'network':
-      return `/networks/${encodeURIComponent(route.id)}`;
+      return route.engine === undefined ? `/networks/${encodeURIComponent(route.id)}` : `${enginePath(route.engine)}/networks/${encodeURIComponent(route.id)}`;
+    case 'engine':
+      return enginePath(route.engine);
+    case 'task':
+      return `${enginePath(route.engine)}/services/${encodeURIComponent(route.service)}/tasks/${'slot' in route.task ? route.task.slot : encodeURIComponent(route.task.id)}`;
     case 'session':
       return `/sessions/${encodeURIComponent(route.id)}`;
     case 'admin':
@@ -73,4 +136,8 @@ export function routePath(route: RoutablePage): string {
       return unexpected;
     }
   }
+}
+
+function enginePath(engine: string): string {
+  return `/engines/${encodeURIComponent(engine)}`;
 }

@@ -101,8 +101,6 @@ function describeClose(code: number, reason: string): string {
       return 'connection refused by the server';
     case CloseCode.ServerShutdown:
       return 'server shutting down';
-    case CloseCode.TooSlow:
-      return 'terminal could not keep up';
     case CloseCode.AccessRevoked:
       return REVOKED_DEFAULT_REASON;
     default:

@@ -128,6 +128,15 @@ export function PolicySection() {
               />
               shells with a container's processes (SYS_PTRACE)
             </label>
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowNetworkNamespaces`}
+                checked={form[role].allowNetworkNamespaces}
+                onChange={(event) => change(role, 'allowNetworkNamespaces', event.target.checked)}
+              />
+              overlay networks' own namespaces (a helper with SYS_ADMIN on the node)
+            </label>
             {(['composeProjects', 'namePatterns', 'denyLabels'] as const).map((field) => {
               const problem = errors[`${role}.${field}`];
               return (

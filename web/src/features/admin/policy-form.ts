@@ -16,6 +16,7 @@ export interface RuleFormValues {
   allowNetworks: boolean;
   allowSensitiveNetworks: boolean;
   allowSharePid: boolean;
+  allowNetworkNamespaces: boolean;
   composeProjects: string;
   namePatterns: string;
   denyLabels: string;
@@ -49,6 +50,7 @@ export function policyToForm(policy: TargetPolicy): PolicyFormValues {
     allowNetworks: r.allowNetworks,
     allowSensitiveNetworks: r.allowSensitiveNetworks,
     allowSharePid: r.allowSharePid,
+    allowNetworkNamespaces: r.allowNetworkNamespaces,
     composeProjects: formatList(r.composeProjects),
     namePatterns: formatList(r.namePatterns),
     denyLabels: formatList(r.denyLabels),
@@ -89,7 +91,7 @@ export function formToPolicy(form: PolicyFormValues): { ok: true; policy: Target
       const problem = items.map((item) => itemError(field, item)).find((e) => e !== null);
       if (problem) errors[`${role}.${field}`] = problem;
     }
-    return { allowHost: values.allowHost, allowNetworks: values.allowNetworks, allowSensitiveNetworks: values.allowSensitiveNetworks, allowSharePid: values.allowSharePid, ...lists };
+    return { allowHost: values.allowHost, allowNetworks: values.allowNetworks, allowSensitiveNetworks: values.allowSensitiveNetworks, allowSharePid: values.allowSharePid, allowNetworkNamespaces: values.allowNetworkNamespaces, ...lists };
   };
   const policy: TargetPolicy = { operator: rules('operator'), admin: rules('admin') };
   if (Object.keys(errors).length > 0) return { ok: false, errors };

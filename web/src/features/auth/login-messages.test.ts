@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SondeApiError } from '@sonde/client';
-import { clearShareError, loginFailureMessage, readShareErrorNotice, shareErrorNotice, tooManyAttemptsMessage } from './login-messages';
+import { clearLinkErrors, loginFailureMessage, readLinkErrorNotice, shareErrorNotice, tooManyAttemptsMessage } from './login-messages';
 
 describe('login messages', () => {
   it('explains dead share links', () => {
@@ -8,16 +8,18 @@ describe('login messages', () => {
     expect(shareErrorNotice('revoked')).toBe('This share link was revoked. Ask for a new one.');
     expect(shareErrorNotice('other')).toMatch(/cannot be used/);
     expect(shareErrorNotice(null)).toBeUndefined();
-    expect(readShareErrorNotice({ search: '?share-error=revoked' })).toMatch(/revoked/);
+    expect(readLinkErrorNotice({ search: '?share-error=revoked' })).toMatch(/revoked/);
+    expect(readLinkErrorNotice({ search: '?token-error=invalid' })).toMatch(/login link is not valid/);
+    expect(readLinkErrorNotice({ search: '?keep=1' })).toBeUndefined();
   });
 
-  it('removes the share error from the address, keeping the rest', () => {
+  it('removes the link errors from the address, keeping the rest', () => {
     const replaced: string[] = [];
     const win = {
-      location: { href: 'http://sonde.test/sessions/x?share-error=expired&keep=1#h' },
+      location: { href: 'http://sonde.test/sessions/x?share-error=expired&keep=1&token-error=invalid#h' },
       history: { state: null, replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) },
     } as unknown as Window;
-    clearShareError(win);
+    clearLinkErrors(win);
     expect(replaced).toEqual(['/sessions/x?keep=1#h']);
   });
 

@@ -4,6 +4,8 @@ import type { SondeApiError } from '@sonde/client';
 
 /** The query parameter the server redirects an expired or revoked share link to. */
 export const SHARE_ERROR_PARAM = 'share-error';
+/** The query parameter the server redirects a login link with a wrong `?token=` to. */
+export const TOKEN_ERROR_PARAM = 'token-error';
 
 export function shareErrorNotice(value: string | null): string | undefined {
   switch (value) {
@@ -19,15 +21,23 @@ export function shareErrorNotice(value: string | null): string | undefined {
   }
 }
 
-export function readShareErrorNotice(location: Pick<Location, 'search'> = window.location): string | undefined {
-  return shareErrorNotice(new URLSearchParams(location.search).get(SHARE_ERROR_PARAM));
+export function tokenErrorNotice(value: string | null): string | undefined {
+  if (value === null || value === '') return undefined;
+  return 'This login link is not valid (its token is wrong, or was revoked). Sign in below, or ask for a new link.';
 }
 
-/** Removes the share error from the address, so a reload or a later login does not show it again. */
-export function clearShareError(win: Pick<Window, 'location' | 'history'> = window): void {
+/** What the server said of the link that brought the browser here: a dead share link or a wrong login token. */
+export function readLinkErrorNotice(location: Pick<Location, 'search'> = window.location): string | undefined {
+  const query = new URLSearchParams(location.search);
+  return shareErrorNotice(query.get(SHARE_ERROR_PARAM)) ?? tokenErrorNotice(query.get(TOKEN_ERROR_PARAM));
+}
+
+/** Removes the link errors from the address, so a reload or a later login does not show them again. */
+export function clearLinkErrors(win: Pick<Window, 'location' | 'history'> = window): void {
   const url = new URL(win.location.href);
-  if (!url.searchParams.has(SHARE_ERROR_PARAM)) return;
+  if (!url.searchParams.has(SHARE_ERROR_PARAM) && !url.searchParams.has(TOKEN_ERROR_PARAM)) return;
   url.searchParams.delete(SHARE_ERROR_PARAM);
+  url.searchParams.delete(TOKEN_ERROR_PARAM);
   win.history.replaceState(win.history.state, '', url.pathname + url.search + url.hash);
 }
 

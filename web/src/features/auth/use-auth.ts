@@ -2,7 +2,7 @@ import type { LoginRequest, Me } from '@sonde/shared';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConsoleLogin, SignInResult } from '../../api/login';
 import { errorText } from '../../components/error-text';
-import { clearShareError, lostLoginNotice, readShareErrorNotice } from './login-messages';
+import { clearLinkErrors, lostLoginNotice, readLinkErrorNotice } from './login-messages';
 
 export type AuthState =
   | { status: 'checking' }
@@ -23,8 +23,8 @@ export interface Auth {
 /** The login state machine over api/login (which says how credentials travel). */
 export function useAuth(login: ConsoleLogin): Auth {
   const [state, setState] = useState<AuthState>({ status: 'checking' });
-  // Read once: the server redirected a dead share link here; shown on whichever screen comes up.
-  const [shareNotice] = useState(() => readShareErrorNotice());
+  // Read once: the server redirected a dead share link or a wrong login link here; shown on whichever screen comes up.
+  const [shareNotice] = useState(() => readLinkErrorNotice());
   const wasShare = useRef(false);
 
   const recheck = useCallback(() => {
@@ -43,7 +43,7 @@ export function useAuth(login: ConsoleLogin): Auth {
   }, [login, shareNotice]);
 
   useEffect(() => {
-    clearShareError();
+    clearLinkErrors();
     recheck();
     const subscription = login.onLost(() => setState({ status: 'signed-out', notice: lostLoginNotice(wasShare.current) }));
     return () => subscription.dispose();

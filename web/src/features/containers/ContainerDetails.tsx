@@ -14,8 +14,12 @@ function portLabel(port: PortMapping): string {
   return `${port.ip ? `${port.ip}:` : ''}${port.publicPort} → ${inside}`;
 }
 
-/** A container in a deep link: the full id, or a name or id prefix as typed by a user. */
-export function findContainer(containers: readonly ContainerSummary[], ref: string): ContainerSummary | undefined {
+/**
+ * A container in a deep link: the full id, or a name or id prefix as typed by a user; on the
+ * link's engine, or (an old link without one) on any engine.
+ */
+export function findContainer(all: readonly ContainerSummary[], ref: string, engine?: string): ContainerSummary | undefined {
+  const containers = engine === undefined ? all : all.filter((c) => c.engine === engine);
   return (
     containers.find((c) => c.id === ref) ??
     containers.find((c) => c.name === ref) ??
@@ -42,12 +46,18 @@ function LabelList({ labels }: { labels: Record<string, string> }) {
   );
 }
 
-export function ContainerHeader({ container }: { container: ContainerSummary }) {
+/** `showEngine`: the console has several engines, so say which one this container is on. */
+export function ContainerHeader({ container, showEngine = false }: { container: ContainerSummary; showEngine?: boolean }) {
   return (
     <header className="detail-header">
       <div className="detail-title-row">
         <h1 className="detail-title">{container.name}</h1>
         <Badge tone={containerStateTone(container.state)}>{container.state}</Badge>
+        {showEngine && (
+          <span data-testid="object-engine">
+            <Badge tone="muted">on {container.engine}</Badge>
+          </span>
+        )}
         {container.toolbox && <Badge tone="info">Sonde toolbox</Badge>}
       </div>
       <p className="detail-subtitle mono">{container.image}</p>
@@ -85,16 +95,22 @@ export function ContainerShellActions({ blockedReason, pending, onStart }: Conta
 
 interface ContainerFactsProps {
   container: ContainerSummary;
-  /** Network name → id, for links to the networks Sonde lists. */
+  /** Network name → id on the container's engine, for links to the networks Sonde lists. */
   networkIds: ReadonlyMap<string, string>;
+  /** Shown as the Engine row when the console has several. */
+  engine?: ReactNode;
+  /** The Swarm task this container runs, linked to its page, when it is one. */
+  task?: ReactNode;
   /** The "Sessions" row: the sessions open on this container. */
   sessions: ReactNode;
 }
 
-export function ContainerFacts({ container, networkIds, sessions }: ContainerFactsProps) {
+export function ContainerFacts({ container, networkIds, sessions, engine, task }: ContainerFactsProps) {
   return (
     <DetailList
       rows={[
+        ...(engine ? [{ label: 'Engine', value: engine }] : []),
+        ...(task ? [{ label: 'Swarm task', value: task }] : []),
         { label: 'Status', value: container.status },
         { label: 'ID', value: <code className="mono">{container.id}</code> },
         {
@@ -112,7 +128,7 @@ export function ContainerFacts({ container, networkIds, sessions }: ContainerFac
                   const networkId = networkIds.get(network.name);
                   return (
                     <li key={network.name}>
-                      {networkId ? <Link to={routePath({ page: 'network', id: networkId })}>{network.name}</Link> : network.name}
+                      {networkId ? <Link to={routePath({ page: 'network', engine: container.engine, id: networkId })}>{network.name}</Link> : network.name}
                       {network.ipv4 && <span className="mono muted"> {network.ipv4}</span>}
                     </li>
                   );

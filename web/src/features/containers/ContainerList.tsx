@@ -5,12 +5,14 @@ import { Link } from '../../routing/RouterContext';
 import { containerStateTone, groupContainers, type InventoryFilter } from './container-inventory';
 
 interface ContainerListProps {
+  /** With `engine`: that engine's containers only (an engine's section of the sidebar). */
   filter: InventoryFilter;
-  activeId: string | null;
+  /** The container the page shows (its engine too, when the link named one). */
+  active: { id: string; engine?: string | undefined } | null;
 }
 
-/** Sidebar list of containers, grouped by Compose project. */
-export function ContainerList({ filter, activeId }: ContainerListProps) {
+/** Sidebar list of containers, grouped by Compose project or Swarm service. */
+export function ContainerList({ filter, active }: ContainerListProps) {
   const containers = useContainers();
   if (containers.status === 'loading') return <p className="sidebar-note">Loading containers…</p>;
   if (containers.status === 'failed') {
@@ -34,17 +36,19 @@ export function ContainerList({ filter, activeId }: ContainerListProps) {
           </div>
           <ul className="inventory-list">
             {group.containers.map((container) => {
+              const isActive = active !== null && container.id === active.id && (active.engine === undefined || active.engine === container.engine);
               const ips = container.networks.map((n) => n.ipv4).filter(Boolean);
               const secondary = [container.compose?.service ?? container.image, ...ips].join(' · ');
               return (
                 <li key={container.id}>
                   <Link
-                    to={routePath({ page: 'container', id: container.id })}
-                    className={`inventory-item${container.id === activeId ? ' is-active' : ''}`}
+                    to={routePath({ page: 'container', engine: container.engine, id: container.id })}
+                    className={`inventory-item${isActive ? ' is-active' : ''}`}
                     data-testid="container-item"
                     data-name={container.name}
+                    data-engine={container.engine}
                     data-state={container.state}
-                    aria-current={container.id === activeId ? 'page' : undefined}
+                    aria-current={isActive ? 'page' : undefined}
                     title={`${container.name} — ${container.status}`}
                   >
                     <StatusDot tone={containerStateTone(container.state)} label={container.state} />

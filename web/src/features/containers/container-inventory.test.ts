@@ -5,6 +5,7 @@ import { groupContainers, shellBlockedReason } from './container-inventory';
 function container(overrides: Partial<ContainerSummary> & { name: string }): ContainerSummary {
   return {
     id: `${overrides.name}-id-0123456789`,
+    engine: 'local',
     image: 'nginx:1.27',
     state: 'running',
     status: 'Up 5 minutes',
@@ -28,6 +29,20 @@ const names = (groups: ReturnType<typeof groupContainers>) =>
   groups.map((group) => [group.label, group.containers.map((c) => c.name)]);
 
 describe('groupContainers', () => {
+  it("with several engines, lists one engine's containers, a Swarm service's task containers grouped by service", () => {
+    const task = (name: string, engine: string, slot: number) =>
+      container({ name, engine, swarm: { service: 'web', taskId: `t${slot}`, slot, nodeId: `n-${engine}` } });
+    const everywhere = [...inventory, task('web.2.abc', 'node2', 2), task('web.1.def', 'node1', 1), container({ name: 'cache', engine: 'node2' })];
+    expect(names(groupContainers(everywhere, { query: '', showToolboxes: false, engine: 'node2' }))).toEqual([
+      ['service web', ['web.2.abc']],
+      ['Standalone', ['cache']],
+    ]);
+    // The filter finds a task container by its service's name.
+    expect(names(groupContainers(everywhere, { query: 'web', showToolboxes: false, engine: 'node1' }))).toEqual([['service web', ['web.1.def']]]);
+    // Without an engine, every engine's (the one-engine console, and old links).
+    expect(groupContainers(everywhere, { query: '', showToolboxes: false }).flatMap((g) => g.containers)).toHaveLength(7);
+  });
+
   it('groups by Compose project (sorted), standalone last, toolboxes hidden', () => {
     expect(names(groupContainers(inventory, { query: '', showToolboxes: false }))).toEqual([
       ['api', ['api-1']],

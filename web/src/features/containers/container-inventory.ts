@@ -1,6 +1,7 @@
 /**
- * How the sidebar lists containers: grouped by Compose project, filtered by what an operator
- * types (a name, an image, a service, an IP), Sonde's own toolboxes hidden unless asked for.
+ * How the sidebar lists containers: grouped by Compose project (a Swarm service's task
+ * containers by service), filtered by what an operator types (a name, an image, a service, an
+ * IP), Sonde's own toolboxes hidden unless asked for; with several engines, one engine's only.
  */
 import type { ContainerSummary } from '@sonde/shared';
 import type { Tone } from '../../components/Badge';
@@ -10,18 +11,20 @@ export interface ContainerGroup {
   /** Stable React key. */
   key: string;
   label: string;
-  kind: 'project' | 'standalone' | 'toolbox';
+  kind: 'project' | 'swarm' | 'standalone' | 'toolbox';
   containers: ContainerSummary[];
 }
 
 export interface InventoryFilter {
   query: string;
   showToolboxes: boolean;
+  /** Only this engine's containers (the sidebar's engine sections). */
+  engine?: string;
 }
 
 export function containerMatches(container: ContainerSummary, terms: readonly string[]): boolean {
   return termsMatch(
-    [container.name, container.image, container.id.slice(0, 12), container.compose?.project, container.compose?.service, ...container.networks.map((n) => n.ipv4)],
+    [container.name, container.image, container.id.slice(0, 12), container.compose?.project, container.compose?.service, container.swarm?.service, ...container.networks.map((n) => n.ipv4)],
     terms,
   );
 }
@@ -31,21 +34,24 @@ const byName = (a: ContainerSummary, b: ContainerSummary) => a.name.localeCompar
 export function groupContainers(containers: readonly ContainerSummary[], filter: InventoryFilter): ContainerGroup[] {
   const terms = queryTerms(filter.query);
   const projects = new Map<string, ContainerSummary[]>();
+  const services = new Map<string, ContainerSummary[]>();
   const standalone: ContainerSummary[] = [];
   const toolboxes: ContainerSummary[] = [];
+  const add = (groups: Map<string, ContainerSummary[]>, key: string, container: ContainerSummary) => groups.set(key, [...(groups.get(key) ?? []), container]);
   for (const container of containers) {
+    if (filter.engine !== undefined && container.engine !== filter.engine) continue;
     if (container.toolbox && !filter.showToolboxes) continue;
     if (!containerMatches(container, terms)) continue;
     if (container.toolbox) toolboxes.push(container);
-    else if (container.compose) {
-      const list = projects.get(container.compose.project) ?? [];
-      list.push(container);
-      projects.set(container.compose.project, list);
-    } else standalone.push(container);
+    else if (container.compose) add(projects, container.compose.project, container);
+    else if (container.swarm) add(services, container.swarm.service, container);
+    else standalone.push(container);
   }
-  const groups: ContainerGroup[] = [...projects.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([project, list]) => ({ key: `project:${project}`, label: project, kind: 'project', containers: list.sort(byName) }));
+  const sorted = (groups: Map<string, ContainerSummary[]>) => [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const groups: ContainerGroup[] = [
+    ...sorted(projects).map(([project, list]): ContainerGroup => ({ key: `project:${project}`, label: project, kind: 'project', containers: list.sort(byName) })),
+    ...sorted(services).map(([service, list]): ContainerGroup => ({ key: `service:${service}`, label: `service ${service}`, kind: 'swarm', containers: list.sort(byName) })),
+  ];
   if (standalone.length > 0) {
     groups.push({ key: 'standalone', label: 'Standalone', kind: 'standalone', containers: standalone.sort(byName) });
   }

@@ -6,7 +6,7 @@ const NOW = Date.parse('2026-11-29T12:00:00Z');
 const change = (id: string, over: Partial<NetstateChange> = {}): NetstateChange => ({
   id,
   sessionId: 's'.repeat(32),
-  target: { kind: 'container', containerId: 'web-id', containerName: 'web', sharePid: false },
+  target: { kind: 'container', engine: 'local', containerId: 'web-id', containerName: 'web', sharePid: false },
   targetLabel: 'container web',
   sessionStartedAt: '2026-11-29T11:00:00Z',
   detectedAt: '2026-11-29T11:30:00Z',
@@ -28,9 +28,9 @@ describe('netstate labels', () => {
       change('open'),
       change('done', { reverted: reverted(true) }),
       change('partial', { reverted: reverted(false) }),
-      change('gone', { target: { kind: 'container', containerId: 'gone-id', containerName: 'old', sharePid: false } }),
-      change('host-new', { target: { kind: 'host' }, revertible: false }),
-      change('host-old', { target: { kind: 'host' }, revertible: false, detectedAt: '2026-11-27T11:00:00Z' }),
+      change('gone', { target: { kind: 'container', engine: 'local', containerId: 'gone-id', containerName: 'old', sharePid: false } }),
+      change('host-new', { target: { kind: 'host', engine: 'local' }, revertible: false }),
+      change('host-old', { target: { kind: 'host', engine: 'local' }, revertible: false, detectedAt: '2026-11-27T11:00:00Z' }),
     ];
     const ids = (filter: Parameters<typeof outstandingChanges>[1]) => outstandingChanges(list, filter).map((c) => c.id);
     expect(ids({ now: NOW, existingContainerIds: new Set(['web-id']) })).toEqual(['open', 'partial', 'host-new']);

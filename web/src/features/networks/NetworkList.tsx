@@ -6,10 +6,13 @@ import { networkMatches, sortNetworks } from './network-inventory';
 
 interface NetworkListProps {
   query: string;
-  activeId: string | null;
+  /** That engine's networks only (an engine's section of the sidebar); every engine's without. */
+  engine?: string;
+  /** The network the page shows (its engine too, when the link named one). */
+  active: { id: string; engine?: string | undefined } | null;
 }
 
-export function NetworkList({ query, activeId }: NetworkListProps) {
+export function NetworkList({ query, engine, active }: NetworkListProps) {
   const networks = useNetworks();
   if (networks.status === 'loading') return <p className="sidebar-note">Loading networks…</p>;
   if (networks.status === 'failed') {
@@ -20,26 +23,29 @@ export function NetworkList({ query, activeId }: NetworkListProps) {
     );
   }
   const terms = queryTerms(query);
-  const visible = sortNetworks(networks.data).filter((network) => networkMatches(network, terms));
+  const visible = sortNetworks(networks.data).filter((network) => (engine === undefined || network.engine === engine) && networkMatches(network, terms));
   if (visible.length === 0) {
     return <p className="sidebar-note">{query ? 'No network matches the filter.' : 'No networks.'}</p>;
   }
   return (
     <ul className="inventory-list">
-      {visible.map((network) => (
-        <li key={network.id}>
+      {visible.map((network) => {
+        const isActive = active !== null && network.id === active.id && (active.engine === undefined || active.engine === network.engine);
+        return (
+        <li key={`${network.engine}:${network.id}`}>
           <Link
-            to={routePath({ page: 'network', id: network.id })}
-            className={`inventory-item${network.id === activeId ? ' is-active' : ''}`}
+            to={routePath({ page: 'network', engine: network.engine, id: network.id })}
+            className={`inventory-item${isActive ? ' is-active' : ''}`}
             data-testid="network-item"
             data-name={network.name}
-            aria-current={network.id === activeId ? 'page' : undefined}
+            data-engine={network.engine}
+            aria-current={isActive ? 'page' : undefined}
           >
             <span className="network-glyph" aria-hidden="true" />
             <span className="inventory-item-text">
               <span className="inventory-item-name">{network.name}</span>
               <span className="inventory-item-secondary">
-                {[network.driver, ...network.subnets].join(' · ')}
+                {[network.driver === 'overlay' && network.attachable ? 'overlay, attachable' : network.driver, ...network.subnets].join(' · ')}
               </span>
             </span>
             <span className="inventory-item-state" title={`${network.containers.length} containers`}>
@@ -47,7 +53,8 @@ export function NetworkList({ query, activeId }: NetworkListProps) {
             </span>
           </Link>
         </li>
-      ))}
+        );
+      })}
     </ul>
   );
 }

@@ -4,6 +4,7 @@ import { recordingDuration, recordingSize, recordingStatus } from './recording-l
 
 const base: RecordingInfo = {
   id: 'a'.repeat(32),
+  engine: 'local',
   sessionId: 'b'.repeat(32),
   target: 'container web-1',
   startedAt: '2025-01-01T10:00:00.000Z',

@@ -1,11 +1,11 @@
 import type { SessionInfo } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
-import { sessionStatus, sessionTabs } from './session-labels';
+import { anotherShellTarget, sessionStatus, sessionTabs } from './session-labels';
 
 function session(id: string, createdAt: string, overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
     id,
-    target: { kind: 'host' },
+    target: { kind: 'host', engine: 'local' },
     state: 'running',
     createdAt,
     toolbox: { containerId: `tb-${id}`, image: 'sonde-toolbox:1' },
@@ -44,5 +44,17 @@ describe('sessionTabs', () => {
     const old = session('b', '2025-01-01T00:01:00Z', { state: 'exited', exitCode: 0 });
     const shown = session('c', '2025-01-01T00:02:00Z', { state: 'exited', exitCode: 1 });
     expect(sessionTabs([live, old, shown], new Map([['c', shown]])).map((t) => t.id)).toEqual(['a', 'c']);
+  });
+});
+
+describe('anotherShellTarget', () => {
+  it('asks for the same object on the same engine; a task again of its manager', () => {
+    expect(anotherShellTarget({ kind: 'container', engine: 'node2', containerId: 'c1', containerName: 'web', sharePid: true })).toEqual({ kind: 'container', engine: 'node2', container: 'c1', sharePid: true });
+    expect(
+      anotherShellTarget({ kind: 'container', engine: 'node2', containerId: 'c1', containerName: 'web.2.x', sharePid: false, task: { id: 't2', service: 'web', slot: 2, nodeId: 'n2', manager: 'node1' } }),
+    ).toEqual({ kind: 'task', engine: 'node1', service: 'web', slot: 2 });
+    expect(anotherShellTarget({ kind: 'network', engine: 'node1', networkId: 'n1', networkName: 'ov' })).toEqual({ kind: 'network', engine: 'node1', network: 'n1' });
+    expect(anotherShellTarget({ kind: 'network-namespace', engine: 'node2', networkId: 'n1', networkName: 'ov' })).toEqual({ kind: 'network-namespace', engine: 'node2', network: 'n1' });
+    expect(anotherShellTarget({ kind: 'host', engine: 'edge' })).toEqual({ kind: 'host', engine: 'edge' });
   });
 });

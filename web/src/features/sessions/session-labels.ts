@@ -1,5 +1,5 @@
 /** How a session is named in tabs and how its state reads, from server info and the live socket. */
-import type { ResolvedTarget, SessionInfo } from '@sonde/shared';
+import type { ResolvedTarget, SessionInfo, TargetRequest } from '@sonde/shared';
 import type { TtyState } from '../../terminal/tty-connection';
 import type { Tone } from '../../components/Badge';
 
@@ -67,4 +67,30 @@ export function sessionTabs(
   }
   for (const [id, session] of attached) if (!tabs.has(id)) tabs.set(id, session);
   return [...tabs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+/**
+ * The request for "another shell" on what a session is on: the same engine, the same container,
+ * network or namespace. A task's session asks its manager for the task again (by service and
+ * slot), so the new shell lands in the slot's container as it is now, on whichever node runs it.
+ */
+export function anotherShellTarget(target: ResolvedTarget): TargetRequest {
+  switch (target.kind) {
+    case 'container': {
+      const sharePid = target.sharePid ? { sharePid: true } : {};
+      const task = target.task;
+      if (task) return { kind: 'task', engine: task.manager, ...(task.slot !== undefined ? { service: task.service, slot: task.slot } : { task: task.id }), ...sharePid };
+      return { kind: 'container', engine: target.engine, container: target.containerId, ...sharePid };
+    }
+    case 'network':
+      return { kind: 'network', engine: target.engine, network: target.networkId };
+    case 'network-namespace':
+      return { kind: 'network-namespace', engine: target.engine, network: target.networkId };
+    case 'host':
+      return { kind: 'host', engine: target.engine };
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
 }

@@ -2,11 +2,20 @@ import type { ReactNode } from 'react';
 import { StatusDot, type Tone } from '../../components/Badge';
 import { useHealth, useLiveUpdatesState, useSessions } from '../../hooks/use-console-data';
 
-function dockerStatus(health: ReturnType<typeof useHealth>): { text: string; tone: Tone } {
+/** One engine: as before. Several: how many answer, and which do not (the title has their errors). */
+export function dockerStatus(health: ReturnType<typeof useHealth>): { text: string; tone: Tone; title?: string } {
   if (health.status === 'loading') return { text: 'Checking Docker…', tone: 'info' };
   if (health.status === 'failed') return { text: 'Sonde server unreachable', tone: 'danger' };
+  const engines = health.data.engines;
+  if (engines.length > 1) {
+    const down = engines.filter((e) => !e.reachable);
+    if (down.length === 0) return { text: `${engines.length} engines connected`, tone: 'ok' };
+    const title = down.map((e) => `${e.name}: ${e.error ?? 'unreachable'}`).join('\n');
+    if (down.length === engines.length) return { text: 'No engine reachable', tone: 'danger', title };
+    return { text: `${down.map((e) => e.name).join(', ')} unreachable (${engines.length - down.length} of ${engines.length} engines connected)`, tone: 'warn', title };
+  }
   const docker = health.data.docker;
-  if (!docker.reachable) return { text: 'Docker unreachable', tone: 'danger' };
+  if (!docker.reachable) return { text: 'Docker unreachable', tone: 'danger', ...(engines[0]?.error ? { title: engines[0].error } : {}) };
   return { text: docker.version ? `Docker ${docker.version} connected` : 'Docker connected', tone: 'ok' };
 }
 
@@ -22,7 +31,7 @@ export function StatusBar({ via, children }: { via: string; children?: ReactNode
   const liveUpdates = useLiveUpdatesState();
   const sessions = useSessions();
   const docker = dockerStatus(health);
-  const degraded = docker.tone === 'danger';
+  const degraded = docker.tone === 'danger' || docker.tone === 'warn';
   // The server keeps ended sessions for a while; the count is of the ones still alive.
   const open = (sessions.status === 'ready' ? sessions.data : []).filter((s) => s.state !== 'exited').length;
 
@@ -30,9 +39,9 @@ export function StatusBar({ via, children }: { via: string; children?: ReactNode
     <footer
       className={`status-bar${degraded ? ' is-degraded' : ''}`}
       data-testid="status-bar"
-      data-docker={degraded ? 'unreachable' : docker.tone === 'ok' ? 'connected' : 'unknown'}
+      data-docker={docker.tone === 'danger' ? 'unreachable' : docker.tone === 'warn' ? 'degraded' : docker.tone === 'ok' ? 'connected' : 'unknown'}
     >
-      <span className="status-item" data-testid="docker-status">
+      <span className="status-item" data-testid="docker-status" title={docker.title}>
         <StatusDot tone={docker.tone} label={docker.text} />
         {docker.text}
       </span>

@@ -12,19 +12,22 @@ export function sessionLaunchContext(
   const target = session.target;
   switch (target.kind) {
     case 'container': {
-      const container = containers.find((c) => c?.id === target.containerId);
+      const container = containers.find((c) => c?.id === target.containerId && c.engine === target.engine);
       return {
-        target: { kind: 'container', container: target.containerId, sharePid: target.sharePid },
+        target: { kind: 'container', engine: target.engine, container: target.containerId, sharePid: target.sharePid },
         ...(container ? { container } : {}),
         blockedReason,
       };
     }
     case 'network': {
-      const network = networks.find((n) => n?.id === target.networkId);
-      return { target: { kind: 'network', network: target.networkId }, ...(network ? { network } : {}), blockedReason };
+      // An overlay has one id on every node: the session's engine's view of it.
+      const network = networks.find((n) => n?.id === target.networkId && n.engine === target.engine);
+      return { target: { kind: 'network', engine: target.engine, network: target.networkId }, ...(network ? { network } : {}), blockedReason };
     }
+    case 'network-namespace':
+      return { target: { kind: 'network-namespace', engine: target.engine, network: target.networkId }, host: true, blockedReason };
     case 'host':
-      return { target: { kind: 'host' }, host: true, blockedReason };
+      return { target: { kind: 'host', engine: target.engine }, host: true, blockedReason };
     default: {
       const unexpected: never = target;
       return unexpected;

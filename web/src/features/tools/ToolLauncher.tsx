@@ -3,12 +3,12 @@ import { useMemo, useState } from 'react';
 import { useContainers, useNetworks, useRuns, useTools } from '../../hooks/use-console-data';
 import { RunHistory } from './RunHistory';
 import { RunPanel } from './RunPanel';
-import { runIsFor } from './run-labels';
+import { runIsFor, type RunPlace } from './run-labels';
 import { ToolForm } from './ToolForm';
 
 export interface LaunchContext {
   target: TargetRequest;
-  /** The container the tools run in (container pages). */
+  /** The container the tools run in (container pages; a task page's task container). */
   container?: ContainerSummary;
   /** The network the tools' toolbox joins (network pages). */
   network?: NetworkSummary;
@@ -35,17 +35,12 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
   const catalog = tools.status === 'ready' ? tools.data : [];
   const byId = useMemo(() => new Map(catalog.map((t) => [t.id, t])), [catalog]);
   const here = (runs.status === 'ready' ? runs.data : [])
-    .filter((run) =>
-      runIsFor(run, {
-        containerId: context.target.kind === 'container' ? context.target.container : context.container?.id,
-        networkId: context.target.kind === 'network' ? context.target.network : context.network?.id,
-        host: context.host === true,
-      }),
-    )
+    .filter((run) => runIsFor(run, placeOf(context)))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const selectedRun = hidden ? undefined : (here.find((r) => r.id === selectedRunId) ?? (selectedRunId === null ? here[0] : undefined));
   const tool = toolId ? byId.get(toolId) : undefined;
-  const target: TargetRequest = context.target.kind === 'container' && sharePid ? { ...context.target, sharePid: true } : context.target;
+  const joinsProcesses = context.target.kind === 'container' || context.target.kind === 'task';
+  const target: TargetRequest = (context.target.kind === 'container' || context.target.kind === 'task') && sharePid ? { ...context.target, sharePid: true } : context.target;
   const suggestions = {
     containers: containers.status === 'ready' ? containers.data : [],
     networks: networks.status === 'ready' ? networks.data : [],
@@ -84,7 +79,7 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
           );
         })}
       </div>
-      {tool && context.target.kind === 'container' && (
+      {tool && joinsProcesses && (
         <label className="tool-share-pid">
           <input type="checkbox" checked={sharePid} onChange={(e) => setSharePid(e.target.checked)} />
           Also join its PID namespace (ss then shows the listening processes)
@@ -115,4 +110,20 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
       {selectedRun && <RunPanel key={selectedRun.id} run={selectedRun} tool={byId.get(selectedRun.tool)} onClose={() => setHidden(true)} />}
     </section>
   );
+}
+
+/** Where the panel is, for picking its runs out of everyone's. */
+function placeOf(context: LaunchContext): RunPlace {
+  const t = context.target;
+  if (t.kind === 'task') {
+    // Asked of the manager; the runs resolved to the task's container on its node's engine.
+    return { task: { manager: t.engine ?? '', service: t.service ?? '', slot: t.slot, id: t.task }, containerId: context.container?.id, engine: context.container?.engine };
+  }
+  return {
+    engine: t.engine,
+    containerId: t.kind === 'container' ? t.container : context.container?.id,
+    networkId: t.kind === 'network' ? t.network : context.network?.id,
+    networkNamespace: t.kind === 'network-namespace' ? t.network : undefined,
+    host: t.kind === 'host',
+  };
 }

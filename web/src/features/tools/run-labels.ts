@@ -24,10 +24,39 @@ export function runTitle(run: RunInfo, toolTitle?: string): string {
   return operand ? `${toolTitle ?? run.tool} ${String(operand)}` : (toolTitle ?? run.tool);
 }
 
-/** Whether a run was started in this container or network (its resolved target). */
-export function runIsFor(run: RunInfo, context: { containerId?: string; networkId?: string; host?: boolean }): boolean {
+/** Where a tools panel is: the runs it lists are the ones started there. */
+export interface RunPlace {
+  /** The engine of the container, network or host (not a task's: that is its manager's). */
+  engine?: string | undefined;
+  containerId?: string | undefined;
+  networkId?: string | undefined;
+  /** An overlay's own namespace (its network id). */
+  networkNamespace?: string | undefined;
+  host?: boolean | undefined;
+  /** A Swarm task, as its manager knows it: runs asked of the task, whichever container it has now. */
+  task?: { manager: string; service: string; slot?: number | undefined; id?: string | undefined } | undefined;
+}
+
+/** Whether a run was started in this place (its resolved target). */
+export function runIsFor(run: RunInfo, place: RunPlace): boolean {
   const t = run.target;
-  if (t.kind === 'container') return t.containerId === context.containerId;
-  if (t.kind === 'network') return t.networkId === context.networkId;
-  return t.kind === 'host' && context.host === true;
+  const task = place.task;
+  if (t.kind === 'container' && task && t.task && t.task.manager === task.manager && t.task.service === task.service) {
+    if (task.slot !== undefined ? t.task.slot === task.slot : t.task.id === task.id) return true;
+  }
+  if (place.engine !== undefined && t.engine !== place.engine) return false;
+  switch (t.kind) {
+    case 'container':
+      return t.containerId === place.containerId;
+    case 'network':
+      return t.networkId === place.networkId;
+    case 'network-namespace':
+      return t.networkId === place.networkNamespace;
+    case 'host':
+      return place.host === true;
+    default: {
+      const unexpected: never = t;
+      return unexpected;
+    }
+  }
 }

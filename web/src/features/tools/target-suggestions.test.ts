@@ -3,7 +3,7 @@ import type { ContainerSummary, NetworkSummary, ParamSpec } from '@sonde/shared'
 import { suggestionsFor } from './target-suggestions';
 
 function container(name: string, networks: { name: string; ipv4?: string }[], extra: Partial<ContainerSummary> = {}): ContainerSummary {
-  return { id: `${name}-id`, name, image: `${name}:1`, state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false, ...extra };
+  return { id: `${name}-id`, engine: 'local', name, image: `${name}:1`, state: 'running', status: 'Up', networks, ports: [], labels: {}, toolbox: false, ...extra };
 }
 
 const web = container('shop-web-1', [{ name: 'shop', ipv4: '10.0.0.2' }], { compose: { project: 'shop', service: 'web' }, ports: [{ privatePort: 80, protocol: 'tcp' }] });
@@ -12,7 +12,7 @@ const other = container('other', [{ name: 'elsewhere', ipv4: '10.9.0.2' }]);
 const stopped = container('stopped', [{ name: 'shop' }], { state: 'exited' });
 const toolbox = container('sonde-abc', [{ name: 'shop', ipv4: '10.0.0.9' }], { toolbox: true });
 const containers = [web, api, other, stopped, toolbox];
-const shop: NetworkSummary = { id: 'n', name: 'shop', driver: 'bridge', scope: 'local', internal: false, subnets: [], labels: {}, containers: [] };
+const shop: NetworkSummary = { id: 'n', engine: 'local', name: 'shop', driver: 'bridge', scope: 'local', internal: false, attachable: false, subnets: [], labels: {}, containers: [] };
 const param = (type: ParamSpec['type'], extra: Partial<ParamSpec> = {}): ParamSpec => ({ name: 'x', type, label: 'x', required: true, ...extra });
 
 describe('target suggestions', () => {
@@ -42,5 +42,21 @@ describe('target suggestions', () => {
 
   it('offers the other containers for a two-sided tool', () => {
     expect(suggestionsFor(param('container'), { containers, networks: [], container: web }).map((s) => s.value)).toEqual(['shop-api-1', 'other']);
+  });
+
+  it("offers a Swarm task on another node across their overlay first, never a same-named bridge's members on another engine", () => {
+    const overlay = (engine: string): NetworkSummary => ({ ...shop, id: 'ov', engine, name: 'ov', driver: 'overlay', scope: 'swarm', attachable: true });
+    const task = (slot: number, engine: string) =>
+      container(`web.${slot}.x${slot}`, [{ name: 'ov', ipv4: `10.0.1.${slot}` }, { name: 'bridge', ipv4: `172.17.0.${slot}` }], { id: `task-${slot}`, engine, swarm: { service: 'web', taskId: `t${slot}`, slot, nodeId: `n-${engine}` } });
+    const near = task(1, 'node1');
+    const far = task(2, 'node2');
+    const strangerOnNode2 = container('cache', [{ name: 'bridge', ipv4: '172.17.0.9' }], { engine: 'node2' });
+    const context = { containers: [near, far, strangerOnNode2], networks: [overlay('node1'), overlay('node2')], container: near };
+    expect(suggestionsFor(param('container'), context)).toEqual([
+      { value: 'web.2.x2', label: 'task web.2 on node2' },
+      { value: 'cache', label: 'cache:1 on node2' },
+    ]);
+    // Its addresses on the overlay are suggested, its bridge address on another host is still listed after (free input).
+    expect(suggestionsFor(param('ip'), context)[0]).toEqual({ value: '10.0.1.2', label: 'web.2.x2 on ov' });
   });
 });

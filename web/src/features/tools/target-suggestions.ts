@@ -24,10 +24,17 @@ function unique(list: Suggestion[]): Suggestion[] {
   return list.filter((s) => (seen.has(s.value) ? false : (seen.add(s.value), true)));
 }
 
-/** Containers worth offering: running, not Sonde's own, and reachable from here when that is known. */
+/**
+ * Containers worth offering: running, not Sonde's own, and reachable from here when that is
+ * known. A network name means the same network on one engine only, except a Swarm overlay's: its
+ * name is the cluster's, so a task container on another node is reachable across it.
+ */
 function peers(context: SuggestionContext): ContainerSummary[] {
-  const candidates = context.containers.filter((c) => c.state === 'running' && !c.toolbox && c.id !== context.container?.id);
-  const onNetwork = (names: Set<string>) => candidates.filter((c) => c.networks.some((n) => names.has(n.name)));
+  const here = context.container?.engine ?? context.network?.engine;
+  const clusterWide = new Set(context.networks.filter((n) => n.scope === 'swarm').map((n) => n.name));
+  const candidates = context.containers.filter((c) => c.state === 'running' && !c.toolbox && !(c.id === context.container?.id && c.engine === context.container.engine));
+  const onNetwork = (names: Set<string>) =>
+    candidates.filter((c) => c.networks.some((n) => names.has(n.name) && (here === undefined || c.engine === here || clusterWide.has(n.name))));
   if (context.network) return onNetwork(new Set([context.network.name]));
   if (context.container) {
     const shared = onNetwork(new Set(context.container.networks.map((n) => n.name)));
@@ -96,8 +103,14 @@ export function suggestionsFor(param: ParamSpec, context: SuggestionContext): Su
         { value: 'lo', label: 'loopback' },
       ];
     case 'container':
-      return peers(context).map((c) => ({ value: c.name, label: c.compose ? `${c.compose.project} / ${c.compose.service}` : c.image }));
+      // The server finds the peer by name on any engine; the label says where it is.
+      return peers(context).map((c) => ({ value: c.name, label: `${peerLabel(c)}${c.engine !== (context.container?.engine ?? context.network?.engine ?? c.engine) ? ` on ${c.engine}` : ''}` }));
     default:
       return [];
   }
+}
+
+function peerLabel(c: ContainerSummary): string {
+  if (c.swarm) return `task ${c.swarm.service}${c.swarm.slot !== undefined ? `.${c.swarm.slot}` : ''}`;
+  return c.compose ? `${c.compose.project} / ${c.compose.service}` : c.image;
 }

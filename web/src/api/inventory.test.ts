@@ -1,0 +1,95 @@
+import type { Listing, SondeClient } from '@sonde/client';
+import type { EngineInfo, Health } from '@sonde/shared';
+import { describe, expect, it, vi } from 'vitest';
+import { reachabilityChanged } from './console-data';
+import { Inventory, LEFT_OUT_RETRY_MS } from './inventory';
+
+const manager: EngineInfo = { name: 'node1', reachable: true, swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' };
+const worker: EngineInfo = { name: 'node2', reachable: true, swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured' };
+
+/** The calls Inventory makes, answering with empty lists that left out `unreachable`. */
+function fakeClient(engines: EngineInfo[], unreachable: string[] = []) {
+  const listing = <T,>(): Promise<Listing<T>> => Promise.resolve({ items: [], unreachable });
+  const calls = {
+    engines: vi.fn(() => Promise.resolve(engines)),
+    containerListing: vi.fn(listing),
+    networkListing: vi.fn(listing),
+    swarmNodeListing: vi.fn(listing),
+    swarmServiceListing: vi.fn(listing),
+    health: vi.fn(),
+  };
+  // Only the methods above are called; the rest of the client is not needed here.
+  return { client: calls as unknown as SondeClient, calls };
+}
+
+describe('Inventory', () => {
+  it('asks for the Swarm only when an engine is a manager', async () => {
+    const plain = fakeClient([{ name: 'local', reachable: true, source: 'configured' }]);
+    const inventory = new Inventory(plain.client);
+    await inventory.refreshEngines();
+    inventory.refresh();
+    expect(plain.calls.containerListing).toHaveBeenCalledTimes(1);
+    expect(plain.calls.swarmServiceListing).not.toHaveBeenCalled();
+
+    const swarm = fakeClient([manager, worker]);
+    const withSwarm = new Inventory(swarm.client);
+    await withSwarm.refreshEngines();
+    expect(withSwarm.hasSwarm).toBe(true);
+    expect(swarm.calls.swarmNodeListing).toHaveBeenCalledTimes(1);
+    expect(swarm.calls.swarmServiceListing).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps which engines each listing left out, and notifies only when that changes', async () => {
+    const { client } = fakeClient([manager, worker], ['node2']);
+    const inventory = new Inventory(client);
+    const seen = vi.fn();
+    inventory.leftOut.subscribe(seen);
+    await inventory.containers.refresh();
+    await inventory.networks.refresh();
+    expect(inventory.leftOut.getSnapshot()).toEqual({ containers: ['node2'], networks: ['node2'], swarm: [] });
+    expect(seen).toHaveBeenCalledTimes(2);
+    await inventory.containers.refresh();
+    expect(seen).toHaveBeenCalledTimes(2);
+    inventory.leftOut.record('containers', []);
+    expect(inventory.leftOut.getSnapshot().containers).toEqual([]);
+    expect(seen).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('Inventory retries', () => {
+  it('asks a list again after LEFT_OUT_RETRY_MS while it leaves an engine out, and stops once disposed', async () => {
+    vi.useFakeTimers();
+    try {
+      const { client, calls } = fakeClient([manager, worker], ['node2']);
+      const inventory = new Inventory(client);
+      await inventory.containers.refresh();
+      expect(calls.containerListing).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(LEFT_OUT_RETRY_MS);
+      expect(calls.containerListing).toHaveBeenCalledTimes(2);
+      inventory.dispose();
+      await vi.advanceTimersByTimeAsync(LEFT_OUT_RETRY_MS * 3);
+      expect(calls.containerListing).toHaveBeenCalledTimes(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('reachabilityChanged', () => {
+  const health = (node2: boolean): Health => ({
+    status: node2 ? 'ok' : 'degraded',
+    docker: { reachable: true },
+    engines: [
+      { name: 'node1', reachable: true },
+      { name: 'node2', reachable: node2, ...(node2 ? {} : { error: 'aborted' }) },
+    ],
+  });
+
+  it('is true for the first report and when an engine goes or comes back, not for a repeat', () => {
+    expect(reachabilityChanged(undefined, health(true))).toBe(true);
+    expect(reachabilityChanged(health(true), health(false))).toBe(true);
+    expect(reachabilityChanged(health(false), health(true))).toBe(true);
+    expect(reachabilityChanged(health(false), health(false))).toBe(false);
+    expect(reachabilityChanged(health(true), { ...health(true), engines: [{ name: 'node1', reachable: true }] })).toBe(true);
+  });
+});
