@@ -246,4 +246,35 @@ describe('SondeClient identity and sharing', () => {
     expect(fetch.mock.calls[0]?.[0]).toBe(`/api/audit?sessionId=${'a'.repeat(32)}&after=10`);
     expect(client.auditExportUrl()).toBe('/api/audit?format=jsonl');
   });
+
+  it('doctor, matrix and topology: paths, bodies, and replies checked against the shared schemas', async () => {
+    const doctor = {
+      id: 'd'.repeat(32),
+      target: { kind: 'container', engine: 'local', containerId: 'c'.repeat(64), containerName: 'web-1', sharePid: false },
+      owner: { id: 'user:u1', name: 'alice' },
+      state: 'running',
+      startedAt: '2025-01-01T00:00:00.000Z',
+      timeLimitMs: 20000,
+      checks: [],
+      findings: [],
+    };
+    const started = clientReturning(json(201, doctor));
+    await started.client.createDoctorRun({ target: { kind: 'container', container: 'web-1' }, peer: { container: 'db-1', ports: [5432] } });
+    expect(started.fetch.mock.calls[0]?.[0]).toBe('/api/doctor');
+    expect(JSON.parse(String(started.fetch.mock.calls[0]?.[1].body))).toEqual({ target: { kind: 'container', container: 'web-1' }, peer: { container: 'db-1', ports: [5432] } });
+    // A reply that is not a doctor run is refused, not passed on.
+    const wrong = clientReturning(json(200, { ...doctor, findings: [{ code: 'made-up' }] }));
+    await expect(wrong.client.doctorRun(doctor.id)).rejects.toMatchObject({ code: ClientErrorCode.BadResponse });
+
+    const cell = { from: 'a'.repeat(64), to: 'b'.repeat(64), state: 'running' };
+    const rerun = clientReturning(json(202, cell));
+    await expect(rerun.client.rerunMatrixCell('m1', { from: cell.from, to: cell.to })).resolves.toEqual(cell);
+    expect(rerun.fetch.mock.calls[0]?.[0]).toBe('/api/matrix/m1/cells');
+    expect(new SondeClient({ baseUrl: 'https://sonde.example' }).matrixExportUrl('m1', 'csv')).toBe('https://sonde.example/api/matrix/m1/export?format=csv');
+
+    const topology = clientReturning(json(200, { nodes: [{ id: 'engine:local', kind: 'engine', label: 'local', engine: 'local', reachable: true }], edges: [], unreachable: [], at: '2025-01-01T00:00:00.000Z' }));
+    expect((await topology.client.topology({ engine: 'local' })).nodes).toHaveLength(1);
+    expect(topology.fetch.mock.calls[0]?.[0]).toBe('/api/topology?engine=local');
+  });
 });
+

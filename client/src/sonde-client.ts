@@ -50,6 +50,18 @@ import {
   type ToolInfo,
   type UpdateUserRequest,
 } from '@sonde/shared';
+// Diagnosis and topology: kept apart from the list above so other areas' additions merge cleanly.
+import {
+  DoctorRun,
+  DoctorRunList,
+  MatrixCell,
+  MatrixRun,
+  MatrixRunList,
+  Topology,
+  type CreateDoctorRequest,
+  type CreateMatrixRequest,
+  type RerunCellRequest,
+} from '@sonde/shared';
 import type { Static, TArray, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { ClientErrorCode, errorFromResponse, isSondeApiError, SondeApiError } from './sonde-api-error.js';
@@ -323,6 +335,57 @@ export class SondeClient {
   /** Restores the session's starting snapshot; the answer says whether the namespace now matches it. */
   revertNetstate(changeId: string): Promise<NetstateChange> {
     return this.json('POST', `/api/netstate/${id(changeId)}/revert`, NetstateChange);
+  }
+
+  // Network doctor, connectivity matrix, topology ---------------------------------------
+
+  /** Starts the doctor's checks in the target's namespace; answers at once, the run goes on (events `doctor`). */
+  createDoctorRun(request: CreateDoctorRequest): Promise<DoctorRun> {
+    return this.json('POST', '/api/doctor', DoctorRun, { body: request });
+  }
+
+  doctorRuns(): Promise<DoctorRun[]> {
+    return this.json('GET', '/api/doctor', DoctorRunList);
+  }
+
+  doctorRun(runId: string): Promise<DoctorRun> {
+    return this.json('GET', `/api/doctor/${id(runId)}`, DoctorRun);
+  }
+
+  cancelDoctorRun(runId: string): Promise<void> {
+    return this.empty('DELETE', `/api/doctor/${id(runId)}`);
+  }
+
+  /** Starts a matrix over a network's members; answers at once, cells fill in live (events `matrix`). */
+  createMatrix(request: CreateMatrixRequest): Promise<MatrixRun> {
+    return this.json('POST', '/api/matrix', MatrixRun, { body: request });
+  }
+
+  matrices(): Promise<MatrixRun[]> {
+    return this.json('GET', '/api/matrix', MatrixRunList);
+  }
+
+  matrix(matrixId: string): Promise<MatrixRun> {
+    return this.json('GET', `/api/matrix/${id(matrixId)}`, MatrixRun);
+  }
+
+  cancelMatrix(matrixId: string): Promise<void> {
+    return this.empty('DELETE', `/api/matrix/${id(matrixId)}`);
+  }
+
+  /** Probes one cell again (after the end too); the reply is the cell, running. */
+  rerunMatrixCell(matrixId: string, cell: RerunCellRequest): Promise<MatrixCell> {
+    return this.json('POST', `/api/matrix/${id(matrixId)}/cells`, MatrixCell, { body: cell });
+  }
+
+  /** Where a browser downloads the matrix as CSV or JSON (a plain link: the cookie authenticates GETs). */
+  matrixExportUrl(matrixId: string, format: 'csv' | 'json'): string {
+    return this.url(`/api/matrix/${id(matrixId)}/export${search({ format })}`);
+  }
+
+  /** How every engine (or one) is wired: engines, networks, containers, ports, Swarm nodes. */
+  topology(query: { engine?: string } = {}): Promise<Topology> {
+    return this.json('GET', `/api/topology${search({ engine: query.engine })}`, Topology);
   }
 
   // Administration (admins) --------------------------------------------------------------

@@ -22,6 +22,7 @@ import storePlugin from './plugins/store-plugin.js';
 import workloadsPlugin from './plugins/workloads-plugin.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
+import { diagnosisRoutes } from './routes/diagnosis-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { identityRoutes } from './routes/identity-routes.js';
 import { inventoryRoutes } from './routes/inventory-routes.js';
@@ -30,6 +31,7 @@ import { netstateRoutes } from './routes/netstate-routes.js';
 import { recordingRoutes } from './routes/recording-routes.js';
 import { runRoutes } from './routes/run-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { topologyRoutes } from './routes/topology-routes.js';
 
 export { SECRET_FAILURES_PER_MINUTE } from './plugins/access-plugin.js';
 
@@ -168,6 +170,8 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   await app.register(captureRoutes);
   await app.register(recordingRoutes);
   await app.register(netstateRoutes);
+  await app.register(diagnosisRoutes);
+  await app.register(topologyRoutes);
   await app.register(webUi, { webDir: config.webDir });
   return app;
 }

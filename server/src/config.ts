@@ -59,7 +59,9 @@ export interface Config {
   /** Toolbox containers live at once, sessions, runs (two for two-sided tools) and captures together. */
   maxToolboxes: number;
   /** What one principal may hold at once. */
-  perUser: { sessions: number; runs: number; captures: number; streams: number };
+  perUser: { sessions: number; runs: number; captures: number; diagnoses: number; streams: number };
+  /** Members a connectivity matrix probes at most (the cells grow with the square). */
+  matrixMaxMembers: number;
   /** Terminal sockets attached to one session at once (all participants together). */
   maxSocketsPerSession: number;
   toolboxLimits: { memoryBytes: number; pids: number; nanoCpus: number };
@@ -375,8 +377,10 @@ export function parseConfig(env: Env = process.env): Config {
       sessions: integer(env, 'SONDE_MAX_SESSIONS_PER_USER', 20, 1, 10000),
       runs: integer(env, 'SONDE_MAX_RUNS_PER_USER', 10, 1, 10000),
       captures: integer(env, 'SONDE_MAX_CAPTURES_PER_USER', 5, 1, 1000),
+      diagnoses: integer(env, 'SONDE_MAX_DIAGNOSES_PER_USER', 5, 1, 1000),
       streams: integer(env, 'SONDE_MAX_STREAMS_PER_USER', 20, 1, 10000),
     },
+    matrixMaxMembers: integer(env, 'SONDE_MATRIX_MAX_MEMBERS', 50, 2, 500),
     maxSocketsPerSession: integer(env, 'SONDE_MAX_SOCKETS_PER_SESSION', 32, 1, 10000),
     toolboxLimits: {
       memoryBytes: integer(env, 'SONDE_TOOLBOX_MEMORY_MB', 512, 32, 65536) * 1024 * 1024,

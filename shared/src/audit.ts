@@ -14,6 +14,8 @@ export const AuditAction = Type.Union([
   Type.Literal('share-created'),
   Type.Literal('share-revoked'),
   Type.Literal('tool-run'),
+  Type.Literal('doctor-run'),
+  Type.Literal('matrix-run'),
   Type.Literal('capture-started'),
   Type.Literal('user-created'),
   Type.Literal('user-updated'),

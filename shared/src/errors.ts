@@ -49,6 +49,14 @@ export const ErrorCode = {
   RecordingUnavailable: 'RECORDING_UNAVAILABLE',
   NetstateNotFound: 'NETSTATE_NOT_FOUND',
   NetstateNotRevertible: 'NETSTATE_NOT_REVERTIBLE',
+  DoctorNotFound: 'DOCTOR_NOT_FOUND',
+  MatrixNotFound: 'MATRIX_NOT_FOUND',
+  /** More matrix members than its limit (SONDE_MATRIX_MAX_MEMBERS); name fewer in `members`. */
+  MatrixTooLarge: 'MATRIX_TOO_LARGE',
+  /** Fewer than two members the policy lets the principal probe. */
+  MatrixTooSmall: 'MATRIX_TOO_SMALL',
+  CellNotFound: 'CELL_NOT_FOUND',
+  TooManyDiagnoses: 'TOO_MANY_DIAGNOSES',
   Internal: 'INTERNAL',
   /** On a terminal socket: a control frame that is not JSON, not a known message, or too large. */
   BadControlMessage: 'BAD_CONTROL_MESSAGE',

@@ -11,3 +11,5 @@ export * from './audit.js';
 export * from './recordings.js';
 export * from './policy.js';
 export * from './targets.js';
+export * from './diagnosis/index.js';
+export * from './topology.js';

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { auditSession } from '../audit/session-audit.js';
 import { CaptureRegistry } from '../captures/capture-registry.js';
+import { DoctorRegistry } from '../diagnosis/doctor-registry.js';
+import { MatrixRegistry } from '../diagnosis/matrix-registry.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { SessionRegistry } from '../sessions/session-registry.js';
@@ -18,12 +20,25 @@ declare module 'fastify' {
     sessions: SessionRegistry;
     runs: RunRegistry;
     captures: CaptureRegistry;
+    /** Network doctor runs: one idle toolbox in the target's namespace, checks exec'd in it. */
+    doctors: DoctorRegistry;
+    /** Connectivity matrices: one idle toolbox per member. */
+    matrices: MatrixRegistry;
     /** Ends running workloads the target policy no longer allows. */
     enforcer: PolicyEnforcer;
     /** The one reaper; other services that own toolboxes join it with `reaper.add`. */
     reaper: ToolboxReaper;
   }
 }
+
+/** Doctor runs and matrices going at once on the console (each user is also held to SONDE_MAX_DIAGNOSES_PER_USER). */
+const DOCTOR_MAX_LIVE = 20;
+const MATRIX_MAX_LIVE = 5;
+/**
+ * Probes in flight at once in one matrix: each is a runc exec, 0.1-0.4 s of CPU on this 2-core
+ * machine, and most of their time is spent waiting for answers.
+ */
+const MATRIX_PARALLELISM = 8;
 
 /**
  * Everything that runs toolboxes on someone's behalf: one admission, one registry per kind on
@@ -36,7 +51,10 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   const log = app.log;
   const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const admission = new WorkloadAdmission(
-    { maxToolboxes: config.maxToolboxes, perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures } },
+    {
+      maxToolboxes: config.maxToolboxes,
+      perOwner: { session: config.perUser.sessions, run: config.perUser.runs, capture: config.perUser.captures, doctor: config.perUser.diagnoses, matrix: config.perUser.diagnoses },
+    },
     live,
   );
   const shared = { engines, admission, isConsole, log };
@@ -69,7 +87,26 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     readyTimeoutMs: 15_000,
   });
   await captures.removeStaleFiles();
-  const registries = [sessions, runs, captures];
+  const doctors = new DoctorRegistry({
+    ...shared,
+    toolbox,
+    maxLive: DOCTOR_MAX_LIVE,
+    // The issue's bound is 15 s on a healthy target; the rest is room for a dead nameserver's waits.
+    timeLimitMs: 20_000,
+    endedRetentionMs: 30 * 60 * 1000,
+    maxEnded: 100,
+  });
+  const matrices = new MatrixRegistry({
+    ...shared,
+    toolbox,
+    maxMembers: config.matrixMaxMembers,
+    parallelism: MATRIX_PARALLELISM,
+    timeLimitMs: 180_000,
+    maxLive: MATRIX_MAX_LIVE,
+    endedRetentionMs: 30 * 60 * 1000,
+    maxEnded: 50,
+  });
+  const registries = [sessions, runs, captures, doctors, matrices];
   const owners: ToolboxOwner[] = [...registries];
   const reaper = new ToolboxReaper(engines, config.instance, owners, log);
   const enforcer = new PolicyEnforcer({
@@ -110,6 +147,8 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   app.decorate('sessions', sessions);
   app.decorate('runs', runs);
   app.decorate('captures', captures);
+  app.decorate('doctors', doctors);
+  app.decorate('matrices', matrices);
   app.decorate('enforcer', enforcer);
   app.decorate('reaper', reaper);
   app.addHook('preClose', async () => {

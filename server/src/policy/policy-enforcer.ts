@@ -72,6 +72,11 @@ export class PolicyEnforcer {
     const role = this.options.currentRole(workload.owner.id);
     // A principal that lost its role entirely is ended by the access sweep; end it here too.
     if (!role) return `its owner ${workload.owner.name} has no access any more`;
-    return this.options.policy.why(role, workload.target, context);
+    // A workload in several namespaces (a matrix's members) needs every one of them allowed.
+    for (const target of workload.policyTargets?.() ?? [workload.target]) {
+      const why = this.options.policy.why(role, target, context);
+      if (why) return why;
+    }
+    return undefined;
   }
 }

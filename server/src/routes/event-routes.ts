@@ -1,17 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
 import { atLeast } from '../auth/authenticator.js';
-import { maySeeSession, mayReadTarget } from '../auth/object-access.js';
+import { maySeeSession, mayReadTarget, ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf } from '../auth/principal.js';
 
 /**
  * Server-sent events (docs/api.md, "GET /api/events"): engine changes (`docker`, with the engine's
  * name), reachability of every engine (`status`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
- * changes left behind (`netstate`). Each stream is held for its principal (it ends when their
+ * changes left behind (`netstate`), doctor and matrix progress (`doctor`, `matrix`: to the run's owner
+ * and admins only, like the runs themselves). Each stream is held for its principal (it ends when their
  * access does, and counts against their stream cap) and forgets every listener when it closes.
  */
 const events: FastifyPluginAsyncTypebox = async (app) => {
-  const { engines, sessions, audit, netstate, policy, live, config } = app;
+  const { engines, sessions, audit, netstate, policy, live, config, doctors, matrices } = app;
   /** Open streams: ended when the console closes, so closing never waits on them. */
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -49,6 +50,12 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       const visible = atLeast(principal, 'admin') || (scope !== undefined && mayReadTarget(principal, change.target) && policy.why(principal.role, change.target, scope) === undefined);
       if (visible) send('netstate', change);
     });
+    const offDoctor = doctors.onProgress(({ run, event }) => {
+      if (ownsOrAdmin(principal, run)) send('doctor', event);
+    });
+    const offMatrix = matrices.onProgress(({ run, event }) => {
+      if (ownsOrAdmin(principal, run)) send('matrix', event);
+    });
     // Comments keep proxies from timing the stream out and reveal dead peers.
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15000);
     let stopped = false;
@@ -61,6 +68,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       offSession();
       offAudit();
       offNetstate();
+      offDoctor();
+      offMatrix();
       offLive();
       open.delete(end);
     };

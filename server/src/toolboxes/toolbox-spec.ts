@@ -15,6 +15,10 @@ export const LABELS = {
   run: 'sonde.run',
   /** Set on the toolbox of a packet capture. */
   capture: 'sonde.capture',
+  /** Set on the idle toolbox a doctor run execs its checks in. */
+  doctor: 'sonde.doctor',
+  /** Set on the idle toolboxes of a connectivity matrix, one per member. */
+  matrix: 'sonde.matrix',
 } as const;
 
 /**

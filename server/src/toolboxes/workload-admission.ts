@@ -2,7 +2,7 @@ import { ErrorCode, type ResolvedTarget } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { LiveConnections } from '../auth/live-connections.js';
 import type { Principal } from '../auth/principal.js';
-import type { RevocationReason, WorkloadKind } from './workload.js';
+import { WORKLOAD_KINDS, type RevocationReason, type WorkloadKind } from './workload.js';
 
 /**
  * What may run, and for how long its owner's access lasts. Every workload that owns toolboxes
@@ -25,6 +25,8 @@ export interface HeldWorkload {
   id: string;
   owner: { id: string; name: string };
   target: ResolvedTarget;
+  /** Every target the policy must allow, when there are more than `target` (see Workload.policyTargets). */
+  policyTargets?(): readonly ResolvedTarget[];
   /** Ends it with a reason and a sentence its viewers are shown; must not throw. */
   revoke(reason: RevocationReason, detail: string): void;
 }
@@ -33,6 +35,8 @@ const KIND_NAMES: Record<WorkloadKind, { plural: string; variable: string; code:
   session: { plural: 'live sessions', variable: 'SONDE_MAX_SESSIONS_PER_USER', code: ErrorCode.TooManySessions },
   run: { plural: 'tool runs going', variable: 'SONDE_MAX_RUNS_PER_USER', code: ErrorCode.TooManyRuns },
   capture: { plural: 'captures running', variable: 'SONDE_MAX_CAPTURES_PER_USER', code: ErrorCode.TooManyCaptures },
+  doctor: { plural: 'doctor runs going', variable: 'SONDE_MAX_DIAGNOSES_PER_USER', code: ErrorCode.TooManyDiagnoses },
+  matrix: { plural: 'connectivity matrices going', variable: 'SONDE_MAX_DIAGNOSES_PER_USER', code: ErrorCode.TooManyDiagnoses },
 };
 
 /** A place in the budget; released exactly once, when the workload has ended (or failed to start). */
@@ -74,7 +78,7 @@ export class WorkloadAdmission {
    * requests cannot both take the last place.
    */
   admit(principal: Principal, kind: WorkloadKind, toolboxes: number): Admission {
-    const counts = this.owned.get(principal.id) ?? { session: 0, run: 0, capture: 0 };
+    const counts = this.owned.get(principal.id) ?? { session: 0, run: 0, capture: 0, doctor: 0, matrix: 0 };
     const names = KIND_NAMES[kind];
     const cap = this.limits.perOwner[kind];
     if (counts[kind] >= cap) {
@@ -103,7 +107,7 @@ export class WorkloadAdmission {
         if (heldWorkload) this.held.delete(heldWorkload);
         this.toolboxes -= toolboxes;
         counts[kind]--;
-        if (counts.session + counts.run + counts.capture === 0) this.owned.delete(principal.id);
+        if (WORKLOAD_KINDS.every((k) => counts[k] === 0)) this.owned.delete(principal.id);
       },
     };
   }

@@ -5,7 +5,7 @@ import type { EngineSet } from '../engine/engine-set.js';
 import type { ContainerEngine, EngineEvent } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { scopeOf, type PolicyContext, type PolicyScope } from '../policy/target-policy.js';
-import { resolveOnEngines } from './target-resolver.js';
+import { resolveOnEngines, type ResolvedOnEngine } from './target-resolver.js';
 import type { Admission, WorkloadAdmission } from './workload-admission.js';
 import type { CommonEndReason, Workload, WorkloadKind } from './workload.js';
 
@@ -31,6 +31,11 @@ export interface CreateRequest<W> {
   target: TargetRequest;
   /** Inventory the start needs beyond its target's (a two-sided tool resolves its peer container). */
   alsoNeeds?: TargetRequest['kind'][];
+  /**
+   * Finds the target instead of the resolver, for a kind that reads a target it never enters (a
+   * matrix reads a network it does not join, so a non-attachable overlay is fine for it).
+   */
+  resolve?: () => Promise<ResolvedOnEngine>;
   check: TargetCheck;
   /** Toolboxes it will hold: one, or two for a two-sided tool. */
   toolboxes: number;
@@ -62,7 +67,7 @@ export interface ToolboxOwner {
   startingIds(): ReadonlySet<string>;
 }
 
-const KIND_PLURAL: Record<WorkloadKind, string> = { session: 'sessions', run: 'runs', capture: 'captures' };
+const KIND_PLURAL: Record<WorkloadKind, string> = { session: 'sessions', run: 'runs', capture: 'captures', doctor: 'doctor runs', matrix: 'connectivity matrices' };
 
 /**
  * Every workload of one kind: admission (the console's toolbox budget, the owner's cap, this
@@ -121,7 +126,7 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
       const workload = await work;
       this.live.set(id, workload);
       this.admissions.set(id, admission);
-      admission.hold({ kind: this.options.kind, id, owner: workload.owner, target: workload.target, revoke: (reason, detail) => workload.revoke(reason, detail) });
+      this.hold(id, workload, admission);
       if (!workload.running) {
         // It ended while it started (its process exited at once): retire it like any other.
         this.retire(id);
@@ -149,11 +154,44 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
     }
   }
 
-  private async launch(id: string, request: CreateRequest<W>): Promise<W> {
-    const { handle, target, context } = await resolveOnEngines(this.options.engines, request.target, {
-      ...(request.alsoNeeds ? { alsoNeeds: request.alsoNeeds } : {}),
-      ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}),
+  private hold(id: string, workload: W, admission: Admission): void {
+    admission.hold({
+      kind: this.options.kind,
+      id,
+      owner: workload.owner,
+      target: workload.target,
+      ...(workload.policyTargets ? { policyTargets: () => workload.policyTargets!() } : {}),
+      revoke: (reason, detail) => workload.revoke(reason, detail),
     });
+  }
+
+  /**
+   * Takes an ended workload back into the live set for more work on it (a matrix probing one of
+   * its cells again after it finished): admitted like a new one (shutdown, this kind's limit, the
+   * principal's cap, the console's toolbox budget) and held for its owner's access again. The
+   * workload calls the returned function when that work is done, and is retired again.
+   */
+  reopen(id: string, principal: Principal, toolboxes: number): () => void {
+    if (!this.accepting) throw this.shuttingDown();
+    const entry = this.ended.get(id);
+    if (!entry) throw new Error(`${this.options.kind} ${id} has not ended`);
+    if (this.live.size + this.creating.size >= this.options.maxLive) throw this.options.tooMany(this.options.maxLive);
+    const admission = this.options.admission.admit(principal, this.options.kind, toolboxes);
+    clearTimeout(entry.timer);
+    this.ended.delete(id);
+    this.live.set(id, entry.workload);
+    this.admissions.set(id, admission);
+    this.hold(id, entry.workload, admission);
+    return () => this.retire(id);
+  }
+
+  private async launch(id: string, request: CreateRequest<W>): Promise<W> {
+    const { handle, target, context } = request.resolve
+      ? await request.resolve()
+      : await resolveOnEngines(this.options.engines, request.target, {
+          ...(request.alsoNeeds ? { alsoNeeds: request.alsoNeeds } : {}),
+          ...(this.options.isConsole ? { isConsole: this.options.isConsole } : {}),
+        });
     // The policy decides on the resolved target (full id, its labels), never on what was typed.
     request.check(target, context);
     return request.start({ id, target, engine: handle.engine, context, scope: scopeOf(target, context), ended: () => this.retire(id) });

@@ -2,10 +2,12 @@ import type { ResolvedTarget } from '@sonde/shared';
 
 /**
  * Anything that owns toolbox containers on a principal's behalf: a shell session, a tool run, a
- * packet capture (and later other engines' workloads). The registry, the reaper and the access
- * rules see them only through this.
+ * packet capture, a doctor run, a connectivity matrix (and later other engines' workloads). The
+ * registry, the reaper and the access rules see them only through this.
  */
-export type WorkloadKind = 'session' | 'run' | 'capture';
+export type WorkloadKind = 'session' | 'run' | 'capture' | 'doctor' | 'matrix';
+
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['session', 'run', 'capture', 'doctor', 'matrix'];
 
 /** Who started it: the principal whose access it is held for. */
 export interface WorkloadOwner {
@@ -23,6 +25,11 @@ export interface Workload {
   readonly id: string;
   readonly owner: WorkloadOwner;
   readonly target: ResolvedTarget;
+  /**
+   * Every target it runs in, when that is not just `target`: the policy must allow each of them,
+   * at the start and whenever it is checked again (a matrix's members, a doctor's peer).
+   */
+  policyTargets?(): readonly ResolvedTarget[];
   /** True until it has ended. */
   readonly running: boolean;
   /** The toolbox containers it holds now (the reaper leaves them alone). */

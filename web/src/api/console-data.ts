@@ -9,6 +9,7 @@ import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Admin } from './admin';
 import { Audit } from './audit';
 import { Captures } from './captures';
+import { Diagnosis } from './diagnosis';
 import { EventStream } from './events';
 import { Inventory } from './inventory';
 import { Netstate } from './netstate';
@@ -17,6 +18,7 @@ import { Recordings } from './recordings';
 import { Runs } from './runs';
 import { Sessions } from './sessions';
 import { Shares } from './shares';
+import { TopologyMap } from './topology';
 
 /** Whether any engine's reachability differs between two health reports (a first report counts as a change). */
 export function reachabilityChanged(before: Health | undefined, after: Health): boolean {
@@ -40,6 +42,10 @@ export class ConsoleData implements Disposable {
   /** Users, tokens, policy: fetched only by the admin pages. */
   readonly admin: Admin;
   readonly audit: Audit;
+  /** Doctor runs and connectivity matrices; pushed by the event stream. */
+  readonly diagnosis: Diagnosis;
+  /** The topology map's graph: fetched while a page shows it. */
+  readonly topology: TopologyMap;
   readonly liveUpdates: EventStream;
 
   private readonly cleanup = new DisposableStore();
@@ -62,18 +68,25 @@ export class ConsoleData implements Disposable {
     this.netstate = this.own(new Netstate(client));
     this.admin = this.own(new Admin(client));
     this.audit = this.own(new Audit(client));
+    this.diagnosis = this.own(new Diagnosis(client));
+    this.topology = this.own(new TopologyMap(client));
     this.liveUpdates = this.own(
       new EventStream({
         url: client.eventsUrl(),
         // Toolboxes are containers, so container events also mean sessions changed.
-        onChange: () => this.refreshInventory(),
+        onChange: () => {
+          this.refreshInventory();
+          this.topology.changed();
+        },
         onHealth: (health) => {
           const before = this.inventory.health.data;
           this.inventory.health.update(() => health);
-          // An engine came back or went away: its objects, version and Swarm role changed with it.
+          // An engine came back or went away: its objects, version and Swarm role changed with it,
+          // and the map draws it reachable or not.
           if (reachabilityChanged(before, health)) {
             void this.inventory.refreshEngines();
             this.refreshInventory();
+            this.topology.changed();
           }
         },
         onResume: () => {
@@ -81,9 +94,13 @@ export class ConsoleData implements Disposable {
           this.refreshInventory();
           void this.inventory.health.refresh();
           void this.netstate.list.refresh();
+          this.topology.changed();
+          this.diagnosis.resync();
         },
         onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
+        onDoctor: (event) => this.diagnosis.doctorProgress(event),
+        onMatrix: (event) => this.diagnosis.matrixProgress(event),
       }),
     );
   }

@@ -2,10 +2,11 @@
  * Live updates from GET /api/events (server-sent events). `docker` events say a container or
  * network changed; they are batched so a `docker compose up` of 20 containers causes one
  * refetch, not 60. `status` events carry the Docker health, `audit` new trail entries (admins),
- * `netstate` changes sessions left behind. EventSource reconnects by itself after network
+ * `netstate` changes sessions left behind, `doctor` and `matrix` the progress of the principal's
+ * own doctor runs and matrices (all of them for admins). EventSource reconnects by itself after network
  * errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { AuditEntry, DockerChangeEvent, Health, NetstateChange } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, DoctorEvent, Health, MatrixEvent, NetstateChange } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -31,6 +32,10 @@ export interface EventStreamOptions {
   onAudit?(entry: AuditEntry): void;
   /** A session left firewall or qdisc changes behind, or one was reverted. */
   onNetstate?(change: NetstateChange): void;
+  /** A doctor run's check, finding or end. */
+  onDoctor?(event: DoctorEvent): void;
+  /** A matrix's member, cell or end. */
+  onMatrix?(event: MatrixEvent): void;
   createSource?: (url: string) => EventSourceLike;
 }
 
@@ -98,6 +103,14 @@ export class EventStream implements Disposable {
     source.addEventListener('netstate', (event) => {
       const change = parseEventData(event, NetstateChange);
       if (change) this.options.onNetstate?.(change);
+    });
+    source.addEventListener('doctor', (event) => {
+      const progress = parseEventData(event, DoctorEvent);
+      if (progress) this.options.onDoctor?.(progress);
+    });
+    source.addEventListener('matrix', (event) => {
+      const progress = parseEventData(event, MatrixEvent);
+      if (progress) this.options.onMatrix?.(progress);
     });
   }
 

@@ -15,12 +15,14 @@ import { AdminPage } from '../pages/AdminPage';
 import { AuditPage } from '../pages/AuditPage';
 import { ContainerPage } from '../pages/ContainerPage';
 import { EnginePage } from '../pages/EnginePage';
+import { MatrixPage } from '../pages/MatrixPage';
 import { NetworkPage } from '../pages/NetworkPage';
 import { AdminOnlyPage, NotFoundPage } from '../pages/NotFoundPage';
 import { OverviewPage } from '../pages/OverviewPage';
 import { RecordingsPage } from '../pages/RecordingsPage';
 import { SessionWorkspace } from '../pages/SessionWorkspace';
 import { TaskPage } from '../pages/TaskPage';
+import { TopologyPage } from '../pages/TopologyPage';
 import { routePath, type Route } from '../routing/routes';
 import { useNavigate, useRoute } from '../routing/RouterContext';
 import { Sidebar } from './Sidebar';
@@ -137,6 +139,10 @@ function RoutedPage({ route }: { route: Route }) {
       return <RecordingsPage selectedId={null} />;
     case 'recording':
       return <RecordingsPage selectedId={route.id} />;
+    case 'matrix':
+      return <MatrixPage id={route.id} />;
+    case 'topology':
+      return <TopologyPage engine={route.engine} />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
     default: {

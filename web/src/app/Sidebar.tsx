@@ -50,6 +50,11 @@ export function Sidebar({ route, me, onSignOut }: SidebarProps) {
         </Link>
         <CurrentUser me={me} onSignOut={onSignOut} />
       </div>
+      <nav className="sidebar-nav" aria-label="Topology">
+        <Link to={routePath({ page: 'topology' })} data-testid="nav-topology" className={route.page === 'topology' ? 'is-active' : undefined}>
+          Topology map
+        </Link>
+      </nav>
       {canOperate && (
         <nav className="sidebar-nav" aria-label="Recordings">
           <Link

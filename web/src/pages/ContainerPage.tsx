@@ -1,6 +1,7 @@
 import { EmptyState } from '../components/EmptyState';
 import { CapturePanel } from '../features/captures/CapturePanel';
 import { ContainerFacts, ContainerHeader, ContainerShellActions, findContainer } from '../features/containers/ContainerDetails';
+import { DoctorPanel } from '../features/doctor/DoctorPanel';
 import { shellBlockedReason } from '../features/containers/container-inventory';
 import { NetstateWarnings } from '../features/netstate/NetstateWarnings';
 import { SessionLinks } from '../features/sessions/SessionLinks';
@@ -72,6 +73,7 @@ export function ContainerPage({ id, engine }: { id: string; engine?: string | un
             }
           : {})}
       />
+      {canOperate && <DoctorPanel target={target} blockedReason={blocked} />}
       {canOperate && <ToolLauncher context={{ target, container, blockedReason: blocked }} />}
       {canOperate && <CapturePanel target={target} blockedReason={blocked} />}
     </article>

@@ -3,6 +3,8 @@ import { EmptyState } from '../components/EmptyState';
 import { EngineFacts, EngineHeader } from '../features/engines/EngineSection';
 import { useContainers, useEngineViews, useNetworks, usePermissions } from '../hooks/use-console-data';
 import { useStartSession } from '../hooks/use-start-session';
+import { routePath } from '../routing/routes';
+import { Link } from '../routing/RouterContext';
 
 /** One engine: its health and place in a Swarm, and (admins) a shell in its host's network namespace. */
 export function EnginePage({ engine }: { engine: string }) {
@@ -40,6 +42,11 @@ export function EnginePage({ engine }: { engine: string }) {
         </section>
       )}
       <EngineFacts view={view} containers={count(containers)} networks={count(networks)} />
+      <p>
+        <Link to={routePath({ page: 'topology', engine })} data-testid="engine-topology">
+          Topology map of {engine}
+        </Link>
+      </p>
     </article>
   );
 }

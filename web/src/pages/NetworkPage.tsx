@@ -1,6 +1,8 @@
 import { useRef } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { CapturePanel } from '../features/captures/CapturePanel';
+import { DoctorPanel } from '../features/doctor/DoctorPanel';
+import { MatrixLauncher } from '../features/matrix/MatrixLauncher';
 import { NamespaceAction, NetworkFacts, NetworkHeader, NetworkJoinAction, NetworkMembers, PingMembersAction } from '../features/networks/NetworkDetails';
 import { enginesListing, findNetworkOn, hasOwnNamespace, joinBlockedReason, namespaceEngines } from '../features/networks/network-inventory';
 import { ToolLauncher } from '../features/tools/ToolLauncher';
@@ -67,6 +69,8 @@ export function NetworkPage({ id, engine }: { id: string; engine?: string | unde
         <PingMembersAction network={network} onStarted={() => toolsRef.current?.scrollIntoView({ block: 'start', behavior: 'smooth' })} />
       )}
       <NetworkMembers network={network} containers={containers.status === 'ready' ? containers.data : []} />
+      {canOperate && <MatrixLauncher network={network} />}
+      {canOperate && <DoctorPanel target={{ kind: 'network', engine: network.engine, network: network.id }} blockedReason={joinBlockedReason(network)} />}
       {canOperate && (
         <div ref={toolsRef}>
           <ToolLauncher context={{ target, network, blockedReason: joinBlockedReason(network) }} />

@@ -2,6 +2,7 @@ import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import { EmptyState } from '../components/EmptyState';
 import { CapturePanel } from '../features/captures/CapturePanel';
 import { ContainerShellActions } from '../features/containers/ContainerDetails';
+import { DoctorPanel } from '../features/doctor/DoctorPanel';
 import { SessionLinks } from '../features/sessions/SessionLinks';
 import { findTask, taskBlockedReason } from '../features/swarm/swarm-tree';
 import { TaskFacts, TaskHeader } from '../features/swarm/TaskDetails';
@@ -62,6 +63,7 @@ export function TaskPage({ engine, service, task: selector }: TaskPageProps) {
         <ContainerShellActions blockedReason={blocked} pending={pending} onStart={({ sharePid }) => start(sharePid && target.kind === 'task' ? { ...target, sharePid } : target)} />
       )}
       <TaskFacts service={found.service} task={task} containerName={container?.name} sessions={<SessionLinks sessions={taskSessions} />} />
+      {canOperate && <DoctorPanel target={target} blockedReason={blocked} />}
       {canOperate && <ToolLauncher context={{ target, ...(container ? { container } : {}), blockedReason: blocked }} />}
       {canOperate && <CapturePanel target={target} blockedReason={blocked} />}
     </article>

@@ -15,6 +15,9 @@ describe('matchRoute', () => {
     ['/audit', { page: 'audit' }],
     ['/recordings', { page: 'recordings' }],
     ['/recordings/0f9e', { page: 'recording', id: '0f9e' }],
+    ['/matrices/0f9e', { page: 'matrix', id: '0f9e' }],
+    ['/topology', { page: 'topology' }],
+    ['/engines/node2/topology', { page: 'topology', engine: 'node2' }],
     ['/engines/node2', { page: 'engine', engine: 'node2' }],
     ['/engines/node2/containers/abc123', { page: 'container', engine: 'node2', id: 'abc123' }],
     ['/engines/node1/networks/ov%201/', { page: 'network', engine: 'node1', id: 'ov 1' }],
@@ -39,6 +42,9 @@ describe('matchRoute', () => {
     '/engines/node1/services/web/tasks/0',
     '/engines/node1/services/web/tasks/Not-A-Task',
     '/engines/node1/services/web',
+    '/matrices',
+    '/topology/x',
+    '/engines/node2/topology/x',
   ])('%s is not found', (path) => {
     expect(matchRoute(path)).toEqual({ page: 'not-found', path });
   });
@@ -52,6 +58,9 @@ describe('matchRoute', () => {
       expect(matchRoute(routePath({ page: 'admin', section }))).toEqual({ page: 'admin', section });
     }
     expect(matchRoute(routePath({ page: 'audit' }))).toEqual({ page: 'audit' });
+    expect(matchRoute(routePath({ page: 'matrix', id: 'a/b' }))).toEqual({ page: 'matrix', id: 'a/b' });
+    expect(matchRoute(routePath({ page: 'topology' }))).toEqual({ page: 'topology' });
+    expect(matchRoute(routePath({ page: 'topology', engine: 'edge 1' }))).toEqual({ page: 'topology', engine: 'edge 1' });
   });
 
   it('carries the engine in links to its objects, and keeps old links engine-less', () => {

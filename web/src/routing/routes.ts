@@ -21,6 +21,9 @@ export type Route =
   | { page: 'audit' }
   | { page: 'recordings' }
   | { page: 'recording'; id: string }
+  | { page: 'matrix'; id: string }
+  /** `engine`: that engine's map only (GET /api/topology?engine=). */
+  | { page: 'topology'; engine?: string }
   | { page: 'not-found'; path: string };
 
 /** The admin page's tabs: `/admin` (users), `/admin/tokens`, `/admin/policy`. */
@@ -29,11 +32,12 @@ const ADMIN_SECTIONS: readonly AdminSection[] = ['users', 'tokens', 'policy'];
 
 export type RoutablePage = Exclude<Route, { page: 'not-found' }>;
 
-const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session' | 'recording']> = [
+const DETAIL_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network' | 'session' | 'recording' | 'matrix']> = [
   [/^\/containers\/([^/]+)\/?$/, 'container'],
   [/^\/networks\/([^/]+)\/?$/, 'network'],
   [/^\/sessions\/([^/]+)\/?$/, 'session'],
   [/^\/recordings\/([^/]+)\/?$/, 'recording'],
+  [/^\/matrices\/([^/]+)\/?$/, 'matrix'],
 ];
 
 const ENGINE_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network']> = [
@@ -41,6 +45,7 @@ const ENGINE_PATTERNS: ReadonlyArray<readonly [RegExp, 'container' | 'network']>
   [/^\/engines\/([^/]+)\/networks\/([^/]+)\/?$/, 'network'],
 ];
 const ENGINE_PAGE = /^\/engines\/([^/]+)\/?$/;
+const ENGINE_TOPOLOGY = /^\/engines\/([^/]+)\/topology\/?$/;
 const TASK_PAGE = /^\/engines\/([^/]+)\/services\/([^/]+)\/tasks\/([^/]+)\/?$/;
 
 /** The decoded path segments, or null when one is not valid percent-encoding or is empty. */
@@ -71,6 +76,11 @@ function matchEngineRoute(pathname: string): Route | null {
     const parts = segments(engine);
     return parts ? { page: 'engine', engine: parts[0]! } : notFound;
   }
+  const topology = ENGINE_TOPOLOGY.exec(pathname);
+  if (topology) {
+    const parts = segments(topology);
+    return parts ? { page: 'topology', engine: parts[0]! } : notFound;
+  }
   const task = TASK_PAGE.exec(pathname);
   if (task) {
     const parts = segments(task);
@@ -90,6 +100,7 @@ export function matchRoute(pathname: string): Route {
   if (onEngine) return onEngine;
   if (/^\/audit\/?$/.test(pathname)) return { page: 'audit' };
   if (/^\/recordings\/?$/.test(pathname)) return { page: 'recordings' };
+  if (/^\/topology\/?$/.test(pathname)) return { page: 'topology' };
   const admin = /^\/admin(?:\/([a-z]+))?\/?$/.exec(pathname);
   if (admin) {
     const section = (admin[1] ?? 'users') as AdminSection;
@@ -131,6 +142,10 @@ export function routePath(route: RoutablePage): string {
       return '/recordings';
     case 'recording':
       return `/recordings/${encodeURIComponent(route.id)}`;
+    case 'matrix':
+      return `/matrices/${encodeURIComponent(route.id)}`;
+    case 'topology':
+      return route.engine === undefined ? '/topology' : `${enginePath(route.engine)}/topology`;
     default: {
       const unexpected: never = route;
       return unexpected;

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Value } from 'typebox/value';
+import { Topology } from '@sonde/shared';
+import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, docker, uniqueName } from './support/docker-fixtures.js';
+import { startConsole, type TestConsole } from './support/test-console.js';
+
+/**
+ * GET /api/topology against the real engine, on a small Compose-like project this file creates:
+ * two services on their network (one publishing a port), and what a viewer, an admin and nobody
+ * get. Everything is named sonde-diagnosis-topo-… and removed at the end.
+ */
+describe('topology map (real Docker)', () => {
+  let sonde: TestConsole;
+  const fixtures = new DockerFixtures();
+  const project = uniqueName('sonde-diagnosis-topo');
+  let network: string;
+  let web: { id: string; name: string };
+  let db: { id: string; name: string };
+  let viewer: { authorization: string };
+
+  beforeAll(async () => {
+    sonde = await startConsole({ SONDE_INSTANCE: uniqueName('sonde-diagnosis-topo-test') });
+    network = await fixtures.network(`${project}_default`);
+    const compose = (service: string) => ['--label', `com.docker.compose.project=${project}`, '--label', `com.docker.compose.service=${service}`];
+    // Published by docker run directly (DockerFixtures has no port option).
+    const webName = `${project}-web-1`;
+    const webId = await docker('run', '-d', '--name', webName, '--label', TEST_LABEL, ...compose('web'), '--network', network, '-p', '127.0.0.1::80', TARGET_IMAGE);
+    web = { id: webId, name: webName };
+    db = await fixtures.container({ name: `${project}-db-1`, network, labels: [`com.docker.compose.project=${project}`, 'com.docker.compose.service=db'] });
+    viewer = { authorization: `Bearer ${sonde.app.identities.createToken('sonde-diagnosis-topo-viewer', 'viewer', 'test').secret}` };
+  });
+
+  afterAll(async () => {
+    try {
+      await sonde?.close();
+    } finally {
+      if (web) await docker('rm', '-f', web.id).catch(() => undefined);
+      await fixtures.dispose();
+    }
+  });
+
+  async function topology(auth: { authorization: string } | Record<string, never>, query = ''): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${sonde.baseUrl}/api/topology${query}`, { headers: auth });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it("draws the project's network, both containers with their addresses, the published port, for a viewer", async () => {
+    const started = performance.now();
+    const { status, body } = await topology(viewer);
+    const elapsed = Math.round(performance.now() - started);
+    expect(status).toBe(200);
+    expect(Value.Check(Topology, body)).toBe(true);
+    const graph = body as Topology;
+    const networkId = await docker('network', 'inspect', '-f', '{{.Id}}', network);
+    const networkNode = graph.nodes.find((n) => n.kind === 'network' && n.dockerId === networkId)!;
+    expect(networkNode).toMatchObject({ id: `network:local:${networkId}`, label: network, engine: 'local', driver: 'bridge' });
+    for (const [container, service] of [
+      [web, 'web'],
+      [db, 'db'],
+    ] as const) {
+      const node = graph.nodes.find((n) => n.kind === 'container' && n.dockerId === container.id)!;
+      expect(node).toMatchObject({ label: container.name, project, service, state: 'running' });
+      const ip = await fixtures.ipv4(container.id, network);
+      expect(graph.edges).toContainEqual({ from: node.id, to: networkNode.id, kind: 'interface', ipv4: ip });
+    }
+    const hostPort = Number((await docker('port', web.id, '80/tcp')).split(':').pop());
+    const port = graph.nodes.find((n) => n.id === `port:local:${web.id}:80/tcp`)!;
+    expect(port).toMatchObject({ kind: 'port', label: `80/tcp → 127.0.0.1:${hostPort}`, port: { privatePort: 80, publicPort: hostPort, hostIp: '127.0.0.1' } });
+    expect(graph.edges).toContainEqual({ from: `container:local:${web.id}`, to: port.id, kind: 'publishes' });
+    expect(graph.edges).toContainEqual({ from: 'engine:local', to: networkNode.id, kind: 'hosts' });
+    // An engine's address is for admins, as in GET /api/engines.
+    expect(graph.nodes.find((n) => n.id === 'engine:local')).toMatchObject({ kind: 'engine', reachable: true });
+    expect(graph.nodes.find((n) => n.id === 'engine:local')!.endpoint).toBeUndefined();
+    // Sonde's own toolboxes are not part of anyone's wiring.
+    expect(graph.nodes.some((n) => n.label.startsWith('sonde-') && n.kind === 'container' && n.label.includes(sonde.instance))).toBe(false);
+    console.log(`topology read in ${elapsed} ms (${graph.nodes.length} nodes, ${graph.edges.length} edges)`);
+  });
+
+  it('shows an admin the engine endpoint, and refuses what it must', async () => {
+    const admin = await topology(sonde.auth, '?engine=local');
+    expect(admin.status).toBe(200);
+    expect((admin.body as Topology).nodes.find((n) => n.id === 'engine:local')!.endpoint).toMatch(/^(unix|tcp|ssh|npipe):\/\//);
+    expect(await topology({})).toMatchObject({ status: 401 });
+    expect(await topology(viewer, '?engine=elsewhere')).toMatchObject({ status: 404, body: { error: { code: 'ENGINE_NOT_FOUND' } } });
+    expect(await topology(viewer, '?engine=Not_A_Name')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+    expect(await topology(viewer, '?other=1')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+  });
+
+  it('follows a change: a container that joins appears on the next read', async () => {
+    const late = await fixtures.container({ name: `${project}-cache-1`, network });
+    const { body } = await topology(viewer);
+    expect((body as Topology).nodes.find((n) => n.dockerId === late.id)).toMatchObject({ kind: 'container', label: late.name });
+  });
+});
