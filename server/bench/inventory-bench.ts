@@ -42,7 +42,6 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
     const createSeconds = (nowMs() - c0) / 1000;
     log(`  ${ids.length} containers in ${createSeconds.toFixed(1)} s`);
 
-    const url = `${ctx.sonde.baseUrl}/api/containers`;
     let seen = 0;
     const timeRaw = async () => {
       const t0 = nowMs();
@@ -50,11 +49,11 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
       seen = list.length;
       return nowMs() - t0;
     };
+    // As a script sees it: through the typed client, the reply checked against the shared schema.
     const timeSonde = async () => {
       const t0 = nowMs();
-      const response = await fetch(url, { headers: ctx.sonde.auth });
-      const list = (await response.json()) as unknown[];
-      if (response.status !== 200 || list.length < options.count) throw new Error(`GET /api/containers: ${response.status}, ${list.length} items`);
+      const list = await ctx.sonde.client.containers();
+      if (list.length < options.count) throw new Error(`GET /api/containers: ${list.length} items, expected at least ${options.count}`);
       return nowMs() - t0;
     };
     for (let i = 0; i < 3; i++) {
