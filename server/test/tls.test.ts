@@ -86,7 +86,7 @@ describe('TLS and exposure warnings (built server process)', () => {
 
   /** A GET whose Set-Cookie header is what matters (the login redirect, which it does not follow). */
   async function requestHeaders(url: string): Promise<{ status: number; setCookie: string }> {
-    const response = await oneShotFetch({ ca: cert })(url, { method: 'GET' });
+    const response = await oneShotFetch({ ca: cert, timeoutMs: 10_000 })(url, { method: 'GET' });
     return { status: response.status, setCookie: response.headers.getSetCookie().join('\n') };
   }
 
@@ -111,10 +111,10 @@ describe('TLS and exposure warnings (built server process)', () => {
       expect(sonde.log).toContain(`Sonde is running at https://127.0.0.1:${sonde.port}/`);
 
       // The certificate is verified (it is its own CA here), not waved through.
-      const client = apiClient(sonde.baseUrl, { token: sonde.token }, oneShotFetch({ ca: cert }));
+      const client = apiClient(sonde.baseUrl, { token: sonde.token }, oneShotFetch({ ca: cert, timeoutMs: 10_000 }));
       expect(await client.health()).toMatchObject({ status: 'ok' });
       // Plain HTTP on the TLS port gets no answer from the app (the request fails: status 0).
-      await expect(apiClient(`http://127.0.0.1:${sonde.port}`, undefined, oneShotFetch()).health()).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
+      await expect(apiClient(`http://127.0.0.1:${sonde.port}`, undefined, oneShotFetch({ timeoutMs: 10_000 })).health()).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
       // A browser login over TLS gets a cookie that is never sent over plain HTTP.
       const login = await requestHeaders(`${sonde.baseUrl}/?token=${sonde.token}`);
       expect(login.status).toBe(303);

@@ -11,7 +11,7 @@ import type { FetchFunction } from '@sonde/client';
  */
 export interface OneShotFetchOptions {
   ca?: Buffer;
-  /** No answer within this long fails the request (default 10 s). */
+  /** No answer within this long fails the request; by default it waits like fetch does (a test's own timeout bounds it). */
   timeoutMs?: number;
 }
 
@@ -30,7 +30,7 @@ export function oneShotFetch(options: OneShotFetchOptions = {}): FetchFunction {
       const transport = url.startsWith('https:') ? https : http;
       const request = transport.request(
         url,
-        { method: init.method ?? 'GET', headers, agent: false, timeout: options.timeoutMs ?? 10_000, ...(options.ca ? { ca: options.ca } : {}) },
+        { method: init.method ?? 'GET', headers, agent: false, ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}), ...(options.ca ? { ca: options.ca } : {}) },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,7 +44,7 @@ export function oneShotFetch(options: OneShotFetchOptions = {}): FetchFunction {
           });
         },
       );
-      request.on('timeout', () => request.destroy(new Error(`${init.method ?? 'GET'} ${url}: no answer in ${options.timeoutMs ?? 10_000} ms`)));
+      request.on('timeout', () => request.destroy(new Error(`${init.method ?? 'GET'} ${url}: no answer in ${options.timeoutMs} ms`)));
       request.on('error', reject);
       request.end(init.body ?? undefined);
     });
