@@ -56,7 +56,7 @@ describe('packet captures (real Docker)', () => {
   const get = (id: string): Promise<CaptureInfo> => sonde.client.capture(id);
 
   const ended = (id: string, timeoutMs = 30_000): Promise<CaptureInfo> =>
-    readUntil(() => get(id), (capture) => capture.state === 'ended', { what: `capture ${id} ended`, timeoutMs });
+    readUntil(() => get(id), (capture) => capture.state === 'ended', { what: `capture ${id} to end`, timeoutMs });
 
   const ping = (count: number) => docker('exec', a.name, 'ping', '-c', String(count), '-i', '0.2', bIp);
 

@@ -50,7 +50,7 @@ async function finishedRecording(sonde: TestConsole, sessionId: string): Promise
   const [recording] = await readUntil(
     () => recordingsOf(sonde, sessionId),
     ([found]) => found?.endedAt !== undefined,
-    { what: `the recording of session ${sessionId} finished`, timeoutMs: 15_000 },
+    { what: `the recording of session ${sessionId} to finish`, timeoutMs: 15_000 },
   );
   return recording!;
 }

@@ -36,7 +36,7 @@ describe('tool runs (real Docker)', () => {
   const get = (id: string): Promise<RunInfo> => sonde.client.run(id);
 
   const finished = (id: string, timeoutMs = 40_000): Promise<RunInfo> =>
-    readUntil(() => get(id), (run) => run.state === 'exited', { what: `run ${id} exited`, timeoutMs });
+    readUntil(() => get(id), (run) => run.state === 'exited', { what: `run ${id} to exit`, timeoutMs });
 
   /** Starts a run, follows its output over the terminal socket to the end, returns both. */
   async function runToEnd(request: CreateRunRequest): Promise<{ run: RunInfo; output: string; term: TerminalClient }> {

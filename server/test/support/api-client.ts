@@ -138,7 +138,7 @@ export function readUntil<T>(read: () => Promise<T>, done: (value: T) => boolean
   return vi.waitFor(
     async () => {
       const value = await read();
-      if (!done(value)) throw new Error(`${options.what} not yet after ${options.timeoutMs} ms: ${JSON.stringify(value)}`);
+      if (!done(value)) throw new Error(`waited up to ${options.timeoutMs} ms for ${options.what}; last read: ${JSON.stringify(value)}`);
       return value;
     },
     { timeout: options.timeoutMs, interval: 200 },
