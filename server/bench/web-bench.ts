@@ -91,9 +91,8 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
         prompt.push(t2 - t1);
         total.push(t2 - t0);
       }
-      const sessions = (await (await fetch(`${ctx.sonde.baseUrl}/api/sessions`, { headers: ctx.sonde.auth })).json()) as { id: string; state: string }[];
-      for (const s of sessions.filter((x) => x.state === 'running')) {
-        await fetch(`${ctx.sonde.baseUrl}/api/sessions/${s.id}`, { method: 'DELETE', headers: ctx.sonde.auth });
+      for (const s of (await ctx.sonde.client.sessions()).filter((x) => x.state === 'running')) {
+        await ctx.sonde.client.endSession(s.id);
       }
     }
   } finally {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { ErrorBody } from '@sonde/shared';
+import { checked, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Authentication and authorization on every route of the live table, HTTP and WebSocket, in
@@ -79,7 +80,7 @@ describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
   async function send(method: string, url: string, headers: Headers, key: string) {
     const body = BODIES[key] ?? (method === 'GET' || method === 'DELETE' ? undefined : {});
     const r = await sonde.app.inject({ method: method as 'GET', url, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: body } : {}) });
-    return { status: r.statusCode, code: r.statusCode >= 400 ? String(r.json().error?.code) : '' };
+    return { status: r.statusCode, code: r.statusCode >= 400 ? checked(ErrorBody, r.json()).error.code : '' };
   }
 
   /** What a refused request could have changed, read with the admin token. */
