@@ -8,7 +8,7 @@ import { ErrorBody } from '@sonde/shared';
  */
 const session = {
   id: 'a'.repeat(32),
-  target: { kind: 'host' },
+  target: { kind: 'host', engine: 'local' },
   state: 'running',
   createdAt: '2025-01-01T00:00:00.000Z',
   toolbox: { containerId: 'c1', image: 'sonde-toolbox:1' },
@@ -30,6 +30,8 @@ describe('the integration tests\' API client', () => {
     expect(documentedStatus('POST', '/api/login')).toBe(204);
     expect(documentedStatus('POST', '/api/logout')).toBe(204);
     expect(documentedStatus('POST', `/api/netstate/${'b'.repeat(32)}/revert`)).toBe(200);
+    expect(documentedStatus('POST', `/api/matrix/${'c'.repeat(32)}/cells`)).toBe(202);
+    expect(documentedStatus('POST', '/api/matrix')).toBe(201);
     expect(documentedStatus('GET', '/api/sessions')).toBe(200);
     expect(documentedStatus('PATCH', '/api/users/u1')).toBe(200);
     expect(documentedStatus('PUT', '/api/policy')).toBe(200);

@@ -28,13 +28,15 @@ export interface Caller {
 
 /**
  * The success status docs/api.md gives each operation: creations 201, deletions and the login
- * calls 204, everything else (reads, updates, a revert that answers with the change) 200.
+ * calls 204, a matrix cell probed again 202 (its result comes later), everything else (reads,
+ * updates, a revert that answers with the change) 200.
  */
 export function documentedStatus(method: string, path: string): number {
   if (method === 'DELETE') return 204;
   if (method !== 'POST') return 200;
   if (path === '/api/login' || path === '/api/logout') return 204;
   if (/^\/api\/netstate\/[^/]+\/revert$/.test(path)) return 200;
+  if (/^\/api\/matrix\/[^/]+\/cells$/.test(path)) return 202;
   return 201;
 }
 
