@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { eventually, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { eventually, HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * What the workloads plugin promises across sessions, runs and captures, through the real
@@ -34,11 +34,11 @@ describe('per-user limits and the toolbox budget', ROUTE_TEST_TIMEOUT, () => {
     sonde.engine.addContainer({ name: 'web', networks: ['backend'] });
     sonde.engine.addContainer({ name: 'db', networks: ['backend'] });
     keepPingsRunning(sonde);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   const post = (url: string, headers: Headers, payload: object) => sonde.call('POST', url, headers, payload);
 
@@ -122,11 +122,11 @@ describe('with default limits', ROUTE_TEST_TIMEOUT, () => {
     sonde.engine.addContainer({ name: 'db', labels: { tier: 'db' } });
     sonde.engine.addContainer({ name: 'vault', labels: { 'sonde.deny': 'true' } });
     keepPingsRunning(sonde);
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   describe('access ending, and the target policy', () => {
     it('revoking a token closes its sockets and streams (4003) and ends everything it opened; others are told why', async () => {

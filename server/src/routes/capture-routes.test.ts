@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureInfo, CapturePacketsEvent } from '@sonde/shared';
 import { pcapGlobalHeader, pcapRecord, type FakeStreamProcess } from '../engine/fake-processes.js';
-import { checked, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Packet captures through the real routes on the fake engine: the scripted tcpdump's pcap
@@ -60,11 +60,11 @@ describe('capture routes', ROUTE_TEST_TIMEOUT, () => {
     sonde = await startFakeConsole();
     sonde.engine.addContainer({ name: 'web' });
     operator = await sonde.token('operator');
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function start(body: object = { target: { kind: 'container', container: 'web' }, interface: 'eth0' }, headers = operator.headers) {
     const r = await sonde.call('POST', '/api/captures', headers, body);

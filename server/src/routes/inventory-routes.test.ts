@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerList, EngineList, Health, NetworkList, SessionInfo } from '@sonde/shared';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { checked, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole } from '../testing/fake-console.js';
+import { checked, HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole } from '../testing/fake-console.js';
 
 /**
  * A console of two engines on two fakes: one engine down or hung never hides the other, the
@@ -23,11 +23,11 @@ describe('two engines', ROUTE_TEST_TIMEOUT, () => {
     beta.addContainer({ name: 'db', networks: ['backend'] });
     // Same name on both: only the engine tells them apart.
     beta.addContainer({ name: 'web' });
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function containers(query = '') {
     const r = await sonde.call('GET', `/api/containers${query}`, sonde.admin);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NETSTATE_SECTIONS, type NetstateSection } from '@sonde/shared';
 import type { ToolboxSpec } from '../engine/types.js';
 import { MARK_VARIABLE, parseSnapshot, type NetSnapshot } from '../netstate/netstate-snapshot.js';
-import { ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * "Changes left behind" through the real routes on the fake engine: the namespace probes are
@@ -64,11 +64,11 @@ describe('netstate routes', ROUTE_TEST_TIMEOUT, () => {
       });
     }
     operator = (await sonde.token('operator')).headers;
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   it('detects what a session changed, shows it to whom may see it, and reverts it with the planned restores', async () => {
     const session = (await sonde.call('POST', '/api/sessions', operator, { target: { kind: 'container', container: 'web' } })).body;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody } from '@sonde/shared';
-import { checked, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Authentication and authorization on every route of the live table, HTTP and WebSocket, in
@@ -61,11 +61,11 @@ describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
     operator = (await sonde.token('operator')).headers;
     const share = await sonde.call('POST', `/api/sessions/${sessionId}/shares`, sonde.admin, { role: 'driver', expiresInSeconds: 600 });
     guest = { authorization: `Bearer ${share.body.token}` };
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   /** Every declared route but HEAD and the web UI's catch-all, with its ids filled in. */
   function routes(id = (pattern: string) => (pattern.startsWith('/api/runs') ? runId : pattern.startsWith('/api/captures') ? captureId : pattern.startsWith('/api/sessions') ? sessionId : NO_SUCH_ID)) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunInfo } from '@sonde/shared';
 import type { FakePty } from '../engine/fake-processes.js';
-import { checked, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Tool runs through the real routes on the fake engine: the tool's scripted output streams to
@@ -37,11 +37,11 @@ describe('run routes', ROUTE_TEST_TIMEOUT, () => {
       pty.print(PING_START);
     });
     operator = await sonde.token('operator');
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function start(body: object, headers = operator.headers) {
     const r = await sonde.call('POST', '/api/runs', headers, body);

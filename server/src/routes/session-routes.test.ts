@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { SessionInfo } from '@sonde/shared';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { checked, NO_DOCKER, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { checked, HOOK_TIMEOUT_MS, NO_DOCKER, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * Sessions and their terminal sockets, through the real routes on the fake engine: the life of
@@ -18,11 +18,11 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
     sonde.engine.addNetwork({ name: 'backend' });
     sonde.engine.addContainer({ name: 'web', networks: ['backend'] });
     operator = await sonde.token('operator');
-  });
+  }, HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await sonde?.close();
-  });
+  }, HOOK_TIMEOUT_MS);
 
   async function open(target: object, headers = sonde.admin) {
     const created = await sonde.call('POST', '/api/sessions', headers, { target });

@@ -54,6 +54,12 @@ export interface FakeConsole {
  */
 export const ROUTE_TEST_TIMEOUT = { timeout: 20_000 };
 
+/**
+ * Timeout of the hooks that start and close a fake console (beforeAll/afterAll): vitest's default
+ * 10 s is short for building the whole app while other suites load the 2 cores.
+ */
+export const HOOK_TIMEOUT_MS = 30_000;
+
 /** expect.poll options with the same margin as the terminal's waits. */
 export const POLL = { timeout: WAIT_MS, interval: 10 };
 
