@@ -17,6 +17,14 @@ const DOCKERODE = {
   name: 'dockerode',
   message: 'Only server/src/engine talks to Docker: add a method to the engine interface there, in Sonde types, and call that.',
 };
+const KUBERNETES = {
+  name: '@kubernetes/client-node',
+  message: 'Only server/src/engine talks to Kubernetes: add a method to the engine interface there, in Sonde types, and call that.',
+};
+const KUBERNETES_DEEP = {
+  group: ['@kubernetes/client-node/*'],
+  message: 'Only server/src/engine talks to Kubernetes: add a method to the engine interface there, in Sonde types, and call that.',
+};
 const SQLITE = {
   name: 'better-sqlite3',
   message: 'Only server/src/store opens the database: add a query to the store there and call that.',
@@ -35,7 +43,7 @@ const FEATURES = readdirSync(new URL('./web/src/features', import.meta.url), { w
 
 /** Builds the one `no-restricted-imports` setting of an area: the server seams everywhere, plus its own. */
 function restrictImports(...patterns) {
-  return { 'no-restricted-imports': ['error', { paths: [DOCKERODE, SQLITE], patterns }] };
+  return { 'no-restricted-imports': ['error', { paths: [DOCKERODE, KUBERNETES, SQLITE], patterns: [KUBERNETES_DEEP, ...patterns] }] };
 }
 
 // Untrusted JSON -------------------------------------------------------------------------
@@ -94,7 +102,7 @@ export default defineConfig(
   {
     name: 'sonde/server-store',
     files: ['server/src/store/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [DOCKERODE] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: [DOCKERODE, KUBERNETES], patterns: [KUBERNETES_DEEP] }] },
   },
 
   {

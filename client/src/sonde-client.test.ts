@@ -183,8 +183,8 @@ describe('SondeClient engines and Swarm', () => {
   });
 
   it('validates engines, Swarm nodes and services against the shared schemas', async () => {
-    const engine = { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' };
-    const engines = clientReturning(json(200, [engine, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED', source: 'configured' }]));
+    const engine = { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured', kind: 'docker' };
+    const engines = clientReturning(json(200, [engine, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED', source: 'configured', kind: 'docker' }]));
     expect((await engines.client.engines()).map((e) => [e.name, e.reachable, e.swarm?.role])).toEqual([
       ['node1', true, 'manager'],
       ['node2', false, undefined],

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
+import { dockerPlacement } from '../src/engine/docker-engine.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
 
 /**
@@ -21,6 +22,7 @@ export interface RawToolbox {
 }
 
 export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
+  const place = dockerPlacement(spec.placement);
   const t0 = performance.now();
   const container = await docker.createContainer({
     name: `${spec.name}-raw`,
@@ -29,7 +31,7 @@ export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
     Cmd: [],
     Env: spec.env,
     Labels: BENCH_LABELS,
-    ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+    ...(place.Hostname ? { Hostname: place.Hostname } : {}),
     Tty: true,
     OpenStdin: true,
     StdinOnce: false,
@@ -37,8 +39,8 @@ export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
     AttachStdout: true,
     AttachStderr: true,
     HostConfig: {
-      NetworkMode: spec.networkMode,
-      ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+      NetworkMode: place.NetworkMode,
+      ...(place.PidMode ? { PidMode: place.PidMode } : {}),
       CapAdd: spec.capAdd,
       CapDrop: spec.capDrop,
       SecurityOpt: spec.securityOpt,
@@ -49,7 +51,7 @@ export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
       Init: true,
       ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols],
     },
-    ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+    ...(place.network ? { NetworkingConfig: { EndpointsConfig: { [place.network]: {} } } } : {}),
   });
   const t1 = performance.now();
   const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;

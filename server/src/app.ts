@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
 import type { RouteAccess } from './auth/principal.js';
-import { EngineError, type ContainerEngine } from './engine/types.js';
+import { EngineError, type ContainerEngine, type Engine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import securityHeaders from './http/security-headers.js';
 import { readTlsFiles } from './http/transport-security.js';
@@ -50,7 +50,7 @@ export interface BuildOptions {
   config: Config;
   /** Engines built by the caller (tests): one, or several. Otherwise the configured ones (config.engines). */
   engine?: ContainerEngine;
-  engines?: readonly ContainerEngine[];
+  engines?: readonly Engine[];
   logger?: boolean | object;
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;

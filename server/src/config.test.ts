@@ -132,6 +132,41 @@ describe('parseConfig', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('reads Kubernetes clusters from SONDE_ENGINES: a kubeconfig and context, or in-cluster', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sonde-kube-'));
+    const kubeconfig = path.join(dir, 'config');
+    writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\n');
+    const config = parseConfig({
+      SONDE_ENGINES: JSON.stringify([
+        { name: 'local', host: 'unix:///var/run/docker.sock' },
+        { name: 'prod', kind: 'kubernetes', kubeconfig, context: 'prod-admin', namespace: 'sonde' },
+        { name: 'in', kind: 'kubernetes', inCluster: true },
+      ]),
+      KUBERNETES_SERVICE_HOST: '10.96.0.1',
+      KUBERNETES_SERVICE_PORT: '443',
+      SONDE_K8S_TOOLBOX_IMAGE: 'registry.example.com/netshoot:v0.13',
+    });
+    expect(config.engines).toEqual([
+      { name: 'local', kind: 'docker', host: 'unix:///var/run/docker.sock' },
+      { name: 'prod', kind: 'kubernetes', kubeconfig, context: 'prod-admin', namespace: 'sonde' },
+      { name: 'in', kind: 'kubernetes', inCluster: true },
+    ]);
+    expect(config.kubernetesToolboxImage).toBe('registry.example.com/netshoot:v0.13');
+    expect(parseConfig({}).kubernetesToolboxImage).toBe('nicolaka/netshoot');
+    const refused = (engines: unknown, field: string, env: Record<string, string> = {}) => {
+      expect(() => parseConfig({ SONDE_ENGINES: JSON.stringify(engines), ...env })).toThrow(field);
+    };
+    refused([{ name: 'k', kind: 'kubernetes' }], 'either "kubeconfig" (a file) or "inCluster": true');
+    refused([{ name: 'k', kind: 'kubernetes', kubeconfig, inCluster: true }], 'SONDE_ENGINES[0]');
+    refused([{ name: 'k', kind: 'kubernetes', kubeconfig: '/nonexistent/kubeconfig' }], 'SONDE_ENGINES[0].kubeconfig');
+    refused([{ name: 'k', kind: 'kubernetes', inCluster: true }], 'SONDE_ENGINES[0].inCluster: KUBERNETES_SERVICE_HOST');
+    refused([{ name: 'k', kind: 'kubernetes', kubeconfig, host: 'tcp://h:2375' }], 'SONDE_ENGINES[0].host');
+    refused([{ name: 'k', kind: 'kubernetes', kubeconfig, namespace: 'Not_A_Namespace' }], 'SONDE_ENGINES[0].namespace');
+    refused([{ name: 'k', kind: 'nomad', host: 'tcp://h:2375' }], 'SONDE_ENGINES[0].kind');
+    expect(() => parseConfig({ SONDE_K8S_TOOLBOX_IMAGE: 'bad image' })).toThrow('SONDE_K8S_TOOLBOX_IMAGE');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reads exactly the variables the configuration table of README.md lists', () => {
     const read = new Set<string>();
     const env = new Proxy({} as Record<string, string | undefined>, {

@@ -4,14 +4,36 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** One container engine the console drives (SONDE_ENGINES), or the default one from DOCKER_HOST. */
-export interface EngineConfig {
+/** One engine the console drives (SONDE_ENGINES): a Docker engine or a Kubernetes cluster. */
+export type EngineConfig = DockerEngineConfig | KubernetesEngineConfig;
+
+/** A Docker engine (SONDE_ENGINES), or the default one from DOCKER_HOST. */
+export interface DockerEngineConfig {
   name: string;
   kind: 'docker';
   /** `unix://…`, `tcp://host:port`, `ssh://user@host`; absent: DOCKER_HOST, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH as the docker CLI reads them. */
   host?: string;
   /** A directory with ca.pem, cert.pem and key.pem: the engine is reached over TLS with that client certificate. */
   tlsDir?: string;
+}
+
+/**
+ * A Kubernetes cluster (SONDE_ENGINES, `"kind":"kubernetes"`): through a kubeconfig file (and one
+ * of its contexts), or from inside the cluster with the pod's service account.
+ */
+export interface KubernetesEngineConfig {
+  name: string;
+  kind: 'kubernetes';
+  /** A kubeconfig file; absent with `inCluster`. */
+  kubeconfig?: string;
+  /** The kubeconfig context to use; absent: its current-context. */
+  context?: string;
+  inCluster?: boolean;
+  /**
+   * Where node pods are created. Absent: in the cluster, the console's own namespace (from its
+   * service account); else the context's namespace, else `default`.
+   */
+  namespace?: string;
 }
 
 /** Swarm nodes that no configured engine is: where their engines are (SONDE_SWARM_NODE_ENGINE). */
@@ -37,6 +59,8 @@ export interface Config {
   /** The access token; `generated` says whether Sonde made it up (then it is printed once). */
   token: { value: string; generated: boolean };
   toolboxImage: string;
+  /** The toolbox image on Kubernetes engines (SONDE_K8S_TOOLBOX_IMAGE), pulled by the kubelet from a registry. */
+  kubernetesToolboxImage: string;
   dataDir: string;
   /** The engines, in order (the first is the default a one-engine console uses without naming it). */
   engines: EngineConfig[];
@@ -111,6 +135,38 @@ function list(env: Env, name: string): string[] {
 }
 
 const ENGINE_KEYS = new Set(['name', 'kind', 'host', 'tlsDir']);
+const KUBERNETES_KEYS = new Set(['name', 'kind', 'kubeconfig', 'context', 'inCluster', 'namespace']);
+const KUBE_NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** A Kubernetes entry of SONDE_ENGINES, checked without connecting (the kubeconfig file is read at start). */
+function parseKubernetesEngine(where: string, e: Record<string, unknown>, env: Env): KubernetesEngineConfig {
+  for (const key of Object.keys(e)) if (!KUBERNETES_KEYS.has(key)) throw new ConfigError(`${where}.${key}`, 'is not a known field of a Kubernetes engine (name, kind, kubeconfig, context, inCluster, namespace)');
+  const name = e.name as string;
+  if (e.inCluster !== undefined && typeof e.inCluster !== 'boolean') throw new ConfigError(`${where}.inCluster`, 'must be true or false');
+  const inCluster = e.inCluster === true;
+  if (inCluster === (e.kubeconfig !== undefined)) throw new ConfigError(where, 'a Kubernetes engine has either "kubeconfig" (a file) or "inCluster": true');
+  if (inCluster) {
+    if (e.context !== undefined) throw new ConfigError(`${where}.context`, 'an in-cluster engine has no kubeconfig contexts');
+    // What @kubernetes/client-node reads to find the API server from inside a pod.
+    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) throw new ConfigError(`${where}.inCluster`, 'KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set: the console does not run in a Kubernetes pod');
+  } else {
+    if (typeof e.kubeconfig !== 'string' || e.kubeconfig.trim() === '') throw new ConfigError(`${where}.kubeconfig`, 'must be the path of a kubeconfig file');
+    try {
+      accessSync(e.kubeconfig.trim(), constants.R_OK);
+    } catch {
+      throw new ConfigError(`${where}.kubeconfig`, `${e.kubeconfig.trim()} is missing or not readable`);
+    }
+    if (e.context !== undefined && (typeof e.context !== 'string' || e.context.trim() === '')) throw new ConfigError(`${where}.context`, 'must name a context of the kubeconfig');
+  }
+  if (e.namespace !== undefined && (typeof e.namespace !== 'string' || !KUBE_NAMESPACE.test(e.namespace))) throw new ConfigError(`${where}.namespace`, `${JSON.stringify(e.namespace)} is not a namespace name`);
+  return {
+    name,
+    kind: 'kubernetes',
+    ...(inCluster ? { inCluster: true } : { kubeconfig: (e.kubeconfig as string).trim() }),
+    ...(typeof e.context === 'string' ? { context: e.context.trim() } : {}),
+    ...(typeof e.namespace === 'string' ? { namespace: e.namespace } : {}),
+  };
+}
 const ENGINE_SCHEMES = ['unix:', 'tcp:', 'ssh:'];
 
 /** A Docker engine URL the way the docker CLI takes it, checked without connecting. */
@@ -197,11 +253,12 @@ function parseEngines(env: Env): EngineConfig[] {
     const where = `SONDE_ENGINES[${index}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(where, 'expected an object with "name" and "host"');
     const e = entry as Record<string, unknown>;
-    for (const key of Object.keys(e)) if (!ENGINE_KEYS.has(key)) throw new ConfigError(`${where}.${key}`, 'is not a known field (name, kind, host, tlsDir)');
     if (typeof e.name !== 'string' || !/^[a-z0-9-]{1,32}$/.test(e.name)) throw new ConfigError(`${where}.name`, `${JSON.stringify(e.name)} is not an engine name (1-32 of a-z, 0-9 and -)`);
     if (seen.has(e.name)) throw new ConfigError(`${where}.name`, `"${e.name}" names two engines`);
     seen.add(e.name);
-    if (e.kind !== undefined && e.kind !== 'docker') throw new ConfigError(`${where}.kind`, `${JSON.stringify(e.kind)} is not an engine kind this console knows ("docker")`);
+    if (e.kind !== undefined && e.kind !== 'docker' && e.kind !== 'kubernetes') throw new ConfigError(`${where}.kind`, `${JSON.stringify(e.kind)} is not an engine kind this console knows ("docker", "kubernetes")`);
+    if (e.kind === 'kubernetes') return parseKubernetesEngine(where, e, env);
+    for (const key of Object.keys(e)) if (!ENGINE_KEYS.has(key)) throw new ConfigError(`${where}.${key}`, 'is not a known field (name, kind, host, tlsDir)');
     if (typeof e.host !== 'string' || e.host.trim() === '') throw new ConfigError(`${where}.host`, 'is required: unix:///path/to/docker.sock, tcp://host:port or ssh://user@host');
     checkEngineUrl(`${where}.host`, e.host.trim());
     if (e.tlsDir !== undefined) {
@@ -295,6 +352,10 @@ export function parseConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(toolboxImage)) {
     throw new ConfigError('SONDE_TOOLBOX_IMAGE', `not a valid image reference: "${toolboxImage}"`);
   }
+  const kubernetesToolboxImage = env.SONDE_K8S_TOOLBOX_IMAGE?.trim() || 'nicolaka/netshoot';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(kubernetesToolboxImage)) {
+    throw new ConfigError('SONDE_K8S_TOOLBOX_IMAGE', `not a valid image reference: "${kubernetesToolboxImage}"`);
+  }
 
   const instance = env.SONDE_INSTANCE?.trim() || 'default';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(instance)) {
@@ -361,10 +422,11 @@ export function parseConfig(env: Env = process.env): Config {
     recordingFailure,
     token,
     toolboxImage,
+    kubernetesToolboxImage,
     dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || '.data')),
     engines,
     swarmNodeEngine,
-    ssh: parseSsh(env, [...engines.map((e) => e.host), swarmNodeEngine?.host]),
+    ssh: parseSsh(env, [...engines.map((e) => (e.kind === 'docker' ? e.host : undefined)), swarmNodeEngine?.host]),
     engineDeadlineMs: integer(env, 'SONDE_ENGINE_DEADLINE_MS', 3000, 100, 60000),
     instance,
     allowedHosts,

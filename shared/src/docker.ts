@@ -93,8 +93,13 @@ export const EngineSwarm = Type.Object({
 export type EngineSwarm = Static<typeof EngineSwarm>;
 
 /** GET /api/engines: each engine's reachability, and (for admins) where it is. */
+export const EngineKind = Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')]);
+export type EngineKind = Static<typeof EngineKind>;
+
 export const EngineInfo = Type.Object({
   name: Type.String(),
+  /** A Docker engine, or a Kubernetes cluster (tested against recorded API exchanges only; docs/kubernetes.md). */
+  kind: EngineKind,
   reachable: Type.Boolean(),
   version: Type.Optional(Type.String()),
   /** Why it is not reachable, when it is not. */
@@ -129,10 +134,14 @@ export const Health = Type.Object({
 });
 export type Health = Static<typeof Health>;
 
-/** Server-sent event payloads on GET /api/events (event name `docker` or `status`). */
+/**
+ * Server-sent event payloads on GET /api/events (event name `docker` or `status`): a Docker
+ * engine's containers, networks, Swarm services and nodes, or a Kubernetes cluster's pods,
+ * namespaces, services and nodes (`engine` says which).
+ */
 export const DockerChangeEvent = Type.Object({
   engine: Type.String(),
-  kind: Type.Union([Type.Literal('container'), Type.Literal('network'), Type.Literal('service'), Type.Literal('node')]),
+  kind: Type.Union([Type.Literal('container'), Type.Literal('network'), Type.Literal('service'), Type.Literal('node'), Type.Literal('pod'), Type.Literal('namespace')]),
   action: Type.String(),
   id: Type.String(),
 });

@@ -13,3 +13,4 @@ export * from './policy.js';
 export * from './targets.js';
 export * from './diagnosis/index.js';
 export * from './topology.js';
+export * from './kubernetes.js';

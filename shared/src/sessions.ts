@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { KubeLabelName, KubeSubdomainName } from './kubernetes.js';
 import { Participant } from './shares.js';
 
 /** Docker ids and names: no spaces, no control characters, bounded. */
@@ -57,7 +58,26 @@ export const NetworkNamespaceTargetRequest = Type.Object(
   },
   { additionalProperties: false },
 );
-export const TargetRequest = Type.Union([ContainerTargetRequest, NetworkTargetRequest, HostTargetRequest, TaskTargetRequest, NetworkNamespaceTargetRequest]);
+/**
+ * A Kubernetes pod's network namespace: Sonde's ephemeral container in that pod, which sees the
+ * processes of `container` (the pod's default container when absent). Kubernetes engines only.
+ */
+export const PodTargetRequest = Type.Object(
+  {
+    kind: Type.Literal('pod'),
+    engine: Type.Optional(EngineName),
+    namespace: KubeLabelName,
+    pod: KubeSubdomainName,
+    container: Type.Optional(KubeLabelName),
+  },
+  { additionalProperties: false },
+);
+/** A Kubernetes node's own namespace: a short-lived pod with hostNetwork pinned to that node. */
+export const NodeTargetRequest = Type.Object(
+  { kind: Type.Literal('node'), engine: Type.Optional(EngineName), node: KubeSubdomainName },
+  { additionalProperties: false },
+);
+export const TargetRequest = Type.Union([ContainerTargetRequest, NetworkTargetRequest, HostTargetRequest, TaskTargetRequest, NetworkNamespaceTargetRequest, PodTargetRequest, NodeTargetRequest]);
 export type TargetRequest = Static<typeof TargetRequest>;
 
 export const CreateSessionRequest = Type.Object(
@@ -100,6 +120,18 @@ export const ResolvedTarget = Type.Union([
     networkId: Type.String(),
     networkName: Type.String(),
   }),
+  Type.Object({
+    kind: Type.Literal('pod'),
+    engine: Type.String(),
+    namespace: Type.String(),
+    pod: Type.String(),
+    /** The pod's uid: a pod deleted and made again under the same name is another target. */
+    podUid: Type.String(),
+    /** The container whose processes the toolbox sees (targetContainerName). */
+    container: Type.String(),
+    node: Type.Optional(Type.String()),
+  }),
+  Type.Object({ kind: Type.Literal('node'), engine: Type.String(), node: Type.String() }),
 ]);
 export type ResolvedTarget = Static<typeof ResolvedTarget>;
 

@@ -2,8 +2,10 @@ import type { ResolvedTarget } from './sessions.js';
 
 /**
  * How a resolved target reads, in one place for the server and the browser:
- * - `label`: `container web-1`, `network shop`, `host` (audit trail, recordings, changes left behind);
- * - `short`: `web-1 (net)`, `web-1 (net+pid)`, `net: shop`, `host` (tabs, toolbox labels);
+ * - `label`: `container web-1`, `network shop`, `host`, `pod shop/cart-1`, `node worker-2` (audit
+ *   trail, recordings, changes left behind);
+ * - `short`: `web-1 (net)`, `web-1 (net+pid)`, `net: shop`, `host`, `cart-1 (pod)`, `node: worker-2`
+ *   (tabs, toolbox labels);
  * - `long`: `Network namespace of container web-1` (headings).
  * A target on an engine other than `local` (the default engine's name) says which: `… on edge-1`.
  */
@@ -33,9 +35,25 @@ function what(target: ResolvedTarget, style: TargetStyle): string {
       return `The own namespace of network ${target.networkName} (its bridge and VXLAN)`;
     case 'host':
       return style === 'long' ? 'Host network namespace' : 'host';
+    case 'pod':
+      if (style === 'label') return `pod ${target.namespace}/${target.pod}`;
+      if (style === 'short') return `${target.pod} (pod)`;
+      return `Network namespace of pod ${target.namespace}/${target.pod} (processes of ${target.container})`;
+    case 'node':
+      if (style === 'label') return `node ${target.node}`;
+      if (style === 'short') return `node: ${target.node}`;
+      return `Host network namespace of node ${target.node}`;
     default: {
       const unexpected: never = target;
       return unexpected;
     }
   }
+}
+
+/**
+ * Targets whose output is host data, for admins only (a host's, an overlay's own namespace on a
+ * node, a Kubernetes node's): their screens, recordings, runs and captures, and no share links.
+ */
+export function isHostData(target: Pick<ResolvedTarget, 'kind'>): boolean {
+  return target.kind === 'host' || target.kind === 'network-namespace' || target.kind === 'node';
 }

@@ -1,4 +1,4 @@
-import type { ResolvedTarget } from '@sonde/shared';
+import { isHostData, type ResolvedTarget } from '@sonde/shared';
 import type { PolicyInputs, TargetPolicyStore } from '../policy/target-policy.js';
 import { atLeast } from './authenticator.js';
 import type { Principal } from './principal.js';
@@ -17,7 +17,7 @@ export interface OwnedObject {
  * out of it either.
  */
 export function mayReadTarget(principal: Principal, target: ResolvedTarget): boolean {
-  return (target.kind !== 'host' && target.kind !== 'network-namespace') || atLeast(principal, 'admin');
+  return !isHostData(target) || atLeast(principal, 'admin');
 }
 
 /** Its owner or an admin; and never host data for anyone below admin. */

@@ -12,6 +12,7 @@ import {
   type ResolvedTarget,
 } from '@sonde/shared';
 import type { StreamingToolbox } from '../engine/types.js';
+import { livesIn } from '../toolboxes/workload.js';
 
 /**
  * One packet capture: tcpdump in a toolbox writing pcap to stdout, copied record by record
@@ -327,10 +328,10 @@ export class PacketCapture {
     return this.options.target;
   }
 
-  /** Whether the capture runs in (or on) this container. */
-  dependsOn(engine: string, containerId: string): boolean {
+  /** Whether the capture runs in (or on) this container or pod. */
+  dependsOn(engine: string, objectId: string): boolean {
     const t = this.options.target;
-    return t.kind === 'container' && t.engine === engine && t.containerId === containerId;
+    return t.engine === engine && livesIn(t) === objectId;
   }
 
   usesEngine(engine: string): boolean {

@@ -16,13 +16,14 @@ import {
   type EngineEventStream,
   type ExecOptions,
   type ExecResult,
+  type Placement,
   type RunningToolbox,
   type StreamingToolbox,
   type ToolboxSpec,
 } from './types.js';
 import { hostKeyCheck } from './known-hosts.js';
 
-/** The only module that imports dockerode. It translates between Docker's shapes and ours. */
+/** The only module that imports dockerode. It translates between Docker's shapes and ours (placements included). */
 
 interface ModemError {
   statusCode?: number;
@@ -68,6 +69,39 @@ const SWARM_SERVICE = 'com.docker.swarm.service.name';
 const SWARM_TASK = 'com.docker.swarm.task.id';
 const SWARM_TASK_NAME = 'com.docker.swarm.task.name';
 const SWARM_NODE = 'com.docker.swarm.node.id';
+
+/**
+ * Where the node's dockerd keeps network namespaces (overlays' among them) and where a helper
+ * sees them: read-only, and `rslave` so namespaces created after it started appear too.
+ */
+export const NETNS_BIND = '/var/run/docker/netns:/run/sonde/netns:ro,rslave';
+
+/** A placement as Docker makes it: the network mode, PID mode, mounts, host name and endpoint of the container. */
+export interface DockerPlacement {
+  NetworkMode: string;
+  PidMode?: string;
+  Binds?: string[];
+  Hostname?: string;
+  /** The network to join as a new endpoint. */
+  network?: string;
+}
+
+/** Translates a placement into Docker's terms; refuses the ones only Kubernetes makes. */
+export function dockerPlacement(placement: Placement): DockerPlacement {
+  switch (placement.kind) {
+    case 'container':
+      return { NetworkMode: `container:${placement.containerId}`, ...(placement.sharePid ? { PidMode: `container:${placement.containerId}` } : {}) };
+    case 'network':
+      return { NetworkMode: placement.networkName, network: placement.networkName, Hostname: placement.hostname };
+    case 'host':
+      return { NetworkMode: 'host' };
+    case 'netns-files':
+      return { NetworkMode: 'none', Binds: [NETNS_BIND] };
+    case 'pod':
+    case 'node':
+      throw new EngineError('failed', `A Docker engine cannot place a toolbox in a Kubernetes ${placement.kind}.`);
+  }
+}
 
 /** One engine to connect to: a URL as DOCKER_HOST takes it, and a directory with ca.pem, cert.pem, key.pem. */
 export interface DockerEngineOptions {
@@ -164,6 +198,7 @@ function boundedSink(maxBytes: number): { sink: Writable; bytes: () => Buffer; t
 
 export class DockerEngine implements ContainerEngine {
   private readonly docker: Docker;
+  readonly kind = 'docker' as const;
   readonly name: string;
   readonly endpoint: string;
   private readonly tlsDir: string | undefined;
@@ -480,6 +515,7 @@ export class DockerEngine implements ContainerEngine {
    * TTY closes the process's stdin when the attached client ends its side (StdinOnce).
    */
   private async createToolbox(spec: ToolboxSpec, tty: boolean, stdin = tty): Promise<Docker.Container> {
+    const place = dockerPlacement(spec.placement);
     try {
       return await this.docker.createContainer({
         name: spec.name,
@@ -488,7 +524,7 @@ export class DockerEngine implements ContainerEngine {
         Cmd: [],
         Env: spec.env,
         Labels: spec.labels,
-        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        ...(place.Hostname ? { Hostname: place.Hostname } : {}),
         Tty: tty,
         OpenStdin: stdin,
         StdinOnce: stdin && !tty,
@@ -496,9 +532,9 @@ export class DockerEngine implements ContainerEngine {
         AttachStdout: true,
         AttachStderr: true,
         HostConfig: {
-          NetworkMode: spec.networkMode,
-          ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
-          ...(spec.binds ? { Binds: spec.binds } : {}),
+          NetworkMode: place.NetworkMode,
+          ...(place.PidMode ? { PidMode: place.PidMode } : {}),
+          ...(place.Binds ? { Binds: place.Binds } : {}),
           CapAdd: spec.capAdd,
           CapDrop: spec.capDrop,
           SecurityOpt: spec.securityOpt,
@@ -510,7 +546,7 @@ export class DockerEngine implements ContainerEngine {
           Privileged: false,
           ...(tty ? { ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols] } : {}),
         },
-        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+        ...(place.network ? { NetworkingConfig: { EndpointsConfig: { [place.network]: {} } } } : {}),
       });
     } catch (error) {
       const e = this.classify(error, 'Creating the toolbox');
@@ -724,6 +760,10 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async toolboxLabels(id: string): Promise<Record<string, string> | undefined> {
+    return (await this.inspectContainer(id))?.labels;
+  }
+
   async removeContainer(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).remove({ force: true, v: true });
@@ -772,12 +812,14 @@ export class DockerEngine implements ContainerEngine {
           continue;
         }
         if (!['container', 'network', 'service', 'node'].includes(parsed.Type ?? '') || !parsed.Action || !parsed.Actor?.ID) continue;
+        // "exec_start: bash" carries a command; keep only the verb.
+        const action = parsed.Action.split(':')[0]!.trim();
         const event: EngineEvent = {
           kind: parsed.Type as EngineEvent['kind'],
-          // "exec_start: bash" carries a command; keep only the verb.
-          action: parsed.Action.split(':')[0]!.trim(),
+          action,
           id: parsed.Actor.ID,
           ...(parsed.Actor.Attributes?.container ? { containerId: parsed.Actor.Attributes.container } : {}),
+          ...(parsed.Type === 'container' && ['die', 'stop', 'destroy'].includes(action) ? { ends: true } : {}),
         };
         for (const l of eventListeners) l(event);
       }

@@ -1,4 +1,4 @@
-import type { ContainerEngine, EngineEvent, EngineEventStream, EngineFacts } from './types.js';
+import type { EngineEvent, EngineEventStream, EngineFacts, ToolboxEngine } from './types.js';
 
 type Listener<T> = (value: T) => void;
 
@@ -32,7 +32,7 @@ export class EngineMonitor {
   private readonly statusListeners = new Set<Listener<EngineStatus>>();
 
   constructor(
-    readonly engine: ContainerEngine,
+    readonly engine: ToolboxEngine,
     private readonly maxRetryDelayMs = 5000,
     private readonly probeDeadlineMs = PROBE_DEADLINE_MS,
   ) {}

@@ -1,12 +1,12 @@
 import { ErrorCode, type EngineInfo, type Health } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { EngineMonitor, withDeadline, type EngineStatus } from './engine-monitor.js';
-import type { ContainerEngine, EngineEvent, SwarmNodeFacts } from './types.js';
+import type { ContainerEngine, Engine, EngineEvent, KubernetesEngine, SwarmNodeFacts } from './types.js';
 
 /** One engine of the console, with its monitor. */
-export interface EngineHandle {
+export interface EngineHandle<E extends Engine = Engine> {
   readonly name: string;
-  readonly engine: ContainerEngine;
+  readonly engine: E;
   readonly monitor: EngineMonitor;
   /** Configured (SONDE_ENGINES, DOCKER_HOST), or found as a Swarm node through the template. */
   readonly source: 'configured' | 'swarm-node';
@@ -44,17 +44,17 @@ export class EngineSet {
   private readonly eventListeners = new Set<(engine: string, event: EngineEvent) => void>();
   private readonly statusListeners = new Set<(engine: string, status: EngineStatus) => void>();
   /** Swarm node id → the engine made for it from the template. */
-  private readonly nodeEngines = new Map<string, EngineHandle>();
+  private readonly nodeEngines = new Map<string, EngineHandle<ContainerEngine>>();
   private started = false;
 
   constructor(
-    engines: readonly { engine: ContainerEngine; tlsDir?: string }[],
+    engines: readonly { engine: Engine; tlsDir?: string }[],
     private readonly options: EngineSetOptions,
   ) {
     for (const { engine, tlsDir } of engines) this.add(engine, 'configured', tlsDir);
   }
 
-  private add(engine: ContainerEngine, source: EngineHandle['source'], tlsDir?: string): EngineHandle {
+  private add(engine: Engine, source: EngineHandle['source'], tlsDir?: string): EngineHandle {
     // The monitor's probe is what health and GET /api/engines wait for: the same deadline.
     const monitor = new EngineMonitor(engine, undefined, this.options.deadlineMs);
     const handle: EngineHandle = { name: engine.name, engine, monitor, source, ...(tlsDir ? { tlsDir } : {}) };
@@ -96,6 +96,29 @@ export class EngineSet {
     return handle;
   }
 
+  /** A Docker engine a request names (or the only engine); a Kubernetes one is refused, naming `field`. */
+  pickDocker(requested: string | undefined, field = 'target.engine'): EngineHandle<ContainerEngine> {
+    const handle = this.pick(requested, field);
+    if (handle.engine.kind === 'kubernetes') {
+      throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: ${field}: "${handle.name}" is a Kubernetes cluster; its targets are pods and nodes ({"kind":"pod"} or {"kind":"node"}).`);
+    }
+    return handle as EngineHandle<ContainerEngine>;
+  }
+
+  /** A Kubernetes engine a request names (or the only engine); a Docker one is refused, naming `field`. */
+  pickKubernetes(requested: string | undefined, field = 'target.engine'): EngineHandle<KubernetesEngine> {
+    const handle = this.pick(requested, field);
+    if (handle.engine.kind !== 'kubernetes') {
+      throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: ${field}: "${handle.name}" is a Docker engine; pods and nodes are targets on Kubernetes engines only.`);
+    }
+    return handle as EngineHandle<KubernetesEngine>;
+  }
+
+  /** The Docker engines, in order. */
+  docker(): EngineHandle<ContainerEngine>[] {
+    return this.all().filter((h): h is EngineHandle<ContainerEngine> => h.engine.kind !== 'kubernetes');
+  }
+
   onEvent(listener: (engine: string, event: EngineEvent) => void): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
@@ -118,6 +141,10 @@ export class EngineSet {
   /** Asks every engine (or one), each within the deadline; a slow or dead one is left out and said why. */
   async gather<T>(each: (handle: EngineHandle) => Promise<T>, only?: string): Promise<Gathered<T>> {
     const handles = only === undefined ? this.all() : [this.pick(only, 'engine')];
+    return this.gatherFrom(handles, each);
+  }
+
+  private async gatherFrom<H extends EngineHandle, T>(handles: readonly H[], each: (handle: H) => Promise<T>): Promise<Gathered<T>> {
     const settled = await Promise.allSettled(handles.map((h) => withDeadline(each(h), this.options.deadlineMs, `engine ${h.name} did not answer within ${this.options.deadlineMs} ms`)));
     const result: Gathered<T> = { values: [], failed: [] };
     settled.forEach((s, i) => {
@@ -146,6 +173,7 @@ export class EngineSet {
       const s = h.monitor.current;
       return {
         name: h.name,
+        kind: h.engine.kind === 'kubernetes' ? ('kubernetes' as const) : ('docker' as const),
         reachable: s.reachable,
         ...(s.version ? { version: s.version } : {}),
         ...(!s.reachable && s.error ? { error: s.error } : {}),
@@ -157,10 +185,10 @@ export class EngineSet {
   }
 
   /** Reachable Swarm managers, one per cluster (the first configured), with their cluster id. */
-  managers(): { handle: EngineHandle; clusterId: string }[] {
+  managers(): { handle: EngineHandle<ContainerEngine>; clusterId: string }[] {
     const seen = new Set<string>();
-    const result: { handle: EngineHandle; clusterId: string }[] = [];
-    for (const h of this.handles.values()) {
+    const result: { handle: EngineHandle<ContainerEngine>; clusterId: string }[] = [];
+    for (const h of this.docker()) {
       const swarm = h.monitor.current.swarm;
       if (!h.monitor.current.reachable || swarm?.role !== 'manager' || !swarm.clusterId || seen.has(swarm.clusterId)) continue;
       seen.add(swarm.clusterId);
@@ -173,8 +201,8 @@ export class EngineSet {
    * The engine that runs a Swarm node's containers: a configured engine that says it is that node,
    * or one made from SONDE_SWARM_NODE_ENGINE (named after the node, kept for later calls).
    */
-  forNode(node: SwarmNodeFacts): EngineHandle | undefined {
-    for (const h of this.handles.values()) if (h.monitor.current.swarm?.nodeId === node.id) return h;
+  forNode(node: SwarmNodeFacts): EngineHandle<ContainerEngine> | undefined {
+    for (const h of this.docker()) if (h.monitor.current.swarm?.nodeId === node.id) return h;
     const made = this.nodeEngines.get(node.id);
     if (made) return made;
     const template = this.options.swarmNodeEngines;
@@ -183,7 +211,7 @@ export class EngineSet {
     const host = template.host.replaceAll('{address}', node.address).replaceAll('{hostname}', node.hostname);
     const engine = template.create({ name, host, ...(template.tlsDir ? { tlsDir: template.tlsDir } : {}) });
     this.options.log.info({ engine: name, node: node.id, host }, 'Swarm node engine added');
-    const handle = this.add(engine, 'swarm-node', template.tlsDir);
+    const handle = this.add(engine, 'swarm-node', template.tlsDir) as EngineHandle<ContainerEngine>;
     this.nodeEngines.set(node.id, handle);
     return handle;
   }

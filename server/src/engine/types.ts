@@ -1,33 +1,28 @@
 import type { Duplex, Readable } from 'node:stream';
-import type { ContainerSummary, NetworkSummary } from '@sonde/shared';
+import type { ContainerSummary, EngineKind, KubeNamespace, KubeNode, KubePod, KubeService, NetworkSummary } from '@sonde/shared';
 
 /**
- * The seam between Sonde and a container engine. Everything above this speaks these types;
- * only docker-engine.ts knows dockerode. A second engine (another Docker host, Swarm, a
- * Kubernetes node agent) is another implementation of this interface plus configuration.
+ * The seam between Sonde and its engines, in two parts. `ToolboxEngine` is what workloads use
+ * (sessions, runs, captures, probes, the reaper, the monitor): start a toolbox where a placement
+ * says, exec in it, remove it, list Sonde's own, follow events. Every kind of engine implements
+ * it. The inventories are each kind's own: `ContainerEngine` adds Docker's containers, networks
+ * and Swarm (docker-engine.ts, the only code that knows dockerode); `KubernetesEngine` adds
+ * namespaces, pods, nodes and services (kubernetes-engine.ts, the only code that knows
+ * @kubernetes/client-node). Targets are resolved against an inventory; toolboxes start through
+ * the common part, so nothing above this branches on the kind of engine to run a workload.
  */
-export interface ContainerEngine {
+export interface ToolboxEngine {
+  readonly kind: EngineKind;
   /** Its name in the console (SONDE_ENGINES; `local` by default): on every object it lists. */
   readonly name: string;
   /** Where the engine was looked for, e.g. `unix:///var/run/docker.sock`; used in error messages. */
   readonly endpoint: string;
-  version(): Promise<string>;
-  /** Its version and its place in a Swarm, when it is in one. */
+  /** Its version (and its place in a Swarm, when it is in one): the health probe. */
   info(): Promise<EngineFacts>;
-  listContainers(): Promise<ContainerSummary[]>;
-  listNetworks(): Promise<NetworkSummary[]>;
-  /** One network as this engine knows it; undefined when it does not (a worker without a task of an overlay). */
-  inspectNetwork(ref: string): Promise<NetworkSummary | undefined>;
-  /** Swarm managers only: the cluster's nodes, services and tasks (a worker answers with a `failed` EngineError). */
-  swarmNodes(): Promise<SwarmNodeFacts[]>;
-  swarmServices(): Promise<SwarmServiceFacts[]>;
-  swarmTasks(filter?: { service?: string; id?: string }): Promise<SwarmTaskFacts[]>;
-  /** Details needed to attach to a container; undefined when it does not exist. */
-  inspectContainer(id: string): Promise<ContainerDetail | undefined>;
-  hasImage(ref: string): Promise<boolean>;
   /**
    * Whether `command` is an executable name found on the image's PATH, checked in a created,
-   * never started container (labelled with `labels`, removed before this resolves).
+   * never started container (labelled with `labels`, removed before this resolves). An engine
+   * that cannot look before it runs answers true: a missing command then fails the start.
    */
   hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean>;
   /** Creates, attaches to and starts a toolbox. On any failure nothing is left behind. */
@@ -49,7 +44,7 @@ export interface ContainerEngine {
    */
   startIdleToolbox(spec: ToolboxSpec): Promise<string>;
   /**
-   * Runs `argv` in a running container (no TTY, no stdin, no shell) and collects its exit code
+   * Runs `argv` in a running toolbox (no TTY, no stdin, no shell) and collects its exit code
    * and demultiplexed output. The command runs under the container's `timeout` (coreutils or
    * busybox), which kills it at `timeoutMs`; `timedOut` is then set. Rejects with `not-found`
    * or `conflict` when the container is gone or not running.
@@ -57,11 +52,49 @@ export interface ContainerEngine {
   exec(containerId: string, argv: readonly string[], options: ExecOptions): Promise<ExecResult>;
   /** Ids of toolboxes carrying all of these labels, running or not. */
   listToolboxes(labels: Record<string, string>): Promise<string[]>;
-  /** Force-removes a container; resolves when it is gone (also when it never existed). */
+  /** A toolbox's labels (the reaper reads whose it is); undefined when it is gone. */
+  toolboxLabels(id: string): Promise<Record<string, string> | undefined>;
+  /**
+   * Removes a toolbox (a container; on Kubernetes a node pod, or a shell in Sonde's ephemeral
+   * container); resolves when it is gone (also when it never existed).
+   */
   removeContainer(id: string): Promise<void>;
-  /** A live feed of container and network events; ends when the engine connection drops. */
+  /** A live feed of changes (containers, networks; pods, namespaces …); ends when the engine connection drops. */
   openEvents(): Promise<EngineEventStream>;
 }
+
+/** A Docker engine: the common part, and Docker's inventory (containers, networks, Swarm). */
+export interface ContainerEngine extends ToolboxEngine {
+  readonly kind: 'docker';
+  version(): Promise<string>;
+  listContainers(): Promise<ContainerSummary[]>;
+  listNetworks(): Promise<NetworkSummary[]>;
+  /** One network as this engine knows it; undefined when it does not (a worker without a task of an overlay). */
+  inspectNetwork(ref: string): Promise<NetworkSummary | undefined>;
+  /** Swarm managers only: the cluster's nodes, services and tasks (a worker answers with a `failed` EngineError). */
+  swarmNodes(): Promise<SwarmNodeFacts[]>;
+  swarmServices(): Promise<SwarmServiceFacts[]>;
+  swarmTasks(filter?: { service?: string; id?: string }): Promise<SwarmTaskFacts[]>;
+  /** Details needed to attach to a container; undefined when it does not exist. */
+  inspectContainer(id: string): Promise<ContainerDetail | undefined>;
+  hasImage(ref: string): Promise<boolean>;
+}
+
+/** A Kubernetes cluster: the common part, and its inventory (served from watch caches when live). */
+export interface KubernetesEngine extends ToolboxEngine {
+  readonly kind: 'kubernetes';
+  listNamespaces(): Promise<KubeNamespace[]>;
+  listPods(namespace?: string): Promise<KubePod[]>;
+  listNodes(): Promise<KubeNode[]>;
+  listServices(namespace?: string): Promise<KubeService[]>;
+  /** Read now from the API (not a cache): what a target is resolved and checked against. */
+  readPod(namespace: string, name: string): Promise<KubePod | undefined>;
+  readNamespace(name: string): Promise<KubeNamespace | undefined>;
+  readNode(name: string): Promise<KubeNode | undefined>;
+}
+
+/** Any engine the console drives, told apart by `kind`. */
+export type Engine = ContainerEngine | KubernetesEngine;
 
 export interface EngineFacts {
   version: string;
@@ -106,11 +139,17 @@ export interface ContainerDetail {
 }
 
 export interface EngineEvent {
-  kind: 'container' | 'network' | 'service' | 'node';
+  kind: 'container' | 'network' | 'service' | 'node' | 'pod' | 'namespace';
   action: string;
+  /** A container's id; a pod's uid; a namespace's or node's name; a service's `namespace/name`. */
   id: string;
   /** For network connect/disconnect, the container involved. */
   containerId?: string;
+  /**
+   * The object is gone or stopped (a container died, a pod was deleted or finished): workloads
+   * that live in it end (see `livesIn` in toolboxes/placement.ts).
+   */
+  ends?: boolean;
 }
 
 export interface EngineEventStream {
@@ -119,22 +158,34 @@ export interface EngineEventStream {
   close(): void;
 }
 
-/** What a toolbox container should be, in our own terms (built by sessions/toolbox-spec.ts). */
+/**
+ * Where a toolbox goes, derived from the resolved target (toolboxes/toolbox-spec.ts) and
+ * translated by each engine: Docker into a network mode, a PID mode and mounts; Kubernetes into
+ * an ephemeral container in the pod, or a hostNetwork pod pinned to the node. An engine refuses
+ * a placement it cannot make (a pod on a Docker engine).
+ */
+export type Placement =
+  /** In a container's network namespace (and its process namespace with `sharePid`). */
+  | { kind: 'container'; containerId: string; sharePid: boolean }
+  /** A new endpoint on a network, with a host name of its own. */
+  | { kind: 'network'; networkName: string; hostname: string }
+  /** The engine host's network namespace. */
+  | { kind: 'host' }
+  /** No network of its own, with the node's network namespace files at hand (an overlay's own namespace). */
+  | { kind: 'netns-files' }
+  /** In a pod's network namespace, seeing `container`'s processes. */
+  | { kind: 'pod'; namespace: string; pod: string; podUid: string; container: string }
+  /** A Kubernetes node's network namespace. */
+  | { kind: 'node'; node: string };
+
+/** What a toolbox should be, in our own terms (built by toolboxes/toolbox-spec.ts). */
 export interface ToolboxSpec {
   name: string;
   image: string;
   entrypoint: string[];
   env: string[];
   labels: Record<string, string>;
-  hostname?: string;
-  /** `container:<id>`, `host`, or a network name. */
-  networkMode: string;
-  /** Network to join as a new endpoint (network attach mode). */
-  network?: string;
-  /** `container:<id>` to share a target's PID namespace. */
-  pidMode?: string;
-  /** Bind mounts (`source:target:options`): fixed strings from toolbox-spec.ts, never from a request. */
-  binds?: string[];
+  placement: Placement;
   capAdd: string[];
   capDrop: string[];
   securityOpt: string[];
@@ -205,6 +256,8 @@ export class EngineError extends Error {
     readonly kind: EngineErrorKind,
     message: string,
     readonly statusCode?: number,
+    /** Which kind of engine said it (the API error's sentence names it). */
+    readonly source: EngineKind = 'docker',
   ) {
     super(message);
     this.name = 'EngineError';

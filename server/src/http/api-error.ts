@@ -20,6 +20,17 @@ export class ApiError extends Error {
 /** Maps engine failures to API errors; anything unknown becomes a generic 500 without details. */
 export function toApiError(error: unknown, toolboxImage?: string): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof EngineError && error.source === 'kubernetes') {
+    // The codes are the engine codes every client knows; the sentences name the cluster.
+    switch (error.kind) {
+      case 'unreachable':
+        return new ApiError(503, ErrorCode.DockerUnreachable, `${error.message} Is the API server up, and are the kubeconfig's credentials valid?`);
+      case 'image-missing':
+        return new ApiError(424, ErrorCode.ToolboxImageMissing, `The cluster could not pull the toolbox image (${error.message}). Set SONDE_K8S_TOOLBOX_IMAGE to an image its nodes can pull.`);
+      default:
+        return new ApiError(502, ErrorCode.DockerError, `The Kubernetes API refused the request: ${error.message}`);
+    }
+  }
   if (error instanceof EngineError) {
     switch (error.kind) {
       case 'unreachable':

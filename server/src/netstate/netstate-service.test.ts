@@ -24,7 +24,7 @@ function setup(snapshots: NetSnapshot[]) {
   const store = new NetstateStore(db);
   let started: ((session: Session) => void) | undefined;
   const registry = { onStarted: (listener: (session: Session) => void) => ((started = listener), () => undefined) } as unknown as SessionRegistry;
-  const engine = { name: 'local', inspectContainer: async () => ({ id: CONTAINER.kind === 'container' ? CONTAINER.containerId : '', name: 'web', running: true, labels: {}, startedAt: 't0' }) } as unknown as ContainerEngine;
+  const engine = { kind: 'docker', name: 'local', inspectContainer: async () => ({ id: CONTAINER.kind === 'container' ? CONTAINER.containerId : '', name: 'web', running: true, labels: {}, startedAt: 't0' }) } as unknown as ContainerEngine;
   const engines = new EngineSet([{ engine }], { deadlineMs: 1000, log: { info: () => undefined, warn: () => undefined } });
   const probed: ResolvedTarget[] = [];
   const probe = {

@@ -117,10 +117,10 @@ export class NetstateService {
 
   private follow(session: Session): void {
     const target = session.target;
-    // A network session's (or an overlay namespace helper's) namespace is not a target's: nothing to follow.
-    if (target.kind === 'network' || target.kind === 'network-namespace' || this.closed) return;
+    // A network session's (or an overlay namespace helper's) namespace is not a target's: nothing to
+    // follow. Kubernetes targets are not followed yet (docs/kubernetes.md, "Not yet").
+    if (target.kind === 'network' || target.kind === 'network-namespace' || target.kind === 'pod' || target.kind === 'node' || this.closed) return;
     const { log } = this.options;
-    const engine = this.options.engines.pick(target.engine).engine;
     let finished!: () => void;
     const entry: Followed = {
       session,
@@ -129,7 +129,7 @@ export class NetstateService {
         log.warn({ session: session.id, err: error instanceof Error ? error.message : String(error) }, 'could not snapshot the network state at session start');
         return undefined;
       }),
-      targetStartedAt: target.kind === 'container' ? engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
+      targetStartedAt: target.kind === 'container' ? this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId).then((d) => d?.startedAt, () => undefined) : Promise.resolve(undefined),
       typed: false,
       done: new Promise<void>((resolve) => (finished = resolve)),
     };
@@ -160,7 +160,7 @@ export class NetstateService {
     if (session.endReason === 'target-stopped' || session.endReason === 'engine-lost' || session.endReason === 'shutdown') return;
     const startedAt = await entry.targetStartedAt;
     if (target.kind === 'container') {
-      const detail = await this.options.engines.pick(target.engine).engine.inspectContainer(target.containerId);
+      const detail = await this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId);
       if (!detail?.running || detail.startedAt !== startedAt) return;
     }
     const after = await this.snapshot(target, false);
@@ -218,7 +218,7 @@ export class NetstateService {
       );
     }
     return this.withTargetLock(target.containerId, async () => {
-      const detail = await this.options.engines.pick(target.engine).engine.inspectContainer(target.containerId);
+      const detail = await this.options.engines.pickDocker(target.engine).engine.inspectContainer(target.containerId);
       if (!detail) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} no longer exists; its network namespace, and the change, went with it.`);
       if (!detail.running) throw new ApiError(409, ErrorCode.TargetNotRunning, `The container ${target.containerName} is not running; start it before reverting (a fresh start has a fresh namespace without the change).`);
       if (record.targetStartedAt && detail.startedAt && detail.startedAt !== record.targetStartedAt) {

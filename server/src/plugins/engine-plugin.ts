@@ -1,9 +1,11 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { Config, EngineConfig } from '../config.js';
+import type { Config, DockerEngineConfig, EngineConfig } from '../config.js';
 import { DockerEngine } from '../engine/docker-engine.js';
 import { EngineSet } from '../engine/engine-set.js';
-import type { ContainerEngine } from '../engine/types.js';
+import { KubernetesEngine } from '../engine/kubernetes-engine.js';
+import type { Engine } from '../engine/types.js';
+import { BASE_CAPABILITIES } from '../toolboxes/toolbox-spec.js';
 import { detectConsoleContainer, isConsoleContainer, type ConsoleContainer } from '../policy/console-container.js';
 
 declare module 'fastify' {
@@ -16,8 +18,8 @@ declare module 'fastify' {
 }
 
 export interface EnginePluginOptions {
-  /** Engines built by the caller (tests); otherwise one DockerEngine per configured engine. */
-  engines?: readonly ContainerEngine[];
+  /** Engines built by the caller (tests); otherwise one engine per configured one (Docker or Kubernetes). */
+  engines?: readonly Engine[];
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;
 }
@@ -25,17 +27,24 @@ export interface EnginePluginOptions {
 /** Bound on establishing a connection to an engine: a dead host is found out in seconds, not minutes. */
 const CONNECTION_TIMEOUT_MS = 5000;
 
-function dockerEngine(engine: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>, ssh: Config['ssh']): DockerEngine {
+function dockerEngine(engine: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>, ssh: Config['ssh']): DockerEngine {
   return new DockerEngine({ ...engine, connectionTimeoutMs: CONNECTION_TIMEOUT_MS, ...(ssh && engine.host?.startsWith('ssh://') ? { ssh } : {}) });
+}
+
+/** A configured engine: Docker, or a Kubernetes cluster (its kubeconfig is read now, so a bad one stops the start). */
+function engineOf(config: EngineConfig, instance: string, ssh: Config['ssh']): Engine {
+  if (config.kind === 'docker') return dockerEngine(config, ssh);
+  const { kind: _kind, ...cluster } = config;
+  return new KubernetesEngine({ ...cluster, instance, podCapabilities: BASE_CAPABILITIES });
 }
 
 /** The engines and their monitors (started when the app is ready, stopped after the workloads), and the console's own container. */
 async function enginePlugin(app: FastifyInstance, options: EnginePluginOptions): Promise<void> {
   const { config } = app;
   const given = options.engines?.map((engine) => ({ engine }));
-  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: dockerEngine(e, config.ssh), ...(e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
+  const engines = new EngineSet(given ?? config.engines.map((e) => ({ engine: engineOf(e, config.instance, config.ssh), ...(e.kind === 'docker' && e.tlsDir ? { tlsDir: e.tlsDir } : {}) })), {
     deadlineMs: config.engineDeadlineMs,
-    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<EngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
+    ...(config.swarmNodeEngine ? { swarmNodeEngines: { ...config.swarmNodeEngine, create: (e: Pick<DockerEngineConfig, 'name' | 'host' | 'tlsDir'>) => dockerEngine(e, config.ssh) } } : {}),
     log: app.log,
   });
   const self = options.consoleContainer ?? detectConsoleContainer();

@@ -8,7 +8,7 @@ import { MatrixRegistry } from '../diagnosis/matrix-registry.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 import { RunRegistry } from '../runs/run-registry.js';
 import { SessionRegistry } from '../sessions/session-registry.js';
-import { targetInventory } from '../toolboxes/target-resolver.js';
+import { policyInventory } from '../toolboxes/target-resolver.js';
 import { ToolboxReaper } from '../toolboxes/toolbox-reaper.js';
 import { WorkloadAdmission } from '../toolboxes/workload-admission.js';
 import type { ToolboxOwner } from '../toolboxes/workload-registry.js';
@@ -49,7 +49,7 @@ const MATRIX_PARALLELISM = 8;
 async function workloadsPlugin(app: FastifyInstance): Promise<void> {
   const { config, engines, live, policy, authenticator, isConsole, audit } = app;
   const log = app.log;
-  const toolbox = { image: config.toolboxImage, instance: config.instance, limits: config.toolboxLimits };
+  const toolbox = { image: config.toolboxImage, kubernetesImage: config.kubernetesToolboxImage, instance: config.instance, limits: config.toolboxLimits };
   const admission = new WorkloadAdmission(
     {
       maxToolboxes: config.maxToolboxes,
@@ -116,7 +116,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
       const now = authenticator.byId(id);
       return now && now.kind !== 'share' ? now.role : undefined;
     },
-    inventory: async (engine) => ({ ...(await targetInventory(engines.pick(engine).engine, ['network'])), isConsole }),
+    inventory: async (engine) => ({ ...(await policyInventory(engines.pick(engine))), isConsole }),
     log,
   });
   policy.onChange(() => void enforcer.enforce());

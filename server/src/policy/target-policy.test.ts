@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, type CompleteRoleRules, type ContainerSummary, type NetworkSummary } from '@sonde/shared';
 import { openMemoryDatabase } from '../store/database.js';
-import { TargetPolicyStore, globToRegExp, refusal, type PolicyContext } from './target-policy.js';
+import { TargetPolicyStore, globToRegExp, refusal, scopeOf, type PolicyContext, type PolicyInputs } from './target-policy.js';
 
 const container = (name: string, labels: Record<string, string> = {}) => ({ id: `${name}-id`, name, labels }) as unknown as ContainerSummary;
 const network = (name: string, members: ContainerSummary[], labels: Record<string, string> = {}): NetworkSummary => ({
@@ -100,5 +100,57 @@ describe('target policy', () => {
     expect(() => store.check('operator', { kind: 'host', engine: 'local' }, none)).not.toThrow();
     expect(store.get().operator).toMatchObject({ allowSensitiveNetworks: false, allowSharePid: true });
     expect(new TargetPolicyStore(db).get()).toEqual(store.get());
+  });
+});
+
+describe('target policy on Kubernetes targets', () => {
+  const pod = { namespace: 'shop', name: 'cart-1', uid: 'u1', labels: { app: 'cart', tier: 'back' } };
+  const hostPod = { namespace: 'kube-system', name: 'kube-proxy-x', uid: 'u2', labels: {}, hostNetwork: true };
+  const context: PolicyInputs = {
+    containers: [],
+    networks: [],
+    pods: [pod, hostPod],
+    namespaces: [
+      { name: 'shop', labels: { team: 'shop' } },
+      { name: 'kube-system', labels: {} },
+    ],
+    nodes: [
+      { name: 'w1', labels: {} },
+      { name: 'w2', labels: { 'sonde.deny': 'true' } },
+    ],
+  };
+  const onPod = (p: { namespace: string; name: string; uid: string }) => ({ kind: 'pod' as const, engine: 'prod', namespace: p.namespace, pod: p.name, podUid: p.uid, container: 'app' });
+  const onNode = (node: string) => ({ kind: 'node' as const, engine: 'prod', node });
+
+  it('allows pods by default, and limits them by namespace globs and label selectors', () => {
+    expect(refusal(rules({}), onPod(pod), context)).toBeUndefined();
+    expect(refusal(rules({ namespaces: ['sh*'] }), onPod(pod), context)).toBeUndefined();
+    expect(refusal(rules({ namespaces: ['payments'] }), onPod(pod), context)).toMatch(/only pods in the namespaces payments/);
+    expect(refusal(rules({ podSelectors: ['app=cart,tier!=front'] }), onPod(pod), context)).toBeUndefined();
+    expect(refusal(rules({ podSelectors: ['app in (web,db)', '!tier'] }), onPod(pod), context)).toMatch(/only pods matching/);
+    expect(refusal(rules({ namePatterns: ['web-*'] }), onPod(pod), context)).toMatch(/named like web-\*/);
+  });
+
+  it('refuses by deny labels on pods and on their namespaces, and unknown pods', () => {
+    expect(refusal(rules({ denyLabels: ['tier=back'] }), onPod(pod), context)).toMatch(/labelled tier=back/);
+    expect(refusal(rules({ denyLabels: ['team'] }), onPod(pod), context)).toMatch(/namespaces labelled team/);
+    expect(refusal(rules({}), onPod({ ...pod, uid: 'replaced' }), context)).toMatch(/not known/);
+    expect(refusal(rules({}), onPod(pod), { ...context, pods: [{ ...pod, labels: { 'sonde.deny': 'true' } }] })).toMatch(/sonde.deny=true/);
+    expect(refusal(rules({}), onPod(pod), { ...context, namespaces: [{ name: 'shop', labels: { 'sonde.deny': 'true' } }] })).toMatch(/namespace shop is labelled sonde.deny=true/);
+  });
+
+  it('treats nodes and hostNetwork pods like host shells: admins only by default', () => {
+    expect(refusal(DEFAULT_POLICY.operator, onNode('w1'), context)).toMatch(/node's own namespace is not allowed/);
+    expect(refusal(DEFAULT_POLICY.admin, onNode('w1'), context)).toBeUndefined();
+    expect(refusal(DEFAULT_POLICY.admin, onNode('w2'), context)).toMatch(/sonde.deny=true/);
+    expect(refusal(DEFAULT_POLICY.admin, onNode('w9'), context)).toMatch(/not known/);
+    expect(refusal(DEFAULT_POLICY.operator, onPod(hostPod), context)).toMatch(/hostNetwork/);
+    expect(refusal(DEFAULT_POLICY.admin, onPod(hostPod), context)).toBeUndefined();
+  });
+
+  it('keeps a pod scope to the pod and its namespace, and refuses a policy whose selector does not parse', () => {
+    expect(scopeOf(onPod(pod), context)).toEqual({ containers: [], networks: [], pods: [pod], namespaces: [{ name: 'shop', labels: { team: 'shop' } }] });
+    const store = new TargetPolicyStore(openMemoryDatabase());
+    expect(() => store.set({ operator: { ...DEFAULT_POLICY.operator, podSelectors: ['app in (web'] }, admin: DEFAULT_POLICY.admin })).toThrow(/body.operator.podSelectors\[0\] is not a label selector/);
   });
 });

@@ -5,6 +5,9 @@ import {
   type CompletePolicy,
   type CompleteRoleRules,
   type ContainerSummary,
+  type KubeNamespace,
+  type KubeNode,
+  type KubePod,
   type NetworkSummary,
   type ResolvedTarget,
   type Role,
@@ -13,6 +16,7 @@ import {
 import { ApiError } from '../http/api-error.js';
 import { migrate, type Database } from '../store/database.js';
 import { CONSOLE_LABEL, DENY_LABEL } from '../toolboxes/target-resolver.js';
+import { LabelSelectorError, parseLabelSelector } from './label-selector.js';
 
 /** Compose's project label: how containers and networks are grouped by project. */
 const COMPOSE_PROJECT = 'com.docker.compose.project';
@@ -32,10 +36,32 @@ function labelMatches(labels: Record<string, string>, rule: string): boolean {
 /** What the policy may look at besides the target: the engine's inventory and the console's own container. */
 type Labelled = Pick<ContainerSummary, 'id' | 'name' | 'labels'>;
 
-/** What a policy decision reads: containers with their labels, networks with their members. */
+/** A Kubernetes pod as the policy reads it. */
+export interface LabelledPod {
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Record<string, string>;
+  /** It runs in its node's network namespace. */
+  hostNetwork?: boolean;
+}
+
+/** A Kubernetes namespace or node as the policy reads it. */
+export interface LabelledObject {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * What a policy decision reads: containers with their labels, networks with their members; on
+ * a Kubernetes engine, pods, their namespaces and nodes with their labels.
+ */
 export interface PolicyInputs {
   containers: readonly Labelled[];
   networks: readonly NetworkSummary[];
+  pods?: readonly LabelledPod[];
+  namespaces?: readonly LabelledObject[];
+  nodes?: readonly LabelledObject[];
   /** Whether a container id is the console's own (by id, whatever its labels say). */
   isConsole?: (containerId: string) => boolean;
 }
@@ -44,6 +70,9 @@ export interface PolicyInputs {
 export interface PolicyContext extends PolicyInputs {
   engine: string;
   containers: readonly ContainerSummary[];
+  pods?: readonly KubePod[];
+  namespaces?: readonly KubeNamespace[];
+  nodes?: readonly KubeNode[];
 }
 
 /**
@@ -56,6 +85,10 @@ export interface PolicyContext extends PolicyInputs {
 export interface PolicyScope {
   containers: Labelled[];
   networks: NetworkSummary[];
+  /** Kubernetes targets: the pod and its namespace, or the node. Absent in scopes stored before them. */
+  pods?: LabelledPod[];
+  namespaces?: LabelledObject[];
+  nodes?: LabelledObject[];
 }
 
 export function scopeOf(target: ResolvedTarget, context: PolicyInputs): PolicyScope {
@@ -76,11 +109,20 @@ export function scopeOf(target: ResolvedTarget, context: PolicyInputs): PolicySc
       const members = new Set(networks.flatMap((n) => n.containers.map((m) => m.id)));
       return { containers: context.containers.filter((c) => members.has(c.id)).map(lite), networks };
     }
+    case 'pod':
+      return {
+        containers: [],
+        networks: [],
+        pods: (context.pods ?? []).filter((p) => p.uid === target.podUid).map((p) => ({ namespace: p.namespace, name: p.name, uid: p.uid, labels: p.labels, ...(p.hostNetwork ? { hostNetwork: true } : {}) })),
+        namespaces: (context.namespaces ?? []).filter((n) => n.name === target.namespace).map((n) => ({ name: n.name, labels: n.labels })),
+      };
+    case 'node':
+      return { containers: [], networks: [], nodes: (context.nodes ?? []).filter((n) => n.name === target.node).map((n) => ({ name: n.name, labels: n.labels })) };
   }
 }
 
-/** The rules every labelled object (container or network) passes: deny labels, Compose projects, names. */
-function objectRefusal(rules: CompleteRoleRules, what: 'containers' | 'networks', name: string, labels: Record<string, string>): string | undefined {
+/** The rules every labelled object (container, network or pod) passes: deny labels, Compose projects, names. */
+function objectRefusal(rules: CompleteRoleRules, what: 'containers' | 'networks' | 'pods', name: string, labels: Record<string, string>): string | undefined {
   const denied = rules.denyLabels.find((rule) => labelMatches(labels, rule));
   if (denied) return `${what} labelled ${denied} are excluded by the policy`;
   if (rules.composeProjects.length > 0 && !rules.composeProjects.includes(labels[COMPOSE_PROJECT] ?? '')) {
@@ -143,10 +185,62 @@ export function refusal(rules: CompleteRoleRules, target: ResolvedTarget, contex
       if (target.sharePid && !rules.allowSharePid) return "joining a container's processes is not allowed for your role";
       return objectRefusal(rules, 'containers', container.name, container.labels);
     }
+    case 'pod': {
+      const pod = context.pods?.find((p) => p.uid === target.podUid);
+      const namespace = context.namespaces?.find((n) => n.name === target.namespace);
+      if (!pod) return 'the pod is not known';
+      if (!namespace) return 'the namespace is not known';
+      // Always, whatever the rules: like sonde.deny=true on containers.
+      if (pod.labels[DENY_LABEL] === 'true') return `pods labelled ${DENY_LABEL}=true are excluded`;
+      if (namespace.labels[DENY_LABEL] === 'true') return `the namespace ${namespace.name} is labelled ${DENY_LABEL}=true`;
+      // NET_ADMIN in a hostNetwork pod is NET_ADMIN on its node: node rules apply.
+      if (pod.hostNetwork && !rules.allowNodes) return `the pod ${pod.name} runs in its node's network namespace (hostNetwork), and node namespaces are not allowed for your role`;
+      const deniedNamespace = rules.denyLabels.find((rule) => labelMatches(namespace.labels, rule));
+      if (deniedNamespace) return `namespaces labelled ${deniedNamespace} are excluded by the policy`;
+      if (rules.namespaces.length > 0 && !rules.namespaces.some((glob) => globToRegExp(glob).test(namespace.name))) {
+        return `only pods in the namespaces ${rules.namespaces.join(', ')} are allowed`;
+      }
+      if (rules.podSelectors.length > 0 && !rules.podSelectors.some((selector) => selectorMatches(selector, pod.labels))) {
+        return `only pods matching ${rules.podSelectors.join(' or ')} are allowed`;
+      }
+      return objectRefusal(rules, 'pods', pod.name, pod.labels);
+    }
+    case 'node': {
+      // A hostNetwork pod on the node: what a host shell is, there.
+      if (!rules.allowNodes) return "opening a Kubernetes node's own namespace is not allowed for your role";
+      const node = context.nodes?.find((n) => n.name === target.node);
+      if (!node) return 'the node is not known';
+      if (node.labels[DENY_LABEL] === 'true') return `nodes labelled ${DENY_LABEL}=true are excluded`;
+      const denied = rules.denyLabels.find((rule) => labelMatches(node.labels, rule));
+      return denied ? `nodes labelled ${denied} are excluded by the policy` : undefined;
+    }
     default: {
       const unknown: never = target;
       return `targets of kind ${String((unknown as { kind?: unknown }).kind)} are not covered by the policy`;
     }
+  }
+}
+
+/** A selector that does not parse matches nothing (a saved policy's selectors were checked when it was saved). */
+function selectorMatches(selector: string, labels: Record<string, string>): boolean {
+  try {
+    return parseLabelSelector(selector).matches(labels);
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses a policy whose pod selectors do not parse, naming the field and the reason. */
+function checkSelectors(policy: TargetPolicy): void {
+  for (const role of ['operator', 'admin'] as const) {
+    (policy[role].podSelectors ?? []).forEach((selector, index) => {
+      try {
+        parseLabelSelector(selector);
+      } catch (error) {
+        if (!(error instanceof LabelSelectorError)) throw error;
+        throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.${role}.podSelectors[${index}] is not a label selector: ${error.message}.`);
+      }
+    });
   }
 }
 
@@ -167,6 +261,7 @@ export class TargetPolicyStore {
   }
 
   set(policy: TargetPolicy): CompletePolicy {
+    checkSelectors(policy);
     const complete = completePolicy(policy);
     this.db
       .prepare('INSERT INTO policy (id, document, updated_at) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at')

@@ -1,17 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ContainerList, EngineList, ErrorBody, NetworkList, SwarmNodeList, SwarmServiceList, type SwarmNode, type SwarmService } from '@sonde/shared';
+import {
+  ContainerList,
+  EngineList,
+  ErrorBody,
+  KUBE_LABEL_PATTERN,
+  KubeNamespaceList,
+  KubeNodeList,
+  KubePodList,
+  KubeServiceList,
+  NetworkList,
+  SwarmNodeList,
+  SwarmServiceList,
+  type SwarmNode,
+  type SwarmService,
+} from '@sonde/shared';
 import { atLeast } from '../auth/authenticator.js';
 import { principalOf } from '../auth/principal.js';
 import type { Gathered } from '../engine/engine-set.js';
 
 const EngineQuery = Type.Object({ engine: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$' })) }, { additionalProperties: false });
+const NamespacedQuery = Type.Object(
+  { engine: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$' })), namespace: Type.Optional(Type.String({ maxLength: 63, pattern: KUBE_LABEL_PATTERN })) },
+  { additionalProperties: false },
+);
 
 /**
  * The engines and what they hold (docs/api.md, "Engines and inventory"): containers and networks
- * of every engine (or one, `?engine=`), Swarm nodes and services of every manager. Each engine is
- * asked within SONDE_ENGINE_DEADLINE_MS: one that is slow or down is left out, never waited for,
- * and the `x-sonde-unreachable` header names it (GET /api/engines says why).
+ * of every Docker engine (or one, `?engine=`), Swarm nodes and services of every manager;
+ * namespaces, pods, nodes and services of every Kubernetes cluster (from its watch caches). An
+ * engine of the other kind has none of these, so it adds nothing. Each engine is asked within
+ * SONDE_ENGINE_DEADLINE_MS: one that is slow or down is left out, never waited for, and the
+ * `x-sonde-unreachable` header names it (GET /api/engines says why).
  */
 export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { engines } = app;
@@ -26,11 +46,27 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get('/api/containers', { config: { access: 'viewer' }, schema: { querystring: EngineQuery, response: { 200: ContainerList, '4xx': ErrorBody } } }, async (request, reply) =>
-    flatten(await engines.gather((h) => h.engine.listContainers(), request.query.engine), reply),
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? [] : h.engine.listContainers()), request.query.engine), reply),
   );
 
   app.get('/api/networks', { config: { access: 'viewer' }, schema: { querystring: EngineQuery, response: { 200: NetworkList, '4xx': ErrorBody } } }, async (request, reply) =>
-    flatten(await engines.gather((h) => h.engine.listNetworks(), request.query.engine), reply),
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? [] : h.engine.listNetworks()), request.query.engine), reply),
+  );
+
+  app.get('/api/kubernetes/namespaces', { config: { access: 'viewer' }, schema: { querystring: EngineQuery, response: { 200: KubeNamespaceList, '4xx': ErrorBody } } }, async (request, reply) =>
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? h.engine.listNamespaces() : []), request.query.engine), reply),
+  );
+
+  app.get('/api/kubernetes/pods', { config: { access: 'viewer' }, schema: { querystring: NamespacedQuery, response: { 200: KubePodList, '4xx': ErrorBody } } }, async (request, reply) =>
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? h.engine.listPods(request.query.namespace) : []), request.query.engine), reply),
+  );
+
+  app.get('/api/kubernetes/nodes', { config: { access: 'viewer' }, schema: { querystring: EngineQuery, response: { 200: KubeNodeList, '4xx': ErrorBody } } }, async (request, reply) =>
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? h.engine.listNodes() : []), request.query.engine), reply),
+  );
+
+  app.get('/api/kubernetes/services', { config: { access: 'viewer' }, schema: { querystring: NamespacedQuery, response: { 200: KubeServiceList, '4xx': ErrorBody } } }, async (request, reply) =>
+    flatten(await engines.gather(async (h) => (h.engine.kind === 'kubernetes' ? h.engine.listServices(request.query.namespace) : []), request.query.engine), reply),
   );
 
   app.get('/api/swarm/nodes', { config: { access: 'viewer' }, schema: { response: { 200: SwarmNodeList } } }, async (_request, reply) => {
@@ -38,7 +74,7 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const gathered = await engines.gather(async (h) => {
       const manager = managers.find((m) => m.handle.name === h.name);
       if (!manager) return [];
-      const nodes = await h.engine.swarmNodes();
+      const nodes = await manager.handle.engine.swarmNodes();
       return nodes.map((n): SwarmNode => {
         const engine = engines.forNode(n);
         return { ...n, manager: h.name, clusterId: manager.clusterId, ...(engine ? { engine: engine.name } : {}) };
@@ -52,7 +88,8 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const gathered = await engines.gather(async (h) => {
       const manager = managers.find((m) => m.handle.name === h.name);
       if (!manager) return [];
-      const [services, tasks, nodes, networks] = await Promise.all([h.engine.swarmServices(), h.engine.swarmTasks(), h.engine.swarmNodes(), h.engine.listNetworks()]);
+      const docker = manager.handle.engine;
+      const [services, tasks, nodes, networks] = await Promise.all([docker.swarmServices(), docker.swarmTasks(), docker.swarmNodes(), docker.listNetworks()]);
       return services.map((s): SwarmService => ({
         id: s.id,
         name: s.name,

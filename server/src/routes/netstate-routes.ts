@@ -17,7 +17,7 @@ export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   async function visibility(principal: Principal): Promise<(change: NetstateChange) => boolean> {
     if (atLeast(principal, 'admin')) return () => true;
     // One inventory per engine the changes are on, each within the engines' deadline.
-    const inventories = await engines.gather((h) => targetInventory(h.engine, ['network']));
+    const inventories = await engines.gather((h) => (h.engine.kind === 'kubernetes' ? Promise.resolve({ engine: h.name, containers: [], networks: [] }) : targetInventory(h.engine, ['network'])));
     const contexts = new Map(inventories.values.map((v) => [v.engine, { ...v.value, isConsole }]));
     return (change) => {
       const context = contexts.get(change.target.engine);
@@ -48,7 +48,7 @@ export const netstateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { change } = netstate.detail(request.params.id);
       if (!mayReadTarget(principal, change.target)) throw netstate.notFound(request.params.id);
       // A revert writes into the target's namespace: the policy decides as for opening a shell there.
-      const context = { ...(await targetInventory(engines.pick(change.target.engine).engine, [change.target.kind])), isConsole };
+      const context = { ...(await targetInventory(engines.pickDocker(change.target.engine).engine, [change.target.kind])), isConsole };
       const target = change.target;
       // A container that is gone has nothing to revert in; the revert itself says so (409).
       const gone = target.kind === 'container' && !context.containers.some((c) => c.id === target.containerId);

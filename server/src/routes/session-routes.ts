@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList, describeTarget } from '@sonde/shared';
+import { CreateSessionRequest, CreateShareRequest, CreatedShare, ErrorBody, ErrorCode, SessionInfo, SessionList, ShareList, describeTarget, isHostData } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
 import { maySeeSession } from '../auth/object-access.js';
@@ -77,7 +77,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const session = managed(principal, request.params.id);
       if (session.state !== 'running') throw new ApiError(410, ErrorCode.SessionEnded, 'This session has ended; there is nothing left to share.');
       // A link admits someone with no console role; a host shell's screen is for admins only.
-      if (session.target.kind === 'host') throw new ApiError(403, ErrorCode.TargetNotAllowed, 'Host sessions cannot be shared by link: their output is for admins only. Other admins can join the session from the console.');
+      if (isHostData(session.target)) throw new ApiError(403, ErrorCode.TargetNotAllowed, 'Host sessions (and node and overlay-namespace sessions) cannot be shared by link: their output is for admins only. Other admins can join the session from the console.');
       const { share, token } = shares.create(session.id, request.body.role, request.body.expiresInSeconds, principal);
       const origin = config.publicUrl ?? `${request.protocol}://${request.host}`;
       audit.record({

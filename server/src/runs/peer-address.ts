@@ -20,6 +20,10 @@ export function pickPeerAddress(peer: ContainerSummary, client: ResolvedTarget, 
       return peer.engine === client.engine ? peer.networks.find((n) => n.ipv4)?.ipv4 : undefined;
     case 'network-namespace':
       return peer.networks.find((n) => n.name === client.networkName)?.ipv4;
+    // A pod or a node reaches a Docker container only through routes Sonde does not know.
+    case 'pod':
+    case 'node':
+      return undefined;
     default: {
       const unexpected: never = client;
       return unexpected;

@@ -10,7 +10,7 @@ import {
   type ToolDefinition,
 } from '@sonde/shared';
 import type { Principal } from '../auth/principal.js';
-import { EngineError, type ContainerEngine, type RunningToolbox } from '../engine/types.js';
+import { EngineError, type RunningToolbox, type ToolboxEngine } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import type { PolicyContext } from '../policy/target-policy.js';
 import { resolveTarget } from '../toolboxes/target-resolver.js';
@@ -138,12 +138,13 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
    * the one other engine that has it (a Swarm task on another node), each engine asked within its
    * deadline. A name more than one other engine has is refused rather than guessed.
    */
-  private async findPeer(ref: string, client: { engine: ContainerEngine; context: PolicyContext }): Promise<{ engine: ContainerEngine; target: ResolvedTarget; context: PolicyContext }> {
+  private async findPeer(ref: string, client: { engine: ToolboxEngine; context: PolicyContext }): Promise<{ engine: ToolboxEngine; target: ResolvedTarget; context: PolicyContext }> {
     try {
       return { engine: client.engine, target: resolveTarget({ kind: 'container', container: ref }, client.context), context: client.context };
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== ErrorCode.TargetNotFound) throw error;
-      const others = await this.settings.engines.gather(async (h) => (h.name === client.engine.name ? [] : h.engine.listContainers()));
+      // Peers are containers: only Docker engines have them.
+      const others = await this.settings.engines.gather(async (h) => (h.name === client.engine.name || h.engine.kind === 'kubernetes' ? [] : h.engine.listContainers()));
       const found = others.values.filter((v) => v.value.some((c) => c.id === ref || c.name === ref));
       if (found.length !== 1) throw found.length > 1 ? new ApiError(409, ErrorCode.TargetAmbiguous, `"${ref}" is on several engines (${found.map((f) => f.engine).join(', ')}); name it by id.`) : error;
       const handle = this.settings.engines.pick(found[0]!.engine);
@@ -153,7 +154,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
   }
 
   /** Starts the peer side of a two-sided tool in the container its parameter names, and waits until it is ready. */
-  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: { target: ResolvedTarget; engine: ContainerEngine; context: PolicyContext }, check: TargetCheck): Promise<PeerToolbox> {
+  private async startPeer(id: string, tool: ToolDefinition, params: ParamReader, client: { target: ResolvedTarget; engine: ToolboxEngine; context: PolicyContext }, check: TargetCheck): Promise<PeerToolbox> {
     const side = tool.peer!;
     const field = `params.${side.param}`;
     let found: Awaited<ReturnType<RunRegistry['findPeer']>>;
@@ -205,7 +206,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
    * Refuses a tool whose binary the image lacks (nicolaka/netshoot has no drill, for example)
    * before anything runs. Found commands are remembered for a while per image.
    */
-  private async requireCommand(engine: ContainerEngine, id: string, tool: ToolDefinition): Promise<void> {
+  private async requireCommand(engine: ToolboxEngine, id: string, tool: ToolDefinition): Promise<void> {
     const { image, instance } = this.settings.toolbox;
     const key = `${engine.name}\u0000${image}\u0000${tool.binary}`;
     const seen = this.commandsFound.get(key);

@@ -2,7 +2,7 @@ import { CloseCode, paramReader, type ParamValue, type ParticipantRole, type Res
 import type { RunningToolbox } from '../engine/types.js';
 import type { PolicyScope } from '../policy/target-policy.js';
 import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from '../sessions/terminal-stream.js';
-import type { CommonEndReason, Workload } from '../toolboxes/workload.js';
+import { livesIn, type CommonEndReason, type Workload } from '../toolboxes/workload.js';
 
 /**
  * One run of a catalog tool: a toolbox whose entrypoint is the tool's argv, served through a
@@ -139,10 +139,10 @@ export class ToolRun implements Workload {
   }
 
   /** Containers this run depends on: its target and, for two-sided tools, the peer's target (maybe on another engine). */
-  dependsOn(engine: string, containerId: string): boolean {
+  dependsOn(engine: string, objectId: string): boolean {
     const t = this.options.target;
     const peer = this.options.peer;
-    return (t.kind === 'container' && t.engine === engine && t.containerId === containerId) || (peer?.engine === engine && peer.containerId === containerId);
+    return (t.engine === engine && livesIn(t) === objectId) || (peer?.engine === engine && peer.containerId === objectId);
   }
 
   usesEngine(engine: string): boolean {

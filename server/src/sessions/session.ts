@@ -1,7 +1,7 @@
 import { CloseCode, type Participant, type ParticipantRole, type ResolvedTarget, type SessionInfo } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
 import type { PolicyScope } from '../policy/target-policy.js';
-import type { Workload } from '../toolboxes/workload.js';
+import { livesIn, type Workload } from '../toolboxes/workload.js';
 import { Participants } from './participants.js';
 import { SessionTimers } from './session-timers.js';
 import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from './terminal-stream.js';
@@ -169,9 +169,9 @@ export class Session implements Workload {
     return this.stream.log;
   }
 
-  /** A session into a container ends when that container stops. */
-  dependsOn(engine: string, containerId: string): boolean {
-    return this.target.kind === 'container' && this.target.engine === engine && this.target.containerId === containerId;
+  /** A session into a container (or pod) ends when that container stops. */
+  dependsOn(engine: string, objectId: string): boolean {
+    return this.target.engine === engine && livesIn(this.target) === objectId;
   }
 
   usesEngine(engine: string): boolean {

@@ -1,6 +1,6 @@
-import { ErrorCode, type ContainerSummary, type NetworkSummary, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
+import { ErrorCode, type ContainerSummary, type KubeNamespace, type KubeNode, type KubePod, type NetworkSummary, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
 import type { EngineHandle, EngineSet } from '../engine/engine-set.js';
-import type { ContainerEngine } from '../engine/types.js';
+import type { ContainerEngine, KubernetesEngine } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 
 /** Labels that keep a container out of reach whatever the request says. */
@@ -40,6 +40,10 @@ export interface TargetContext {
   engine: string;
   containers: readonly ContainerSummary[];
   networks: readonly NetworkSummary[];
+  /** Kubernetes engines: the target pod and its namespace, or the target node, read for this start. */
+  pods?: readonly KubePod[];
+  namespaces?: readonly KubeNamespace[];
+  nodes?: readonly KubeNode[];
   /** Whether a container id is the console's own container (found by id, not by label). */
   isConsole?: (containerId: string) => boolean;
 }
@@ -56,8 +60,11 @@ export async function targetInventory(engine: ContainerEngine, kinds: readonly T
   return { engine: engine.name, containers: c, networks: n };
 }
 
-/** Resolves a target of the kinds one engine's inventory is enough for. */
-export function resolveTarget(request: Exclude<TargetRequest, { kind: 'task' }>, context: TargetContext): ResolvedTarget {
+type DockerRequest = Exclude<TargetRequest, { kind: 'task' | 'pod' | 'node' }>;
+type KubernetesRequest = Extract<TargetRequest, { kind: 'pod' | 'node' }>;
+
+/** Resolves a target of the kinds one Docker engine's inventory is enough for. */
+export function resolveTarget(request: DockerRequest, context: TargetContext): ResolvedTarget {
   const engine = context.engine;
   switch (request.kind) {
     case 'host':
@@ -92,6 +99,57 @@ export function resolveTarget(request: Exclude<TargetRequest, { kind: 'task' }>,
   }
 }
 
+/** The container a pod target means: the one named, else the pod's default (kubectl's rule), else its first. */
+function podContainer(pod: KubePod, named: string | undefined): KubePod['containers'][number] {
+  const main = pod.containers.filter((c) => c.role === 'main');
+  const wanted = named ?? pod.defaultContainer ?? main[0]?.name;
+  const container = main.find((c) => c.name === wanted);
+  if (!container) {
+    throw new ApiError(404, ErrorCode.TargetNotFound, `Pod ${pod.namespace}/${pod.name} has no container "${wanted ?? ''}" (it has ${main.map((c) => c.name).join(', ') || 'none'}).`);
+  }
+  return container;
+}
+
+/**
+ * Resolves a pod or node target on a Kubernetes engine, read now from the API (a cache may lag a
+ * pod that was just deleted). Sonde's own node pods, and pods or namespaces labelled
+ * sonde.deny=true, are never targets; a pod that does not run, or a node that is not ready, is refused.
+ */
+export async function resolveKubernetesTarget(request: KubernetesRequest, engine: KubernetesEngine): Promise<{ target: ResolvedTarget; context: TargetContext }> {
+  if (request.kind === 'node') {
+    const node = await engine.readNode(request.node);
+    if (!node) throw new ApiError(404, ErrorCode.TargetNotFound, `Cluster ${engine.name} has no node "${request.node}".`);
+    if (!node.ready) throw new ApiError(409, ErrorCode.TargetNotRunning, `Node ${node.name} is not ready, so no pod can start there.`);
+    return { target: { kind: 'node', engine: engine.name, node: node.name }, context: { engine: engine.name, containers: [], networks: [], nodes: [node] } };
+  }
+  const [namespace, pod] = await Promise.all([engine.readNamespace(request.namespace), engine.readPod(request.namespace, request.pod)]);
+  if (!namespace) throw new ApiError(404, ErrorCode.TargetNotFound, `Cluster ${engine.name} has no namespace "${request.namespace}".`);
+  if (!pod) throw new ApiError(404, ErrorCode.TargetNotFound, `Namespace ${request.namespace} has no pod "${request.pod}".`);
+  if (pod.toolbox || pod.labels[DENY_LABEL] === 'true' || namespace.labels[DENY_LABEL] === 'true') {
+    throw new ApiError(403, ErrorCode.TargetNotAllowed, `Pod ${pod.namespace}/${pod.name} may not be a target (Sonde's own pods, and pods or namespaces labelled ${DENY_LABEL}=true, are excluded).`);
+  }
+  if (pod.phase !== 'Running') throw new ApiError(409, ErrorCode.TargetNotRunning, `Pod ${pod.namespace}/${pod.name} is ${pod.phase}, not Running.`);
+  const container = podContainer(pod, request.container);
+  if (container.state !== 'running') {
+    throw new ApiError(409, ErrorCode.TargetNotRunning, `Container ${container.name} of pod ${pod.namespace}/${pod.name} is ${container.state}${container.reason ? ` (${container.reason})` : ''}, not running.`);
+  }
+  return {
+    target: { kind: 'pod', engine: engine.name, namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: container.name, ...(pod.node ? { node: pod.node } : {}) },
+    context: { engine: engine.name, containers: [], networks: [], pods: [pod], namespaces: [namespace] },
+  };
+}
+
+/**
+ * What the policy reads again when it changes (the enforcer): a Docker engine's containers and
+ * networks, a Kubernetes engine's pods, namespaces and nodes.
+ */
+export async function policyInventory(handle: EngineHandle): Promise<Omit<TargetContext, 'isConsole'>> {
+  const engine = handle.engine;
+  if (engine.kind !== 'kubernetes') return targetInventory(engine, ['network']);
+  const [pods, namespaces, nodes] = await Promise.all([engine.listPods(), engine.listNamespaces(), engine.listNodes()]);
+  return { engine: engine.name, containers: [], networks: [], pods, namespaces, nodes };
+}
+
 /** A target resolved on the engine it lives on, with that engine's inventory. */
 export interface ResolvedOnEngine {
   handle: EngineHandle;
@@ -103,15 +161,21 @@ export interface ResolvedOnEngine {
  * Resolves a target across the console's engines: the engine the request names (or the only
  * one), then the target in that engine's inventory. A Swarm task is asked of a manager and
  * resolved to its container on the engine of the node it runs on; an overlay's own namespace
- * exists only on nodes where one of its endpoints is.
+ * exists only on nodes where one of its endpoints is. Pods and nodes are Kubernetes targets, the
+ * rest Docker's: a target of the other kind of engine is refused (400 naming target.engine).
  */
 export async function resolveOnEngines(
   engines: EngineSet,
   request: TargetRequest,
   options: { alsoNeeds?: readonly TargetRequest['kind'][]; isConsole?: (containerId: string) => boolean } = {},
 ): Promise<ResolvedOnEngine> {
-  const picked = engines.pick(request.engine);
   const withConsole = (context: Omit<TargetContext, 'isConsole'>): TargetContext => ({ ...context, ...(options.isConsole ? { isConsole: options.isConsole } : {}) });
+  if (request.kind === 'pod' || request.kind === 'node') {
+    const handle = engines.pickKubernetes(request.engine);
+    const { target, context } = await resolveKubernetesTarget(request, handle.engine);
+    return { handle, target, context: withConsole(context) };
+  }
+  const picked = engines.pickDocker(request.engine);
   if (request.kind === 'task') return resolveTask(engines, picked, request, options.alsoNeeds ?? [], withConsole);
   const context = withConsole(await targetInventory(picked.engine, [request.kind, ...(options.alsoNeeds ?? [])]));
   const target = resolveTarget(request, context);
@@ -123,7 +187,7 @@ export async function resolveOnEngines(
 
 async function resolveTask(
   engines: EngineSet,
-  manager: EngineHandle,
+  manager: EngineHandle<ContainerEngine>,
   request: Extract<TargetRequest, { kind: 'task' }>,
   alsoNeeds: readonly TargetRequest['kind'][],
   withConsole: (context: Omit<TargetContext, 'isConsole'>) => TargetContext,

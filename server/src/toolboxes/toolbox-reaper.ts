@@ -1,5 +1,5 @@
 import type { EngineSet } from '../engine/engine-set.js';
-import type { ContainerEngine } from '../engine/types.js';
+import type { ToolboxEngine } from '../engine/types.js';
 import { LABELS } from './toolbox-spec.js';
 import type { ToolboxOwner } from './workload-registry.js';
 
@@ -47,14 +47,14 @@ export class ToolboxReaper {
     return counts.reduce((n, c) => n + (c.status === 'fulfilled' ? c.value : 0), 0);
   }
 
-  private async reapOn(engine: ContainerEngine): Promise<number> {
+  private async reapOn(engine: ToolboxEngine): Promise<number> {
     const ids = await engine.listToolboxes({ [LABELS.managed]: 'true', [LABELS.instance]: this.instance });
     const candidates = ids.filter((id) => !this.owned().has(id));
     // A toolbox being started has no live workload yet; its session label says whose it is.
-    const details = await Promise.all(candidates.map((id) => engine.inspectContainer(id)));
+    const details = await Promise.all(candidates.map(async (id) => ({ id, labels: await engine.toolboxLabels(id) })));
     const owned = this.owned();
     const starting = this.starting();
-    const orphans = details.filter((d) => d !== undefined && !owned.has(d.id) && !starting.has(d.labels[LABELS.session] ?? '')).map((d) => d!.id);
+    const orphans = details.filter((d) => d.labels !== undefined && !owned.has(d.id) && !starting.has(d.labels[LABELS.session] ?? '')).map((d) => d.id);
     await Promise.all(orphans.map((id) => engine.removeContainer(id).catch(() => undefined)));
     if (orphans.length > 0) this.log.warn({ engine: engine.name, count: orphans.length }, 'removed orphaned toolboxes');
     return orphans.length;

@@ -1,5 +1,5 @@
 import { describeTarget, type ResolvedTarget } from '@sonde/shared';
-import type { ToolboxSpec } from '../engine/types.js';
+import type { Placement, ToolboxSpec } from '../engine/types.js';
 
 /**
  * What every toolbox is: the labels Sonde puts on what it creates (and reaps by), the fixed
@@ -39,15 +39,11 @@ export const BASE_CAPABILITIES = ['NET_ADMIN', 'NET_RAW', 'SETUID', 'SETGID'];
 
 export interface ToolboxSettings {
   image: string;
+  /** The image of toolboxes on Kubernetes engines (SONDE_K8S_TOOLBOX_IMAGE): the kubelet pulls it. */
+  kubernetesImage?: string;
   instance: string;
   limits: { memoryBytes: number; pids: number; nanoCpus: number };
 }
-
-/**
- * Where the node's dockerd keeps network namespaces (overlays' among them) and where a helper
- * sees them: read-only, and `rslave` so namespaces created after it started appear too.
- */
-export const NETNS_BIND = '/var/run/docker/netns:/run/sonde/netns:ro,rslave';
 
 /**
  * Enters an overlay's own namespace, then drops what entering needed (SYS_ADMIN, SETPCAP) from the
@@ -75,45 +71,44 @@ export interface ToolboxOverrides {
 
 export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, settings: ToolboxSettings, overrides: ToolboxOverrides = {}): ToolboxSpec {
   const capAdd = [...(overrides.capabilities ?? BASE_CAPABILITIES)];
-  let networkMode: string;
-  let pidMode: string | undefined;
-  let network: string | undefined;
-  let hostname: string | undefined;
+  let placement: Placement;
+  let image = settings.image;
   let entrypoint = overrides.entrypoint ?? SHELL_ENTRYPOINT;
   const env: string[] = [];
-  let binds: string[] | undefined;
   switch (target.kind) {
     case 'container':
-      networkMode = `container:${target.containerId}`;
-      if (target.sharePid) {
-        pidMode = `container:${target.containerId}`;
-        // Without it `ss -p` shows no processes and `strace -p` is refused.
-        capAdd.push('SYS_PTRACE');
-      }
+      placement = { kind: 'container', containerId: target.containerId, sharePid: target.sharePid };
+      // Without it `ss -p` shows no processes and `strace -p` is refused.
+      if (target.sharePid) capAdd.push('SYS_PTRACE');
       break;
     case 'network':
-      networkMode = target.networkName;
-      network = target.networkName;
-      hostname = `sonde-${sessionId.slice(0, 8).toLowerCase()}`;
+      placement = { kind: 'network', networkName: target.networkName, hostname: `sonde-${sessionId.slice(0, 8).toLowerCase()}` };
       break;
     case 'host':
-      networkMode = 'host';
+      placement = { kind: 'host' };
       break;
     case 'network-namespace': {
       const prefix = target.networkId.slice(0, 10);
       if (!/^[0-9a-z]{10}$/.test(prefix)) throw new Error('a network id is 25 lower-case letters and digits');
       // No network of its own: it enters the overlay's namespace on this node, with the node's netns files.
-      networkMode = 'none';
-      binds = [NETNS_BIND];
+      placement = { kind: 'netns-files' };
       capAdd.push('SYS_ADMIN', 'SETPCAP');
       env.push(`SONDE_NETNS=${prefix}`);
       entrypoint = ['/bin/sh', '-c', NETNS_SCRIPT, 'sonde-netns', ...entrypoint];
       break;
     }
+    case 'pod':
+      placement = { kind: 'pod', namespace: target.namespace, pod: target.pod, podUid: target.podUid, container: target.container };
+      image = settings.kubernetesImage ?? settings.image;
+      break;
+    case 'node':
+      placement = { kind: 'node', node: target.node };
+      image = settings.kubernetesImage ?? settings.image;
+      break;
   }
   return {
     name: overrides.name ?? `sonde-${sessionId}`,
-    image: settings.image,
+    image,
     entrypoint,
     env: ['TERM=xterm-256color', `SONDE_SESSION=${sessionId}`, `SONDE_TARGET=${describeTarget(target, 'short')}`, ...env],
     labels: {
@@ -123,11 +118,7 @@ export function buildToolboxSpec(sessionId: string, target: ResolvedTarget, sett
       [LABELS.target]: describeTarget(target, 'short'),
       ...overrides.labels,
     },
-    ...(hostname ? { hostname } : {}),
-    networkMode,
-    ...(network ? { network } : {}),
-    ...(pidMode ? { pidMode } : {}),
-    ...(binds ? { binds } : {}),
+    placement,
     capAdd,
     capDrop: ['ALL'],
     securityOpt: ['no-new-privileges'],

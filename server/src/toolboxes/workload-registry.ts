@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type ResolvedTarget, type TargetRequest } from '@sonde/shared';
 import type { Principal } from '../auth/principal.js';
 import type { EngineSet } from '../engine/engine-set.js';
-import type { ContainerEngine, EngineEvent } from '../engine/types.js';
+import type { EngineEvent, ToolboxEngine } from '../engine/types.js';
 import { ApiError } from '../http/api-error.js';
 import { scopeOf, type PolicyContext, type PolicyScope } from '../policy/target-policy.js';
 import { resolveOnEngines, type ResolvedOnEngine } from './target-resolver.js';
@@ -16,8 +16,8 @@ export type TargetCheck = (target: ResolvedTarget, context: PolicyContext) => vo
 export interface StartContext {
   id: string;
   target: ResolvedTarget;
-  /** The engine the target lives on: the toolboxes start there. */
-  engine: ContainerEngine;
+  /** The engine the target lives on: the toolboxes start there, through the common part of the seam. */
+  engine: ToolboxEngine;
   /** The inventory the target was resolved in (a two-sided tool resolves its peer here too). */
   context: PolicyContext;
   /** What the policy read: kept with the workload's output. */
@@ -229,9 +229,9 @@ export class WorkloadRegistry<W extends Workload> implements ToolboxOwner {
     return true;
   }
 
-  /** A workload whose target (or peer) container stops ends with it, with a reason clients can show. */
+  /** A workload whose target (or peer) container or pod stops ends with it, with a reason clients can show. */
   handleEngineEvent(engine: string, event: EngineEvent): void {
-    if (event.kind !== 'container' || !['die', 'stop', 'destroy'].includes(event.action)) return;
+    if (!event.ends) return;
     for (const workload of this.live.values()) {
       if (workload.dependsOn(engine, event.id)) void workload.end('target-stopped');
     }

@@ -21,6 +21,22 @@ export type RevocationReason = 'access-revoked' | 'policy';
 /** Reasons every workload knows, for endings that come from outside it. */
 export type CommonEndReason = 'deleted' | 'target-stopped' | 'engine-lost' | 'shutdown' | RevocationReason;
 
+/**
+ * The object a workload on this target lives in, by the id engine events name it with: a
+ * container's id, a pod's uid. Undefined for targets that stop only with their engine (a host,
+ * a network, a node).
+ */
+export function livesIn(target: ResolvedTarget): string | undefined {
+  switch (target.kind) {
+    case 'container':
+      return target.containerId;
+    case 'pod':
+      return target.podUid;
+    default:
+      return undefined;
+  }
+}
+
 export interface Workload {
   readonly id: string;
   readonly owner: WorkloadOwner;
@@ -34,8 +50,8 @@ export interface Workload {
   readonly running: boolean;
   /** The toolbox containers it holds now (the reaper leaves them alone). */
   readonly toolboxIds: readonly string[];
-  /** Whether it lives in (or beside) this container of this engine, and so ends when the container stops. */
-  dependsOn(engine: string, containerId: string): boolean;
+  /** Whether it lives in (or beside) this container or pod (see livesIn) of this engine, and so ends when that stops. */
+  dependsOn(engine: string, objectId: string): boolean;
   /** Whether any of its toolboxes runs on this engine (it ends when the engine is lost). */
   usesEngine(engine: string): boolean;
   /** Ends it once; resolves when its toolboxes are removed (or left to the reaper). Never rejects. */

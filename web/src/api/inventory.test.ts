@@ -4,8 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { reachabilityChanged } from './console-data';
 import { Inventory, LEFT_OUT_RETRY_MS } from './inventory';
 
-const manager: EngineInfo = { name: 'node1', reachable: true, swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' };
-const worker: EngineInfo = { name: 'node2', reachable: true, swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured' };
+const manager: EngineInfo = { name: 'node1', reachable: true, swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured', kind: 'docker' };
+const worker: EngineInfo = { name: 'node2', reachable: true, swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured', kind: 'docker' };
 
 /** The calls Inventory makes, answering with empty lists that left out `unreachable`. */
 function fakeClient(engines: EngineInfo[], unreachable: string[] = []) {
@@ -24,7 +24,7 @@ function fakeClient(engines: EngineInfo[], unreachable: string[] = []) {
 
 describe('Inventory', () => {
   it('asks for the Swarm only when an engine is a manager', async () => {
-    const plain = fakeClient([{ name: 'local', reachable: true, source: 'configured' }]);
+    const plain = fakeClient([{ name: 'local', reachable: true, source: 'configured', kind: 'docker' }]);
     const inventory = new Inventory(plain.client);
     await inventory.refreshEngines();
     inventory.refresh();

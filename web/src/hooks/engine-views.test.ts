@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultEngine, engineFacts, engineProblem, engineState, engineViews, showEngineLevel } from './engine-views';
 
 const engines: EngineInfo[] = [
-  { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured' },
-  { name: 'node2', reachable: true, version: '26.1.5', swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured' },
+  { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured', kind: 'docker' },
+  { name: 'node2', reachable: true, version: '26.1.5', swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured', kind: 'docker' },
 ];
 
 const health = (node2: { reachable: boolean; error?: string }): Health => ({
@@ -34,12 +34,12 @@ describe('engineViews', () => {
   it("says why with the engine list's error once it agrees (probed after the push), the pushed one before", () => {
     const pushed = health({ reachable: false, error: 'aborted' });
     expect(engineViews(engines, pushed)[1]?.error).toBe('aborted');
-    const probed: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED 172.30.0.3:2375', source: 'configured' }];
+    const probed: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'connect ECONNREFUSED 172.30.0.3:2375', source: 'configured', kind: 'docker' }];
     expect(engineViews(probed, pushed)[1]?.error).toBe('connect ECONNREFUSED 172.30.0.3:2375');
   });
 
   it('comes back when the health says so, even before the engine list is fetched again', () => {
-    const down: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'timeout', source: 'configured' }];
+    const down: EngineInfo[] = [engines[0]!, { name: 'node2', reachable: false, error: 'timeout', source: 'configured', kind: 'docker' }];
     const [, node2] = engineViews(down, health({ reachable: true }));
     expect(node2).toMatchObject({ name: 'node2', reachable: true });
     expect(node2).not.toHaveProperty('error');
@@ -56,7 +56,7 @@ describe('engineViews', () => {
   });
 
   it('has an engine level only with several engines; one engine is the default target engine', () => {
-    const one = engineViews([{ name: 'local', reachable: true, source: 'configured' }], undefined);
+    const one = engineViews([{ name: 'local', reachable: true, source: 'configured', kind: 'docker' }], undefined);
     expect(showEngineLevel(one)).toBe(false);
     expect(defaultEngine(one)).toBe('local');
     const two = engineViews(engines, undefined);

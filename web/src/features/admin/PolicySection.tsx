@@ -4,6 +4,7 @@ import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData } from '../../hooks/use-console-data';
 import {
+  LIST_FIELDS,
   formToPolicy,
   policyToForm,
   POLICY_ROLES,
@@ -25,9 +26,19 @@ const LIST_HELP: Record<ListField, { label: string; help: string; placeholder: s
     placeholder: 'web-*\napi-?',
   },
   denyLabels: {
-    label: 'Never containers labelled',
-    help: 'key or key=value. Containers labelled sonde.deny=true are always refused.',
+    label: 'Never containers, pods, namespaces or nodes labelled',
+    help: 'key or key=value. Anything labelled sonde.deny=true is always refused.',
     placeholder: 'tier=database\npci',
+  },
+  namespaces: {
+    label: 'Kubernetes: only pods in namespaces named like',
+    help: 'Globs: * any characters, ? one. Empty: any namespace.',
+    placeholder: 'shop\nstaging-*',
+  },
+  podSelectors: {
+    label: 'Kubernetes: only pods matching one of these label selectors',
+    help: 'As kubectl -l reads them, one per line: app=web,tier!=db or env in (prod,staging). Empty: any pod.',
+    placeholder: 'app=web\nteam in (shop,payments)',
   },
 };
 
@@ -137,7 +148,16 @@ export function PolicySection() {
               />
               overlay networks' own namespaces (a helper with SYS_ADMIN on the node)
             </label>
-            {(['composeProjects', 'namePatterns', 'denyLabels'] as const).map((field) => {
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                data-testid={`policy-${role}-allowNodes`}
+                checked={form[role].allowNodes}
+                onChange={(event) => change(role, 'allowNodes', event.target.checked)}
+              />
+              Kubernetes nodes' own namespaces (a hostNetwork pod on the node), and hostNetwork pods
+            </label>
+            {LIST_FIELDS.map((field) => {
               const problem = errors[`${role}.${field}`];
               return (
                 <label key={field} className="field">
@@ -156,7 +176,9 @@ export function PolicySection() {
                       {problem}
                     </span>
                   ) : (
-                    <span className="field-help">{LIST_HELP[field].help} Comma or newline separated.</span>
+                    <span className="field-help">
+                      {LIST_HELP[field].help} {field === 'podSelectors' ? 'One per line.' : 'Comma or newline separated.'}
+                    </span>
                   )}
                 </label>
               );

@@ -10,7 +10,19 @@ describe('policy form', () => {
 
   it('round-trips a policy through the form', () => {
     const policy = {
-      operator: { allowHost: false, allowNetworks: true, allowSensitiveNetworks: true, allowSharePid: false, allowNetworkNamespaces: false, composeProjects: ['shop'], namePatterns: ['web-*', 'api-?'], denyLabels: ['tier=db', 'secret'] },
+      operator: {
+        allowHost: false,
+        allowNetworks: true,
+        allowSensitiveNetworks: true,
+        allowSharePid: false,
+        allowNetworkNamespaces: false,
+        allowNodes: false,
+        namespaces: ['shop', 'staging-*'],
+        podSelectors: ['app=web,tier!=db', 'env in (prod,staging)'],
+        composeProjects: ['shop'],
+        namePatterns: ['web-*', 'api-?'],
+        denyLabels: ['tier=db', 'secret'],
+      },
       admin: DEFAULT_POLICY.admin,
     };
     expect(formToPolicy(policyToForm(policy))).toEqual({ ok: true, policy });

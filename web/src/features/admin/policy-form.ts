@@ -8,8 +8,8 @@ import { Value } from 'typebox/value';
 export type PolicyRole = 'operator' | 'admin';
 export const POLICY_ROLES: readonly PolicyRole[] = ['operator', 'admin'];
 
-export type ListField = 'composeProjects' | 'namePatterns' | 'denyLabels';
-export const LIST_FIELDS: readonly ListField[] = ['composeProjects', 'namePatterns', 'denyLabels'];
+export type ListField = 'composeProjects' | 'namePatterns' | 'denyLabels' | 'namespaces' | 'podSelectors';
+export const LIST_FIELDS: readonly ListField[] = ['composeProjects', 'namePatterns', 'denyLabels', 'namespaces', 'podSelectors'];
 
 export interface RuleFormValues {
   allowHost: boolean;
@@ -17,9 +17,12 @@ export interface RuleFormValues {
   allowSensitiveNetworks: boolean;
   allowSharePid: boolean;
   allowNetworkNamespaces: boolean;
+  allowNodes: boolean;
   composeProjects: string;
   namePatterns: string;
   denyLabels: string;
+  namespaces: string;
+  podSelectors: string;
 }
 
 export type PolicyFormValues = Record<PolicyRole, RuleFormValues>;
@@ -28,12 +31,15 @@ export type PolicyFormValues = Record<PolicyRole, RuleFormValues>;
 export type PolicyFormErrors = Partial<Record<`${PolicyRole}.${ListField}`, string>>;
 
 const MAX_ITEMS = 100;
-const MAX_LENGTH: Record<ListField, number> = { composeProjects: 128, namePatterns: 128, denyLabels: 256 };
+const MAX_LENGTH: Record<ListField, number> = { composeProjects: 128, namePatterns: 128, denyLabels: 256, namespaces: 63, podSelectors: 512 };
 
-/** Splits on commas and newlines; blanks and repeats are dropped, order kept. */
-export function parseList(text: string): string[] {
+/**
+ * Splits on commas and newlines (on newlines only for label selectors, which hold commas);
+ * blanks and repeats are dropped, order kept.
+ */
+export function parseList(text: string, field?: ListField): string[] {
   const items = text
-    .split(/[,\n]/)
+    .split(field === 'podSelectors' ? /\n/ : /[,\n]/)
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
   return [...new Set(items)];
@@ -51,9 +57,12 @@ export function policyToForm(policy: TargetPolicy): PolicyFormValues {
     allowSensitiveNetworks: r.allowSensitiveNetworks,
     allowSharePid: r.allowSharePid,
     allowNetworkNamespaces: r.allowNetworkNamespaces,
+    allowNodes: r.allowNodes,
     composeProjects: formatList(r.composeProjects),
     namePatterns: formatList(r.namePatterns),
     denyLabels: formatList(r.denyLabels),
+    namespaces: formatList(r.namespaces),
+    podSelectors: formatList(r.podSelectors),
   });
   return { operator: rules(complete.operator), admin: rules(complete.admin) };
 }
@@ -69,6 +78,11 @@ function itemError(field: ListField, item: string): string | null {
       const key = item.split('=', 1)[0] ?? '';
       return key.length > 0 && !/\s/.test(key) ? null : `"${item}" is not a label (write key or key=value).`;
     }
+    case 'namespaces':
+      return /^[a-z0-9*?-]+$/.test(item) ? null : `"${item}" is not a namespace pattern (lowercase letters, digits, - and the wildcards * and ?).`;
+    case 'podSelectors':
+      // The server parses selectors and names what is wrong with one.
+      return null;
     default: {
       const unexpected: never = field;
       return unexpected;
@@ -82,7 +96,7 @@ export function formToPolicy(form: PolicyFormValues): { ok: true; policy: Target
     const values = form[role];
     const lists = {} as Record<ListField, string[]>;
     for (const field of LIST_FIELDS) {
-      const items = parseList(values[field]);
+      const items = parseList(values[field], field);
       lists[field] = items;
       if (items.length > MAX_ITEMS) {
         errors[`${role}.${field}`] = `At most ${MAX_ITEMS} entries (there are ${items.length}).`;
@@ -91,7 +105,15 @@ export function formToPolicy(form: PolicyFormValues): { ok: true; policy: Target
       const problem = items.map((item) => itemError(field, item)).find((e) => e !== null);
       if (problem) errors[`${role}.${field}`] = problem;
     }
-    return { allowHost: values.allowHost, allowNetworks: values.allowNetworks, allowSensitiveNetworks: values.allowSensitiveNetworks, allowSharePid: values.allowSharePid, allowNetworkNamespaces: values.allowNetworkNamespaces, ...lists };
+    return {
+      allowHost: values.allowHost,
+      allowNetworks: values.allowNetworks,
+      allowSensitiveNetworks: values.allowSensitiveNetworks,
+      allowSharePid: values.allowSharePid,
+      allowNetworkNamespaces: values.allowNetworkNamespaces,
+      allowNodes: values.allowNodes,
+      ...lists,
+    };
   };
   const policy: TargetPolicy = { operator: rules('operator'), admin: rules('admin') };
   if (Object.keys(errors).length > 0) return { ok: false, errors };

@@ -88,6 +88,11 @@ export function anotherShellTarget(target: ResolvedTarget): TargetRequest {
       return { kind: 'network-namespace', engine: target.engine, network: target.networkId };
     case 'host':
       return { kind: 'host', engine: target.engine };
+    case 'pod':
+      // By name, not uid: another shell goes to the pod of that name as it is now.
+      return { kind: 'pod', engine: target.engine, namespace: target.namespace, pod: target.pod, container: target.container };
+    case 'node':
+      return { kind: 'node', engine: target.engine, node: target.node };
     default: {
       const unexpected: never = target;
       return unexpected;

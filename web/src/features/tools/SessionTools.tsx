@@ -28,6 +28,10 @@ export function sessionLaunchContext(
       return { target: { kind: 'network-namespace', engine: target.engine, network: target.networkId }, host: true, blockedReason };
     case 'host':
       return { target: { kind: 'host', engine: target.engine }, host: true, blockedReason };
+    case 'pod':
+      return { target: { kind: 'pod', engine: target.engine, namespace: target.namespace, pod: target.pod, container: target.container }, blockedReason };
+    case 'node':
+      return { target: { kind: 'node', engine: target.engine, node: target.node }, host: true, blockedReason };
     default: {
       const unexpected: never = target;
       return unexpected;

@@ -125,5 +125,7 @@ function placeOf(context: LaunchContext): RunPlace {
     networkId: t.kind === 'network' ? t.network : context.network?.id,
     networkNamespace: t.kind === 'network-namespace' ? t.network : undefined,
     host: t.kind === 'host',
+    pod: t.kind === 'pod' ? { namespace: t.namespace, pod: t.pod } : undefined,
+    node: t.kind === 'node' ? t.node : undefined,
   };
 }

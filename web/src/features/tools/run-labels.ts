@@ -33,6 +33,9 @@ export interface RunPlace {
   /** An overlay's own namespace (its network id). */
   networkNamespace?: string | undefined;
   host?: boolean | undefined;
+  /** A Kubernetes pod (runs land in Sonde's ephemeral container there) or node (a hostNetwork pod). */
+  pod?: { namespace: string; pod: string } | undefined;
+  node?: string | undefined;
   /** A Swarm task, as its manager knows it: runs asked of the task, whichever container it has now. */
   task?: { manager: string; service: string; slot?: number | undefined; id?: string | undefined } | undefined;
 }
@@ -54,6 +57,10 @@ export function runIsFor(run: RunInfo, place: RunPlace): boolean {
       return t.networkId === place.networkNamespace;
     case 'host':
       return place.host === true;
+    case 'pod':
+      return place.pod !== undefined && t.namespace === place.pod.namespace && t.pod === place.pod.pod;
+    case 'node':
+      return t.node === place.node;
     default: {
       const unexpected: never = t;
       return unexpected;
