@@ -301,6 +301,8 @@ describe('fake engine: events and reachability', () => {
     fake.addContainer({ name: 'late' });
     expect(seen.map((e) => `${e.kind} ${e.action}`)).toEqual(['container create', 'container start', 'network create', 'network connect', 'container die', 'container stop', 'container destroy']);
     expect(seen[3]).toEqual({ kind: 'network', action: 'connect', id: net.id, containerId: web.id });
+    // As docker-engine.ts marks them: the events after which what lives in the container ends.
+    expect(seen.filter((e) => e.ends).map((e) => e.action)).toEqual(['die', 'stop', 'destroy']);
     expect(ends).toEqual([undefined]);
   });
 

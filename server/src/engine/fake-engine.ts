@@ -183,9 +183,9 @@ function commandOf(spec: Pick<ToolboxSpec, 'entrypoint'>): string {
   return (spec.entrypoint[0] ?? '').split('/').pop() ?? '';
 }
 
-/** Containers whose namespaces a toolbox joins (`container:<ref>` network or PID mode). */
-function joinedContainers(spec: Pick<ToolboxSpec, 'networkMode' | 'pidMode'>): string[] {
-  return [spec.networkMode, spec.pidMode].filter((mode): mode is string => mode?.startsWith('container:') === true).map((mode) => mode.slice('container:'.length));
+/** The container whose namespaces a toolbox joins, when its placement is in one. */
+function joinedContainers(spec: Pick<ToolboxSpec, 'placement'>): string[] {
+  return spec.placement.kind === 'container' ? [spec.placement.containerId] : [];
 }
 
 function matches(match: FakeMatch, spec: ToolboxSpec): boolean {
@@ -195,6 +195,7 @@ function matches(match: FakeMatch, spec: ToolboxSpec): boolean {
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
 
 export class FakeEngine implements ContainerEngine {
+  readonly kind = 'docker' as const;
   readonly name: string;
   readonly endpoint: string;
   /** Every engine method called, in order (`startToolbox`, `removeContainer`, …). */
@@ -301,7 +302,7 @@ export class FakeEngine implements ContainerEngine {
     if (box.toolbox?.pty?.running) box.toolbox.pty.exit(exitCode);
     else if (box.toolbox?.process?.running) box.toolbox.process.exit(exitCode);
     else this.exited(box, exitCode);
-    this.emit({ kind: 'container', action: 'stop', id: box.id });
+    this.emit({ kind: 'container', action: 'stop', id: box.id, ends: true });
   }
 
   /** Starts a stopped container again: a new start time (a new network namespace). */
@@ -601,6 +602,13 @@ export class FakeEngine implements ContainerEngine {
     return [...this.boxes.values()].filter((box) => Object.entries(labels).every(([k, v]) => box.labels[k] === v)).map((box) => box.id);
   }
 
+  async toolboxLabels(id: string): Promise<Record<string, string> | undefined> {
+    this.calls.push('toolboxLabels');
+    await this.step('inspect');
+    const box = this.findBox(id);
+    return box ? { ...box.labels } : undefined;
+  }
+
   async removeContainer(id: string): Promise<void> {
     this.calls.push('removeContainer');
     await this.step('remove');
@@ -698,14 +706,15 @@ export class FakeEngine implements ContainerEngine {
     if (owner && owner.name === spec.name) {
       throw new EngineError('conflict', `Creating the toolbox: Conflict. The container name "/${spec.name}" is already in use by container "${owner.id}".`, 409);
     }
+    // Like docker-engine.ts's dockerPlacement: a Docker engine cannot make Kubernetes placements.
+    if (spec.placement.kind === 'pod' || spec.placement.kind === 'node') throw new EngineError('failed', `A Docker engine cannot place a toolbox in a Kubernetes ${spec.placement.kind}.`);
     for (const ref of joinedContainers(spec)) {
       if (!this.findBox(ref)) throw new EngineError('not-found', `Creating the toolbox: No such container: ${ref}`, 404);
     }
-    const network = spec.network ?? (['host', 'none', 'bridge', 'default'].includes(spec.networkMode) || spec.networkMode.startsWith('container:') ? undefined : spec.networkMode);
+    const network = spec.placement.kind === 'network' ? spec.placement.networkName : spec.placement.kind === 'host' ? 'host' : undefined;
     if (network && !this.findNetwork(network)) throw new EngineError('not-found', `Creating the toolbox: network ${network} not found`, 404);
     const box = this.createBox(spec, mode);
     if (network) this.join(box, this.findNetwork(network)!);
-    else if (spec.networkMode === 'host') this.join(box, this.findNetwork('host')!);
     return box;
   }
 
@@ -724,7 +733,8 @@ export class FakeEngine implements ContainerEngine {
     };
     const full: ToolboxSpec = {
       env: [],
-      networkMode: 'none',
+      // A probe has no network (Docker's NetworkMode none): the placement closest to it.
+      placement: { kind: 'netns-files' },
       capAdd: [],
       capDrop: [],
       securityOpt: [],
@@ -776,7 +786,7 @@ export class FakeEngine implements ContainerEngine {
     if (box.state !== 'running') return;
     box.state = 'exited';
     box.exitCode = code;
-    this.emit({ kind: 'container', action: 'die', id: box.id });
+    this.emit({ kind: 'container', action: 'die', id: box.id, ends: true });
   }
 
   /** Force-removes a container: a running process is killed (137), its streams end, it is gone. */
@@ -788,7 +798,7 @@ export class FakeEngine implements ContainerEngine {
     else this.exited(box, 137);
     if (toolbox) toolbox.exists = false;
     this.boxes.delete(box.id);
-    this.emit({ kind: 'container', action: 'destroy', id: box.id });
+    this.emit({ kind: 'container', action: 'destroy', id: box.id, ends: true });
   }
 
   /** Joins a network, with the next address of its subnet unless one is given (a /24 or wider is assumed). */
