@@ -51,11 +51,15 @@ function restrictImports(...patterns) {
 const JSON_REPLY_CAST = 'A reply is untrusted JSON: call the API through @sonde/client (it validates every reply with the shared schemas), or check it with Value.Check(schema, body) from typebox/value. Never cast it.';
 /** A cast to a type other than `unknown` (widening to unknown is what a check starts from). */
 const CAST = ':matches(TSAsExpression, TSTypeAssertion):not([typeAnnotation.type="TSUnknownKeyword"])';
+const JSON_REPLY_READ = 'A reply is untrusted JSON: call the API through @sonde/client, or check the body first (checked(schema, body) in server tests, Value.Check elsewhere) or compare it whole with toMatchObject. Never read a field of it unchecked.';
 const noJsonReplyCasts = [
   { selector: `${CAST} > CallExpression[callee.property.name="json"]`, message: JSON_REPLY_CAST },
   { selector: `${CAST} > AwaitExpression > CallExpression[callee.property.name="json"]`, message: JSON_REPLY_CAST },
   // inject()'s json<T>() is the same cast, spelled as a type argument.
   { selector: 'CallExpression[callee.property.name="json"][typeArguments]', message: JSON_REPLY_CAST },
+  // inject()'s json() is `any`: reading a field of it is a cast nobody wrote.
+  { selector: 'MemberExpression[object.type="CallExpression"][object.callee.property.name="json"]', message: JSON_REPLY_READ },
+  { selector: 'MemberExpression[object.type="AwaitExpression"][object.argument.callee.property.name="json"]', message: JSON_REPLY_READ },
 ];
 const noJsonParseCasts = [
   {

@@ -109,6 +109,15 @@ describe('untrusted JSON', () => {
     await allowed('e2e/support/x.ts', 'export const a = async (r: Response) => (await r.json()) as unknown;');
   });
 
+  it('no unchecked field reads of a reply body (inject()\'s json() is any)', async () => {
+    await refused('server/test/x.test.ts', 'export const a = (r: { json(): any }) => r.json().error.code;', /Never read a field of it unchecked/);
+    await refused('server/bench/x.ts', 'export const a = async (r: Response) => (await r.json()).length;', /Never read a field of it unchecked/);
+    await refused('web/src/api/x.ts', 'export const a = async (r: Response) => (await r.json()).id;', /unchecked/);
+    // Compared whole, or checked first.
+    await allowed('server/test/x.test.ts', "import { expect } from 'vitest';\nexport const a = (r: { json(): unknown }) => expect(r.json()).toMatchObject({ error: { code: 'X' } });");
+    await allowed('server/test/x.test.ts', "import { checked } from './support/api-client.js';\nimport { ErrorBody } from '@sonde/shared';\nexport const a = (r: { json(): unknown }) => checked(ErrorBody, r.json()).error.code;");
+  });
+
   it('no casts of JSON.parse in web, client and e2e', async () => {
     await refused('web/src/features/x/y.ts', 'export const a = (s: string) => JSON.parse(s) as { id: string };', /Value\.Check/);
     await refused('e2e/tests/x.spec.ts', 'export const a = (s: string) => JSON.parse(s) as { id: string };', /Value\.Check/);

@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Test tiers. `unit`: pure logic, no Docker. `integration`: route tests (inject/injectWS) and
- * real sessions against the real Docker engine; files run one at a time because they share
- * one engine on a 2-core machine. Browser tests live in e2e/ (Playwright).
+ * Test tiers. `unit`: pure logic, and route and WebSocket tests (inject/injectWS) on the real app
+ * with the in-memory fake engine (server/src/engine/fake-engine.ts, server/src/testing/): no
+ * Docker. `integration`: the same routes and real sessions against the real Docker engine; files
+ * run one at a time because they share one engine on a 2-core machine. Browser tests live in
+ * e2e/ (Playwright).
  */
 export default defineConfig({
   test: {

@@ -92,11 +92,18 @@ describe('SondeClient', () => {
     expect(cookie.fetch.mock.calls[0]?.[1].headers).not.toHaveProperty('Authorization');
   });
 
-  it('reads a recording as text and filters recordings by session', async () => {
+  it('reads a recording and its input trail as text, and filters recordings by session', async () => {
     const cast = '{"version":2,"width":80,"height":24}\n[0.1,"o","hi"]\n';
     const { client, fetch } = clientReturning(new Response(cast, { status: 200 }));
     expect(await client.recordingCast('r/1')).toBe(cast);
     expect(fetch.mock.calls[0]?.[0]).toBe('/api/recordings/r%2F1/cast');
+
+    const trail = '{"t":0.5,"participant":"user:1","name":"ada","data":"ls\\r"}\n';
+    const input = clientReturning(new Response(trail, { status: 200 }));
+    expect(await input.client.recordingInput('r/1')).toBe(trail);
+    expect(input.fetch.mock.calls[0]?.[0]).toBe('/api/recordings/r%2F1/input');
+    const refused = clientReturning(json(403, { error: { code: 'ROLE_REQUIRED', message: 'Admins only.' } }));
+    await expect(refused.client.recordingInput('r1')).rejects.toMatchObject({ status: 403, code: 'ROLE_REQUIRED' });
 
     const list = clientReturning(() => json(200, []));
     await list.client.recordings({ sessionId: 'a'.repeat(32) });

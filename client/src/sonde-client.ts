@@ -447,6 +447,14 @@ export class SondeClient {
     return this.url(`/api/recordings/${id(recordingId)}/cast`);
   }
 
+  /**
+   * Who typed what (admins only): JSON lines `{"t", "participant", "name", "data"}` on the
+   * cast's clock, as text like the cast itself.
+   */
+  recordingInput(recordingId: string): Promise<string> {
+    return this.text('GET', `/api/recordings/${id(recordingId)}/input`);
+  }
+
   // Changes sessions left behind ---------------------------------------------------------
 
   /** Newest first. */

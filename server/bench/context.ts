@@ -62,23 +62,16 @@ export class BenchContext {
   /** A Sonde session with a connected client; resolves once its first output (the prompt) arrived. */
   async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
     const t0 = nowMs();
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: request }),
-    });
-    const text = await response.text();
-    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${text}`);
+    const info = await sonde.client.createSession(request);
     const postMs = nowMs() - t0;
-    const info = JSON.parse(text) as SessionInfo;
-    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, auth, mode);
+    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, sonde.auth, mode);
     await firstData(pipe);
     return { info, pipe, postMs, firstByteMs: nowMs() - t0 };
   }
 
   async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<number> {
     const t0 = nowMs();
-    await fetch(`${sonde.baseUrl}/api/sessions/${session.info.id}`, { method: 'DELETE', headers: auth }).then((r) => r.arrayBuffer());
+    await sonde.client.endSession(session.info.id);
     const ms = nowMs() - t0;
     await session.pipe.close();
     return ms;

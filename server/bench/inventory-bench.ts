@@ -1,3 +1,5 @@
+import { ContainerList } from '@sonde/shared';
+import { Value } from 'typebox/value';
 import type { BenchContext } from './context.js';
 import { TARGET_IMAGE } from './context.js';
 import { BENCH_LABELS, docker } from './raw-toolbox.js';
@@ -18,7 +20,10 @@ export interface InventoryResults {
   created: number;
   started: number;
   raw: Spread;
+  /** Through @sonde/client, as a script sees it: HTTP, auth, mapping, JSON and the client's check of the reply. */
   sonde: Spread;
+  /** Of `sonde`: the client's Value.Check of the list against the shared schema, timed alone on the same reply. */
+  clientCheck: Spread;
   ratio: number;
   createSeconds: number;
   removeSeconds: number;
@@ -45,7 +50,6 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
     const createSeconds = (nowMs() - c0) / 1000;
     log(`  ${ids.length} containers in ${createSeconds.toFixed(1)} s`);
 
-    const url = `${ctx.sonde.baseUrl}/api/containers`;
     let seen = 0;
     const timeRaw = async () => {
       const t0 = nowMs();
@@ -53,17 +57,24 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
       seen = list.length;
       return nowMs() - t0;
     };
+    // As a script sees it: through the typed client, the reply checked against the shared schema.
+    // That check is timed again alone on the same list, to show its share.
+    const checks: number[] = [];
     const timeSonde = async () => {
       const t0 = nowMs();
-      const response = await fetch(url, { headers: ctx.sonde.auth });
-      const list = (await response.json()) as unknown[];
-      if (response.status !== 200 || list.length < options.count) throw new Error(`GET /api/containers: ${response.status}, ${list.length} items`);
-      return nowMs() - t0;
+      const list = await ctx.sonde.client.containers();
+      const ms = nowMs() - t0;
+      if (list.length < options.count) throw new Error(`GET /api/containers: ${list.length} items, expected at least ${options.count}`);
+      const c0 = nowMs();
+      if (!Value.Check(ContainerList, list)) throw new Error('GET /api/containers: the checked list no longer checks');
+      checks.push(nowMs() - c0);
+      return ms;
     };
     for (let i = 0; i < 3; i++) {
       await timeRaw();
       await timeSonde();
     }
+    checks.length = 0;
     const raw: number[] = [];
     const sonde: number[] = [];
     for (let i = 0; i < options.runs; i++) {
@@ -82,7 +93,17 @@ export async function runInventoryBench(ctx: BenchContext, log: (line: string) =
     ids.length = 0;
     const rawS = spread(raw);
     const sondeS = spread(sonde);
-    return { containers: seen, created: options.count, started: Math.ceil(options.count / STARTED_EVERY), raw: rawS, sonde: sondeS, ratio: sondeS.median / rawS.median, createSeconds, removeSeconds };
+    return {
+      containers: seen,
+      created: options.count,
+      started: Math.ceil(options.count / STARTED_EVERY),
+      raw: rawS,
+      sonde: sondeS,
+      clientCheck: spread(checks),
+      ratio: sondeS.median / rawS.median,
+      createSeconds,
+      removeSeconds,
+    };
   } finally {
     if (ids.length) await inParallel(ids.length, 8, (i) => docker.getContainer(ids[i]!).remove({ force: true }).catch(() => undefined));
   }

@@ -73,7 +73,7 @@ const quiet: BenchResults = {
     idleRssMiB: 117.3, warmRssMiB: 88.4, warmHeap: heap(20e6, 1e6), curve: [point(10, 108, 61, 1), point(100, 52, 39, 7), point(500, 41, 33, 32)], floodSessions: 50,
     floodPeakRssMiB: 233.8, floodBoundMiB: 405, floodAggregateMBs: 9.1, floodBytes: 101e6, afterRssMiB: 199.5, afterHeap: heap(22e6, 5e6), afterFds: 44, warmFds: 31,
   },
-  inventory: { containers: 203, created: 200, started: 20, raw: spread(19.8, 18.0, 30.1, 20), sonde: spread(25.4, 21.7, 40.2, 20), ratio: 1.28, createSeconds: 10.1, removeSeconds: 3.6 },
+  inventory: { containers: 203, created: 200, started: 20, raw: spread(19.8, 18.0, 30.1, 20), sonde: spread(25.4, 21.7, 40.2, 20), clientCheck: spread(0.6, 0.4, 1.9, 20), ratio: 1.28, createSeconds: 10.1, removeSeconds: 3.6 },
   web: {
     files: [{ name: 'index.html', bytes: 943, gzip: 411 }],
     totalBytes: 943,
@@ -119,7 +119,7 @@ const busy: BenchResults = {
     idleRssMiB: 118.1, warmRssMiB: 89.2, warmHeap: heap(20e6, 1e6), curve: [point(10, 612, 549, 1), point(100, 583, 530, 7, 9)], floodSessions: 50,
     floodPeakRssMiB: 436.7, floodBoundMiB: 390, floodAggregateMBs: 8.9, floodBytes: 101e6, afterRssMiB: 202.0, afterHeap: heap(22e6, 5e6), afterFds: 44, warmFds: 31,
   },
-  inventory: { containers: 151, created: 150, started: 15, raw: spread(20.1, 18.1, 32.0, 30), sonde: spread(36.4, 31.8, 51.8, 30), ratio: 1.81, createSeconds: 8.4, removeSeconds: 2.7 },
+  inventory: { containers: 151, created: 150, started: 15, raw: spread(20.1, 18.1, 32.0, 30), sonde: spread(36.4, 31.8, 51.8, 30), clientCheck: spread(0.9, 0.6, 2.4, 30), ratio: 1.81, createSeconds: 8.4, removeSeconds: 2.7 },
   web: {
     files: [{ name: 'index.html', bytes: 943, gzip: 411 }],
     totalBytes: 943,

@@ -597,7 +597,8 @@ export function renderReport(r: BenchResults): string {
       '| | median (min–max) |',
       '|---|---|',
       `| dockerode \`listContainers({all: true})\` | ${fmtSpread(inv.raw, 1)} |`,
-      `| Sonde \`GET /api/containers\` (HTTP, auth, mapping, JSON) | ${fmtSpread(inv.sonde, 1)} |`,
+      `| Sonde \`GET /api/containers\` through \`@sonde/client\` (HTTP, auth, mapping, JSON, the client's reply check) | ${fmtSpread(inv.sonde, 1)} |`,
+      `| of which the client's reply check (\`Value.Check\` against the shared schema) | ${fmtSpread(inv.clientCheck, 1)} |`,
       `| ratio | ${fmt(inv.ratio, 2)} |`,
       '',
     );

@@ -92,7 +92,7 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
         total.push(t2 - t0);
       }
       // A deep link to that session, which still runs: another fresh browser straight to its page.
-      const sessions = (await (await fetch(`${ctx.sonde.baseUrl}/api/sessions`, { headers: ctx.sonde.auth })).json()) as { id: string; state: string }[];
+      const sessions = await ctx.sonde.client.sessions();
       const running = sessions.find((x) => x.state === 'running');
       if (running) {
         const linked = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -104,7 +104,7 @@ export async function runWebBench(ctx: BenchContext, root: string, log: (line: s
         await linked.close();
       }
       for (const s of sessions.filter((x) => x.state === 'running')) {
-        await fetch(`${ctx.sonde.baseUrl}/api/sessions/${s.id}`, { method: 'DELETE', headers: ctx.sonde.auth });
+        await ctx.sonde.client.endSession(s.id);
       }
     }
   } finally {

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreatedShare, type TargetRequest } from '@sonde/shared';
 import { SECRET_FAILURES_PER_MINUTE } from '../src/app.js';
+import { authCookie, checked, refusal } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient } from './support/terminal-client.js';
@@ -12,12 +14,6 @@ import { TerminalClient } from './support/terminal-client.js';
  * like passwords, bootstrap logins that end with their token, and a console behind a proxy that
  * sees the client's address and scheme (and only from proxies it trusts).
  */
-
-async function token(sonde: TestConsole, role: 'operator' | 'admin'): Promise<Record<string, string>> {
-  const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: `${role}-${Math.random()}`, role } });
-  expect(r.statusCode).toBe(201);
-  return { authorization: `Bearer ${r.json().token}` };
-}
 
 describe('per-user limits and the toolbox budget', () => {
   let sonde: TestConsole;
@@ -45,65 +41,51 @@ describe('per-user limits and the toolbox budget', () => {
     await fixtures.dispose();
   });
 
-  async function post(url: string, headers: Record<string, string>, payload: object) {
-    const r = await sonde.app.inject({ method: 'POST', url, headers, payload });
-    return { status: r.statusCode, body: r.json() };
-  }
-
   it('caps live sessions, runs and captures per user, and toolboxes for the console (429, with the variable named)', async () => {
-    const alice = await token(sonde, 'operator');
-    const bob = await token(sonde, 'operator');
-    const on = { kind: 'container', container: target.name };
-    const a1 = await post('/api/sessions', alice, { target: on });
-    const a2 = await post('/api/sessions', alice, { target: on });
-    expect([a1.status, a2.status]).toEqual([201, 201]);
-    const a3 = await post('/api/sessions', alice, { target: on });
-    expect(a3.status).toBe(429);
-    expect(a3.body.error).toMatchObject({ code: 'TOO_MANY_SESSIONS', message: expect.stringContaining('SONDE_MAX_SESSIONS_PER_USER') });
+    const alice = (await sonde.newToken('operator')).client;
+    const bob = (await sonde.newToken('operator')).client;
+    const on: TargetRequest = { kind: 'container', container: target.name };
+    const a1 = await alice.createSession(on);
+    const a2 = await alice.createSession(on);
+    await expect(alice.createSession(on)).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_SESSIONS', message: expect.stringContaining('SONDE_MAX_SESSIONS_PER_USER') });
     // Another user is not limited by Alice's sessions.
-    const b1 = await post('/api/sessions', bob, { target: on });
-    expect(b1.status).toBe(201);
+    const b1 = await bob.createSession(on);
     // Three toolboxes run; a two-sided tool needs two more, and the budget is four.
-    const iperf = await post('/api/runs', bob, { tool: 'iperf3', target: on, params: { server: peer.name, seconds: 1 } });
-    expect(iperf.status).toBe(429);
-    expect(iperf.body.error).toMatchObject({ code: 'TOO_MANY_TOOLBOXES', message: expect.stringContaining('SONDE_MAX_TOOLBOXES') });
-    const ping = await post('/api/runs', bob, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 20 } });
-    expect(ping.status).toBe(201);
-    const again = await post('/api/runs', alice, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } });
-    expect(again.body.error?.code).toBe('TOO_MANY_TOOLBOXES');
+    await expect(bob.createRun({ tool: 'iperf3', target: on, params: { server: peer.name, seconds: 1 } })).rejects.toMatchObject({
+      status: 429,
+      code: 'TOO_MANY_TOOLBOXES',
+      message: expect.stringContaining('SONDE_MAX_TOOLBOXES'),
+    });
+    const ping = await bob.createRun({ tool: 'ping', target: on, params: { host: '127.0.0.1', count: 20 } });
+    await expect(alice.createRun({ tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } })).rejects.toMatchObject({ code: 'TOO_MANY_TOOLBOXES' });
     expect(sonde.app.admission.toolboxesInUse).toBe(4);
 
-    // Ending things gives their room back, exactly once.
-    await sonde.app.inject({ method: 'DELETE', url: `/api/runs/${ping.body.id}`, headers: bob });
-    await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${a1.body.id}`, headers: alice });
-    await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${a1.body.id}`, headers: alice });
+    // Ending things gives their room back, exactly once (ending an ended session is a 204 too).
+    await bob.cancelRun(ping.id);
+    await alice.endSession(a1.id);
+    await alice.endSession(a1.id);
     expect(sonde.app.admission.toolboxesInUse).toBe(2);
-    const run = await post('/api/runs', bob, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 20 } });
-    expect(run.status).toBe(201);
-    const second = await post('/api/runs', bob, { tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } });
-    expect(second.body.error).toMatchObject({ code: 'TOO_MANY_RUNS', message: expect.stringContaining('SONDE_MAX_RUNS_PER_USER') });
-    const capture = await post('/api/captures', alice, { target: on, interface: 'eth0' });
-    expect(capture.status).toBe(201);
-    const capture2 = await post('/api/captures', alice, { target: on, interface: 'eth0' });
-    expect(capture2.body.error?.code).toBeOneOf(['TOO_MANY_CAPTURES', 'TOO_MANY_TOOLBOXES']);
+    const run = await bob.createRun({ tool: 'ping', target: on, params: { host: '127.0.0.1', count: 20 } });
+    await expect(bob.createRun({ tool: 'ping', target: on, params: { host: '127.0.0.1', count: 1 } })).rejects.toMatchObject({
+      code: 'TOO_MANY_RUNS',
+      message: expect.stringContaining('SONDE_MAX_RUNS_PER_USER'),
+    });
+    const capture = await alice.createCapture({ target: on, interface: 'eth0' });
+    expect((await refusal(alice.createCapture({ target: on, interface: 'eth0' }))).code).toBeOneOf(['TOO_MANY_CAPTURES', 'TOO_MANY_TOOLBOXES']);
 
-    for (const [url, headers] of [
-      [`/api/runs/${run.body.id}`, bob],
-      [`/api/captures/${capture.body.id}`, alice],
-      [`/api/sessions/${a2.body.id}`, alice],
-      [`/api/sessions/${b1.body.id}`, bob],
-    ] as const) {
-      await sonde.app.inject({ method: 'DELETE', url, headers });
-    }
+    await bob.cancelRun(run.id);
+    await alice.stopCapture(capture.id);
+    await alice.endSession(a2.id);
+    await bob.endSession(b1.id);
     expect(sonde.app.admission.toolboxesInUse).toBe(0);
   });
 
   it('caps event streams per user and sockets per session', async () => {
-    const carol = await token(sonde, 'operator');
+    const carol = await sonde.newToken('operator');
     const streams: AbortController[] = [];
     const open = async () => {
       const controller = new AbortController();
-      const response = await fetch(`${sonde.baseUrl}/api/events`, { headers: carol, signal: controller.signal });
+      const response = await fetch(carol.client.eventsUrl(), { headers: carol.auth, signal: controller.signal });
       streams.push(controller);
       return response;
     };
@@ -117,17 +99,17 @@ describe('per-user limits and the toolbox budget', () => {
     expect((await open()).status).toBe(200);
     for (const s of streams) s.abort();
 
-    const session = await post('/api/sessions', carol, { target: { kind: 'container', container: target.name } });
-    const url = `${sonde.wsUrl}${session.body.ttyPath}`;
-    const one = await TerminalClient.connect(url, carol);
+    const session = await carol.client.createSession({ kind: 'container', container: target.name });
+    const url = `${sonde.wsUrl}${session.ttyPath}`;
+    const one = await TerminalClient.connect(url, carol.auth);
     const two = await TerminalClient.connect(url, sonde.auth);
-    const three = await TerminalClient.connect(url, carol);
+    const three = await TerminalClient.connect(url, carol.auth);
     expect((await three.waitClosed()).code).toBe(4029);
     expect(three.controlsOf('error')[0]).toMatchObject({ code: 'TOO_MANY_STREAMS', message: expect.stringContaining('SONDE_MAX_SOCKETS_PER_SESSION') });
     expect(one.closed).toBeUndefined();
     one.close();
     two.close();
-    await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${session.body.id}`, headers: carol });
+    await carol.client.endSession(session.id);
   });
 });
 
@@ -153,7 +135,7 @@ describe('guessing tokens', () => {
     expect((await sonde.app.inject({ url: '/?share=guess-in-the-url-0123456789', remoteAddress: attacker })).statusCode).toBe(303);
     const locked = await sonde.app.inject({ url: '/api/me', headers: { authorization: 'Bearer one-more-guess-0123456789' }, remoteAddress: attacker });
     expect(locked.statusCode).toBe(429);
-    expect(locked.json().error.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(locked.json()).toMatchObject({ error: { code: 'TOO_MANY_ATTEMPTS' } });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     // While locked, even the right token from that address is refused: a hit would tell the guesser.
     expect((await sonde.app.inject({ url: '/api/me', headers: sonde.auth, remoteAddress: attacker })).statusCode).toBe(429);
@@ -165,7 +147,7 @@ describe('guessing tokens', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sonde-bootstrap-'));
     const login = async (console: TestConsole) => {
       const r = await console.app.inject({ url: `/?token=${encodeURIComponent(console.config.token.value)}` });
-      return `sonde_auth=${/sonde_auth=([^;]+)/.exec(String(r.headers['set-cookie']))![1]}`;
+      return authCookie(r.headers['set-cookie']);
     };
     try {
       let console = await startConsole({ SONDE_DATA_DIR: dataDir, SONDE_TOKEN: 'first-bootstrap-token-0123456789' });
@@ -223,19 +205,19 @@ describe('behind a TLS proxy', () => {
 
   it('builds share links with the client-facing scheme and host, and sends HSTS', async () => {
     const target = await fixtures.container();
-    const session = await proxied.app.inject({ method: 'POST', url: '/api/sessions', headers: proxied.auth, payload: { target: { kind: 'container', container: target.name } } });
-    expect(session.statusCode).toBe(201);
+    const session = await proxied.client.createSession({ kind: 'container', container: target.name });
+    // Raw: the request comes through the proxy, with its X-Forwarded-* headers.
     const share = await proxied.app.inject({
       method: 'POST',
-      url: `/api/sessions/${session.json().id}/shares`,
+      url: `/api/sessions/${session.id}/shares`,
       headers: { ...proxied.auth, ...forwarded('203.0.113.7') },
       remoteAddress: '127.0.0.1',
       payload: { role: 'viewer', expiresInSeconds: 60 },
     });
     expect(share.statusCode, share.body).toBe(201);
-    expect(share.json().url).toMatch(/^https:\/\/sonde\.example\.com\/\?share=/);
+    expect(checked(CreatedShare, share.json()).url).toMatch(/^https:\/\/sonde\.example\.com\/\?share=/);
     expect(share.headers['strict-transport-security']).toBe('max-age=31536000');
     expect((await direct.app.inject({ url: '/api/health' })).headers['strict-transport-security']).toBeUndefined();
-    await proxied.app.inject({ method: 'DELETE', url: `/api/sessions/${session.json().id}`, headers: proxied.auth });
+    await proxied.client.endSession(session.id);
   });
 });

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSondeApiError } from '@sonde/client';
+import type { TargetPolicy, TargetRequest } from '@sonde/shared';
+import type { Caller } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels, docker, uniqueName, TEST_LABEL } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient, openTerminal } from './support/terminal-client.js';
@@ -12,7 +15,7 @@ describe('the policy covers every target kind', () => {
   let sonde: TestConsole;
   const fixtures = new DockerFixtures();
   const networks: string[] = [];
-  let operator: Record<string, string>;
+  let operator: Caller;
   let plain: string;
   let shop: string;
   let guarded: string;
@@ -37,8 +40,7 @@ describe('the policy covers every target kind', () => {
     // A plain container plays the console's own: the console is told its id, as /proc would tell it.
     consoleStandIn = await fixtures.container({ network: withConsole });
     sonde = await startConsole({}, { consoleContainer: { id: consoleStandIn.id } });
-    const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: 'policy-operator', role: 'operator' } });
-    operator = { authorization: `Bearer ${r.json().token}` };
+    operator = await sonde.newToken('operator', 'policy-operator');
   });
 
   afterAll(async () => {
@@ -48,24 +50,29 @@ describe('the policy covers every target kind', () => {
     for (const n of networks) await docker('network', 'rm', n).catch(() => undefined);
   });
 
-  async function start(kind: 'sessions' | 'runs' | 'captures', headers: Record<string, string>, target: object) {
-    const payload = kind === 'sessions' ? { target } : kind === 'runs' ? { tool: 'ip-addr', target } : { target, interface: 'eth0', limits: { seconds: 5 } };
-    const r = await sonde.app.inject({ method: 'POST', url: `/api/${kind}`, headers: { ...headers, 'content-type': 'application/json' }, payload });
-    const body = r.json();
-    if (r.statusCode === 201) {
-      const end = kind === 'sessions' ? `/api/sessions/${body.id}` : kind === 'runs' ? `/api/runs/${body.id}` : `/api/captures/${body.id}`;
-      await sonde.app.inject({ method: 'DELETE', url: end, headers: sonde.auth });
+  /**
+   * Starts a session, a run or a capture on `target` as `who`, and ends it again at once: 201
+   * (the status the tests' client holds creations to), or the refusal's status, code and sentence.
+   */
+  async function start(kind: 'sessions' | 'runs' | 'captures', who: Caller, target: TargetRequest): Promise<{ status: number; code?: string; message?: string }> {
+    try {
+      if (kind === 'sessions') await sonde.client.endSession((await who.client.createSession(target)).id);
+      else if (kind === 'runs') await sonde.client.cancelRun((await who.client.createRun({ tool: 'ip-addr', target })).id);
+      else await sonde.client.stopCapture((await who.client.createCapture({ target, interface: 'eth0', limits: { seconds: 5 } })).id);
+      return { status: 201 };
+    } catch (error) {
+      if (!isSondeApiError(error)) throw error;
+      return { status: error.status, code: error.code, message: error.message };
     }
-    return { status: r.statusCode, code: body.error?.code as string | undefined, message: body.error?.message as string | undefined };
   }
 
-  async function setPolicy(change: (p: Record<string, Record<string, unknown>>) => void): Promise<() => Promise<void>> {
-    const before = (await sonde.app.inject({ url: '/api/policy', headers: sonde.auth })).json();
+  async function setPolicy(change: (p: TargetPolicy) => void): Promise<() => Promise<void>> {
+    const before = await sonde.client.policy();
     const next = structuredClone(before);
     change(next);
-    expect((await sonde.app.inject({ method: 'PUT', url: '/api/policy', headers: sonde.auth, payload: next })).statusCode).toBe(200);
+    await sonde.client.savePolicy(next);
     return async () => {
-      await sonde.app.inject({ method: 'PUT', url: '/api/policy', headers: sonde.auth, payload: before });
+      await sonde.client.savePolicy(before);
     };
   }
 
@@ -79,10 +86,10 @@ describe('the policy covers every target kind', () => {
       expect(console, kind).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
       expect(console.message).toMatch(/the Sonde console itself/);
       // Admins may, by default; the policy says so per role.
-      expect((await start(kind, sonde.auth, { kind: 'network', network: guarded })).status, `${kind} as admin`).toBe(201);
+      expect((await start(kind, sonde, { kind: 'network', network: guarded })).status, `${kind} as admin`).toBe(201);
     }
     const restore = await setPolicy((p) => {
-      p.operator!.allowSensitiveNetworks = true;
+      p.operator.allowSensitiveNetworks = true;
     });
     try {
       expect((await start('sessions', operator, { kind: 'network', network: guarded })).status).toBe(201);
@@ -93,7 +100,7 @@ describe('the policy covers every target kind', () => {
 
   it('applies Compose projects, name patterns and deny labels to network targets', async () => {
     let restore = await setPolicy((p) => {
-      p.operator!.composeProjects = ['shop'];
+      p.operator.composeProjects = ['shop'];
     });
     try {
       expect((await start('sessions', operator, { kind: 'network', network: shop })).status).toBe(201);
@@ -103,7 +110,7 @@ describe('the policy covers every target kind', () => {
       await restore();
     }
     restore = await setPolicy((p) => {
-      p.operator!.namePatterns = ['nothing-like-it-*'];
+      p.operator.namePatterns = ['nothing-like-it-*'];
     });
     try {
       expect(await start('runs', operator, { kind: 'network', network: plain })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
@@ -111,7 +118,7 @@ describe('the policy covers every target kind', () => {
       await restore();
     }
     restore = await setPolicy((p) => {
-      p.operator!.denyLabels = ['com.docker.compose.project=shop'];
+      p.operator.denyLabels = ['com.docker.compose.project=shop'];
     });
     try {
       expect(await start('sessions', operator, { kind: 'network', network: shop })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
@@ -124,7 +131,7 @@ describe('the policy covers every target kind', () => {
     const target = await fixtures.container();
     expect((await start('sessions', operator, { kind: 'container', container: target.name, sharePid: true })).status).toBe(201);
     const restore = await setPolicy((p) => {
-      p.operator!.allowSharePid = false;
+      p.operator.allowSharePid = false;
     });
     try {
       const refused = await start('sessions', operator, { kind: 'container', container: target.name, sharePid: true });
@@ -137,21 +144,17 @@ describe('the policy covers every target kind', () => {
   });
 
   it('never targets the console\'s own container, found by id, for any role or kind', async () => {
-    for (const headers of [operator, sonde.auth]) {
+    for (const who of [operator, sonde]) {
       for (const kind of ['sessions', 'runs', 'captures'] as const) {
-        expect(await start(kind, headers, { kind: 'container', container: consoleStandIn.id })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
-        expect(await start(kind, headers, { kind: 'container', container: consoleStandIn.name })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+        expect(await start(kind, who, { kind: 'container', container: consoleStandIn.id })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+        expect(await start(kind, who, { kind: 'container', container: consoleStandIn.name })).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
       }
     }
     // Nor the peer side of a two-sided tool.
     const client = await fixtures.container({ network: withConsole });
-    const r = await sonde.app.inject({
-      method: 'POST',
-      url: '/api/runs',
-      headers: sonde.auth,
-      payload: { tool: 'iperf3', target: { kind: 'container', container: client.name }, params: { server: consoleStandIn.name, seconds: 1 } },
-    });
-    expect(r.statusCode).toBe(403);
+    await expect(
+      sonde.client.createRun({ tool: 'iperf3', target: { kind: 'container', container: client.name }, params: { server: consoleStandIn.name, seconds: 1 } }),
+    ).rejects.toMatchObject({ status: 403 });
   });
 
   it('what a refused target showed stays out of reach: its sessions, recordings and changes', async () => {
@@ -163,27 +166,27 @@ describe('the policy covers every target kind', () => {
       const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name });
       expect(await sonde.app.netstate.baselineTaken(info.id)).toBe(true);
       await term.run('echo vault-secret-$((6*7))');
-      const recording = (await sonde.app.inject({ url: `/api/recordings?sessionId=${info.id}`, headers: sonde.auth })).json()[0];
+      const [recording] = await sonde.client.recordings({ sessionId: info.id });
       expect(recording).toBeDefined();
-      expect((await sonde.app.inject({ url: '/api/sessions', headers: operator })).json().map((s: { id: string }) => s.id)).not.toContain(info.id);
-      expect((await sonde.app.inject({ url: `/api/sessions/${info.id}`, headers: operator })).statusCode).toBe(404);
-      const watcher = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, operator);
+      expect((await operator.client.sessions()).map((s) => s.id)).not.toContain(info.id);
+      await expect(operator.client.session(info.id)).rejects.toMatchObject({ status: 404 });
+      const watcher = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, operator.auth);
       expect((await watcher.waitClosed()).code).toBe(4004);
       expect(watcher.text()).not.toContain('vault-secret');
-      expect((await sonde.app.inject({ url: '/api/recordings', headers: operator })).json().map((r: { id: string }) => r.id)).not.toContain(recording.id);
-      expect((await sonde.app.inject({ url: `/api/recordings/${recording.id}/cast`, headers: operator })).statusCode).toBe(404);
+      expect((await operator.client.recordings()).map((r) => r.id)).not.toContain(recording!.id);
+      await expect(operator.client.recordingCast(recording!.id)).rejects.toMatchObject({ status: 404 });
       // A change it left is the admin's to see, not the operator's.
       expect(await term.run('iptables -A INPUT -p tcp --dport 7 -j DROP && echo added')).toContain('added');
       term.send('exit\r');
       await term.waitClosed();
       await sonde.app.netstate.settled(info.id);
-      const changes = (await sonde.app.inject({ url: '/api/netstate', headers: sonde.auth })).json().filter((c: { sessionId: string }) => c.sessionId === info.id);
+      const changes = (await sonde.client.netstateChanges()).filter((c) => c.sessionId === info.id);
       expect(changes).toHaveLength(1);
-      expect((await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().map((c: { id: string }) => c.id)).not.toContain(changes[0].id);
-      expect((await sonde.app.inject({ url: `/api/netstate/${changes[0].id}`, headers: operator })).statusCode).toBe(404);
+      expect((await operator.client.netstateChanges()).map((c) => c.id)).not.toContain(changes[0]!.id);
+      await expect(operator.client.netstateChange(changes[0]!.id)).rejects.toMatchObject({ status: 404 });
       // Once the policy allows the target again, the operator may read what it showed.
       await restore();
-      expect((await sonde.app.inject({ url: `/api/recordings/${recording.id}/cast`, headers: operator })).statusCode).toBe(200);
+      await expect(operator.client.recordingCast(recording!.id)).resolves.toEqual(expect.any(String));
     } finally {
       await restore();
     }
@@ -191,24 +194,21 @@ describe('the policy covers every target kind', () => {
 
   it('a revert writes into the target: the policy of the container it touches applies', async () => {
     const target = await fixtures.container({ labels: ['tier=db'] });
-    const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name }, { headers: operator });
+    const { info, term } = await openTerminal(sonde, { kind: 'container', container: target.name }, { as: operator });
     expect(await sonde.app.netstate.baselineTaken(info.id)).toBe(true);
     expect(await term.run('iptables -A INPUT -p tcp --dport 9 -j DROP && echo rule-added')).toContain('rule-added');
     term.send('exit\r');
     await term.waitClosed();
     await sonde.app.netstate.settled(info.id);
-    const change = (await sonde.app.inject({ url: '/api/netstate', headers: operator })).json().find((c: { sessionId: string }) => c.sessionId === info.id);
-    expect(change).toBeDefined();
+    const change = (await operator.client.netstateChanges()).find((c) => c.sessionId === info.id);
+    if (!change) throw new Error(`no change recorded for session ${info.id}`);
     const restore = await setPolicy((p) => {
       p.operator!.denyLabels = ['tier=db'];
     });
     try {
-      const refused = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: operator });
-      expect(refused.statusCode).toBe(403);
-      expect(refused.json().error.code).toBe('TARGET_NOT_ALLOWED');
-      expect((await sonde.app.inject({ url: `/api/netstate/${change.id}`, headers: sonde.auth })).json().change.reverted).toBeUndefined();
-      const done = await sonde.app.inject({ method: 'POST', url: `/api/netstate/${change.id}/revert`, headers: sonde.auth });
-      expect(done.statusCode, done.body).toBe(200);
+      await expect(operator.client.revertNetstate(change.id)).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      expect((await sonde.client.netstateChange(change.id)).change.reverted).toBeUndefined();
+      await sonde.client.revertNetstate(change.id);
     } finally {
       await restore();
     }

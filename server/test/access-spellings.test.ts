@@ -91,29 +91,23 @@ describe('authorization follows the matched route, whatever the spelling', () =>
 
   /** What an attacker could change: read with the admin token before and after. */
   async function state(): Promise<string> {
-    const read = async (url: string) => (await sonde.app.inject({ url, headers: sonde.auth })).body;
-    const sessions = JSON.parse(await read('/api/sessions')) as { id: string; state: string; participants: unknown[] }[];
-    const shares = await read(`/api/sessions/${sessionId}/shares`);
+    const { client } = sonde;
     return JSON.stringify({
-      users: await read('/api/users'),
-      tokens: await read('/api/tokens'),
-      policy: await read('/api/policy'),
-      sessions: sessions.map((s) => [s.id, s.state]),
-      runs: (JSON.parse(await read('/api/runs')) as { id: string }[]).map((r) => r.id),
-      captures: (JSON.parse(await read('/api/captures')) as unknown[]).length,
-      shares,
+      users: await client.users(),
+      tokens: await client.apiTokens(),
+      policy: await client.policy(),
+      sessions: (await client.sessions()).map((s) => [s.id, s.state]),
+      runs: (await client.runs()).map((r) => r.id),
+      captures: (await client.captures()).length,
+      shares: await client.shares(sessionId),
     });
   }
 
   beforeAll(async () => {
     sonde = await startConsole();
     port = Number(new URL(sonde.baseUrl).port);
-    const session = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'host', engine: 'local' } } });
-    expect(session.statusCode).toBe(201);
-    sessionId = session.json().id;
-    const run = await sonde.app.inject({ method: 'POST', url: '/api/runs', headers: sonde.auth, payload: { tool: 'ip-addr', target: { kind: 'host', engine: 'local' } } });
-    expect(run.statusCode).toBe(201);
-    runId = run.json().id;
+    sessionId = (await sonde.client.createSession({ kind: 'host', engine: 'local' })).id;
+    runId = (await sonde.client.createRun({ tool: 'ip-addr', target: { kind: 'host', engine: 'local' } })).id;
   });
 
   afterAll(async () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorBody } from '@sonde/shared';
+import { checked } from './support/api-client.js';
 import { DockerFixtures, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -19,6 +21,7 @@ describe('API errors (real Docker)', () => {
     await fixtures.dispose();
   });
 
+  /** POST /api/sessions with any body, also ones the client would never send (not JSON, wrong shapes). */
   async function create(body: unknown, app = sonde) {
     const response = await app.app.inject({
       method: 'POST',
@@ -26,10 +29,10 @@ describe('API errors (real Docker)', () => {
       headers: { ...app.auth, 'content-type': 'application/json' },
       payload: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.statusCode, body: response.json() as { error: { code: string; message: string } } };
+    return { status: response.statusCode, body: checked(ErrorBody, response.json()) };
   }
 
-  function expectCleanError(result: { body: { error: { code: string; message: string } } }, code: string) {
+  function expectCleanError(result: { body: ErrorBody }, code: string) {
     expect(result.body.error.code).toBe(code);
     expect(result.body.error.message).toMatch(/^[A-Z"].{10,}/);
     expect(result.body.error.message).not.toMatch(/\n\s+at |node_modules|Error:/);
@@ -90,10 +93,8 @@ describe('API errors (real Docker)', () => {
       expect(r.status).toBe(503);
       expectCleanError(r, 'DOCKER_UNREACHABLE');
       expect(r.body.error.message).toContain('unix:///tmp/sonde-no-such-docker.sock');
-      const list = await offline.app.inject({ url: '/api/containers', headers: offline.auth });
-      expect(list.statusCode).toBe(503);
-      const health = await offline.app.inject({ url: '/api/health' });
-      expect(health.json()).toEqual({ status: 'degraded', docker: { reachable: false } });
+      await expect(offline.client.containers()).rejects.toMatchObject({ status: 503, code: 'DOCKER_UNREACHABLE' });
+      expect(await offline.client.health()).toEqual({ status: 'degraded', docker: { reachable: false } });
     } finally {
       await offline.close();
     }
@@ -101,14 +102,12 @@ describe('API errors (real Docker)', () => {
 
   it('404 SESSION_NOT_FOUND for unknown sessions, 404 NOT_FOUND for unknown API routes', async () => {
     const id = '0'.repeat(32);
-    for (const method of ['GET', 'DELETE'] as const) {
-      const r = await sonde.app.inject({ method, url: `/api/sessions/${id}`, headers: sonde.auth });
-      expect(r.statusCode).toBe(404);
-      expect(r.json().error.code).toBe('SESSION_NOT_FOUND');
-    }
+    await expect(sonde.client.session(id)).rejects.toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND' });
+    await expect(sonde.client.endSession(id)).rejects.toMatchObject({ status: 404, code: 'SESSION_NOT_FOUND' });
+    // No client has a method for a route that does not exist.
     const r = await sonde.app.inject({ url: '/api/nope', headers: sonde.auth });
     expect(r.statusCode).toBe(404);
-    expect(r.json().error.code).toBe('NOT_FOUND');
+    expect(r.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
   it('health answers without auth and reports the engine version', async () => {
@@ -123,19 +122,11 @@ describe('API errors (real Docker)', () => {
       network: net,
       labels: ['com.docker.compose.project=shop', 'com.docker.compose.service=cart'],
     });
-    const containers = (await sonde.app.inject({ url: '/api/containers', headers: sonde.auth })).json() as {
-      id: string;
-      compose?: object;
-      networks: { name: string; ipv4?: string }[];
-    }[];
+    const containers = await sonde.client.containers();
     const mine = containers.find((x) => x.id === c.id)!;
     expect(mine.compose).toEqual({ project: 'shop', service: 'cart' });
     expect(mine.networks).toEqual([{ name: net, ipv4: await fixtures.ipv4(c.id, net) }]);
-    const networks = (await sonde.app.inject({ url: '/api/networks', headers: sonde.auth })).json() as {
-      name: string;
-      subnets: string[];
-      containers: { id: string }[];
-    }[];
+    const networks = await sonde.client.networks();
     const n = networks.find((x) => x.name === net)!;
     expect(n.subnets.length).toBeGreaterThan(0);
     expect(n.containers.map((x) => x.id)).toContain(c.id);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ErrorBody } from '@sonde/shared';
+import { apiClient, authCookie, checked } from './support/api-client.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient } from './support/terminal-client.js';
 import { DockerFixtures } from './support/docker-fixtures.js';
@@ -29,14 +31,7 @@ describe('auth', () => {
     sonde = await startConsole();
     // A container session: host sessions cannot be shared by link, and this one is shared below.
     const target = await fixtures.container();
-    const r = await sonde.app.inject({
-      method: 'POST',
-      url: '/api/sessions',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      payload: { target: { kind: 'container', container: target.name } },
-    });
-    expect(r.statusCode).toBe(201);
-    sessionId = r.json().id;
+    sessionId = (await sonde.client.createSession({ kind: 'container', container: target.name })).id;
   });
 
   afterAll(async () => {
@@ -71,7 +66,7 @@ describe('auth', () => {
         for (const headers of [{}, { authorization: 'Bearer wrong-token-000000' }, { cookie: 'sonde_auth=forged' }]) {
           const r = await sonde.app.inject({ method: method as 'GET', url, headers, remoteAddress: from() });
           expect(r.statusCode, `${method} ${url} ${JSON.stringify(headers)}`).toBe(401);
-          expect(r.json().error.code).toBe('UNAUTHORIZED');
+          expect(r.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
         }
         checked++;
       }
@@ -88,16 +83,10 @@ describe('auth', () => {
   });
 
   it('refuses every route above a principal\'s role, and confines share tokens to their session', async () => {
-    const token = async (role: string) => {
-      const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: `matrix ${role}`, role } });
-      expect(r.statusCode).toBe(201);
-      return { authorization: `Bearer ${r.json().token}` };
-    };
-    const viewer = await token('viewer');
-    const operator = await token('operator');
-    const share = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${sessionId}/shares`, headers: sonde.auth, payload: { role: 'driver', expiresInSeconds: 600 } });
-    expect(share.statusCode).toBe(201);
-    const guest = { authorization: `Bearer ${share.json().token}` };
+    const viewer = (await sonde.newToken('viewer', 'matrix viewer')).auth;
+    const operator = (await sonde.newToken('operator', 'matrix operator')).auth;
+    const share = await sonde.client.createShare(sessionId, { role: 'driver', expiresInSeconds: 600 });
+    const guest = sonde.caller({ token: share.token });
     const otherSession = 'f'.repeat(32);
     // Embed-only routes are above every role: nothing but an embed token reaches them.
     const rank = { public: 0, any: 0, viewer: 1, operator: 2, session: 2, admin: 3, embed: 4 } as const;
@@ -106,24 +95,25 @@ describe('auth', () => {
       const [method, path] = key.split(' ') as [string, string];
       if (method === 'HEAD' || access === 'public') continue;
       const fill = (id: string) => path.replace(':id', id).replace(':shareId', '00000000-0000-0000-0000-000000000000');
+      // Raw, from the route table: every route with an empty body, whatever it expects.
       const expectRefused = async (headers: Record<string, string>, url: string, who: string) => {
         const r = await sonde.app.inject({ method: method as 'GET', url, headers: { ...headers, 'content-type': 'application/json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
         expect(r.statusCode, `${who}: ${method} ${url}`).toBe(403);
-        expect(['ROLE_REQUIRED', 'FORBIDDEN'], `${who}: ${method} ${url}`).toContain(r.json().error.code);
+        expect(['ROLE_REQUIRED', 'FORBIDDEN'], `${who}: ${method} ${url}`).toContain(checked(ErrorBody, r.json()).error.code);
         refused++;
       };
       if (rank[access] > rank.viewer) await expectRefused(viewer, fill(otherSession), 'viewer token');
       if (rank[access] > rank.operator) await expectRefused(operator, fill(otherSession), 'operator token');
       // A share token reaches its own session's routes and nothing else (not even another session's).
       if (access !== 'any') {
-        if (access !== 'session' || path.includes(':id')) await expectRefused(guest, fill(otherSession), 'share token');
+        if (access !== 'session' || path.includes(':id')) await expectRefused(guest.auth, fill(otherSession), 'share token');
       }
     }
     expect(refused).toBeGreaterThan(20);
     // And what a share token may do: see its session and attach to it.
-    expect((await sonde.app.inject({ url: `/api/sessions/${sessionId}`, headers: guest })).statusCode).toBe(200);
-    expect(await upgrade(`${sonde.wsUrl}/api/sessions/${sessionId}/tty`, guest)).toBe(101);
-    expect((await sonde.app.inject({ url: '/api/me', headers: guest })).json()).toMatchObject({ kind: 'share', share: { sessionId, role: 'driver' } });
+    expect(await guest.client.session(sessionId)).toMatchObject({ id: sessionId });
+    expect(await upgrade(`${sonde.wsUrl}/api/sessions/${sessionId}/tty`, guest.auth)).toBe(101);
+    expect(await guest.client.me()).toMatchObject({ kind: 'share', share: { sessionId, role: 'driver' } });
   });
 
   it('refuses WebSocket upgrades without credentials before the handshake', async () => {
@@ -148,9 +138,8 @@ describe('auth', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).not.toContain(sonde.token);
-    const value = /sonde_auth=([^;]+)/.exec(cookie)![1]!;
-    const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${value}` } });
-    expect(me.json()).toEqual({ authenticated: true, kind: 'token', id: 'token:bootstrap', name: 'bootstrap token', role: 'admin', via: 'cookie' });
+    const browser = sonde.caller({ cookie: authCookie(cookie) });
+    expect(await browser.client.me()).toEqual({ authenticated: true, kind: 'token', id: 'token:bootstrap', name: 'bootstrap token', role: 'admin', via: 'cookie' });
     // A wrong token also leaves the address bar, without a cookie, and the page says the link was not valid.
     const bad = await sonde.app.inject({ url: '/?token=wrong' });
     expect(bad.statusCode).toBe(303);
@@ -159,8 +148,8 @@ describe('auth', () => {
   });
 
   it('logs in through the form endpoint', async () => {
-    const bad = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: 'nope' } });
-    expect(bad.statusCode).toBe(401);
+    await expect(apiClient(sonde.baseUrl).login({ token: 'nope' })).rejects.toMatchObject({ status: 401 });
+    // Raw: the cookie's attributes are in the reply's headers, which the client does not show.
     const ok = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: sonde.token } });
     expect(ok.statusCode).toBe(204);
     expect(String(ok.headers['set-cookie'])).toMatch(/HttpOnly/i);
@@ -168,7 +157,8 @@ describe('auth', () => {
 
   it('guards cookie-authenticated browsers: CSRF header on writes, Origin on upgrades', async () => {
     const login = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { token: sonde.token } });
-    const cookie = `sonde_auth=${/sonde_auth=([^;]+)/.exec(String(login.headers['set-cookie']))![1]}`;
+    const cookie = authCookie(login.headers['set-cookie']);
+    // Raw: the client always sends the CSRF header; a forged cross-site request would not.
     const noHeader = await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${'0'.repeat(32)}`, headers: { cookie } });
     expect(noHeader.statusCode).toBe(403);
     const withHeader = await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${'0'.repeat(32)}`, headers: { cookie, 'x-sonde-request': '1' } });
@@ -186,7 +176,7 @@ describe('auth', () => {
   it('refuses foreign Host headers (DNS rebinding)', async () => {
     const r = await sonde.app.inject({ url: '/api/health', headers: { host: 'attacker.example:8080' } });
     expect(r.statusCode).toBe(403);
-    expect(r.json().error.code).toBe('FORBIDDEN_HOST');
+    expect(r.json()).toMatchObject({ error: { code: 'FORBIDDEN_HOST' } });
     expect((await sonde.app.inject({ url: '/api/health', headers: { host: 'localhost:8080' } })).statusCode).toBe(200);
   });
 

@@ -30,11 +30,8 @@ describe('sonde-user bootstrap command', () => {
 
     const sonde = await startConsole({ SONDE_DATA_DIR: dataDir });
     try {
-      const login = await sonde.app.inject({ method: 'POST', url: '/api/login', payload: { username: 'root-admin', password: 'first admin password' } });
-      expect(login.statusCode).toBe(204);
-      const cookie = /sonde_auth=([^;]+)/.exec(String(login.headers['set-cookie']))![1]!;
-      const me = await sonde.app.inject({ url: '/api/me', headers: { cookie: `sonde_auth=${cookie}` } });
-      expect(me.json()).toMatchObject({ kind: 'user', name: 'root-admin', role: 'admin' });
+      const admin = await sonde.login('root-admin', 'first admin password');
+      expect(await admin.client.me()).toMatchObject({ kind: 'user', name: 'root-admin', role: 'admin' });
     } finally {
       await sonde.close();
     }

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaptureInfo, CaptureList } from '@sonde/shared';
 import Type from 'typebox';
 import { Value } from 'typebox/value';
+import { CaptureInfo, CaptureList, CapturePacketsEvent, type CreateCaptureRequest } from '@sonde/shared';
+import { readUntil } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -52,26 +53,8 @@ describe('packet captures (real Docker)', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  async function post(body: object): Promise<{ status: number; body: CaptureInfo & { error?: { code: string; message: string } } }> {
-    const response = await fetch(`${sonde.baseUrl}/api/captures`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as CaptureInfo & { error?: { code: string; message: string } } };
-  }
-
-  async function start(body: object): Promise<CaptureInfo> {
-    const { status, body: capture } = await post(body);
-    expect(status, JSON.stringify(capture)).toBe(201);
-    return capture;
-  }
-
-  async function get(id: string): Promise<CaptureInfo> {
-    const response = await fetch(`${sonde.baseUrl}/api/captures/${id}`, { headers: sonde.auth });
-    expect(response.status).toBe(200);
-    return (await response.json()) as CaptureInfo;
-  }
+  const start = (request: CreateCaptureRequest): Promise<CaptureInfo> => sonde.client.createCapture(request);
+  const get = (id: string): Promise<CaptureInfo> => sonde.client.capture(id);
 
   /** A reply body checked against its schema (never cast). */
   async function checked<T extends Type.TSchema>(schema: T, response: Response): Promise<Type.Static<T>> {
@@ -80,15 +63,8 @@ describe('packet captures (real Docker)', () => {
     return body;
   }
 
-  async function ended(id: string, timeoutMs = 30_000): Promise<CaptureInfo> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const capture = await get(id);
-      if (capture.state === 'ended') return capture;
-      if (Date.now() > deadline) throw new Error(`capture ${id} still running: ${JSON.stringify(capture)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const ended = (id: string, timeoutMs = 30_000): Promise<CaptureInfo> =>
+    readUntil(() => get(id), (capture) => capture.state === 'ended', { what: `capture ${id} to end`, timeoutMs });
 
   const ping = (count: number) => docker('exec', a.name, 'ping', '-c', String(count), '-i', '0.2', bIp);
 
@@ -148,7 +124,9 @@ describe('packet captures (real Docker)', () => {
       data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown,
     }));
     expect(events[0]?.event).toBe('capture');
-    const lines = events.filter((e) => e.event === 'packets').flatMap((e) => (e.data as { lines: { protocol: string; src: string; dst: string; info: string }[] }).lines);
+    const packets = events.filter((e) => e.event === 'packets').map((e) => e.data);
+    expect(packets.every((data) => Value.Check(CapturePacketsEvent, data)), JSON.stringify(packets)).toBe(true);
+    const lines = packets.filter((data) => Value.Check(CapturePacketsEvent, data)).flatMap((data) => data.lines);
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatchObject({ protocol: 'ICMP', dst: toolboxIp });
     expect(lines[0]?.info).toMatch(/^echo request/);
@@ -163,14 +141,13 @@ describe('packet captures (real Docker)', () => {
     // The counters are live: stop once the four packets are counted, as a user would.
     const deadline = Date.now() + 10_000;
     while ((await get(capture.id)).packets < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const response = await fetch(`${sonde.baseUrl}/api/captures/${capture.id}`, { method: 'DELETE', headers: sonde.auth });
-    expect(response.status).toBe(204);
+    await sonde.client.stopCapture(capture.id);
     expect(await containersWithLabels(`sonde.capture=${capture.id}`)).toEqual([]);
     const done = await get(capture.id);
     expect(done).toMatchObject({ state: 'ended', endReason: 'stopped', packets: 4 });
     const { stdout } = await exec('tshark', ['-n', '-r', path.join(dataDir, 'captures', `${capture.id}.pcap`)]);
     expect(stdout.trim().split('\n')).toHaveLength(4);
-    const listed = (await (await fetch(`${sonde.baseUrl}/api/captures`, { headers: sonde.auth })).json()) as CaptureInfo[];
+    const listed = await sonde.client.captures();
     expect(listed.map((c) => c.id)).toContain(capture.id);
   });
 
@@ -243,7 +220,7 @@ describe('packet captures (real Docker)', () => {
     expect(await containersWithLabels(`sonde.capture=${capture.id}`)).toEqual([]);
   });
 
-  it.each([
+  it.each<[Partial<CreateCaptureRequest>, string]>([
     [{ interface: '-w/tmp/x' }, 'body.interface'],
     [{ filter: 'icmp; id' }, 'body.filter'],
     [{ filter: '$(touch /tmp/p)' }, 'body.filter'],
@@ -253,22 +230,24 @@ describe('packet captures (real Docker)', () => {
     [{ interface: 'nosuch0' }, 'body.interface'],
     [{ filter: 'tcp port and and' }, 'body.filter'],
   ])('refuses %j with 400 naming %s, leaving nothing behind', async (fields, field) => {
-    const { status, body } = await post({ target: { kind: 'container', container: a.name }, ...fields });
-    expect(status, JSON.stringify(body)).toBe(400);
-    expect(body.error?.code).toBe('INVALID_REQUEST');
-    expect(body.error?.message).toContain(field);
+    await expect(start({ target: { kind: 'container', container: a.name }, ...fields })).rejects.toMatchObject({
+      status: 400,
+      code: 'INVALID_REQUEST',
+      message: expect.stringContaining(field),
+    });
     expect(await containersWithLabels(`sonde.instance=${sonde.instance}`, 'sonde.capture')).toEqual([]);
   });
 
   it('answers 404 for unknown captures and unknown targets', async () => {
     const unknown = '0'.repeat(32);
-    for (const suffix of ['', '/pcap', '/events']) {
+    await expect(get(unknown)).rejects.toMatchObject({ status: 404, code: 'CAPTURE_NOT_FOUND' });
+    await expect(sonde.client.stopCapture(unknown)).rejects.toMatchObject({ status: 404, code: 'CAPTURE_NOT_FOUND' });
+    // The streams are read as streams, not through the client.
+    for (const suffix of ['/pcap', '/events']) {
       const response = await fetch(`${sonde.baseUrl}/api/captures/${unknown}${suffix}`, { headers: sonde.auth });
       expect(response.status).toBe(404);
-      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('CAPTURE_NOT_FOUND');
+      expect(await response.json()).toMatchObject({ error: { code: 'CAPTURE_NOT_FOUND' } });
     }
-    const { status, body } = await post({ target: { kind: 'container', container: 'sonde-no-such-container' } });
-    expect(status).toBe(404);
-    expect(body.error?.code).toBe('TARGET_NOT_FOUND');
+    await expect(start({ target: { kind: 'container', container: 'sonde-no-such-container' } })).rejects.toMatchObject({ status: 404, code: 'TARGET_NOT_FOUND' });
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { apiClient, callerOf, refusal } from './support/api-client.js';
 import { DockerFixtures, TOOLBOX_IMAGE, containersWithLabels } from './support/docker-fixtures.js';
 import { TerminalClient } from './support/terminal-client.js';
 
@@ -15,7 +16,13 @@ const port = 18383;
 const token = randomBytes(18).toString('hex');
 const instance = 'compose-test';
 const baseUrl = `http://127.0.0.1:${port}`;
-const auth = { authorization: `Bearer ${token}` };
+const { client: sonde, auth } = callerOf(baseUrl, { token });
+
+/** Whether the console at `url` says it is healthy; a bounded wait, since docker-proxy accepts before the console listens. */
+async function healthy(url: string): Promise<boolean> {
+  const client = apiClient(url, undefined, (request, init) => fetch(request, { ...init, signal: AbortSignal.timeout(2000) }));
+  return client.health().then((health) => health.status === 'ok', () => false);
+}
 
 /**
  * The console's own image, run the way the README says (docker-compose with the socket
@@ -40,9 +47,7 @@ describe('the composed console (real Docker)', () => {
     await compose('up', '-d', '--build');
     const deadline = Date.now() + 60_000;
     for (;;) {
-      // docker-proxy accepts before the console listens; a bounded fetch cannot hang on that.
-      const health = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.json(), () => undefined);
-      if (health?.status === 'ok') break;
+      if (await healthy(baseUrl)) break;
       if (Date.now() > deadline) {
         const { stdout } = await compose('logs', '--no-color').catch(() => ({ stdout: '' }));
         throw new Error(`the composed console did not become healthy:\n${stdout}`);
@@ -61,18 +66,12 @@ describe('the composed console (real Docker)', () => {
     expect(user.trim()).toBe('10001');
 
     const target = await fixtures.container();
-    const created = await fetch(`${baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'container', container: target.name } }),
-    });
-    expect(created.status).toBe(201);
-    const session = (await created.json()) as { id: string; ttyPath: string };
+    const session = await sonde.createSession({ kind: 'container', container: target.name });
     const term = await TerminalClient.connect(`ws://127.0.0.1:${port}${session.ttyPath}`, auth);
     const ip = await fixtures.ipv4(target.id);
     expect(await term.run('ip -4 addr | cat')).toContain(`inet ${ip}/`);
     term.close();
-    expect((await fetch(`${baseUrl}/api/sessions/${session.id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    await sonde.endSession(session.id);
     expect(await containersWithLabels(`sonde.session=${session.id}`)).toEqual([]);
   });
 
@@ -90,15 +89,10 @@ describe('the composed console (real Docker)', () => {
   });
 
   it('refuses itself as a target', async () => {
-    const containers = (await (await fetch(`${baseUrl}/api/containers`, { headers: auth })).json()) as { id: string; labels: Record<string, string> }[];
+    const containers = await sonde.containers();
     const self = containers.find((c) => c.labels['sonde.console'] === 'true' && c.labels['com.docker.compose.project'] === project);
     expect(self).toBeDefined();
-    const r = await fetch(`${baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'container', container: self!.id } }),
-    });
-    expect(r.status).toBe(403);
+    await expect(sonde.createSession({ kind: 'container', container: self!.id })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
   });
 
   it('recognises its own container by id, without the sonde.console label, and refuses to target it', async () => {
@@ -115,21 +109,20 @@ describe('the composed console (real Docker)', () => {
       const published = (await run('docker', ['port', name, '8080/tcp'])).stdout.trim().split('\n')[0]!;
       const selfUrl = `http://${published}`;
       const deadline = Date.now() + 60_000;
-      while ((await fetch(`${selfUrl}/api/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)) === false) {
+      while (!(await healthy(selfUrl))) {
         if (Date.now() > deadline) throw new Error('the unlabelled console did not start');
         await new Promise((r) => setTimeout(r, 500));
       }
       const labels = JSON.parse((await run('docker', ['inspect', '-f', '{{json .Config.Labels}}', id])).stdout) as Record<string, string>;
       expect(labels['sonde.console']).toBe('false');
-      for (const [path, body] of [
-        ['/api/sessions', { target: { kind: 'container', container: id } }],
-        ['/api/sessions', { target: { kind: 'container', container: name, sharePid: true } }],
-        ['/api/runs', { tool: 'ip-addr', target: { kind: 'container', container: id.slice(0, 12) } }],
-        ['/api/captures', { target: { kind: 'container', container: name } }],
+      const self = apiClient(selfUrl, { token });
+      for (const [what, start] of [
+        ['session by id', () => self.createSession({ kind: 'container', container: id })],
+        ['session by name, sharing its processes', () => self.createSession({ kind: 'container', container: name, sharePid: true })],
+        ['run by short id', () => self.createRun({ tool: 'ip-addr', target: { kind: 'container', container: id.slice(0, 12) } })],
+        ['capture by name', () => self.createCapture({ target: { kind: 'container', container: name } })],
       ] as const) {
-        const r = await fetch(`${selfUrl}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        expect(r.status, `${path} ${JSON.stringify(body)}`).toBe(403);
-        expect(await r.json()).toMatchObject({ error: { code: 'TARGET_NOT_ALLOWED' } });
+        expect(await refusal(start()), what).toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
       }
     } finally {
       await run('docker', ['rm', '-f', id]).catch(() => undefined);
@@ -137,12 +130,7 @@ describe('the composed console (real Docker)', () => {
   });
 
   it('removes its toolboxes when compose stops it', async () => {
-    const created = await fetch(`${baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
-    });
-    expect(created.status).toBe(201);
+    await sonde.createSession({ kind: 'host', engine: 'local' });
     await compose('stop', '-t', '20');
     expect(await containersWithLabels(`sonde.instance=${instance}`)).toEqual([]);
   });

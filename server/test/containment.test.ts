@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SessionInfo } from '@sonde/shared';
+import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import { parseConfig } from '../src/config.js';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { SondeProcess } from './support/sonde-process.js';
@@ -76,8 +76,8 @@ describe('toolbox containment (real Docker, built server)', () => {
     await fixtures.dispose();
   }, 60_000);
 
-  async function open(targetSpec: object, keepBytes?: number): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const info = await sonde.createSession(targetSpec);
+  async function open(targetSpec: TargetRequest, keepBytes?: number): Promise<{ info: SessionInfo; term: TerminalClient }> {
+    const info = await sonde.client.createSession(targetSpec);
     const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth, keepBytes ? { keepBytes } : {});
     opened.push(term);
     term.resize(120, 40);
@@ -123,7 +123,8 @@ describe('toolbox containment (real Docker, built server)', () => {
   }
 
   async function end(info: SessionInfo): Promise<void> {
-    expect(await sonde.deleteSession(info.id)).toBe(204);
+    // The tests' client holds DELETE to the documented 204.
+    await sonde.client.endSession(info.id);
     expect(await containersWithLabels(`sonde.session=${info.id}`)).toEqual([]);
   }
 
@@ -187,7 +188,7 @@ describe('toolbox containment (real Docker, built server)', () => {
     await new Promise<void>((resolve) => control.listen(0, gateway, resolve));
     try {
       const controlPort = (control.address() as AddressInfo).port;
-      for (const mode of [{ kind: 'container', container: target.name }, { kind: 'network', network }]) {
+      for (const mode of [{ kind: 'container', container: target.name }, { kind: 'network', network }] satisfies TargetRequest[]) {
         const { info, term } = await open(mode);
         const probe = (url: string) => term.run(`curl -sS -m 3 ${url}; echo " rc=$?"`, 15_000);
         expect(await probe(`http://${gateway}:${controlPort}/`)).toMatch(/control-ok rc=0/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Value } from 'typebox/value';
-import type { AuditEntry, DoctorRun, Finding } from '@sonde/shared';
-import { DEFAULT_POLICY, DoctorRun as DoctorRunSchema } from '@sonde/shared';
+import type { CreateDoctorRequest, DoctorRun, Finding } from '@sonde/shared';
+import { DEFAULT_POLICY } from '@sonde/shared';
+import type { Caller } from './support/api-client.js';
 import { TARGET_IMAGE, TEST_LABEL, TOOLBOX_IMAGE, containersWithLabels, docker, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
 import { readEvents } from './support/event-stream.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -21,8 +21,8 @@ describe('network doctor (real Docker)', () => {
   const timings: Record<string, number> = {};
   const fixture: Record<'peer' | 'healthy' | 'dns' | 'firewall' | 'ports' | 'mtu' | 'route', string> = {} as never;
   let deadResolver = '';
-  let operator: { authorization: string };
-  let viewer: { authorization: string };
+  let operator: Caller;
+  let viewer: Caller;
 
   async function container(role: keyof typeof fixture, args: string[] = [], command: string[] = []): Promise<void> {
     const name = uniqueName(`${PREFIX}-${role}`);
@@ -62,8 +62,8 @@ describe('network doctor (real Docker)', () => {
     // A connection attempt the DROP rule swallows, so its counters are not zero.
     const firewallIp = await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, fixture.firewall);
     await docker('exec', fixture.peer, 'nc', '-w', '1', firewallIp, '80').catch(() => undefined);
-    operator = { authorization: `Bearer ${sonde.app.identities.createToken('doctor-operator', 'operator', 'test').secret}` };
-    viewer = { authorization: `Bearer ${sonde.app.identities.createToken('doctor-viewer', 'viewer', 'test').secret}` };
+    operator = sonde.caller({ token: sonde.app.identities.createToken('doctor-operator', 'operator', 'test').secret });
+    viewer = sonde.caller({ token: sonde.app.identities.createToken('doctor-viewer', 'viewer', 'test').secret });
   });
 
   afterAll(async () => {
@@ -77,33 +77,21 @@ describe('network doctor (real Docker)', () => {
     console.log(`doctor run times (ms): ${JSON.stringify(timings)}`);
   });
 
-  async function request(method: string, path: string, body?: object, auth = sonde.auth): Promise<{ status: number; body: any }> {
-    const response = await fetch(`${sonde.baseUrl}${path}`, {
-      method,
-      headers: { ...auth, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
-
-  async function finished(id: string, auth = sonde.auth): Promise<DoctorRun> {
+  /** The run once done (the client checks every read against the DoctorRun schema). */
+  async function finished(id: string, who: Caller = sonde): Promise<DoctorRun> {
     const deadline = Date.now() + 40_000;
     for (;;) {
-      const { status, body } = await request('GET', `/api/doctor/${id}`, undefined, auth);
-      expect(status).toBe(200);
-      expect(Value.Check(DoctorRunSchema, body)).toBe(true);
-      if (body.state === 'done') return body as DoctorRun;
-      if (Date.now() > deadline) throw new Error(`doctor ${id} still running: ${JSON.stringify(body)}`);
+      const run = await who.client.doctorRun(id);
+      if (run.state === 'done') return run;
+      if (Date.now() > deadline) throw new Error(`doctor ${id} still running: ${JSON.stringify(run)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
-  async function diagnose(role: keyof typeof fixture, extra: object = {}): Promise<DoctorRun> {
-    const { status, body } = await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture[role] }, ...extra });
-    expect(status, JSON.stringify(body)).toBe(201);
-    expect(body).toMatchObject({ id: expect.stringMatching(/^[a-f0-9]{32}$/), state: 'running' });
-    const run = await finished(body.id);
+  async function diagnose(role: keyof typeof fixture, extra: Omit<CreateDoctorRequest, 'target'> = {}): Promise<DoctorRun> {
+    const started = await sonde.client.createDoctorRun({ target: { kind: 'container', container: fixture[role] }, ...extra });
+    expect(started).toMatchObject({ id: expect.stringMatching(/^[a-f0-9]{32}$/), state: 'running' });
+    const run = await finished(started.id);
     expect(run.endReason, JSON.stringify(run)).toBe('completed');
     timings[role] = run.elapsedMs!;
     return run;
@@ -206,9 +194,8 @@ describe('network doctor (real Docker)', () => {
   });
 
   it('a network target: a fresh endpoint on it resolves every member, no ports to check', async () => {
-    const { status, body } = await request('POST', '/api/doctor', { target: { kind: 'network', network } });
-    expect(status, JSON.stringify(body)).toBe(201);
-    const run = await finished(body.id);
+    const started = await sonde.client.createDoctorRun({ target: { kind: 'network', network } });
+    const run = await finished(started.id);
     timings.network = run.elapsedMs!;
     expect(run.target).toMatchObject({ kind: 'network', networkName: network });
     expect(codes(run), JSON.stringify(run.findings, null, 1)).toEqual(['healthy']);
@@ -220,16 +207,14 @@ describe('network doctor (real Docker)', () => {
     const events: { event: string; data: any }[] = [];
     const otherEvents: { event: string; data: any }[] = [];
     const controller = new AbortController();
-    const streams = [readEvents(`${sonde.baseUrl}/api/events`, operator, controller.signal, events), readEvents(`${sonde.baseUrl}/api/events`, viewer, controller.signal, otherEvents)];
+    const streams = [readEvents(`${sonde.baseUrl}/api/events`, operator.auth, controller.signal, events), readEvents(`${sonde.baseUrl}/api/events`, viewer.auth, controller.signal, otherEvents)];
     await new Promise((r) => setTimeout(r, 300));
     // The operator's run: the dead resolver keeps it going for two seconds, long enough to cancel.
-    const started = await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.dns } }, operator);
-    expect(started.status).toBe(201);
-    const id = started.body.id as string;
+    const { id } = await operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.dns } });
     const deadline = Date.now() + 10_000;
     while (!events.some((e) => e.event === 'doctor' && e.data.id === id && e.data.kind === 'check' && e.data.check.state !== 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect((await request('DELETE', `/api/doctor/${id}`, undefined, operator)).status).toBe(204);
-    const run = (await request('GET', `/api/doctor/${id}`, undefined, operator)).body as DoctorRun;
+    await operator.client.cancelDoctorRun(id);
+    const run = await operator.client.doctorRun(id);
     expect(run).toMatchObject({ state: 'done', endReason: 'cancelled' });
     expect(run.findings.some((f) => f.code === 'healthy')).toBe(false);
     await waitForNoContainers([`sonde.doctor=${id}`], 10_000);
@@ -241,7 +226,7 @@ describe('network doctor (real Docker)', () => {
     expect(mine.at(-1)!.data).toMatchObject({ kind: 'state', state: 'done', endReason: 'cancelled' });
     // Another principal's stream carries nothing of it.
     expect(otherEvents.filter((e) => e.event === 'doctor')).toEqual([]);
-    const audit = (await request('GET', `/api/audit?sessionId=${id}`)).body as AuditEntry[];
+    const audit = await sonde.client.audit({ sessionId: id });
     expect(audit).toEqual([expect.objectContaining({ action: 'doctor-run', actorName: 'doctor-operator', target: `container ${fixture.dns}` })]);
   });
 
@@ -263,9 +248,7 @@ describe('network doctor (real Docker)', () => {
 
   it('a policy that stops allowing the target ends the run with the reason and removes its toolbox', async () => {
     // The dead resolver keeps this run going for seconds.
-    const started = await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.dns } }, operator);
-    expect(started.status, JSON.stringify(started.body)).toBe(201);
-    const id = started.body.id as string;
+    const { id } = await operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.dns } });
     sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, namePatterns: [`${PREFIX}-peer-*`] } });
     try {
       const run = await finished(id, operator);
@@ -279,17 +262,10 @@ describe('network doctor (real Docker)', () => {
 
   it("a console shutting down ends its doctor runs and removes their toolboxes; one user's cap holds meanwhile", async () => {
     const second = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`), SONDE_MAX_DIAGNOSES_PER_USER: '1' });
-    const post = (container: string) =>
-      fetch(`${second.baseUrl}/api/doctor`, { method: 'POST', headers: { ...second.auth, 'content-type': 'application/json' }, body: JSON.stringify({ target: { kind: 'container', container } }) });
+    const post = (container: string) => second.client.createDoctorRun({ target: { kind: 'container', container } });
     // The dead resolver keeps this run going for seconds.
-    const started = await post(fixture.dns);
-    expect(started.status).toBe(201);
-    const body: unknown = await started.json();
-    expect(Value.Check(DoctorRunSchema, body)).toBe(true);
-    const { id } = body as DoctorRun;
-    const refused = await post(fixture.healthy);
-    expect(refused.status).toBe(429);
-    expect(await refused.json()).toMatchObject({ error: { code: 'TOO_MANY_DIAGNOSES', message: expect.stringContaining('SONDE_MAX_DIAGNOSES_PER_USER') } });
+    const { id } = await post(fixture.dns);
+    await expect(post(fixture.healthy)).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_DIAGNOSES', message: expect.stringContaining('SONDE_MAX_DIAGNOSES_PER_USER') });
     expect(await containersWithLabels(`sonde.doctor=${id}`)).toHaveLength(1);
     await second.close();
     expect(await containersWithLabels(`sonde.instance=${second.config.instance}`)).toEqual([]);
@@ -297,39 +273,40 @@ describe('network doctor (real Docker)', () => {
 
   it('refuses what it must: viewers, other owners, the host for operators, the policy, bad names', async () => {
     const mineRun = await diagnose('healthy');
-    const viewerPost = await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy } }, viewer);
-    expect(viewerPost).toMatchObject({ status: 403, body: { error: { code: 'ROLE_REQUIRED' } } });
+    await expect(viewer.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy } })).rejects.toMatchObject({ status: 403, code: 'ROLE_REQUIRED' });
     // The admin's run does not exist for the operator: not to read, stop or list.
-    expect(await request('GET', `/api/doctor/${mineRun.id}`, undefined, operator)).toMatchObject({ status: 404, body: { error: { code: 'DOCTOR_NOT_FOUND' } } });
-    expect(await request('DELETE', `/api/doctor/${mineRun.id}`, undefined, operator)).toMatchObject({ status: 404, body: { error: { code: 'DOCTOR_NOT_FOUND' } } });
-    expect(((await request('GET', '/api/doctor', undefined, operator)).body as DoctorRun[]).map((r) => r.id)).not.toContain(mineRun.id);
-    expect(((await request('GET', '/api/doctor')).body as DoctorRun[]).map((r) => r.id)).toContain(mineRun.id);
-    expect(await request('GET', `/api/doctor/${'0'.repeat(32)}`)).toMatchObject({ status: 404, body: { error: { code: 'DOCTOR_NOT_FOUND' } } });
+    await expect(operator.client.doctorRun(mineRun.id)).rejects.toMatchObject({ status: 404, code: 'DOCTOR_NOT_FOUND' });
+    await expect(operator.client.cancelDoctorRun(mineRun.id)).rejects.toMatchObject({ status: 404, code: 'DOCTOR_NOT_FOUND' });
+    expect((await operator.client.doctorRuns()).map((r) => r.id)).not.toContain(mineRun.id);
+    expect((await sonde.client.doctorRuns()).map((r) => r.id)).toContain(mineRun.id);
+    await expect(sonde.client.doctorRun('0'.repeat(32))).rejects.toMatchObject({ status: 404, code: 'DOCTOR_NOT_FOUND' });
     // The default policy keeps operators out of the host's namespace.
-    expect(await request('POST', '/api/doctor', { target: { kind: 'host' } }, operator)).toMatchObject({ status: 403, body: { error: { code: 'TARGET_NOT_ALLOWED' } } });
+    await expect(operator.client.createDoctorRun({ target: { kind: 'host' } })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
     // Pods and Kubernetes nodes are not doctored (yet): said so, nothing started.
-    for (const target of [{ kind: 'pod', namespace: 'default', pod: 'web-0' }, { kind: 'node', node: 'worker-1' }]) {
-      expect(await request('POST', '/api/doctor', { target })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST', message: expect.stringContaining('not supported yet') } } });
+    for (const target of [{ kind: 'pod', namespace: 'default', pod: 'web-0' }, { kind: 'node', node: 'worker-1' }] as const) {
+      await expect(sonde.client.createDoctorRun({ target })).rejects.toMatchObject({ status: 400, code: 'INVALID_REQUEST', message: expect.stringContaining('not supported yet') });
     }
     sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, namePatterns: [`${PREFIX}-peer-*`] } });
     try {
-      expect(await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy } }, operator)).toMatchObject({ status: 403, body: { error: { code: 'TARGET_NOT_ALLOWED' } } });
+      await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy } })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
     } finally {
       sonde.app.policy.set(DEFAULT_POLICY);
     }
     for (const names of [['-oProxyCommand=x'], ['a;b'], ['10.0.0.1'], ['x'.repeat(254)]]) {
-      const refused = await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy }, names });
-      expect(refused.status, JSON.stringify(names)).toBe(400);
-      expect(refused.body.error.code).toBe('INVALID_REQUEST');
-      expect(refused.body.error.message).toMatch(/body\.names/);
+      await expect(sonde.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy }, names }), JSON.stringify(names)).rejects.toMatchObject({
+        status: 400,
+        code: 'INVALID_REQUEST',
+        message: expect.stringMatching(/body\.names/),
+      });
     }
-    expect(await request('POST', '/api/doctor', { target: { kind: 'container', container: 'sonde-diagnosis-nothing-here' } })).toMatchObject({ status: 404, body: { error: { code: 'TARGET_NOT_FOUND' } } });
-    expect(await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy }, peer: { container: 'sonde-diagnosis-nothing-here' } })).toMatchObject({
+    await expect(sonde.client.createDoctorRun({ target: { kind: 'container', container: 'sonde-diagnosis-nothing-here' } })).rejects.toMatchObject({ status: 404, code: 'TARGET_NOT_FOUND' });
+    await expect(sonde.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy }, peer: { container: 'sonde-diagnosis-nothing-here' } })).rejects.toMatchObject({
       status: 404,
-      body: { error: { code: 'TARGET_NOT_FOUND', message: expect.stringMatching(/^body\.peer: /) } },
+      code: 'TARGET_NOT_FOUND',
+      message: expect.stringMatching(/^body\.peer: /),
     });
-    expect(await request('POST', '/api/doctor', { target: { kind: 'host' }, peer: { container: fixture.peer } })).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
-    expect(await request('POST', '/api/doctor', { target: { kind: 'container', container: fixture.healthy, engine: 'elsewhere' } })).toMatchObject({ status: 404, body: { error: { code: 'ENGINE_NOT_FOUND' } } });
+    await expect(sonde.client.createDoctorRun({ target: { kind: 'host' }, peer: { container: fixture.peer } })).rejects.toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
+    await expect(sonde.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy, engine: 'elsewhere' } })).rejects.toMatchObject({ status: 404, code: 'ENGINE_NOT_FOUND' });
     // Nothing of this console's doctors is left behind.
     await waitForNoContainers([`sonde.instance=${sonde.config.instance}`, 'sonde.doctor'], 10_000);
   });

@@ -52,10 +52,11 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
     return sonde;
   }
 
-  async function api(sonde: TestConsole, method: string, url: string, payload?: object) {
+  /** What a call answered, and how long it took. */
+  async function timed<T>(call: Promise<T>): Promise<{ value: T; ms: number }> {
     const started = performance.now();
-    const r = await sonde.app.inject({ method: method as 'GET', url, headers: sonde.auth, ...(payload ? { payload } : {}) });
-    return { status: r.statusCode, body: r.body ? r.json() : undefined, headers: r.headers, ms: performance.now() - started };
+    const value = await call;
+    return { value, ms: performance.now() - started };
   }
 
   /** A shell on `target` of `engine`: its eth0 address, then the toolbox is gone from that engine once the session is deleted. */
@@ -64,7 +65,7 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
     expect(info.target).toMatchObject({ kind: 'container', engine, containerName: container });
     const address = (await term.run("ip -4 -o addr show eth0 | awk '{print $4}'", 30_000)).trim();
     term.close();
-    expect((await api(sonde, 'DELETE', `/api/sessions/${info.id}`)).status).toBe(204);
+    await sonde.client.endSession(info.id);
     return address;
   }
 
@@ -114,9 +115,9 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
       { name: 'local', host: 'unix:///var/run/docker.sock' },
       { name: 'secure', host: secureUrl, tlsDir: clientDir },
     ]);
-    const engines = (await api(sonde, 'GET', '/api/engines')).body as { name: string; reachable: boolean; version?: string; endpoint?: string; tlsDir?: string }[];
+    const engines = await sonde.client.engines();
     expect(engines).toEqual([expect.objectContaining({ name: 'local', reachable: true }), expect.objectContaining({ name: 'secure', reachable: true, version: await onNode('version', '--format', '{{.Server.Version}}'), endpoint: secureUrl, tlsDir: clientDir })]);
-    const containers = (await api(sonde, 'GET', `/api/containers?engine=secure`)).body as { name: string; engine: string }[];
+    const containers = await sonde.client.containers({ engine: 'secure' });
     expect(containers.find((c) => c.name === remoteTarget.name)).toMatchObject({ engine: 'secure' });
     // The shell is in the target's namespace on the nested engine: its address is the target's there.
     expect(await sessionShows(sonde, 'secure', remoteTarget.name)).toBe(`${remoteTarget.ip}/16`);
@@ -127,16 +128,16 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
       { name: 'local', host: 'unix:///var/run/docker.sock' },
       { name: 'secure', host: secureUrl, tlsDir: wrongClientDir },
     ]);
-    const secure = ((await api(sonde, 'GET', '/api/engines')).body as { name: string; reachable: boolean; error?: string }[]).find((e) => e.name === 'secure');
+    const secure = (await sonde.client.engines()).find((e) => e.name === 'secure');
     expect(secure).toMatchObject({ reachable: false });
     expect(secure?.error).toContain(`TLS to Docker at ${secureUrl} failed: the engine refused this console's client certificate (cert.pem in ${wrongClientDir})`);
-    const containers = await api(sonde, 'GET', '/api/containers');
-    expect(containers.status).toBe(200);
-    expect(containers.headers['x-sonde-unreachable']).toBe('secure');
-    expect((containers.body as { name: string }[]).some((c) => c.name === localTarget.name)).toBe(true);
-    const refused = await api(sonde, 'POST', '/api/sessions', { target: { kind: 'container', engine: 'secure', container: remoteTarget.name } });
-    expect(refused.status).toBe(503);
-    expect(refused.body.error.message).toContain('the engine refused this console');
+    const containers = await sonde.client.containerListing();
+    expect(containers.unreachable).toEqual(['secure']);
+    expect(containers.items.some((c) => c.name === localTarget.name)).toBe(true);
+    await expect(sonde.client.createSession({ kind: 'container', engine: 'secure', container: remoteTarget.name })).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining('the engine refused this console'),
+    });
     expect(await sessionShows(sonde, 'local', localTarget.name)).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
   });
 
@@ -145,7 +146,7 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
       { name: 'local', host: 'unix:///var/run/docker.sock' },
       { name: 'lab', host: `ssh://root@${node!.address}` },
     ]);
-    await vi.waitFor(async () => expect(((await api(sonde, 'GET', '/api/engines')).body as { name: string; reachable: boolean }[]).find((e) => e.name === 'lab')).toMatchObject({ reachable: true }), {
+    await vi.waitFor(async () => expect((await sonde.client.engines()).find((e) => e.name === 'lab')).toMatchObject({ reachable: true }), {
       timeout: 20_000,
       interval: 250,
     });
@@ -159,14 +160,14 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
     const emptyKnownHosts = path.join(dir, 'known_hosts.empty');
     writeFileSync(emptyKnownHosts, '');
     const unknown = await open([{ name: 'lab', host: `ssh://root@${node!.address}` }], { SONDE_SSH_KNOWN_HOSTS: emptyKnownHosts });
-    const [lab] = (await api(unknown, 'GET', '/api/engines')).body as { reachable: boolean; error?: string }[];
+    const [lab] = await unknown.client.engines();
     expect(lab).toMatchObject({ reachable: false });
     expect(lab?.error).toContain(`SSH to Docker at ssh://root@${node!.address} refused: ${node!.address} is not in ${emptyKnownHosts}`);
 
     const strangers = await SshAgent.start(mkdtempSync(path.join(dir, 'stranger-')));
     try {
       const refused = await open([{ name: 'lab', host: `ssh://root@${node!.address}` }], { SSH_AUTH_SOCK: strangers.socket });
-      const [again] = (await api(refused, 'GET', '/api/engines')).body as { reachable: boolean; error?: string }[];
+      const [again] = await refused.client.engines();
       expect(again).toMatchObject({ reachable: false });
       expect(again?.error).toContain('the host accepted no key of the ssh-agent at SSH_AUTH_SOCK');
     } finally {
@@ -180,31 +181,30 @@ describe("engines over TLS and ssh (a nested engine of the test's own)", () => {
       { name: 'secure', host: secureUrl, tlsDir: clientDir },
       { name: 'lab', host: `ssh://root@${node!.address}` },
     ]);
-    await vi.waitFor(async () => expect(((await api(sonde, 'GET', '/api/health')).body as { status: string }).status).toBe('ok'), { timeout: 20_000, interval: 250 });
-    const healthy = await api(sonde, 'GET', '/api/containers');
-    expect(healthy.headers['x-sonde-unreachable']).toBeUndefined();
-    expect(new Set((healthy.body as { engine: string }[]).map((c) => c.engine))).toEqual(new Set(['local', 'secure', 'lab']));
+    await vi.waitFor(async () => expect((await sonde.client.health()).status).toBe('ok'), { timeout: 20_000, interval: 250 });
+    const healthy = await sonde.client.containerListing();
+    expect(healthy.unreachable).toEqual([]);
+    expect(new Set(healthy.items.map((c) => c.engine))).toEqual(new Set(['local', 'secure', 'lab']));
 
     // Frozen, the node's dockerd and sshd accept connections (the kernel does) and never answer.
     await run('docker', ['pause', node!.containerId]);
     try {
-      const containers = await api(sonde, 'GET', '/api/containers');
-      expect(containers.status).toBe(200);
-      expect(containers.headers['x-sonde-unreachable']).toBe('secure,lab');
-      expect((containers.body as { engine: string }[]).every((c) => c.engine === 'local')).toBe(true);
-      expect((containers.body as { name: string }[]).some((c) => c.name === localTarget.name)).toBe(true);
+      const containers = await timed(sonde.client.containerListing());
+      expect(containers.value.unreachable).toEqual(['secure', 'lab']);
+      expect(containers.value.items.every((c) => c.engine === 'local')).toBe(true);
+      expect(containers.value.items.some((c) => c.name === localTarget.name)).toBe(true);
       expect(containers.ms).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
       expect(containers.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
 
-      const health = await api(sonde, 'GET', '/api/health');
-      expect(health.body).toMatchObject({ status: 'degraded', engines: [{ name: 'local', reachable: true }, { name: 'secure', reachable: false }, { name: 'lab', reachable: false }] });
+      const health = await timed(sonde.client.health());
+      expect(health.value).toMatchObject({ status: 'degraded', engines: [{ name: 'local', reachable: true }, { name: 'secure', reachable: false }, { name: 'lab', reachable: false }] });
       expect(health.ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
       // A session on the local engine opens while the others hang.
       expect(await sessionShows(sonde, 'local', localTarget.name)).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
     } finally {
       await run('docker', ['unpause', node!.containerId]);
     }
-    await vi.waitFor(async () => expect(((await api(sonde, 'GET', '/api/health')).body as { status: string }).status).toBe('ok'), { timeout: 30_000, interval: 500 });
-    expect((await api(sonde, 'GET', '/api/containers')).headers['x-sonde-unreachable']).toBeUndefined();
+    await vi.waitFor(async () => expect((await sonde.client.health()).status).toBe('ok'), { timeout: 30_000, interval: 500 });
+    expect((await sonde.client.containerListing()).unreachable).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Value } from 'typebox/value';
+import { DockerChangeEvent, SessionChangeEvent } from '@sonde/shared';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -60,16 +62,11 @@ describe('live events (real Docker)', () => {
       `${sonde.baseUrl}/api/events`,
       sonde.auth,
       (seen) =>
-        seen.some((e) => e.event === 'docker' && (e.data as { id: string; action: string }).id === containerId && (e.data as { action: string }).action === 'start') &&
-        seen.some((e) => e.event === 'session' && (e.data as { id: string }).id === sessionId),
+        seen.some((e) => e.event === 'docker' && Value.Check(DockerChangeEvent, e.data) && e.data.id === containerId && e.data.action === 'start') &&
+        seen.some((e) => e.event === 'session' && Value.Check(SessionChangeEvent, e.data) && e.data.id === sessionId),
       async () => {
         containerId = (await fixtures.container()).id;
-        const created = await fetch(`${sonde.baseUrl}/api/sessions`, {
-          method: 'POST',
-          headers: { ...sonde.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
-        });
-        sessionId = ((await created.json()) as { id: string }).id;
+        sessionId = (await sonde.client.createSession({ kind: 'host', engine: 'local' })).id;
       },
     );
     expect(events[0]).toEqual({

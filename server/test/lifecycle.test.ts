@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole } from './support/test-console.js';
-import { TerminalClient } from './support/terminal-client.js';
+import { openTerminal } from './support/terminal-client.js';
 
 describe('toolbox lifecycle (real Docker)', () => {
   const fixtures = new DockerFixtures();
@@ -29,14 +29,7 @@ describe('toolbox lifecycle (real Docker)', () => {
     const sonde = await startConsole({ SONDE_TOOLBOX_IMAGE: TARGET_IMAGE });
     try {
       const target = await fixtures.container();
-      const created = await sonde.app.inject({
-        method: 'POST',
-        url: '/api/sessions',
-        headers: { ...sonde.auth, 'content-type': 'application/json' },
-        payload: { target: { kind: 'container', container: target.name } },
-      });
-      expect(created.statusCode).toBe(201);
-      const term = await TerminalClient.connect(`${sonde.wsUrl}${created.json().ttyPath}`, sonde.auth);
+      const { term } = await openTerminal(sonde, { kind: 'container', container: target.name });
       expect(await term.run('echo $((40+2))')).toContain('42');
       term.close();
     } finally {
@@ -48,19 +41,12 @@ describe('toolbox lifecycle (real Docker)', () => {
   it('ends a session nobody attaches to after the grace period, removing its toolbox', async () => {
     const sonde = await startConsole({ SONDE_DETACHED_GRACE_SECONDS: '1' });
     try {
-      const created = await sonde.app.inject({
-        method: 'POST',
-        url: '/api/sessions',
-        headers: { ...sonde.auth, 'content-type': 'application/json' },
-        payload: { target: { kind: 'host', engine: 'local' } },
-      });
-      const { id, ttyPath } = created.json() as { id: string; ttyPath: string };
-      const term = await TerminalClient.connect(`${sonde.wsUrl}${ttyPath}`, sonde.auth);
+      const { info, term } = await openTerminal(sonde, { kind: 'host', engine: 'local' });
+      const { id } = info;
       await term.run('true');
       term.close();
       await expect.poll(() => containersWithLabels(`sonde.session=${id}`), { timeout: 15_000 }).toEqual([]);
-      const info = await sonde.app.inject({ url: `/api/sessions/${id}`, headers: sonde.auth });
-      expect(info.json()).toMatchObject({ state: 'exited', endReason: 'abandoned' });
+      expect(await sonde.client.session(id)).toMatchObject({ state: 'exited', endReason: 'abandoned' });
     } finally {
       await sonde.close();
     }

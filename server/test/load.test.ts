@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_HIGH_WATERMARK, type SessionInfo } from '@sonde/shared';
+import { FLOW_HIGH_WATERMARK, type SessionInfo, type TargetRequest } from '@sonde/shared';
 import { ENDED_REPLAY_BYTES, MAX_OUTPUT_FRAME } from '../src/sessions/session.js';
 import { DockerFixtures, containersWithLabels, waitForNoContainers } from './support/docker-fixtures.js';
 import { SondeProcess, type HeapFigures, type ProcessSample } from './support/sonde-process.js';
-import { TerminalClient } from './support/terminal-client.js';
+import { TerminalClient, openTerminal } from './support/terminal-client.js';
 
 /**
  * Bounded load: SESSIONS concurrent sessions on one server process, each printing a known,
@@ -59,11 +59,10 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
     await fixtures.dispose();
   });
 
-  const targetFor = (i: number) => [{ kind: 'container', container: target.name }, { kind: 'network', network }, { kind: 'host', engine: 'local' }][i % 3]!;
+  const targetFor = (i: number): TargetRequest => ([{ kind: 'container', container: target.name }, { kind: 'network', network }, { kind: 'host', engine: 'local' }] as const)[i % 3]!;
 
   async function open(i: number): Promise<{ info: SessionInfo; term: TerminalClient }> {
-    const info = await sonde.createSession(targetFor(i));
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
+    const { info, term } = await openTerminal(sonde, targetFor(i));
     term.resize(120, 40);
     // No output post-processing, so the bytes the client gets are exactly the bytes printed.
     await term.run('stty -opost');
@@ -99,7 +98,8 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
     // Warm-up: one session through the same motions, so lazy code and pools are in the baseline.
     const warm = await open(0);
     await print(0, warm.term);
-    expect(await sonde.deleteSession(warm.info.id)).toBe(204);
+    // The tests' client holds each DELETE to the documented 204.
+    await sonde.client.endSession(warm.info.id);
     await warm.term.waitClosed();
     const baseline = await settledSample();
 
@@ -123,8 +123,7 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
         expect(term.closed).toBeUndefined();
       }
 
-      const statuses = await Promise.all(sessions.map(({ info }) => sonde.deleteSession(info.id)));
-      expect(statuses).toEqual(sessions.map(() => 204));
+      await Promise.all(sessions.map(({ info }) => sonde.client.endSession(info.id)));
       for (const { term } of sessions) expect((await term.waitClosed()).code).toBe(4000);
       // Session toolboxes are gone when DELETE answers; a final network-state snapshot may still be finishing.
       const left = await containersWithLabels(`sonde.instance=${sonde.instance}`);

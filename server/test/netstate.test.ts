@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Value } from 'typebox/value';
-import { NetstateChange, NetstateChangeDetail, NetstateChangeList, type SessionInfo } from '@sonde/shared';
+import type { NetstateChange, SessionInfo } from '@sonde/shared';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient, openTerminal } from './support/terminal-client.js';
@@ -27,11 +26,6 @@ describe('netstate: changes left behind (real Docker)', () => {
     await fixtures.dispose();
   });
 
-  async function api(method: string, path: string): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`${sonde.baseUrl}${path}`, { method, headers: sonde.auth });
-    return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
-  }
-
   /** Opens a shell in the container and waits for its starting snapshot, as a person would by being slower than it. */
   async function open(container: string): Promise<{ info: SessionInfo; term: TerminalClient }> {
     const opened = await openTerminal(sonde, { kind: 'container', container });
@@ -47,10 +41,7 @@ describe('netstate: changes left behind (real Docker)', () => {
   }
 
   async function changesOf(sessionId: string): Promise<NetstateChange[]> {
-    const { status, body } = await api('GET', '/api/netstate');
-    expect(status).toBe(200);
-    expect(Value.Check(NetstateChangeList, body)).toBe(true);
-    return (body as NetstateChange[]).filter((c) => c.sessionId === sessionId);
+    return (await sonde.client.netstateChanges()).filter((c) => c.sessionId === sessionId);
   }
 
   it('reports an iptables rule and a qdisc a session left, in the API and the audit trail, and reverts both', async () => {
@@ -85,18 +76,12 @@ describe('netstate: changes left behind (real Docker)', () => {
     expect(audit[0]).toMatchObject({ actor: 'system', target: `container ${target.name}`, detail: { change: change!.id } });
     expect(String(audit[0]!.detail!.sections)).toMatch(/iptables \+\d+ -0/);
 
-    const detail = await api('GET', `/api/netstate/${change!.id}`);
-    expect(detail.status).toBe(200);
-    expect(Value.Check(NetstateChangeDetail, detail.body)).toBe(true);
-    const { sections: details } = detail.body as NetstateChangeDetail;
+    const { sections: details } = await sonde.client.netstateChange(change!.id);
     expect(details.find((d) => d.section === 'iptables')!.diff).toContain('+ -A INPUT -p tcp -m tcp --dport 9 -j DROP');
     expect(details.find((d) => d.section === 'tc')!.diff).toMatch(new RegExp(`\\+ qdisc ${kind} 1: dev eth0 root`));
     expect(details.find((d) => d.section === 'tc')!.after).toContain(`qdisc ${kind} 1: dev eth0 root`);
 
-    const reverted = await api('POST', `/api/netstate/${change!.id}/revert`);
-    expect(reverted.status, JSON.stringify(reverted.body)).toBe(200);
-    expect(Value.Check(NetstateChange, reverted.body)).toBe(true);
-    const revert = (reverted.body as NetstateChange).reverted!;
+    const revert = (await sonde.client.revertNetstate(change!.id)).reverted!;
     expect(revert).toMatchObject({ matches: true, remaining: [], by: { id: 'token:bootstrap' } });
     expect(revert.steps.length).toBeGreaterThan(0);
     expect(revert.steps.every((s) => s.ok), JSON.stringify(revert.steps)).toBe(true);
@@ -113,9 +98,11 @@ describe('netstate: changes left behind (real Docker)', () => {
 
     // The container is gone: nothing to revert into.
     await docker('rm', '-f', target.id);
-    const gone = await api('POST', `/api/netstate/${change!.id}/revert`);
-    expect(gone.status).toBe(409);
-    expect(gone.body).toMatchObject({ error: { code: 'TARGET_NOT_RUNNING', message: expect.stringMatching(/no longer exists/) } });
+    await expect(sonde.client.revertNetstate(change!.id)).rejects.toMatchObject({
+      status: 409,
+      code: 'TARGET_NOT_RUNNING',
+      message: expect.stringMatching(/no longer exists/),
+    });
   });
 
   it("reverts nft tables, ip6tables policies, legacy rules and clsact, and leaves Docker's DNS rules as iptables reads them", async () => {
@@ -139,9 +126,7 @@ describe('netstate: changes left behind (real Docker)', () => {
     const [change] = await changesOf(info.id);
     expect(change!.sections.map((s) => s.section).sort()).toEqual(['ip6tables', 'iptables', 'iptables-legacy', 'nft', 'tc']);
 
-    const reverted = await api('POST', `/api/netstate/${change!.id}/revert`);
-    expect(reverted.status).toBe(200);
-    const revert = (reverted.body as NetstateChange).reverted!;
+    const revert = (await sonde.client.revertNetstate(change!.id)).reverted!;
     expect(revert, JSON.stringify(revert)).toMatchObject({ matches: true, remaining: [] });
 
     const check = await open(target.name);
@@ -185,12 +170,9 @@ describe('netstate: changes left behind (real Docker)', () => {
 
   it('unknown ids are 404 NETSTATE_NOT_FOUND', async () => {
     const id = randomBytes(16).toString('hex');
-    for (const [method, path] of [['GET', `/api/netstate/${id}`], ['POST', `/api/netstate/${id}/revert`]] as const) {
-      const { status, body } = await api(method, path);
-      expect(status).toBe(404);
-      expect(body).toMatchObject({ error: { code: 'NETSTATE_NOT_FOUND' } });
-    }
-    expect((await api('GET', '/api/netstate/not-an-id')).status).toBe(400);
+    await expect(sonde.client.netstateChange(id)).rejects.toMatchObject({ status: 404, code: 'NETSTATE_NOT_FOUND' });
+    await expect(sonde.client.revertNetstate(id)).rejects.toMatchObject({ status: 404, code: 'NETSTATE_NOT_FOUND' });
+    await expect(sonde.client.netstateChange('not-an-id')).rejects.toMatchObject({ status: 400 });
   });
 
   it('snapshots are quick', () => {

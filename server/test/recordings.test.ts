@@ -5,7 +5,8 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorBody, RecordingInfo, SessionInfo } from '@sonde/shared';
+import { CastEvent, CastHeader, type RecordingInfo, type SessionInfo } from '@sonde/shared';
+import { checked, readUntil, refusal } from './support/api-client.js';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient } from './support/terminal-client.js';
@@ -31,30 +32,27 @@ async function unmount(dir: string): Promise<void> {
   await run('umount', [dir]).catch(() => undefined);
 }
 
-async function openSession(sonde: TestConsole, container: string): Promise<{ response: Response; info?: SessionInfo }> {
-  const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-    method: 'POST',
-    headers: { ...sonde.auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ target: { kind: 'container', container } }),
-  });
-  return response.status === 201 ? { response, info: (await response.json()) as SessionInfo } : { response };
+function openSession(sonde: TestConsole, container: string): Promise<SessionInfo> {
+  return sonde.client.createSession({ kind: 'container', container });
 }
 
-async function recordingsOf(sonde: TestConsole, sessionId: string): Promise<RecordingInfo[]> {
-  const response = await fetch(`${sonde.baseUrl}/api/recordings?sessionId=${sessionId}`, { headers: sonde.auth });
-  expect(response.status).toBe(200);
-  return (await response.json()) as RecordingInfo[];
+function recordingsOf(sonde: TestConsole, sessionId: string): Promise<RecordingInfo[]> {
+  return sonde.client.recordings({ sessionId });
+}
+
+/** A .cast file's lines: the header, then the events, each checked against the shared schemas. */
+function parseCast(cast: string): { header: CastHeader; events: CastEvent[] } {
+  const [first, ...rest] = cast.trimEnd().split('\n');
+  return { header: checked(CastHeader, JSON.parse(first ?? '')), events: rest.map((line) => checked(CastEvent, JSON.parse(line))) };
 }
 
 async function finishedRecording(sonde: TestConsole, sessionId: string): Promise<RecordingInfo> {
-  let found: RecordingInfo | undefined;
-  await expect
-    .poll(async () => {
-      [found] = await recordingsOf(sonde, sessionId);
-      return found?.endedAt;
-    }, { timeout: 15_000 })
-    .toBeDefined();
-  return found!;
+  const [recording] = await readUntil(
+    () => recordingsOf(sonde, sessionId),
+    ([found]) => found?.endedAt !== undefined,
+    { what: `the recording of session ${sessionId} to finish`, timeoutMs: 15_000 },
+  );
+  return recording!;
 }
 
 /** Session recordings against the real engine: what a session showed plays back in asciinema. */
@@ -92,9 +90,8 @@ describe('recordings (real Docker)', () => {
   it('a session is recorded as a cast that asciinema plays, with its resizes and who typed what', async () => {
     const sonde = await startConsole();
     consoles.push(sonde);
-    const { info } = await openSession(sonde, web.name);
-    expect(info).toBeDefined();
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth);
+    const info = await openSession(sonde, web.name);
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
     term.resize(100, 30);
     // stty reports the pty size once the resize reached it.
     await expect.poll(async () => (await term.run('stty size')).trim(), { timeout: 10_000 }).toBe('30 100');
@@ -103,50 +100,49 @@ describe('recordings (real Docker)', () => {
     term.send('exit\r');
     await term.waitClosed();
 
-    const recording = await finishedRecording(sonde, info!.id);
-    expect(recording).toMatchObject({ sessionId: info!.id, target: `container ${web.name}`, complete: true });
+    const recording = await finishedRecording(sonde, info.id);
+    expect(recording).toMatchObject({ sessionId: info.id, target: `container ${web.name}`, complete: true });
     expect(recording.error).toBeUndefined();
     expect(recording.bytes).toBeGreaterThan(0);
     expect(Date.parse(recording.endedAt!)).toBeGreaterThanOrEqual(Date.parse(recording.startedAt));
 
-    const listed = (await (await fetch(`${sonde.baseUrl}/api/recordings`, { headers: sonde.auth })).json()) as RecordingInfo[];
+    const listed = await sonde.client.recordings();
     expect(listed.map((r) => r.id)).toContain(recording.id);
-    const single = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}`, { headers: sonde.auth });
-    expect(await single.json()).toEqual(recording);
+    expect(await sonde.client.recording(recording.id)).toEqual(recording);
 
+    // The download as a browser gets it: its type and file name are in the headers.
     const download = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/x-asciicast');
-    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="sonde-${info!.id}.cast"`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="sonde-${info.id}.cast"`);
     const cast = await download.text();
+    expect(await sonde.client.recordingCast(recording.id)).toBe(cast);
     expect(Buffer.byteLength(cast)).toBe(recording.bytes);
     const file = path.join(scratch, `${recording.id}.cast`);
     writeFileSync(file, cast);
     expect(await asciinemaCat(file)).toContain('sonde-rec-42');
 
-    const [header, ...events] = cast.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    const { header, events } = parseCast(cast);
     // The header has the pty size the session started with; the client's resize is an "r" event.
     expect(header).toMatchObject({ version: 2, width: 80, height: 24, env: { TERM: 'xterm-256color' } });
     expect(events).toContainEqual([expect.any(Number), 'r', '100x30']);
-    const times = events.map((e) => (e as [number])[0]);
+    const times = events.map((e) => e[0]);
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
-    const input = await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/input`, { headers: sonde.auth });
-    expect(input.status).toBe(200);
-    const typed = (await input.text())
+    // The input trail: JSON lines {t, participant, name, data} (a file like the cast; no shared schema).
+    const typed = (await sonde.client.recordingInput(recording.id))
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line) as { t: number; participant: string; name: string; data: string });
-    expect(typed.find((entry) => entry.data.includes('echo sonde-rec-'))).toMatchObject({ participant: expect.any(String), name: expect.any(String) });
+      .map((line): unknown => JSON.parse(line));
+    expect(typed).toContainEqual({ t: expect.any(Number), participant: expect.any(String), name: expect.any(String), data: expect.stringContaining('echo sonde-rec-') });
     // The cast has the screen, never the keystrokes as such: input is only in the trail.
     expect(cast).not.toContain('"i"');
   });
 
   it('a binary-heavy session: the cast decodes to exactly the output the terminal received, and asciinema plays it', async () => {
     const sonde = consoles[0]!;
-    const { info } = await openSession(sonde, web.name);
-    expect(info).toBeDefined();
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth);
+    const info = await openSession(sonde, web.name);
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
     // Random bytes (invalid UTF-8, stray escapes), characters split wherever chunks end, colours.
     term.send(
       "head -c 400000 /dev/urandom; printf '\\n\\342\\206\\222 \\360\\237\\230\\200 \\033[31mred\\033[0m \\342\\206'; echo; echo bin-$((6*7))-done\r",
@@ -155,13 +151,13 @@ describe('recordings (real Docker)', () => {
     term.send('exit\r');
     await term.waitClosed();
 
-    const recording = await finishedRecording(sonde, info!.id);
+    const recording = await finishedRecording(sonde, info.id);
     expect(recording).toMatchObject({ complete: true });
-    const cast = await (await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth })).text();
+    const cast = await sonde.client.recordingCast(recording.id);
     expect(Buffer.byteLength(cast)).toBe(recording.bytes);
-    const [header, ...events] = cast.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown);
+    const { header, events } = parseCast(cast);
     expect(header).toMatchObject({ version: 2 });
-    const output = (events as [number, string, string][]).filter((e) => e[1] === 'o');
+    const output = events.filter((e) => e[1] === 'o');
     // Several chunks, so some characters were split at their edges.
     expect(output.length).toBeGreaterThan(3);
     const decoder = new StringDecoder('utf8');
@@ -170,7 +166,7 @@ describe('recordings (real Docker)', () => {
     // Byte for byte after the same UTF-8 decoding (compared as buffers: a diff of 400 KB of noise is no help).
     expect(Buffer.from(output.map((e) => e[2]).join('')).equals(Buffer.from(received))).toBe(true);
     expect(received).toContain('→ 😀 \u001b[31mred\u001b[0m \ufffd');
-    const times = events.map((e) => (e as [number])[0]);
+    const times = events.map((e) => e[0]);
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
     const file = path.join(scratch, 'binary.cast');
@@ -181,25 +177,20 @@ describe('recordings (real Docker)', () => {
   it('unknown recordings are 404 RECORDING_NOT_FOUND, malformed ids 400', async () => {
     const sonde = consoles[0]!;
     const unknown = 'f'.repeat(32);
-    for (const suffix of ['', '/cast', '/input']) {
-      const response = await fetch(`${sonde.baseUrl}/api/recordings/${unknown}${suffix}`, { headers: sonde.auth });
-      expect(response.status).toBe(404);
-      expect(((await response.json()) as ErrorBody).error.code).toBe('RECORDING_NOT_FOUND');
-    }
-    for (const url of ['/api/recordings/not-an-id', `/api/recordings/${'F'.repeat(32)}`, '/api/recordings?sessionId=x']) {
-      const response = await fetch(`${sonde.baseUrl}${url}`, { headers: sonde.auth });
-      expect(response.status, url).toBe(400);
-      expect(((await response.json()) as ErrorBody).error.code).toBe('INVALID_REQUEST');
-    }
+    await expect(sonde.client.recording(unknown)).rejects.toMatchObject({ status: 404, code: 'RECORDING_NOT_FOUND' });
+    await expect(sonde.client.recordingCast(unknown)).rejects.toMatchObject({ status: 404, code: 'RECORDING_NOT_FOUND' });
+    await expect(sonde.client.recordingInput(unknown)).rejects.toMatchObject({ status: 404, code: 'RECORDING_NOT_FOUND' });
+    expect(await refusal(sonde.client.recording('not-an-id'))).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
+    expect(await refusal(sonde.client.recording('F'.repeat(32)))).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
+    expect(await refusal(sonde.client.recordings({ sessionId: 'x' }))).toMatchObject({ status: 400, code: 'INVALID_REQUEST' });
     const anonymous = await fetch(`${sonde.baseUrl}/api/recordings`);
     expect(anonymous.status).toBe(401);
   });
 
   it('a full disk: the session keeps working, participants are warned, the recording is incomplete and still plays', async () => {
     const { sonde } = await consoleWithSmallDisk('256k');
-    const { info } = await openSession(sonde, web.name);
-    expect(info).toBeDefined();
-    const term = await TerminalClient.connect(`${sonde.wsUrl}${info!.ttyPath}`, sonde.auth, { keepBytes: 64 * 1024 });
+    const info = await openSession(sonde, web.name);
+    const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth, { keepBytes: 64 * 1024 });
     term.send('head -c 2000000 /dev/urandom | base64; echo flood-$((1+1))-done\r');
     await term.waitFor(/flood-2-done/, 60_000);
     term.send('echo still-$((3*3))-alive\r');
@@ -210,18 +201,18 @@ describe('recordings (real Docker)', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.message).toMatch(/Recording stopped: the disk is full/);
 
-    const [live] = await recordingsOf(sonde, info!.id);
+    const [live] = await recordingsOf(sonde, info.id);
     expect(live).toMatchObject({ complete: false, error: expect.stringMatching(/disk is full/) });
     term.send('exit\r');
     await term.waitClosed();
-    const recording = await finishedRecording(sonde, info!.id);
+    const recording = await finishedRecording(sonde, info.id);
     expect(recording).toMatchObject({ complete: false, error: expect.stringMatching(/disk is full/) });
     expect(recording.bytes).toBeGreaterThan(0);
     expect(recording.bytes).toBeLessThanOrEqual(256 * 1024);
-    expect(sonde.app.audit.list({ sessionId: info!.id }).filter((e) => e.action === 'recording-failed')).toHaveLength(1);
+    expect(sonde.app.audit.list({ sessionId: info.id }).filter((e) => e.action === 'recording-failed')).toHaveLength(1);
 
     // What was written before the disk filled is whole lines: a valid, shorter cast.
-    const cast = await (await fetch(`${sonde.baseUrl}/api/recordings/${recording.id}/cast`, { headers: sonde.auth })).text();
+    const cast = await sonde.client.recordingCast(recording.id);
     expect(cast.endsWith('\n')).toBe(true);
     const file = path.join(scratch, 'partial.cast');
     writeFileSync(file, cast);
@@ -232,15 +223,10 @@ describe('recordings (real Docker)', () => {
     const { sonde, recordingsDir } = await consoleWithSmallDisk('4m', { SONDE_RECORDING_FAILURE: 'refuse' });
     const filler = path.join(recordingsDir, 'filler');
     await run('sh', ['-c', `dd if=/dev/zero of=${filler} bs=64k 2>/dev/null; true`]);
-    const refused = await openSession(sonde, web.name);
-    expect(refused.response.status).toBe(507);
-    const body = (await refused.response.json()) as ErrorBody;
-    expect(body.error.code).toBe('RECORDING_UNAVAILABLE');
-    expect(body.error.message).toMatch(/disk is full/);
+    await expect(openSession(sonde, web.name)).rejects.toMatchObject({ status: 507, code: 'RECORDING_UNAVAILABLE', message: expect.stringMatching(/disk is full/) });
 
     rmSync(filler);
-    const { response, info } = await openSession(sonde, web.name);
-    expect(response.status).toBe(201);
-    await fetch(`${sonde.baseUrl}/api/sessions/${info!.id}`, { method: 'DELETE', headers: sonde.auth });
+    const info = await openSession(sonde, web.name);
+    await sonde.client.endSession(info.id);
   });
 });

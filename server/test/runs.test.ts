@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunInfo, ToolInfo } from '@sonde/shared';
+import type { CreateRunRequest, RunInfo, TargetRequest } from '@sonde/shared';
+import { readUntil, refusal } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient } from './support/terminal-client.js';
@@ -31,52 +32,25 @@ describe('tool runs (real Docker)', () => {
     await fixtures.dispose();
   });
 
-  async function post(body: object): Promise<{ status: number; body: RunInfo & { error?: { code: string; message: string } } }> {
-    const response = await fetch(`${sonde.baseUrl}/api/runs`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as RunInfo & { error?: { code: string; message: string } } };
-  }
+  const start = (request: CreateRunRequest): Promise<RunInfo> => sonde.client.createRun(request);
+  const get = (id: string): Promise<RunInfo> => sonde.client.run(id);
 
-  async function start(body: object): Promise<RunInfo> {
-    const { status, body: run } = await post(body);
-    expect(status, JSON.stringify(run)).toBe(201);
-    return run;
-  }
-
-  async function get(id: string): Promise<RunInfo> {
-    const response = await fetch(`${sonde.baseUrl}/api/runs/${id}`, { headers: sonde.auth });
-    expect(response.status).toBe(200);
-    return (await response.json()) as RunInfo;
-  }
-
-  async function finished(id: string, timeoutMs = 40_000): Promise<RunInfo> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const run = await get(id);
-      if (run.state === 'exited') return run;
-      if (Date.now() > deadline) throw new Error(`run ${id} still running: ${JSON.stringify(run)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  const finished = (id: string, timeoutMs = 40_000): Promise<RunInfo> =>
+    readUntil(() => get(id), (run) => run.state === 'exited', { what: `run ${id} to exit`, timeoutMs });
 
   /** Starts a run, follows its output over the terminal socket to the end, returns both. */
-  async function runToEnd(body: object): Promise<{ run: RunInfo; output: string; term: TerminalClient }> {
-    const started = await start(body);
+  async function runToEnd(request: CreateRunRequest): Promise<{ run: RunInfo; output: string; term: TerminalClient }> {
+    const started = await start(request);
     const term = await TerminalClient.connect(`${sonde.wsUrl}${started.ttyPath}`, sonde.auth);
     await term.waitClosed(60_000);
     return { run: await finished(started.id), output: term.text(), term };
   }
 
-  const onNetwork = () => ({ kind: 'network', network });
-  const inWeb = (sharePid = false) => ({ kind: 'container', container: web.name, ...(sharePid ? { sharePid } : {}) });
+  const onNetwork = (): TargetRequest => ({ kind: 'network', network });
+  const inWeb = (sharePid = false): TargetRequest => ({ kind: 'container', container: web.name, ...(sharePid ? { sharePid } : {}) });
 
   it('lists the catalog with typed parameters', async () => {
-    const response = await fetch(`${sonde.baseUrl}/api/tools`, { headers: sonde.auth });
-    expect(response.status).toBe(200);
-    const tools = (await response.json()) as ToolInfo[];
+    const tools = await sonde.client.tools();
     const ping = tools.find((t) => t.id === 'ping');
     expect(ping).toMatchObject({ title: 'Ping', category: 'reachability', capabilities: ['NET_RAW'], resultKind: 'ping' });
     expect(ping?.params[0]).toMatchObject({ name: 'host', type: 'host', required: true });
@@ -155,7 +129,7 @@ describe('tool runs (real Docker)', () => {
   });
 
   it('refuses hostile parameters with 400 naming the field, before anything starts', async () => {
-    const cases: [object, string][] = [
+    const cases: [CreateRunRequest, string][] = [
       [{ tool: 'ping', target: onNetwork(), params: { host: '-oProxyCommand=id' } }, 'body.params.host must not start with "-"'],
       [{ tool: 'nmap', target: onNetwork(), params: { hosts: 'web', ports: '80', extra: '-oN /tmp/x' } }, 'body.params.extra is not a parameter of nmap'],
       [{ tool: 'ping', target: onNetwork(), params: { host: '$(id)' } }, 'body.params.host must not contain "$"'],
@@ -175,29 +149,29 @@ describe('tool runs (real Docker)', () => {
       [{ tool: 'ping', target: onNetwork(), params: { host: '10.0-255.0.1' } }, 'body.params.host must be a hostname or an IP address'],
       [{ tool: 'ping-members', target: onNetwork(), params: { hosts: '10.0.0.1-254' } }, 'body.params.hosts must be comma-separated hostnames or IP addresses'],
     ];
-    for (const [body, message] of cases) {
-      const { status, body: reply } = await post(body);
-      expect(status, message).toBe(400);
-      expect(reply.error?.code).toBe('INVALID_REQUEST');
-      expect(reply.error?.message).toContain(message);
+    for (const [request, message] of cases) {
+      const refused = await refusal(start(request));
+      expect(refused, message).toMatchObject({ status: 400, code: 'INVALID_REQUEST', message: expect.stringContaining(message) });
     }
-    const unknown = await post({ tool: 'rm-rf', target: onNetwork(), params: {} });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.error?.code).toBe('TOOL_NOT_FOUND');
-    const badTarget = await post({ tool: 'ping', target: { kind: 'container', container: 'no-such-container-here' }, params: { host: 'web' } });
-    expect(badTarget.status).toBe(404);
-    expect(badTarget.body.error?.code).toBe('TARGET_NOT_FOUND');
-    const badPeer = await post({ tool: 'iperf3', target: inWeb(), params: { server: 'no-such-container-here' } });
-    expect(badPeer.status).toBe(404);
-    expect(badPeer.body.error?.message).toContain('params.server');
+    await expect(start({ tool: 'rm-rf', target: onNetwork(), params: {} })).rejects.toMatchObject({ status: 404, code: 'TOOL_NOT_FOUND' });
+    await expect(start({ tool: 'ping', target: { kind: 'container', container: 'no-such-container-here' }, params: { host: 'web' } })).rejects.toMatchObject({
+      status: 404,
+      code: 'TARGET_NOT_FOUND',
+    });
+    await expect(start({ tool: 'iperf3', target: inWeb(), params: { server: 'no-such-container-here' } })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('params.server'),
+    });
     expect(await containersWithLabels('sonde.managed=true', `sonde.instance=${sonde.instance}`)).toHaveLength(0);
   });
 
   it('refuses a two-sided run between containers that share no network', async () => {
     const elsewhere = await fixtures.container({ network: await fixtures.network() });
-    const { status, body } = await post({ tool: 'iperf3', target: inWeb(), params: { server: elsewhere.name } });
-    expect(status).toBe(409);
-    expect(body.error).toMatchObject({ code: 'NO_SHARED_NETWORK', message: expect.stringContaining('params.server') });
+    await expect(start({ tool: 'iperf3', target: inWeb(), params: { server: elsewhere.name } })).rejects.toMatchObject({
+      status: 409,
+      code: 'NO_SHARED_NETWORK',
+      message: expect.stringContaining('params.server'),
+    });
   });
 
   it('stops a capture at its time limit, and says so', async () => {
@@ -214,16 +188,14 @@ describe('tool runs (real Docker)', () => {
     const term = await TerminalClient.connect(`${sonde.wsUrl}${run.ttyPath}`, sonde.auth);
     await term.waitFor(/bytes from/);
     expect(await containersWithLabels(`sonde.run=${run.id}`)).toHaveLength(1);
-    const response = await fetch(`${sonde.baseUrl}/api/runs/${run.id}`, { method: 'DELETE', headers: sonde.auth });
-    expect(response.status).toBe(204);
+    await sonde.client.cancelRun(run.id);
     expect(await containersWithLabels(`sonde.run=${run.id}`)).toHaveLength(0);
     expect((await term.waitClosed()).code).toBe(4000);
     expect(term.controls.at(-1)).toMatchObject({ type: 'exit', code: -1, reason: 'the run was cancelled' });
     expect(await get(run.id)).toMatchObject({ state: 'exited', exitCode: -1, endReason: 'deleted' });
-    const again = await fetch(`${sonde.baseUrl}/api/runs/${run.id}`, { method: 'DELETE', headers: sonde.auth });
-    expect(again.status).toBe(204);
-    const unknown = await fetch(`${sonde.baseUrl}/api/runs/${'0'.repeat(32)}`, { method: 'DELETE', headers: sonde.auth });
-    expect(unknown.status).toBe(404);
+    // Cancelling an ended run is also 204 (checked by the tests' client), an unknown one 404.
+    await sonde.client.cancelRun(run.id);
+    await expect(sonde.client.cancelRun('0'.repeat(32))).rejects.toMatchObject({ status: 404, code: 'RUN_NOT_FOUND' });
   });
 
   it('a run is read-only: keystrokes never reach the tool', async () => {
@@ -240,12 +212,11 @@ describe('tool runs (real Docker)', () => {
     const term = await TerminalClient.connect(`${sonde.wsUrl}/api/runs/${id}/tty`, sonde.auth);
     expect((await term.waitClosed()).code).toBe(4004);
     expect(term.controls[0]).toMatchObject({ type: 'error', code: 'RUN_NOT_FOUND' });
-    const response = await fetch(`${sonde.baseUrl}/api/runs/${id}`, { headers: sonde.auth });
-    expect(response.status).toBe(404);
+    await expect(get(id)).rejects.toMatchObject({ status: 404, code: 'RUN_NOT_FOUND' });
   });
 
   it('every catalog tool runs in a container namespace with the capabilities it declares', async () => {
-    const runs: [string, object][] = [
+    const runs: [string, CreateRunRequest['params']][] = [
       ['dig', { host: api.name }],
       ['drill', { host: api.name }],
       ['resolver-config', {}],
@@ -277,13 +248,11 @@ describe('tool runs (real Docker)', () => {
   it('says which binary is missing when the toolbox image lacks a tool', async () => {
     const bare = await startConsole({ SONDE_TOOLBOX_IMAGE: process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest' });
     try {
-      const response = await fetch(`${bare.baseUrl}/api/runs`, {
-        method: 'POST',
-        headers: { ...bare.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ tool: 'mtr', target: { kind: 'network', network }, params: { host: web.name } }),
+      await expect(bare.client.createRun({ tool: 'mtr', target: { kind: 'network', network }, params: { host: web.name } })).rejects.toMatchObject({
+        status: 424,
+        code: 'TOOL_MISSING',
+        message: expect.stringContaining('no "mtr" command'),
       });
-      expect(response.status).toBe(424);
-      expect(await response.json()).toMatchObject({ error: { code: 'TOOL_MISSING', message: expect.stringContaining('no "mtr" command') } });
       expect(await containersWithLabels('sonde.managed=true', `sonde.instance=${bare.instance}`)).toHaveLength(0);
     } finally {
       await bare.close();

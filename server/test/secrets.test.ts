@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { apiClient } from './support/api-client.js';
 import { SERVER_ENTRY, SondeProcess, ensureServerBuilt } from './support/sonde-process.js';
 import { TOOLBOX_IMAGE } from './support/docker-fixtures.js';
 
@@ -14,18 +15,19 @@ describe('secrets in output', () => {
       const token = sonde.token;
       await fetch(`${sonde.baseUrl}/?token=${token}`, { redirect: 'manual' });
       await fetch(`${sonde.baseUrl}/containers/x?a=1&token=${token}`, { redirect: 'manual' });
-      await fetch(`${sonde.baseUrl}/api/containers`, { headers: sonde.auth });
-      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
-      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: `${token}x` }) });
+      await sonde.client.containers();
+      const anonymous = apiClient(sonde.baseUrl);
+      await anonymous.login({ token });
+      await expect(anonymous.login({ token: `${token}x` })).rejects.toMatchObject({ status: 401 });
+      // Not JSON: the error path logs the request too.
       await fetch(`${sonde.baseUrl}/api/sessions`, { method: 'POST', headers: { ...sonde.auth, 'content-type': 'application/json' }, body: '{"target":' });
       // A user's password, an API token shown once, and a share link: none may reach the log either.
       const password = 'pw-that-must-not-leak-7f3a';
-      const json = { ...sonde.auth, 'content-type': 'application/json' };
-      await fetch(`${sonde.baseUrl}/api/users`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'erin', password, role: 'operator' }) });
-      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password }) });
-      await fetch(`${sonde.baseUrl}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'erin', password: `${password}-wrong` }) });
-      const apiToken = ((await (await fetch(`${sonde.baseUrl}/api/tokens`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'ci', role: 'viewer' }) })).json()) as { token: string }).token;
-      await fetch(`${sonde.baseUrl}/api/containers`, { headers: { authorization: `Bearer ${apiToken}` } });
+      await sonde.client.createUser({ username: 'erin', password, role: 'operator' });
+      await anonymous.login({ username: 'erin', password });
+      await expect(anonymous.login({ username: 'erin', password: `${password}-wrong` })).rejects.toMatchObject({ status: 401 });
+      const { token: apiToken } = await sonde.client.createApiToken({ name: 'ci', role: 'viewer' });
+      await apiClient(sonde.baseUrl, { token: apiToken }).containers();
       const shareToken = 'Zm9yZ2VkLXNoYXJlLXRva2VuLWZvci1sb2ctY2hlY2s';
       await fetch(`${sonde.baseUrl}/?share=${shareToken}`, { redirect: 'manual' });
       await new Promise((r) => setTimeout(r, 200));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Value } from 'typebox/value';
-import { CreatedApiToken, type SessionInfo } from '@sonde/shared';
+import type { SessionInfo, TargetRequest } from '@sonde/shared';
+import { callerOf } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient, openTerminal } from './support/terminal-client.js';
@@ -25,16 +25,14 @@ describe('sessions (real Docker)', () => {
     await fixtures.dispose();
   });
 
-  async function open(target: object): Promise<{ info: SessionInfo; term: TerminalClient }> {
+  async function open(target: TargetRequest): Promise<{ info: SessionInfo; term: TerminalClient }> {
     const opened = await openTerminal(sonde, target);
     opened.term.resize(120, 40);
     return opened;
   }
 
-  async function remove(id: string): Promise<number> {
-    const response = await fetch(`${sonde.baseUrl}/api/sessions/${id}`, { method: 'DELETE', headers: sonde.auth });
-    return response.status;
-  }
+  /** DELETE; the tests' client holds it to the documented 204. */
+  const remove = (id: string): Promise<void> => sonde.client.endSession(id);
 
   it("container mode: the toolbox sees the target's interfaces and resolver", async () => {
     const { info, term } = await open({ kind: 'container', container: web.name });
@@ -44,7 +42,7 @@ describe('sessions (real Docker)', () => {
     expect(await term.run('ip -4 addr | cat')).toContain(`inet ${ip}/`);
     // Docker's embedded DNS is the target's resolver on a user network.
     expect(await term.run('cat /etc/resolv.conf')).toContain('127.0.0.11');
-    expect(await remove(info.id)).toBe(204);
+    await remove(info.id);
     term.close();
   });
 
@@ -80,13 +78,12 @@ describe('sessions (real Docker)', () => {
     const { info, term } = await open({ kind: 'container', container: web.name });
     await term.run('true');
     expect(await containersWithLabels(`sonde.session=${info.id}`)).toHaveLength(1);
-    expect(await remove(info.id)).toBe(204);
+    await remove(info.id);
     expect(await containersWithLabels(`sonde.session=${info.id}`)).toHaveLength(0);
     const closed = await term.waitClosed();
     expect(closed.code).toBe(4000);
     expect(term.controls.at(-1)).toMatchObject({ type: 'exit' });
-    const after = await fetch(`${sonde.baseUrl}/api/sessions/${info.id}`, { headers: sonde.auth });
-    expect(((await after.json()) as SessionInfo).state).toBe('exited');
+    expect((await sonde.client.session(info.id)).state).toBe('exited');
   });
 
   it('a shell that exits ends the session with its exit code and removes the toolbox', async () => {
@@ -203,14 +200,11 @@ describe('sessions (real Docker)', () => {
     });
 
     it('never across users, nor into a target that restarted since', async () => {
-      const created = await fetch(`${sonde.baseUrl}/api/tokens`, { method: 'POST', headers: { ...sonde.auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: `other-${Date.now()}`, role: 'operator' }) });
-      expect(created.status).toBe(201);
-      const token: unknown = await created.json();
-      if (!Value.Check(CreatedApiToken, token)) throw new Error(`not a created token: ${JSON.stringify(token)}`);
-      const other = { authorization: `Bearer ${token.token}` };
+      const token = await sonde.client.createApiToken({ name: `other-${Date.now()}`, role: 'operator' });
+      const other = callerOf(sonde.baseUrl, { token: token.token });
       const restartable = await fixtures.container({ network });
       const mine = await open({ kind: 'container', container: restartable.name });
-      const theirs = await openTerminal(sonde, { kind: 'container', container: restartable.name }, { headers: other });
+      const theirs = await openTerminal(sonde, { kind: 'container', container: restartable.name }, { as: other });
       expect(theirs.info.toolbox.containerId).not.toBe(mine.info.toolbox.containerId);
       expect(await theirs.term.run('echo theirs-$((1+1))')).toContain('theirs-2');
       // The target restarts: both sessions end with it; a new session gets a new toolbox.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '@sonde/shared';
+import type { CreatedShare, ParticipantRole, SessionInfo } from '@sonde/shared';
+import { authCookie, type Caller } from './support/api-client.js';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 import { TerminalClient, openTerminal } from './support/terminal-client.js';
@@ -20,22 +21,19 @@ describe('shared sessions', () => {
     await fixtures.dispose();
   });
 
-  const json = { 'content-type': 'application/json' };
-
   async function open(): Promise<{ info: SessionInfo; owner: TerminalClient }> {
     const { info, term: owner } = await openTerminal(sonde, { kind: 'container', container: web.name });
     await owner.run('true');
     return { info, owner };
   }
 
-  async function share(id: string, role: 'viewer' | 'driver', headers = sonde.auth): Promise<{ id: string; token: string; url: string; auth: Record<string, string> }> {
-    const r = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${id}/shares`, headers: { ...headers, ...json }, payload: { role, expiresInSeconds: 600 } });
-    expect(r.statusCode, r.body).toBe(201);
-    const body = r.json() as { id: string; token: string; url: string };
-    return { ...body, auth: { authorization: `Bearer ${body.token}` } };
+  /** A share link made by the owner, and the caller holding its token. */
+  async function share(id: string, role: ParticipantRole): Promise<CreatedShare & Caller> {
+    const link = await sonde.client.createShare(id, { role, expiresInSeconds: 600 });
+    return { ...link, ...sonde.caller({ token: link.token }) };
   }
 
-  const end = (id: string) => sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${id}`, headers: sonde.auth });
+  const end = (id: string) => sonde.client.endSession(id);
 
   it('gives every client byte-identical output, and a late joiner what came before it', async () => {
     const { info, owner } = await open();
@@ -59,8 +57,8 @@ describe('shared sessions', () => {
     const { info, owner } = await open();
     const link = await share(info.id, 'viewer');
     expect(link.token.length).toBeGreaterThanOrEqual(43); // 256 bits, base64url
-    // inject() sends Host: localhost:80; the URL is built from the Host the owner used.
-    expect(link.url).toBe(`http://localhost:80/?share=${link.token}`);
+    // The URL is built from the Host the owner used.
+    expect(link.url).toBe(`${sonde.baseUrl}/?share=${link.token}`);
     const sizeBefore = (await owner.run('stty size')).trim();
     const viewer = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, link.auth);
     await viewer.waitFor(/\$ |# /);
@@ -125,20 +123,18 @@ describe('shared sessions', () => {
     expect(await d.run('echo driver-$((3*3))')).toContain('driver-9');
     // Different links are different tokens; each is listed with who came through it.
     expect(driver.token).not.toBe(viewer.token);
-    const list = (await sonde.app.inject({ url: `/api/sessions/${info.id}/shares`, headers: sonde.auth })).json() as { id: string; participants: number }[];
+    const list = await sonde.client.shares(info.id);
     expect(list.map((s) => s.participants)).toEqual([1, 1]);
     expect(JSON.stringify(list)).not.toContain(driver.token);
 
     const started = Date.now();
-    expect((await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${info.id}/shares/${driver.id}`, headers: sonde.auth })).statusCode).toBe(204);
+    await sonde.client.revokeShare(info.id, driver.id);
     expect((await d.waitClosed(5000)).code).toBe(4003);
     expect(Date.now() - started).toBeLessThan(3000);
     // The viewer's link still works; the revoked one gets 403 with the reason.
     await new Promise((r) => setTimeout(r, 500));
     expect(v.closed).toBeUndefined();
-    const again = await sonde.app.inject({ url: `/api/sessions/${info.id}`, headers: driver.auth });
-    expect(again.statusCode).toBe(403);
-    expect(again.json().error.code).toBe('SHARE_REVOKED');
+    await expect(driver.client.session(info.id)).rejects.toMatchObject({ status: 403, code: 'SHARE_REVOKED' });
     v.close();
     owner.close();
     await end(info.id);
@@ -152,11 +148,8 @@ describe('shared sessions', () => {
     // Expiry is at least a minute; move it into the past instead of waiting.
     sonde.app.db.prepare('UPDATE shares SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), link.id);
     expect((await v.waitClosed(5000)).code).toBe(4003);
-    const r = await sonde.app.inject({ url: `/api/sessions/${info.id}`, headers: link.auth });
-    expect(r.statusCode).toBe(403);
-    expect(r.json().error.code).toBe('SHARE_EXPIRED');
-    const tooShort = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${info.id}/shares`, headers: { ...sonde.auth, ...json }, payload: { role: 'viewer', expiresInSeconds: 5 } });
-    expect(tooShort.statusCode).toBe(400);
+    await expect(link.client.session(info.id)).rejects.toMatchObject({ status: 403, code: 'SHARE_EXPIRED' });
+    await expect(sonde.client.createShare(info.id, { role: 'viewer', expiresInSeconds: 5 })).rejects.toMatchObject({ status: 400 });
     owner.close();
     await end(info.id);
   });
@@ -168,17 +161,18 @@ describe('shared sessions', () => {
     expect(r.statusCode).toBe(303);
     expect(r.headers.location).toBe(`/sessions/${info.id}`);
     expect(r.headers['referrer-policy']).toBe('no-referrer');
-    const cookie = `sonde_auth=${/sonde_auth=([^;]+)/.exec(String(r.headers['set-cookie']))![1]}`;
+    const cookie = authCookie(r.headers['set-cookie']);
     expect(cookie).not.toContain(link.token);
-    const me = await sonde.app.inject({ url: '/api/me', headers: { cookie } });
-    expect(me.json()).toMatchObject({ kind: 'share', via: 'cookie', share: { sessionId: info.id, role: 'viewer' } });
+    const browser = sonde.caller({ cookie });
+    expect(await browser.client.me()).toMatchObject({ kind: 'share', via: 'cookie', share: { sessionId: info.id, role: 'viewer' } });
     // The share's browser login opens that session only.
-    expect((await sonde.app.inject({ url: '/api/containers', headers: { cookie } })).statusCode).toBe(403);
-    const v = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, { cookie, origin: sonde.baseUrl });
+    await expect(browser.client.containers()).rejects.toMatchObject({ status: 403 });
+    const v = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, browser.auth);
     await v.waitFor(/\$ |# /);
-    await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${info.id}/shares/${link.id}`, headers: sonde.auth });
+    await sonde.client.revokeShare(info.id, link.id);
     expect((await v.waitClosed(5000)).code).toBe(4003);
-    expect((await sonde.app.inject({ url: '/api/me', headers: { cookie } })).statusCode).toBe(401);
+    // me() answers null for a 401: the cookie no longer logs anyone in.
+    expect(await browser.client.me()).toBeNull();
     const revoked = await sonde.app.inject({ url: `/?share=${link.token}` });
     expect(revoked.headers.location).toBe('/?share-error=revoked');
     expect((await sonde.app.inject({ url: '/?share=not-a-real-token' })).headers.location).toBe('/?share-error=invalid');
@@ -206,17 +200,13 @@ describe('shared sessions', () => {
   });
 
   it('only the owner or an admin may share or end a session; ended sessions cannot be shared', async () => {
-    const t = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: { ...sonde.auth, ...json }, payload: { name: 'other operator', role: 'operator' } });
-    const other = { authorization: `Bearer ${t.json().token}` };
+    const other = await sonde.newToken('operator', 'other operator');
     const { info, owner } = await open();
-    const r = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${info.id}/shares`, headers: { ...other, ...json }, payload: { role: 'viewer', expiresInSeconds: 600 } });
-    expect(r.statusCode).toBe(403);
-    expect((await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${info.id}`, headers: other })).statusCode).toBe(403);
+    await expect(other.client.createShare(info.id, { role: 'viewer', expiresInSeconds: 600 })).rejects.toMatchObject({ status: 403 });
+    await expect(other.client.endSession(info.id)).rejects.toMatchObject({ status: 403 });
     owner.close();
     await end(info.id);
-    const ended = await sonde.app.inject({ method: 'POST', url: `/api/sessions/${info.id}/shares`, headers: { ...sonde.auth, ...json }, payload: { role: 'viewer', expiresInSeconds: 600 } });
-    expect(ended.statusCode).toBe(410);
-    expect(ended.json().error.code).toBe('SESSION_ENDED');
+    await expect(sonde.client.createShare(info.id, { role: 'viewer', expiresInSeconds: 600 })).rejects.toMatchObject({ status: 410, code: 'SESSION_ENDED' });
   });
 });
 

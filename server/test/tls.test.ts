@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { SessionInfo } from '@sonde/shared';
+import { apiClient } from './support/api-client.js';
 import { DockerFixtures, TOOLBOX_IMAGE, docker } from './support/docker-fixtures.js';
+import { oneShotFetch } from './support/one-shot-fetch.js';
 import { SERVER_ENTRY, SondeProcess, ensureServerBuilt } from './support/sonde-process.js';
 
 /**
@@ -85,44 +84,10 @@ describe('TLS and exposure warnings (built server process)', () => {
     }
   }
 
-  function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-      const client = url.startsWith('https:') ? https : http;
-      const req = client.request(
-        url,
-        {
-          method: options.method ?? 'GET',
-          agent: false,
-          ca: cert,
-          timeout: 10_000,
-          headers: { ...options.headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  /** A GET whose Set-Cookie header is what matters (the login redirect). */
-  function requestHeaders(url: string): Promise<{ status: number; setCookie: string }> {
-    return new Promise((resolve, reject) => {
-      const client = url.startsWith('https:') ? https : http;
-      const req = client.get(url, { agent: false, ca: cert, timeout: 10_000 }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, setCookie: (res.headers['set-cookie'] ?? []).join('\n') });
-      });
-      req.on('timeout', () => req.destroy(new Error('request timed out')));
-      req.on('error', reject);
-    });
+  /** A GET whose Set-Cookie header is what matters (the login redirect, which it does not follow). */
+  async function requestHeaders(url: string): Promise<{ status: number; setCookie: string }> {
+    const response = await oneShotFetch({ ca: cert, timeoutMs: 10_000 })(url, { method: 'GET' });
+    return { status: response.status, setCookie: response.headers.getSetCookie().join('\n') };
   }
 
   it('marks the login cookie Secure behind an acknowledged TLS proxy, and not over plain loopback HTTP', async () => {
@@ -146,20 +111,17 @@ describe('TLS and exposure warnings (built server process)', () => {
       expect(sonde.log).toContain(`Sonde is running at https://127.0.0.1:${sonde.port}/`);
 
       // The certificate is verified (it is its own CA here), not waved through.
-      const health = await request(`${sonde.baseUrl}/api/health`);
-      expect(health.status).toBe(200);
-      expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
-      // Plain HTTP on the TLS port gets no answer from the app.
-      await expect(request(`http://127.0.0.1:${sonde.port}/api/health`)).rejects.toThrow();
+      const client = apiClient(sonde.baseUrl, { token: sonde.token }, oneShotFetch({ ca: cert, timeoutMs: 10_000 }));
+      expect(await client.health()).toMatchObject({ status: 'ok' });
+      // Plain HTTP on the TLS port gets no answer from the app (the request fails: status 0).
+      await expect(apiClient(`http://127.0.0.1:${sonde.port}`, undefined, oneShotFetch({ timeoutMs: 10_000 })).health()).rejects.toMatchObject({ status: 0, code: 'NETWORK_ERROR' });
       // A browser login over TLS gets a cookie that is never sent over plain HTTP.
       const login = await requestHeaders(`${sonde.baseUrl}/?token=${sonde.token}`);
       expect(login.status).toBe(303);
       expect(login.setCookie).toMatch(/^sonde_auth=.*; Secure/);
 
       const target = await fixtures.container();
-      const created = await request(`${sonde.baseUrl}/api/sessions`, { method: 'POST', headers: sonde.auth, body: { target: { kind: 'container', container: target.name } } });
-      expect(created.status, created.body).toBe(201);
-      const info = JSON.parse(created.body) as SessionInfo;
+      const info = await client.createSession({ kind: 'container', container: target.name });
 
       const ws = new WebSocket(`${sonde.wsUrl}${info.ttyPath}`, { headers: sonde.auth, ca: cert });
       let output = '';
@@ -179,7 +141,7 @@ describe('TLS and exposure warnings (built server process)', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       ws.close();
-      expect((await request(`${sonde.baseUrl}/api/sessions/${info.id}`, { method: 'DELETE', headers: sonde.auth })).status).toBe(204);
+      await client.endSession(info.id);
     } finally {
       await sonde.stop();
     }

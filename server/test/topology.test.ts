@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Value } from 'typebox/value';
-import { Topology } from '@sonde/shared';
+import type { Caller } from './support/api-client.js';
 import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, docker, uniqueName } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -16,7 +15,7 @@ describe('topology map (real Docker)', () => {
   let network: string;
   let web: { id: string; name: string };
   let db: { id: string; name: string };
-  let viewer: { authorization: string };
+  let viewer: Caller;
 
   beforeAll(async () => {
     sonde = await startConsole({ SONDE_INSTANCE: uniqueName('sonde-diagnosis-topo-test') });
@@ -27,7 +26,7 @@ describe('topology map (real Docker)', () => {
     const webId = await docker('run', '-d', '--name', webName, '--label', TEST_LABEL, ...compose('web'), '--network', network, '-p', '127.0.0.1::80', TARGET_IMAGE);
     web = { id: webId, name: webName };
     db = await fixtures.container({ name: `${project}-db-1`, network, labels: [`com.docker.compose.project=${project}`, 'com.docker.compose.service=db'] });
-    viewer = { authorization: `Bearer ${sonde.app.identities.createToken('sonde-diagnosis-topo-viewer', 'viewer', 'test').secret}` };
+    viewer = sonde.caller({ token: sonde.app.identities.createToken('sonde-diagnosis-topo-viewer', 'viewer', 'test').secret });
   });
 
   afterAll(async () => {
@@ -39,18 +38,18 @@ describe('topology map (real Docker)', () => {
     }
   });
 
-  async function topology(auth: { authorization: string } | Record<string, never>, query = ''): Promise<{ status: number; body: unknown }> {
+  /** A refused read: its status and body, compared whole (a client would not send these queries). */
+  async function refusal(auth: Record<string, string>, query = ''): Promise<{ status: number; body: unknown }> {
     const response = await fetch(`${sonde.baseUrl}/api/topology${query}`, { headers: auth });
-    return { status: response.status, body: await response.json() };
+    const body: unknown = await response.json();
+    return { status: response.status, body };
   }
 
   it("draws the project's network, both containers with their addresses, the published port, for a viewer", async () => {
     const started = performance.now();
-    const { status, body } = await topology(viewer);
+    // The client checks the graph against the shared Topology schema.
+    const graph = await viewer.client.topology();
     const elapsed = Math.round(performance.now() - started);
-    expect(status).toBe(200);
-    expect(Value.Check(Topology, body)).toBe(true);
-    const graph = body as Topology;
     const networkId = await docker('network', 'inspect', '-f', '{{.Id}}', network);
     const networkNode = graph.nodes.find((n) => n.kind === 'network' && n.dockerId === networkId)!;
     expect(networkNode).toMatchObject({ id: `network:local:${networkId}`, label: network, engine: 'local', driver: 'bridge' });
@@ -77,18 +76,17 @@ describe('topology map (real Docker)', () => {
   });
 
   it('shows an admin the engine endpoint, and refuses what it must', async () => {
-    const admin = await topology(sonde.auth, '?engine=local');
-    expect(admin.status).toBe(200);
-    expect((admin.body as Topology).nodes.find((n) => n.id === 'engine:local')!.endpoint).toMatch(/^(unix|tcp|ssh|npipe):\/\//);
-    expect(await topology({})).toMatchObject({ status: 401 });
-    expect(await topology(viewer, '?engine=elsewhere')).toMatchObject({ status: 404, body: { error: { code: 'ENGINE_NOT_FOUND' } } });
-    expect(await topology(viewer, '?engine=Not_A_Name')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
-    expect(await topology(viewer, '?other=1')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+    const admin = await sonde.client.topology({ engine: 'local' });
+    expect(admin.nodes.find((n) => n.id === 'engine:local')!.endpoint).toMatch(/^(unix|tcp|ssh|npipe):\/\//);
+    expect(await refusal({})).toMatchObject({ status: 401 });
+    await expect(viewer.client.topology({ engine: 'elsewhere' })).rejects.toMatchObject({ status: 404, code: 'ENGINE_NOT_FOUND' });
+    expect(await refusal(viewer.auth, '?engine=Not_A_Name')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+    expect(await refusal(viewer.auth, '?other=1')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
   });
 
   it('follows a change: a container that joins appears on the next read', async () => {
     const late = await fixtures.container({ name: `${project}-cache-1`, network });
-    const { body } = await topology(viewer);
-    expect((body as Topology).nodes.find((n) => n.dockerId === late.id)).toMatchObject({ kind: 'container', label: late.name });
+    const graph = await viewer.client.topology();
+    expect(graph.nodes.find((n) => n.dockerId === late.id)).toMatchObject({ kind: 'container', label: late.name });
   });
 });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionInfo } from '@sonde/shared';
+import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import { DockerFixtures, containersWithLabels, docker } from '../support/docker-fixtures.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
 import { TerminalClient } from '../support/terminal-client.js';
@@ -35,20 +35,8 @@ describe('chaos: clients and targets that vanish (real Docker)', () => {
     await fixtures.dispose();
   });
 
-  async function create(target: object): Promise<SessionInfo> {
-    const response = await sonde.app.inject({
-      method: 'POST',
-      url: '/api/sessions',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      payload: { target },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    return response.json() as SessionInfo;
-  }
-
-  async function info(id: string): Promise<SessionInfo> {
-    return (await sonde.app.inject({ url: `/api/sessions/${id}`, headers: sonde.auth })).json() as SessionInfo;
-  }
+  const create = (target: TargetRequest): Promise<SessionInfo> => sonde.client.createSession(target);
+  const info = (id: string): Promise<SessionInfo> => sonde.client.session(id);
 
   it('a client process killed mid-output: the session waits out the grace period, then its toolbox is removed', async () => {
     const session = await create({ kind: 'host', engine: 'local' });
@@ -102,6 +90,6 @@ describe('chaos: clients and targets that vanish (real Docker)', () => {
     const term2 = await TerminalClient.connect(`${sonde.wsUrl}${next.ttyPath}`, sonde.auth);
     expect(await term2.run('echo $((6*7))')).toContain('42');
     term2.close();
-    expect((await sonde.app.inject({ method: 'DELETE', url: `/api/sessions/${next.id}`, headers: sonde.auth })).statusCode).toBe(204);
+    await sonde.client.endSession(next.id);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Health, SessionInfo } from '@sonde/shared';
+import type { TargetRequest } from '@sonde/shared';
 import { TARGET_IMAGE } from '../support/docker-fixtures.js';
 import { SecondDockerd } from '../support/second-dockerd.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
@@ -25,13 +25,13 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     await engine?.dispose();
   });
 
-  const health = async (): Promise<Health> => (await fetch(`${sonde.baseUrl}/api/health`)).json() as Promise<Health>;
+  const health = () => sonde.client.health();
   const toolboxes = async (): Promise<string[]> => {
     const out = await engine.docker('ps', '-aq', '--no-trunc', '--filter', `label=sonde.instance=${sonde.instance}`);
     return out ? out.split('\n') : [];
   };
 
-  const open = (target: object) => openTerminal(sonde, target);
+  const open = (target: TargetRequest) => openTerminal(sonde, target);
 
   it('health goes degraded, open sessions end with a clear reason, and all recovers without restarting Sonde', async () => {
     await expect.poll(async () => (await health()).status, { timeout: 15_000 }).toBe('ok');
@@ -49,14 +49,8 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
       expect(term.controlsOf('exit').at(-1)).toMatchObject({ code: -1, reason: 'the connection to Docker was lost' });
     }
     expect(await health()).toEqual({ status: 'degraded', docker: { reachable: false } });
-    const refused = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
-    });
-    expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('DOCKER_UNREACHABLE');
-    const listed = (await (await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth })).json()) as SessionInfo[];
+    await expect(sonde.client.createSession({ kind: 'host', engine: 'local' })).rejects.toMatchObject({ status: 503, code: 'DOCKER_UNREACHABLE' });
+    const listed = await sonde.client.sessions();
     expect(listed.map((s) => [s.state, s.endReason])).toEqual([
       ['exited', 'engine-lost'],
       ['exited', 'engine-lost'],
@@ -71,7 +65,7 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
     const again = await open({ kind: 'container', container: 'outage-target' });
     expect(await again.term.run('echo $((6*7))')).toContain('42');
     again.term.close();
-    await fetch(`${sonde.baseUrl}/api/sessions/${again.info.id}`, { method: 'DELETE', headers: sonde.auth });
+    await sonde.client.endSession(again.info.id);
     // The session's toolbox is gone when DELETE answers; the network-state check's final
     // snapshot toolbox (someone typed) finishes by itself moments later.
     expect(await toolboxes()).not.toContain(again.info.toolbox.containerId);

@@ -22,8 +22,8 @@ describe('chaos: the server process dies or is stopped (real Docker)', () => {
   it('kill -9 with live sessions, then a restart with the same instance removes the orphans before it listens', async () => {
     const target = await fixtures.container();
     const first = await start();
-    const quiet = await first.createSession({ kind: 'container', container: target.name });
-    const busy = await first.createSession({ kind: 'host', engine: 'local' });
+    const quiet = await first.client.createSession({ kind: 'container', container: target.name });
+    const busy = await first.client.createSession({ kind: 'host', engine: 'local' });
     const quietTerm = await TerminalClient.connect(`${first.wsUrl}${quiet.ttyPath}`, first.auth);
     await quietTerm.run('true');
     const busyTerm = await TerminalClient.connect(`${first.wsUrl}${busy.ttyPath}`, first.auth, { keepBytes: 64 * 1024 });
@@ -41,7 +41,7 @@ describe('chaos: the server process dies or is stopped (real Docker)', () => {
 
     const second = await start(first.instance);
     expect(await containersWithLabels('sonde.managed=true', `sonde.instance=${first.instance}`)).toEqual([]);
-    const fresh = await second.createSession({ kind: 'container', container: target.name });
+    const fresh = await second.client.createSession({ kind: 'container', container: target.name });
     const freshTerm = await TerminalClient.connect(`${second.wsUrl}${fresh.ttyPath}`, second.auth);
     expect(await freshTerm.run('echo $((6*7))')).toContain('42');
     await second.stop();
@@ -53,9 +53,9 @@ describe('chaos: the server process dies or is stopped (real Docker)', () => {
     const network = await fixtures.network();
     const target = await fixtures.container({ network });
     const sonde = await start();
-    const idle = await sonde.createSession({ kind: 'container', container: target.name });
-    const flooding = await sonde.createSession({ kind: 'host', engine: 'local' });
-    const unattached = await sonde.createSession({ kind: 'network', network });
+    const idle = await sonde.client.createSession({ kind: 'container', container: target.name });
+    const flooding = await sonde.client.createSession({ kind: 'host', engine: 'local' });
+    const unattached = await sonde.client.createSession({ kind: 'network', network });
     const idleTerm = await TerminalClient.connect(`${sonde.wsUrl}${idle.ttyPath}`, sonde.auth);
     await idleTerm.run('true');
     const floodTerm = await TerminalClient.connect(`${sonde.wsUrl}${flooding.ttyPath}`, sonde.auth, { keepBytes: 64 * 1024 });

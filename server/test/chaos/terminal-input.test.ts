@@ -20,9 +20,7 @@ describe('chaos: what clients send (real Docker)', () => {
 
   const open = (options: { keepBytes?: number } = {}) => openTerminal(sonde, { kind: 'host', engine: 'local' }, options);
 
-  async function remove(id: string): Promise<void> {
-    await fetch(`${sonde.baseUrl}/api/sessions/${id}`, { method: 'DELETE', headers: sonde.auth });
-  }
+  const remove = (id: string): Promise<void> => sonde.client.endSession(id);
 
   it('a 10 MB paste arrives intact (raw tty, byte count and checksum)', async () => {
     const { info, term } = await open();
@@ -58,8 +56,7 @@ describe('chaos: what clients send (real Docker)', () => {
 
     const again = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth);
     expect(await again.run('echo $((6*7))')).toContain('42');
-    const health = await fetch(`${sonde.baseUrl}/api/health`);
-    expect(((await health.json()) as { status: string }).status).toBe('ok');
+    expect((await sonde.client.health()).status).toBe('ok');
     again.close();
     await remove(info.id);
   });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TargetRequest } from '@sonde/shared';
 import { DockerFixtures, TEST_LABEL, containersWithLabels, docker, uniqueName } from '../support/docker-fixtures.js';
 import { startConsole, type TestConsole } from '../support/test-console.js';
 
@@ -49,38 +50,28 @@ describe('chaos: a toolbox that cannot start (real Docker)', () => {
   it('create succeeds, start fails: 502 with Docker\'s reason, and no container is left', async () => {
     const sonde = await consoleWith(unstartable);
     const target = await fixtures.container();
-    for (const request of [{ kind: 'container', container: target.name }, { kind: 'host', engine: 'local' }]) {
-      const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-        method: 'POST',
-        headers: { ...sonde.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ target: request }),
+    for (const request of [{ kind: 'container', container: target.name }, { kind: 'host', engine: 'local' }] satisfies TargetRequest[]) {
+      await expect(sonde.client.createSession(request)).rejects.toMatchObject({
+        status: 502,
+        code: 'DOCKER_ERROR',
+        message: expect.stringMatching(/docker-init|not a directory/),
       });
-      expect(response.status).toBe(502);
-      const body = (await response.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('DOCKER_ERROR');
-      expect(body.error.message).toMatch(/docker-init|not a directory/);
     }
     expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
     expect(await docker('ps', '-aq', '--filter', `ancestor=${unstartable}`)).toBe('');
-    const sessions = await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth });
-    expect(await sessions.json()).toEqual([]);
-    const health = await fetch(`${sonde.baseUrl}/api/health`);
-    expect(((await health.json()) as { status: string }).status).toBe('ok');
+    expect(await sonde.client.sessions()).toEqual([]);
+    expect((await sonde.client.health()).status).toBe('ok');
   });
 
   it('a toolbox that cannot even idle (no /bin/sh): 502 saying so, and no container is left', async () => {
     const sonde = await consoleWith(shellless);
-    const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-      method: 'POST',
-      headers: { ...sonde.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ target: { kind: 'host', engine: 'local' } }),
-    });
-    expect(response.status).toBe(502);
-    const body = (await response.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('DOCKER_ERROR');
-    expect(body.error.message).toMatch(/stopped as soon as it started: its image .* needs \/bin\/sh/);
+    const refused: unknown = await sonde.client.createSession({ kind: 'host', engine: 'local' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toMatchObject({ status: 502, code: 'DOCKER_ERROR', message: expect.stringMatching(/stopped as soon as it started: its image .* needs \/bin\/sh/) });
     expect(await containersWithLabels(`sonde.instance=${sonde.instance}`)).toEqual([]);
     await expect.poll(() => docker('ps', '-aq', '--filter', `ancestor=${shellless}`), { timeout: 15_000 }).toBe('');
-    expect(await (await fetch(`${sonde.baseUrl}/api/sessions`, { headers: sonde.auth })).json()).toEqual([]);
+    expect(await sonde.client.sessions()).toEqual([]);
   });
 });

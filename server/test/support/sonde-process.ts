@@ -1,13 +1,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import type { SessionInfo } from '@sonde/shared';
+import type { SondeClient } from '@sonde/client';
+import { apiClient } from './api-client.js';
 import { TOOLBOX_IMAGE } from './docker-fixtures.js';
+import { oneShotFetch } from './one-shot-fetch.js';
 
 /**
  * The built server (`node server/dist/server.js`) as a child process, for what an in-process
@@ -28,11 +29,10 @@ function findRoot(): string {
 const root = findRoot();
 export const SERVER_ENTRY = path.join(root, 'server/dist/server.js');
 
-/** Builds shared and server once if their output is missing (`npm test` builds before testing). */
+/** Builds shared, client and server once if their output is missing (`npm test` builds before testing). */
 export function ensureServerBuilt(): void {
-  if (existsSync(SERVER_ENTRY) && existsSync(path.join(root, 'shared/dist/index.js'))) return;
-  execFileSync('npm', ['run', 'build', '-w', 'shared'], { cwd: root, stdio: 'ignore' });
-  execFileSync('npm', ['run', 'build', '-w', 'server'], { cwd: root, stdio: 'ignore' });
+  if (existsSync(SERVER_ENTRY) && existsSync(path.join(root, 'shared/dist/index.js')) && existsSync(path.join(root, 'client/dist/index.js'))) return;
+  for (const workspace of ['shared', 'client', 'server']) execFileSync('npm', ['run', 'build', '-w', workspace], { cwd: root, stdio: 'ignore' });
 }
 
 export interface ProcessSample {
@@ -144,6 +144,18 @@ export class SondeProcess {
     return { authorization: `Bearer ${this.token}` };
   }
 
+  private bootstrapClient: SondeClient | undefined;
+
+  /**
+   * The bootstrap admin's API client (see TestConsole.client), over a connection of its own per
+   * request that closes after the reply: a pooled one would be a descriptor the server did not
+   * leak. Plain HTTP only: a test of the TLS listener brings the CA (oneShotFetch({ ca })).
+   */
+  get client(): SondeClient {
+    this.bootstrapClient ??= apiClient(this.baseUrl, { token: this.token }, oneShotFetch());
+    return this.bootstrapClient;
+  }
+
   /** What the server printed (stdout and stderr), for failure messages. */
   get log(): string {
     return this.output;
@@ -192,45 +204,6 @@ export class SondeProcess {
     } finally {
       ws.close();
     }
-  }
-
-  /**
-   * One API request on a connection of its own that closes afterwards (fetch would keep it
-   * open in a pool, and a pooled connection is a descriptor the server did not leak).
-   */
-  request(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method,
-          path: urlPath,
-          agent: false,
-          headers: { ...this.auth, connection: 'close', ...(payload ? { 'content-type': 'application/json' } : {}) },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  async createSession(target: object): Promise<SessionInfo> {
-    const response = await this.request('POST', '/api/sessions', { target });
-    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${response.body}`);
-    return JSON.parse(response.body) as SessionInfo;
-  }
-
-  async deleteSession(id: string): Promise<number> {
-    return (await this.request('DELETE', `/api/sessions/${id}`)).status;
   }
 
   signal(signal: NodeJS.Signals): void {

@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import WebSocket from 'ws';
-import { expect } from 'vitest';
-import { decodeServerControl, encodeControl, type ServerControl, type SessionInfo } from '@sonde/shared';
+import { decodeServerControl, encodeControl, type ServerControl, type SessionInfo, type TargetRequest } from '@sonde/shared';
+import type { Caller } from './api-client.js';
 
 /**
  * A terminal client that speaks the protocol like the browser does: acks what it processed,
@@ -176,27 +176,22 @@ export class TerminalClient {
   }
 }
 
-/** Where a console answers, and the bearer header to use: TestConsole and SondeProcess both have these. */
-export interface ConsoleEndpoint {
-  baseUrl: string;
+/** A console to open terminals on (TestConsole, SondeProcess): its sockets' URL, and its bootstrap admin. */
+export interface ConsoleEndpoint extends Caller {
   wsUrl: string;
-  auth: Record<string, string>;
 }
 
-/** POST /api/sessions (asserting 201, with the body in the message otherwise), then attach a terminal to it. */
+/**
+ * Opens a session through the API client (as the console's bootstrap admin, or `as` another
+ * caller) and attaches a terminal to it with that caller's credentials.
+ */
 export async function openTerminal(
   sonde: ConsoleEndpoint,
-  target: object,
-  options: TerminalClientOptions & { headers?: Record<string, string> } = {},
+  target: TargetRequest,
+  options: TerminalClientOptions & { as?: Caller } = {},
 ): Promise<{ info: SessionInfo; term: TerminalClient }> {
-  const headers = options.headers ?? sonde.auth;
-  const response = await fetch(`${sonde.baseUrl}/api/sessions`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ target }),
-  });
-  expect(response.status, await response.clone().text()).toBe(201);
-  const info = (await response.json()) as SessionInfo;
-  const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, headers, options);
+  const { as: caller = sonde, ...terminal } = options;
+  const info = await caller.client.createSession(target);
+  const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, caller.auth, terminal);
   return { info, term };
 }

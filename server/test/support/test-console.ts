@@ -1,3 +1,5 @@
+import type { SondeClient } from '@sonde/client';
+import type { Role } from '@sonde/shared';
 import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -5,17 +7,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildApp, type BuildOptions } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
+import { apiClient, callerOf, login, newToken, type Caller, type Credentials } from './api-client.js';
 import { TOOLBOX_IMAGE } from './docker-fixtures.js';
 
-/** A real Sonde on an ephemeral loopback port, with its own instance label and token. */
-export interface TestConsole {
+/**
+ * A real Sonde on an ephemeral loopback port, with its own instance label and token. As a
+ * Caller it is the bootstrap admin: `client` for the API, `auth` for sockets and raw requests.
+ */
+export interface TestConsole extends Caller {
   app: FastifyInstance;
   config: Config;
   token: string;
   instance: string;
   baseUrl: string;
   wsUrl: string;
+  /** The bootstrap admin's API client: replies validated, success statuses held to docs/api.md. */
+  client: SondeClient;
   auth: { authorization: string };
+  /** Another caller of this console: an API or share token, or a browser's login cookie. */
+  caller(credentials: Credentials): Caller;
+  /** A new named API token with `role`, made by the bootstrap admin, and the caller holding it. */
+  newToken(role: Role, name?: string): Promise<Caller & { id: string; token: string }>;
+  /** A user logged in like the browser does: the caller sends that browser's cookie. */
+  login(username: string, password: string): Promise<Caller & { cookie: string }>;
   close(): Promise<void>;
 }
 
@@ -38,17 +52,23 @@ export async function startConsole(env: Record<string, string> = {}, options: Pi
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const sonde: TestConsole = {
     app,
     config,
     token,
     instance,
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     wsUrl: `ws://127.0.0.1:${port}`,
+    client: apiClient(baseUrl, { token }),
     auth: { authorization: `Bearer ${token}` },
+    caller: (credentials) => callerOf(baseUrl, credentials),
+    newToken: (role, name) => newToken(sonde, role, name),
+    login: (username, password) => login(baseUrl, username, password),
     close: async () => {
       await app.close();
       if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
     },
   };
+  return sonde;
 }

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NETSTATE_SECTIONS, type NetstateSection } from '@sonde/shared';
+import type { ToolboxSpec } from '../engine/types.js';
+import { MARK_VARIABLE, parseSnapshot, type NetSnapshot } from '../netstate/netstate-snapshot.js';
+import { HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+
+/**
+ * "Changes left behind" through the real routes on the fake engine: the namespace probes are
+ * toolboxes run to completion, scripted here to print what a real snapshot printed (the
+ * fixtures of netstate/), so a session that changed the firewall is detected, shown to whom
+ * may see it, and reverted with the restore commands the planner wrote. Against real
+ * iptables, nft and tc: server/test/netstate.test.ts.
+ */
+
+const FIXTURE_MARK = '@@sonde-0123456789abcdef';
+const fixture = (name: string): NetSnapshot => parseSnapshot(readFileSync(new URL(`../netstate/fixtures/${name}.txt`, import.meta.url), 'utf8'), FIXTURE_MARK, 'fixture');
+const BASELINE = fixture('snapshot-baseline');
+const CHANGED = fixture('snapshot-changed');
+
+/** The restore command of each section, as the planner writes it. */
+const RESTORES: Record<string, NetstateSection> = { 'iptables-restore': 'iptables', 'ip6tables-restore': 'ip6tables', nft: 'nft', tc: 'tc' };
+
+/** A container's namespace as the probes see it: each section as it was at the start, or changed. */
+class Namespace {
+  readonly state = new Map<NetstateSection, NetSnapshot>(NETSTATE_SECTIONS.map((s) => [s, BASELINE]));
+  readonly restored: { command: string; stdin: string }[] = [];
+
+  change(): void {
+    for (const section of NETSTATE_SECTIONS) this.state.set(section, CHANGED);
+  }
+
+  /** What SNAPSHOT_SCRIPT prints, framed with the marker the probe passed in its environment. */
+  snapshot(spec: ToolboxSpec): string {
+    const mark = spec.env.find((e) => e.startsWith(`${MARK_VARIABLE}=`))!.slice(MARK_VARIABLE.length + 1);
+    return NETSTATE_SECTIONS.map((section) => {
+      const capture = this.state.get(section)!.sections[section];
+      if (!capture || capture.status === 'missing') return `${mark} missing ${section}\n`;
+      const status = capture.status === 'ok' ? 0 : capture.exitCode;
+      return `${mark} begin ${section}\n${capture.text}\n${mark} end ${section} ${status}\n`;
+    }).join('');
+  }
+
+  restore(spec: ToolboxSpec, stdin: Buffer | undefined): void {
+    const command = spec.entrypoint[0]!;
+    this.restored.push({ command: spec.entrypoint.join(' '), stdin: stdin?.toString() ?? '' });
+    this.state.set(RESTORES[command]!, BASELINE);
+  }
+}
+
+describe('netstate routes', ROUTE_TEST_TIMEOUT, () => {
+  let sonde: FakeConsole;
+  let operator: Headers;
+  const web = new Namespace();
+
+  beforeAll(async () => {
+    sonde = await startFakeConsole();
+    sonde.engine.addContainer({ name: 'web' });
+    sonde.engine.onCompletion('sh', (spec) => ({ exitCode: 0, stdout: web.snapshot(spec) }));
+    for (const command of Object.keys(RESTORES)) {
+      sonde.engine.onCompletion(command, (spec, stdin) => {
+        web.restore(spec, stdin);
+        return { exitCode: 0 };
+      });
+    }
+    operator = (await sonde.token('operator')).headers;
+  }, HOOK_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await sonde?.close();
+  }, HOOK_TIMEOUT_MS);
+
+  it('detects what a session changed, shows it to whom may see it, and reverts it with the planned restores', async () => {
+    const session = (await sonde.call('POST', '/api/sessions', operator, { target: { kind: 'container', container: 'web' } })).body;
+    expect(await sonde.app.netstate.baselineTaken(session.id)).toBe(true);
+    const term = await sonde.terminal(session.ttyPath, operator);
+    term.send('iptables -A INPUT -p tcp --dport 9 -j DROP\r');
+    web.change();
+    term.send('exit\r');
+    await term.waitClosed();
+    await sonde.app.netstate.settled(session.id);
+
+    const list = (await sonde.call('GET', '/api/netstate', operator)).body;
+    expect(list).toHaveLength(1);
+    const change = list[0];
+    expect(change).toMatchObject({ sessionId: session.id, targetLabel: 'container web', revertible: true, sections: expect.arrayContaining([expect.objectContaining({ section: 'iptables', added: expect.any(Number) })]) });
+    const detail = (await sonde.call('GET', `/api/netstate/${change.id}`, operator)).body;
+    expect(detail.sections.find((s: { section: string }) => s.section === 'iptables').diff).toContain('+ -A INPUT -p tcp -m tcp --dport 9 -j DROP');
+    // Viewers open nothing, so they see no changes either.
+    const viewer = (await sonde.token('viewer')).headers;
+    expect((await sonde.call('GET', '/api/netstate', viewer)).body).toEqual([]);
+    expect((await sonde.call('GET', `/api/netstate/${change.id}`, viewer)).body.error.code).toBe('NETSTATE_NOT_FOUND');
+    expect((await sonde.call('POST', `/api/netstate/${change.id}/revert`, viewer)).status).toBe(403);
+
+    const reverted = await sonde.call('POST', `/api/netstate/${change.id}/revert`, operator);
+    expect(reverted.status, JSON.stringify(reverted.body)).toBe(200);
+    expect(reverted.body.reverted).toMatchObject({ matches: true, remaining: [], steps: expect.arrayContaining([expect.objectContaining({ section: 'iptables', ok: true })]) });
+    // iptables-restore was fed the saved tables, and told to empty the filter table that appeared.
+    const iptables = web.restored.find((r) => r.command === 'iptables-restore')!;
+    expect(iptables.stdin).toContain('*nat');
+    expect(iptables.stdin).toMatch(/\*filter\n:INPUT ACCEPT \[0:0\]\n:FORWARD ACCEPT \[0:0\]\n:OUTPUT ACCEPT \[0:0\]\nCOMMIT/);
+    // In the planner's order: iptables tables first, then what nft still shows different, then qdiscs.
+    expect(web.restored.map((r) => r.command)).toEqual(['iptables-restore', 'ip6tables-restore', 'nft -f -', 'tc -force -batch -']);
+    expect(sonde.engine.toolboxes().filter((t) => t.mode === 'completion')).toEqual([]);
+  });
+
+  it('a session nobody typed in is not compared at its end, and the host is never reverted', async () => {
+    const quiet = (await sonde.call('POST', '/api/sessions', operator, { target: { kind: 'container', container: 'web' } })).body;
+    await sonde.app.netstate.baselineTaken(quiet.id);
+    const probes = sonde.engine.calls.filter((c) => c === 'runToCompletion').length;
+    web.change();
+    await sonde.call('DELETE', `/api/sessions/${quiet.id}`, operator);
+    await sonde.app.netstate.settled(quiet.id);
+    expect(sonde.engine.calls.filter((c) => c === 'runToCompletion').length).toBe(probes);
+    expect((await sonde.call('GET', '/api/netstate', operator)).body).toHaveLength(1);
+
+    // The host's firewall is Docker's to rewrite: a change there is shown, never put back.
+    for (const section of NETSTATE_SECTIONS) web.state.set(section, BASELINE);
+    const host = (await sonde.call('POST', '/api/sessions', sonde.admin, { target: { kind: 'host' } })).body;
+    await sonde.app.netstate.baselineTaken(host.id);
+    const term = await sonde.terminal(host.ttyPath, sonde.admin);
+    term.send('tc qdisc add dev eth0 root htb\r');
+    web.change();
+    term.send('exit\r');
+    await term.waitClosed();
+    await sonde.app.netstate.settled(host.id);
+    const change = (await sonde.call('GET', '/api/netstate', sonde.admin)).body.find((c: { sessionId: string }) => c.sessionId === host.id);
+    expect(change).toMatchObject({ targetLabel: 'host', revertible: false });
+    expect((await sonde.call('GET', '/api/netstate', operator)).body.map((c: { id: string }) => c.id)).not.toContain(change.id);
+    const refused = await sonde.call('POST', `/api/netstate/${change.id}/revert`, sonde.admin);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'NETSTATE_NOT_REVERTIBLE']);
+  });
+});
