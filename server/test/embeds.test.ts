@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { EMBED_PROTOCOL_PREFIX, TERMINAL_PROTOCOL } from '@sonde/shared';
+import { CreatedApiToken, CreatedEmbed, EMBED_PROTOCOL_PREFIX, ErrorBody, RunInfo, SessionInfo, TERMINAL_PROTOCOL } from '@sonde/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checked } from './support/api-client.js';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { TerminalClient } from './support/terminal-client.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -28,7 +29,7 @@ describe('embed tokens', () => {
   async function token(role: string): Promise<{ authorization: string; tokenId: string }> {
     const r = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: `embed ${role} ${unique()}`, role } });
     expect(r.statusCode).toBe(201);
-    return { authorization: `Bearer ${r.json().token}`, tokenId: String(r.json().id) };
+    return { authorization: `Bearer ${checked(CreatedApiToken, r.json()).token}`, tokenId: checked(CreatedApiToken, r.json()).id };
   }
 
   async function mint(headers: Record<string, string>, body: unknown) {
@@ -48,10 +49,10 @@ describe('embed tokens', () => {
     viewer = await token('viewer');
     const session = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: { ...operator, ...json }, payload: { target: { kind: 'container', container: target.name } } });
     expect(session.statusCode).toBe(201);
-    sessionId = String(session.json().id);
+    sessionId = checked(SessionInfo, session.json()).id;
     const run = await sonde.app.inject({ method: 'POST', url: '/api/runs', headers: { ...operator, ...json }, payload: { tool: 'ip-addr', target: { kind: 'container', container: target.name } } });
     expect(run.statusCode).toBe(201);
-    runId = String(run.json().id);
+    runId = checked(RunInfo, run.json()).id;
   });
 
   afterAll(async () => {
@@ -66,8 +67,8 @@ describe('embed tokens', () => {
     // The container embed is bound to the container's full id, not the name typed.
     const shell = await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 });
     expect(shell.statusCode).toBe(201);
-    expect(shell.json().scope).toEqual({ kind: 'container', engine: 'local', container: target.id });
-    expect(shell.json().url).toContain(`/embed/containers/${target.id}/shell#token=`);
+    expect(checked(CreatedEmbed, shell.json()).scope).toEqual({ kind: 'container', engine: 'local', container: target.id });
+    expect(checked(CreatedEmbed, shell.json()).url).toContain(`/embed/containers/${target.id}/shell#token=`);
     expect((await mint(operator, { scope: { kind: 'run', runId }, role: 'viewer', expiresInSeconds: 600 })).statusCode).toBe(201);
 
     const refusals: [Record<string, string>, unknown, number, string][] = [
@@ -84,23 +85,23 @@ describe('embed tokens', () => {
     ];
     for (const [headers, body, status, code] of refusals) {
       const r = await mint(headers, body);
-      expect([r.statusCode, r.json().error.code], JSON.stringify(body)).toEqual([status, code]);
+      expect([r.statusCode, checked(ErrorBody, r.json()).error.code], JSON.stringify(body)).toEqual([status, code]);
     }
     // Host data: admins may open a host shell, but its screen cannot be embedded.
     const host = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: { ...sonde.auth, ...json }, payload: { target: { kind: 'host' } } });
     expect(host.statusCode).toBe(201);
-    const hostEmbed = await mint(sonde.auth, { scope: { kind: 'session', sessionId: host.json().id }, role: 'viewer', expiresInSeconds: 600 });
-    expect([hostEmbed.statusCode, hostEmbed.json().error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
+    const hostEmbed = await mint(sonde.auth, { scope: { kind: 'session', sessionId: checked(SessionInfo, host.json()).id }, role: 'viewer', expiresInSeconds: 600 });
+    expect([hostEmbed.statusCode, checked(ErrorBody, hostEmbed.json()).error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
     // A container the policy refuses cannot be embedded either.
     const denied = await fixtures.container({ name: `sonde-dash-denied-${unique()}`, labels: ['sonde.deny=true'] });
     const deniedEmbed = await mint(operator, { scope: { kind: 'container', container: denied.name }, role: 'driver', expiresInSeconds: 600 });
-    expect([deniedEmbed.statusCode, deniedEmbed.json().error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
+    expect([deniedEmbed.statusCode, checked(ErrorBody, deniedEmbed.json()).error.code]).toEqual([403, 'TARGET_NOT_ALLOWED']);
   });
 
   it('does nothing but its one view: every other route of the live table refuses it', async () => {
-    const sessionToken = (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
-    const runToken = (await mint(operator, { scope: { kind: 'run', runId }, role: 'viewer', expiresInSeconds: 600 })).json().token as string;
-    const shellToken = (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
+    const sessionToken = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'driver', expiresInSeconds: 600 })).json()).token;
+    const runToken = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'run', runId }, role: 'viewer', expiresInSeconds: 600 })).json()).token;
+    const shellToken = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json()).token;
     const otherSession = 'f'.repeat(32);
     let refused = 0;
     for (const secret of [sessionToken, runToken, shellToken]) {
@@ -112,7 +113,7 @@ describe('embed tokens', () => {
         for (const id of [sessionId, runId, otherSession]) {
           const url = pattern.replace(':id', id).replace(':shareId', '00000000-0000-0000-0000-000000000000').replace('*', 'x');
           const r = await sonde.app.inject({ method: method as 'GET', url, headers, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
-          expect([r.statusCode, r.json().error?.code], `${method} ${url}`).toEqual([403, 'FORBIDDEN']);
+          expect([r.statusCode, checked(ErrorBody, r.json()).error.code], `${method} ${url}`).toEqual([403, 'FORBIDDEN']);
           refused++;
         }
       }
@@ -132,7 +133,7 @@ describe('embed tokens', () => {
     expect((await sonde.app.inject({ url: '/api/embed', headers: sonde.auth })).statusCode).toBe(403);
     // Sockets: its own session, not another; the run's socket, not the session's.
     const other = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: { ...operator, ...json }, payload: { target: { kind: 'container', container: target.name } } });
-    await expect(connectAsPage(`/api/sessions/${other.json().id}/tty`, sessionToken)).rejects.toThrow(/HTTP 403/);
+    await expect(connectAsPage(`/api/sessions/${checked(SessionInfo, other.json()).id}/tty`, sessionToken)).rejects.toThrow(/HTTP 403/);
     await expect(connectAsPage(`/api/sessions/${sessionId}/tty`, runToken)).rejects.toThrow(/HTTP 403/);
     const run = await connectAsPage(`/api/runs/${runId}/tty`, runToken);
     expect(run.protocol).toBe(TERMINAL_PROTOCOL);
@@ -142,8 +143,8 @@ describe('embed tokens', () => {
   });
 
   it('drives or watches a session over the subprotocol, never a cookie, and an API token is not taken from there', async () => {
-    const driver = (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
-    const watcher = (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'viewer', expiresInSeconds: 600 })).json().token as string;
+    const driver = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'driver', expiresInSeconds: 600 })).json()).token;
+    const watcher = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'viewer', expiresInSeconds: 600 })).json()).token;
     const typing = await connectAsPage(`/api/sessions/${sessionId}/tty`, driver);
     expect(typing.protocol).toBe(TERMINAL_PROTOCOL);
     const watching = await connectAsPage(`/api/sessions/${sessionId}/tty`, watcher);
@@ -165,14 +166,14 @@ describe('embed tokens', () => {
   });
 
   it('opens a container shell held for the embed, which no other embed can reach', async () => {
-    const secret = (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
+    const secret = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json()).token;
     const opened = await sonde.app.inject({ method: 'POST', url: '/api/embed/shell', headers: { authorization: `Bearer ${secret}` } });
     expect(opened.statusCode).toBe(201);
     const shell = opened.json();
     expect(shell).toMatchObject({ target: { kind: 'container', containerId: target.id }, owner: { id: expect.stringMatching(/^embed:/) } });
     const client = await connectAsPage(shell.ttyPath, secret);
     expect(await client.run('hostname')).toContain(target.id.slice(0, 12));
-    const another = (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
+    const another = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json()).token;
     const stranger = await connectAsPage(shell.ttyPath, another);
     expect((await stranger.waitClosed()).code).toBe(4004);
   });
@@ -185,7 +186,7 @@ describe('embed tokens', () => {
     expect((await expiring.waitClosed(10_000)).code).toBe(4003);
     expect(expiring.controls).toContainEqual({ type: 'error', code: 'ACCESS_REVOKED', message: expect.stringMatching(/expired/) });
     const after = await sonde.app.inject({ url: '/api/embed', headers: { authorization: `Bearer ${short.token}` } });
-    expect([after.statusCode, after.json().error.code]).toEqual([403, 'EMBED_EXPIRED']);
+    expect([after.statusCode, checked(ErrorBody, after.json()).error.code]).toEqual([403, 'EMBED_EXPIRED']);
 
     // Revoked by its minter.
     const revocable = (await mint(operator, { scope: { kind: 'session', sessionId }, role: 'viewer', expiresInSeconds: 600 })).json();
@@ -196,7 +197,7 @@ describe('embed tokens', () => {
     expect((await watched.waitClosed(5_000)).code).toBe(4003);
 
     // The minter's token is revoked: its embeds stop, and the shell a container embed opened ends.
-    const shellToken = (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json().token as string;
+    const shellToken = checked(CreatedEmbed, (await mint(operator, { scope: { kind: 'container', container: target.name }, role: 'driver', expiresInSeconds: 600 })).json()).token;
     const shell = (await sonde.app.inject({ method: 'POST', url: '/api/embed/shell', headers: { authorization: `Bearer ${shellToken}` } })).json();
     const inShell = await connectAsPage(shell.ttyPath, shellToken);
     await inShell.waitFor(() => inShell.controls.some((c) => c.type === 'hello'));
@@ -205,6 +206,6 @@ describe('embed tokens', () => {
     const gone = await sonde.app.inject({ url: `/api/sessions/${shell.id}`, headers: sonde.auth });
     expect(gone.json()).toMatchObject({ state: 'exited', endReason: 'access-revoked' });
     const refused = await sonde.app.inject({ url: '/api/embed', headers: { authorization: `Bearer ${shellToken}` } });
-    expect([refused.statusCode, refused.json().error.code]).toEqual([403, 'EMBED_REVOKED']);
+    expect([refused.statusCode, checked(ErrorBody, refused.json()).error.code]).toEqual([403, 'EMBED_REVOKED']);
   });
 });

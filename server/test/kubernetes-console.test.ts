@@ -29,7 +29,14 @@ describe('a console with a Kubernetes engine (recorded exchanges)', () => {
 
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${sonde.baseUrl}${path}`, { method, headers: { ...sonde.auth, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
+    const text = await response.text();
+    let reply: unknown;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      reply = undefined;
+    }
+    return { status: response.status, body: reply };
   };
 
   it('says what the engine is, and lists namespaces, pods, nodes and services from its watches', async () => {

@@ -5,6 +5,8 @@ import Type, { type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { CreatedApiToken, SessionInfo } from '@sonde/shared';
+import { checked } from './support/api-client.js';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { TerminalClient } from './support/terminal-client.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -71,7 +73,7 @@ describe('metrics', () => {
     sonde = await startConsole({ SONDE_INSTANCE: `sonde-dash-${randomBytes(4).toString('hex')}` });
     const token = await sonde.app.inject({ method: 'POST', url: '/api/tokens', headers: sonde.auth, payload: { name: 'prometheus', role: 'viewer' } });
     expect(token.statusCode).toBe(201);
-    viewer = { authorization: `Bearer ${token.json().token}` };
+    viewer = { authorization: `Bearer ${checked(CreatedApiToken, token.json()).token}` };
   });
 
   afterAll(async () => {
@@ -117,7 +119,7 @@ describe('metrics', () => {
     const target = await fixtures.container({ name: `sonde-dash-target-${randomBytes(4).toString('hex')}` });
     const created = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'container', container: target.name } } });
     expect(created.statusCode).toBe(201);
-    const session = { id: String(created.json().id) };
+    const session = { id: checked(SessionInfo, created.json()).id };
     const during = (await scrape()).families;
     expect(read(during, 'sonde_sessions', { state: 'running' })).toBe(read(before, 'sonde_sessions', { state: 'running' }) + 1);
     expect(read(during, 'sonde_toolboxes', { engine: 'local' })).toBe(read(before, 'sonde_toolboxes', { engine: 'local' }) + 1);
@@ -141,7 +143,7 @@ describe('metrics', () => {
     const before = read((await scrape()).families, 'sonde_flow_control_pauses_total');
     const target = await fixtures.container({ name: `sonde-dash-target-${randomBytes(4).toString('hex')}` });
     const created = await sonde.app.inject({ method: 'POST', url: '/api/sessions', headers: sonde.auth, payload: { target: { kind: 'container', container: target.name } } });
-    const session = { id: String(created.json().id) };
+    const session = { id: checked(SessionInfo, created.json()).id };
     // A client that never acks: once it holds a full window (2 MiB), the server stops reading the shell.
     const silent = new WebSocket(`${sonde.wsUrl}/api/sessions/${session.id}/tty`, { headers: sonde.auth });
     await new Promise((resolve, reject) => silent.once('open', resolve).once('error', reject));
