@@ -121,8 +121,8 @@ export type TtyProgram = (pty: FakePty, spec: ToolboxSpec) => void;
 export type StreamProgram = (proc: FakeStreamProcess, spec: ToolboxSpec) => void;
 export type CompletionProgram = (spec: ToolboxSpec, stdin: Buffer | undefined) => FakeCompletion | Promise<FakeCompletion>;
 /** Which exec commands a program answers: the command name (`ip`), or a predicate over the argv and the container's toolbox spec. */
-export type ExecMatch = string | ((argv: readonly string[], spec: ToolboxSpec | undefined) => boolean);
-export type ExecProgram = (argv: readonly string[], spec: ToolboxSpec | undefined) => FakeCompletion | Promise<FakeCompletion>;
+export type ExecMatch = string | ((argv: readonly string[], spec: ToolboxSpec | undefined, env: readonly string[]) => boolean);
+export type ExecProgram = (argv: readonly string[], spec: ToolboxSpec | undefined, env: readonly string[]) => FakeCompletion | Promise<FakeCompletion>;
 
 export interface FakeEngineOptions {
   /** Its name in the console (default `local`, like the one engine of a console without SONDE_ENGINES). */
@@ -607,11 +607,11 @@ export class FakeEngine implements ContainerEngine {
     let timer: NodeJS.Timeout | undefined;
     let result: FakeCompletion | 'timeout';
     try {
-      const found = this.execPrograms.find((entry) => (typeof entry.match === 'string' ? entry.match === command : entry.match(argv, spec)));
+      const found = this.execPrograms.find((entry) => (typeof entry.match === 'string' ? entry.match === command : entry.match(argv, spec, options.env ?? [])));
       const run: Promise<FakeCompletion> =
         commands && !commands.has(ANY_COMMAND) && !commands.has(command)
           ? Promise.resolve({ exitCode: 127, stderr: `timeout: failed to run command '${argv[0] ?? ''}': No such file or directory\n` })
-          : Promise.resolve(found ? found.program(argv, spec) : { exitCode: 0 });
+          : Promise.resolve(found ? found.program(argv, spec, options.env ?? []) : { exitCode: 0 });
       result = await Promise.race([run, new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)))]);
     } finally {
       clearTimeout(timer);

@@ -61,7 +61,8 @@ describe('per-user limits and the toolbox budget', ROUTE_TEST_TIMEOUT, () => {
     expect(ping.status).toBe(201);
     expect((await post('/api/runs', alice, { tool: 'ping', target: WEB, params: { host: 'db' } })).body.error.code).toBe('TOO_MANY_TOOLBOXES');
     expect(sonde.app.admission.toolboxesInUse).toBe(4);
-    expect(sonde.engine.toolboxes().filter((t) => t.mode === 'tty')).toHaveLength(4);
+    // Sessions idle in their toolbox (their shells are execs), runs are TTY toolboxes.
+    expect(sonde.engine.toolboxes().filter((t) => t.mode === 'tty' || t.mode === 'idle')).toHaveLength(4);
 
     await sonde.call('DELETE', `/api/runs/${ping.body.id}`, bob);
     await sonde.call('DELETE', `/api/sessions/${a1.body.id}`, alice);
@@ -238,7 +239,7 @@ describe('with default limits', ROUTE_TEST_TIMEOUT, () => {
       expect((await sonde.call('POST', '/api/sessions', sonde.admin, { target: WEB })).status).toBe(201);
     });
 
-    it('closing the console ends live sessions (4001) and a start in flight (503), leaving no toolbox', async () => {
+      it('closing the console ends live sessions (4001) and a start in flight (503), leaving no toolbox', async () => {
       const closing = await startFakeConsole({ engine: sonde.engine });
       const session = (await closing.call('POST', '/api/sessions', closing.admin, { target: WEB })).body;
       const term = await closing.terminal(session.ttyPath, closing.admin);
@@ -257,7 +258,7 @@ describe('with default limits', ROUTE_TEST_TIMEOUT, () => {
       expect([late.status, late.body.error.code]).toEqual([503, 'SHUTTING_DOWN']);
       expect(await term.waitClosed()).toEqual({ code: 4001, reason: 'the Sonde server is shutting down' });
       const mine = sonde.engine.history().filter((t) => t.spec.labels['sonde.instance'] === closing.config.instance);
-      expect(mine.filter((t) => t.mode === 'tty')).toHaveLength(2);
+      expect(mine.filter((t) => t.mode === 'idle')).toHaveLength(2);
       expect(mine.filter((t) => t.exists)).toEqual([]);
     });
   });

@@ -31,8 +31,8 @@ class Namespace {
   }
 
   /** What SNAPSHOT_SCRIPT prints, framed with the marker the probe passed in its environment. */
-  snapshot(spec: ToolboxSpec): string {
-    const mark = spec.env.find((e) => e.startsWith(`${MARK_VARIABLE}=`))!.slice(MARK_VARIABLE.length + 1);
+  snapshot(env: readonly string[]): string {
+    const mark = env.find((e) => e.startsWith(`${MARK_VARIABLE}=`))!.slice(MARK_VARIABLE.length + 1);
     return NETSTATE_SECTIONS.map((section) => {
       const capture = this.state.get(section)!.sections[section];
       if (!capture || capture.status === 'missing') return `${mark} missing ${section}\n`;
@@ -56,7 +56,9 @@ describe('netstate routes', ROUTE_TEST_TIMEOUT, () => {
   beforeAll(async () => {
     sonde = await startFakeConsole();
     sonde.engine.addContainer({ name: 'web' });
-    sonde.engine.onCompletion('sh', (spec) => ({ exitCode: 0, stdout: web.snapshot(spec) }));
+    // A session's snapshots are execs in its own toolbox; a revert's run in a toolbox of their own.
+    sonde.engine.onExec((argv, _spec, env) => argv[0] === '/bin/sh' && env.some((e) => e.startsWith(`${MARK_VARIABLE}=`)), (_argv, _spec, env) => ({ exitCode: 0, stdout: web.snapshot(env) }));
+    sonde.engine.onCompletion('sh', (spec) => ({ exitCode: 0, stdout: web.snapshot(spec.env) }));
     for (const command of Object.keys(RESTORES)) {
       sonde.engine.onCompletion(command, (spec, stdin) => {
         web.restore(spec, stdin);

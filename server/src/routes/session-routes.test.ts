@@ -46,7 +46,7 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
     onTestFinished(() => connect.mockRestore());
     const session = await open({ kind: 'container', container: 'web' });
     const toolbox = sonde.engine.toolboxes().find((t) => t.id === session.toolbox.containerId)!;
-    expect(toolbox.spec).toMatchObject({ networkMode: expect.stringMatching(/^container:[0-9a-f]{64}$/), labels: { 'sonde.session': session.id, 'sonde.instance': sonde.config.instance } });
+    expect(toolbox.spec).toMatchObject({ placement: { kind: 'container', containerId: expect.stringMatching(/^[0-9a-f]{64}$/) }, labels: { 'sonde.session': session.id, 'sonde.instance': sonde.config.instance } });
 
     const term = await sonde.terminal(session.ttyPath, sonde.admin);
     expect(term.controls[0]).toMatchObject({ type: 'hello', session: session.id, offset: 0, resynced: false });
@@ -61,7 +61,7 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
     const info = await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin);
     expect(info.body).toMatchObject({ state: 'exited', exitCode: 7, endReason: 'exited', clients: 0 });
     await expect.poll(() => toolbox.exists, POLL).toBe(false);
-    expect(sonde.engine.calls).toEqual(expect.arrayContaining(['startToolbox', 'runToCompletion', 'removeContainer']));
+    expect(sonde.engine.calls).toEqual(expect.arrayContaining(['startIdleToolbox', 'openShell', 'removeContainer']));
     expect(connect).not.toHaveBeenCalled();
   });
 

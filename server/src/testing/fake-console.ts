@@ -106,6 +106,8 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
     SONDE_TOKEN: token,
     SONDE_INSTANCE: `fake-${randomBytes(4).toString('hex')}`,
     SONDE_LOG_LEVEL: 'silent',
+    // One toolbox per session: these tests follow one session's toolbox (reuse has its own tests).
+    SONDE_TOOLBOX_REUSE: '0',
     // The configuration names the fakes, so whatever reads it (a stored target's default engine) agrees with them.
     SONDE_ENGINES: JSON.stringify(engines.map((e) => ({ name: e.name, host: NO_DOCKER }))),
     ...options.env,
