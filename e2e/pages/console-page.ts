@@ -36,7 +36,7 @@ export class ConsolePage {
       .poll(() =>
         this.page.evaluate(() => {
           const documentOverflow = (document.scrollingElement?.scrollWidth ?? 0) - window.innerWidth;
-          const panes = [...document.querySelectorAll<HTMLElement>('.page, .session-pane, .mobile-bar, .status-bar')].filter((e) => e.offsetParent !== null);
+          const panes = Array.from(document.querySelectorAll<HTMLElement>('.page, .session-pane, .mobile-bar, .status-bar')).filter((e) => e.offsetParent !== null);
           const worst = Math.max(documentOverflow, ...panes.map((e) => e.scrollWidth - e.clientWidth));
           // Which one, so a failure names the culprit.
           const culprit = panes.find((e) => e.scrollWidth - e.clientWidth === worst)?.className ?? 'document';

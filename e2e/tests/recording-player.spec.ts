@@ -17,7 +17,7 @@ test("the player opens on a poster frame, counts the session's idle end in its l
   // The subject here is time with no output at the end (a shell left idle before it closed):
   // the recording's events stop now, the session goes on 4 s more.
   await page.waitForTimeout(4000);
-  await page.getByRole('button', { name: 'Close session' }).click();
+  await page.locator('[data-testid="session-end"]:visible').click();
   await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
 
   const recordings = new RecordingsPage(page);

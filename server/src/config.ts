@@ -237,10 +237,13 @@ function parseEngines(env: Env): EngineConfig[] {
     if (certPath) checkTlsDir('DOCKER_CERT_PATH', certPath);
     const verify = env.DOCKER_TLS_VERIFY?.trim() ?? '';
     if (!['', '0', '1'].includes(verify)) throw new ConfigError('DOCKER_TLS_VERIFY', `expected 1 or 0, got "${verify}"`);
-    // docker-modem reads the three variables itself, exactly as the docker CLI does. An ssh
-    // URL is handed over as the engine's host, so its host key is checked like a configured one's.
-    if (host?.startsWith('ssh://')) return [{ name: 'local', kind: 'docker', host }];
-    return [{ name: 'local', kind: 'docker' }];
+    // docker-modem parses the URL as the docker CLI does. The variables read here (the console's
+    // environment, or a test's) are handed over as the engine's host and certificate directory,
+    // so they rule even when they are not process.env's; an ssh URL's host key is then checked
+    // like a configured one's. Unset, docker-modem reads process.env itself.
+    if (!host) return [{ name: 'local', kind: 'docker' }];
+    const tlsDir = verify === '1' ? (certPath ?? path.join(homedir(), '.docker')) : undefined;
+    return [{ name: 'local', kind: 'docker', host, ...(tlsDir ? { tlsDir } : {}) }];
   }
   const variable = inline ? 'SONDE_ENGINES' : 'SONDE_ENGINES_FILE';
   let text = inline ?? '';

@@ -93,8 +93,12 @@ describe('API errors (real Docker)', () => {
       expect(r.status).toBe(503);
       expectCleanError(r, 'DOCKER_UNREACHABLE');
       expect(r.body.error.message).toContain('unix:///tmp/sonde-no-such-docker.sock');
-      await expect(offline.client.containers()).rejects.toMatchObject({ status: 503, code: 'DOCKER_UNREACHABLE' });
-      expect(await offline.client.health()).toEqual({ status: 'degraded', docker: { reachable: false } });
+      // Listings leave an unreachable engine out and name it (x-sonde-unreachable), never fail whole.
+      const listed = await fetch(`${offline.baseUrl}/api/containers`, { headers: offline.auth });
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get('x-sonde-unreachable')).toBe('local');
+      expect(await listed.text()).toBe('[]');
+      expect(await offline.client.health()).toMatchObject({ status: 'degraded', docker: { reachable: false } });
     } finally {
       await offline.close();
     }

@@ -53,7 +53,7 @@ describe('auth', () => {
     }
     // Named one by one: a route that became public by mistake fails here. The API reference
     // (the OpenAPI document and the page showing it) is public on purpose: no secrets in it.
-    const publicRoutes = new Set(['/api/health', '/api/login', '/api/logout', '/api/openapi.json', '/api/docs', '/api/docs/json', '/api/docs/yaml', '/api/docs/static/*', '/api/docs/static/index.html', '/api/docs/static/swagger-initializer.js']);
+    const publicRoutes = new Set(['/api/health', '/api/login', '/api/logout', '/api/openapi.json', '/api/docs', '/api/docs/', '/api/docs/*', '/api/docs/json', '/api/docs/yaml', '/api/docs/static/*', '/api/docs/static/index.html', '/api/docs/static/swagger-initializer.js']);
     // Wrong tokens from one address are throttled after a few dozen (another test shows that);
     // here each probe comes from its own address so every answer is the plain 401.
     let client = 0;
@@ -76,6 +76,17 @@ describe('auth', () => {
     const declared = sonde.app.routeAccess;
     for (const [, path, methods] of routes) {
       if (!path!.startsWith('/api/')) continue;
+      // A prefixed plugin's root also answers with a trailing slash (`/api/docs/`): Fastify adds
+      // that twin without telling onRoute, and the request-target check refuses it (400) first.
+      // The router's tree prints the reference's `/api/docs/static/*` as a `*` child of `/api/docs/`.
+      if (path === '/api/docs/*') {
+        expect(declared.get('GET /api/docs/static/*')).toBe('public');
+        continue;
+      }
+      if (path!.endsWith('/')) {
+        expect((await sonde.app.inject({ method: 'GET', url: path! })).statusCode, path!).toBe(400);
+        continue;
+      }
       for (const method of methods!.split(',').map((m) => m.trim()).filter((m) => m !== 'HEAD')) {
         expect(declared.get(`${method} ${path}`), `${method} ${path}`).toBeDefined();
       }

@@ -142,9 +142,11 @@ describe('load: concurrent sessions deliver every byte and leave nothing behind 
     expect(after.heap.arrayBuffers - baseline.heap.arrayBuffers, figures).toBeLessThanOrEqual(SESSIONS * (ENDED_REPLAY_BYTES + 64 * 1024));
     expect(after.heap.heapUsed - baseline.heap.heapUsed, figures).toBeLessThanOrEqual(8 * MiB);
     // RSS is the coarse check: the allocator keeps freed pages, SQLite keeps its page cache and
-    // the recorders' write paths their buffers (about +20-37 MB after this run here), so it is
-    // bounded loosely; the heap and buffer checks above are the precise ones.
-    expect(after.rssKiB - baseline.rssKiB, figures).toBeLessThanOrEqual((48 * MiB) / 1024);
+    // the recorders' write paths their buffers, and the first sessions load code paths the
+    // baseline had not touched yet (about +20-37 MB after this run before the engines and
+    // Kubernetes client arrived, +66 MB once in CI since, with the heap back at its baseline), so
+    // it is bounded loosely; the heap and buffer checks above are the precise ones.
+    expect(after.rssKiB - baseline.rssKiB, figures).toBeLessThanOrEqual((80 * MiB) / 1024);
     // Under load, memory stays within the flow-control bound (docs/protocol.md): per session
     // the replay buffer and one chunk, plus per client one window and one frame.
     const perSession = 4 * MiB + 64 * 1024 + FLOW_HIGH_WATERMARK + MAX_OUTPUT_FRAME;

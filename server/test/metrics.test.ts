@@ -109,7 +109,8 @@ describe('metrics', () => {
     };
     for (const [name, type] of Object.entries(promised)) expect(text, name).toContain(`# TYPE ${name} ${type}\n`);
     expect(read(families, 'sonde_sessions', { state: 'running' })).toBe(0);
-    expect(read(families, 'sonde_engine_up', { engine: 'local' })).toBe(1);
+    // The engine's first probe runs once the console is ready: up as soon as it answered.
+    await expect.poll(async () => read((await scrape()).families, 'sonde_engine_up', { engine: 'local' }), { timeout: 10_000 }).toBe(1);
     // The engine monitor's calls are timed, by operation name.
     expect(read(families, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'info' })).toBeGreaterThan(0);
   });
@@ -124,7 +125,9 @@ describe('metrics', () => {
     expect(read(during, 'sonde_sessions', { state: 'running' })).toBe(read(before, 'sonde_sessions', { state: 'running' }) + 1);
     expect(read(during, 'sonde_toolboxes', { engine: 'local' })).toBe(read(before, 'sonde_toolboxes', { engine: 'local' }) + 1);
     expect(read(during, 'sonde_session_start_seconds_count', { kind: 'container' })).toBe(read(before, 'sonde_session_start_seconds_count', { kind: 'container' }) + 1);
-    expect(read(during, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'startToolbox' })).toBeGreaterThan(0);
+    // A session's toolbox idles and its shell is an exec in it (toolbox reuse).
+    expect(read(during, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'startIdleToolbox' })).toBeGreaterThan(0);
+    expect(read(during, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'openShell' })).toBeGreaterThan(0);
 
     const client = await TerminalClient.connect(`${sonde.wsUrl}/api/sessions/${session.id}/tty`, sonde.auth);
     const output = await client.run('echo metrics-$((6 * 7))');

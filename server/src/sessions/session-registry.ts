@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../http/api-error.js';
 import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import { ShellToolboxes } from '../toolboxes/shell-toolboxes.js';
-import type { ToolboxSettings } from '../toolboxes/toolbox-spec.js';
+import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
 
@@ -63,7 +63,8 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           owner: { id: principal.id, name: principal.name },
           target,
           scope,
-          image: toolbox.image,
+          // The image this target's toolbox runs (a Kubernetes target's may differ from Docker's).
+          image: buildToolboxSpec(id, target, toolbox).image,
           toolbox: lease.shell,
           replayBytes,
           detachedGraceMs,

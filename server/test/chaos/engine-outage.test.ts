@@ -48,7 +48,7 @@ describe('chaos: Docker unreachable, then back (second dockerd)', () => {
       expect(closed.code).toBe(4000);
       expect(term.controlsOf('exit').at(-1)).toMatchObject({ code: -1, reason: 'the connection to Docker was lost' });
     }
-    expect(await health()).toEqual({ status: 'degraded', docker: { reachable: false } });
+    expect(await health()).toMatchObject({ status: 'degraded', docker: { reachable: false }, engines: [{ name: 'local', reachable: false }] });
     await expect(sonde.client.createSession({ kind: 'host', engine: 'local' })).rejects.toMatchObject({ status: 503, code: 'DOCKER_UNREACHABLE' });
     const listed = await sonde.client.sessions();
     expect(listed.map((s) => [s.state, s.endReason])).toEqual([

@@ -66,7 +66,7 @@ describe('the integration tests\' API client', () => {
   });
 
   it('checks a raw reply against a shared schema, naming the mismatch', () => {
-    expect(checked(ErrorBody, { error: { code: 'X', message: 'y' } }).error.code).toBe('X');
-    expect(() => checked(ErrorBody, { error: { code: 'X' } })).toThrow(/unexpected shape at \/error/);
+    expect(checked(ErrorBody, { error: { code: 'UNAUTHORIZED', message: 'y' } }).error.code).toBe('UNAUTHORIZED');
+    expect(() => checked(ErrorBody, { error: { code: 'UNAUTHORIZED' } })).toThrow(/unexpected shape at \/error/);
   });
 });
