@@ -111,8 +111,8 @@ describe('metrics', () => {
     expect(read(families, 'sonde_sessions', { state: 'running' })).toBe(0);
     // The engine's first probe runs once the console is ready: up as soon as it answered.
     await expect.poll(async () => read((await scrape()).families, 'sonde_engine_up', { engine: 'local' }), { timeout: 10_000 }).toBe(1);
-    // The engine monitor's calls are timed, by operation name.
-    expect(read(families, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'info' })).toBeGreaterThan(0);
+    // The engine monitor's calls are timed, by operation name (read after its first probe).
+    expect(read((await scrape()).families, 'sonde_engine_api_seconds_count', { engine: 'local', operation: 'info' })).toBeGreaterThan(0);
   });
 
   it('follows a session: running sessions, toolboxes, start time, bytes both ways, then its end', async () => {
