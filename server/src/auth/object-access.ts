@@ -25,6 +25,12 @@ export function ownsOrAdmin(principal: Principal, object: OwnedObject): boolean 
   return mayReadTarget(principal, object.target) && (principal.id === object.owner.id || atLeast(principal, 'admin'));
 }
 
+/** Who may follow a run's output: its owner, an admin, or an embed minted for it; never host data below admin. */
+export function mayFollowRun(principal: Principal, run: OwnedObject & { id: string }): boolean {
+  const scope = principal.embed?.scope;
+  return ownsOrAdmin(principal, run) || (principal.kind === 'embed' && scope?.kind === 'run' && scope.runId === run.id && mayReadTarget(principal, run.target));
+}
+
 /** A session as the visibility rule reads it: its target and what the policy read when it started. */
 export interface VisibleSession {
   id: string;
@@ -40,11 +46,13 @@ export interface VisibleSession {
  * one whose target the policy refuses them, decided on what the policy read when it started.
  */
 export function maySeeSession(principal: Principal, session: VisibleSession, policy: Pick<TargetPolicyStore, 'why'>): boolean {
-  if (principal.kind === 'share') return principal.share?.sessionId === session.id;
+  // Share links and embeds have no console role: host data is never theirs, whatever they were made for.
+  if (principal.kind === 'share') return mayReadTarget(principal, session.target) && principal.share?.sessionId === session.id;
   if (principal.kind === 'embed') {
     // An embed sees the session it was minted for, or (a container embed) the shells it opened.
     const scope = principal.embed?.scope;
-    return scope?.kind === 'session' ? scope.sessionId === session.id : scope?.kind === 'container' && session.owner.id === principal.id;
+    const reaches = scope?.kind === 'session' ? scope.sessionId === session.id : scope?.kind === 'container' && session.owner.id === principal.id;
+    return reaches && mayReadTarget(principal, session.target);
   }
   if (atLeast(principal, 'admin')) return true;
   return atLeast(principal, 'operator') && mayReadTarget(principal, session.target) && policy.why(principal.role, session.target, session.scope) === undefined;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateEmbedRequest, CreatedEmbed, EmbedInfo, ErrorBody, ErrorCode, SessionInfo, describeTarget, type EmbedScope, type ResolvedTarget } from '@sonde/shared';
+import { CreateEmbedRequest, CreatedEmbed, EmbedInfo, ErrorBody, ErrorCode, SessionInfo, describeTarget, isHostData, type EmbedScope, type ResolvedTarget } from '@sonde/shared';
 import { atLeast } from '../auth/authenticator.js';
 import { mayReadTarget, ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
@@ -37,8 +37,8 @@ export const embedRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // What mayReadTarget keeps from anyone below admin: an embed's holder has no console role.
   const refuseHost = (target: ResolvedTarget) => {
-    if (target.kind === 'host' || target.kind === 'network-namespace') {
-      throw new ApiError(403, ErrorCode.TargetNotAllowed, 'Host data cannot be embedded: an embed has no console role, and host output is for admins only.');
+    if (isHostData(target)) {
+      throw new ApiError(403, ErrorCode.TargetNotAllowed, 'Host data (a host, a Kubernetes node, an overlay network\'s own namespace) cannot be embedded: an embed has no console role, and that output is for admins only.');
     }
   };
 

@@ -4,7 +4,7 @@ import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolLi
 import { ApiError } from '../http/api-error.js';
 import type { ToolRun } from '../runs/tool-run.js';
 import { serveTerminalSocket } from './terminal-socket.js';
-import { ownsOrAdmin } from '../auth/object-access.js';
+import { mayFollowRun, ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 
 const RunParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
@@ -70,7 +70,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       live: (close) => live.add(principal, close),
       // Someone else's run is answered exactly like one that does not exist. An embed token
       // reaches its one run (the auth hook admitted it for this id only).
-      session: run && (ownsOrAdmin(principal, run) || (principal.embed?.scope.kind === 'run' && principal.embed.scope.runId === run.id)) ? run : undefined,
+      session: run && mayFollowRun(principal, run) ? run : undefined,
       offset: offset === undefined ? undefined : Number(offset),
       interactive: false,
       maxClients: config.maxSocketsPerSession,
