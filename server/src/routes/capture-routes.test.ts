@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureInfo, CapturePacketsEvent } from '@sonde/shared';
 import { pcapGlobalHeader, pcapRecord, type FakeStreamProcess } from '../engine/fake-processes.js';
+import { eventReader } from '../testing/event-reader.js';
 import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
@@ -25,31 +25,6 @@ function icmpEcho(sequence: number): Buffer {
   frame.writeUInt8(8, 34);
   frame.writeUInt16BE(sequence, 40);
   return frame;
-}
-
-interface ServerSentEvent {
-  event: string;
-  data: unknown;
-}
-
-/** Reads server-sent events from a streamed reply as they come. */
-function eventReader(stream: Readable) {
-  const events: ServerSentEvent[] = [];
-  let pending = '';
-  let ended = false;
-  stream.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    let cut: number;
-    while ((cut = pending.indexOf('\n\n')) >= 0) {
-      const block = pending.slice(0, cut);
-      pending = pending.slice(cut + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
-    }
-  });
-  stream.once('end', () => (ended = true));
-  return { events, ended: () => ended };
 }
 
 describe('capture routes', ROUTE_TEST_TIMEOUT, () => {
