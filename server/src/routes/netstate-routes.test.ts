@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NETSTATE_SECTIONS, type NetstateSection } from '@sonde/shared';
+import { CreatedEmbed, CreatedShare, ErrorBody, NETSTATE_SECTIONS, NetstatePending, type NetstateSection } from '@sonde/shared';
 import type { ToolboxSpec } from '../engine/types.js';
 import { MARK_VARIABLE, parseSnapshot, type NetSnapshot } from '../netstate/netstate-snapshot.js';
-import { HOOK_TIMEOUT_MS, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
+import { eventReader } from '../testing/event-reader.js';
+import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**
  * "Changes left behind" through the real routes on the fake engine: the namespace probes are
@@ -131,5 +132,56 @@ describe('netstate routes', ROUTE_TEST_TIMEOUT, () => {
     expect((await sonde.call('GET', '/api/netstate', operator)).body.map((c: { id: string }) => c.id)).not.toContain(change.id);
     const refused = await sonde.call('POST', `/api/netstate/${change.id}/revert`, sonde.admin);
     expect([refused.status, refused.body.error.code]).toEqual([409, 'NETSTATE_NOT_REVERTIBLE']);
+  });
+
+  it('"check now" is for whom may see the open session; its pending diff is told to them alone', async () => {
+    for (const section of NETSTATE_SECTIONS) web.state.set(section, BASELINE);
+    const session = (await sonde.call('POST', '/api/sessions', operator, { target: { kind: 'container', container: 'web' } })).body;
+    await sonde.app.netstate.baselineTaken(session.id);
+    const host = (await sonde.call('POST', '/api/sessions', sonde.admin, { target: { kind: 'host' } })).body;
+    await sonde.app.netstate.baselineTaken(host.id);
+    // Another operator the policy lets open the same container may watch the session, so check it.
+    const colleague = (await sonde.token('operator')).headers;
+    const viewer = (await sonde.token('viewer')).headers;
+    const share = checked(CreatedShare, (await sonde.call('POST', `/api/sessions/${session.id}/shares`, operator, { role: 'driver', expiresInSeconds: 600 })).body);
+    const embed = checked(CreatedEmbed, (await sonde.call('POST', '/api/embeds', operator, { scope: { kind: 'session', sessionId: session.id }, role: 'driver', expiresInSeconds: 600 })).body);
+    const streams = new Map<string, ReturnType<typeof eventReader>>();
+    for (const [who, headers] of [['operator', operator], ['colleague', colleague], ['viewer', viewer]] as const) {
+      const reply = await sonde.app.inject({ url: '/api/events', headers, payloadAsStream: true });
+      expect(reply.statusCode, who).toBe(200);
+      streams.set(who, eventReader(reply.stream()));
+    }
+    const pendingOf = (who: string) => streams.get(who)!.events.filter((e) => e.event === 'netstate-pending').map((e) => checked(NetstatePending, e.data).sessionId);
+
+    web.change();
+    // The admin's host session first: were its diff told to an operator, it would come before theirs.
+    expect((await sonde.call('POST', `/api/sessions/${host.id}/netstate-check`, sonde.admin)).status).toBe(200);
+    for (const headers of [operator, colleague]) {
+      const r = await sonde.call('POST', `/api/sessions/${session.id}/netstate-check`, headers);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(checked(NetstatePending, r.body).sections).toContainEqual(expect.objectContaining({ section: 'iptables', added: expect.any(Number) }));
+    }
+    const refusals: [Headers, string, number, string][] = [
+      [viewer, session.id, 403, 'ROLE_REQUIRED'],
+      // A share link or an embed of this very session watches it; it does not probe its namespace.
+      [{ authorization: `Bearer ${share.token}` }, session.id, 403, 'FORBIDDEN'],
+      [{ authorization: `Bearer ${embed.token}` }, session.id, 403, 'FORBIDDEN'],
+      // A host session is not there for an operator, like one that does not exist.
+      [operator, host.id, 404, 'SESSION_NOT_FOUND'],
+      [operator, 'f'.repeat(32), 404, 'SESSION_NOT_FOUND'],
+      [{}, session.id, 401, 'UNAUTHORIZED'],
+    ];
+    for (const [headers, id, status, code] of refusals) {
+      const r = await sonde.call('POST', `/api/sessions/${id}/netstate-check`, headers);
+      expect([r.status, checked(ErrorBody, r.body).error.code], `${JSON.stringify(headers)} ${id}`).toEqual([status, code]);
+    }
+
+    // Two checks of the container session reached both operators; none reached the viewer, and
+    // the host session's reached no operator.
+    await expect.poll(() => pendingOf('operator'), POLL).toEqual([session.id, session.id]);
+    await expect.poll(() => pendingOf('colleague'), POLL).toEqual([session.id, session.id]);
+    expect(pendingOf('viewer')).toEqual([]);
+    await sonde.call('DELETE', `/api/sessions/${host.id}`, sonde.admin);
+    await sonde.call('DELETE', `/api/sessions/${session.id}`, operator);
   });
 });
