@@ -12,6 +12,12 @@ interface Connection {
   principal: Principal;
   kind: LiveKind;
   close(code: number, reason: string): void;
+  /**
+   * Why this one connection may no longer stay open though its principal keeps its access (the
+   * rule of the object it shows, such as who may watch a session under the policy now), or
+   * undefined while it may. Read by the sweep.
+   */
+  recheck?: () => string | undefined;
 }
 
 /**
@@ -34,9 +40,13 @@ export class LiveConnections {
     this.sweep.unref();
   }
 
-  /** Registers a connection; the returned function forgets it (call it when the connection closes). */
-  add(principal: Principal, close: (code: number, reason: string) => void, kind: LiveKind = 'socket'): () => void {
-    const connection: Connection = { principal, kind, close };
+  /**
+   * Registers a connection; the returned function forgets it (call it when the connection closes).
+   * `recheck`: the object's own rule, for a connection that must also close when that rule stops
+   * admitting its principal (closed like a revocation, 4003, within a sweep).
+   */
+  add(principal: Principal, close: (code: number, reason: string) => void, kind: LiveKind = 'socket', recheck?: () => string | undefined): () => void {
+    const connection: Connection = { principal, kind, close, ...(recheck ? { recheck } : {}) };
     this.connections.add(connection);
     this.changed(principal.id);
     return () => {
@@ -92,25 +102,35 @@ export class LiveConnections {
     const ordered = [...this.connections].sort((a, b) => Number(a.kind === 'workload') - Number(b.kind === 'workload'));
     for (const c of ordered) {
       if (!match(c.principal)) continue;
-      this.connections.delete(c);
-      this.changed(c.principal.id);
+      this.closeOne(c, reason);
       closed++;
-      try {
-        c.close(CloseCode.AccessRevoked, reason);
-      } catch {
-        // Already closing.
-      }
     }
     return closed;
+  }
+
+  private closeOne(c: Connection, reason: string): void {
+    this.connections.delete(c);
+    this.changed(c.principal.id);
+    try {
+      c.close(CloseCode.AccessRevoked, reason);
+    } catch {
+      // Already closing.
+    }
   }
 
   sweepNow(): void {
     const verdicts = new Map<string, string | undefined>();
     for (const c of [...this.connections]) {
+      if (!this.connections.has(c)) continue;
       const key = `${c.principal.id}|${c.principal.browserSessionId ?? ''}|${c.principal.role}`;
       if (!verdicts.has(key)) verdicts.set(key, this.revalidate(c.principal));
       const why = verdicts.get(key);
-      if (why) this.closeWhere((p) => p === c.principal, why);
+      if (why) {
+        this.closeWhere((p) => p === c.principal, why);
+        continue;
+      }
+      const lost = c.recheck?.();
+      if (lost) this.closeOne(c, lost);
     }
   }
 

@@ -174,6 +174,30 @@ describe('session routes', ROUTE_TEST_TIMEOUT, () => {
     for (const id of [session.id, host.id]) await sonde.call('DELETE', `/api/sessions/${id}`, sonde.admin);
   });
 
+  it("a watcher the policy stops allowing loses the view within seconds (4003) and cannot come back; the admin owner's session goes on", async () => {
+    const session = await open({ kind: 'container', container: 'web' });
+    const watcher = await sonde.token('operator');
+    const owner = await sonde.terminal(session.ttyPath, sonde.admin);
+    const watching = await sonde.terminal(session.ttyPath, watcher.headers);
+    await watching.waitControl('hello');
+    const policy = (await sonde.call('GET', '/api/policy', sonde.admin)).body;
+    const saved = await sonde.call('PUT', '/api/policy', sonde.admin, { ...policy, operator: { ...policy.operator, namePatterns: ['nothing-*'] } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    try {
+      expect((await watching.waitClosed(6000)).code).toBe(4003);
+      expect(watching.controlsOf('error')).toContainEqual(expect.objectContaining({ code: 'ACCESS_REVOKED', message: expect.stringMatching(/no longer see this session/) }));
+      // Coming back is answered like a session that does not exist.
+      const again = await sonde.terminal(session.ttyPath, watcher.headers);
+      expect((await again.waitClosed()).code).toBe(4004);
+      // The admin's rules did not change: their socket and session go on.
+      expect(owner.closed).toBeUndefined();
+      expect((await sonde.call('GET', `/api/sessions/${session.id}`, sonde.admin)).body.state).toBe('running');
+    } finally {
+      await sonde.call('PUT', '/api/policy', sonde.admin, policy);
+      await sonde.call('DELETE', `/api/sessions/${session.id}`, sonde.admin);
+    }
+  });
+
   it('a reconnecting client gets only the output it has not seen', async () => {
     const session = await open({ kind: 'container', container: 'web' });
     const first = await sonde.terminal(session.ttyPath, sonde.admin);

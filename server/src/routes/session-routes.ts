@@ -159,7 +159,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
         // Share links and embeds bring their role; everyone else who is not the owner starts by watching.
         initialRole: principal.share?.role ?? principal.embed?.role ?? 'viewer',
-        live: (close) => live.add(principal, close),
+        // A watcher's view follows the policy: once it no longer lets them see the session (on
+        // what it read when the session started), their socket closes. The owner's session is
+        // the enforcer's to end, for everyone at once.
+        live: (close) => live.add(principal, close, 'socket', () => (session && principal.id !== session.owner.id && !sees(principal, session) ? 'you may no longer see this session (the target policy changed)' : undefined)),
         notFound: { code: ErrorCode.SessionNotFound, message: `There is no session ${id}.` },
       });
     },
