@@ -75,6 +75,17 @@ export class ConsolePage {
     return pane;
   }
 
+  /**
+   * The documented escape (Ctrl+Shift+K) out of the shown terminal, once it has taken focus: a
+   * tab just switched to focuses its terminal a moment later, which would take the next key.
+   */
+  async leaveTerminal(): Promise<void> {
+    const input = this.page.locator('[data-testid="terminal"]:visible .xterm-helper-textarea');
+    await expect(input).toBeFocused();
+    await this.page.keyboard.press('Control+Shift+K');
+    await expect(input).not.toBeFocused();
+  }
+
   tabs(): Locator {
     return this.page.getByTestId('session-tab');
   }
