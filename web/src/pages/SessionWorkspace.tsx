@@ -1,7 +1,8 @@
 import type { SessionInfo } from '@sonde/shared';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { EmptyState } from '../components/EmptyState';
-import { guestEndedText, sessionTabs } from '../features/sessions/session-labels';
+import { GuestSessionEnded } from '../features/sessions/GuestSessionEnded';
+import { sessionTabs } from '../features/sessions/session-labels';
 import '../styles/sessions.css';
 import { SessionTabs } from '../features/sessions/SessionTabs';
 import { useConsoleData, usePermissions, useSessions } from '../hooks/use-console-data';
@@ -168,10 +169,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
             {sessions.status === 'loading' ? (
               <EmptyState title="Loading session…" />
             ) : guest ? (
-              <div className="guest-ended" data-testid="guest-session-ended">
-                <h2>{guestEndedText(undefined).title}</h2>
-                <p>{guestEndedText(undefined).next}</p>
-              </div>
+              <GuestSessionEnded session={undefined} />
             ) : (
               <EmptyState title="Session not found">
                 <p>It may have ended or been closed from another browser.</p>
