@@ -1,5 +1,8 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** The visible terminal of a shell session (TerminalView's data-kind tells it from a tool run's output). */
+const SHELL_TERMINAL = '[data-testid="terminal"][data-kind="session"]:visible';
+
 /** The console as a person sees it: sidebar, tabs, terminals. Tests speak through this. */
 export class ConsolePage {
   constructor(readonly page: Page) {}
@@ -67,12 +70,27 @@ export class ConsolePage {
     return this.activeTerminal();
   }
 
+  /**
+   * The shell terminal on screen. A tool run's output is a terminal too (data-kind="run": a
+   * container page's recent runs, a session's tools panel): never that one.
+   */
   async activeTerminal(): Promise<TerminalPane> {
-    const terminal = this.page.locator('[data-testid="terminal"]:visible');
+    const terminal = this.page.locator(SHELL_TERMINAL);
     await expect(terminal).toHaveCount(1);
     const pane = new TerminalPane(this.page, terminal);
     await pane.waitForPrompt();
     return pane;
+  }
+
+  /**
+   * The documented escape (Ctrl+Shift+K) out of the shown terminal, once it has taken focus: a
+   * tab just switched to focuses its terminal a moment later, which would take the next key.
+   */
+  async leaveTerminal(): Promise<void> {
+    const input = this.page.locator(`${SHELL_TERMINAL} .xterm-helper-textarea`);
+    await expect(input).toBeFocused();
+    await this.page.keyboard.press('Control+Shift+K');
+    await expect(input).not.toBeFocused();
   }
 
   tabs(): Locator {

@@ -36,6 +36,24 @@ export class ConsoleApi {
     return this.client.sessions();
   }
 
+  /**
+   * The container a session's shell runs in, as the server says. With toolbox reuse that is a
+   * toolbox started for an earlier session of the same user (and labelled with that one's id).
+   */
+  async toolboxOf(id: string): Promise<string> {
+    return (await this.session(id)).toolbox.containerId;
+  }
+
+  /**
+   * Ends the running sessions `matches` picks (ones earlier specs left open), so a test that
+   * watches a toolbox come and go gets one of its own rather than sharing a reused one.
+   */
+  async endSessionsWhere(matches: (session: SessionInfo) => boolean): Promise<void> {
+    for (const session of await this.sessions()) {
+      if (session.state !== 'exited' && matches(session)) await this.endSession(session.id);
+    }
+  }
+
   /** For cleanup: a session the test already ended counts as ended. */
   async endSession(id: string): Promise<void> {
     try {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ConsolePage } from '../pages/console-page.js';
 import { SessionSharing } from '../pages/session-sharing.js';
+import { ConsoleApi } from '../support/console-api.js';
 import { docker } from '../support/docker.js';
 import { readFixtures, root, token } from '../support/environment.js';
 
@@ -12,19 +13,23 @@ const screenshots = path.join(root, 'docs/screenshots');
  * Closing a tab detaches (the session lives on, "My sessions" rejoins it); "End session" ends it,
  * asking first when someone else is attached; the guest then reads that the owner ended it.
  */
-// fixme: fails in CI after merging the tools side panel (ui-layout) with close-vs-end and live
-// changes (ui-sessions), and toolbox reuse labels a reused toolbox with its first session; issue 17 stays open for it.
-test.fixme('closing a tab detaches and Rejoin brings it back; ending with a guest attached asks, and the guest sees the owner ended it', async ({ browser }) => {
+test('closing a tab detaches and Rejoin brings it back; ending with a guest attached asks, and the guest sees the owner ended it', async ({ browser }) => {
   // Two browsers and two shells' worth of waiting on a shared machine.
   test.setTimeout(180_000);
   const ownerContext = await browser.newContext();
   const guestContext = await browser.newContext();
+  const api = new ConsoleApi();
+  // Shells earlier specs left on this target would share its toolbox (reuse), which then outlives this session.
+  await api.endSessionsWhere((s) => s.target.kind === 'container' && s.target.containerId === fixtures.web.id);
   try {
     const ownerPage = await ownerContext.newPage();
     const owner = new ConsolePage(ownerPage);
     await owner.loginWithUrl(token);
     const terminal = await owner.openContainerShell(fixtures.web.name);
     const sessionId = await terminal.sessionId();
+    // By the id the server gives: a reused toolbox carries the label of the session it was started for.
+    const toolbox = await api.toolboxOf(sessionId);
+    expect(toolbox).toMatch(/^[0-9a-f]{12,}$/);
     await terminal.run('echo detach-$((6*7))');
     await terminal.waitForText(/^detach-42\s*$/m);
     const tab = ownerPage.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`);
@@ -37,7 +42,7 @@ test.fixme('closing a tab detaches and Rejoin brings it back; ending with a gues
     await ownerPage.getByRole('link', { name: 'Overview', exact: true }).first().click();
     const mine = ownerPage.locator(`[data-testid="my-session"][data-session-id="${sessionId}"]`);
     await expect(mine).toContainText(/detached/);
-    expect(await docker('ps', '-q', '--filter', `label=sonde.session=${sessionId}`)).not.toBe('');
+    expect(docker('ps', '-q', '--filter', `id=${toolbox}`)).not.toBe('');
     await ownerPage.getByTestId('my-sessions').screenshot({ path: path.join(screenshots, 'ui-4-after-my-sessions.png') });
 
     // Rejoin: the same shell, with what it printed before.
@@ -75,7 +80,7 @@ test.fixme('closing a tab detaches and Rejoin brings it back; ending with a gues
     await expect(guestSharing.guestBanner()).toContainText('has ended');
     await expect(guestSharing.guestBanner()).not.toContainText('expires');
     await guestPage.screenshot({ path: path.join(screenshots, 'ui-4-after-guest.png') });
-    await expect.poll(() => docker('ps', '-aq', '--filter', `label=sonde.session=${sessionId}`)).toBe('');
+    await expect.poll(() => docker('ps', '-aq', '--filter', `id=${toolbox}`)).toBe('');
   } finally {
     await ownerContext.close();
     await guestContext.close();

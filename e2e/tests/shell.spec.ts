@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ConsolePage } from '../pages/console-page.js';
+import { ConsoleApi } from '../support/console-api.js';
 import { docker } from '../support/docker.js';
 import { fixtureLabel, instance, readFixtures, token } from '../support/environment.js';
 
@@ -59,13 +60,19 @@ test("join a network: Docker's DNS resolves a member's alias", async ({ page }) 
 });
 
 test('ending the session removes its toolbox (the tab\'s ✕ only detaches: session-close.spec.ts)', async ({ page }) => {
+  const api = new ConsoleApi();
+  // A host shell an earlier spec left open would share the toolbox (reuse) and keep it.
+  await api.endSessionsWhere((s) => s.target.kind === 'host');
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   const terminal = await sonde.openHostShell();
   const id = await terminal.sessionId();
-  expect(docker('ps', '-q', '--filter', `label=sonde.session=${id}`)).not.toBe('');
+  // By the server's id for it: a reused toolbox carries the label of the session it was started for.
+  const toolbox = await api.toolboxOf(id);
+  expect(toolbox).toMatch(/^[0-9a-f]{12,}$/);
+  expect(docker('ps', '-q', '--filter', `id=${toolbox}`)).not.toBe('');
   await page.locator('[data-testid="session-end"]:visible').click();
-  await expect.poll(() => docker('ps', '-aq', '--filter', `label=sonde.session=${id}`)).toBe('');
+  await expect.poll(() => docker('ps', '-aq', '--filter', `id=${toolbox}`)).toBe('');
 });
 
 test('a container started in a shell appears without a reload', async ({ page }) => {

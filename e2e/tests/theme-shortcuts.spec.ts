@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ConsolePage } from '../pages/console-page.js';
+import { ConsoleApi } from '../support/console-api.js';
 import { readFixtures, token } from '../support/environment.js';
 
 const fixtures = readFixtures();
@@ -37,8 +38,10 @@ test('the theme follows the system, a toggle overrides it (remembered), and the 
   await expect(html).toHaveAttribute('data-theme', 'light');
 });
 
-// fixme: passes alone, fails in the full CI sequence (state left by earlier specs / timing); issue 17 stays open for it.
-test.fixme('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ switch tabs, w closes; off inside the terminal', async ({ page }) => {
+test('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ switch tabs, w closes; off inside the terminal', async ({ page }) => {
+  // Every live session is a tab: ones earlier specs left (detached, ending when their grace
+  // period runs out) would be switched to, mounted and focused under the keys, and leave.
+  await new ConsoleApi().endSessionsWhere(() => true);
   const sonde = new ConsolePage(page);
   await sonde.loginWithUrl(token);
   await page.locator('body').press('?');
@@ -56,12 +59,15 @@ test.fixme('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and 
   await page.getByTestId('filter').fill('');
 
   await sonde.container(fixtures.web.name).click();
+  // "n" does what the page offers: wait until the container page offers a shell.
+  await expect(page.getByTestId('shell-net')).toBeVisible();
   // Focus stays on the picked link (not a field, not a terminal): shortcuts apply.
   await page.keyboard.press('n');
   const first = await sonde.activeTerminal();
   const firstId = await first.sessionId();
-  // Sessions other tests left open keep their tabs: count from here.
+  // The tabs are this test's own: none was left open.
   const tabs = page.getByTestId('session-tab');
+  await expect(tabs).toHaveCount(1);
   const baseline = await tabs.count();
 
   // Inside the terminal "n" is typed into the shell, not a shortcut.
@@ -70,26 +76,28 @@ test.fixme('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and 
   await expect(tabs).toHaveCount(baseline);
 
   // The escape leaves the terminal; then "n" opens another shell on the same target.
-  await page.keyboard.press('Control+Shift+K');
+  await sonde.leaveTerminal();
   await page.keyboard.press('n');
   await expect(tabs).toHaveCount(baseline + 1);
+  // The new tab is in front (until then the first terminal is still the one shown).
+  await expect(page).not.toHaveURL(new RegExp(`/sessions/${firstId}$`));
   const second = await sonde.activeTerminal();
   const secondId = await second.sessionId();
   expect(secondId).not.toBe(firstId);
 
-  await page.keyboard.press('Control+Shift+K');
+  await sonde.leaveTerminal();
   await page.keyboard.press('[');
   await expect(page).not.toHaveURL(new RegExp(`/sessions/${secondId}$`));
-  await page.keyboard.press('Control+Shift+K');
+  await sonde.leaveTerminal();
   await page.keyboard.press(']');
   await expect(page).toHaveURL(new RegExp(`/sessions/${secondId}$`));
 
-  await page.keyboard.press('Control+Shift+K');
+  await sonde.leaveTerminal();
   await page.keyboard.press('w');
   await expect(page.locator(`[data-testid="session-tab"][data-session-id="${secondId}"]`)).toHaveCount(0);
   // The next tab is now in front; w closes it too.
   const third = await page.locator('[data-testid="session-tab"].is-active').getAttribute('data-session-id');
-  await page.keyboard.press('Control+Shift+K');
+  await sonde.leaveTerminal();
   await page.keyboard.press('w');
   await expect(page.locator(`[data-testid="session-tab"][data-session-id="${third ?? ''}"]`)).toHaveCount(0);
   await expect(tabs).toHaveCount(baseline - 1);

@@ -20,31 +20,35 @@ interface ResizableSidePanelProps {
 export function ResizableSidePanel({ storageKey, defaultWidth, label, testId, children }: ResizableSidePanelProps) {
   const panelRef = useRef<HTMLElement>(null);
   const [width, setWidth] = useState(() => readPanelWidth(globalThis.localStorage, storageKey, defaultWidth));
-  const drag = useRef<{ startX: number; startWidth: number } | null>(null);
+  const drag = useRef<{ startX: number; startWidth: number; width: number } | null>(null);
 
   const rowWidth = () => panelRef.current?.parentElement?.clientWidth ?? window.innerWidth;
-  const apply = (next: number) => {
+  /** Sets the width; `remember` stores it too (once per drag or key press, not per pointer move). */
+  const apply = (next: number, remember: boolean) => {
     const clamped = clampPanelWidth(next, rowWidth());
     setWidth(clamped);
-    writePanelWidth(globalThis.localStorage, storageKey, clamped);
+    if (remember) writePanelWidth(globalThis.localStorage, storageKey, clamped);
+    return clamped;
   };
 
   const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
     event.preventDefault();
     event.currentTarget.setPointerCapture(event.pointerId);
-    drag.current = { startX: event.clientX, startWidth: panelRef.current?.offsetWidth ?? width };
+    const startWidth = panelRef.current?.offsetWidth ?? width;
+    drag.current = { startX: event.clientX, startWidth, width: startWidth };
   };
   const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
     if (!drag.current) return;
     // The handle is on the panel's left edge: moving left widens it.
-    apply(drag.current.startWidth + (drag.current.startX - event.clientX));
+    drag.current.width = apply(drag.current.startWidth + (drag.current.startX - event.clientX), false);
   };
   const onPointerUp = () => {
+    if (drag.current && drag.current.width !== drag.current.startWidth) writePanelWidth(globalThis.localStorage, storageKey, drag.current.width);
     drag.current = null;
   };
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === 'ArrowLeft') apply(width + KEY_STEP);
-    else if (event.key === 'ArrowRight') apply(width - KEY_STEP);
+    if (event.key === 'ArrowLeft') apply(width + KEY_STEP, true);
+    else if (event.key === 'ArrowRight') apply(width - KEY_STEP, true);
     else return;
     event.preventDefault();
   };

@@ -6,7 +6,8 @@ import { CapturePanel } from '../features/captures/CapturePanel';
 import { SessionNetstate } from '../features/netstate/SessionNetstate';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { ResizableSidePanel } from '../components/ResizableSidePanel';
-import { anotherShellTarget, endConfirmation, guestEndedText, sessionStatus } from '../features/sessions/session-labels';
+import { GuestSessionEnded } from '../features/sessions/GuestSessionEnded';
+import { anotherShellTarget, endConfirmation, sessionStatus } from '../features/sessions/session-labels';
 import { SessionPresenceBar, SessionShareActions } from '../features/sharing/SessionSharingControls';
 import { useSessionSharing } from '../features/sharing/use-session-sharing';
 import { SessionTools } from '../features/tools/SessionTools';
@@ -126,10 +127,7 @@ export function SessionPane({
       <SessionPresenceBar sharing={sharing} live={live} />
       {permissions.canOperate && <SessionNetstate session={session} />}
       {permissions.isShareGuest && (session.state === 'exited' || live?.kind === 'exited') && (
-        <div className="guest-ended" role="status" data-testid="guest-session-ended">
-          <h2>{guestEndedText(session).title}</h2>
-          <p>{guestEndedText(session).next}</p>
-        </div>
+        <GuestSessionEnded session={session} />
       )}
       <div className="session-body">
         <TerminalView

@@ -1,7 +1,8 @@
 import type { SessionInfo } from '@sonde/shared';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { EmptyState } from '../components/EmptyState';
-import { guestEndedText, sessionTabs } from '../features/sessions/session-labels';
+import { GuestSessionEnded } from '../features/sessions/GuestSessionEnded';
+import { sessionTabs } from '../features/sessions/session-labels';
 import '../styles/sessions.css';
 import { SessionTabs } from '../features/sessions/SessionTabs';
 import { useConsoleData, usePermissions, useSessions } from '../hooks/use-console-data';
@@ -20,6 +21,14 @@ function withEntry<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): Map<K, V> {
 function withoutEntry<K, V>(map: ReadonlyMap<K, V>, key: K): Map<K, V> {
   const next = new Map(map);
   next.delete(key);
+  return next;
+}
+
+/** A copy of `set` with `member` in it (`present`) or not: React state is replaced, never changed. */
+function withMember<T>(set: ReadonlySet<T>, member: T, present = true): Set<T> {
+  const next = new Set(set);
+  if (present) next.add(member);
+  else next.delete(member);
   return next;
 }
 
@@ -68,13 +77,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
   useEffect(() => {
     if (activeSession && !attached.has(activeSession.id)) setAttached(withEntry(attached, activeSession.id, activeSession));
     // Opening a detached session again (Rejoin, a link) brings its tab back.
-    if (activeSession && detached.has(activeSession.id)) {
-      setDetached((current) => {
-        const next = new Set(current);
-        next.delete(activeSession.id);
-        return next;
-      });
-    }
+    if (activeSession && detached.has(activeSession.id)) setDetached((current) => withMember(current, activeSession.id, false));
   }, [activeSession, attached, detached]);
 
   const tabs = sessionTabs(serverSessions, attached, detached);
@@ -92,14 +95,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
 
   const confirmSession = useCallback((id: string) => data.sessions.exists(id), [data]);
 
-  const onSearchOpenChange = useCallback((id: string, open: boolean) => {
-    setSearchOpen((current) => {
-      const next = new Set(current);
-      if (open) next.add(id);
-      else next.delete(id);
-      return next;
-    });
-  }, []);
+  const onSearchOpenChange = useCallback((id: string, open: boolean) => setSearchOpen((current) => withMember(current, id, open)), []);
 
   /** After a tab goes: show its neighbour, or the overview. */
   const leaveTab = useCallback(
@@ -121,7 +117,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
    */
   const detachSession = useCallback(
     (id: string) => {
-      setDetached((current) => new Set(current).add(id));
+      setDetached((current) => withMember(current, id));
       leaveTab(id);
     },
     [leaveTab],
@@ -129,18 +125,12 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
 
   const endSession = useCallback(
     (id: string) => {
-      setClosing((current) => new Set(current).add(id));
+      setClosing((current) => withMember(current, id));
       data.sessions
         .close(id)
         .then(() => leaveTab(id))
         .catch((error: unknown) => report('Could not end the session', error))
-        .finally(() =>
-          setClosing((current) => {
-            const next = new Set(current);
-            next.delete(id);
-            return next;
-          }),
-        );
+        .finally(() => setClosing((current) => withMember(current, id, false)));
     },
     [data, leaveTab, report],
   );
@@ -168,10 +158,7 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
             {sessions.status === 'loading' ? (
               <EmptyState title="Loading session…" />
             ) : guest ? (
-              <div className="guest-ended" data-testid="guest-session-ended">
-                <h2>{guestEndedText(undefined).title}</h2>
-                <p>{guestEndedText(undefined).next}</p>
-              </div>
+              <GuestSessionEnded session={undefined} />
             ) : (
               <EmptyState title="Session not found">
                 <p>It may have ended or been closed from another browser.</p>

@@ -91,7 +91,7 @@ export function TerminalView({
   }, [active, binding, searchOpen]);
 
   return (
-    <div className="terminal-view" data-testid="terminal" data-session-id={sessionId} data-state={state.kind}>
+    <div className="terminal-view" data-testid="terminal" data-kind={kind} data-session-id={sessionId} data-state={state.kind}>
       {searchOpen && binding && (
         <TerminalSearch
           onFindNext={(query, options) => binding.findNext(query, options)}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { TerminalBinding } from './terminal-binding';
 import { TOUCH_KEYS } from './touch-keys';
 
@@ -17,9 +17,28 @@ export function useCoarsePointer(): boolean {
 }
 
 /**
- * The keys a phone keyboard lacks, under the terminal. Buttons do not take focus on press
- * (preventDefault on pointerdown), so the on-screen keyboard stays up and the terminal keeps focus.
+ * One key of the row. It does not take focus on press (preventDefault on pointerdown), so the
+ * on-screen keyboard stays up and the terminal keeps focus.
  */
+function TouchKeyButton({ name, title, pressed, onPress, children }: { name: string; title: string; pressed?: boolean; onPress(): void; children: ReactNode }) {
+  return (
+    <button
+      type="button"
+      className="touch-key"
+      data-testid="touch-key"
+      data-key={name}
+      title={title}
+      aria-label={title}
+      aria-pressed={pressed}
+      onPointerDown={(event) => event.preventDefault()}
+      onClick={onPress}
+    >
+      {children}
+    </button>
+  );
+}
+
+/** The keys a phone keyboard lacks, under the terminal: a Ctrl latch, then TOUCH_KEYS. */
 export function TouchKeyRow({ binding }: { binding: TerminalBinding }) {
   const [ctrl, setCtrl] = useState(false);
   useEffect(() => () => binding.latchControl(false), [binding]);
@@ -31,35 +50,21 @@ export function TouchKeyRow({ binding }: { binding: TerminalBinding }) {
   };
   return (
     <div className="touch-keys" data-testid="touch-keys" role="toolbar" aria-label="Terminal keys">
-      <button
-        type="button"
-        className="touch-key"
-        data-testid="touch-key"
-        data-key="ctrl"
-        aria-pressed={ctrl}
-        title="Ctrl for the next key"
-        onPointerDown={(event) => event.preventDefault()}
-        onClick={toggleCtrl}
-      >
+      <TouchKeyButton name="ctrl" title="Ctrl for the next key" pressed={ctrl} onPress={toggleCtrl}>
         Ctrl
-      </button>
+      </TouchKeyButton>
       {TOUCH_KEYS.map(({ key, label, title }) => (
-        <button
+        <TouchKeyButton
           key={key}
-          type="button"
-          className="touch-key"
-          data-testid="touch-key"
-          data-key={key}
+          name={key}
           title={title}
-          aria-label={title}
-          onPointerDown={(event) => event.preventDefault()}
-          onClick={() => {
+          onPress={() => {
             binding.pressKey(key);
             binding.focus();
           }}
         >
           {label}
-        </button>
+        </TouchKeyButton>
       ))}
     </div>
   );
