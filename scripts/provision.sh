@@ -64,10 +64,20 @@ if ((${#missing[@]} == 0)); then
   echo "all present: ${packages[*]}"
 elif ((root)) && command -v apt-get >/dev/null 2>&1; then
   echo "installing: ${missing[*]}"
+  node_exporter_before="$(dpkg-query -W -f='${db:Status-Status}' prometheus-node-exporter 2>/dev/null || true)"
   apt-get update -qq
   # Recommends included: docker.io's cgroupfs-mount is needed where no systemd mounts
   # cgroups, and chromium's fonts keep screenshots legible.
   apt-get install -y -qq -o Dpkg::Options::=--force-confold "${missing[@]}"
+  # prometheus is here for promtool only, but on a systemd machine its package enables and
+  # starts a Prometheus server (:9090), and its recommended prometheus-node-exporter (:9100)
+  # too. Stop and disable both when this run installed them; a server someone had is left alone.
+  if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+    for unit in prometheus prometheus-node-exporter; do
+      [[ "$unit" == prometheus || "$node_exporter_before" != installed ]] || continue
+      systemctl disable --now --quiet "$unit.service" 2>/dev/null || true
+    done
+  fi
 else
   printf 'missing: %s\n' "${missing[*]}" >&2
   die "the tests need these; install them as root: sudo apt-get install -y ${missing[*]}"

@@ -79,8 +79,9 @@ export interface Config {
   detachedGraceMs: number;
   /** Sessions without input for this long end (with a warning first); 0 disables. */
   idleTimeoutMs: number;
+  /** Live sessions; live tool runs have the same cap, counted apart (SONDE_MAX_SESSIONS). */
   maxSessions: number;
-  /** Toolbox containers live at once, sessions, runs (two for two-sided tools) and captures together. */
+  /** Toolbox containers live at once, all kinds together: sessions, runs (two for two-sided tools), captures, doctor runs, matrices (one per member). */
   maxToolboxes: number;
   /** What one principal may hold at once. */
   perUser: { sessions: number; runs: number; captures: number; diagnoses: number; streams: number };
