@@ -86,6 +86,29 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ [name]: value })).toThrow(name);
   });
 
+  it('reads the token from SONDE_TOKEN_FILE (a Compose or Docker secret): its first line, checked like SONDE_TOKEN', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sonde-token-'));
+    try {
+      const file = path.join(dir, 'token');
+      writeFileSync(file, 'a-long-enough-secret-token\nignored second line\n');
+      expect(parseConfig({ SONDE_TOKEN_FILE: file }).token).toEqual({ value: 'a-long-enough-secret-token', generated: false });
+      // An empty SONDE_TOKEN beside it is "unset", as Compose passes an unset variable.
+      expect(parseConfig({ SONDE_TOKEN_FILE: file, SONDE_TOKEN: '' }).token.value).toBe('a-long-enough-secret-token');
+      const refused = (env: Record<string, string>, sentence: string) => {
+        expect(() => parseConfig(env)).toThrow(ConfigError);
+        expect(() => parseConfig(env)).toThrow(sentence);
+      };
+      refused({ SONDE_TOKEN_FILE: file, SONDE_TOKEN: 'another-long-enough-token' }, 'SONDE_TOKEN_FILE: set SONDE_TOKEN or SONDE_TOKEN_FILE, not both');
+      refused({ SONDE_TOKEN_FILE: path.join(dir, 'missing') }, `SONDE_TOKEN_FILE: cannot read ${path.join(dir, 'missing')} (ENOENT)`);
+      writeFileSync(file, 'short\n');
+      refused({ SONDE_TOKEN_FILE: file }, 'SONDE_TOKEN_FILE: must be at least 16 characters long');
+      writeFileSync(file, '\n');
+      refused({ SONDE_TOKEN_FILE: file }, 'is empty: its first line is the token');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads engines from SONDE_ENGINES, each checked and named in any error', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sonde-tls-'));
     for (const f of ['ca.pem', 'cert.pem', 'key.pem', 'known_hosts', 'agent.sock']) writeFileSync(path.join(dir, f), 'x');

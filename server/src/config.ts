@@ -369,15 +369,37 @@ function checkWebDir(given: string | undefined): string {
 
 const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
+/**
+ * The bootstrap token: SONDE_TOKEN, or the first line of SONDE_TOKEN_FILE (a Docker or Compose
+ * secret, so the token is in neither the environment nor `docker inspect`). Both at once is a
+ * mistake, not a precedence rule to remember.
+ */
+function bootstrapToken(env: Env): string | undefined {
+  const file = env.SONDE_TOKEN_FILE?.trim();
+  let given = env.SONDE_TOKEN;
+  let name = 'SONDE_TOKEN';
+  if (file) {
+    if (given !== undefined && given !== '') throw new ConfigError('SONDE_TOKEN_FILE', 'set SONDE_TOKEN or SONDE_TOKEN_FILE, not both');
+    try {
+      given = readFileSync(file, 'utf8').split(/\r?\n/)[0]!.trim();
+    } catch (error) {
+      throw new ConfigError('SONDE_TOKEN_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+    if (given === '') throw new ConfigError('SONDE_TOKEN_FILE', `${file} is empty: its first line is the token`);
+    name = 'SONDE_TOKEN_FILE';
+  }
+  if (given !== undefined && given !== '' && given.length < 16) {
+    throw new ConfigError(name, 'must be at least 16 characters long');
+  }
+  return given;
+}
+
 export function parseConfig(env: Env = process.env): Config {
   const host = env.SONDE_HOST?.trim() || '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('SONDE_HOST', `not a valid address: "${host}"`);
   const port = integer(env, 'SONDE_PORT', 8080, 0, 65535);
 
-  const given = env.SONDE_TOKEN;
-  if (given !== undefined && given !== '' && given.length < 16) {
-    throw new ConfigError('SONDE_TOKEN', 'must be at least 16 characters long');
-  }
+  const given = bootstrapToken(env);
   const token =
     given !== undefined && given !== ''
       ? { value: given, generated: false }

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     // Printed once, to the terminal only (not through the request logger), like Jupyter does.
     process.stdout.write(`\n  Sonde is running. Open this URL to log in:\n\n    ${base}?token=${config.token.value}\n\n`);
   } else {
-    process.stdout.write(`\n  Sonde is running at ${base} (log in with the token in SONDE_TOKEN)\n\n`);
+    process.stdout.write(`\n  Sonde is running at ${base} (log in with the token in ${process.env.SONDE_TOKEN_FILE?.trim() ? 'SONDE_TOKEN_FILE' : 'SONDE_TOKEN'})\n\n`);
   }
   // Straight to stderr rather than through the logger: no log level may hide it.
   const warning = exposureWarning(config);
