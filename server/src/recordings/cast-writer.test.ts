@@ -31,9 +31,11 @@ describe('CastWriter', () => {
     const writer = new CastWriter(sink, header);
     writer.output(Buffer.from('$ ls\r\n'), 500.25);
     writer.resize(120, 40, 2000);
+    writer.marker('dig example.com', 2500);
     expect(lines.slice(1).map((l) => JSON.parse(l))).toEqual([
       [0.50025, 'o', '$ ls\r\n'],
       [2, 'r', '120x40'],
+      [2.5, 'm', 'dig example.com'],
     ]);
     for (const line of lines.slice(1)) expect(Value.Check(CastEvent, JSON.parse(line))).toBe(true);
   });

@@ -1,7 +1,8 @@
 /**
  * Encodes a session as asciicast v2 (https://docs.asciinema.org/manual/asciicast/v2/): a JSON
  * header line, then one `[seconds, "o", text]` line per output chunk and `[seconds, "r",
- * "COLSxROWS"]` per resize; beside it, the input trail. The lines go to a sink. Both run in
+ * "COLSxROWS"]` per resize, `[seconds, "m", label]` per marker (a tool run from the session's
+ * drawer started or ended); beside it, the input trail. The lines go to a sink. Both run in
  * the recording worker, on the times the session's thread stamped.
  */
 import { StringDecoder } from 'node:string_decoder';
@@ -84,6 +85,12 @@ export class CastWriter {
     this.event(at, 'r', `${cols}x${rows}`);
   }
 
+  /** A named point on the timeline (asciicast v2 marker): players show it and can seek to it. */
+  marker(label: string, at: number): void {
+    if (this.ended) return;
+    this.event(at, 'm', label);
+  }
+
   /** Writes out a trailing incomplete character (as U+FFFD, at the last chunk's time); later calls do nothing. */
   end(): void {
     if (this.ended) return;
@@ -92,7 +99,7 @@ export class CastWriter {
     if (rest.length > 0) this.event(this.lastAt, 'o', rest);
   }
 
-  private event(at: number, code: 'o' | 'r', data: string): void {
+  private event(at: number, code: 'o' | 'r' | 'm', data: string): void {
     const event: CastEvent = [this.times.seconds(at), code, data];
     this.sink.append(JSON.stringify(event));
   }

@@ -71,6 +71,16 @@ describe('RecordBatch', () => {
     expect(record).toEqual({ kind: 'output', at: 1, data: Buffer.from('hello') });
   });
 
+  it('packs a marker with its label (any text, multibyte too)', () => {
+    const batch = new RecordBatch();
+    batch.output(1, Buffer.from('$ '));
+    batch.marker(2.5, 'dig: ok, résolu');
+    expect([...readRecords(batch.take()!)]).toEqual<CastRecord[]>([
+      { kind: 'output', at: 1, data: Buffer.from('$ ') },
+      { kind: 'marker', at: 2.5, label: 'dig: ok, résolu' },
+    ]);
+  });
+
   it('refuses a batch it did not pack', () => {
     const batch = new RecordBatch();
     batch.output(1, Buffer.from('abc'));

@@ -7,7 +7,8 @@
  * recording began (the arrival, on the session's monotonic clock). Payloads: output, the bytes
  * as the shell wrote them; resize, `cols u16 LE | rows u16 LE`; participant (who may type; sent
  * before their first input and again if their name changes), `index u16 LE | {"id","name"}` as
- * UTF-8 JSON; input, `participant index u16 LE | the bytes typed`.
+ * UTF-8 JSON; input, `participant index u16 LE | the bytes typed`; marker (a tool run from the
+ * session's drawer started or ended), its label as UTF-8.
  */
 
 export const RECORD_HEADER_BYTES = 13;
@@ -16,12 +17,14 @@ const OUTPUT = 1;
 const RESIZE = 2;
 const PARTICIPANT = 3;
 const INPUT = 4;
+const MARKER = 5;
 
 export type CastRecord =
   | { kind: 'output'; at: number; data: Buffer }
   | { kind: 'resize'; at: number; cols: number; rows: number }
   | { kind: 'participant'; at: number; index: number; id: string; name: string }
-  | { kind: 'input'; at: number; participant: number; data: Buffer };
+  | { kind: 'input'; at: number; participant: number; data: Buffer }
+  | { kind: 'marker'; at: number; label: string };
 
 /** Records waiting to be packed; holds references to output chunks until then (the session's replay buffer holds them too). */
 export class RecordBatch {
@@ -69,6 +72,10 @@ export class RecordBatch {
     payload.writeUInt16LE(known.index, 0);
     data.copy(payload, 2);
     this.push(INPUT, at, payload);
+  }
+
+  marker(at: number, label: string): void {
+    this.push(MARKER, at, Buffer.from(label, 'utf8'));
   }
 
   /**
@@ -131,6 +138,9 @@ export function* readRecords(batch: Buffer): Generator<CastRecord> {
         if (length < 2) throw new RangeError(`an input record at byte ${offset} has no participant`);
         yield { kind: 'input', at, participant: batch.readUInt16LE(start), data: batch.subarray(start + 2, end) };
         break;
+      case MARKER:
+        yield { kind: 'marker', at, label: batch.toString('utf8', start, end) };
+        break;
       default:
         throw new RangeError(`unknown record kind ${kind} at byte ${offset}`);
     }
@@ -178,6 +188,13 @@ export class RecordBatcher {
     if (this.disposed || data.length === 0) return;
     this.batch.input(at, participant, data);
     this.added(at);
+  }
+
+  /** A marker is rare and someone waits to see it: it goes at once, with what came before it. */
+  marker(at: number, label: string): void {
+    if (this.disposed) return;
+    this.batch.marker(at, label);
+    this.flush();
   }
 
   /** Sends what waits now. */

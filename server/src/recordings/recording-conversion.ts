@@ -71,6 +71,9 @@ export class RecordingConversion {
         case 'resize':
           if (castOpen) this.writer.resize(record.cols, record.rows, record.at);
           break;
+        case 'marker':
+          if (castOpen) this.writer.marker(record.label, record.at);
+          break;
         case 'participant':
           this.participants.set(record.index, { id: record.id, name: record.name });
           break;

@@ -115,6 +115,17 @@ export class SessionRecorder {
     this.active.set(id, recording);
   }
 
+  /**
+   * Puts a marker on the timeline of a session's live recording (a tool run from its drawer
+   * started or ended). Returns whether one was being recorded; a stopped recording takes none.
+   */
+  mark(sessionId: string, label: string): boolean {
+    for (const recording of this.active.values()) {
+      if (recording.sessionId === sessionId) return recording.mark(label);
+    }
+    return false;
+  }
+
   /** `readable` decides per recording (host recordings are for admins only; see recording-routes). */
   list(query: { sessionId?: string }, readable: (row: RecordingRow) => boolean): RecordingInfo[] {
     return this.store
@@ -321,6 +332,12 @@ class SessionRecording {
       joined: () => this.deliverWarning(),
       ended: () => options.onEnded(),
     });
+  }
+
+  mark(label: string): boolean {
+    if (this.stopped.has('cast')) return false;
+    this.batcher.marker(this.clock.elapsedMs(), label);
+    return true;
   }
 
   get castBytes(): number {

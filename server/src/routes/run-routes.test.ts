@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunInfo } from '@sonde/shared';
+import { RunInfo, SessionInfo } from '@sonde/shared';
 import type { FakePty } from '../engine/fake-processes.js';
 import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
@@ -201,5 +201,89 @@ describe('run routes', ROUTE_TEST_TIMEOUT, () => {
     sonde.engine.stopContainer(target.id);
     expect(await term.waitClosed()).toEqual({ code: 4000, reason: 'the target container stopped' });
     expect((await sonde.call('GET', `/api/runs/${run.id}`, operator.headers)).body.endReason).toBe('target-stopped');
+  });
+
+  describe("runs from a session's drawer", () => {
+    async function openSession(target: object, headers: Headers) {
+      const r = await sonde.call('POST', '/api/sessions', headers, { target });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return checked(SessionInfo, r.body);
+    }
+
+    /** The session's recording as the cast file says so far: its marker events. */
+    async function markersOf(sessionId: string): Promise<[number, string][]> {
+      const list = await sonde.call('GET', `/api/recordings?sessionId=${sessionId}`, sonde.admin);
+      expect(list.body).toHaveLength(1);
+      const cast = await sonde.call('GET', `/api/recordings/${list.body[0].id}/cast`, sonde.admin);
+      expect(cast.status).toBe(200);
+      const events = String(cast.body)
+        .split('\n')
+        .slice(1)
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as [number, string, string]);
+      return events.filter((e) => e[1] === 'm').map((e) => [e[0], e[2]]);
+    }
+
+    it('marks the run on the recording where it started and where it ended, with the verdict', async () => {
+      const session = await openSession({ kind: 'container', container: 'web' }, operator.headers);
+      const run = await start({ ...ping, sessionId: session.id });
+      expect(run.sessionId).toBe(session.id);
+      await expect.poll(() => markersOf(session.id), POLL).toEqual([[expect.any(Number), 'ping db count=1']]);
+      const tool = pings.at(-1)!;
+      tool.print(PING_END);
+      tool.exit(0);
+      await expect.poll(() => markersOf(session.id), POLL).toEqual([
+        [expect.any(Number), 'ping db count=1'],
+        [expect.any(Number), 'ping: ok, reachable, no loss'],
+      ]);
+      const [[startedAt], [endedAt]] = (await markersOf(session.id)) as [[number], [number]];
+      expect(endedAt).toBeGreaterThanOrEqual(startedAt);
+      // A run without a session marks nothing anywhere.
+      const plain = await start(ping);
+      expect(plain.sessionId).toBeUndefined();
+      pings.at(-1)!.exit(0);
+      await expect.poll(async () => (await sonde.call('GET', `/api/runs/${plain.id}`, operator.headers)).body.state, POLL).toBe('exited');
+      expect(await markersOf(session.id)).toHaveLength(2);
+      await sonde.call('DELETE', `/api/sessions/${session.id}`, operator.headers);
+    });
+
+    it('refuses, before anything starts or is written: a session one may not see or drive, a viewer, a share link, another target, an unknown id', async () => {
+      const mine = await openSession({ kind: 'container', container: 'web' }, operator.headers);
+      const other = await sonde.token('operator');
+      const viewer = await sonde.token('viewer');
+      const hostSession = await openSession({ kind: 'host' }, sonde.admin);
+      const shared = await sonde.call('POST', `/api/sessions/${mine.id}/shares`, operator.headers, { role: 'viewer', expiresInSeconds: 600 });
+      expect(shared.status).toBe(201);
+      const driverShare = await sonde.call('POST', `/api/sessions/${mine.id}/shares`, operator.headers, { role: 'driver', expiresInSeconds: 600 });
+      expect(driverShare.status).toBe(201);
+      const toolboxes = sonde.engine.toolboxes().length;
+      const started = pings.length;
+
+      const refusals: [string, { headers: Headers }, object, number, string][] = [
+        // Operators see each other's sessions (to watch them), not drive them.
+        ["another operator's session", other, { ...ping, sessionId: mine.id }, 403, 'FORBIDDEN'],
+        ['a session one may not see', operator, { tool: 'ping', target: { kind: 'host' }, params: { host: 'db', count: 1 }, sessionId: hostSession.id }, 404, 'SESSION_NOT_FOUND'],
+        ['an unknown session', operator, { ...ping, sessionId: 'f'.repeat(32) }, 404, 'SESSION_NOT_FOUND'],
+        ['another container than the session', operator, { ...ping, target: { kind: 'container', container: 'db' }, sessionId: mine.id }, 400, 'INVALID_REQUEST'],
+        ['a viewer', viewer, { ...ping, sessionId: mine.id }, 403, 'ROLE_REQUIRED'],
+        ['a viewer share link', { headers: { authorization: `Bearer ${shared.body.token}` } }, { ...ping, sessionId: mine.id }, 403, 'FORBIDDEN'],
+        ['a driver share link (no console role)', { headers: { authorization: `Bearer ${driverShare.body.token}` } }, { ...ping, sessionId: mine.id }, 403, 'FORBIDDEN'],
+        ['a malformed id', operator, { ...ping, sessionId: 'not-a-session' }, 400, 'INVALID_REQUEST'],
+      ];
+      for (const [what, who, body, status, code] of refusals) {
+        const r = await sonde.call('POST', '/api/runs', who.headers, body);
+        expect([what, r.status, r.body.error?.code], JSON.stringify(r.body)).toEqual([what, status, code]);
+      }
+      expect(sonde.engine.toolboxes()).toHaveLength(toolboxes);
+      expect(pings).toHaveLength(started);
+      expect(await markersOf(mine.id)).toEqual([]);
+      expect(await markersOf(hostSession.id)).toEqual([]);
+
+      // An ended session takes no more markers.
+      await sonde.call('DELETE', `/api/sessions/${mine.id}`, operator.headers);
+      const ended = await sonde.call('POST', '/api/runs', operator.headers, { ...ping, sessionId: mine.id });
+      expect([ended.status, ended.body.error.code]).toEqual([410, 'SESSION_ENDED']);
+      await sonde.call('DELETE', `/api/sessions/${hostSession.id}`, sonde.admin);
+    });
   });
 });

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolList, describeTarget, toolInfo } from '@sonde/shared';
+import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolList, describeTarget, findTool, runVerdict, toolInfo } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { ToolRun } from '../runs/tool-run.js';
 import { serveTerminalSocket } from './terminal-socket.js';
-import { mayFollowRun, ownsOrAdmin } from '../auth/object-access.js';
+import { atLeast } from '../auth/authenticator.js';
+import { mayFollowRun, maySeeSession, ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
+import type { RunStartOptions } from '../runs/run-registry.js';
 
 const RunParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 // Query strings are text; the offset is parsed after validation (no type coercion anywhere).
@@ -17,7 +19,7 @@ const TtyQuery = Type.Object({ offset: Type.Optional(Type.String({ pattern: '^[0
  * exist (404). Host runs are admin-only like host sessions.
  */
 export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { runs, policy, audit, live, config } = app;
+  const { runs, policy, audit, live, config, sessions, recordings } = app;
 
   const notFound = (id: string) => new ApiError(404, ErrorCode.RunNotFound, `There is no run ${id}.`);
   const tools = TOOLS.map(toolInfo);
@@ -28,6 +30,29 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return run;
   }
 
+  /**
+   * The session a run from its drawer marks: one the caller sees (else it does not exist to them)
+   * and drives (holds its keyboard, owns it, or is an admin): markers go into its recording, which
+   * a watcher must not be able to write into.
+   */
+  function drawerSession(principal: Principal, id: string | undefined): RunStartOptions {
+    if (id === undefined) return {};
+    const session = sessions.get(id);
+    if (!session || !maySeeSession(principal, session, policy)) throw new ApiError(404, ErrorCode.SessionNotFound, `There is no session ${id}.`);
+    const drives = session.roleOf(principal.id) === 'driver' || principal.id === session.owner.id || atLeast(principal, 'admin');
+    if (!drives) throw new ApiError(403, ErrorCode.Forbidden, `You are watching session ${id}: only whoever may type in it can run tools from its drawer.`);
+    if (session.state !== 'running') throw new ApiError(410, ErrorCode.SessionEnded, `Session ${id} has ended; run the tool without it.`);
+    return { session: { id: session.id, target: session.target } };
+  }
+
+  // A run from a session's drawer is marked on the session's timeline where it started and ended.
+  runs.onStarted((run) => {
+    if (run.sessionId) recordings.mark(run.sessionId, startLabel(run.info()));
+  });
+  runs.onEnded((run) => {
+    if (run.sessionId) recordings.mark(run.sessionId, endLabel(run.info()));
+  });
+
   app.get('/api/tools', { config: { access: 'viewer' }, schema: { response: { 200: ToolList } } }, async () => tools);
 
   app.post(
@@ -35,8 +60,15 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: { access: 'operator' }, schema: { body: CreateRunRequest, response: { 201: RunInfo, '4xx': ErrorBody, '5xx': ErrorBody } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const run = await runs.start(request.body, principal, (target, context) => policy.check(principal.role, target, context));
-      audit.record({ actor: principal, action: 'tool-run', sessionId: run.id, target: describeTarget(run.target), detail: { tool: request.body.tool, params: request.body.params ?? {} } });
+      const options = drawerSession(principal, request.body.sessionId);
+      const run = await runs.start(request.body, principal, (target, context) => policy.check(principal.role, target, context), options);
+      audit.record({
+        actor: principal,
+        action: 'tool-run',
+        sessionId: run.id,
+        target: describeTarget(run.target),
+        detail: { tool: request.body.tool, params: request.body.params ?? {}, ...(run.sessionId ? { fromSession: run.sessionId } : {}) },
+      });
       return reply.code(201).send(run.info());
     },
   );
@@ -78,3 +110,27 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     });
   });
 };
+
+/** Longest marker label: a timeline tick's name, not a transcript. */
+const MAX_LABEL_CHARS = 120;
+
+function clip(label: string): string {
+  return label.length > MAX_LABEL_CHARS ? `${label.slice(0, MAX_LABEL_CHARS - 1)}…` : label;
+}
+
+/** `dig example.com type=MX`: the tool, its first parameter, and the others that differ from their defaults. */
+export function startLabel(run: RunInfo): string {
+  const specs = findTool(run.tool)?.params ?? [];
+  const words = specs.flatMap((spec, index) => {
+    const value = run.params[spec.name];
+    if (value === undefined || (index > 0 && value === spec.default)) return [];
+    return [index === 0 ? String(value) : `${spec.name}=${String(value)}`];
+  });
+  return clip([run.tool, ...words].join(' '));
+}
+
+/** `dig: ok, resolved (1 record)`: the verdict and summary the result card shows. */
+export function endLabel(run: RunInfo): string {
+  const verdict = runVerdict(run);
+  return clip(verdict ? `${run.tool}: ${verdict.verdict}, ${verdict.summary}` : `${run.tool}: ended`);
+}

@@ -41,6 +41,36 @@ export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun
  */
 export const RUN_TERMINAL_SIZE = { cols: 200, rows: 50 } as const;
 
+/** A run started from a session's drawer: it must go where the session's shell is. */
+export interface RunStartOptions {
+  session?: { id: string; target: ResolvedTarget };
+}
+
+/**
+ * Whether two resolved targets are the same place (engine and namespace): the same container
+ * (whether it shares the processes or not), network, pod, node or engine host.
+ */
+export function sameNamespace(a: ResolvedTarget, b: ResolvedTarget): boolean {
+  if (a.engine !== b.engine) return false;
+  switch (a.kind) {
+    case 'container':
+      return b.kind === 'container' && a.containerId === b.containerId;
+    case 'network':
+    case 'network-namespace':
+      return b.kind === a.kind && a.networkId === b.networkId;
+    case 'host':
+      return b.kind === 'host';
+    case 'pod':
+      return b.kind === 'pod' && a.namespace === b.namespace && a.podUid === b.podUid;
+    case 'node':
+      return b.kind === 'node' && a.node === b.node;
+    default: {
+      const unexpected: never = a;
+      return unexpected;
+    }
+  }
+}
+
 /** How long a command found in the toolbox image is trusted to still be there. */
 const COMMAND_CACHE_MS = 10 * 60 * 1000;
 
@@ -78,7 +108,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
    * Validates everything the request says before touching Docker, then starts the run. `check`
    * is the policy for every container it touches (its target, and a two-sided tool's peer).
    */
-  async start(request: CreateRunRequest, principal: Principal, check: TargetCheck): Promise<ToolRun> {
+  async start(request: CreateRunRequest, principal: Principal, check: TargetCheck, options: RunStartOptions = {}): Promise<ToolRun> {
     const tool = findTool(request.tool);
     if (!tool) throw new ApiError(404, ErrorCode.ToolNotFound, `There is no tool "${request.tool}"; GET /api/tools lists them.`);
     const checked = validateToolParams(tool, request.params ?? {});
@@ -88,7 +118,14 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
       principal,
       target: request.target,
       ...(tool.peer ? { alsoNeeds: ['container' as const] } : {}),
-      check,
+      check: (target, context) => {
+        check(target, context);
+        // Decided on the resolved target, before anything starts; a peer goes elsewhere by design.
+        const session = options.session;
+        if (session && !sameNamespace(target, session.target)) {
+          throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.target is not where session ${session.id} runs; a run from a session's drawer goes into the session's own namespace.`);
+        }
+      },
       // A two-sided tool takes two places in the toolbox budget: its client and its peer.
       toolboxes: tool.peer ? 2 : 1,
       start: async ({ id, target, engine, context, scope, ended }) => {
@@ -120,6 +157,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
           tool,
           target,
           scope,
+          ...(options.session ? { sessionId: options.session.id } : {}),
           params: checked.values,
           argv,
           limitSeconds,

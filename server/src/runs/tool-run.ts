@@ -63,6 +63,8 @@ export interface ToolRunOptions {
   tool: ToolDefinition;
   target: ResolvedTarget;
   scope: PolicyScope;
+  /** The session whose drawer started it. */
+  sessionId?: string;
   params: Record<string, ParamValue>;
   argv: string[];
   limitSeconds: number;
@@ -124,6 +126,10 @@ export class ToolRun implements Workload {
 
   get owner(): { id: string; name: string } {
     return this.options.owner;
+  }
+
+  get sessionId(): string | undefined {
+    return this.options.sessionId;
   }
 
   get target(): ResolvedTarget {
@@ -245,6 +251,7 @@ export class ToolRun implements Workload {
       tool: this.tool.id,
       owner: { ...this.options.owner },
       target: this.options.target,
+      ...(this.options.sessionId ? { sessionId: this.options.sessionId } : {}),
       params: this.options.params,
       argv: this.options.argv,
       state: this.state,

@@ -2,6 +2,7 @@ export * from './param-types.js';
 export * from './results.js';
 export * from './catalog.js';
 export * from './runs.js';
+export * from './run-verdict.js';
 export { plainText } from './parsers/terminal-text.js';
 export { parsePing } from './parsers/ping-parser.js';
 export { parseDns } from './parsers/dns-parser.js';

@@ -43,6 +43,11 @@ export const CreateRunRequest = Type.Object(
     tool: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9-]*$' }),
     target: TargetRequest,
     params: Type.Optional(Type.Record(ParamName, ParamValue, { maxProperties: 16 })),
+    /**
+     * Started from this session's Tools drawer: its recording gets a marker when the run starts
+     * and when it ends. The caller must see and drive the session, and the target must be its.
+     */
+    sessionId: Type.Optional(Type.String({ pattern: '^[a-f0-9]{32}$' })),
   },
   { additionalProperties: false },
 );
@@ -57,6 +62,8 @@ export const RunInfo = Type.Object({
   /** Who started it: only they and admins may see, follow or cancel it. */
   owner: Type.Object({ id: Type.String(), name: Type.String() }),
   target: ResolvedTarget,
+  /** The session whose drawer started it (its recording has the run's markers). */
+  sessionId: Type.Optional(Type.String()),
   /** The validated parameters, defaults filled in. */
   params: Type.Record(Type.String(), ParamValue),
   /** The argv the toolbox runs (no shell). */

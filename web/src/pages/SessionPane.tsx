@@ -143,7 +143,7 @@ export function SessionPane({
         {/* Beside the terminal, so a form, its Run button and the result are seen while typing. */}
         {toolsOpen && (
           <ResizableSidePanel storageKey="sonde.sessionTools.width" defaultWidth={460} label="Tools" testId="session-tools-panel">
-            <SessionTools session={session}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
+            <SessionTools session={session} drives={sharing.presence ? sharing.presence.role === 'driver' : session.owner.id === me?.id}>{(context) => <CapturePanel target={context.target} blockedReason={context.blockedReason} />}</SessionTools>
           </ResizableSidePanel>
         )}
       </div>

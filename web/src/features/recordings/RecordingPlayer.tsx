@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useColorScheme } from '../../components/use-color-scheme';
 import { openTerminalLink } from '../../terminal/link-policy';
 import { TERMINAL_THEMES } from '../../terminal/terminal-themes';
-import { formatPlaybackTime, type Cast } from './cast';
+import { formatPlaybackTime, timelinePercent, type Cast } from './cast';
 import { CastPlayer, PLAYBACK_SPEEDS, type PlayerState } from './cast-player';
 
 /** OSC 52 lets output write the clipboard; a replayed shell must not do that to the viewer. */
@@ -84,18 +84,42 @@ export function RecordingPlayer({ cast, downloadUrl, downloadName }: RecordingPl
         >
           {state.playing ? 'Pause' : state.ended ? 'Replay' : 'Play'}
         </button>
-        <input
-          type="range"
-          className="recording-seek"
-          data-testid="recording-seek"
-          aria-label="Position"
-          min={0}
-          max={cast.duration}
-          step={step}
-          value={state.time}
-          disabled={!player || cast.duration === 0}
-          onChange={(event) => player?.seek(Number(event.target.value))}
-        />
+        <div className="recording-timeline">
+          <input
+            type="range"
+            className="recording-seek"
+            data-testid="recording-seek"
+            aria-label="Position"
+            min={0}
+            max={cast.duration}
+            step={step}
+            value={state.time}
+            disabled={!player || cast.duration === 0}
+            onChange={(event) => player?.seek(Number(event.target.value))}
+          />
+          {cast.markers.length > 0 && (
+            // Tools run from the session's drawer: a tick where each started and ended; a click seeks there.
+            <div className="recording-markers" aria-label="Markers">
+              {cast.markers.map((marker, index) => {
+                const name = `${marker.label} (${formatPlaybackTime(marker.time)})`;
+                return (
+                  <button
+                    key={`${index}:${marker.time}`}
+                    type="button"
+                    className="recording-marker"
+                    data-testid="recording-marker"
+                    data-time={marker.time}
+                    style={{ left: `${timelinePercent(marker.time, cast.duration)}%` }}
+                    aria-label={name}
+                    title={name}
+                    disabled={!player}
+                    onClick={() => player?.seek(marker.time)}
+                  />
+                );
+              })}
+            </div>
+          )}
+        </div>
         <span className="recording-time" data-testid="recording-time">
           {formatPlaybackTime(state.time)} / {formatPlaybackTime(cast.duration)}
         </span>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WRITE_STEP, formatPlaybackTime, parseCast, stepsToShow, stepsUntil, withSessionLength, type Cast } from './cast';
+import { MAX_WRITE_STEP, formatPlaybackTime, parseCast, stepsToShow, stepsUntil, timelinePercent, withSessionLength, type Cast } from './cast';
 
 const header = '{"version":2,"width":80,"height":24,"timestamp":1700000000,"env":{"TERM":"xterm-256color","SHELL":"/bin/sh"},"title":"Sonde: host"}';
 
@@ -25,6 +25,26 @@ describe('parseCast', () => {
   it('accepts files from other recorders: extra header fields, input and marker events', () => {
     const parsed = cast('{"version":2,"width":10,"height":5,"idle_time_limit":2,"theme":{"fg":"#fff"}}\n[0.1,"i","x"]\n[0.2,"m","chapter"]\n[0.3,"o","x"]');
     expect(parsed.events).toEqual([{ time: 0.3, kind: 'output', data: 'x' }]);
+    expect(parsed.markers).toEqual([{ time: 0.2, label: 'chapter' }]);
+  });
+
+  it("keeps markers (a tool run from the session's drawer) in time order, apart from what the terminal plays", () => {
+    const parsed = cast(`${header}\n[0.5,"o","$ "]\n[1,"m","dig example.com"]\n[1.5,"o","x"]\n[3.25,"m","dig: ok, resolved (1 record)"]\n`);
+    expect(parsed.markers).toEqual([
+      { time: 1, label: 'dig example.com' },
+      { time: 3.25, label: 'dig: ok, resolved (1 record)' },
+    ]);
+    expect(parsed.events.map((e) => e.kind)).toEqual(['output', 'output']);
+    // A marker after the last output still counts toward the length: the timeline reaches it.
+    expect(parsed.duration).toBe(3.25);
+    expect(cast(`${header}\n[0.5,"o","$ "]\n`).markers).toEqual([]);
+  });
+
+  it('places a marker on the timeline in percent of its length', () => {
+    expect(timelinePercent(1, 4)).toBe(25);
+    expect(timelinePercent(4, 4)).toBe(100);
+    expect(timelinePercent(5, 4)).toBe(100);
+    expect(timelinePercent(0, 0)).toBe(0);
   });
 
   it('refuses what is not an asciicast v2 file, saying why', () => {

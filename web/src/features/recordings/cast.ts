@@ -9,10 +9,18 @@ export type PlaybackEvent =
   | { time: number; kind: 'output'; data: string }
   | { time: number; kind: 'resize'; cols: number; rows: number };
 
+/** A named point on the timeline (asciicast v2 `"m"` event): Sonde writes one when a tool run from the session's drawer starts and ends. */
+export interface CastMarker {
+  time: number;
+  label: string;
+}
+
 export interface Cast {
   header: CastHeader;
   /** Output and resize events in time order; other event codes (input, markers) are left out. */
   events: PlaybackEvent[];
+  /** Markers in time order. */
+  markers: CastMarker[];
   /** Seconds from the start to the last event. */
   duration: number;
   /** The last line was cut off (a recording that stopped mid-write); it was ignored. */
@@ -33,6 +41,7 @@ export function parseCast(text: string): CastParseResult {
   if (!Value.Check(CastHeader, header)) return { ok: false, error: 'This is not an asciicast v2 recording (its first line is not a valid header).' };
 
   const events: PlaybackEvent[] = [];
+  const markers: CastMarker[] = [];
   let last = 0;
   let truncated = false;
   for (let i = 0; i < rest.length; i++) {
@@ -58,9 +67,11 @@ export function parseCast(text: string): CastParseResult {
       const cols = Number(size[1]);
       const rows = Number(size[2]);
       if (cols > 0 && rows > 0) events.push({ time, kind: 'resize', cols, rows });
+    } else if (code === 'm') {
+      markers.push({ time, label: data });
     }
   }
-  return { ok: true, cast: { header, events, duration: last, truncated } };
+  return { ok: true, cast: { header, events, markers, duration: last, truncated } };
 }
 
 function parseJson(line: string): unknown {
@@ -111,6 +122,12 @@ export function stepsUntil(events: readonly PlaybackEvent[], from: number, time:
 export function stepsToShow(cast: Cast, time: number): { steps: TerminalStep[]; next: number } {
   const { steps, next } = stepsUntil(cast.events, 0, time);
   return { steps: [{ kind: 'reset' }, { kind: 'resize', cols: cast.header.width, rows: cast.header.height }, ...steps], next };
+}
+
+/** Where a moment sits on the timeline, in percent of its length (0 for an empty recording). */
+export function timelinePercent(time: number, duration: number): number {
+  if (!(duration > 0)) return 0;
+  return Math.min(100, Math.max(0, (time / duration) * 100));
 }
 
 /** `m:ss`, or `h:mm:ss` from an hour on. */

@@ -1,7 +1,8 @@
-import type { RunInfo } from '@sonde/shared';
-import { Badge } from '../../components/Badge';
+import { runVerdict, type RunInfo, type Verdict } from '@sonde/shared';
+import { Badge, type Tone } from '../../components/Badge';
 import { runStatus } from './run-labels';
-import { runVerdict, VERDICT_TONE } from './run-verdict';
+
+const VERDICT_TONE: Record<Verdict, Tone> = { ok: 'ok', warning: 'warn', failed: 'danger' };
 
 /**
  * A run's state as a badge: the verdict once it has ended (ok / warning / failed, with why on

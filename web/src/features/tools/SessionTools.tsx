@@ -40,15 +40,18 @@ export function sessionLaunchContext(
   }
 }
 
-/** `children`: what the page adds below the tools for the same target (the capture panel). */
-export function SessionTools({ session, children }: { session: SessionInfo; children?: (context: LaunchContext) => ReactNode }) {
+/**
+ * `children`: what the page adds below the tools for the same target (the capture panel).
+ * `drives`: the user holds the session's keyboard, so its runs are marked on its recording (the
+ * server refuses markers from someone watching).
+ */
+export function SessionTools({ session, drives = false, children }: { session: SessionInfo; drives?: boolean; children?: (context: LaunchContext) => ReactNode }) {
   const containers = useContainers();
   const networks = useNetworks();
-  const context = sessionLaunchContext(
-    session,
-    containers.status === 'ready' ? containers.data : [],
-    networks.status === 'ready' ? networks.data : [],
-  );
+  const context: LaunchContext = {
+    ...sessionLaunchContext(session, containers.status === 'ready' ? containers.data : [], networks.status === 'ready' ? networks.data : []),
+    ...(drives && session.state === 'running' ? { sessionId: session.id } : {}),
+  };
   return (
     <div className="session-tools" data-testid="session-tools">
       <ToolLauncher context={context} />

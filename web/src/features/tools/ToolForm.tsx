@@ -13,6 +13,8 @@ interface ToolFormProps {
   suggestions: SuggestionContext;
   /** Why nothing can run here (the container is stopped…), or null. */
   blockedReason: string | null;
+  /** Started from this session's drawer (the server marks the run on its recording). */
+  sessionId?: string;
   onStarted(run: RunInfo): void;
 }
 
@@ -29,7 +31,7 @@ function preview(tool: ToolInfo, values: FormValues): string | null {
 }
 
 /** A typed form for one tool: defaults and bounds from the catalog, the server's validators, a run button. */
-export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }: ToolFormProps) {
+export function ToolForm({ tool, target, suggestions, blockedReason, sessionId, onStarted }: ToolFormProps) {
   const data = useConsoleData();
   const [values, setValues] = useState<FormValues>(() => initialFormValues(tool));
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
@@ -44,7 +46,7 @@ export function ToolForm({ tool, target, suggestions, blockedReason, onStarted }
   const run = () => {
     setSubmitted(true);
     if (!valid || pending || blockedReason) return;
-    starting.run(() => data.runs.start({ tool: tool.id, target, params: formParams(tool, values) }), onStarted);
+    starting.run(() => data.runs.start({ tool: tool.id, target, params: formParams(tool, values), ...(sessionId ? { sessionId } : {}) }), onStarted);
   };
 
   return (

@@ -16,6 +16,8 @@ export interface LaunchContext {
   host?: boolean;
   /** Why tools cannot run here, or null. */
   blockedReason: string | null;
+  /** A session's drawer whose keyboard the user holds: its runs are marked on the session's recording. */
+  sessionId?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export function ToolLauncher({ context }: { context: LaunchContext }) {
           target={target}
           suggestions={suggestions}
           blockedReason={context.blockedReason}
+          {...(context.sessionId ? { sessionId: context.sessionId } : {})}
           onStarted={(run) => {
             setSelectedRunId(run.id);
             setRevealId(run.id);

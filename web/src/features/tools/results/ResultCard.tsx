@@ -1,7 +1,6 @@
-import type { DnsResult, MtrResult, PortState, PortsResult, RunInfo, SocketsResult, ToolInfo, ToolResult } from '@sonde/shared';
+import { runVerdict, type DnsResult, type MtrResult, type PortState, type PortsResult, type RunInfo, type SocketsResult, type ToolInfo, type ToolResult, type Verdict } from '@sonde/shared';
 import { Badge, type Tone } from '../../../components/Badge';
 import { formatMs } from '../../../components/format';
-import { runVerdict, type Verdict } from '../run-verdict';
 import { HttpCard } from './HttpCard';
 import { PingCard } from './PingCard';
 import { ThroughputCard } from './ThroughputCard';

@@ -1,6 +1,7 @@
-import type { DnsResult, RunInfo } from '@sonde/shared';
+import type { DnsResult } from './results.js';
+import type { RunInfo } from './runs.js';
 import { describe, expect, it } from 'vitest';
-import { runVerdict } from './run-verdict';
+import { runVerdict } from './run-verdict.js';
 
 const base: RunInfo = {
   id: 'r1',

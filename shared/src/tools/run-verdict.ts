@@ -1,10 +1,11 @@
 /**
  * A finished run's verdict: did the tool find what one hoped (ok), something to look at
  * (warning), or a failure (failed)? Read from the parsed result, because the exit code says
- * little: dig exits 0 on NXDOMAIN, a port check exits 0 with every port closed.
+ * little: dig exits 0 on NXDOMAIN, a port check exits 0 with every port closed. Shared: the
+ * result card shows it, and the server writes it into a session recording's marker.
  */
-import type { RunInfo, ToolResult } from '@sonde/shared';
-import type { Tone } from '../../components/Badge';
+import type { ToolResult } from './results.js';
+import type { RunInfo } from './runs.js';
 
 export type Verdict = 'ok' | 'warning' | 'failed';
 
@@ -72,5 +73,3 @@ function resultVerdict(result: ToolResult): RunVerdict | null {
     }
   }
 }
-
-export const VERDICT_TONE: Record<Verdict, Tone> = { ok: 'ok', warning: 'warn', failed: 'danger' };
