@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { ConsolePage } from '../pages/console-page.js';
 import { RecordingsPage } from '../pages/recordings-page.js';
+import { ToolsPanel } from '../pages/tools-panel.js';
 import { readFixtures, token } from '../support/environment.js';
 
 const fixtures = readFixtures();
@@ -44,4 +45,48 @@ test("the player opens on a poster frame, counts the session's idle end in its l
   await expect.poll(() => screen.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
   await expect(screen).toHaveCSS('overflow-x', 'auto');
   await sonde.expectNoHorizontalOverflow();
+});
+
+test("a tool run from the session's drawer is a marker on the recording's timeline; clicking it seeks there", async ({ page }) => {
+  const sonde = new ConsolePage(page);
+  await sonde.loginWithUrl(token);
+  const terminal = await sonde.openContainerShell(fixtures.web.name);
+  const sessionId = await terminal.sessionId();
+  await terminal.run('echo before-the-tool');
+  await terminal.waitForText(/^before-the-tool\s*$/m);
+  await page.getByTestId('session-tools-toggle').click();
+  const tools = new ToolsPanel(page);
+  await tools.choose('dig');
+  await tools.fill({ host: fixtures.api.alias });
+  await tools.root.getByTestId('run-tool').click();
+  await expect(tools.resultCard('dig')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await terminal.run('echo after-the-tool');
+  await terminal.waitForText(/^after-the-tool\s*$/m);
+  await page.locator('[data-testid="session-end"]:visible').click();
+  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+
+  const recordings = new RecordingsPage(page);
+  await recordings.open();
+  await expect(recordings.item(sessionId)).toContainText(/complete/);
+  await recordings.play(sessionId);
+  const markers = page.getByTestId('recording-marker');
+  await expect(markers).toHaveCount(2);
+  await expect(markers.nth(0)).toHaveAccessibleName(new RegExp(`^dig ${fixtures.api.alias.replace(/[.]/g, '\\.')}\\b.* \\(\\d+:\\d\\d\\)$`));
+  await expect(markers.nth(1)).toHaveAccessibleName(/^dig: ok, resolved \(\d+ records?\) \(\d+:\d\d\)$/);
+  // The ticks sit in order along the timeline, inside it.
+  const first = await markers.nth(0).boundingBox();
+  const second = await markers.nth(1).boundingBox();
+  const slider = await page.getByTestId('recording-seek').boundingBox();
+  if (!first || !second || !slider) throw new Error('markers or slider not laid out');
+  expect(first.x).toBeGreaterThan(slider.x);
+  expect(second.x).toBeGreaterThanOrEqual(first.x);
+  expect(second.x + second.width).toBeLessThanOrEqual(slider.x + slider.width + 1);
+
+  // Clicking the end marker seeks there: the slider moves to its time, the poster goes.
+  const at = Number(await markers.nth(1).getAttribute('data-time'));
+  await markers.nth(1).click();
+  await expect(recordings.player()).toHaveAttribute('data-poster', 'false');
+  await expect.poll(async () => Math.abs(Number(await page.getByTestId('recording-seek').inputValue()) - at)).toBeLessThan(0.05);
+  await expect.poll(() => recordings.screenText()).toMatch(/^before-the-tool\s*$/m);
+  expect(await recordings.screenText()).not.toMatch(/^after-the-tool\s*$/m);
 });

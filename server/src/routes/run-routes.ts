@@ -45,12 +45,9 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { session: { id: session.id, target: session.target } };
   }
 
-  // A run from a session's drawer is marked on the session's timeline where it started and ended.
+  // A run from a session's drawer is marked on the session's timeline where it started (its end: see POST).
   runs.onStarted((run) => {
     if (run.sessionId) recordings.mark(run.sessionId, startLabel(run.info()));
-  });
-  runs.onEnded((run) => {
-    if (run.sessionId) recordings.mark(run.sessionId, endLabel(run.info()));
   });
 
   app.get('/api/tools', { config: { access: 'viewer' }, schema: { response: { 200: ToolList } } }, async () => tools);
@@ -62,6 +59,9 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = principalOf(request);
       const options = drawerSession(principal, request.body.sessionId);
       const run = await runs.start(request.body, principal, (target, context) => policy.check(principal.role, target, context), options);
+      // Where the tool exited, not where its toolbox was removed (the shell may have printed since).
+      const sessionId = run.sessionId;
+      if (sessionId) run.whenEnded((ended) => recordings.mark(sessionId, endLabel(ended.info())));
       audit.record({
         actor: principal,
         action: 'tool-run',

@@ -99,6 +99,7 @@ export class ToolRun implements Workload {
   private parsed: { result: ToolResult | undefined } | undefined;
   private output: Buffer[] = [];
   private outputBytes = 0;
+  private readonly endListeners = new Set<(run: ToolRun) => void>();
 
   constructor(private readonly options: ToolRunOptions) {
     this.id = options.id;
@@ -179,6 +180,15 @@ export class ToolRun implements Workload {
     this.killTimer.unref();
   }
 
+  /**
+   * Calls `listener` once, when the run ends (the moment it ends, before its toolboxes are
+   * removed); at once if it has already ended.
+   */
+  whenEnded(listener: (run: ToolRun) => void): void {
+    if (!this.running) listener(this);
+    else this.endListeners.add(listener);
+  }
+
   /** Ends it from outside because access to it ended; the reason is written into its output first. */
   revoke(reason: 'access-revoked' | 'policy', detail: string): void {
     if (!this.running) return;
@@ -196,6 +206,14 @@ export class ToolRun implements Workload {
     clearTimeout(this.limitTimer);
     clearTimeout(this.killTimer);
     this.parseOnce(); // now, so the kept output can go
+    for (const listener of this.endListeners) {
+      try {
+        listener(this);
+      } catch {
+        // A follower (a recording's marker) must never break the run's end.
+      }
+    }
+    this.endListeners.clear();
     const message = END_MESSAGES[reason];
     // The final record (state, exit code, result) follows the last output byte: the result is pushed.
     this.stream.finish({
