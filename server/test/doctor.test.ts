@@ -260,6 +260,18 @@ describe('network doctor (real Docker)', () => {
     }
   });
 
+  it("revoking its owner's token ends the run with the reason and removes its toolbox; the token reads nothing more", async () => {
+    const owner = await sonde.newToken('operator', 'doctor-revoked');
+    // The dead resolver keeps this run going for seconds.
+    const { id } = await owner.client.createDoctorRun({ target: { kind: 'container', container: fixture.dns } });
+    await sonde.client.revokeApiToken(owner.id);
+    const run = await finished(id);
+    expect(run).toMatchObject({ state: 'done', endReason: 'access-revoked' });
+    expect(run.findings.some((f) => f.code === 'healthy')).toBe(false);
+    expect(await containersWithLabels(`sonde.doctor=${id}`)).toEqual([]);
+    await expect(owner.client.doctorRun(id)).rejects.toMatchObject({ status: 401 });
+  });
+
   it("a console shutting down ends its doctor runs and removes their toolboxes; one user's cap holds meanwhile", async () => {
     const second = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`), SONDE_MAX_DIAGNOSES_PER_USER: '1' });
     const post = (container: string) => second.client.createDoctorRun({ target: { kind: 'container', container } });
@@ -289,6 +301,12 @@ describe('network doctor (real Docker)', () => {
     sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, namePatterns: [`${PREFIX}-peer-*`] } });
     try {
       await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy } })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      // An allowed target toward a peer the policy refuses: refused too, the peer named as the reason.
+      await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.peer }, peer: { container: fixture.healthy } })).rejects.toMatchObject({
+        status: 403,
+        code: 'TARGET_NOT_ALLOWED',
+        message: expect.stringMatching(/^body\.peer: /),
+      });
     } finally {
       sonde.app.policy.set(DEFAULT_POLICY);
     }
