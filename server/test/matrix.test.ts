@@ -219,6 +219,18 @@ describe('connectivity matrix (real Docker)', () => {
     await waitForNoContainers([`sonde.matrix=${run.id}`], 10_000);
   });
 
+  it("revoking its owner's token ends the matrix with the reason and removes its toolboxes", async () => {
+    const owner = await sonde.newToken('operator', 'doctor-mx-revoked');
+    // The blocked pair's TCP scan keeps the matrix going for seconds.
+    const started = await owner.client.createMatrix({ network, members: [name.alpha, name.beta, name.gamma], checks: ['icmp', 'tcp'] });
+    await sonde.client.revokeApiToken(owner.id);
+    const run = await until(started.id, (r) => r.state === 'done', sonde);
+    expect(run).toMatchObject({ endReason: 'access-revoked' });
+    expect(run.cells.every((c) => c.state === 'done')).toBe(true);
+    await waitForNoContainers([`sonde.matrix=${run.id}`], 10_000);
+    expect(await request('GET', `/api/matrix/${run.id}`, undefined, owner)).toMatchObject({ status: 401 });
+  });
+
   it('a policy that stops allowing one member ends the matrix with the reason and removes its toolboxes', async () => {
     const policy = { ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, denyLabels: ['doctor.secret'] } };
     const started = await operator.client.createMatrix({ network, members: [name.alpha, name.beta, name.gamma], checks: ['icmp', 'tcp'] });
