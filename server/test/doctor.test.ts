@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateDoctorRequest, DoctorRun, Finding } from '@sonde/shared';
 import { DEFAULT_POLICY } from '@sonde/shared';
 import type { Caller } from './support/api-client.js';
-import { TARGET_IMAGE, TEST_LABEL, TOOLBOX_IMAGE, containersWithLabels, docker, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
+import { TARGET_IMAGE, TEST_LABEL, containersWithLabels, docker, inNamespace, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
 import { readEvents } from './support/event-stream.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -31,11 +31,6 @@ describe('network doctor (real Docker)', () => {
     fixture[role] = name;
   }
 
-  /** Breaks a fixture from outside: a helper with NET_ADMIN in its network namespace. */
-  async function inNamespace(target: string, ...argv: string[]): Promise<void> {
-    await docker('run', '--rm', '--name', uniqueName(`${PREFIX}-helper`), '--label', TEST_LABEL, '--net', `container:${target}`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--entrypoint', argv[0]!, TOOLBOX_IMAGE, ...argv.slice(1));
-  }
-
   beforeAll(async () => {
     sonde = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`) });
     network = uniqueName(`${PREFIX}-net`);
@@ -55,9 +50,9 @@ describe('network doctor (real Docker)', () => {
     deadResolver = base!.replace(/\.\d+$/, '.201');
     await Promise.all([
       docker('exec', fixture.dns, 'sh', '-c', `printf 'nameserver ${deadResolver}\\noptions ndots:0\\n' > /etc/resolv.conf`),
-      inNamespace(fixture.firewall, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '80', '-j', 'DROP'),
-      inNamespace(fixture.mtu, 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '9000'),
-      inNamespace(fixture.route, 'ip', 'route', 'del', 'default'),
+      inNamespace(PREFIX, fixture.firewall, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '80', '-j', 'DROP'),
+      inNamespace(PREFIX, fixture.mtu, 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '9000'),
+      inNamespace(PREFIX, fixture.route, 'ip', 'route', 'del', 'default'),
     ]);
     // A connection attempt the DROP rule swallows, so its counters are not zero.
     const firewallIp = await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, fixture.firewall);
