@@ -753,9 +753,20 @@ export class DockerEngine implements ContainerEngine {
         // Honoured from API 1.42; older engines ignore it and get the resize below.
         ConsoleSize: [rows, cols],
       });
-      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
     } catch (error) {
       throw this.classify(error, 'Opening a shell in the toolbox');
+    }
+    try {
+      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+    } catch (error) {
+      const e = this.classify(error, 'Opening a shell in the toolbox');
+      // Docker drops a container's execs when it stops: "No such exec instance" for the exec just
+      // created means the container stopped in between (a toolbox whose idle process could not
+      // run), which the seam reports as every stopped container is, `conflict`.
+      if (e.kind === 'not-found' && (await this.inspectContainer(containerId).catch(() => undefined))?.running === false) {
+        throw new EngineError('conflict', `Opening a shell in the toolbox: Container ${containerId} stopped before the shell started`, 409);
+      }
+      throw e;
     }
     const resizeNow = async (w: number, h: number): Promise<void> => {
       try {
