@@ -43,6 +43,9 @@ export async function startConsole(env: Record<string, string> = {}, options: Pi
     SONDE_TOKEN: token,
     SONDE_INSTANCE: instance,
     SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE,
+    // A test names images that are missing on purpose; none may reach a public registry for them.
+    // The pull test (toolbox-pull.test.ts) turns pulls on, against its own local registry.
+    SONDE_TOOLBOX_PULL: 'never',
     SONDE_PORT: '0',
     SONDE_LOG_LEVEL: 'warn',
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
