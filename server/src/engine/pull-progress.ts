@@ -24,9 +24,9 @@ interface Layer {
 }
 
 /**
- * Tallies a pull's layers into one percent. Each layer counts by its size once Docker says it
- * (layers not started yet count as the average known size), half for the download and half for
- * the extraction, since both take time. The percent never goes back (a layer whose size becomes
+ * Tallies a pull's layers into one percent. Each layer to fetch counts by its size once Docker
+ * says it (layers not started yet count as the average known size; layers already there not at
+ * all), half for the download and half for the extraction, since both take time. The percent never goes back (a layer whose size becomes
  * known can lower the raw figure) and stays below 100 until the pull ends.
  */
 export class PullProgressTally {
@@ -39,6 +39,8 @@ export class PullProgressTally {
     const status = message.status ?? '';
     // The first line's id is the tag ("Pulling from x", id "latest"); only layer lines move the tally.
     if (!id || /^Pulling from /.test(status) || /^(Digest|Status):/.test(status)) return this.shown;
+    // A layer the engine has already costs nothing: the percent is of the work there is to do.
+    if (status === 'Already exists') return this.shown;
     const layer = this.layers.get(id) ?? { bytes: undefined, done: 0 };
     this.layers.set(id, layer);
     const { current, total } = message.progressDetail ?? {};
@@ -47,7 +49,7 @@ export class PullProgressTally {
     if (status === 'Downloading' && fraction !== undefined) layer.done = Math.max(layer.done, fraction / 2);
     else if (status === 'Verifying Checksum' || status === 'Download complete') layer.done = Math.max(layer.done, 0.5);
     else if (status === 'Extracting' && fraction !== undefined) layer.done = Math.max(layer.done, 0.5 + fraction / 2);
-    else if (status === 'Pull complete' || status === 'Already exists') layer.done = 1;
+    else if (status === 'Pull complete') layer.done = 1;
     this.shown = Math.max(this.shown, Math.min(99, Math.floor(this.raw() * 100)));
     return this.shown;
   }
