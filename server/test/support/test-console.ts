@@ -33,7 +33,7 @@ export interface TestConsole extends Caller {
   close(): Promise<void>;
 }
 
-export async function startConsole(env: Record<string, string> = {}, options: Pick<BuildOptions, 'consoleContainer'> = {}): Promise<TestConsole> {
+export async function startConsole(env: Record<string, string> = {}, options: Pick<BuildOptions, 'consoleContainer' | 'print'> = {}): Promise<TestConsole> {
   const token = randomBytes(18).toString('base64url');
   const instance = `test-${randomBytes(4).toString('hex')}`;
   // Each console its own database and recordings, removed on close unless the test chose a directory.
