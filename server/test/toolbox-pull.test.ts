@@ -98,9 +98,9 @@ describe('toolbox image pull (real Docker, local registry)', () => {
 
     const viewer = await sonde.newToken('viewer');
     const listed = await fetch(`${sonde.baseUrl}/api/engines`, { headers: viewer.auth });
-    const engines = (await listed.json()) as unknown;
-    expect(Value.Check(EngineList, engines)).toBe(true);
-    expect((engines as EngineList)[0]!.toolboxImage).toEqual({ image, state: 'present' });
+    const engines: unknown = await listed.json();
+    if (!Value.Check(EngineList, engines)) throw new Error(`GET /api/engines does not match its schema: ${JSON.stringify(engines)}`);
+    expect(engines[0]!.toolboxImage).toEqual({ image, state: 'present' });
     expect((await fetch(`${sonde.baseUrl}/api/engines`)).status).toBe(401);
 
     const target = await fixtures.container();

@@ -149,7 +149,7 @@ describe('toolbox image pulls', ROUTE_TEST_TIMEOUT, () => {
   });
 
   it('with pulls off (SONDE_TOOLBOX_PULL=never), or for the built-in image, nothing is pulled: the state says missing and a start says to build it', async () => {
-    for (const env of [{ SONDE_TOOLBOX_PULL: 'never' }, { SONDE_TOOLBOX_IMAGE: 'sonde-toolbox:dev' }]) {
+    for (const env of [{ SONDE_TOOLBOX_PULL: 'never' }, { SONDE_TOOLBOX_IMAGE: 'sonde-toolbox:dev' }] as Record<string, string>[]) {
       const { sonde, engine, lines } = await consoleMissing(env);
       try {
         const image = env.SONDE_TOOLBOX_IMAGE ?? IMAGE;
