@@ -10,9 +10,7 @@ const screenshots = path.join(root, 'docs/screenshots');
  * Changes left behind: one iptables rule shows live in the open session as one change, stays
  * after the session ends, and once reverted the box turns green with Revert disabled.
  */
-// fixme: fails in CI after merging the tools side panel (ui-layout) with close-vs-end and live
-// changes (ui-sessions), and toolbox reuse labels a reused toolbox with its first session; issue 17 stays open for it.
-test.fixme('an iptables rule shows in the open session as one change, and reverting it turns the box green', async ({ page }) => {
+test('an iptables rule shows in the open session as one change, and reverting it turns the box green', async ({ page }) => {
   // Three snapshots and a restore, each a toolbox, on a shared machine.
   test.setTimeout(180_000);
   const sonde = new ConsolePage(page);

@@ -58,10 +58,14 @@ test('keyboard shortcuts: ? lists them, / filters, n opens a shell, ] and [ swit
   await expect(page.getByTestId('filter')).toHaveValue('n]');
   await page.getByTestId('filter').fill('');
 
-  await sonde.container(fixtures.web.name).click();
+  const picked = sonde.container(fixtures.web.name);
+  await picked.click();
   // "n" does what the page offers: wait until the container page offers a shell.
-  await expect(page.getByTestId('shell-net')).toBeVisible();
-  // Focus stays on the picked link (not a field, not a terminal): shortcuts apply.
+  await expect(page.getByTestId('shell-net')).toBeEnabled();
+  // Focus is on the picked link (not a field, not a terminal): shortcuts apply. Said, not
+  // assumed: under load a key pressed while the click's focus had not settled went nowhere.
+  await picked.focus();
+  await expect(picked).toBeFocused();
   await page.keyboard.press('n');
   const first = await sonde.activeTerminal();
   const firstId = await first.sessionId();

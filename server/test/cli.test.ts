@@ -50,7 +50,11 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     expect(left).toEqual([]);
   });
 
-  /** Runs the CLI with its own HOME (config file) and, unless given, no SONDE_URL/SONDE_TOKEN. */
+  /**
+   * Runs the CLI with HOME (where its config file would be) a directory no test logs into, so
+   * each test stands alone: logged in through SONDE_URL/SONDE_TOKEN (`loggedIn`), or given
+   * `env` (a HOME of its own, a wrong token), or not logged in at all.
+   */
   function cli(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Outcome> {
     const env = { PATH: process.env.PATH ?? '', HOME: home, ...options.env };
     return new Promise((resolve, reject) => {
@@ -77,7 +81,8 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     expect(outcome.stderr).not.toMatch(/\n\s+at /);
   }
 
-  const loggedIn = () => ({ env: {} });
+  /** Logged in as bootstrap through the environment (which the README says overrides the config file). */
+  const loggedIn = (): { env: Record<string, string> } => ({ env: { SONDE_URL: sonde.baseUrl, SONDE_TOKEN: sonde.token } });
 
   it('refuses bad input with one line and the documented exit code', async () => {
     expectOneLineFailure(await cli(['frobnicate']), 2, /unknown command "frobnicate"/);
@@ -99,16 +104,23 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
   });
 
   it('logs in with a token into a 0600 config file, and refuses a file others can read', async () => {
-    const login = await cli(['login', sonde.baseUrl, '--token-stdin'], { input: `${sonde.token}\n` });
-    expect(login.code, login.stderr).toBe(0);
-    expect(login.stdout.toString()).toContain('as bootstrap');
-    const file = path.join(home, '.config/sonde/config.json');
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ url: sonde.baseUrl, token: sonde.token });
+    const ownHome = await mkdtemp(path.join(tmpdir(), 'cli-home-login-'));
+    try {
+      const env = { HOME: ownHome };
+      const login = await cli(['login', sonde.baseUrl, '--token-stdin'], { input: `${sonde.token}\n`, env });
+      expect(login.code, login.stderr).toBe(0);
+      expect(login.stdout.toString()).toContain('as bootstrap');
+      const file = path.join(ownHome, '.config/sonde/config.json');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ url: sonde.baseUrl, token: sonde.token });
+      const listed = await cli(['ls', 'engines'], { env });
+      expect(listed.code, listed.stderr).toBe(0);
 
-    await chmod(file, 0o644);
-    expectOneLineFailure(await cli(['ls']), 3, /other users can read it/);
-    await chmod(file, 0o600);
+      await chmod(file, 0o644);
+      expectOneLineFailure(await cli(['ls'], { env }), 3, /other users can read it/);
+    } finally {
+      await rm(ownHome, { recursive: true, force: true });
+    }
   });
 
   it('logs in with an admin password by minting an API token; an operator is told to ask for one', async () => {
@@ -152,7 +164,7 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     // script gives the CLI a real terminal: raw mode, the window size, keys as typed.
     const command = `${process.execPath} ${CLI} shell ${target.name}`;
     const outcome = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', HOME: home, TERM: 'xterm', ...loggedIn().env }, stdio: ['pipe', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -169,36 +181,39 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     expect(outcome.output).toMatch(/sonde-42/);
   });
 
-  // Skipped: hangs until its 120 s timeout in CI since toolbox reuse (a shell is an exec in an
-  // idle toolbox) met the CLI's end-of-input Ctrl-D; open in issue 14's note, to be fixed there.
-  it.skip('runs a script given on stdin when stdin is not a terminal', async () => {
-    const ok = await cli(['shell', target.name], { input: 'echo scripted-$((40+2))\n' });
+  it('runs a script given on stdin when stdin is not a terminal', async () => {
+    const ok = await cli(['shell', target.name], { input: 'echo scripted-$((40+2))\n', ...loggedIn() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.toString()).toContain('scripted-42');
-    const failed = await cli(['shell', '--network', network], { input: 'exit 3\n' });
+    // The end of input reaches the TTY while the last command still runs (canonical mode), where a
+    // single Ctrl-D is lost once readline takes the TTY back; the last line has no newline.
+    const slow = await cli(['shell', target.name], { input: 'sleep 2; echo slept-$((40+2))', ...loggedIn(), timeoutMs: 60_000 });
+    expect(slow.code, slow.stderr).toBe(0);
+    expect(slow.stdout.toString()).toContain('slept-42');
+    const failed = await cli(['shell', '--network', network], { input: 'exit 3\n', ...loggedIn() });
     expect(failed.code, failed.stderr).toBe(3);
-    expectOneLineFailure(await cli(['shell', uniqueName('cli-missing')]), 4, /TARGET_NOT_FOUND/);
+    expectOneLineFailure(await cli(['shell', uniqueName('cli-missing')], loggedIn()), 4, /TARGET_NOT_FOUND/);
   });
 
   it('runs dig and prints its result card; --json gives the run', async () => {
-    const card = await cli(['run', 'dig', '--target', target.name, '--param', `host=${peer.name}`]);
+    const card = await cli(['run', 'dig', '--target', target.name, '--param', `host=${peer.name}`], loggedIn());
     expect(card.code, `${card.stdout.toString()}${card.stderr}`).toBe(0);
     const text = card.stdout.toString();
     expect(text).toMatch(new RegExp(`^dig on container ${target.name}: ok \\(NOERROR, 1 answer\\)`));
     const peerIp = (await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, peer.id)).trim();
     expect(text).toContain(` A ${peerIp}`);
 
-    const json = await cli(['run', 'dig', '--target', target.name, '--param', `host=${peer.name}`, '--json']);
+    const json = await cli(['run', 'dig', '--target', target.name, '--param', `host=${peer.name}`, '--json'], loggedIn());
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout.toString())).toMatchObject({ tool: 'dig', state: 'exited', exitCode: 0, result: { kind: 'dns', status: 'NOERROR' } });
 
-    expectOneLineFailure(await cli(['run', 'no-such-tool', '--target', target.name]), 4, /no tool "no-such-tool"/);
-    expectOneLineFailure(await cli(['run', 'dig', '--target', target.name, '--param', 'color=blue']), 2, /no parameter "color"/);
+    expectOneLineFailure(await cli(['run', 'no-such-tool', '--target', target.name], loggedIn()), 4, /no tool "no-such-tool"/);
+    expectOneLineFailure(await cli(['run', 'dig', '--target', target.name, '--param', 'color=blue'], loggedIn()), 2, /no parameter "color"/);
   });
 
   it('captures 5 packets into a pcap that tshark reads', async () => {
     const pcap = path.join(home, 'five.pcap');
-    const capturing = cli(['capture', target.name, '-i', 'eth0', '-f', 'icmp', '-c', '5', '-w', pcap]);
+    const capturing = cli(['capture', target.name, '-i', 'eth0', '-f', 'icmp', '-c', '5', '-w', pcap], loggedIn());
     // The capture answers once tcpdump listens; ping until it has its 5 packets (bounded).
     const targetIp = (await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, target.id)).trim();
     const client = new SondeClient({ baseUrl: sonde.baseUrl, token: sonde.token });
@@ -219,7 +234,7 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     expect(frames[0]).toMatch(/ICMP/);
 
     // The same to stdout when it is a pipe.
-    const piped = cli(['capture', target.name, '-f', 'icmp', '-c', '2']);
+    const piped = cli(['capture', target.name, '-f', 'icmp', '-c', '2'], loggedIn());
     await waitFor(async () => (await client.captures()).some((c) => c.state === 'running'));
     await docker('exec', peer.id, 'ping', '-c', '3', '-i', '0.2', targetIp);
     const toStdout = await piped;
@@ -232,7 +247,7 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
     const client = new SondeClient({ baseUrl: sonde.baseUrl, token: sonde.token });
     const session = await client.createSession({ kind: 'container', container: target.name });
     try {
-      const shared = await cli(['share', session.id, '--role', 'viewer', '--expires', '1h']);
+      const shared = await cli(['share', session.id, '--role', 'viewer', '--expires', '1h'], loggedIn());
       expect(shared.code, shared.stderr).toBe(0);
       const url = new URL(shared.stdout.toString().trim());
       const shareToken = url.searchParams.get('share') ?? url.searchParams.get('token');
@@ -240,7 +255,7 @@ describe('the sonde CLI (real Docker)', { timeout: 300_000 }, () => {
       const guest = new SondeClient({ baseUrl: sonde.baseUrl, token: shareToken! });
       expect((await guest.session(session.id)).id).toBe(session.id);
       expect((await client.shares(session.id))[0]).toMatchObject({ role: 'viewer' });
-      expectOneLineFailure(await cli(['share', 'f'.repeat(32)]), 4, /SESSION_NOT_FOUND/);
+      expectOneLineFailure(await cli(['share', 'f'.repeat(32)], loggedIn()), 4, /SESSION_NOT_FOUND/);
     } finally {
       await client.endSession(session.id);
     }

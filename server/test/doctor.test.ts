@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateDoctorRequest, DoctorRun, Finding } from '@sonde/shared';
 import { DEFAULT_POLICY } from '@sonde/shared';
 import type { Caller } from './support/api-client.js';
-import { TARGET_IMAGE, TEST_LABEL, TOOLBOX_IMAGE, containersWithLabels, docker, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
+import { TARGET_IMAGE, TEST_LABEL, containersWithLabels, docker, inNamespace, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
 import { readEvents } from './support/event-stream.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -31,11 +31,6 @@ describe('network doctor (real Docker)', () => {
     fixture[role] = name;
   }
 
-  /** Breaks a fixture from outside: a helper with NET_ADMIN in its network namespace. */
-  async function inNamespace(target: string, ...argv: string[]): Promise<void> {
-    await docker('run', '--rm', '--name', uniqueName(`${PREFIX}-helper`), '--label', TEST_LABEL, '--net', `container:${target}`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--entrypoint', argv[0]!, TOOLBOX_IMAGE, ...argv.slice(1));
-  }
-
   beforeAll(async () => {
     sonde = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`) });
     network = uniqueName(`${PREFIX}-net`);
@@ -55,9 +50,9 @@ describe('network doctor (real Docker)', () => {
     deadResolver = base!.replace(/\.\d+$/, '.201');
     await Promise.all([
       docker('exec', fixture.dns, 'sh', '-c', `printf 'nameserver ${deadResolver}\\noptions ndots:0\\n' > /etc/resolv.conf`),
-      inNamespace(fixture.firewall, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '80', '-j', 'DROP'),
-      inNamespace(fixture.mtu, 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '9000'),
-      inNamespace(fixture.route, 'ip', 'route', 'del', 'default'),
+      inNamespace(PREFIX, fixture.firewall, 'iptables', '-I', 'INPUT', '-p', 'tcp', '--dport', '80', '-j', 'DROP'),
+      inNamespace(PREFIX, fixture.mtu, 'ip', 'link', 'set', 'dev', 'eth0', 'mtu', '9000'),
+      inNamespace(PREFIX, fixture.route, 'ip', 'route', 'del', 'default'),
     ]);
     // A connection attempt the DROP rule swallows, so its counters are not zero.
     const firewallIp = await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, fixture.firewall);
@@ -260,6 +255,18 @@ describe('network doctor (real Docker)', () => {
     }
   });
 
+  it("revoking its owner's token ends the run with the reason and removes its toolbox; the token reads nothing more", async () => {
+    const owner = await sonde.newToken('operator', 'doctor-revoked');
+    // The dead resolver keeps this run going for seconds.
+    const { id } = await owner.client.createDoctorRun({ target: { kind: 'container', container: fixture.dns } });
+    await sonde.client.revokeApiToken(owner.id);
+    const run = await finished(id);
+    expect(run).toMatchObject({ state: 'done', endReason: 'access-revoked' });
+    expect(run.findings.some((f) => f.code === 'healthy')).toBe(false);
+    expect(await containersWithLabels(`sonde.doctor=${id}`)).toEqual([]);
+    await expect(owner.client.doctorRun(id)).rejects.toMatchObject({ status: 401 });
+  });
+
   it("a console shutting down ends its doctor runs and removes their toolboxes; one user's cap holds meanwhile", async () => {
     const second = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`), SONDE_MAX_DIAGNOSES_PER_USER: '1' });
     const post = (container: string) => second.client.createDoctorRun({ target: { kind: 'container', container } });
@@ -289,6 +296,12 @@ describe('network doctor (real Docker)', () => {
     sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, namePatterns: [`${PREFIX}-peer-*`] } });
     try {
       await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.healthy } })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      // An allowed target toward a peer the policy refuses: refused too, the peer named as the reason.
+      await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: fixture.peer }, peer: { container: fixture.healthy } })).rejects.toMatchObject({
+        status: 403,
+        code: 'TARGET_NOT_ALLOWED',
+        message: expect.stringMatching(/^body\.peer: /),
+      });
     } finally {
       sonde.app.policy.set(DEFAULT_POLICY);
     }

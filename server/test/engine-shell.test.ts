@@ -99,4 +99,34 @@ describe('engine: openShell, a TTY exec in a running toolbox (real Docker)', () 
     expect(refused).toBeInstanceOf(EngineError);
     expect(refused).toMatchObject({ kind: 'not-found' });
   });
+
+  it('refuses with conflict when the toolbox stops between the exec\'s create and its start (Docker then answers 404 for the exec)', async () => {
+    const spec = buildToolboxSpec('c'.repeat(32), { kind: 'host', engine: 'local' }, { image: TOOLBOX_IMAGE, instance, limits: { memoryBytes: 64 * 1024 * 1024, pids: 64, nanoCpus: 500_000_000 } }, { idle: true, name: uniqueName('sonde-test-shell'), labels: { 'sonde.test': 'true' } });
+    const stopping = await engine.startIdleToolbox(spec);
+    try {
+      // The moment an image without /bin/sh hits by chance, made certain: the container is
+      // stopped right after Docker created the shell's exec (Docker itself, not a stand-in).
+      // Typed by the two calls it wraps: only server/src/engine may import dockerode.
+      type Container = { exec(options: unknown): Promise<unknown> };
+      const client = (engine as unknown as { docker: { getContainer(id: string): Container } }).docker;
+      const getContainer = client.getContainer.bind(client);
+      client.getContainer = (id: string) => {
+        const container = getContainer(id);
+        const exec = container.exec.bind(container);
+        container.exec = async (options: unknown) => {
+          const created = await exec(options);
+          await docker('stop', '-t', '0', id);
+          return created;
+        };
+        return container;
+      };
+      const refused = await engine.openShell(stopping, ['/bin/sh'], { size: { cols: 80, rows: 24 } }).catch((error: unknown) => error).finally(() => {
+        client.getContainer = getContainer;
+      });
+      expect(refused).toBeInstanceOf(EngineError);
+      expect(refused).toMatchObject({ kind: 'conflict', message: expect.stringMatching(/stopped before the shell started/) });
+    } finally {
+      await engine.removeContainer(stopping);
+    }
+  });
 });

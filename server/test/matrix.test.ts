@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateMatrixRequest, MatrixCell, MatrixRun } from '@sonde/shared';
 import { DEFAULT_POLICY } from '@sonde/shared';
 import type { Caller } from './support/api-client.js';
-import { TARGET_IMAGE, TEST_LABEL, TOOLBOX_IMAGE, docker, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
+import { TARGET_IMAGE, TEST_LABEL, docker, inNamespace, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
 import { readEvents } from './support/event-stream.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -34,10 +34,6 @@ describe('connectivity matrix (real Docker)', () => {
     ip[role] = await docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, name[role]);
   }
 
-  async function inNamespace(target: string, ...argv: string[]): Promise<void> {
-    await docker('run', '--rm', '--name', uniqueName(`${PREFIX}-helper`), '--label', TEST_LABEL, '--net', `container:${target}`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--entrypoint', argv[0]!, TOOLBOX_IMAGE, ...argv.slice(1));
-  }
-
   beforeAll(async () => {
     sonde = await startConsole({ SONDE_INSTANCE: uniqueName(`${PREFIX}-test`) });
     network = uniqueName(`${PREFIX}-net`);
@@ -45,7 +41,7 @@ describe('connectivity matrix (real Docker)', () => {
     await Promise.all([member('alpha'), member('beta', ['--expose', '8080']), member('gamma'), member('delta', ['--label', 'doctor.secret=yes'])]);
     // Gamma drops new connections from alpha only: its own connections to alpha still get their replies.
     blockRule = ['INPUT', '-s', ip.alpha!, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP'];
-    await inNamespace(name.gamma, 'iptables', '-I', ...blockRule);
+    await inNamespace(PREFIX, name.gamma, 'iptables', '-I', ...blockRule);
     const caller = (tokenName: string, role: 'operator' | 'viewer') => sonde.caller({ token: sonde.app.identities.createToken(tokenName, role, 'test').secret });
     operator = caller('doctor-mx-operator', 'operator');
     otherOperator = caller('doctor-mx-other', 'operator');
@@ -138,7 +134,7 @@ describe('connectivity matrix (real Docker)', () => {
   });
 
   it('re-runs one cell: with the rule gone, the blocked pair answers', async () => {
-    await inNamespace(name.gamma, 'iptables', '-D', ...blockRule);
+    await inNamespace(PREFIX, name.gamma, 'iptables', '-D', ...blockRule);
     const before = cell(finishedRun, 'alpha', 'gamma').at!;
     // 202: the client's transport in these tests holds the reply to the status docs/api.md documents.
     const rerun = await operator.client.rerunMatrixCell(finishedRun.id, { from: id.alpha!, to: id.gamma! });
@@ -146,7 +142,7 @@ describe('connectivity matrix (real Docker)', () => {
     const run = await until(finishedRun.id, (r) => cell(r, 'alpha', 'gamma').state === 'done' && cell(r, 'alpha', 'gamma').at !== before);
     expect(cell(run, 'alpha', 'gamma')).toMatchObject({ icmp: { ok: true }, tcp: [{ port: 80, state: 'open' }], dns: { ok: true } });
     await waitForNoContainers([`sonde.matrix=${finishedRun.id}`], 10_000);
-    await inNamespace(name.gamma, 'iptables', '-I', ...blockRule);
+    await inNamespace(PREFIX, name.gamma, 'iptables', '-I', ...blockRule);
     // Only cells of the matrix: a pair that is not one, or a member of another run, is refused.
     expect(await request('POST', `/api/matrix/${finishedRun.id}/cells`, { from: id.alpha, to: id.alpha })).toMatchObject({ status: 404, body: { error: { code: 'CELL_NOT_FOUND' } } });
     expect(await request('POST', `/api/matrix/${finishedRun.id}/cells`, { from: id.alpha, to: id.delta })).toMatchObject({ status: 404, body: { error: { code: 'CELL_NOT_FOUND' } } });
@@ -192,7 +188,7 @@ describe('connectivity matrix (real Docker)', () => {
     const epsilonId = await docker('run', '-d', '--name', epsilon, '--label', TEST_LABEL, '--network', network, TARGET_IMAGE);
     made.push(epsilon);
     // Everything new to epsilon is dropped, so probes to it wait for their timeouts while it is stopped.
-    await inNamespace(epsilon, 'iptables', '-I', 'INPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP');
+    await inNamespace(PREFIX, epsilon, 'iptables', '-I', 'INPUT', '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'DROP');
     const started = await sonde.client.createMatrix({ network, members: [name.alpha, name.beta, epsilon], checks: ['icmp', 'tcp'] });
     await until(started.id, (r) => r.members.find((m) => m.id === epsilonId)?.state === 'ready', sonde);
     await docker('kill', epsilon);
@@ -217,6 +213,18 @@ describe('connectivity matrix (real Docker)', () => {
     expect(run.cells.every((c) => c.state === 'done')).toBe(true);
     expect(run.cells.some((c) => c.reason === 'the run was cancelled')).toBe(true);
     await waitForNoContainers([`sonde.matrix=${run.id}`], 10_000);
+  });
+
+  it("revoking its owner's token ends the matrix with the reason and removes its toolboxes", async () => {
+    const owner = await sonde.newToken('operator', 'doctor-mx-revoked');
+    // The blocked pair's TCP scan keeps the matrix going for seconds.
+    const started = await owner.client.createMatrix({ network, members: [name.alpha, name.beta, name.gamma], checks: ['icmp', 'tcp'] });
+    await sonde.client.revokeApiToken(owner.id);
+    const run = await until(started.id, (r) => r.state === 'done', sonde);
+    expect(run).toMatchObject({ endReason: 'access-revoked' });
+    expect(run.cells.every((c) => c.state === 'done')).toBe(true);
+    await waitForNoContainers([`sonde.matrix=${run.id}`], 10_000);
+    expect(await request('GET', `/api/matrix/${run.id}`, undefined, owner)).toMatchObject({ status: 401 });
   });
 
   it('a policy that stops allowing one member ends the matrix with the reason and removes its toolboxes', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '@sonde/shared';
 import type { Caller } from './support/api-client.js';
 import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, docker, uniqueName } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -70,8 +71,6 @@ describe('topology map (real Docker)', () => {
     // An engine's address is for admins, as in GET /api/engines.
     expect(graph.nodes.find((n) => n.id === 'engine:local')).toMatchObject({ kind: 'engine', reachable: true });
     expect(graph.nodes.find((n) => n.id === 'engine:local')!.endpoint).toBeUndefined();
-    // Sonde's own toolboxes are not part of anyone's wiring.
-    expect(graph.nodes.some((n) => n.label.startsWith('sonde-') && n.kind === 'container' && n.label.includes(sonde.instance))).toBe(false);
     console.log(`topology read in ${elapsed} ms (${graph.nodes.length} nodes, ${graph.edges.length} edges)`);
   });
 
@@ -82,6 +81,42 @@ describe('topology map (real Docker)', () => {
     await expect(viewer.client.topology({ engine: 'elsewhere' })).rejects.toMatchObject({ status: 404, code: 'ENGINE_NOT_FOUND' });
     expect(await refusal(viewer.auth, '?engine=Not_A_Name')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
     expect(await refusal(viewer.auth, '?other=1')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_REQUEST' } } });
+  });
+
+  it("draws the containers GET /api/containers lists the caller, less Sonde's toolboxes; the policy decides what may be entered, not what is drawn", async () => {
+    // Decided: like every inventory read, the map shows a viewer or operator each container the
+    // engine has, refused or not (the policy answers "may I open it", and says why when asked);
+    // it never shows more than GET /api/containers does, and leaves out Sonde's own toolboxes.
+    const operator = await sonde.newToken('operator', 'sonde-diagnosis-topo-operator');
+    // A doctor run's toolbox stands for every toolbox: it lives for the run (seconds), long enough
+    // for the reads below; were it gone early, the inventory check fails rather than passing empty.
+    const doctor = await sonde.client.createDoctorRun({ target: { kind: 'container', container: web.name } });
+    const toolboxIds = (await docker('ps', '-q', '--no-trunc', '--filter', `label=sonde.doctor=${doctor.id}`)).split('\n').filter(Boolean);
+    sonde.app.policy.set({ ...DEFAULT_POLICY, operator: { ...DEFAULT_POLICY.operator, denyLabels: ['com.docker.compose.service'] } });
+    try {
+      expect(toolboxIds).toHaveLength(1);
+      await expect(operator.client.createDoctorRun({ target: { kind: 'container', container: db.name } })).rejects.toMatchObject({ status: 403, code: 'TARGET_NOT_ALLOWED' });
+      for (const caller of [viewer, operator]) {
+        const [graph, listed] = await Promise.all([caller.client.topology(), caller.client.containers()]);
+        const drawn = graph.nodes.filter((n) => n.kind === 'container').map((n) => n.dockerId);
+        // The toolbox is in the inventory (flagged) but not on the map.
+        expect(listed.find((c) => c.id === toolboxIds[0])).toMatchObject({ toolbox: true });
+        expect(drawn).not.toContain(toolboxIds[0]);
+        expect(graph.nodes.some((n) => n.kind === 'container' && n.label === `sonde-doctor-${doctor.id.slice(0, 12)}`)).toBe(false);
+        // Sonde's own toolboxes are not part of anyone's wiring.
+        expect(graph.nodes.some((n) => n.label.startsWith('sonde-') && n.kind === 'container' && n.label.includes(sonde.instance))).toBe(false);
+        // This project's containers are on both, refused by the policy or not, and nothing else of it.
+        const ours = (ids: (string | undefined)[]) => ids.filter((id) => id === web.id || id === db.id).sort();
+        expect(ours(drawn)).toEqual([web.id, db.id].sort());
+        expect(ours(listed.map((c) => c.id))).toEqual([web.id, db.id].sort());
+        const projectDrawn = graph.nodes.filter((n) => n.kind === 'container' && n.project === project).map((n) => n.dockerId);
+        expect(projectDrawn.length).toBeGreaterThanOrEqual(2);
+        expect(projectDrawn.every((id) => listed.some((c) => c.id === id))).toBe(true);
+      }
+    } finally {
+      sonde.app.policy.set(DEFAULT_POLICY);
+      await sonde.client.cancelDoctorRun(doctor.id);
+    }
   });
 
   it('follows a change: a container that joins appears on the next read', async () => {

@@ -9,7 +9,10 @@ import type { SondeClient } from '../sonde-client.js';
 import { TtyConnection, type TtySocket, type TtyState } from '../terminal/tty-connection.js';
 
 export interface AttachTerminalOptions {
-  /** Keystrokes; its end (a script's stdin running out) sends Ctrl-D, so the shell exits. */
+  /**
+   * Keystrokes; its end (a script's stdin running out) ends an unfinished last line and types
+   * Ctrl-D, again each second until the terminal ends, so the shell exits.
+   */
   input: Readable;
   /** Shell output. A write's callback is the acknowledgement: a slow reader slows the shell. */
   output: Writable;
@@ -32,6 +35,22 @@ export type TerminalEnd =
   | { kind: 'closed'; reason: string; code?: string };
 
 const CTRL_D = new Uint8Array([4]);
+const NEWLINE = new Uint8Array([10]);
+/**
+ * How often the end of input is typed again until the shell is gone. A Ctrl-D that reaches the
+ * remote TTY while it is in canonical mode (the shell not started yet, or running a command) is
+ * queued as an end-of-file mark, which the line discipline turns into a NUL byte once readline
+ * switches the TTY to raw mode: bash never sees it and the session never ends. Typed again, it
+ * lands at a prompt.
+ *
+ * Why repeating cannot harm: input has ended, so nothing the user typed can follow it; once the
+ * shell exits the connection is exited and disposed (sendBytes sends nothing) and the timer is
+ * cleared. A program the script left reading the terminal (cat, a REPL) gets end-of-file too and
+ * ends, then the shell gets the next one: the same as `sh < script`, where every read after the
+ * end of a pipe is end-of-file. The repeat types only while the connection is open, so a
+ * reconnect does not queue a burst of them.
+ */
+const EOF_REPEAT_MS = 1000;
 
 /** Strips control characters from server text before it reaches the user's terminal. */
 export function printable(text: string): string {
@@ -100,14 +119,26 @@ export function attachTerminal(client: SondeClient, ttyPath: string, options: At
       teardown.push(unsubscribe);
     }
     if (!options.readOnly) {
+      let lastByte: number | undefined;
+      let typingEof: NodeJS.Timeout | undefined;
       const onData = (chunk: Buffer | string) => {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (bytes.length > 0) lastByte = bytes[bytes.length - 1];
         connection.sendBytes(new Uint8Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as Uint8Array<ArrayBuffer>);
       };
-      const onEnd = () => connection.sendBytes(CTRL_D);
+      const onEnd = () => {
+        // A script's last line runs without its newline too (as `sh < script` does); on a
+        // non-empty line readline takes Ctrl-D for delete-char, not for the end.
+        if (lastByte !== undefined && lastByte !== 10 && lastByte !== 13) connection.sendBytes(NEWLINE);
+        connection.sendBytes(CTRL_D);
+        typingEof = setInterval(() => {
+          if (connection.state.kind === 'open') connection.sendBytes(CTRL_D);
+        }, EOF_REPEAT_MS);
+      };
       input.on('data', onData);
       input.on('end', onEnd);
       teardown.push(() => {
+        clearInterval(typingEof);
         input.off('data', onData);
         input.off('end', onEnd);
         input.pause();

@@ -7,6 +7,7 @@ import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from
 import { peerPlan, planFor, type PeerPlan } from './doctor-plan.js';
 import { DoctorRun } from './doctor-run.js';
 import { NamespaceToolbox } from './namespace-toolbox.js';
+import { ProgressFeed, type Progress } from './progress-feed.js';
 
 export interface DoctorRegistryOptions extends Pick<WorkloadRegistryOptions<DoctorRun>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
@@ -18,11 +19,7 @@ export interface DoctorRegistryOptions extends Pick<WorkloadRegistryOptions<Doct
   maxEnded: number;
 }
 
-/** A doctor run's progress, with what decides who may see it (its owner and target). */
-export interface DoctorProgress {
-  run: DoctorRun;
-  event: DoctorEvent;
-}
+export type DoctorProgress = Progress<DoctorRun, DoctorEvent>;
 
 /**
  * Doctor runs: what is specific to them is validating the names asked for, the plan read from
@@ -31,7 +28,7 @@ export interface DoctorProgress {
  * away, shutdown and the reaper are the workload registry's.
  */
 export class DoctorRegistry extends WorkloadRegistry<DoctorRun> {
-  private readonly progressListeners = new Set<(progress: DoctorProgress) => void>();
+  private readonly progress = new ProgressFeed<DoctorRun, DoctorEvent>();
 
   constructor(private readonly settings: DoctorRegistryOptions) {
     super({
@@ -54,8 +51,7 @@ export class DoctorRegistry extends WorkloadRegistry<DoctorRun> {
 
   /** Every check, finding and end of every run, as it happens (the events stream filters by owner). */
   onProgress(listener: (progress: DoctorProgress) => void): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+    return this.progress.listen(listener);
   }
 
   /**
@@ -119,9 +115,7 @@ export class DoctorRegistry extends WorkloadRegistry<DoctorRun> {
           toolbox: box,
           timeLimitMs,
           startedAt,
-          onEvent: (event) => {
-            for (const listener of this.progressListeners) listener({ run, event });
-          },
+          onEvent: (event) => this.progress.publish(run, event),
           onEnded: ended,
         });
         run.start().catch((error: unknown) => this.settings.log.warn({ doctor: id, err: error instanceof Error ? error.message : String(error) }, 'doctor run failed'));

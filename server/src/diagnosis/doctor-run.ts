@@ -52,8 +52,9 @@ import {
 } from './doctor-findings.js';
 import type { DoctorPlan } from './doctor-plan.js';
 import type { ProbeToolbox } from './namespace-toolbox.js';
+import { diagnosisEndReason } from './end-reason.js';
 import { evidence, missingCommand, type ProbeOutput } from './probe-output.js';
-import { FPING_TIMEOUT_MS, NMAP_TIMEOUT_MS, digArgv, digTimeoutMs, dnsOutcome, fpingArgv, icmpOutcome, nmapArgv, tcpOutcomes } from './reachability.js';
+import { DNS_WAIT_SECONDS, FPING_TIMEOUT_MS, NMAP_TIMEOUT_MS, digArgv, digTimeoutMs, dnsOutcome, fpingArgv, icmpOutcome, nmapArgv, tcpOutcomes } from './reachability.js';
 
 /**
  * One doctor run: reads the namespace (resolv.conf, routes, interfaces, sockets, firewalls,
@@ -80,11 +81,7 @@ export const CHECK_TITLES: Record<DoctorCheckId, string> = {
 const EXEC_PARALLELISM = 6;
 /** Reading state: each command takes 50-200 ms; this only bounds a wedged one. */
 const FACT_TIMEOUT_MS = 5000;
-/** dig waits this long per nameserver (+time), once (+tries=1). */
-export const DNS_WAIT_SECONDS = 2;
 const PING_TIMEOUT_MS = 4000;
-/** Names resolved at once (each may wait DNS_WAIT_SECONDS per dead nameserver). */
-const NAME_PARALLELISM = 4;
 
 export interface DoctorRunOptions {
   id: string;
@@ -103,15 +100,6 @@ export interface DoctorRunOptions {
 
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 
-/** How a workload ending from outside reads on the wire. */
-const END_REASONS: Record<CommonEndReason, DiagnosisEndReason> = {
-  deleted: 'cancelled',
-  'target-stopped': 'target-stopped',
-  'engine-lost': 'engine-lost',
-  shutdown: 'shutdown',
-  'access-revoked': 'access-revoked',
-  policy: 'policy',
-};
 
 /** One doctor run: a workload holding one idle toolbox in its target's namespace. */
 export class DoctorRun implements Workload {
@@ -206,7 +194,7 @@ export class DoctorRun implements Workload {
 
   /** Ends the run (idempotent, never rejects): unfinished checks are marked, the toolbox removed. */
   end(reason: DiagnosisEndReason | CommonEndReason): Promise<void> {
-    const wire = reason in END_REASONS ? END_REASONS[reason as CommonEndReason] : (reason as DiagnosisEndReason);
+    const wire = diagnosisEndReason(reason);
     this.ending ??= this.finish(wire);
     return this.ending;
   }
@@ -343,7 +331,7 @@ export class DoctorRun implements Workload {
         // One dig for every name (+qr marks where each query starts); a dead nameserver costs each name its wait.
         const names = plan.expectedNames.map((e) => e.name);
         const waitMs = (DNS_WAIT_SECONDS * MAX_NAMESERVERS * names.length + 2) * 1000;
-        const out = await this.exec(['dig', '+qr', '+search', `+time=${DNS_WAIT_SECONDS}`, '+tries=1', ...names.flatMap((name) => [name, 'A'])], Math.min(waitMs, this.options.timeLimitMs));
+        const out = await this.exec(digArgv(names), Math.min(waitMs, this.options.timeLimitMs));
         const parts = splitDigQueries(out.stdout, names);
         return nameOutcome(plan.expectedNames.map((expected) => ({ expected, output: { ...out, stdout: parts.get(expected.name) ?? '', stderr: parts.has(expected.name) ? '' : out.stderr } })));
       });

@@ -9,6 +9,7 @@ import { LABELS, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { MatrixRun, type MemberPlan } from './matrix-run.js';
 import { NamespaceToolbox } from './namespace-toolbox.js';
+import { ProgressFeed, type Progress } from './progress-feed.js';
 
 export interface MatrixRegistryOptions extends Pick<WorkloadRegistryOptions<MatrixRun>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
@@ -22,11 +23,7 @@ export interface MatrixRegistryOptions extends Pick<WorkloadRegistryOptions<Matr
   maxEnded: number;
 }
 
-/** A matrix's progress, with the run it belongs to (the events stream decides who sees it). */
-export interface MatrixProgress {
-  run: MatrixRun;
-  event: MatrixEvent;
-}
+export type MatrixProgress = Progress<MatrixRun, MatrixEvent>;
 
 /**
  * Connectivity matrices: what is specific to them is choosing the members (the network's
@@ -35,7 +32,7 @@ export interface MatrixProgress {
  * registry's. A matrix takes one place in the toolbox budget per member.
  */
 export class MatrixRegistry extends WorkloadRegistry<MatrixRun> {
-  private readonly progressListeners = new Set<(progress: MatrixProgress) => void>();
+  private readonly progress = new ProgressFeed<MatrixRun, MatrixEvent>();
 
   constructor(private readonly settings: MatrixRegistryOptions) {
     super({
@@ -60,8 +57,7 @@ export class MatrixRegistry extends WorkloadRegistry<MatrixRun> {
   }
 
   onProgress(listener: (progress: MatrixProgress) => void): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
+    return this.progress.listen(listener);
   }
 
   /**
@@ -109,9 +105,7 @@ export class MatrixRegistry extends WorkloadRegistry<MatrixRun> {
                 capabilities: ['NET_RAW'],
               },
             ),
-          onEvent: (event) => {
-            for (const listener of this.progressListeners) listener({ run, event });
-          },
+          onEvent: (event) => this.progress.publish(run, event),
           onEnded: ended,
         });
         run.start().catch((error: unknown) => this.settings.log.warn({ matrix: id, err: error instanceof Error ? error.message : String(error) }, 'matrix failed'));

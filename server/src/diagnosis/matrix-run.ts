@@ -20,6 +20,7 @@ import {
 } from '@sonde/shared';
 import type { CommonEndReason, RevocationReason, Workload } from '../toolboxes/workload.js';
 import { isLoopback } from './doctor-findings.js';
+import { diagnosisEndReason } from './end-reason.js';
 import type { ProbeToolbox } from './namespace-toolbox.js';
 import { missingCommand, type ProbeOutput } from './probe-output.js';
 import { FPING_TIMEOUT_MS, NMAP_TIMEOUT_MS, digArgv, digTimeoutMs, dnsOutcome, fpingArgv, icmpOutcome, nmapArgv, tcpOutcomes } from './reachability.js';
@@ -85,14 +86,6 @@ interface SecondLook {
 const cellKey = (from: string, to: string) => `${from}>${to}`;
 const seconds = (ms: number) => (ms >= 10_000 ? String(Math.round(ms / 1000)) : String(Math.round(ms / 100) / 10));
 
-const END_REASONS: Record<CommonEndReason, DiagnosisEndReason> = {
-  deleted: 'cancelled',
-  'target-stopped': 'target-stopped',
-  'engine-lost': 'engine-lost',
-  shutdown: 'shutdown',
-  'access-revoked': 'access-revoked',
-  policy: 'policy',
-};
 
 const END_WORDS: Record<DiagnosisEndReason, string> = {
   completed: 'the run completed',
@@ -221,7 +214,7 @@ export class MatrixRun implements Workload {
 
   /** Ends the run once (never rejects): unfinished cells get the reason, toolboxes are removed. */
   end(reason: DiagnosisEndReason | CommonEndReason): Promise<void> {
-    const wire = reason in END_REASONS ? END_REASONS[reason as CommonEndReason] : (reason as DiagnosisEndReason);
+    const wire = diagnosisEndReason(reason);
     // Probing a cell again after the end: only that stops.
     if (this.ending && this.second) return this.stopSecondLook(this.endDetail ?? END_WORDS[wire]);
     this.ending ??= this.finish(wire);

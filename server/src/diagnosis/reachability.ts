@@ -13,7 +13,8 @@ export const PING_WAIT_SECONDS = 1;
 export const PING_RETRIES = 1;
 /** nmap gives up on a destination after this long (all of its ports filtered, say). */
 export const SCAN_HOST_TIMEOUT_SECONDS = 20;
-export const REACH_DNS_WAIT_SECONDS = 2;
+/** dig waits this long per nameserver (+time), once (+tries=1). */
+export const DNS_WAIT_SECONDS = 2;
 
 export function fpingArgv(addresses: readonly string[]): string[] {
   return ['fping', '-e', '-r', String(PING_RETRIES), '-B', '1', '-t', String(PING_WAIT_SECONDS * 1000), ...addresses];
@@ -30,10 +31,10 @@ export const NMAP_TIMEOUT_MS = (SCAN_HOST_TIMEOUT_SECONDS + 10) * 1000;
 
 /** One dig for every name (+qr marks where each query starts, so the answers can be split). */
 export function digArgv(names: readonly string[]): string[] {
-  return ['dig', '+qr', '+search', `+time=${REACH_DNS_WAIT_SECONDS}`, '+tries=1', ...names.flatMap((name) => [name, 'A'])];
+  return ['dig', '+qr', '+search', `+time=${DNS_WAIT_SECONDS}`, '+tries=1', ...names.flatMap((name) => [name, 'A'])];
 }
 
-export const digTimeoutMs = (names: number): number => (REACH_DNS_WAIT_SECONDS * names + 3) * 1000;
+export const digTimeoutMs = (names: number): number => (DNS_WAIT_SECONDS * names + 3) * 1000;
 
 /** fping's verdict on one destination, in words. */
 export function icmpOutcome(result: FpingResult | undefined, killed: boolean): IcmpOutcome {

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
   EngineError,
@@ -24,6 +24,7 @@ import {
   type ToolboxSpec,
 } from './types.js';
 import { hostKeyCheck } from './known-hosts.js';
+import { boundedSink } from './bounded-sink.js';
 import { dockerDetail, pullFailure, PullProgressTally, type PullMessage } from './pull-progress.js';
 
 /** The only module that imports dockerode. It translates between Docker's shapes and ours (placements included). */
@@ -177,26 +178,6 @@ export function dockerClient(options: DockerEngineOptions): Docker {
 /** What an engine is called in messages: its URL as given, or the socket docker-modem looks for. */
 export function endpointOf(options: Pick<DockerEngineOptions, 'host'>, env: Record<string, string | undefined> = process.env): string {
   return options.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
-}
-
-/** Collects a stream's bytes up to `maxBytes`, dropping the rest. */
-function boundedSink(maxBytes: number): { sink: Writable; bytes: () => Buffer; truncated: () => boolean } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let dropped = false;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const room = maxBytes - size;
-      if (chunk.length > room) dropped = true;
-      if (room > 0) {
-        const kept = chunk.subarray(0, room);
-        chunks.push(kept);
-        size += kept.length;
-      }
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks), truncated: () => dropped };
 }
 
 export class DockerEngine implements ContainerEngine {
@@ -819,9 +800,20 @@ export class DockerEngine implements ContainerEngine {
         // Honoured from API 1.42; older engines ignore it and get the resize below.
         ConsoleSize: [rows, cols],
       });
-      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
     } catch (error) {
       throw this.classify(error, 'Opening a shell in the toolbox');
+    }
+    try {
+      stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+    } catch (error) {
+      const e = this.classify(error, 'Opening a shell in the toolbox');
+      // Docker drops a container's execs when it stops: "No such exec instance" for the exec just
+      // created means the container stopped in between (a toolbox whose idle process could not
+      // run), which the seam reports as every stopped container is, `conflict`.
+      if (e.kind === 'not-found' && (await this.inspectContainer(containerId).catch(() => undefined))?.running === false) {
+        throw new EngineError('conflict', `Opening a shell in the toolbox: Container ${containerId} stopped before the shell started`, 409);
+      }
+      throw e;
     }
     const resizeNow = async (w: number, h: number): Promise<void> => {
       try {

@@ -27,6 +27,7 @@ import {
 } from '@kubernetes/client-node';
 import type { KubeContainer, KubeNamespace, KubeNode, KubePod, KubeService } from '@sonde/shared';
 import { TerminalDuplex, channelHandler, exitCodeOf, type ChannelSocket } from './kubernetes-streams.js';
+import { boundedSink } from './bounded-sink.js';
 import {
   EngineError,
   type CompletedToolbox,
@@ -174,26 +175,6 @@ function parseRef(id: string): ToolboxRef | undefined {
 /** An exec in progress: how to end it. */
 interface LiveExec {
   socket: ChannelSocket;
-}
-
-/** Collects a stream's bytes up to `maxBytes`, dropping the rest. */
-function boundedSink(maxBytes: number): { sink: Writable; bytes: () => Buffer; truncated: () => boolean } {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let dropped = false;
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const room = maxBytes - size;
-      if (chunk.length > room) dropped = true;
-      if (room > 0) {
-        const kept = chunk.subarray(0, room);
-        chunks.push(kept);
-        size += kept.length;
-      }
-      done();
-    },
-  });
-  return { sink, bytes: () => Buffer.concat(chunks), truncated: () => dropped };
 }
 
 export class KubernetesEngine implements KubernetesEngineApi {

@@ -56,9 +56,9 @@ interface Followed {
 }
 
 /**
- * The open session's diff is computed on triggers, not on a timer: a snapshot starts a toolbox
- * (about half a second of an engine's time), so polling every open session would cost the most
- * exactly when nothing happens. Triggers: this long after the last keystroke (a command ran and
+ * The open session's diff is computed on triggers, not on a timer: a snapshot is an exec in the
+ * session's toolbox (a few hundred milliseconds of the engine's and the toolbox's time), so polling
+ * every open session would cost the most exactly when nothing happens. Triggers: this long after the last keystroke (a command ran and
  * its output is in), at most once per CHECK_MIN_GAP_MS per session, and "Check now".
  */
 const CHECK_QUIET_MS = 3000;

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.js';
 import { ApiError } from '../http/api-error.js';
 import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import { ShellToolboxes } from '../toolboxes/shell-toolboxes.js';
-import { buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
+import type { ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
 
@@ -48,7 +48,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
 
   /** Opens a shell in the target's namespaces: in a toolbox of this principal's there, or a new one. */
   async start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
-    const { toolbox, replayBytes, detachedGraceMs, idleTimeoutMs, meter } = this.settings;
+    const { replayBytes, detachedGraceMs, idleTimeoutMs, meter } = this.settings;
     const size = { cols: 80, rows: 24 };
     const began = performance.now();
     const session = await this.create({
@@ -63,8 +63,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           owner: { id: principal.id, name: principal.name },
           target,
           scope,
-          // The image this target's toolbox runs (a Kubernetes target's may differ from Docker's).
-          image: buildToolboxSpec(id, target, toolbox).image,
+          image: lease.image,
           toolbox: lease.shell,
           replayBytes,
           detachedGraceMs,

@@ -70,6 +70,8 @@ export interface ShellLease {
   shell: RunningToolbox;
   /** Whether the shell opened in a toolbox that was already running. */
   reused: boolean;
+  /** The image the toolbox runs (a Kubernetes target's may differ from Docker's). */
+  image: string;
   /**
    * Lets go of the shell once: the toolbox is removed when it was the last, otherwise the shell
    * is ended when `kill` says it may still run. Resolves when done; rejects only when the
@@ -83,6 +85,7 @@ interface Toolbox {
   engine: ContainerEngine;
   /** Empty until the container has started. */
   containerId: string;
+  image: string;
   /** The session whose start created it: its `sonde.session` label and container name. */
   createdFor: string;
   /** Settles when the container has started (or failed to). */
@@ -162,9 +165,10 @@ export class ShellToolboxes implements ToolboxOwner {
   private async openSingle(request: ShellRequest): Promise<ShellLease> {
     const single = { id: '', createdFor: request.sessionId };
     this.singles.add(single);
+    const spec = buildToolboxSpec(request.sessionId, request.target, this.options.settings);
     let shell: RunningToolbox;
     try {
-      shell = await request.engine.startToolbox({ ...buildToolboxSpec(request.sessionId, request.target, this.options.settings), initialSize: request.size });
+      shell = await request.engine.startToolbox({ ...spec, initialSize: request.size });
     } catch (error) {
       this.singles.delete(single);
       throw error;
@@ -174,6 +178,7 @@ export class ShellToolboxes implements ToolboxOwner {
     return {
       shell,
       reused: false,
+      image: spec.image,
       release: () => {
         released ??= request.engine.removeContainer(shell.id).finally(() => this.singles.delete(single));
         return released;
@@ -213,12 +218,14 @@ export class ShellToolboxes implements ToolboxOwner {
 
   private async openFresh(request: DockerShellRequest): Promise<ShellLease> {
     const { sessionId, target, engine } = request;
+    const spec = buildToolboxSpec(sessionId, target, this.options.settings, { idle: true });
     let started!: () => void;
     let failed!: (error: unknown) => void;
     const toolbox: Toolbox = {
       key: keyOf(request),
       engine,
       containerId: '',
+      image: spec.image,
       createdFor: sessionId,
       ready: new Promise<void>((resolve, reject) => {
         started = resolve;
@@ -231,7 +238,6 @@ export class ShellToolboxes implements ToolboxOwner {
     // Sessions waiting to reuse it see a failure as "not usable", not as an unhandled rejection.
     toolbox.ready.catch(() => undefined);
     this.toolboxes.add(toolbox);
-    const spec = buildToolboxSpec(sessionId, target, this.options.settings, { idle: true });
     try {
       const [containerId, startedAt] = await Promise.all([
         engine.startIdleToolbox(spec),
@@ -264,6 +270,7 @@ export class ShellToolboxes implements ToolboxOwner {
     return {
       shell,
       reused,
+      image: toolbox.image,
       release: ({ kill }) => {
         released ??= this.letGo(toolbox, sessionId, kill);
         return released;

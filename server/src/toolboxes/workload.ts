@@ -5,9 +5,9 @@ import type { ResolvedTarget } from '@sonde/shared';
  * packet capture, a doctor run, a connectivity matrix (and later other engines' workloads). The
  * registry, the reaper and the access rules see them only through this.
  */
-export type WorkloadKind = 'session' | 'run' | 'capture' | 'doctor' | 'matrix';
+export const WORKLOAD_KINDS = ['session', 'run', 'capture', 'doctor', 'matrix'] as const;
 
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['session', 'run', 'capture', 'doctor', 'matrix'];
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
 
 /** Who started it: the principal whose access it is held for. */
 export interface WorkloadOwner {

@@ -73,3 +73,11 @@ export async function waitForNoContainers(labels: string[], timeoutMs: number): 
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/**
+ * Breaks a fixture from outside: runs `argv` in `target`'s network namespace from a throwaway
+ * toolbox with NET_ADMIN only (named `<prefix>-helper-…`), e.g. an iptables rule or a route change.
+ */
+export async function inNamespace(prefix: string, target: string, ...argv: string[]): Promise<void> {
+  await docker('run', '--rm', '--name', uniqueName(`${prefix}-helper`), '--label', TEST_LABEL, '--net', `container:${target}`, '--cap-drop', 'ALL', '--cap-add', 'NET_ADMIN', '--entrypoint', argv[0]!, TOOLBOX_IMAGE, ...argv.slice(1));
+}

@@ -139,10 +139,14 @@ export const DoctorRunList = Type.Array(DoctorRun);
 export const DiagnosisParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 export type DiagnosisParams = Static<typeof DiagnosisParams>;
 
+/** A doctor run or matrix changed state (its end, or a matrix back to running for a second look). */
+export const DiagnosisStateEvent = Type.Object({ id: Type.String(), kind: Type.Literal('state'), state: DiagnosisState, endReason: Type.Optional(DiagnosisEndReason), elapsedMs: Type.Optional(Type.Integer()) });
+export type DiagnosisStateEvent = Static<typeof DiagnosisStateEvent>;
+
 /** Server-sent event `doctor` on GET /api/events (the run's owner and admins only): what changed. */
 export const DoctorEvent = Type.Union([
   Type.Object({ id: Type.String(), kind: Type.Literal('check'), check: DoctorCheck }),
   Type.Object({ id: Type.String(), kind: Type.Literal('finding'), finding: Finding }),
-  Type.Object({ id: Type.String(), kind: Type.Literal('state'), state: DiagnosisState, endReason: Type.Optional(DiagnosisEndReason), elapsedMs: Type.Optional(Type.Integer()) }),
+  DiagnosisStateEvent,
 ]);
 export type DoctorEvent = Static<typeof DoctorEvent>;

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { EngineName } from '../sessions.js';
-import { DiagnosisEndReason, DiagnosisOwner, DiagnosisState } from './doctor.js';
+import { DiagnosisEndReason, DiagnosisOwner, DiagnosisState, DiagnosisStateEvent } from './doctor.js';
 
 /**
  * Wire shapes of /api/matrix (docs/api.md, "Connectivity matrix"): from each member's network
@@ -149,6 +149,6 @@ export type MatrixExportQuery = Static<typeof MatrixExportQuery>;
 export const MatrixEvent = Type.Union([
   Type.Object({ id: Type.String(), kind: Type.Literal('member'), member: MatrixMember }),
   Type.Object({ id: Type.String(), kind: Type.Literal('cell'), cell: MatrixCell }),
-  Type.Object({ id: Type.String(), kind: Type.Literal('state'), state: DiagnosisState, endReason: Type.Optional(DiagnosisEndReason), elapsedMs: Type.Optional(Type.Integer()) }),
+  DiagnosisStateEvent,
 ]);
 export type MatrixEvent = Static<typeof MatrixEvent>;

@@ -4,9 +4,19 @@
  * run it names), and fetched again whole when one ends, so what stays on screen is the server's.
  */
 import { isSondeApiError, type SondeClient } from '@sonde/client';
-import type { CreateDoctorRequest, CreateMatrixRequest, DoctorEvent, DoctorRun, MatrixCell, MatrixEvent, MatrixRun } from '@sonde/shared';
+import type { CreateDoctorRequest, CreateMatrixRequest, DiagnosisStateEvent, DoctorEvent, DoctorRun, MatrixCell, MatrixEvent, MatrixRun } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { LiveResource } from './live-resource';
+
+/** A run after its state event: the state set, and the end's reason and time when it has them. */
+function applyStateEvent<R extends DoctorRun | MatrixRun>(run: R, event: DiagnosisStateEvent): R {
+  return {
+    ...run,
+    state: event.state,
+    ...(event.endReason ? { endReason: event.endReason } : {}),
+    ...(event.elapsedMs !== undefined ? { elapsedMs: event.elapsedMs } : {}),
+  };
+}
 
 /** A run after one of its events: checks replaced, findings added, the state set. */
 export function applyDoctorEvent(run: DoctorRun, event: DoctorEvent): DoctorRun {
@@ -16,12 +26,7 @@ export function applyDoctorEvent(run: DoctorRun, event: DoctorEvent): DoctorRun 
     case 'finding':
       return { ...run, findings: [...run.findings, event.finding] };
     case 'state':
-      return {
-        ...run,
-        state: event.state,
-        ...(event.endReason ? { endReason: event.endReason } : {}),
-        ...(event.elapsedMs !== undefined ? { elapsedMs: event.elapsedMs } : {}),
-      };
+      return applyStateEvent(run, event);
     default: {
       const unexpected: never = event;
       return unexpected;
@@ -37,12 +42,7 @@ export function applyMatrixEvent(run: MatrixRun, event: MatrixEvent): MatrixRun 
     case 'cell':
       return { ...run, cells: replaceCell(run.cells, event.cell) };
     case 'state':
-      return {
-        ...run,
-        state: event.state,
-        ...(event.endReason ? { endReason: event.endReason } : {}),
-        ...(event.elapsedMs !== undefined ? { elapsedMs: event.elapsedMs } : {}),
-      };
+      return applyStateEvent(run, event);
     default: {
       const unexpected: never = event;
       return unexpected;
@@ -59,70 +59,123 @@ function upsert<T extends { id: string }>(list: readonly T[] | undefined, item: 
   return [...rest, item];
 }
 
+/** How one kind of run is read, started, cancelled and changed by its events. */
+interface RunApi<R, E, Request> {
+  list(): Promise<R[]>;
+  get(id: string): Promise<R>;
+  create(request: Request): Promise<R>;
+  cancel(id: string): Promise<unknown>;
+  apply(run: R, event: E): R;
+}
+
+/**
+ * The principal's runs of one kind (doctor runs or matrices), the same way for both: started and
+ * cancelled here, changed by their pushed events, fetched whole at their end.
+ */
+class LiveRuns<R extends { id: string }, E extends { id: string; kind: string; state?: string }, Request> implements Disposable {
+  readonly resource: LiveResource<R[]>;
+
+  constructor(private readonly api: RunApi<R, E, Request>) {
+    this.resource = new LiveResource(() => api.list());
+  }
+
+  /** Starts one; it goes on after the answer. */
+  async start(request: Request): Promise<R> {
+    const run = await this.api.create(request);
+    this.resource.update((list) => upsert(list, run));
+    return run;
+  }
+
+  /** Cancels one (gone already is fine) and shows what the server has now. */
+  async cancel(id: string): Promise<void> {
+    try {
+      await this.api.cancel(id);
+    } catch (error) {
+      if (!isSondeApiError(error, 404)) throw error;
+    }
+    await this.refresh(id);
+  }
+
+  /** A pushed event: applied at once; a run we do not know yet (another tab's) is fetched. */
+  progress(event: E): void {
+    const known = this.resource.data?.some((r) => r.id === event.id) ?? false;
+    if (!known) {
+      void this.refresh(event.id);
+      return;
+    }
+    this.resource.update((list = []) => list.map((r) => (r.id === event.id ? this.api.apply(r, event) : r)));
+    // The end: the server's copy has the findings in order and the final times.
+    if (event.kind === 'state' && event.state === 'done') void this.refresh(event.id);
+  }
+
+  /** After a gap in the event stream: whatever was missed is in the list. */
+  resync(): void {
+    if (this.resource.data) void this.resource.refresh();
+  }
+
+  private async refresh(id: string): Promise<void> {
+    try {
+      const run = await this.api.get(id);
+      this.resource.update((list) => upsert(list, run));
+    } catch (error) {
+      if (!isSondeApiError(error, 404)) return;
+      this.resource.update((list = []) => list.filter((r) => r.id !== id));
+    }
+  }
+
+  dispose(): void {
+    this.resource.dispose();
+  }
+}
+
 export class Diagnosis implements Disposable {
   readonly doctorRuns: LiveResource<DoctorRun[]>;
   readonly matrices: LiveResource<MatrixRun[]>;
 
+  private readonly doctor: LiveRuns<DoctorRun, DoctorEvent, CreateDoctorRequest>;
+  private readonly matrix: LiveRuns<MatrixRun, MatrixEvent, CreateMatrixRequest>;
   private readonly cleanup = new DisposableStore();
 
   constructor(private readonly client: SondeClient) {
-    this.doctorRuns = new LiveResource(() => client.doctorRuns());
-    this.matrices = new LiveResource(() => client.matrices());
-    this.cleanup.add(this.doctorRuns);
-    this.cleanup.add(this.matrices);
+    this.doctor = new LiveRuns({
+      list: () => client.doctorRuns(),
+      get: (id) => client.doctorRun(id),
+      create: (request: CreateDoctorRequest) => client.createDoctorRun(request),
+      cancel: (id) => client.cancelDoctorRun(id),
+      apply: applyDoctorEvent,
+    });
+    this.matrix = new LiveRuns({
+      list: () => client.matrices(),
+      get: (id) => client.matrix(id),
+      create: (request: CreateMatrixRequest) => client.createMatrix(request),
+      cancel: (id) => client.cancelMatrix(id),
+      apply: applyMatrixEvent,
+    });
+    this.doctorRuns = this.doctor.resource;
+    this.matrices = this.matrix.resource;
+    this.cleanup.add(this.doctor);
+    this.cleanup.add(this.matrix);
   }
 
   /** Starts the doctor on a target (optionally toward a peer); the run goes on after the answer. */
-  async startDoctor(request: CreateDoctorRequest): Promise<DoctorRun> {
-    const run = await this.client.createDoctorRun(request);
-    this.doctorRuns.update((list) => upsert(list, run));
-    return run;
+  startDoctor(request: CreateDoctorRequest): Promise<DoctorRun> {
+    return this.doctor.start(request);
   }
 
-  async cancelDoctor(id: string): Promise<void> {
-    try {
-      await this.client.cancelDoctorRun(id);
-    } catch (error) {
-      if (!isSondeApiError(error, 404)) throw error;
-    }
-    await this.refreshDoctor(id);
+  cancelDoctor(id: string): Promise<void> {
+    return this.doctor.cancel(id);
   }
 
-  /** A pushed event: applied at once; a run we do not know yet (another tab's) is fetched. */
   doctorProgress(event: DoctorEvent): void {
-    const known = this.doctorRuns.data?.some((r) => r.id === event.id) ?? false;
-    if (!known) {
-      void this.refreshDoctor(event.id);
-      return;
-    }
-    this.doctorRuns.update((list = []) => list.map((r) => (r.id === event.id ? applyDoctorEvent(r, event) : r)));
-    // The end: the server's copy has the findings in order and the final times.
-    if (event.kind === 'state' && event.state === 'done') void this.refreshDoctor(event.id);
+    this.doctor.progress(event);
   }
 
-  private async refreshDoctor(id: string): Promise<void> {
-    try {
-      const run = await this.client.doctorRun(id);
-      this.doctorRuns.update((list) => upsert(list, run));
-    } catch (error) {
-      if (!isSondeApiError(error, 404)) return;
-      this.doctorRuns.update((list = []) => list.filter((r) => r.id !== id));
-    }
+  startMatrix(request: CreateMatrixRequest): Promise<MatrixRun> {
+    return this.matrix.start(request);
   }
 
-  async startMatrix(request: CreateMatrixRequest): Promise<MatrixRun> {
-    const run = await this.client.createMatrix(request);
-    this.matrices.update((list) => upsert(list, run));
-    return run;
-  }
-
-  async cancelMatrix(id: string): Promise<void> {
-    try {
-      await this.client.cancelMatrix(id);
-    } catch (error) {
-      if (!isSondeApiError(error, 404)) throw error;
-    }
-    await this.refreshMatrix(id);
+  cancelMatrix(id: string): Promise<void> {
+    return this.matrix.cancel(id);
   }
 
   /** Probes one cell again; the cell fills in through the events like the first time. */
@@ -136,29 +189,13 @@ export class Diagnosis implements Disposable {
   }
 
   matrixProgress(event: MatrixEvent): void {
-    const known = this.matrices.data?.some((r) => r.id === event.id) ?? false;
-    if (!known) {
-      void this.refreshMatrix(event.id);
-      return;
-    }
-    this.matrices.update((list = []) => list.map((r) => (r.id === event.id ? applyMatrixEvent(r, event) : r)));
-    if (event.kind === 'state' && event.state === 'done') void this.refreshMatrix(event.id);
-  }
-
-  private async refreshMatrix(id: string): Promise<void> {
-    try {
-      const run = await this.client.matrix(id);
-      this.matrices.update((list) => upsert(list, run));
-    } catch (error) {
-      if (!isSondeApiError(error, 404)) return;
-      this.matrices.update((list = []) => list.filter((r) => r.id !== id));
-    }
+    this.matrix.progress(event);
   }
 
   /** After a gap in the event stream: whatever was missed is in the lists. */
   resync(): void {
-    if (this.doctorRuns.data) void this.doctorRuns.refresh();
-    if (this.matrices.data) void this.matrices.refresh();
+    this.doctor.resync();
+    this.matrix.resync();
   }
 
   dispose(): void {

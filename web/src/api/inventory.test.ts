@@ -44,12 +44,13 @@ describe('Inventory', () => {
     expect(swarm.calls.kubePodListing).not.toHaveBeenCalled();
   });
 
-  it('asks for namespaces, pods, nodes and services only when an engine is a Kubernetes cluster', async () => {
+  it('asks for namespaces, pods and nodes (not services: nothing shows them) only when an engine is a Kubernetes cluster', async () => {
     const cluster = fakeClient([{ name: 'local', reachable: true, source: 'configured', kind: 'docker' }, { name: 'prod', reachable: true, source: 'configured', kind: 'kubernetes' }]);
     const inventory = new Inventory(cluster.client);
     await inventory.refreshEngines();
     expect(inventory.hasKubernetes).toBe(true);
-    for (const call of [cluster.calls.kubeNamespaceListing, cluster.calls.kubePodListing, cluster.calls.kubeNodeListing, cluster.calls.kubeServiceListing]) expect(call).toHaveBeenCalledTimes(1);
+    for (const call of [cluster.calls.kubeNamespaceListing, cluster.calls.kubePodListing, cluster.calls.kubeNodeListing]) expect(call).toHaveBeenCalledTimes(1);
+    expect(cluster.calls.kubeServiceListing).not.toHaveBeenCalled();
     inventory.refresh();
     // The first fetch may still be in flight: the refresh is queued behind it, not dropped.
     await vi.waitFor(() => expect(cluster.calls.kubePodListing).toHaveBeenCalledTimes(2));

@@ -4,7 +4,7 @@
  * says they changed), and whether Docker is reachable (pushed by the stream's `status` events).
  */
 import type { Listing, SondeClient } from '@sonde/client';
-import type { ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, NetworkSummary, SwarmNode, SwarmService, ToolboxImageEvent } from '@sonde/shared';
+import type { ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, NetworkSummary, SwarmNode, SwarmService, ToolboxImageEvent } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
 import { LiveResource } from './live-resource';
@@ -53,11 +53,13 @@ export class Inventory implements Disposable {
   readonly networks: LiveResource<NetworkSummary[]>;
   readonly swarmNodes: LiveResource<SwarmNode[]>;
   readonly swarmServices: LiveResource<SwarmService[]>;
-  /** Of Kubernetes engines (only asked for when there is one). */
+  /**
+   * Of Kubernetes engines (only asked for when there is one). Not services: no page shows them,
+   * and every inventory refresh would fetch them for nothing.
+   */
   readonly kubeNamespaces: LiveResource<KubeNamespace[]>;
   readonly kubePods: LiveResource<KubePod[]>;
   readonly kubeNodes: LiveResource<KubeNode[]>;
-  readonly kubeServices: LiveResource<KubeService[]>;
   readonly health: LiveResource<Health>;
   readonly leftOut = new LeftOutEngines();
 
@@ -79,9 +81,8 @@ export class Inventory implements Disposable {
     this.kubeNamespaces = new LiveResource(listed('kubernetes', () => client.kubeNamespaceListing()));
     this.kubePods = new LiveResource(listed('kubernetes', () => client.kubePodListing()));
     this.kubeNodes = new LiveResource(listed('kubernetes', () => client.kubeNodeListing()));
-    this.kubeServices = new LiveResource(listed('kubernetes', () => client.kubeServiceListing()));
     this.health = new LiveResource(() => client.health());
-    const owned = [this.engines, this.containers, this.networks, this.swarmNodes, this.swarmServices, this.kubeNamespaces, this.kubePods, this.kubeNodes, this.kubeServices, this.health, this.leftOut];
+    const owned = [this.engines, this.containers, this.networks, this.swarmNodes, this.swarmServices, this.kubeNamespaces, this.kubePods, this.kubeNodes, this.health, this.leftOut];
     for (const resource of owned) this.cleanup.add(resource);
     this.cleanup.add(() => {
       for (const timer of this.retries.values()) clearTimeout(timer);
@@ -125,7 +126,6 @@ export class Inventory implements Disposable {
     void this.kubeNamespaces.refresh();
     void this.kubePods.refresh();
     void this.kubeNodes.refresh();
-    void this.kubeServices.refresh();
   }
 
   refreshSwarm(): void {

@@ -3,7 +3,7 @@
  * resource (useSyncExternalStore over LiveResource), so features read data without knowing how
  * it is fetched or refreshed, and act through the resource modules useConsoleData() hands out.
  */
-import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, KubeService, Me, NetstateChange, NetstatePending, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
+import type { ApiTokenInfo, CaptureInfo, ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, Me, NetstateChange, NetstatePending, NetworkSummary, RecordingInfo, RunInfo, SessionInfo, SwarmNode, SwarmService, ToolInfo, User } from '@sonde/shared';
 import { createContext, useCallback, useContext, useMemo, useSyncExternalStore } from 'react';
 import type { ConsoleData } from '../api/console-data';
 import type { EventStreamState } from '../api/events';
@@ -54,10 +54,6 @@ export function useKubePods(): ResourceSnapshot<KubePod[]> {
 
 export function useKubeNodes(): ResourceSnapshot<KubeNode[]> {
   return useResource(useConsoleData().inventory.kubeNodes);
-}
-
-export function useKubeServices(): ResourceSnapshot<KubeService[]> {
-  return useResource(useConsoleData().inventory.kubeServices);
 }
 
 /** Engines the last containers, networks and Swarm replies left out (down or too slow to answer). */

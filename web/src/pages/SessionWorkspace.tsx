@@ -1,5 +1,5 @@
 import type { SessionInfo } from '@sonde/shared';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { EmptyState } from '../components/EmptyState';
 import { GuestSessionEnded } from '../features/sessions/GuestSessionEnded';
 import { sessionTabs } from '../features/sessions/session-labels';
@@ -70,6 +70,14 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
 
   const serverSessions = sessions.status === 'ready' ? sessions.data : undefined;
   const activeId = route.page === 'session' ? route.id : null;
+  /**
+   * The route now, for work that finishes later: ending a session waits for the server (its final
+   * network snapshot), and a page the user opened meanwhile must not be replaced by a neighbour tab.
+   */
+  const activeIdNow = useRef(activeId);
+  useEffect(() => {
+    activeIdNow.current = activeId;
+  }, [activeId]);
   const activeSession = activeId
     ? (serverSessions?.find((session) => session.id === activeId) ?? attached.get(activeId))
     : undefined;
@@ -104,11 +112,11 @@ export function SessionWorkspace({ route, children }: { route: Route; children: 
       const neighbour = tabs[index + 1] ?? tabs[index - 1];
       setAttached((current) => withoutEntry(current, id));
       setLive((current) => withoutEntry(current, id));
-      if (id === activeId) {
+      if (id === activeIdNow.current) {
         navigate(neighbour && neighbour.id !== id ? routePath({ page: 'session', id: neighbour.id }) : '/', { replace: true });
       }
     },
-    [tabs, activeId, navigate],
+    [tabs, navigate],
   );
 
   /**

@@ -7,7 +7,8 @@ import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData, useContainers, useNetstateChanges, usePermissions } from '../../hooks/use-console-data';
 import { routePath } from '../../routing/routes';
 import { Link } from '../../routing/RouterContext';
-import { diffLineKind, outstandingChanges, revertOutcome, sectionSummary } from './netstate-labels';
+import { NetstateDiffSections } from './NetstateDiffSections';
+import { outstandingChanges, revertOutcome, sectionSummary } from './netstate-labels';
 import './netstate.css';
 
 /**
@@ -101,21 +102,7 @@ function NetstateChangeItem({ change, linkTarget, onReverted }: { change: Netsta
         <summary>Show what changed</summary>
         {detailError && <p className="callout callout-danger">{detailError}</p>}
         {!detail && !detailError && <p className="muted">Loading…</p>}
-        {detail?.sections.map((section) => (
-          <div key={section.section} className="netstate-section" data-testid="netstate-diff" data-section={section.section}>
-            <h3 className="netstate-section-title mono">
-              {section.section} <span className="muted">+{section.added} −{section.removed}</span>
-            </h3>
-            <pre className="netstate-diff-lines mono">
-              {section.diff.split('\n').map((line, index) => (
-                <span key={index} className={`netstate-line netstate-line-${diffLineKind(line)}`}>
-                  {line}
-                  {'\n'}
-                </span>
-              ))}
-            </pre>
-          </div>
-        ))}
+        {detail && <NetstateDiffSections sections={detail.sections} testId="netstate-diff" />}
       </details>
       <div className="netstate-actions">
         <button

@@ -2,7 +2,8 @@ import type { SessionInfo } from '@sonde/shared';
 import { ErrorCallout } from '../../components/ErrorCallout';
 import { usePendingAction } from '../../components/use-pending-action';
 import { useConsoleData, useNetstatePending } from '../../hooks/use-console-data';
-import { diffLineKind, sectionSummary } from './netstate-labels';
+import { NetstateDiffSections } from './NetstateDiffSections';
+import { sectionSummary } from './netstate-labels';
 import './netstate.css';
 
 /**
@@ -39,21 +40,7 @@ export function SessionNetstate({ session }: { session: SessionInfo }) {
       {changed && (
         <details className="netstate-diff">
           <summary>Show the diff</summary>
-          {changed.map((section) => (
-            <div key={section.section} className="netstate-section" data-testid="session-netstate-diff" data-section={section.section}>
-              <h3 className="netstate-section-title mono">
-                {section.section} <span className="muted">+{section.added} −{section.removed}</span>
-              </h3>
-              <pre className="netstate-diff-lines mono">
-                {section.diff.split('\n').map((line, index) => (
-                  <span key={index} className={`netstate-line netstate-line-${diffLineKind(line)}`}>
-                    {line}
-                    {'\n'}
-                  </span>
-                ))}
-              </pre>
-            </div>
-          ))}
+          <NetstateDiffSections sections={changed} testId="session-netstate-diff" />
         </details>
       )}
       <ErrorCallout message={checking.error} />
