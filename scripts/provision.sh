@@ -47,8 +47,10 @@ step "Debian packages"
 # recordings; iproute2: test networks in namespaces; tshark: reading captures; util-linux:
 # `script`, the pty the CLI's shell test runs in; python3, make, g++: npm ci compiles
 # better-sqlite3 (no prebuilt binary can be downloaded here); prometheus: its promtool checks
-# GET /metrics (server/test/metrics.test.ts; no Prometheus server is started).
-packages=(docker.io debootstrap chromium docker-compose asciinema iproute2 ca-certificates tshark util-linux python3 make g++ prometheus)
+# GET /metrics (server/test/metrics.test.ts; no Prometheus server is started); docker-registry:
+# a registry on loopback the toolbox image pull test pushes to and pulls from
+# (server/test/toolbox-pull.test.ts starts its own; the packaged service is not used).
+packages=(docker.io debootstrap chromium docker-compose asciinema iproute2 ca-certificates tshark util-linux python3 make g++ prometheus docker-registry)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for p in "${packages[@]}"; do
@@ -56,7 +58,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   done
 else
   # Not Debian: check the commands the packages provide instead.
-  for c in docker debootstrap chromium docker-compose asciinema ip tshark script python3 make g++ promtool; do
+  for c in docker debootstrap chromium docker-compose asciinema ip tshark script python3 make g++ promtool docker-registry; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
 fi
@@ -77,6 +79,12 @@ elif ((root)) && command -v apt-get >/dev/null 2>&1; then
       [[ "$unit" == prometheus || "$node_exporter_before" != installed ]] || continue
       systemctl disable --now --quiet "$unit.service" 2>/dev/null || true
     done
+  fi
+  # docker-registry likewise starts a registry on :5000 (with htpasswd auth) on a systemd
+  # machine; the test runs its own on a free loopback port. Stop and disable the packaged one
+  # when this run installed it.
+  if [[ " ${missing[*]} " == *" docker-registry "* && -d /run/systemd/system ]]; then
+    systemctl disable --now --quiet docker-registry.service 2>/dev/null || true
   fi
 else
   printf 'missing: %s\n' "${missing[*]}" >&2

@@ -58,7 +58,12 @@ if (docker.error) {
     // Ours to build (any tag); other images are pulled or built by whoever named them.
     await makeToolbox(image);
   } else {
-    say(`toolbox image ${image} is missing; pull or build it (SONDE_TOOLBOX_IMAGE).`);
+    // The console pulls it (progress in this terminal) unless SONDE_TOOLBOX_PULL=never.
+    say(
+      process.env.SONDE_TOOLBOX_PULL === 'never'
+        ? `toolbox image ${image} is missing and SONDE_TOOLBOX_PULL=never; pull or build it (SONDE_TOOLBOX_IMAGE).`
+        : `toolbox image ${image} is missing; the console pulls it when it starts (progress below).`,
+    );
   }
 }
 

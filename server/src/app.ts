@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
 import type { RouteAccess } from './auth/principal.js';
-import { EngineError, type ContainerEngine, type Engine } from './engine/types.js';
+import { EngineError, ImageMissingError, type ContainerEngine, type Engine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import openapi from './http/openapi.js';
 import securityHeaders from './http/security-headers.js';
@@ -21,6 +21,7 @@ import metricsPlugin from './plugins/metrics-plugin.js';
 import netstatePlugin from './plugins/netstate-plugin.js';
 import recordingsPlugin from './plugins/recordings-plugin.js';
 import storePlugin from './plugins/store-plugin.js';
+import toolboxImagesPlugin from './plugins/toolbox-images-plugin.js';
 import workloadsPlugin from './plugins/workloads-plugin.js';
 import { auditRoutes } from './routes/audit-routes.js';
 import { captureRoutes } from './routes/capture-routes.js';
@@ -68,6 +69,8 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** The console's own container; detected from /proc when not given. */
   consoleContainer?: ConsoleContainer;
+  /** Where lines for the operator's terminal go (a toolbox image pull's progress); stdout unless given. */
+  print?: (line: string) => void;
 }
 
 /**
@@ -76,7 +79,7 @@ export interface BuildOptions {
  * Fastify closes them in reverse: workloads end first (preClose), then netstate, recordings,
  * the engine monitor, live connections, and the database last.
  */
-export async function buildApp({ config, engine, engines, logger, consoleContainer }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, engine, engines, logger, consoleContainer, print }: BuildOptions): Promise<FastifyInstance> {
   // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
   const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = Fastify({
@@ -113,6 +116,9 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
       if (isDenial(error)) app.metrics.denied(error.code);
       return reply.code(error.statusCode).send(error.toBody());
     }
+    // A toolbox image missing on an engine that is pulling it (or failed to): how far, or why.
+    const pulling = error instanceof ImageMissingError ? app.toolboxImages.refusal(error.engine) : undefined;
+    if (pulling) return reply.code(pulling.statusCode).send(pulling.toBody());
     if (error instanceof EngineError) {
       const mapped = toApiError(error, config.toolboxImage);
       if (mapped.statusCode >= 500) request.log.warn({ err: error.message }, 'engine request failed');
@@ -159,6 +165,7 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   await app.register(accessPlugin);
   const given = engine ? [engine] : engines;
   await app.register(enginePlugin, { ...(given ? { engines: given } : {}), ...(consoleContainer ? { consoleContainer } : {}) });
+  await app.register(toolboxImagesPlugin, print ? { print } : {});
   await app.register(workloadsPlugin);
   await app.register(recordingsPlugin);
   await app.register(netstatePlugin);

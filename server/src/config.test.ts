@@ -41,11 +41,21 @@ describe('parseConfig', () => {
     expect(config.allowedHosts).toContain('ops.example.com');
   });
 
+  it('pulls a missing toolbox image by default, except the built-in one (no registry has it) or with SONDE_TOOLBOX_PULL=never', () => {
+    const pull = (env: Record<string, string>) => parseConfig({ SONDE_TOKEN: 'a-long-enough-token', ...env }).toolboxPull;
+    expect(pull({ SONDE_TOOLBOX_IMAGE: 'nicolaka/netshoot' })).toBe(true);
+    expect(pull({ SONDE_TOOLBOX_IMAGE: 'nicolaka/netshoot', SONDE_TOOLBOX_PULL: 'missing' })).toBe(true);
+    expect(pull({ SONDE_TOOLBOX_IMAGE: 'nicolaka/netshoot', SONDE_TOOLBOX_PULL: 'never' })).toBe(false);
+    expect(pull({})).toBe(false);
+    expect(pull({ SONDE_TOOLBOX_IMAGE: 'sonde-toolbox:dev' })).toBe(false);
+  });
+
   it.each([
     ['SONDE_PORT', 'eighty'],
     ['SONDE_PORT', '70000'],
     ['SONDE_TOKEN', 'short'],
     ['SONDE_TOOLBOX_IMAGE', 'bad image; rm -rf /'],
+    ['SONDE_TOOLBOX_PULL', 'always'],
     ['SONDE_HOST', 'evil host'],
     ['SONDE_INSTANCE', '../../etc'],
     ['SONDE_LOG_LEVEL', 'verbose'],

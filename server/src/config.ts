@@ -59,6 +59,12 @@ export interface Config {
   /** The access token; `generated` says whether Sonde made it up (then it is printed once). */
   token: { value: string; generated: boolean };
   toolboxImage: string;
+  /**
+   * Whether the console pulls the toolbox image onto a Docker engine that lacks it
+   * (SONDE_TOOLBOX_PULL=missing, the default for an image named in SONDE_TOOLBOX_IMAGE), or never
+   * does (never; always for the built-in sonde-toolbox image, which no registry has: npm start builds it).
+   */
+  toolboxPull: boolean;
   /** The toolbox image on Kubernetes engines (SONDE_K8S_TOOLBOX_IMAGE), pulled by the kubelet from a registry. */
   kubernetesToolboxImage: string;
   dataDir: string;
@@ -409,6 +415,11 @@ export function parseConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(toolboxImage)) {
     throw new ConfigError('SONDE_TOOLBOX_IMAGE', `not a valid image reference: "${toolboxImage}"`);
   }
+  const pullSetting = env.SONDE_TOOLBOX_PULL?.trim() || 'missing';
+  if (pullSetting !== 'missing' && pullSetting !== 'never') throw new ConfigError('SONDE_TOOLBOX_PULL', `use missing or never, not "${pullSetting}"`);
+  // Sonde's own image is built on the host (npm start, toolbox/build.sh); a pull of it could only
+  // ask Docker Hub for a repository that is not there.
+  const toolboxPull = pullSetting === 'missing' && !/^sonde-toolbox(:|$)/.test(toolboxImage);
   const kubernetesToolboxImage = env.SONDE_K8S_TOOLBOX_IMAGE?.trim() || 'nicolaka/netshoot';
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/.test(kubernetesToolboxImage)) {
     throw new ConfigError('SONDE_K8S_TOOLBOX_IMAGE', `not a valid image reference: "${kubernetesToolboxImage}"`);
@@ -482,6 +493,7 @@ export function parseConfig(env: Env = process.env): Config {
     recordingFailure,
     token,
     toolboxImage,
+    toolboxPull,
     kubernetesToolboxImage,
     dataDir: checkDataDir(path.resolve(env.SONDE_DATA_DIR?.trim() || defaultDataDir(env))),
     engines,

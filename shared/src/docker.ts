@@ -96,6 +96,27 @@ export type EngineSwarm = Static<typeof EngineSwarm>;
 export const EngineKind = Type.Union([Type.Literal('docker'), Type.Literal('kubernetes')]);
 export type EngineKind = Static<typeof EngineKind>;
 
+/**
+ * The toolbox image on a Docker engine (SONDE_TOOLBOX_IMAGE): there, being pulled (with how far
+ * along the layers are, 0-100), a pull that failed (Docker's reason in a sentence), or missing
+ * with no pull (SONDE_TOOLBOX_PULL=never, or the locally built sonde-toolbox image).
+ */
+export const ToolboxImageStatus = Type.Object({
+  image: Type.String(),
+  state: Type.Union([Type.Literal('present'), Type.Literal('pulling'), Type.Literal('failed'), Type.Literal('missing')]),
+  percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /** Why the pull failed, or what to do about a missing image: a sentence for humans. */
+  error: Type.Optional(Type.String()),
+});
+export type ToolboxImageStatus = Static<typeof ToolboxImageStatus>;
+
+/** Server-sent event `toolbox-image` on GET /api/events: an engine's toolbox image changed state or pull progress. */
+export const ToolboxImageEvent = Type.Object({
+  engine: Type.String(),
+  ...ToolboxImageStatus.properties,
+});
+export type ToolboxImageEvent = Static<typeof ToolboxImageEvent>;
+
 export const EngineInfo = Type.Object({
   name: Type.String(),
   /** A Docker engine, or a Kubernetes cluster (tested against recorded API exchanges only; README, "Kubernetes", and docs/kubernetes.md). */
@@ -110,6 +131,8 @@ export const EngineInfo = Type.Object({
   /** Admins only: the engine's address and TLS directory. */
   endpoint: Type.Optional(Type.String()),
   tlsDir: Type.Optional(Type.String()),
+  /** Docker engines, once checked: the toolbox image's state there (Kubernetes nodes pull their own). */
+  toolboxImage: Type.Optional(ToolboxImageStatus),
 });
 export type EngineInfo = Static<typeof EngineInfo>;
 export const EngineList = Type.Array(EngineInfo);

@@ -4,6 +4,7 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import {
   EngineError,
+  ImageMissingError,
   type ContainerDetail,
   type EngineFacts,
   type SwarmNodeFacts,
@@ -24,6 +25,7 @@ import {
 } from './types.js';
 import { hostKeyCheck } from './known-hosts.js';
 import { boundedSink } from './bounded-sink.js';
+import { dockerDetail, pullFailure, PullProgressTally, type PullMessage } from './pull-progress.js';
 
 /** The only module that imports dockerode. It translates between Docker's shapes and ours (placements included). */
 
@@ -456,6 +458,51 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
+  async pullImage(ref: string, onProgress?: (percent: number) => void, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    let stream: NodeJS.ReadableStream & { destroy?: () => void };
+    try {
+      stream = (await this.docker.pull(ref)) as typeof stream;
+    } catch (error) {
+      // Refused before the stream began (404 no such repository or tag, 500 the registry not
+      // reachable from the engine): the engine answered, so it is the pull that failed.
+      const e = this.classify(error, `Pulling ${ref}`);
+      if (e.kind === 'unreachable') throw e;
+      throw new EngineError('failed', pullFailure(ref, dockerDetail(error as ModemError)), e.statusCode);
+    }
+    const tally = new PullProgressTally();
+    let last = -1;
+    await new Promise<void>((resolve, reject) => {
+      let failure: string | undefined;
+      const stop = () => {
+        stream.destroy?.();
+        reject(new EngineError('failed', `Pulling ${ref} was stopped.`));
+      };
+      signal?.addEventListener('abort', stop, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (error: Error | null) => {
+          signal?.removeEventListener('abort', stop);
+          if (error) reject(this.classify(error, `Pulling ${ref}`));
+          // A failure after the 200 arrives as a message in the stream, not as an error.
+          else if (failure !== undefined) reject(new EngineError('failed', pullFailure(ref, failure)));
+          else resolve();
+        },
+        (message: PullMessage) => {
+          if (message.error || message.errorDetail) {
+            failure = message.errorDetail?.message ?? message.error ?? 'no reason given';
+            return;
+          }
+          const percent = tally.add(message);
+          if (percent !== last) {
+            last = percent;
+            onProgress?.(percent);
+          }
+        },
+      );
+    });
+  }
+
   async hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean> {
     let path = DEFAULT_PATH;
     try {
@@ -464,7 +511,7 @@ export class DockerEngine implements ContainerEngine {
       if (env) path = env.slice('PATH='.length);
     } catch (error) {
       const e = this.classify(error, 'Inspecting image');
-      if (e.kind === 'not-found') throw new EngineError('image-missing', `Toolbox image ${image} is not present on the engine.`, 404);
+      if (e.kind === 'not-found') throw new ImageMissingError(image, this.name);
       throw e;
     }
     let container: Docker.Container;
@@ -533,7 +580,7 @@ export class DockerEngine implements ContainerEngine {
     } catch (error) {
       const e = this.classify(error, 'Creating the toolbox');
       if (e.kind === 'not-found' && !(await this.hasImage(spec.image).catch(() => true))) {
-        throw new EngineError('image-missing', `Toolbox image ${spec.image} is not present on the engine.`, 404);
+        throw new ImageMissingError(spec.image, this.name);
       }
       throw e;
     }

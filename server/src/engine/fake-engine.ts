@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerSummary, NetworkSummary, PortMapping } from '@sonde/shared';
 import { FakePty, FakeStreamProcess, fakeTcpdump, lineShell } from './fake-processes.js';
+import { pullFailure, PullProgressTally, type PullMessage } from './pull-progress.js';
 import {
   EngineError,
+  ImageMissingError,
   type CompletedToolbox,
   type CompletionOptions,
   type ContainerDetail,
@@ -107,7 +109,7 @@ export interface FakeCompletion {
 }
 
 /** Steps of the engine's work where a test can make the next call fail or wait. */
-export type FakeStep = 'version' | 'list' | 'inspect' | 'create' | 'attach' | 'start' | 'exec' | 'remove' | 'events';
+export type FakeStep = 'version' | 'list' | 'inspect' | 'create' | 'attach' | 'start' | 'exec' | 'remove' | 'events' | 'pull';
 
 /** A held step: `reached` resolves when a call arrives at it; it goes on after `release()`. */
 export interface FakeHold {
@@ -195,6 +197,54 @@ function matches(match: FakeMatch, spec: ToolboxSpec): boolean {
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
 
+/**
+ * A pull Sonde asked the fake engine for, driven by the test as a registry and Docker would:
+ * progress messages in Docker's shape (tallied like the real engine's, pull-progress.ts), then
+ * the image arrives or the pull fails with Docker's words.
+ */
+export class FakePull {
+  private readonly tally = new PullProgressTally();
+  private settled = false;
+
+  constructor(
+    readonly ref: string,
+    private readonly onProgress: ((percent: number) => void) | undefined,
+    private readonly finish: (error?: EngineError) => void,
+  ) {}
+
+  get done(): boolean {
+    return this.settled;
+  }
+
+  /** One message of Docker's pull stream (`{ id, status: 'Downloading', progressDetail: { current, total } }`). */
+  report(message: PullMessage): void {
+    if (this.settled) return;
+    this.onProgress?.(this.tally.add(message));
+  }
+
+  /** Shorthand: layer `id` of `total` bytes downloaded up to `current`. */
+  download(id: string, current: number, total: number): void {
+    this.report({ id, status: 'Downloading', progressDetail: { current, total } });
+  }
+
+  /** The pull ends well: the image is on the engine. */
+  complete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.finish();
+  }
+
+  /**
+   * The pull ends with Docker's message, as the real engine reports it (`manifest unknown`,
+   * `pull access denied …`, a DNS error): a sentence that says why (pull-progress.ts).
+   */
+  fail(dockerMessage: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.finish(new EngineError('failed', pullFailure(this.ref, dockerMessage), 404));
+  }
+}
+
 export class FakeEngine implements ContainerEngine {
   readonly kind = 'docker' as const;
   readonly name: string;
@@ -206,6 +256,8 @@ export class FakeEngine implements ContainerEngine {
   private readonly networks = new Map<string, Net>();
   private readonly images = new Map<string, ReadonlySet<string>>();
   private readonly created: ToolboxRecord[] = [];
+  private readonly pullsAsked: FakePull[] = [];
+  private readonly pullListeners = new Set<(pull: FakePull) => void>();
   private readonly streams = new Set<OpenStream>();
   private readonly failures = new Map<FakeStep, EngineError[]>();
   private readonly holds = new Map<FakeStep, { reached: () => void; released: Promise<void> }[]>();
@@ -392,6 +444,24 @@ export class FakeEngine implements ContainerEngine {
 
   // What tests observe -----------------------------------------------------------------
 
+  /** Every pull asked for, oldest first; each waits until the test completes or fails it. */
+  pulls(): FakePull[] {
+    return [...this.pullsAsked];
+  }
+
+  /** The next pull asked for (or the oldest one still going, when one is). */
+  nextPull(): Promise<FakePull> {
+    const going = this.pullsAsked.find((p) => !p.done);
+    if (going) return Promise.resolve(going);
+    return new Promise((resolve) => {
+      const listener = (pull: FakePull) => {
+        this.pullListeners.delete(listener);
+        resolve(pull);
+      };
+      this.pullListeners.add(listener);
+    });
+  }
+
   /** Toolboxes that exist now (started through the seam and not removed), oldest first. */
   toolboxes(): FakeToolbox[] {
     return this.created.filter((t) => t.exists);
@@ -471,11 +541,29 @@ export class FakeEngine implements ContainerEngine {
     return this.images.has(ref);
   }
 
+  async pullImage(ref: string, onProgress?: (percent: number) => void, signal?: AbortSignal): Promise<void> {
+    this.calls.push('pullImage');
+    await this.step('pull');
+    signal?.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const pull = new FakePull(ref, onProgress, (error) => {
+        signal?.removeEventListener('abort', stop);
+        if (error) return reject(error);
+        this.addImage(ref);
+        resolve();
+      });
+      const stop = () => pull.fail('context canceled');
+      signal?.addEventListener('abort', stop, { once: true });
+      this.pullsAsked.push(pull);
+      for (const listener of [...this.pullListeners]) listener(pull);
+    });
+  }
+
   async hasCommand(image: string, command: string, labels: Record<string, string>): Promise<boolean> {
     this.calls.push('hasCommand');
     await this.step('inspect');
     const commands = this.images.get(image);
-    if (!commands) throw new EngineError('image-missing', `Toolbox image ${image} is not present on the engine.`, 404);
+    if (!commands) throw new ImageMissingError(image, this.name);
     // Like the real engine: a created, never started container that is gone before this settles.
     await this.step('create');
     const box = this.createBox({ name: `fake-probe-${randomBytes(6).toString('hex')}`, image, labels, entrypoint: [command] }, 'command-probe');
@@ -735,7 +823,7 @@ export class FakeEngine implements ContainerEngine {
   /** Creates a toolbox's container the way Docker would refuse or accept it. */
   private async createToolbox(spec: ToolboxSpec, mode: FakeToolboxMode): Promise<Box> {
     await this.step('create');
-    if (!this.images.has(spec.image)) throw new EngineError('image-missing', `Toolbox image ${spec.image} is not present on the engine.`, 404);
+    if (!this.images.has(spec.image)) throw new ImageMissingError(spec.image, this.name);
     const owner = this.findBox(spec.name);
     if (owner && owner.name === spec.name) {
       throw new EngineError('conflict', `Creating the toolbox: Conflict. The container name "/${spec.name}" is already in use by container "${owner.id}".`, 409);

@@ -79,6 +79,14 @@ export interface ContainerEngine extends ToolboxEngine {
   inspectContainer(id: string): Promise<ContainerDetail | undefined>;
   hasImage(ref: string): Promise<boolean>;
   /**
+   * Pulls an image from its registry (`docker pull`), telling `onProgress` the percent of its
+   * layers done (pull-progress.ts) as Docker reports it. Resolves when the image is there;
+   * rejects with an EngineError whose message says why in words (the registry has no such tag,
+   * its name does not resolve, it wants a login …) and quotes Docker. `signal` stops following
+   * (the engine's pull may go on).
+   */
+  pullImage(ref: string, onProgress?: (percent: number) => void, signal?: AbortSignal): Promise<void>;
+  /**
    * Opens an interactive shell in a running toolbox (Docker only: shell-toolboxes.ts reuses
    * toolboxes on Docker engines; a Kubernetes pod's shells share its ephemeral container already): `argv` with a TTY of `size`, stdin
    * attached (a `docker exec -it`). The result has RunningToolbox's shape, `id` being the
@@ -278,5 +286,18 @@ export class EngineError extends Error {
   ) {
     super(message);
     this.name = 'EngineError';
+  }
+}
+
+/**
+ * A toolbox that could not be made because its image is not on the engine: says which engine, so
+ * the answer can tell whether that engine is pulling it (toolboxes/toolbox-images.ts).
+ */
+export class ImageMissingError extends EngineError {
+  constructor(
+    readonly image: string,
+    readonly engine: string,
+  ) {
+    super('image-missing', `Toolbox image ${image} is not present on the engine.`, 404);
   }
 }

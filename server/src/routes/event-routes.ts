@@ -6,13 +6,14 @@ import { principalOf } from '../auth/principal.js';
 
 /**
  * Server-sent events (docs/api.md, "GET /api/events"): engine changes (`docker`, with the engine's
- * name), reachability of every engine (`status`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
+ * name), reachability of every engine (`status`), the toolbox image's state and pull progress on each
+ * Docker engine (`toolbox-image`), sessions starting and ending (`session`), the audit trail for admins (`audit`),
  * changes left behind (`netstate`), doctor and matrix progress (`doctor`, `matrix`: to the run's owner
  * and admins only, like the runs themselves). Each stream is held for its principal (it ends when their
  * access does, and counts against their stream cap) and forgets every listener when it closes.
  */
 const events: FastifyPluginAsyncTypebox = async (app) => {
-  const { engines, sessions, audit, netstate, policy, live, config, doctors, matrices } = app;
+  const { engines, sessions, audit, netstate, policy, live, config, doctors, matrices, toolboxImages } = app;
   /** Open streams: ended when the console closes, so closing never waits on them. */
   const open = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -37,6 +38,8 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
     send('status', engines.currentHealth());
     const offEvent = engines.onEvent((engine, e) => send('docker', { engine, kind: e.kind, action: e.action, id: e.id }));
     const offHealth = engines.onStatus(() => send('status', engines.currentHealth()));
+    // Like GET /api/engines: every principal that may list engines sees the toolbox image's pulls.
+    const offImages = toolboxImages.onChange((event) => send('toolbox-image', event));
     // Only sessions this principal may see (as GET /api/sessions lists them): a viewer hears none.
     const offSession = sessions.onChange((change) => {
       const session = sessions.get(change.id);
@@ -70,6 +73,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       clearInterval(keepAlive);
       offEvent();
       offHealth();
+      offImages();
       offSession();
       offAudit();
       offNetstate();

@@ -41,8 +41,12 @@ export const inventoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return gathered.values.flatMap((v) => v.value);
   }
 
+  // Every logged-in principal sees the toolbox image's state (a pull's progress, why it failed).
   app.get('/api/engines', { config: { access: 'viewer' }, schema: { response: { 200: EngineList } } }, async (request) =>
-    engines.describe(atLeast(principalOf(request), 'admin')),
+    (await engines.describe(atLeast(principalOf(request), 'admin'))).map((info) => {
+      const toolboxImage = app.toolboxImages.status(info.name);
+      return toolboxImage ? { ...info, toolboxImage } : info;
+    }),
   );
 
   app.get('/api/containers', { config: { access: 'viewer' }, schema: { querystring: EngineQuery, response: { 200: ContainerList, '4xx': ErrorBody } } }, async (request, reply) =>

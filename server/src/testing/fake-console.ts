@@ -69,6 +69,8 @@ export interface FakeConsoleOptions {
   engine?: FakeEngine;
   /** A console of several engines (distinct names); default one FakeEngine named `local`. */
   engines?: FakeEngine[];
+  /** Gets the lines meant for the operator's terminal (a toolbox image pull's progress). */
+  print?: (line: string) => void;
 }
 
 /**
@@ -113,7 +115,7 @@ export async function startFakeConsole(options: FakeConsoleOptions = {}): Promis
     ...options.env,
   });
   // consoleContainer {}: the console runs in no container (whatever /proc says about the test runner).
-  const app = await buildApp({ config, engines, logger: false, consoleContainer: {} });
+  const app = await buildApp({ config, engines, logger: false, consoleContainer: {}, ...(options.print ? { print: options.print } : {}) });
   await app.ready();
   const admin = { authorization: `Bearer ${token}` };
 

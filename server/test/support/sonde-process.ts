@@ -104,6 +104,8 @@ export class SondeProcess {
         SONDE_TOKEN: token,
         SONDE_INSTANCE: instance,
         SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE,
+        // No test pulls from a public registry (the pull test uses a local one, in process).
+        SONDE_TOOLBOX_PULL: 'never',
         SONDE_LOG_LEVEL: 'warn',
         SONDE_DATA_DIR: dataDir,
         ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),

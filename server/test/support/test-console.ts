@@ -33,7 +33,7 @@ export interface TestConsole extends Caller {
   close(): Promise<void>;
 }
 
-export async function startConsole(env: Record<string, string> = {}, options: Pick<BuildOptions, 'consoleContainer'> = {}): Promise<TestConsole> {
+export async function startConsole(env: Record<string, string> = {}, options: Pick<BuildOptions, 'consoleContainer' | 'print'> = {}): Promise<TestConsole> {
   const token = randomBytes(18).toString('base64url');
   const instance = `test-${randomBytes(4).toString('hex')}`;
   // Each console its own database and recordings, removed on close unless the test chose a directory.
@@ -43,6 +43,9 @@ export async function startConsole(env: Record<string, string> = {}, options: Pi
     SONDE_TOKEN: token,
     SONDE_INSTANCE: instance,
     SONDE_TOOLBOX_IMAGE: TOOLBOX_IMAGE,
+    // A test names images that are missing on purpose; none may reach a public registry for them.
+    // The pull test (toolbox-pull.test.ts) turns pulls on, against its own local registry.
+    SONDE_TOOLBOX_PULL: 'never',
     SONDE_PORT: '0',
     SONDE_LOG_LEVEL: 'warn',
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),

@@ -100,6 +100,7 @@ export class ConsoleData implements Disposable {
         onAudit: (entry) => this.audit.feed.emit('entry', entry),
         onNetstate: (change) => this.netstate.received(change),
         onNetstatePending: (pending) => this.netstate.receivedPending(pending),
+        onToolboxImage: (event) => this.inventory.toolboxImageChanged(event),
         onDoctor: (event) => this.diagnosis.doctorProgress(event),
         onMatrix: (event) => this.diagnosis.matrixProgress(event),
       }),

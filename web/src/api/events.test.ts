@@ -91,6 +91,19 @@ describe('EventStream', () => {
     events.dispose();
   });
 
+  it('passes toolbox image changes to onToolboxImage at once, and drops malformed ones', () => {
+    const onToolboxImage = vi.fn();
+    const source = new FakeEventSource();
+    const events = new EventStream({ onChange: vi.fn(), onHealth: vi.fn(), onResume: vi.fn(), onToolboxImage, createSource: () => source as unknown as EventSourceLike });
+    events.connect();
+    const pulling = { engine: 'local', image: 'nicolaka/netshoot', state: 'pulling', percent: 37 };
+    source.emit('toolbox-image', JSON.stringify(pulling));
+    source.emit('toolbox-image', JSON.stringify({ ...pulling, percent: 137 }));
+    source.emit('toolbox-image', JSON.stringify({ ...pulling, state: 'downloading' }));
+    expect(onToolboxImage).toHaveBeenCalledExactlyOnceWith(pulling);
+    events.dispose();
+  });
+
   it('asks for a full refetch when the stream comes back after a gap', () => {
     const s = setup();
     s.source().open();

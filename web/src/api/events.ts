@@ -2,11 +2,12 @@
  * Live updates from GET /api/events (server-sent events). `docker` events say a container or
  * network changed; they are batched so a `docker compose up` of 20 containers causes one
  * refetch, not 60. `status` events carry the Docker health, `audit` new trail entries (admins),
- * `netstate` changes sessions left behind, `doctor` and `matrix` the progress of the principal's
+ * `netstate` changes sessions left behind, `toolbox-image` an engine's toolbox image pull (its
+ * percent, then present or failed), `doctor` and `matrix` the progress of the principal's
  * own doctor runs and matrices (all of them for admins). EventSource reconnects by itself after network
  * errors; this class only restarts it when the browser gives up (an HTTP error).
  */
-import { AuditEntry, DockerChangeEvent, DoctorEvent, Health, MatrixEvent, NetstateChange, NetstatePending } from '@sonde/shared';
+import { AuditEntry, DockerChangeEvent, DoctorEvent, Health, MatrixEvent, NetstateChange, NetstatePending, ToolboxImageEvent } from '@sonde/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Disposable } from '../lifecycle/disposable';
@@ -34,6 +35,8 @@ export interface EventStreamOptions {
   onNetstate?(change: NetstateChange): void;
   /** What an open session has changed so far (computed after typing goes quiet, or on Check now). */
   onNetstatePending?(pending: NetstatePending): void;
+  /** An engine's toolbox image: being pulled (how far), there, or a failed pull and why. */
+  onToolboxImage?(event: ToolboxImageEvent): void;
   /** A doctor run's check, finding or end. */
   onDoctor?(event: DoctorEvent): void;
   /** A matrix's member, cell or end. */
@@ -109,6 +112,10 @@ export class EventStream implements Disposable {
     source.addEventListener('netstate-pending', (event) => {
       const pending = parseEventData(event, NetstatePending);
       if (pending) this.options.onNetstatePending?.(pending);
+    });
+    source.addEventListener('toolbox-image', (event) => {
+      const image = parseEventData(event, ToolboxImageEvent);
+      if (image) this.options.onToolboxImage?.(image);
     });
     source.addEventListener('doctor', (event) => {
       const progress = parseEventData(event, DoctorEvent);

@@ -57,6 +57,22 @@ describe('Inventory', () => {
     expect(cluster.calls.swarmNodeListing).not.toHaveBeenCalled();
   });
 
+  it('applies a pushed toolbox image change to its engine without a refetch; an engine it does not list yet is fetched', async () => {
+    const local: EngineInfo = { name: 'local', reachable: true, source: 'configured', kind: 'docker', toolboxImage: { image: 'nicolaka/netshoot', state: 'pulling', percent: 0 } };
+    const { client, calls } = fakeClient([local, worker]);
+    const inventory = new Inventory(client);
+    await inventory.refreshEngines();
+    inventory.toolboxImageChanged({ engine: 'local', image: 'nicolaka/netshoot', state: 'pulling', percent: 37 });
+    expect(inventory.engines.data?.map((e) => [e.name, e.toolboxImage])).toEqual([
+      ['local', { image: 'nicolaka/netshoot', state: 'pulling', percent: 37 }],
+      ['node2', undefined],
+    ]);
+    expect(calls.engines).toHaveBeenCalledTimes(1);
+    inventory.toolboxImageChanged({ engine: 'edge', image: 'nicolaka/netshoot', state: 'present' });
+    expect(calls.engines).toHaveBeenCalledTimes(2);
+    inventory.dispose();
+  });
+
   it('keeps which engines each listing left out, and notifies only when that changes', async () => {
     const { client } = fakeClient([manager, worker], ['node2']);
     const inventory = new Inventory(client);

@@ -4,7 +4,7 @@
  * says they changed), and whether Docker is reachable (pushed by the stream's `status` events).
  */
 import type { Listing, SondeClient } from '@sonde/client';
-import type { ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, NetworkSummary, SwarmNode, SwarmService } from '@sonde/shared';
+import type { ContainerSummary, EngineInfo, Health, KubeNamespace, KubeNode, KubePod, NetworkSummary, SwarmNode, SwarmService, ToolboxImageEvent } from '@sonde/shared';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
 import { Emitter } from '../lifecycle/emitter';
 import { LiveResource } from './live-resource';
@@ -131,6 +131,19 @@ export class Inventory implements Disposable {
   refreshSwarm(): void {
     void this.swarmNodes.refresh();
     void this.swarmServices.refresh();
+  }
+
+  /**
+   * A pushed change of an engine's toolbox image (a pull's percent, then present or failed):
+   * applied to the engine list as it is; an engine the list does not have yet is fetched.
+   */
+  toolboxImageChanged(event: ToolboxImageEvent): void {
+    const { engine, ...toolboxImage } = event;
+    if (!this.engines.data?.some((e) => e.name === engine)) {
+      void this.engines.refresh();
+      return;
+    }
+    this.engines.update((list) => (list ?? []).map((e) => (e.name === engine ? { ...e, toolboxImage } : e)));
   }
 
   /** Engines, then (when one is a manager) the Swarm: roles can change when an engine comes back. */

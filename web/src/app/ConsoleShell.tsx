@@ -6,6 +6,7 @@ import { ConsoleData } from '../api/console-data';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { CurrentUser } from '../features/auth/CurrentUser';
 import { CaptureStatusItem } from '../features/captures/CaptureStatusItem';
+import { ToolboxImageBanner } from '../features/engines/ToolboxImageBanner';
 import { NetstateStatusItem } from '../features/netstate/NetstateWarnings';
 import { ShareGuestBanner } from '../features/sharing/ShareGuestBanner';
 import { StatusBar } from '../features/status/StatusBar';
@@ -121,6 +122,7 @@ function ConsoleLayout({ me, notice, onSignOut }: { me: Me; notice: string | und
           </p>
         )}
         <ErrorBannerHost />
+        {me.kind !== 'share' && <ToolboxImageBanner />}
         <SessionWorkspace route={route}>
           <RoutedPage route={route} />
         </SessionWorkspace>

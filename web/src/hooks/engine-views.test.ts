@@ -1,6 +1,6 @@
 import type { EngineInfo, Health } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
-import { defaultEngine, engineFacts, engineProblem, engineState, engineViews, showEngineLevel } from './engine-views';
+import { defaultEngine, engineFacts, engineProblem, engineState, engineViews, showEngineLevel, toolboxImageNotice } from './engine-views';
 
 const engines: EngineInfo[] = [
   { name: 'node1', reachable: true, version: '26.1.5', swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured', kind: 'docker' },
@@ -70,5 +70,19 @@ describe('engineViews', () => {
     expect(engineFacts(cluster!)).toBe('Kubernetes v1.30.2');
     expect(engineProblem(cluster!)).toMatch(/Its namespaces, pods and nodes are not listed/);
     expect(engineFacts({ name: 'new', kind: 'kubernetes', reachable: undefined, leftOut: false })).toBe('Kubernetes');
+  });
+});
+
+describe('toolboxImageNotice', () => {
+  const view = (toolboxImage?: EngineInfo['toolboxImage']) => engineViews([{ name: 'local', reachable: true, source: 'configured', kind: 'docker', ...(toolboxImage ? { toolboxImage } : {}) }], undefined)[0]!;
+
+  it('says how far a pull is (naming the engine when there are several), the failure sentence, or nothing when the image is there', () => {
+    expect(toolboxImageNotice(view({ image: 'nicolaka/netshoot', state: 'pulling', percent: 37 }), false)).toEqual({ text: 'pulling nicolaka/netshoot 37%', tone: 'info' });
+    expect(toolboxImageNotice(view({ image: 'nicolaka/netshoot', state: 'pulling', percent: 37 }), true)).toEqual({ text: 'pulling nicolaka/netshoot on local 37%', tone: 'info' });
+    const why = "Docker could not pull nicolaka/netshoot: the registry's name does not resolve from the engine's host (DNS, or no internet access there) (Docker said: lookup registry-1.docker.io: no such host).";
+    expect(toolboxImageNotice(view({ image: 'nicolaka/netshoot', state: 'failed', error: why }), false)).toEqual({ text: why, tone: 'danger' });
+    expect(toolboxImageNotice(view({ image: 'sonde-toolbox:latest', state: 'missing', error: 'build it' }), false)).toEqual({ text: 'build it', tone: 'warn' });
+    expect(toolboxImageNotice(view({ image: 'nicolaka/netshoot', state: 'present' }), false)).toBeNull();
+    expect(toolboxImageNotice(view(), false)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@
  * the health the event stream pushes (fresher reachability and error), and whether the last
  * inventory replies left it out. Also whether the sidebar needs an engine level at all.
  */
-import type { EngineInfo, Health } from '@sonde/shared';
+import type { EngineInfo, Health, ToolboxImageStatus } from '@sonde/shared';
 
 /** How an engine's dot is coloured (the same names as the components' tones). */
 export type EngineTone = 'ok' | 'warn' | 'danger' | 'info';
@@ -23,6 +23,8 @@ export interface EngineView {
   endpoint?: string;
   /** The last containers, networks or Swarm reply did not include it (down, or too slow to answer). */
   leftOut: boolean;
+  /** Docker engines: the toolbox image there (being pulled, a failed pull, missing), once the server looked. */
+  toolboxImage?: ToolboxImageStatus;
 }
 
 export function engineViews(engines: readonly EngineInfo[] | undefined, health: Health | undefined, leftOut: readonly string[] = []): EngineView[] {
@@ -48,6 +50,7 @@ export function engineViews(engines: readonly EngineInfo[] | undefined, health: 
       ...(info?.swarm ? { role: info.swarm.role } : {}),
       ...(info ? { source: info.source } : {}),
       ...(info?.endpoint ? { endpoint: info.endpoint } : {}),
+      ...(info?.toolboxImage ? { toolboxImage: info.toolboxImage } : {}),
       leftOut: missing.has(name),
     };
   });
@@ -99,4 +102,17 @@ export function engineProblem(view: EngineView): string | null {
 /** The engine a target should name: the one an object is on, or the only engine there is. */
 export function defaultEngine(views: readonly EngineView[]): string | undefined {
   return views.length === 1 ? views[0]!.name : undefined;
+}
+
+/**
+ * What to say of an engine's toolbox image, or null when there is nothing to say (it is there,
+ * or not known yet): `pulling nicolaka/netshoot 37%` (with the engine's name when there are
+ * several), or the server's sentence for a failed pull or a missing image.
+ */
+export function toolboxImageNotice(view: EngineView, several: boolean): { text: string; tone: EngineTone } | null {
+  const image = view.toolboxImage;
+  if (!image || image.state === 'present') return null;
+  const where = several ? ` on ${view.name}` : '';
+  if (image.state === 'pulling') return { text: `pulling ${image.image}${where} ${image.percent ?? 0}%`, tone: 'info' };
+  return { text: image.error ?? `The toolbox image ${image.image} is not on engine ${view.name}.`, tone: image.state === 'failed' ? 'danger' : 'warn' };
 }
