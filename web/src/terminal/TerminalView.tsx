@@ -9,7 +9,7 @@ import { TouchKeyRow, useCoarsePointer } from './TouchKeyRow';
 interface TerminalViewProps {
   sessionId: string;
   ttyPath: string;
-  /** The visible tab: focused when it becomes active. Hidden views stay mounted and connected. */
+  /** The visible tab: a shell's view is focused when it becomes active. Hidden views stay mounted and connected. */
   active: boolean;
   searchOpen: boolean;
   onSearchOpenChange(open: boolean): void;
@@ -87,8 +87,10 @@ export function TerminalView({
   }, [binding, scheme]);
 
   useEffect(() => {
-    if (active && !searchOpen) binding?.focus();
-  }, [active, binding, searchOpen]);
+    // A tool run's output has no keyboard: focusing it would take the keys from the shell beside
+    // it (a run in a session's drawer) and switch off the app's shortcuts (a container page's runs).
+    if (active && kind === 'session' && !searchOpen) binding?.focus();
+  }, [active, binding, searchOpen, kind]);
 
   return (
     <div className="terminal-view" data-testid="terminal" data-kind={kind} data-session-id={sessionId} data-state={state.kind}>
