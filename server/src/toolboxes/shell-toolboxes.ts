@@ -257,7 +257,11 @@ export class ShellToolboxes implements ToolboxOwner {
       return this.lease(toolbox, sessionId, shell, false);
     } catch (error) {
       toolbox.closed = true;
-      const stopped = error instanceof EngineError && error.kind === 'conflict';
+      // Read before it is removed: however Docker put the failure (the exec refused as not
+      // running, or forgotten with its container), a toolbox no longer running could not idle.
+      const stopped =
+        (error instanceof EngineError && error.kind === 'conflict') ||
+        (await engine.inspectContainer(toolbox.containerId).then((detail) => detail?.running !== true, () => false));
       await this.letGo(toolbox, sessionId).catch(() => undefined);
       // Its idle process could not run (an image without /bin/sh): say that rather than Docker's "not running".
       if (stopped) throw new EngineError('failed', `The toolbox stopped as soon as it started: its image ${spec.image} needs /bin/sh (the toolbox idles in it while shells run).`);
