@@ -54,6 +54,9 @@ if (!step('build', 'npm', ['run', 'build'])) {
 if (!only || only === 'lint') {
   // The architecture rules (eslint.config.js) and no import cycles: one check, pass or fail.
   add(step('lint', 'npm', ['run', 'lint']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
+  // The server's tests and the bench as TypeScript programs of their own (vitest does not type-check,
+  // and the bench's program must hold every plugin's decorations): after the build, which they import.
+  add(step('types: server tests and bench', 'npm', ['run', 'typecheck', '-w', 'server']) ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 });
 }
 
 for (const tier of ['unit', 'integration']) {
