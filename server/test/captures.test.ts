@@ -10,6 +10,7 @@ import { CaptureInfo, CaptureList, CapturePacketsEvent, type CreateCaptureReques
 import { readUntil } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
+import { parseServerSentEvents } from '../src/testing/server-sent-events.js';
 
 const exec = promisify(execFile);
 
@@ -119,10 +120,7 @@ describe('packet captures (real Docker)', () => {
     let text = '';
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString();
     await pinging;
-    const events = text.split('\n\n').filter(Boolean).map((block) => ({
-      event: /^event: (.*)$/m.exec(block)?.[1],
-      data: JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null') as unknown,
-    }));
+    const events = parseServerSentEvents(text);
     expect(events[0]?.event).toBe('capture');
     const packets = events.filter((e) => e.event === 'packets').map((e) => e.data);
     expect(packets.every((data) => Value.Check(CapturePacketsEvent, data)), JSON.stringify(packets)).toBe(true);

@@ -3,36 +3,25 @@ import { Value } from 'typebox/value';
 import { DockerChangeEvent, SessionChangeEvent } from '@sonde/shared';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
+import { readEvents, type ServerSentEvent } from '../src/testing/server-sent-events.js';
 
-/** Reads server-sent events until `until` holds or the time runs out. */
-async function collectEvents(url: string, headers: Record<string, string>, until: (events: { event: string; data: unknown }[]) => boolean, act: () => Promise<void>) {
+/** Reads server-sent events until `until` holds or the time runs out; `act` runs once the first event is in. */
+async function collectEvents(url: string, headers: Record<string, string>, until: (events: ServerSentEvent[]) => boolean, act: () => Promise<void>) {
   const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const events: { event: string; data: unknown }[] = [];
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
+  const events: ServerSentEvent[] = [];
   const timeout = setTimeout(() => controller.abort(), 20_000);
   let acted = false;
   try {
-    while (!until(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) });
-      }
-      if (!acted && events.length > 0) {
-        acted = true;
-        await act();
-      }
-    }
+    await readEvents(url, headers, controller.signal, events, {
+      onOpen: (response) => expect(response.headers.get('content-type')).toContain('text/event-stream'),
+      until: async (seen) => {
+        if (!acted && seen.length > 0) {
+          acted = true;
+          await act();
+        }
+        return until(seen);
+      },
+    });
   } finally {
     clearTimeout(timeout);
     controller.abort();

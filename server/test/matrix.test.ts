@@ -3,7 +3,7 @@ import type { CreateMatrixRequest, MatrixCell, MatrixRun } from '@sonde/shared';
 import { DEFAULT_POLICY } from '@sonde/shared';
 import type { Caller } from './support/api-client.js';
 import { TARGET_IMAGE, TEST_LABEL, docker, inNamespace, uniqueName, waitForNoContainers } from './support/docker-fixtures.js';
-import { readEvents } from './support/event-stream.js';
+import { readEvents } from '../src/testing/server-sent-events.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
 /**

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureInfo, CapturePacketsEvent } from '@sonde/shared';
 import { pcapGlobalHeader, pcapRecord, type FakeStreamProcess } from '../engine/fake-processes.js';
-import { eventReader } from '../testing/event-reader.js';
+import { eventReader } from '../testing/server-sent-events.js';
 import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**

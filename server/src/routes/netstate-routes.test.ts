@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreatedEmbed, CreatedShare, ErrorBody, NETSTATE_SECTIONS, NetstatePending, type NetstateSection } from '@sonde/shared';
 import type { ToolboxSpec } from '../engine/types.js';
 import { MARK_VARIABLE, parseSnapshot, type NetSnapshot } from '../netstate/netstate-snapshot.js';
-import { eventReader } from '../testing/event-reader.js';
+import { eventReader } from '../testing/server-sent-events.js';
 import { checked, HOOK_TIMEOUT_MS, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole, type FakeConsole, type Headers } from '../testing/fake-console.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EngineList, ToolboxImageEvent } from '@sonde/shared';
 import { FakeEngine } from '../engine/fake-engine.js';
-import { eventReader } from '../testing/event-reader.js';
+import { eventReader } from '../testing/server-sent-events.js';
 import { checked, POLL, ROUTE_TEST_TIMEOUT, startFakeConsole } from '../testing/fake-console.js';
 
 /**
