@@ -1,10 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, startLocalRegistry, type LocalRegistry } from '../../server/test/support/local-registry.js';
 import { ConsolePage } from '../pages/console-page.js';
 import { docker } from '../support/docker.js';
 import { fixtureLabel, instance, readFixtures, root } from '../support/environment.js';
@@ -18,24 +19,16 @@ import { fixtureLabel, instance, readFixtures, root } from '../support/environme
  * Nothing reaches a public registry.
  */
 const fixtures = readFixtures();
-const TARGET_IMAGE = process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest';
 const BYTES_PER_SECOND = 1024 * 1024;
 const LAYER_BYTES = 12 * 1024 * 1024;
 const token = 'e2e-pull-token-not-a-secret-0123456789';
 
-/** The registry's store, the image's build context, the consoles' data: made in beforeAll (loading this file makes nothing). */
+/** The consoles' data and the registry: made in beforeAll (loading this file makes nothing). */
 let work = '';
+let registry: LocalRegistry | undefined;
 const children: ChildProcess[] = [];
 let proxy: net.Server | undefined;
 let image = '';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
@@ -93,25 +86,11 @@ async function startConsole(toolboxImage: string): Promise<string> {
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  work = mkdtempSync(path.join(tmpdir(), 'sonde-e2e-registry-'));
-  const registryPort = await freePort();
-  writeFileSync(
-    path.join(work, 'config.yml'),
-    ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(work, 'store')}`, 'http:', `  addr: 127.0.0.1:${registryPort}`, ''].join('\n'),
-  );
-  const registry = spawn('docker-registry', ['serve', path.join(work, 'config.yml')], { stdio: 'ignore' });
-  children.push(registry);
-  await waitFor('the registry to answer (apt-get install docker-registry)', async () => (await fetch(`http://127.0.0.1:${registryPort}/v2/`).catch(() => undefined))?.status === 200);
-  const proxyPort = await pacedProxy(registryPort);
-
+  work = mkdtempSync(path.join(tmpdir(), 'sonde-e2e-pull-'));
+  registry = await startLocalRegistry();
+  const proxyPort = await pacedProxy(Number(registry.host.split(':')[1]));
   const repository = `sonde-test/${instance}-pull-${randomBytes(4).toString('hex')}:1`;
-  const pushed = `127.0.0.1:${registryPort}/${repository}`;
-  const context = mkdtempSync(path.join(work, 'context-'));
-  writeFileSync(path.join(context, 'blob'), randomBytes(LAYER_BYTES));
-  writeFileSync(path.join(context, 'Dockerfile'), `FROM ${TARGET_IMAGE}\nCOPY blob /blob\n`);
-  docker('build', '-q', '--label', fixtureLabel, '-t', pushed, context);
-  docker('push', pushed);
-  docker('rmi', pushed);
+  await registry.pushImageWithLayer(repository, LAYER_BYTES, fixtureLabel);
   // Pulled through the pacing proxy: the same registry under another address.
   image = `127.0.0.1:${proxyPort}/${repository}`;
 });
@@ -124,6 +103,7 @@ test.afterAll(async () => {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   }
   proxy?.close();
+  await registry?.close();
   if (image) docker('rmi', '-f', image);
   if (work) rmSync(work, { recursive: true, force: true });
 });

@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineList } from '@sonde/shared';
 import { Value } from 'typebox/value';
-import { DockerFixtures, TARGET_IMAGE, TEST_LABEL, docker, uniqueName } from './support/docker-fixtures.js';
+import { DockerFixtures, TEST_LABEL, docker, uniqueName } from './support/docker-fixtures.js';
+import { startLocalRegistry, type LocalRegistry } from './support/local-registry.js';
 import { openTerminal } from './support/terminal-client.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
 
@@ -21,47 +16,13 @@ import { startConsole, type TestConsole } from './support/test-console.js';
 describe('toolbox image pull (real Docker, local registry)', () => {
   const fixtures = new DockerFixtures();
   const consoles: TestConsole[] = [];
-  const work = mkdtempSync(path.join(tmpdir(), 'sonde-registry-'));
-  let registry: ChildProcess | undefined;
-  let registryLog = '';
-  let host = '';
+  let registry: LocalRegistry | undefined;
   let image = '';
 
-  async function freePort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((resolve) => server.close(resolve));
-    return port;
-  }
-
   beforeAll(async () => {
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    writeFileSync(
-      path.join(work, 'config.yml'),
-      ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${path.join(work, 'store')}`, 'http:', `  addr: ${host}`, ''].join('\n'),
-    );
-    registry = spawn('docker-registry', ['serve', path.join(work, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    registry.stdout?.on('data', (d: Buffer) => (registryLog += d.toString()));
-    registry.stderr?.on('data', (d: Buffer) => (registryLog += d.toString()));
-    const spawned = new Promise<never>((_, reject) => registry!.once('error', (error) => reject(new Error(`docker-registry did not start (apt-get install docker-registry; scripts/provision.sh lists it): ${error.message}`))));
-    const answering = (async () => {
-      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-        if ((await fetch(`http://${host}/v2/`).catch(() => undefined))?.status === 200) return;
-      }
-      throw new Error(`the registry did not answer on ${host}:\n${registryLog}`);
-    })();
-    await Promise.race([spawned, answering]);
-
+    registry = await startLocalRegistry();
     // An image with a layer no engine has: the target image plus 8 MB of random bytes.
-    image = `${host}/sonde-test/${uniqueName('image-pull')}:1`;
-    const context = mkdtempSync(path.join(work, 'context-'));
-    writeFileSync(path.join(context, 'blob'), randomBytes(8 * 1024 * 1024));
-    writeFileSync(path.join(context, 'Dockerfile'), `FROM ${TARGET_IMAGE}\nCOPY blob /blob\n`);
-    await docker('build', '-q', '--label', TEST_LABEL, '-t', image, context);
-    await docker('push', image);
-    await docker('rmi', image);
+    image = await registry.pushImageWithLayer(`sonde-test/${uniqueName('image-pull')}:1`, 8 * 1024 * 1024, TEST_LABEL);
     expect(await docker('images', '-q', image)).toBe('');
   });
 
@@ -69,8 +30,7 @@ describe('toolbox image pull (real Docker, local registry)', () => {
     for (const c of consoles) await c.close().catch(() => undefined);
     await fixtures.dispose();
     if (image) await docker('rmi', '-f', image).catch(() => undefined);
-    registry?.kill('SIGTERM');
-    rmSync(work, { recursive: true, force: true });
+    await registry?.close();
   });
 
   async function consoleWith(toolboxImage: string, lines: string[]): Promise<TestConsole> {
@@ -111,7 +71,7 @@ describe('toolbox image pull (real Docker, local registry)', () => {
   });
 
   it('a reference the registry does not have fails with a sentence saying why, in the terminal, the engine list and a start', async () => {
-    const absent = `${host}/sonde-test/${uniqueName('image-pull-absent')}:1`;
+    const absent = `${registry!.host}/sonde-test/${uniqueName('image-pull-absent')}:1`;
     const lines: string[] = [];
     const sonde = await consoleWith(absent, lines);
     await expect.poll(() => sonde.app.toolboxImages.status('local')?.state, { timeout: 60_000, interval: 100 }).toBe('failed');
