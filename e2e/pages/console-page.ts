@@ -93,6 +93,12 @@ export class ConsolePage {
     await expect(input).not.toBeFocused();
   }
 
+  /** "End session" on the session shown; resolves once its tab is gone (its toolbox removed). */
+  async endShownSession(sessionId: string): Promise<void> {
+    await this.page.locator('[data-testid="session-end"]:visible').click();
+    await expect(this.page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+  }
+
   tabs(): Locator {
     return this.page.getByTestId('session-tab');
   }

@@ -18,6 +18,14 @@ export class RecordingsPage {
     await expect(this.player()).toBeVisible();
   }
 
+  /** Opens the list, waits until the session's recording is complete, and opens it in the player. */
+  async playCompleted(sessionId: string): Promise<void> {
+    await this.open();
+    await expect(this.item(sessionId)).toBeVisible();
+    await expect(this.item(sessionId)).toContainText(/complete/);
+    await this.play(sessionId);
+  }
+
   player(): Locator {
     return this.page.getByTestId('recording-player');
   }

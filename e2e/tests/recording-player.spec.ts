@@ -18,13 +18,10 @@ test("the player opens on a poster frame, counts the session's idle end in its l
   // The subject here is time with no output at the end (a shell left idle before it closed):
   // the recording's events stop now, the session goes on 4 s more.
   await page.waitForTimeout(4000);
-  await page.locator('[data-testid="session-end"]:visible').click();
-  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+  await sonde.endShownSession(sessionId);
 
   const recordings = new RecordingsPage(page);
-  await recordings.open();
-  await expect(recordings.item(sessionId)).toContainText(/complete/);
-  await recordings.play(sessionId);
+  await recordings.playCompleted(sessionId);
 
   // Before play: the last screen, not an empty box; the clock at 0 of the whole session.
   await expect(recordings.player()).toHaveAttribute('data-poster', 'true');
@@ -62,13 +59,10 @@ test("a tool run from the session's drawer is a marker on the recording's timeli
   await expect(tools.resultCard('dig')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
   await terminal.run('echo after-the-tool');
   await terminal.waitForText(/^after-the-tool\s*$/m);
-  await page.locator('[data-testid="session-end"]:visible').click();
-  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+  await sonde.endShownSession(sessionId);
 
   const recordings = new RecordingsPage(page);
-  await recordings.open();
-  await expect(recordings.item(sessionId)).toContainText(/complete/);
-  await recordings.play(sessionId);
+  await recordings.playCompleted(sessionId);
   const markers = page.getByTestId('recording-marker');
   await expect(markers).toHaveCount(2);
   await expect(markers.nth(0)).toHaveAccessibleName(new RegExp(`^dig ${fixtures.api.alias.replace(/[.]/g, '\\.')}\\b.* \\(\\d+:\\d\\d\\)$`));

@@ -14,15 +14,11 @@ test('a closed session is listed as a recording and replays in the browser with 
   await terminal.waitForText(/^replay-42\s*$/m);
   await terminal.run('sleep 1; echo later-$((7*7))');
   await terminal.waitForText(/^later-49\s*$/m);
-  await page.getByRole('button', { name: 'End session' }).click();
   // The tab goes once the toolbox is gone (other tabs, e.g. sessions other tests left open, may stay).
-  await expect(page.locator(`[data-testid="session-tab"][data-session-id="${sessionId}"]`)).toHaveCount(0);
+  await sonde.endShownSession(sessionId);
 
   const recordings = new RecordingsPage(page);
-  await recordings.open();
-  await expect(recordings.item(sessionId)).toBeVisible();
-  await expect(recordings.item(sessionId)).toContainText(/complete/);
-  await recordings.play(sessionId);
+  await recordings.playCompleted(sessionId);
 
   await recordings.setSpeed(4);
   await recordings.togglePlay();
