@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeTarget } from './targets.js';
+import { describeTarget, namespaceKey } from './targets.js';
 
 describe('describeTarget', () => {
   const web = { kind: 'container', engine: 'local', containerId: 'x', containerName: 'web-1', sharePid: false } as const;
@@ -28,5 +28,28 @@ describe('describeTarget', () => {
     const ns = { kind: 'network-namespace', engine: 'node1', networkId: 'o', networkName: 'overlay1' } as const;
     expect(describeTarget(ns)).toBe('namespace of network overlay1 on node1');
     expect(describeTarget(ns, 'short')).toBe('ns: overlay1 @node1');
+  });
+});
+
+describe('namespaceKey', () => {
+  it('is the same for one place however it is asked for, and differs between places', () => {
+    const web = { kind: 'container', engine: 'local', containerId: 'x', containerName: 'web-1', sharePid: false } as const;
+    const pod = { kind: 'pod', engine: 'prod', namespace: 'shop', pod: 'cart', podUid: 'u1', container: 'cart' } as const;
+    // Sharing the processes is the same network namespace; the name is not part of it.
+    expect(namespaceKey({ ...web, sharePid: true, containerName: 'renamed' })).toBe(namespaceKey(web));
+    expect(namespaceKey({ ...pod, container: 'sidecar' })).toBe(namespaceKey(pod));
+    const places = [
+      web,
+      { ...web, containerId: 'y' },
+      { ...web, engine: 'edge' },
+      { kind: 'network', engine: 'local', networkId: 'x', networkName: 'x' } as const,
+      { kind: 'network-namespace', engine: 'local', networkId: 'x', networkName: 'x' } as const,
+      { kind: 'host', engine: 'local' } as const,
+      { kind: 'host', engine: 'edge' } as const,
+      pod,
+      { ...pod, podUid: 'u2' },
+      { kind: 'node', engine: 'prod', node: 'worker-1' } as const,
+    ];
+    expect(new Set(places.map(namespaceKey)).size).toBe(places.length);
   });
 });

@@ -51,6 +51,31 @@ function what(target: ResolvedTarget, style: TargetStyle): string {
 }
 
 /**
+ * Which network namespace a target is, as one string: its engine and the container, network, pod,
+ * node or host whose namespace it is. Two targets with the same key are the same place (whether a
+ * container target also shares its processes is not part of it).
+ */
+export function namespaceKey(target: ResolvedTarget): string {
+  switch (target.kind) {
+    case 'container':
+      return `${target.engine}/container/${target.containerId}`;
+    case 'network':
+    case 'network-namespace':
+      return `${target.engine}/${target.kind}/${target.networkId}`;
+    case 'host':
+      return `${target.engine}/host`;
+    case 'pod':
+      return `${target.engine}/pod/${target.namespace}/${target.podUid}`;
+    case 'node':
+      return `${target.engine}/node/${target.node}`;
+    default: {
+      const unexpected: never = target;
+      return unexpected;
+    }
+  }
+}
+
+/**
  * Targets whose output is host data, for admins only (a host's, an overlay's own namespace on a
  * node, a Kubernetes node's): their screens, recordings, runs and captures, and no share links.
  */

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   findTool,
+  namespaceKey,
   paramReader,
   validateToolParams,
   type BuildContext,
@@ -44,31 +45,6 @@ export const RUN_TERMINAL_SIZE = { cols: 200, rows: 50 } as const;
 /** A run started from a session's drawer: it must go where the session's shell is. */
 export interface RunStartOptions {
   session?: { id: string; target: ResolvedTarget };
-}
-
-/**
- * Whether two resolved targets are the same place (engine and namespace): the same container
- * (whether it shares the processes or not), network, pod, node or engine host.
- */
-export function sameNamespace(a: ResolvedTarget, b: ResolvedTarget): boolean {
-  if (a.engine !== b.engine) return false;
-  switch (a.kind) {
-    case 'container':
-      return b.kind === 'container' && a.containerId === b.containerId;
-    case 'network':
-    case 'network-namespace':
-      return b.kind === a.kind && a.networkId === b.networkId;
-    case 'host':
-      return b.kind === 'host';
-    case 'pod':
-      return b.kind === 'pod' && a.namespace === b.namespace && a.podUid === b.podUid;
-    case 'node':
-      return b.kind === 'node' && a.node === b.node;
-    default: {
-      const unexpected: never = a;
-      return unexpected;
-    }
-  }
 }
 
 /** How long a command found in the toolbox image is trusted to still be there. */
@@ -122,7 +98,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
         check(target, context);
         // Decided on the resolved target, before anything starts; a peer goes elsewhere by design.
         const session = options.session;
-        if (session && !sameNamespace(target, session.target)) {
+        if (session && namespaceKey(target) !== namespaceKey(session.target)) {
           throw new ApiError(400, ErrorCode.InvalidRequest, `Invalid request: body.target is not where session ${session.id} runs; a run from a session's drawer goes into the session's own namespace.`);
         }
       },

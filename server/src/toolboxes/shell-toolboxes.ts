@@ -1,4 +1,4 @@
-import type { ResolvedTarget } from '@sonde/shared';
+import { namespaceKey, type ResolvedTarget } from '@sonde/shared';
 import { EngineError, type ContainerEngine, type RunningToolbox, type ToolboxEngine } from '../engine/types.js';
 import { buildToolboxSpec, sessionShell, type ToolboxSettings } from './toolbox-spec.js';
 import type { ToolboxOwner } from './workload-registry.js';
@@ -101,18 +101,8 @@ interface Toolbox {
 /** What a reused toolbox must match: the engine, the principal and the namespaces it joined. */
 function keyOf(request: ShellRequest): string {
   const { target } = request;
-  const place = (() => {
-    switch (target.kind) {
-      case 'container':
-        return `container:${target.containerId}:${target.sharePid ? 'net+pid' : 'net'}`;
-      case 'network':
-      case 'network-namespace':
-        return `${target.kind}:${target.networkId}`;
-      case 'host':
-        return 'host';
-    }
-  })();
-  return `${request.engine.name}\n${request.owner.id}\n${place}`;
+  const processes = target.kind === 'container' && target.sharePid ? '+pid' : '';
+  return `${request.engine.name}\n${request.owner.id}\n${namespaceKey(target)}${processes}`;
 }
 
 export interface ShellToolboxesOptions {
