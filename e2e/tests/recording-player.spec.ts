@@ -81,6 +81,9 @@ test("a tool run from the session's drawer is a marker on the recording's timeli
   await markers.nth(1).click();
   await expect(recordings.player()).toHaveAttribute('data-poster', 'false');
   await expect.poll(async () => Math.abs(Number(await page.getByTestId('recording-seek').inputValue()) - at)).toBeLessThan(0.05);
+  // The poster (the last screen) already shows both lines: wait for the re-render to drop the
+  // later one, then for the earlier one to be written back, and check the later stays out.
+  await expect.poll(() => recordings.screenText()).not.toMatch(/^after-the-tool\s*$/m);
   await expect.poll(() => recordings.screenText()).toMatch(/^before-the-tool\s*$/m);
   expect(await recordings.screenText()).not.toMatch(/^after-the-tool\s*$/m);
 });
