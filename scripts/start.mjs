@@ -51,8 +51,12 @@ const docker = spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore
 if (docker.error) {
   say('the docker command is not installed; Sonde needs a Docker engine (apt-get install docker.io).');
 } else if (docker.status !== 0) {
-  const info = spawnSync('docker', ['info'], { stdio: 'ignore' });
-  if (info.status !== 0) {
+  const info = spawnSync('docker', ['info'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (info.status !== 0 && /permission denied/i.test(info.stderr ?? '')) {
+    say(
+      `you may not use Docker's socket: add yourself to the docker group (sudo usermod -aG docker ${process.env.USER || '$USER'}, then log in again) or set DOCKER_HOST; starting anyway (the console will show it and keep retrying).`,
+    );
+  } else if (info.status !== 0) {
     say('Docker is not reachable right now; starting anyway (the console will show it and keep retrying).');
   } else if (/^sonde-toolbox(:|$)/.test(image)) {
     // Ours to build (any tag); other images are pulled or built by whoever named them.
@@ -81,7 +85,8 @@ async function makeToolbox(image) {
   }
   if (await registryAnswers()) {
     say(`toolbox image ${image} is missing; building it from toolbox/Dockerfile (docker build), once`);
-    const build = spawnSync('docker', ['build', '-t', image, path.join(root, 'toolbox')], { cwd: root, stdio: 'inherit' });
+    const base = process.env.SONDE_TOOLBOX_BASE_IMAGE ? ['--build-arg', `BASE_IMAGE=${process.env.SONDE_TOOLBOX_BASE_IMAGE}`] : [];
+    const build = spawnSync('docker', ['build', ...base, '-t', image, path.join(root, 'toolbox')], { cwd: root, stdio: 'inherit' });
     if (build.status === 0) return;
     say(`docker build failed (above): run \`sudo npm run toolbox:build\` once to build ${image} from Debian packages; starting the console meanwhile.`);
     return;
@@ -93,17 +98,31 @@ async function makeToolbox(image) {
 
 /**
  * Whether the registry of toolbox/Dockerfile's base image answers, within 3 s. Any HTTP answer
- * counts (Docker Hub's /v2/ says 401 without a login). SONDE_REGISTRY_URL points the check
- * elsewhere: a mirror, or a loopback address in tests.
+ * counts (Docker Hub's /v2/ says 401 without a login). The registry is the one named in
+ * SONDE_TOOLBOX_BASE_IMAGE (a mirror: `mirror.example:5000/debian:bookworm-slim`; HTTPS, then
+ * plain HTTP as Docker tries an insecure one), else Docker Hub; SONDE_REGISTRY_URL overrides both.
  */
 async function registryAnswers() {
-  const url = process.env.SONDE_REGISTRY_URL || 'https://registry-1.docker.io/v2/';
-  try {
-    await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
-    return true;
-  } catch {
-    return false;
-  }
+  const answers = async (url) => {
+    try {
+      await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (process.env.SONDE_REGISTRY_URL) return answers(process.env.SONDE_REGISTRY_URL);
+  const host = registryOf(process.env.SONDE_TOOLBOX_BASE_IMAGE ?? '');
+  if (!host) return answers('https://registry-1.docker.io/v2/');
+  return (await answers(`https://${host}/v2/`)) || answers(`http://${host}/v2/`);
+}
+
+/** The registry host of an image reference, as Docker reads one: a first part with a dot, a port or `localhost`; none for Docker Hub. */
+function registryOf(reference) {
+  const slash = reference.indexOf('/');
+  if (slash < 0) return undefined;
+  const first = reference.slice(0, slash);
+  return first.includes('.') || first.includes(':') || first === 'localhost' ? first : undefined;
 }
 
 const server = spawn(process.execPath, [path.join(root, 'server/dist/server.js')], { cwd: root, stdio: 'inherit' });

@@ -13,13 +13,22 @@ import { startConsole, type TestConsole } from './support/test-console.js';
 describe('a console with a Kubernetes engine (recorded exchanges)', () => {
   let replay: ReplayServer;
   let sonde: TestConsole;
+  const printed: string[] = [];
 
   beforeAll(async () => {
     replay = await startReplay(loadRecording('console'));
-    sonde = await startConsole({
-      SONDE_ENGINES: JSON.stringify([{ name: 'prod', kind: 'kubernetes', kubeconfig: replay.kubeconfig, context: 'replay', namespace: 'sonde' }]),
-      SONDE_INSTANCE: 'ci',
-    });
+    sonde = await startConsole(
+      {
+        SONDE_ENGINES: JSON.stringify([{ name: 'prod', kind: 'kubernetes', kubeconfig: replay.kubeconfig, context: 'replay', namespace: 'sonde' }]),
+        SONDE_INSTANCE: 'ci',
+        // Pulls on, for an image no engine has: a Kubernetes engine is still left alone (its
+        // kubelets pull). The engine list (no toolboxImage), the terminal and the recording
+        // (exactly its calls) show it; no Docker engine is configured, so nothing else pulls.
+        SONDE_TOOLBOX_PULL: 'missing',
+        SONDE_TOOLBOX_IMAGE: 'nicolaka/netshoot',
+      },
+      { print: (line) => printed.push(line) },
+    );
   });
 
   afterAll(async () => {
@@ -43,6 +52,8 @@ describe('a console with a Kubernetes engine (recorded exchanges)', () => {
     // The monitor's watches are open (the inventory comes from their caches).
     await expect.poll(() => replay.unused().filter((note) => /^watch (namespaces|pods:|nodes|services|EndpointSlices)/.test(note)), { timeout: 10_000 }).toEqual([]);
     await expect.poll(async () => (await api('GET', '/api/engines')).body, { timeout: 10_000 }).toEqual([{ name: 'prod', kind: 'kubernetes', reachable: true, version: 'v1.31.4', source: 'configured', endpoint: replay.url }]);
+    expect(sonde.app.toolboxImages.status('prod')).toBeUndefined();
+    expect(printed.filter((line) => /pull/.test(line))).toEqual([]);
     expect(((await api('GET', '/api/kubernetes/namespaces')).body as { name: string }[]).map((n) => n.name)).toEqual(['kube-system', 'shop', 'vault']);
     const pods = (await api('GET', '/api/kubernetes/pods?engine=prod&namespace=shop')).body as { name: string; containers: { name: string }[] }[];
     expect(pods.map((p) => p.name)).toEqual(['cart-7d9f', 'web-5c6b']);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configPath, readConfig, writeConfig } from './cli-config.js';
 import { CliError, ExitCode, describeFailure } from './cli-error.js';
-import { table } from './ls-command.js';
+import { table, toolboxCell } from './ls-command.js';
 import { parseParams } from './run-command.js';
 import { parseDuration } from './share-command.js';
 import { targetFrom } from './target-options.js';
@@ -49,6 +49,14 @@ describe('command arguments', () => {
 
   it('pads table columns but not the last', () => {
     expect(table([['NAME', 'STATE'], ['web-1', 'running']])).toBe('NAME   STATE\nweb-1  running\n');
+  });
+
+  it("shows an engine's toolbox image: its state, how far a pull is, nothing before the check", () => {
+    expect(toolboxCell(undefined)).toBe('');
+    expect(toolboxCell({ image: 'nicolaka/netshoot', state: 'present' })).toBe('present');
+    expect(toolboxCell({ image: 'nicolaka/netshoot', state: 'pulling', percent: 37 })).toBe('pulling 37%');
+    expect(toolboxCell({ image: 'nicolaka/netshoot', state: 'pulling' })).toBe('pulling');
+    expect(toolboxCell({ image: 'nicolaka/netshoot', state: 'failed', error: 'The registry has no such tag.' })).toBe('failed');
   });
 
   it('maps failures to the documented exit codes', () => {

@@ -1,5 +1,6 @@
 /** `sonde ls`: containers, networks, engines, sessions or tools, as a table or JSON. */
 import { parseArgs } from 'node:util';
+import type { ToolboxImageStatus } from '@sonde/shared';
 import type { SondeClient } from '../sonde-client.js';
 import { describeTarget } from '../runs/run-card.js';
 import { ExitCode, usage } from './cli-error.js';
@@ -51,7 +52,10 @@ export async function lsCommand(connect: () => SondeClient, args: string[]): Pro
     case 'engines': {
       const engines = await client.engines();
       data = engines;
-      rows = [['NAME', 'KIND', 'REACHABLE', 'VERSION', 'SWARM', 'ERROR'], ...engines.map((e) => [e.name, e.kind, e.reachable ? 'yes' : 'no', e.version ?? '', e.swarm?.role ?? '', e.error ?? ''])];
+      rows = [
+        ['NAME', 'KIND', 'REACHABLE', 'VERSION', 'SWARM', 'TOOLBOX', 'ERROR'],
+        ...engines.map((e) => [e.name, e.kind, e.reachable ? 'yes' : 'no', e.version ?? '', e.swarm?.role ?? '', toolboxCell(e.toolboxImage), e.error ?? e.toolboxImage?.error ?? '']),
+      ];
       break;
     }
     case 'sessions': {
@@ -82,4 +86,10 @@ export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd() + '\n').join('');
+}
+
+/** An engine's toolbox image as `sonde ls engines` shows it: `present`, `pulling 37%`, `failed`, `missing`; empty until checked (and on Kubernetes). */
+export function toolboxCell(image: ToolboxImageStatus | undefined): string {
+  if (!image) return '';
+  return image.state === 'pulling' && image.percent !== undefined ? `pulling ${image.percent}%` : image.state;
 }
