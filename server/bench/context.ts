@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { CreatedApiToken, type ResolvedTarget, type SessionInfo, type TargetRequest } from '@sonde/shared';
 import { Value } from 'typebox/value';
+import { apiClient, type Caller } from '../test/support/api-client.js';
+import { oneShotFetch } from '../test/support/one-shot-fetch.js';
 import type { SondeProcess } from '../test/support/sonde-process.js';
 import { buildToolboxSpec } from '../src/toolboxes/toolbox-spec.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
-import { RawPipe, SondePipe, type AckMode, type TerminalPipe } from './pipes.js';
-import { startRawToolbox, type RawToolbox } from './raw-toolbox.js';
+import { RawPipe, SondePipe, firstData, type AckMode, type TerminalPipe } from './pipes.js';
+import { startRawToolbox, type RawShell, type RawToolbox } from './raw-toolbox.js';
 import { nowMs } from './stats.js';
 
 export const TOOLBOX_IMAGE = process.env.SONDE_TOOLBOX_IMAGE || 'sonde-toolbox:latest';
@@ -24,12 +26,22 @@ export class BenchContext {
     readonly sonde: SondeProcess,
     readonly target: { id: string; name: string },
     readonly network: { id: string; name: string },
-    /** A second principal's credentials (an operator token): its sessions never share the first one's toolboxes. */
-    readonly other: Record<string, string>,
+    /** A second principal (an operator token): its sessions never share the first one's toolboxes. */
+    readonly other: Caller,
   ) {}
+
+  /** A second user on `sonde`: an operator API token, as an API client and a bearer header. */
+  static async operatorCaller(sonde: SondeProcess, name: string): Promise<Caller> {
+    const token = await BenchContext.createOperatorToken(sonde, name);
+    return { auth: { authorization: `Bearer ${token}` }, client: apiClient(sonde.baseUrl, { token }, oneShotFetch()) };
+  }
 
   /** An operator API token on `sonde`, as a second user: its bearer header. */
   static async operatorToken(sonde: SondeProcess, name: string): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await BenchContext.createOperatorToken(sonde, name)}` };
+  }
+
+  private static async createOperatorToken(sonde: SondeProcess, name: string): Promise<string> {
     const response = await fetch(`${sonde.baseUrl}/api/tokens`, {
       method: 'POST',
       headers: { ...sonde.auth, 'content-type': 'application/json' },
@@ -37,7 +49,7 @@ export class BenchContext {
     });
     const body: unknown = await response.json();
     if (response.status !== 201 || !Value.Check(CreatedApiToken, body)) throw new Error(`POST /api/tokens: ${response.status} ${JSON.stringify(body)}`);
-    return { authorization: `Bearer ${body.token}` };
+    return body.token;
   }
 
   get modes(): AttachMode[] {
@@ -60,41 +72,34 @@ export class BenchContext {
   }
 
   /** A Sonde session with a connected client; resolves once its first output (the prompt) arrived. */
-  async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
+  /** `as`: whose session it is (default the bootstrap admin of `sonde`); it is created and attached with those credentials. */
+  async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde, as: Caller = sonde): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
     const t0 = nowMs();
-    const info = await sonde.client.createSession(request);
+    const info = await as.client.createSession(request);
     const postMs = nowMs() - t0;
-    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, sonde.auth, mode);
+    const pipe = await SondePipe.connect(label, `${sonde.wsUrl}${info.ttyPath}`, as.auth, mode);
     await firstData(pipe);
     return { info, pipe, postMs, firstByteMs: nowMs() - t0 };
   }
 
-  async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde, auth: Record<string, string> = sonde.auth): Promise<number> {
+  async closeSonde(session: { info: SessionInfo; pipe: TerminalPipe }, sonde = this.sonde, as: Caller = sonde): Promise<number> {
     const t0 = nowMs();
-    await sonde.client.endSession(session.info.id);
+    await as.client.endSession(session.info.id);
     const ms = nowMs() - t0;
     await session.pipe.close();
     return ms;
   }
 
-  /** The raw baseline: dockerode create + attach + start, resolving at the first output byte. */
-  async openRaw(label: string, target: ResolvedTarget): Promise<{ raw: RawToolbox; pipe: RawPipe; firstByteMs: number }> {
+  /**
+   * The raw baseline, resolving at the first output byte: dockerode create + attach + start
+   * (`attach`, what `docker run -it` does), or an idling container and a TTY exec in it (`exec`,
+   * the stream Sonde's shells are read from; see raw-toolbox.ts).
+   */
+  async openRaw(label: string, target: ResolvedTarget, shell: RawShell = 'attach'): Promise<{ raw: RawToolbox; pipe: RawPipe; firstByteMs: number }> {
     const t0 = nowMs();
-    const raw = await startRawToolbox(this.spec(target));
+    const raw = await startRawToolbox(this.spec(target), shell);
     const pipe = new RawPipe(label, raw.stream);
     await firstData(pipe);
     return { raw, pipe, firstByteMs: nowMs() - t0 };
   }
-}
-
-export function firstData(pipe: TerminalPipe, timeoutMs = 30_000): Promise<void> {
-  if (pipe.received > 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${pipe.label}: no output in ${timeoutMs} ms`)), timeoutMs);
-    const off = pipe.onData(() => {
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
-  });
 }

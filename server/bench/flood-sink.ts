@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ToolboxSpec } from '../src/engine/types.js';
-import { RawPipe, SondePipe, marker, waitForMarker, type TerminalPipe } from './pipes.js';
-import { startRawToolbox, type RawToolbox } from './raw-toolbox.js';
+import { RawPipe, SondePipe, firstData, marker, waitForMarker, type TerminalPipe } from './pipes.js';
+import { startRawToolbox, type RawShell, type RawToolbox } from './raw-toolbox.js';
 import { nowMs, sleep } from './stats.js';
 
 /**
@@ -15,7 +15,7 @@ export const FLOOD_LINE = 'The quick brown fox jumps over the lazy dog. 01234567
 export const FLOOD_FILE_BYTES = 32 * 1024 * 1024;
 export const FLOOD_LOOP = 'while :; do cat /tmp/flood.txt; done';
 
-type Open = { kind: 'raw'; spec: ToolboxSpec } | { kind: 'sonde'; url: string; headers: Record<string, string> };
+type Open = { kind: 'raw'; spec: ToolboxSpec; shell: RawShell } | { kind: 'sonde'; url: string; headers: Record<string, string> };
 type Request = { op: 'open'; open: Open } | { op: 'start' } | { op: 'stop' } | { op: 'close' };
 type Reply = { ok: true; mbPerSecond?: number } | { ok: false; error: string };
 
@@ -25,7 +25,13 @@ export class FloodSink {
   static async open(open: Open): Promise<FloodSink> {
     const child = fork(fileURLToPath(import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const sink = new FloodSink(child);
-    await sink.call({ op: 'open', open });
+    try {
+      await sink.call({ op: 'open', open });
+    } catch (error) {
+      // Half open (the shell never answered): its container and process go now, not at exit.
+      await sink.close();
+      throw error;
+    }
     return sink;
   }
 
@@ -57,18 +63,30 @@ async function child(): Promise<void> {
   let raw: RawToolbox | undefined;
   let startedAt = 0;
   let startBytes = 0;
+  let tail = '';
   const reply = (r: Reply) => process.send!(r);
+  // The benchmark ended without closing this sink (interrupted, crashed): stop reading, remove the raw container.
+  process.once('disconnect', () => {
+    void Promise.resolve(pipe?.close())
+      .catch(() => undefined)
+      .then(() => raw?.remove())
+      .finally(() => process.exit(0));
+  });
   process.on('message', async (request: Request) => {
     try {
       switch (request.op) {
         case 'open': {
           if (request.open.kind === 'raw') {
-            raw = await startRawToolbox(request.open.spec);
+            raw = await startRawToolbox(request.open.spec, request.open.shell);
             pipe = new RawPipe('flood', raw.stream);
+            // An exec's shell starts after the stream is there: typing before its prompt can be lost.
+            await firstData(pipe);
           } else {
             pipe = await SondePipe.connect('flood', request.open.url, request.open.headers);
           }
           const mk = marker('PREP');
+          // The last output, for the error when the marker never comes.
+          pipe.onData((chunk) => (tail = (tail + chunk.toString('latin1')).slice(-400)));
           const done = waitForMarker(pipe, mk.text, 120_000);
           pipe.write(`stty cols 120 rows 40; yes '${FLOOD_LINE}' | head -c ${FLOOD_FILE_BYTES} > /tmp/flood.txt; ${mk.command}\r`);
           await done;
@@ -102,7 +120,8 @@ async function child(): Promise<void> {
         }
       }
     } catch (error) {
-      reply({ ok: false, error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      reply({ ok: false, error: tail ? `${message}; its last output: ${JSON.stringify(tail)}` : message });
     }
   });
 }

@@ -42,7 +42,7 @@ export async function runFloodsBench(ctx: BenchContext, log: (line: string) => v
   const sondes = [];
   try {
     for (let i = 0; i < options.sessions; i++) {
-      raws.push(await ctx.openRaw(`raw-${i}`, mode.resolved));
+      raws.push(await ctx.openRaw(`raw-${i}`, mode.resolved, 'exec'));
       sondes.push(await ctx.openSonde(`sonde-${i}`, mode.request));
     }
     const all = [...raws.map((r) => r.pipe), ...sondes.map((s) => s.pipe)];

@@ -44,4 +44,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     histogram.reset();
   });
   setInterval(() => undefined, 60_000);
+  // The benchmark is gone (ended without stopping this probe, or interrupted).
+  process.once('disconnect', () => process.exit(0));
 }

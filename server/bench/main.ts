@@ -100,13 +100,28 @@ async function main(): Promise<void> {
   log(`sections: ${parts.join(', ')}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const fixtures = new DockerFixtures();
   let sonde: SondeProcess | undefined;
+  // Ctrl-C (or a kill) mid-run: the server removes its toolboxes, then the bench removes the rest.
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: removing what the bench started`);
+    void (async () => {
+      await sonde?.stop().catch(() => undefined);
+      await fixtures.dispose().catch(() => undefined);
+      await removeBenchContainers().catch(() => undefined);
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
   try {
     const networkName = await fixtures.network(`sonde-bench-net-${process.pid}`);
     const networkId = await dockerCli('network', 'inspect', '-f', '{{.Id}}', networkName);
     const target = await fixtures.container({ network: networkName, labels: ['sonde.bench=true'] });
     // The bench is one principal opening many sessions; the per-user cap is not what it measures.
     sonde = await SondeProcess.start({ instance: `bench-${process.pid}`, env: { SONDE_MAX_SESSIONS_PER_USER: '200', SONDE_MAX_RUNS_PER_USER: '200' } });
-    const ctx = new BenchContext(sonde, target, { id: networkId, name: networkName }, await BenchContext.operatorToken(sonde, 'bench-other-user'));
+    const ctx = new BenchContext(sonde, target, { id: networkId, name: networkName }, await BenchContext.operatorCaller(sonde, 'bench-other-user'));
     log(`server pid ${sonde.pid} on ${sonde.baseUrl}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     const run = async <K extends keyof Omit<BenchResults, 'machine' | 'errors'>>(part: K, wanted: boolean, work: () => Promise<NonNullable<BenchResults[K]>>) => {

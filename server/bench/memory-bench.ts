@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { FLOW_HIGH_WATERMARK, type SessionInfo } from '@sonde/shared';
-import { containersWithLabels, docker as dockerCli } from '../test/support/docker-fixtures.js';
+import { containersWithLabels } from '../test/support/docker-fixtures.js';
 import { SondeProcess, type HeapFigures, type ProcessSample } from '../test/support/sonde-process.js';
 import { MAX_OUTPUT_FRAME } from '../src/sessions/session.js';
 import type { BenchContext } from './context.js';
@@ -90,6 +91,7 @@ export async function runMemoryBench(ctx: BenchContext, log: (line: string) => v
   const limit = String(most + 10);
   const sonde = await SondeProcess.start({ inspect: true, env: { SONDE_MAX_SESSIONS: limit, SONDE_MAX_SESSIONS_PER_USER: limit, SONDE_MAX_TOOLBOXES: limit } });
   const open: { info: SessionInfo; pipe: SondePipe }[] = [];
+  let stopFollowing = () => undefined as void;
   try {
     await sleep(1000);
     const idle = sonde.sample();
@@ -98,11 +100,14 @@ export async function runMemoryBench(ctx: BenchContext, log: (line: string) => v
     const warm = await ctx.openSonde('mem-warm', request, { kind: 'immediate' }, sonde);
     await ctx.closeSonde(warm, sonde);
     const warmSample = await settled(sonde, 6000);
-    const since = Math.floor(Date.now() / 1000);
+    // Followed live: `docker events --since` replays only Docker's last 256 events, and 500
+    // sessions' execs push the creates out of that window (an earlier run counted 0 for 32 toolboxes).
+    const creates = followCreates(sonde.instance);
+    stopFollowing = creates.stop;
+    await creates.ready;
     const created = async () => {
-      const until = Math.floor(Date.now() / 1000) + 1;
-      const out = await dockerCli('events', '--since', String(since), '--until', String(until), '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=sonde.instance=${sonde.instance}`, '--format', '{{.Actor.ID}}');
-      return out.split('\n').filter(Boolean).length;
+      await sleep(500);
+      return creates.count();
     };
 
     const openUpTo = async (n: number) => {
@@ -171,7 +176,28 @@ export async function runMemoryBench(ctx: BenchContext, log: (line: string) => v
       afterFds: after.fds,
     };
   } finally {
+    stopFollowing();
     for (const s of open) await ctx.closeSonde(s, sonde).catch(() => undefined);
     await sonde.stop();
   }
+}
+
+/** Counts the containers created with `sonde.instance=<instance>` from now on, following Docker's event stream. */
+function followCreates(instance: string): { ready: Promise<void>; count: () => number; stop: () => void } {
+  const ids = new Set<string>();
+  const events = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=sonde.instance=${instance}`, '--format', '{{.Actor.ID}}'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let rest = '';
+  events.stdout.on('data', (chunk: Buffer) => {
+    const lines = (rest + chunk.toString()).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) if (line) ids.add(line);
+  });
+  // `docker events` prints nothing until an event; give it a moment to subscribe.
+  const ready = new Promise<void>((resolve, reject) => {
+    events.once('error', reject);
+    events.once('spawn', () => setTimeout(resolve, 300));
+  });
+  return { ready, count: () => ids.size, stop: () => void events.kill() };
 }

@@ -192,3 +192,16 @@ export function waitForMarker(pipe: TerminalPipe, marker: string, timeoutMs = 60
 export function marker(tag: string): { command: string; text: string } {
   return { command: `printf '%s%s\\n' MK ${tag}`, text: `MK${tag}` };
 }
+
+/** Resolves at the pipe's first output byte (a shell's prompt): input sent before it can race the shell's start. */
+export function firstData(pipe: TerminalPipe, timeoutMs = 30_000): Promise<void> {
+  if (pipe.received > 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${pipe.label}: no output in ${timeoutMs} ms`)), timeoutMs);
+    const off = pipe.onData(() => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    });
+  });
+}

@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import type { Duplex } from 'node:stream';
 import { dockerPlacement } from '../src/engine/docker-engine.js';
 import type { ToolboxSpec } from '../src/engine/types.js';
+import { IDLE_ENTRYPOINT } from '../src/toolboxes/toolbox-spec.js';
 
 /**
  * The baseline a user would otherwise script: dockerode straight, create + attach + start of
@@ -16,28 +17,87 @@ export const BENCH_LABELS = { 'sonde.bench': 'true', 'sonde.test': 'true' };
 export interface RawToolbox {
   id: string;
   stream: Duplex;
-  /** ms from the call to create returning, attach returning, start returning. */
+  /** ms from the call to create returning, attach (or, for an exec, exec create) returning, start returning. */
   steps: { create: number; attach: number; start: number };
   remove(): Promise<void>;
 }
 
-export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
-  const place = dockerPlacement(spec.placement);
+/**
+ * How the raw shell is reached. `attach`: the shell is the container's process, read through
+ * attach (what `docker run -it` does: the first-prompt baseline). `exec`: the container idles
+ * and the shell is a TTY exec in it, read through the exec's stream: the stream Docker gives
+ * Sonde's own shells (shell-toolboxes.ts), so the terminal figures compare like with like.
+ */
+export type RawShell = 'attach' | 'exec';
+
+export async function startRawToolbox(spec: ToolboxSpec, shell: RawShell = 'attach'): Promise<RawToolbox> {
+  return shell === 'exec' ? startRawExec(spec) : startRawAttach(spec);
+}
+
+async function startRawExec(spec: ToolboxSpec): Promise<RawToolbox> {
   const t0 = performance.now();
-  const container = await docker.createContainer({
+  const container = await createRaw(spec, IDLE_ENTRYPOINT, false);
+  await container.start();
+  const t1 = performance.now();
+  const exec = await container.exec({
+    Cmd: [...spec.entrypoint],
+    Env: spec.env,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    ConsoleSize: [spec.initialSize.rows, spec.initialSize.cols],
+  });
+  const t2 = performance.now();
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+  const t3 = performance.now();
+  return {
+    id: container.id,
+    stream,
+    steps: { create: t1 - t0, attach: t2 - t1, start: t3 - t2 },
+    remove: async () => {
+      stream.destroy();
+      await container.remove({ force: true }).catch(() => undefined);
+    },
+  };
+}
+
+async function startRawAttach(spec: ToolboxSpec): Promise<RawToolbox> {
+  const t0 = performance.now();
+  const container = await createRaw(spec, spec.entrypoint, true);
+  const t1 = performance.now();
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+  const t2 = performance.now();
+  await container.start();
+  const t3 = performance.now();
+  return {
+    id: container.id,
+    stream,
+    steps: { create: t1 - t0, attach: t2 - t1, start: t3 - t2 },
+    remove: async () => {
+      stream.destroy();
+      await container.remove({ force: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** The container Sonde would make for `spec`, running `entrypoint`; with `tty` its process gets the terminal. */
+function createRaw(spec: ToolboxSpec, entrypoint: readonly string[], tty: boolean): Promise<Docker.Container> {
+  const place = dockerPlacement(spec.placement);
+  return docker.createContainer({
     name: `${spec.name}-raw`,
     Image: spec.image,
-    Entrypoint: spec.entrypoint,
+    Entrypoint: [...entrypoint],
     Cmd: [],
     Env: spec.env,
     Labels: BENCH_LABELS,
     ...(place.Hostname ? { Hostname: place.Hostname } : {}),
-    Tty: true,
-    OpenStdin: true,
+    Tty: tty,
+    OpenStdin: tty,
     StdinOnce: false,
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
+    AttachStdin: tty,
+    AttachStdout: tty,
+    AttachStderr: tty,
     HostConfig: {
       NetworkMode: place.NetworkMode,
       ...(place.PidMode ? { PidMode: place.PidMode } : {}),
@@ -53,20 +113,6 @@ export async function startRawToolbox(spec: ToolboxSpec): Promise<RawToolbox> {
     },
     ...(place.network ? { NetworkingConfig: { EndpointsConfig: { [place.network]: {} } } } : {}),
   });
-  const t1 = performance.now();
-  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
-  const t2 = performance.now();
-  await container.start();
-  const t3 = performance.now();
-  return {
-    id: container.id,
-    stream,
-    steps: { create: t1 - t0, attach: t2 - t1, start: t3 - t2 },
-    remove: async () => {
-      stream.destroy();
-      await container.remove({ force: true }).catch(() => undefined);
-    },
-  };
 }
 
 /** Removes every container the benchmark labelled (also what an interrupted run left). */

@@ -428,13 +428,15 @@ export function renderReport(r: BenchResults): string {
     out.push(
       `\`cat\` of a text file of ${mib(tp.fileBytes)} MiB (96-character lines) in a toolbox joined to a busybox target, read to an end`,
       `marker: ${tp.raw.n} paired runs, alternating which goes first, ${fmt(tp.bytesPerRun / 1e6, 1)} MB received per run`,
-      '(the tty turns each `\\n` into `\\r\\n`). Raw: the attach stream read with dockerode in the benchmark process. Sonde:',
+      '(the tty turns each `\\n` into `\\r\\n`). Raw: a TTY exec in an idling container of the same spec, its stream read with dockerode in the',
+      'benchmark process: the stream Docker gives Sonde\'s shells, which are execs too (an attached container process is a slower',
+      'stream, so Sonde would look faster than the wire it reads). Sonde:',
       'the same container made by Sonde, recorded as every session is, read through the WebSocket by a client that acks',
       'every frame on arrival.',
       '',
       '| | MB/s, median (min–max) |',
       '|---|---|',
-      `| raw dockerode TTY stream | ${fmtSpread(tp.raw)} |`,
+      `| raw dockerode TTY stream (exec) | ${fmtSpread(tp.raw)} |`,
       `| Sonde WebSocket, acking client | ${fmtSpread(tp.sonde)} |`,
       `| ratio Sonde / raw, per pair | ${fmtSpread(tp.ratio, 2)} |`,
       `| Sonde server CPU, ms per MB | ${fmtSpread(tp.relayCpuMsPerMB, 1)} |`,
@@ -449,7 +451,7 @@ export function renderReport(r: BenchResults): string {
       '',
       '| | p50 | p90 | p99 | max | n |',
       '|---|---|---|---|---|---|',
-      echoRow('raw dockerode', t.echo.raw),
+      echoRow('raw dockerode (exec)', t.echo.raw),
       echoRow('Sonde', t.echo.sonde),
       `| **added by Sonde** | **+${fmt(t.echo.addedP50, 3)}** | | **+${fmt(t.echo.addedP99, 3)}** | | |`,
       '',
@@ -461,7 +463,7 @@ export function renderReport(r: BenchResults): string {
     out.push(
       'A second shell runs `while :; do cat flood.txt; done`, read at full speed by a process of its own (as another',
       `browser tab would); the echo is measured in the first shell meanwhile: ${u.runs.length} runs of ${u.runs[0]?.raw.n ?? 0} samples per path, in blocks, alternating.`,
-      "Raw: both shells on raw dockerode streams. Sonde: both sessions on the same Sonde server (the flooding one another user's, so in a",
+      "Raw: both shells TTY execs on raw dockerode streams. Sonde: both sessions on the same Sonde server (the flooding one another user's, so in a",
       'toolbox of its own, as the raw flood is in a container of its own). ms:',
       '',
       '| run | raw p50 | raw p99 | Sonde p50 | Sonde p99 | ratio p50 | **ratio p99** | flood MB/s raw / Sonde | idle process late, p99 |',
@@ -493,7 +495,7 @@ export function renderReport(r: BenchResults): string {
       '',
       '| | ms to the prompt, median (min–max) | delivered after Ctrl-C | backlog at Ctrl-C |',
       '|---|---|---|---|',
-      `| raw dockerode, read at full speed (the floor) | ${fmtSpread(c.raw.ms, 0)} | ${fmt(c.raw.afterKiB.median, 0)} KiB | – |`,
+      `| raw dockerode exec, read at full speed (the floor) | ${fmtSpread(c.raw.ms, 0)} | ${fmt(c.raw.afterKiB.median, 0)} KiB | – |`,
       `| Sonde, fast acking client | ${fmtSpread(c.sondeFast.ms, 0)} | ${fmt(c.sondeFast.afterKiB.median, 0)} KiB | – |`,
       `| Sonde, browser rendering ${c.renderRate} MB/s | ${fmtSpread(c.sondeRender.ms, 0)} | ${fmt(c.sondeRender.afterKiB.median, 0)} KiB | ${fmt(c.sondeRender.backlogKiB.median, 0)} KiB |`,
       '',
@@ -503,7 +505,7 @@ export function renderReport(r: BenchResults): string {
   if (f) {
     out.push('### Concurrent floods', '');
     out.push(
-      `${f.sessions} shells each \`cat\` a text file of ${mib(f.fileBytes)} MiB at the same time; raw: ${f.sessions} dockerode streams read by the benchmark process;`,
+      `${f.sessions} shells each \`cat\` a text file of ${mib(f.fileBytes)} MiB at the same time; raw: ${f.sessions} dockerode exec streams read by the benchmark process;`,
       `Sonde: ${f.sessions} sessions on one server, each read by an acking client in the benchmark process. ${f.raw.aggregate.n} rounds, alternating:`,
       '',
       '| | aggregate MB/s, median (min–max) | slowest / fastest session |',

@@ -9,6 +9,9 @@ import { nowMs, percentile, sleep, spread, type Spread } from './stats.js';
 /**
  * The terminal path, Sonde against the raw Docker stream, paired and interleaved: bulk
  * throughput, keystroke echo idle and while another session floods, and Ctrl-C in a flood.
+ * The raw shells are TTY execs in idling containers, the stream Docker gives Sonde's shells:
+ * an attached container process is a different, slower stream (about half the throughput on
+ * Docker 20.10), and Sonde measured against it would look faster than the wire it reads.
  */
 
 
@@ -148,7 +151,7 @@ export interface TerminalOptions {
 export async function runTerminalBench(ctx: BenchContext, log: (line: string) => void, options: TerminalOptions, parts: ReadonlySet<TerminalPart> = new Set(TERMINAL_PARTS)): Promise<TerminalResults> {
   const mode = ctx.modes[0]!;
   const results: TerminalResults = {};
-  const raw = await ctx.openRaw('raw', mode.resolved);
+  const raw = await ctx.openRaw('raw', mode.resolved, 'exec');
   const sonde = await ctx.openSonde('sonde', mode.request);
   const opened: { info: SessionInfo; pipe: SondePipe }[] = [sonde];
   const raws = [raw];
@@ -210,13 +213,17 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
     if (parts.has('echo-flood')) {
       // Echo while another session floods through the same path; the flood is read at full
       // speed by a process of its own, like another browser tab.
-      const rawSink = await FloodSink.open({ kind: 'raw', spec: ctx.spec(mode.resolved) });
-      const floodSession = await ctx.openSonde('sonde-flood-sink', mode.request, { kind: 'immediate' }, ctx.sonde, ctx.other);
-      await floodSession.pipe.close();
-      const sondeSink = await FloodSink.open({ kind: 'sonde', url: `${ctx.sonde.wsUrl}${floodSession.info.ttyPath}`, headers: ctx.other });
+      const sinks: FloodSink[] = [];
+      let floodSession: { info: SessionInfo; pipe: SondePipe } | undefined;
       const probe = LoopProbe.start();
       const runs: { raw: number[]; sonde: number[]; rates: { raw: number[]; sonde: number[] }; probe: LoopDelay[] }[] = [];
       try {
+        const rawSink = await FloodSink.open({ kind: 'raw', spec: ctx.spec(mode.resolved), shell: 'exec' });
+        sinks.push(rawSink);
+        floodSession = await ctx.openSonde('sonde-flood-sink', mode.request, { kind: 'immediate' }, ctx.sonde, ctx.other);
+        await floodSession.pipe.close();
+        const sondeSink = await FloodSink.open({ kind: 'sonde', url: `${ctx.sonde.wsUrl}${floodSession.info.ttyPath}`, headers: ctx.other.auth });
+        sinks.push(sondeSink);
         for (let run = 0; run < options.floodRuns; run++) {
           log(`echo under flood, run ${run + 1}/${options.floodRuns}`);
           const samples = { raw: [] as number[], sonde: [] as number[], rates: { raw: [] as number[], sonde: [] as number[] }, probe: [] as LoopDelay[] };
@@ -240,9 +247,8 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
         }
       } finally {
         probe.stop();
-        await rawSink.close();
-        await sondeSink.close();
-        await ctx.closeSonde(floodSession, ctx.sonde, ctx.other);
+        for (const sink of sinks) await sink.close();
+        if (floodSession) await ctx.closeSonde(floodSession, ctx.sonde, ctx.other).catch(() => undefined);
       }
       results.echoUnderFlood = {
         runs: runs.map((r) => floodRun(r.raw, r.sonde, r.rates, r.probe)),
@@ -259,7 +265,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
       // Ctrl-C in a flood: raw read at full speed (the floor), Sonde with a fast client, and Sonde
       // with a browser that renders 10 MB/s and acks what it rendered.
       log('ctrl-c');
-      const rawFlood = await ctx.openRaw('raw-flood', mode.resolved);
+      const rawFlood = await ctx.openRaw('raw-flood', mode.resolved, 'exec');
       raws.push(rawFlood);
       const sondeFlood = await ctx.openSonde('sonde-flood', mode.request, { kind: 'immediate' }, ctx.sonde, ctx.other);
       opened.push(sondeFlood);
@@ -285,7 +291,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
     }
     return results;
   } finally {
-    for (const s of opened) await ctx.closeSonde(s, ctx.sonde, s === sonde ? ctx.sonde.auth : ctx.other).catch(() => undefined);
+    for (const s of opened) await ctx.closeSonde(s, ctx.sonde, s === sonde ? ctx.sonde : ctx.other).catch(() => undefined);
     for (const r of raws) await r.raw.remove();
   }
 }

@@ -101,7 +101,7 @@ export async function runTransportBench(log: (line: string) => void, options: { 
   /** Interleaved rounds over the console's transports: a session start and a one-engine listing each. */
   async function measure(label: string, sonde: SondeProcess, targets: { transport: Transport; engine: string; container: string }[]): Promise<void> {
     const samples = new Map(targets.map((t) => [t.transport, { start: [] as number[], list: [] as number[] }]));
-    const ctx = new BenchContext(sonde, { id: '', name: '' }, { id: '', name: '' }, sonde.auth);
+    const ctx = new BenchContext(sonde, { id: '', name: '' }, { id: '', name: '' }, sonde);
     for (const t of targets) await ctx.closeSonde(await ctx.openSonde(`warm ${t.transport}`, containerOn(t.engine, t.container)));
     for (let i = 0; i < options.runs; i++) {
       const order = i % 2 === 0 ? targets : [...targets].reverse();
