@@ -71,8 +71,10 @@ export class BenchContext {
     });
   }
 
-  /** A Sonde session with a connected client; resolves once its first output (the prompt) arrived. */
-  /** `as`: whose session it is (default the bootstrap admin of `sonde`); it is created and attached with those credentials. */
+  /**
+   * A Sonde session with a connected client; resolves once its first output (the prompt) arrived.
+   * `as`: whose session it is (default the bootstrap admin of `sonde`), created and attached with its credentials.
+   */
   async openSonde(label: string, request: TargetRequest, mode: AckMode = { kind: 'immediate' }, sonde = this.sonde, as: Caller = sonde): Promise<{ info: SessionInfo; pipe: SondePipe; postMs: number; firstByteMs: number }> {
     const t0 = nowMs();
     const info = await as.client.createSession(request);

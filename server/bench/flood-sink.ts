@@ -79,7 +79,7 @@ async function child(): Promise<void> {
           if (request.open.kind === 'raw') {
             raw = await startRawToolbox(request.open.spec, request.open.shell);
             pipe = new RawPipe('flood', raw.stream);
-            // An exec's shell starts after the stream is there: typing before its prompt can be lost.
+            // Its prompt first, then the command, as context.openRaw does.
             await firstData(pipe);
           } else {
             pipe = await SondePipe.connect('flood', request.open.url, request.open.headers);

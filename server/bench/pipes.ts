@@ -193,7 +193,7 @@ export function marker(tag: string): { command: string; text: string } {
   return { command: `printf '%s%s\\n' MK ${tag}`, text: `MK${tag}` };
 }
 
-/** Resolves at the pipe's first output byte (a shell's prompt): input sent before it can race the shell's start. */
+/** Resolves at the pipe's first output byte (a shell's prompt). */
 export function firstData(pipe: TerminalPipe, timeoutMs = 30_000): Promise<void> {
   if (pipe.received > 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

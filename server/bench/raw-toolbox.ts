@@ -17,7 +17,7 @@ export const BENCH_LABELS = { 'sonde.bench': 'true', 'sonde.test': 'true' };
 export interface RawToolbox {
   id: string;
   stream: Duplex;
-  /** ms from the call to create returning, attach (or, for an exec, exec create) returning, start returning. */
+  /** ms per step: attach: create, attach, start; exec: create and start of the idling container, exec create, exec start. */
   steps: { create: number; attach: number; start: number };
   remove(): Promise<void>;
 }
