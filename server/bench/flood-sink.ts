@@ -85,9 +85,9 @@ async function child(): Promise<void> {
             pipe = await SondePipe.connect('flood', request.open.url, request.open.headers);
           }
           const mk = marker('PREP');
-          // The last output, for the error when the marker never comes.
-          pipe.onData((chunk) => (tail = (tail + chunk.toString('latin1')).slice(-400)));
-          const done = waitForMarker(pipe, mk.text, 120_000);
+          // The last output, for the error when the marker never comes; only until then (the flood must not pay for it).
+          const offTail = pipe.onData((chunk) => (tail = (tail + chunk.toString('latin1')).slice(-400)));
+          const done = waitForMarker(pipe, mk.text, 120_000).finally(offTail);
           pipe.write(`stty cols 120 rows 40; yes '${FLOOD_LINE}' | head -c ${FLOOD_FILE_BYTES} > /tmp/flood.txt; ${mk.command}\r`);
           await done;
           reply({ ok: true });

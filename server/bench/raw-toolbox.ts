@@ -50,16 +50,7 @@ async function startRawExec(spec: ToolboxSpec): Promise<RawToolbox> {
   });
   const t2 = performance.now();
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
-  const t3 = performance.now();
-  return {
-    id: container.id,
-    stream,
-    steps: { create: t1 - t0, attach: t2 - t1, start: t3 - t2 },
-    remove: async () => {
-      stream.destroy();
-      await container.remove({ force: true }).catch(() => undefined);
-    },
-  };
+  return rawToolbox(container, stream, [t0, t1, t2, performance.now()]);
 }
 
 async function startRawAttach(spec: ToolboxSpec): Promise<RawToolbox> {
@@ -69,7 +60,11 @@ async function startRawAttach(spec: ToolboxSpec): Promise<RawToolbox> {
   const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
   const t2 = performance.now();
   await container.start();
-  const t3 = performance.now();
+  return rawToolbox(container, stream, [t0, t1, t2, performance.now()]);
+}
+
+/** A started raw toolbox: its stream, the three steps' times from four instants, and its removal. */
+function rawToolbox(container: Docker.Container, stream: Duplex, [t0, t1, t2, t3]: [number, number, number, number]): RawToolbox {
   return {
     id: container.id,
     stream,

@@ -175,8 +175,10 @@ class Printer {
 
   async reconnect(): Promise<void> {
     this.check();
-    const offset = this.reader.offset;
+    // The offset once closed: frames that arrive during the close are kept, so asking from before
+    // them would get them again, and the offset would then run ahead of the output held.
     await this.reader.close();
+    const offset = this.reader.offset;
     await sleep(500 + Math.random() * 1500);
     const hellos = this.reader.hellos.length;
     await this.reader.connect(offset);
@@ -307,8 +309,9 @@ async function main(): Promise<void> {
 
     /** One short session: open, attach, a command or two, then end it one of three ways. */
     const churnOne = async (n: number) => {
-      const auth = users[n % users.length]!;
       const mode = modes[Math.floor(n / users.length) % modes.length]!;
+      // Host sessions are the admin's only: the second user (an operator) would be refused them.
+      const auth = mode.request.kind === 'host' ? users[0]! : users[n % users.length]!;
       let info: SessionInfo | undefined;
       const reader = { current: undefined as Reader | undefined };
       try {
