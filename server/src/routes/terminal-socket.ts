@@ -28,9 +28,19 @@ function channelFor(socket: WebSocket): ClientChannel {
       if (socket.readyState === socket.OPEN) socket.send(encodeControl(message), { binary: false });
     },
     close(code, reason) {
-      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, closeReason(reason));
     },
   };
+}
+
+/**
+ * A close frame holds at most 123 bytes of reason (RFC 6455; `ws` throws on more): a longer one
+ * is cut at a character boundary. The whole sentence went before it, in the `exit` message.
+ */
+export function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  if (bytes.length <= 123) return reason;
+  return `${new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD$/, '')}…`;
 }
 
 export interface TerminalSocketOptions {
@@ -116,7 +126,7 @@ export function serveTerminalSocket(socket: WebSocket, options: TerminalSocketOp
   const forget = options.live((code, reason) => {
     if (socket.readyState === socket.OPEN) socket.send(encodeControl({ type: 'error', code: ErrorCode.AccessRevoked, message: `Disconnected: ${reason}.` }));
     if (attachment) attachment.close(code, reason);
-    else socket.close(code, reason);
+    else socket.close(code, closeReason(reason));
   });
   socket.once('close', () => {
     clearInterval(heartbeat);

@@ -69,6 +69,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           detachedGraceMs,
           idleTimeoutMs,
           release: (options) => lease.release(options),
+          explainEnd: (exitCode) => lease.explainEnd(exitCode),
           onEnded: ended,
           ...(meter ? { meter } : {}),
         });

@@ -167,6 +167,44 @@ const s = session(toolbox, undefined, { replayBytes: 3 * 1024 * 1024 });
     expect(s.info()).toMatchObject({ state: 'exited', exitCode: 0, endReason: 'exited' });
   });
 
+  it('ends with the toolbox\'s explanation when it has one, asked before the toolbox is let go', async () => {
+    const calls: string[] = [];
+    const { toolbox, stream } = fakeToolbox();
+    toolbox.exitCode = async () => 127;
+    const explainEnd = vi.fn(async (code: number | undefined) => {
+      calls.push(`explain ${code}`);
+      return 'The toolbox stopped as soon as it started.';
+    });
+    const s = session(
+      toolbox,
+      vi.fn(async () => {
+        calls.push('release');
+      }),
+      { explainEnd },
+    );
+    const c = client();
+    s.attach(c.channel, undefined, OWNER);
+    stream.push(null);
+    for (let i = 0; i < 20 && c.closes.length === 0; i++) await tick();
+    await s.end('deleted');
+    expect(c.controls.at(-1)).toMatchObject({ type: 'exit', code: 127, reason: 'The toolbox stopped as soon as it started.' });
+    expect(c.closes).toEqual([[4000, 'The toolbox stopped as soon as it started.']]);
+    expect(s.info()).toMatchObject({ state: 'exited', exitCode: 127, endReason: 'exited' });
+    expect(calls).toEqual(['explain 127', 'release']);
+  });
+
+  it('ends as "the shell exited" when the toolbox has nothing to add, or its explanation fails', async () => {
+    for (const explainEnd of [async () => undefined, async () => Promise.reject(new Error('inspect failed'))]) {
+      const { toolbox, stream } = fakeToolbox();
+      const s = session(toolbox, undefined, { explainEnd });
+      const c = client();
+      s.attach(c.channel, undefined, OWNER);
+      stream.push(null);
+      for (let i = 0; i < 20 && c.closes.length === 0; i++) await tick();
+      expect(c.closes).toEqual([[4000, 'the shell exited']]);
+    }
+  });
+
   it('asks for the shell to be killed only when the session ends alone, and after its observers ran in the toolbox', async () => {
     const calls: string[] = [];
     for (const [reason, kill] of [['deleted', true], ['idle', true], ['abandoned', true], ['shutdown', false], ['target-stopped', false], ['engine-lost', false], ['access-revoked', false], ['policy', false]] as const) {

@@ -70,6 +70,8 @@ export interface SessionOptions {
    * still run (the toolbox can outlive it, holding other sessions' shells).
    */
   release: (options: { kill: boolean }) => Promise<void>;
+  /** Why the shell exited when "the shell exited" would mislead; asked before `release`. */
+  explainEnd?: (exitCode: number | undefined) => Promise<string | undefined>;
   onEnded: (session: Session) => void;
   /** Counts the terminal's traffic (the metrics). */
   meter?: TerminalMeter;
@@ -135,7 +137,7 @@ export class Session implements Workload {
       id: options.id,
       toolbox: options.toolbox,
       replayBytes: options.replayBytes,
-      onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.end('exited', result.exitCode)),
+      onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.exited(result.exitCode)),
       ...(options.meter ? { meter: options.meter } : {}),
     });
     this.stream.onOutputChunk((chunk) => this.tell((o) => o.output?.(chunk)));
@@ -247,7 +249,13 @@ export class Session implements Workload {
    * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
    * left to the orphan reaper, which runs when Docker is back and at every start.
    */
-  end(ending: EndReason | 'deleted', exitCode?: number): Promise<void> {
+  /** The shell ended by itself: the end says why when the toolbox knows better than "the shell exited". */
+  private async exited(exitCode: number | undefined): Promise<void> {
+    const why = await this.options.explainEnd?.(exitCode).catch(() => undefined);
+    await this.end('exited', exitCode, why);
+  }
+
+  end(ending: EndReason | 'deleted', exitCode?: number, why?: string): Promise<void> {
     if (this.ending) return this.ending;
     const reason: EndReason = ending === 'deleted' ? 'closed' : ending;
     this.state = 'exited';
@@ -257,7 +265,7 @@ export class Session implements Workload {
     // (the terminal protocol's exit message still says -1, as documented there).
     this.exitCode = exitCode;
     this.timers.stop();
-    const message = END_MESSAGES[reason];
+    const message = why ?? END_MESSAGES[reason];
     this.stream.finish({ exitCode: this.exitCode ?? -1, message, closeCode: reason === 'shutdown' ? CloseCode.ServerShutdown : CloseCode.SessionEnded });
     this.ending = (async () => {
       try {

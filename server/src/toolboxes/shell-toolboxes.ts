@@ -24,6 +24,9 @@ export const SHELLS_PER_TOOLBOX = 16;
 /** How long ending one shell (a signal sent with an exec) may take before it is left to the toolbox's removal. */
 const KILL_TIMEOUT_MS = 5_000;
 
+/** A new toolbox's first shell ending this soon, with the toolbox stopped, means it could not idle. */
+const STOPPED_AT_START_MS = 10_000;
+
 /**
  * Records the shell's PID in a file named by the session, then becomes the shell (every step of
  * the shell's argv execs, so the PID stays the shell's): Docker cannot end an exec's process, so
@@ -78,6 +81,11 @@ export interface ShellLease {
    * removal failed (the reaper takes the toolbox then).
    */
   release(options: { kill: boolean }): Promise<void>;
+  /**
+   * Why the shell ended, when the session's own "the shell exited" would mislead (a toolbox that
+   * stopped as soon as it started); undefined otherwise. Asked before `release`.
+   */
+  explainEnd(exitCode: number | undefined): Promise<string | undefined>;
 }
 
 interface Toolbox {
@@ -173,6 +181,7 @@ export class ShellToolboxes implements ToolboxOwner {
         released ??= request.engine.removeContainer(shell.id).finally(() => this.singles.delete(single));
         return released;
       },
+      explainEnd: () => Promise.resolve(undefined),
     };
   }
 
@@ -254,13 +263,14 @@ export class ShellToolboxes implements ToolboxOwner {
         (await engine.inspectContainer(toolbox.containerId).then((detail) => detail?.running !== true, () => false));
       await this.letGo(toolbox, sessionId).catch(() => undefined);
       // Its idle process could not run (an image without /bin/sh): say that rather than Docker's "not running".
-      if (stopped) throw new EngineError('failed', `The toolbox stopped as soon as it started: its image ${spec.image} needs /bin/sh (the toolbox idles in it while shells run).`);
+      if (stopped) throw new EngineError('failed', stoppedAtStart(spec.image));
       throw error;
     }
   }
 
   private lease(toolbox: Toolbox, sessionId: string, shell: RunningToolbox, reused: boolean): ShellLease {
     let released: Promise<void> | undefined;
+    const opened = performance.now();
     return {
       shell,
       reused,
@@ -268,6 +278,14 @@ export class ShellToolboxes implements ToolboxOwner {
       release: ({ kill }) => {
         released ??= this.letGo(toolbox, sessionId, kill);
         return released;
+      },
+      // Docker may start the shell's exec while the toolbox's idle process is still failing: the
+      // exec then fails inside its stream (126: cannot run, 127: not found; no code at all when
+      // Docker forgot the exec with its container) instead of at its start.
+      explainEnd: async (exitCode) => {
+        if (reused || performance.now() - opened > STOPPED_AT_START_MS || (exitCode !== 126 && exitCode !== 127 && exitCode !== undefined)) return undefined;
+        const detail = await toolbox.engine.inspectContainer(toolbox.containerId).catch(() => undefined);
+        return detail !== undefined && !detail.running ? stoppedAtStart(toolbox.image) : undefined;
       },
     };
   }
@@ -289,6 +307,11 @@ export class ShellToolboxes implements ToolboxOwner {
       await toolbox.engine.exec(toolbox.containerId, ['/bin/sh', '-c', END_SHELL, pidFile(sessionId)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => undefined);
     }
   }
+}
+
+/** Said of a toolbox whose idle process could not run, however Docker put it. */
+function stoppedAtStart(image: string): string {
+  return `The toolbox stopped as soon as it started: its image ${image} needs /bin/sh (the toolbox idles in it while shells run).`;
 }
 
 function shellArgv(request: ShellRequest): string[] {
