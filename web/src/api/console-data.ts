@@ -12,6 +12,7 @@ import { Captures } from './captures';
 import { Diagnosis } from './diagnosis';
 import { EventStream } from './events';
 import { Inventory } from './inventory';
+import type { ResourceSnapshot } from './live-resource';
 import { Netstate } from './netstate';
 import { canOperate } from './permissions';
 import { Recordings } from './recordings';
@@ -25,6 +26,16 @@ export function reachabilityChanged(before: Health | undefined, after: Health): 
   if (!before) return true;
   const was = new Map(before.engines.map((e) => [e.name, e.reachable]));
   return after.engines.length !== before.engines.length || after.engines.some((e) => was.get(e.name) !== e.reachable);
+}
+
+/**
+ * Whether a pushed health report calls for refetching the engines and their objects. The event
+ * stream's first report arrives while the console's first fetches are still out: they answer
+ * for the same moment, so fetching everything again would only double the page's first requests.
+ */
+export function refetchAfterHealth(before: ResourceSnapshot<Health>, after: Health): boolean {
+  if (before.status === 'loading') return false;
+  return reachabilityChanged(before.status === 'ready' ? before.data : undefined, after);
 }
 
 export class ConsoleData implements Disposable {
@@ -79,11 +90,11 @@ export class ConsoleData implements Disposable {
           this.topology.changed();
         },
         onHealth: (health) => {
-          const before = this.inventory.health.data;
+          const before = this.inventory.health.getSnapshot();
           this.inventory.health.update(() => health);
           // An engine came back or went away: its objects, version and Swarm role changed with it,
           // and the map draws it reachable or not.
-          if (reachabilityChanged(before, health)) {
+          if (refetchAfterHealth(before, health)) {
             void this.inventory.refreshEngines();
             this.refreshInventory();
             this.topology.changed();
@@ -115,6 +126,9 @@ export class ConsoleData implements Disposable {
       return;
     }
     const operate = canOperate(this.me);
+    // The sessions first: a session's page (a deep link) waits for its session and nothing else,
+    // and a browser sends at most six requests to one server at a time.
+    void this.sessions.refresh();
     void this.inventory.health.refresh();
     // The engines first: whether there is a Swarm to list depends on their roles.
     void this.inventory.refreshEngines();
@@ -123,7 +137,7 @@ export class ConsoleData implements Disposable {
     // Captures outlive the page that started them: the list, the status bar and the panels read it.
     if (operate) void this.captures.list.refresh();
     void this.netstate.list.refresh();
-    this.refreshInventory();
+    this.inventory.refresh();
     this.liveUpdates.connect();
     // Sessions and runs have no push events of their own (other browsers may open or close some).
     this.refreshOnFocus(() => {

@@ -1,8 +1,9 @@
 import type { Listing, SondeClient } from '@sonde/client';
 import type { EngineInfo, Health } from '@sonde/shared';
 import { describe, expect, it, vi } from 'vitest';
-import { reachabilityChanged } from './console-data';
+import { reachabilityChanged, refetchAfterHealth } from './console-data';
 import { Inventory, LEFT_OUT_RETRY_MS } from './inventory';
+import { toApiError } from './live-resource';
 
 const manager: EngineInfo = { name: 'node1', reachable: true, swarm: { nodeId: 'n1', role: 'manager', clusterId: 'k' }, source: 'configured', kind: 'docker' };
 const worker: EngineInfo = { name: 'node2', reachable: true, swarm: { nodeId: 'n2', role: 'worker' }, source: 'configured', kind: 'docker' };
@@ -125,5 +126,12 @@ describe('reachabilityChanged', () => {
     expect(reachabilityChanged(health(false), health(true))).toBe(true);
     expect(reachabilityChanged(health(false), health(false))).toBe(false);
     expect(reachabilityChanged(health(true), { ...health(true), engines: [{ name: 'node1', reachable: true }] })).toBe(true);
+  });
+
+  it('refetches after a pushed report only when the first fetches are back and reachability changed (or the first failed)', () => {
+    expect(refetchAfterHealth({ status: 'loading' }, health(false))).toBe(false);
+    expect(refetchAfterHealth({ status: 'ready', data: health(true), refreshError: null }, health(true))).toBe(false);
+    expect(refetchAfterHealth({ status: 'ready', data: health(true), refreshError: null }, health(false))).toBe(true);
+    expect(refetchAfterHealth({ status: 'failed', error: toApiError(new Error('offline')) }, health(true))).toBe(true);
   });
 });

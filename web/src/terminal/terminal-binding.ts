@@ -108,6 +108,10 @@ export class TerminalBinding implements Disposable {
     );
     this.cleanup.add(connection.events.on('resynced', () => terminal.write(RESYNC_NOTICE)));
     this.cleanup.add(connection.events.on('notice', (notice) => terminal.write(terminalNotice(notice.message))));
+    // Connected before the terminal is laid out: the handshake and the server's replay travel
+    // while xterm.js builds its screen, and nothing arrives before this constructor returns. The
+    // size measured below goes with the server's hello (TtyConnection.resize keeps it until then).
+    connection.connect();
 
     const interactive = options.kind !== 'run';
     if (interactive) {
@@ -150,7 +154,6 @@ export class TerminalBinding implements Disposable {
 
     this.fit();
     if (interactive) connection.resize(terminal.cols, terminal.rows);
-    connection.connect();
   }
 
   focus(): void {
