@@ -30,4 +30,37 @@ describe('OutputLog', () => {
     expect(log.start).toBe(32);
     expect(log.read(32, 100).toString()).toBe('88889999');
   });
+
+  it('reads exactly what a plain copy holds, over many small chunks, drops and compactions', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const log = new OutputLog(5000);
+    let all = Buffer.alloc(0);
+    for (let i = 0; i < 20_000; i++) {
+      const chunk = Buffer.from(Array.from({ length: 1 + random(40) }, () => random(256)));
+      log.append(chunk);
+      all = Buffer.concat([all, chunk]);
+      if (i % 97 === 0) {
+        expect(log.end).toBe(all.length);
+        expect(log.bytesHeld).toBeLessThanOrEqual(5000 + 40);
+        for (let r = 0; r < 5; r++) {
+          const offset = log.start + random(log.end - log.start + 1);
+          const max = 1 + random(3000);
+          expect(log.read(offset, max).equals(all.subarray(offset, Math.min(all.length, offset + max)))).toBe(true);
+        }
+      }
+    }
+    log.keepLast(100);
+    expect(log.read(log.start, Infinity).equals(all.subarray(log.start))).toBe(true);
+    expect(log.read(log.end, 10).length).toBe(0);
+  });
+
+  it('an empty log reads as nothing', () => {
+    const log = new OutputLog(100);
+    expect(log.read(0, 10).length).toBe(0);
+    expect(() => log.read(1, 10)).toThrow(RangeError);
+  });
 });

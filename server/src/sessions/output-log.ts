@@ -4,8 +4,13 @@
  * here is replayed exactly, older bytes are gone and the client is told it was resynced.
  * Memory is bounded by `capacity` (plus at most one chunk).
  */
+const NOTHING = Buffer.alloc(0);
+
 export class OutputLog {
+  /** The chunks held are those from `head` on; `offsets[i]` is where `chunks[i]` begins. */
   private chunks: Buffer[] = [];
+  private offsets: number[] = [];
+  private head = 0;
   private startOffset = 0;
   private size = 0;
 
@@ -27,46 +32,65 @@ export class OutputLog {
 
   append(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.offsets.push(this.end);
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.size - (this.chunks[0]?.length ?? 0) >= this.capacity && this.chunks.length > 1) {
-      const dropped = this.chunks.shift()!;
-      this.size -= dropped.length;
-      this.startOffset += dropped.length;
-    }
+    while (this.chunks.length - this.head > 1 && this.size - this.chunks[this.head]!.length >= this.capacity) this.dropOldest();
   }
 
   /** Drops all but about the last `bytes` (whole chunks), for when no one will read further back. */
   keepLast(bytes: number): void {
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= bytes) {
-      const dropped = this.chunks.shift()!;
-      this.size -= dropped.length;
-      this.startOffset += dropped.length;
-    }
+    while (this.chunks.length - this.head > 1 && this.size - this.chunks[this.head]!.length >= bytes) this.dropOldest();
   }
 
   /**
    * Up to `maxBytes` starting at `offset`, joined into one buffer (this is where output is
-   * coalesced into larger frames under load). `offset` must be within [start, end].
+   * coalesced into larger frames under load). `offset` must be within [start, end]. The chunk
+   * holding `offset` is found by binary search: a log of small chunks (a slow printer's) holds
+   * tens of thousands, and every frame sent to every client reads it.
    */
   read(offset: number, maxBytes: number): Buffer {
     if (offset < this.startOffset || offset > this.end) {
       throw new RangeError(`offset ${offset} outside [${this.startOffset}, ${this.end}]`);
     }
     const parts: Buffer[] = [];
-    let position = this.startOffset;
     let taken = 0;
-    for (const chunk of this.chunks) {
-      const chunkEnd = position + chunk.length;
-      if (chunkEnd > offset && taken < maxBytes) {
-        const from = Math.max(0, offset - position);
-        const piece = chunk.subarray(from, Math.min(chunk.length, from + (maxBytes - taken)));
-        parts.push(piece);
-        taken += piece.length;
-      }
-      position = chunkEnd;
-      if (taken >= maxBytes) break;
+    for (let i = this.chunkAt(offset); i < this.chunks.length && taken < maxBytes; i++) {
+      const chunk = this.chunks[i]!;
+      const from = Math.max(0, offset - this.offsets[i]!);
+      const piece = chunk.subarray(from, Math.min(chunk.length, from + (maxBytes - taken)));
+      if (piece.length === 0) continue;
+      parts.push(piece);
+      taken += piece.length;
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, taken);
+  }
+
+  /** The index of the last chunk beginning at or before `offset` (`chunks.length` when none is held). */
+  private chunkAt(offset: number): number {
+    let low = this.head;
+    let high = this.chunks.length - 1;
+    if (high < low) return this.chunks.length;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if (this.offsets[middle]! <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+
+  private dropOldest(): void {
+    const dropped = this.chunks[this.head]!;
+    this.size -= dropped.length;
+    this.startOffset += dropped.length;
+    // Its bytes are let go now, whatever the arrays' length: memory stays bounded by `capacity`.
+    this.chunks[this.head] = NOTHING;
+    this.head += 1;
+    // Dropped from the front by index; the arrays are cut down once the dead part is half of them.
+    if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.offsets = this.offsets.slice(this.head);
+      this.head = 0;
+    }
   }
 }
