@@ -244,17 +244,18 @@ export class Session implements Workload {
     void this.end(reason);
   }
 
-  /**
-   * Ends the session once: tells clients, lets go of the toolbox. Later calls return the same
-   * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
-   * left to the orphan reaper, which runs when Docker is back and at every start.
-   */
   /** The shell ended by itself: the end says why when the toolbox knows better than "the shell exited". */
   private async exited(exitCode: number | undefined): Promise<void> {
     const why = await this.options.explainEnd?.(exitCode).catch(() => undefined);
     await this.end('exited', exitCode, why);
   }
 
+  /**
+   * Ends the session once: tells clients, lets go of the toolbox. Later calls return the same
+   * promise, which never rejects: a toolbox Docker cannot remove now (it is unreachable) is
+   * left to the orphan reaper, which runs when Docker is back and at every start. `why`, when
+   * given, is what clients are told instead of the reason's usual sentence.
+   */
   end(ending: EndReason | 'deleted', exitCode?: number, why?: string): Promise<void> {
     if (this.ending) return this.ending;
     const reason: EndReason = ending === 'deleted' ? 'closed' : ending;

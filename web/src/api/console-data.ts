@@ -130,7 +130,7 @@ export class ConsoleData implements Disposable {
     // and a browser sends at most six requests to one server at a time.
     void this.sessions.refresh();
     void this.inventory.health.refresh();
-    // The engines first: whether there is a Swarm to list depends on their roles.
+    // The engines before the lists: whether there is a Swarm to list depends on their roles.
     void this.inventory.refreshEngines();
     void this.runs.tools.refresh();
     if (operate) void this.runs.list.refresh();
