@@ -31,10 +31,33 @@ export class ToolsPanel {
   async run(tool: string, params: Record<string, string | boolean>): Promise<Locator> {
     await this.choose(tool);
     await this.fill(params);
-    await this.root.getByTestId('run-tool').click();
-    return this.resultCard(tool);
+    return this.start(tool);
   }
 
+  /**
+   * Clicks Run on the filled form and returns the result card of the run it started. Until the
+   * server has created that run, the panel shows the newest earlier run of this place (another
+   * test's, already done): a card found by tool alone could be that one.
+   */
+  async start(tool: string): Promise<Locator> {
+    const panel = this.root.getByTestId('run-panel');
+    const shownId = async () => ((await panel.count()) > 0 ? await panel.getAttribute('data-run-id') : null);
+    const before = await shownId();
+    await this.root.getByTestId('run-tool').click();
+    let id: string | null = null;
+    await expect
+      .poll(
+        async () => {
+          id = await shownId();
+          return id !== null && id !== before;
+        },
+        { timeout: 30_000, message: 'the started run is shown' },
+      )
+      .toBe(true);
+    return this.root.locator(`[data-testid="run-panel"][data-run-id="${id}"] [data-testid="result-card"][data-tool="${tool}"]`);
+  }
+
+  /** The card of whichever run the panel shows (to check what is or is not there, not to wait for a run). */
   resultCard(tool: string): Locator {
     return this.root.locator(`[data-testid="result-card"][data-tool="${tool}"]`);
   }

@@ -55,8 +55,8 @@ test("a tool run from the session's drawer is a marker on the recording's timeli
   const tools = new ToolsPanel(page);
   await tools.choose('dig');
   await tools.fill({ host: fixtures.api.alias });
-  await tools.root.getByTestId('run-tool').click();
-  await expect(tools.resultCard('dig')).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  const card = await tools.start('dig');
+  await expect(card).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
   await terminal.run('echo after-the-tool');
   await terminal.waitForText(/^after-the-tool\s*$/m);
   await sonde.endShownSession(sessionId);

@@ -34,8 +34,7 @@ test("a session's tools sit beside the terminal, resize, remember their width, a
   await tools.choose('dig');
   await expect(tools.root.getByTestId('run-tool')).toBeInViewport();
   await tools.fill({ host: fixtures.api.alias });
-  await tools.root.getByTestId('run-tool').click();
-  const card = tools.resultCard('dig');
+  const card = await tools.start('dig');
   await expect(card).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
   await expect(card).toContainText(fixtures.api.ip);
   await expect(card).toBeInViewport();

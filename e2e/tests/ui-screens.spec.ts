@@ -42,8 +42,7 @@ test('desktop: tools in a session, a dig result, the header', async ({ page }) =
   await tools.choose('dig');
   await shot(page, '3-session-tools');
   await tools.fill({ host: 'nothing-here.invalid' });
-  await tools.root.getByTestId('run-tool').click();
-  const card = tools.resultCard('dig');
+  const card = await tools.start('dig');
   await expect(card).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
   await shot(page, '5-dig-nxdomain');
   await page.goto('/admin/users');
