@@ -1,5 +1,6 @@
+import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { FLOW_ACK_BYTES, FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK, clampSize, decodeClientControl, decodeServerControl, encodeControl } from './protocol.js';
+import { ClientControl, FLOW_ACK_BYTES, FLOW_HIGH_WATERMARK, FLOW_LOW_WATERMARK, clampSize, decodeClientControl, decodeServerControl, encodeControl } from './protocol.js';
 
 describe('terminal protocol codec', () => {
   it('round-trips client control messages', () => {
@@ -21,6 +22,46 @@ describe('terminal protocol codec', () => {
       ok: false,
       reason: 'control frame too large',
     });
+  });
+
+  it('accepts exactly what the schema accepts (the compiled check agrees with the interpreted one)', () => {
+    const corpus: unknown[] = [
+      { type: 'ack', bytes: 0 },
+      { type: 'ack', bytes: 1024 * 1024 * 1024 },
+      { type: 'ack', bytes: 1024 * 1024 * 1024 + 1 },
+      { type: 'ack', bytes: '5' },
+      { type: 'ack', bytes: null },
+      { type: 'ack' },
+      { type: 'ACK', bytes: 5 },
+      { type: 'ack', bytes: 5, extra: true },
+      { type: 'resize', cols: 100000, rows: 1 },
+      { type: 'resize', cols: 100001, rows: 1 },
+      { type: 'resize', cols: 80 },
+      { type: 'resize', cols: 80, rows: -1 },
+      { type: 'set-role', participant: 'p1', role: 'driver' },
+      { type: 'set-role', participant: 'p1', role: 'viewer', extra: 1 },
+      { type: 'set-role', participant: 'p1', role: 'admin' },
+      { type: 'set-role', participant: '', role: 'viewer' },
+      { type: 'set-role', participant: 'x'.repeat(129), role: 'viewer' },
+      { type: 'set-role', participant: 5, role: 'viewer' },
+      { type: 'input', data: 'ls' },
+      ['ack', 5],
+      [{ type: 'ack', bytes: 5 }],
+      null,
+      5,
+      'ack',
+      {},
+      JSON.parse('{"__proto__":{"type":"ack"},"bytes":5}'),
+    ];
+    const accepted: unknown[] = [];
+    for (const value of corpus) {
+      const decoded = decodeClientControl(JSON.stringify(value));
+      expect(decoded.ok, JSON.stringify(value)).toBe(Value.Check(ClientControl, value));
+      if (decoded.ok) accepted.push(value);
+    }
+    // The corpus reaches both sides of the schema.
+    expect(accepted.length).toBeGreaterThanOrEqual(5);
+    expect(accepted.length).toBeLessThan(corpus.length - 10);
   });
 
   it('decodes server messages', () => {
