@@ -39,6 +39,8 @@ export interface FloodRun {
   sondeFloodMBs: number;
   /** Timer lateness of an idle process during the raw flood: what one more process on the path pays. */
   probeDuringRawFlood: LoopDelay;
+  /** The same during the flood through Sonde, when Sonde's echo is measured: how much more that flood loads the machine. */
+  probeDuringSondeFlood: LoopDelay;
 }
 
 export interface TerminalResults {
@@ -216,7 +218,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
       const sinks: FloodSink[] = [];
       let floodSession: { info: SessionInfo; pipe: SondePipe } | undefined;
       const probe = LoopProbe.start();
-      const runs: { raw: number[]; sonde: number[]; rates: { raw: number[]; sonde: number[] }; probe: LoopDelay[] }[] = [];
+      const runs: { raw: number[]; sonde: number[]; rates: { raw: number[]; sonde: number[] }; probe: { raw: LoopDelay[]; sonde: LoopDelay[] } }[] = [];
       try {
         const rawSink = await FloodSink.open({ kind: 'raw', spec: ctx.spec(mode.resolved), shell: 'exec' });
         sinks.push(rawSink);
@@ -226,7 +228,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
         sinks.push(sondeSink);
         for (let run = 0; run < options.floodRuns; run++) {
           log(`echo under flood, run ${run + 1}/${options.floodRuns}`);
-          const samples = { raw: [] as number[], sonde: [] as number[], rates: { raw: [] as number[], sonde: [] as number[] }, probe: [] as LoopDelay[] };
+          const samples = { raw: [] as number[], sonde: [] as number[], rates: { raw: [] as number[], sonde: [] as number[] }, probe: { raw: [] as LoopDelay[], sonde: [] as LoopDelay[] } };
           for (let b = 0; b < options.floodBlocks; b++) {
             const order = (b + run) % 2 === 0 ? (['raw', 'sonde'] as const) : (['sonde', 'raw'] as const);
             for (const which of order) {
@@ -235,8 +237,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
               await sink.start();
               await probe.read();
               samples[which].push(...(await echoSamples(echo, options.echoCount, 10)));
-              const delay = await probe.read();
-              if (which === 'raw') samples.probe.push(delay);
+              samples.probe[which].push(await probe.read());
               samples.rates[which].push(await sink.stop());
               await sleep(300);
             }
@@ -256,7 +257,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
           runs.flatMap((r) => r.raw),
           runs.flatMap((r) => r.sonde),
           { raw: runs.flatMap((r) => r.rates.raw), sonde: runs.flatMap((r) => r.rates.sonde) },
-          runs.flatMap((r) => r.probe),
+          { raw: runs.flatMap((r) => r.probe.raw), sonde: runs.flatMap((r) => r.probe.sonde) },
         ),
       };
     }
@@ -296,7 +297,7 @@ export async function runTerminalBench(ctx: BenchContext, log: (line: string) =>
   }
 }
 
-function floodRun(raw: number[], sonde: number[], rates: { raw: number[]; sonde: number[] }, probe: LoopDelay[]): FloodRun {
+function floodRun(raw: number[], sonde: number[], rates: { raw: number[]; sonde: number[] }, probe: { raw: LoopDelay[]; sonde: LoopDelay[] }): FloodRun {
   const rawU = echoStats(raw);
   const sondeU = echoStats(sonde);
   return {
@@ -306,6 +307,11 @@ function floodRun(raw: number[], sonde: number[], rates: { raw: number[]; sonde:
     ratioP99: sondeU.p99 / rawU.p99,
     rawFloodMBs: spread(rates.raw).median,
     sondeFloodMBs: spread(rates.sonde).median,
-    probeDuringRawFlood: { p50: spread(probe.map((d) => d.p50)).median, p99: spread(probe.map((d) => d.p99)).median, max: Math.max(...probe.map((d) => d.max)) },
+    probeDuringRawFlood: probeSummary(probe.raw),
+    probeDuringSondeFlood: probeSummary(probe.sonde),
   };
+}
+
+function probeSummary(delays: LoopDelay[]): LoopDelay {
+  return { p50: spread(delays.map((d) => d.p50)).median, p99: spread(delays.map((d) => d.p99)).median, max: Math.max(...delays.map((d) => d.max)) };
 }

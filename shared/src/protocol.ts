@@ -136,11 +136,11 @@ function decode<T>(check: (value: unknown) => boolean, text: string, maxBytes: n
 }
 
 /**
- * The server decodes a client's control message per ack, one per 128 KiB of output per client:
- * interpreted (`Value.Check`), that was a fifth of the event loop's busy time under a flood, so
- * the check is compiled, once, on first use (TypeBox's JIT; only the server decodes these, and
- * the browser's CSP, which forbids eval, never reaches it; TypeBox falls back to interpreting
- * where eval is refused).
+ * The server decodes every control message a client sends, an ack at least every 128 KiB of
+ * output and as often as the client likes. Interpreted (`Value.Check` on the union), the check
+ * was a fifth of the relay's busy time in a profile of a flood read by a client acking every
+ * frame, so it is compiled, once, on first use (TypeBox's JIT). Only the server decodes these;
+ * the browser, whose CSP forbids eval, never compiles it (and TypeBox interprets where eval is refused).
  */
 let clientControlCheck: ((value: unknown) => boolean) | undefined;
 
