@@ -32,7 +32,7 @@ function playwrightCounts(file) {
   return { passed: stats.expected ?? 0, failed: (stats.unexpected ?? 0) + (stats.flaky ?? 0) + (report.errors?.length ?? 0) };
 }
 
-const only = process.argv[2]; // optional: lint | unit | integration | e2e | e2e-swarm
+const only = process.argv[2]; // optional: lint | unit | integration | e2e | e2e-swarm | e2e-kubernetes
 const totals = { passed: 0, failed: 0 };
 const add = (c) => {
   totals.passed += c.passed;
@@ -88,6 +88,15 @@ if (!only || only === 'e2e-swarm') {
   // else built and removed after). Its global teardown fails the run if a node kept a toolbox.
   const out = path.join(reports, 'e2e-swarm.json');
   step('end-to-end tests, many engines and Swarm (Chromium)', 'npm', ['run', 'test:swarm', '-w', 'e2e'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+  add(playwrightCounts(out));
+}
+
+if (!only || only === 'e2e-kubernetes') {
+  // The browser against a console whose engine is a cluster answered from recorded API exchanges
+  // (no API server can run here). Its global teardown fails the run unless the console made exactly
+  // the recorded calls.
+  const out = path.join(reports, 'e2e-kubernetes.json');
+  step('end-to-end tests, Kubernetes against recorded API exchanges (Chromium)', 'npm', ['run', 'test:kubernetes', '-w', 'e2e'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
   add(playwrightCounts(out));
 }
 

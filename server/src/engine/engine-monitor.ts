@@ -24,6 +24,8 @@ export const PROBE_DEADLINE_MS = 3000;
  */
 export class EngineMonitor {
   private stream: EngineEventStream | undefined;
+  /** The one connection being opened: a probe during it must not open a second stream. */
+  private connecting: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = 250;
   private disposed = false;
@@ -77,8 +79,18 @@ export class EngineMonitor {
     if (changed) for (const l of this.statusListeners) l(next);
   }
 
-  private async connect(): Promise<void> {
-    if (this.disposed || this.stream) return;
+  /**
+   * Opens the event stream unless it is open or being opened. A health probe answered while the
+   * first connection is still listing would otherwise open a second one: for a cluster, a second
+   * set of lists and watches, and a stream whose events nobody would ever stop.
+   */
+  private connect(): Promise<void> {
+    if (this.disposed || this.stream) return Promise.resolve();
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
     this.retryTimer = undefined;
     try {
       const facts = await this.askInfo();

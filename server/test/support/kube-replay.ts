@@ -27,7 +27,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
  *
  * Values that change from run to run (a session id in a pod's name) are matched with
  * `{"$regex": "…", "$as": "name"}`; what matched is then `${name}` in later requests and
- * responses (a created pod's name in its watch and its attach path).
+ * responses (a created pod's name in its watch and its attach path). `{"$type": "number"}`
+ * matches any number (a terminal's width, which a browser's layout decides).
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -44,6 +45,12 @@ export interface ReplayRequest {
 export type ScriptStep =
   | { send: { channel: number; text?: string; base64?: string; json?: Json } }
   | { expect: { channel: number; text?: string; json?: Json; bytes?: number[] } }
+  /**
+   * From this step on, JSON frames of this shape on this channel are taken whenever they come,
+   * and never given to a later `expect` there: a browser's resizes (channel 4), whose number and
+   * sizes follow its layout. `atLeast` of them must have come by the script's end.
+   */
+  | { allow: { channel: number; json: Json; atLeast?: number } }
   | { close: true }
   | { wait: number };
 
@@ -105,6 +112,9 @@ function matches(expected: Json | undefined, actual: unknown, vars: Map<string, 
       captured.set(expected.$as, actual);
     }
     return true;
+  }
+  if (expected && typeof expected === 'object' && !Array.isArray(expected) && typeof expected.$type === 'string') {
+    return typeof actual === expected.$type && (typeof actual !== 'number' || Number.isFinite(actual));
   }
   if (typeof expected === 'string') return actual === fill(expected, vars);
   if (Array.isArray(expected)) return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => matches(e, actual[i], vars, captured));
@@ -253,11 +263,21 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
   /** Runs one websocket script: sends frames, waits for expected ones, fails on the unexpected. */
   async function runScript(ws: WebSocket, note: string, script: ScriptStep[]): Promise<void> {
     const received = new Map<number, Buffer[]>();
+    const allowed: { channel: number; json: Json; atLeast: number; seen: number }[] = [];
     let closed = false;
     let wake: (() => void) | undefined;
+    const parsed = (data: Buffer): unknown => {
+      try {
+        return JSON.parse(data.toString('utf8'));
+      } catch {
+        return undefined;
+      }
+    };
     ws.on('message', (data: Buffer) => {
       const channel = data[0]!;
-      received.set(channel, [...(received.get(channel) ?? []), data.subarray(1)]);
+      const allow = allowed.find((a) => a.channel === channel && matches(a.json, parsed(data.subarray(1)), vars, new Map()));
+      if (allow) allow.seen++;
+      else received.set(channel, [...(received.get(channel) ?? []), data.subarray(1)]);
       wake?.();
     });
     ws.on('close', () => {
@@ -275,6 +295,8 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
     for (const step of script) {
       if ('wait' in step) {
         await new Promise((r) => setTimeout(r, step.wait));
+      } else if ('allow' in step) {
+        allowed.push({ channel: step.allow.channel, json: step.allow.json, atLeast: step.allow.atLeast ?? 0, seen: 0 });
       } else if ('send' in step) {
         const s = fill(step.send as unknown as Json, vars) as { channel: number; text?: string; base64?: string; json?: Json };
         const data = s.json !== undefined ? Buffer.from(JSON.stringify(s.json)) : s.base64 !== undefined ? Buffer.from(s.base64, 'base64') : Buffer.from(s.text ?? '');
@@ -318,6 +340,9 @@ export async function startReplay(recording: Recording): Promise<ReplayServer> {
     }
     // Whatever the client sent that the script did not expect is a call the recording does not have.
     if (!closed) await next(200);
+    for (const a of allowed) {
+      if (a.seen < a.atLeast) problems.push(`${note}: the client sent ${a.seen} frames of ${JSON.stringify(a.json)} on channel ${a.channel}, fewer than the ${a.atLeast} the recording expects`);
+    }
     for (const [channel, frames] of received) {
       const rest = Buffer.concat(frames);
       if (rest.length > 0) problems.push(`${note}: the client sent ${JSON.stringify(rest.toString('utf8'))} on channel ${channel}, which the recording does not expect`);
