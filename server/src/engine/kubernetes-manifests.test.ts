@@ -47,7 +47,7 @@ const requiredCache = new Map<string, Set<string>>();
 function model(name: string): Model {
   const found = (k8s as unknown as Record<string, unknown>)[name];
   if (typeof found !== 'function' || typeof (found as Partial<Model>).getAttributeTypeMap !== 'function') throw new Error(`@kubernetes/client-node has no model ${name}`);
-  return found as Model;
+  return found as unknown as Model;
 }
 
 /** The fields the API requires: the declaration file's properties without `?` (from the OpenAPI `required` list). */
