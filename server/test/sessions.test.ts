@@ -201,6 +201,35 @@ describe('sessions (real Docker)', () => {
       await expect.poll(toolboxes, { timeout: 10_000 }).toEqual([]);
     });
 
+    it('a further session takes the spare shell waiting in the toolbox: a shell of its own from its first byte, ended alone', async () => {
+      const first = await open({ kind: 'container', container: web.name });
+      const toolbox = first.info.toolbox.containerId;
+      /** The toolbox's spare shells, as Docker lists its processes (the spare's $0 names it). */
+      const spares = async () => (await docker('top', toolbox, '-o', 'pid,args')).split('\n').filter((line) => / sonde-spare /.test(line)).length;
+      await expect.poll(spares, { timeout: 10_000 }).toBe(1);
+      const second = await open({ kind: 'container', container: web.name });
+      expect(second.info.toolbox.containerId).toBe(toolbox);
+      // Its output starts with its shell's prompt: nothing the spare printed while it waited, no echo of the line it was given.
+      await second.term.waitFor(/[#$] $/);
+      expect(second.term.text()).not.toMatch(/sonde-spare|[0-9a-f]{32}/);
+      expect(second.term.text()).toMatch(/^[^\n]*[#$] $/);
+      // Its own session id, pid file and terminal size (120x40 from the client's resize), echo back on.
+      await expect.poll(async () => (await second.term.run('stty size')).includes('40 120'), { timeout: 10_000 }).toBe(true);
+      const pid = await shellPid(second.term);
+      expect(await second.term.run(`echo "$SONDE_SESSION"; cat /tmp/.sonde-shell-${second.info.id}`)).toMatch(new RegExp(`^${second.info.id}\\s*$[\\s\\S]*^${pid}\\s*$`, 'm'));
+      // Another spare takes its place.
+      await expect.poll(spares, { timeout: 10_000 }).toBe(1);
+      // DELETE ends that shell only.
+      await remove(second.info.id);
+      expect((await second.term.waitClosed()).code).toBe(4000);
+      expect(await alive(first.term, pid)).toBe(false);
+      expect(await first.term.run('echo first-$((2+2))')).toContain('first-4');
+      // The last shell's end removes the toolbox, its spare with it.
+      await remove(first.info.id);
+      first.term.close();
+      expect(await toolboxes()).toEqual([]);
+    });
+
     it('never across users, nor into a target that restarted since', async () => {
       const token = await sonde.client.createApiToken({ name: `other-${Date.now()}`, role: 'operator' });
       const other = callerOf(sonde.baseUrl, { token: token.token });

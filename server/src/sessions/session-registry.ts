@@ -41,7 +41,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
       endedRetentionMs: settings.endedRetentionMs,
       log: settings.log,
     });
-    this.toolboxes = new ShellToolboxes({ settings: settings.toolbox, reuse: settings.reuseToolboxes });
+    this.toolboxes = new ShellToolboxes({ settings: settings.toolbox, reuse: settings.reuseToolboxes, spares: settings.reuseToolboxes });
     this.onStarted((session) => settings.log.info({ session: session.id, target: session.target, toolbox: session.toolboxId }, 'session started'));
     this.onEnded((session) => settings.log.info({ session: session.id, reason: session.endReason, exitCode: session.exitCode }, 'session ended'));
   }

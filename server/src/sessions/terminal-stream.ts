@@ -203,6 +203,8 @@ export class TerminalStream {
     stream.once('end', () => void this.onStreamEnd());
     stream.once('close', () => void this.onStreamEnd());
     stream.on('error', () => void this.onStreamEnd());
+    // A stream handed over paused (a spare shell, held since it was taken) flows from here.
+    stream.resume();
   }
 
   get toolboxId(): string {

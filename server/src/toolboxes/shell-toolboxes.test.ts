@@ -49,7 +49,7 @@ const request = (engine: ContainerEngine, owner: { id: string }, target: Resolve
 describe('ShellToolboxes', () => {
   it("opens a user's further shells on a target in that user's toolbox, never in another user's", async () => {
     const { engine, calls } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: true });
+    const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: false });
     const first = await toolboxes.open(request(engine, ada));
     const second = await toolboxes.open(request(engine, ada));
     const other = await toolboxes.open(request(engine, bob));
@@ -67,7 +67,7 @@ describe('ShellToolboxes', () => {
 
   it('kills a shell that ends alone, and removes the toolbox with the last one', async () => {
     const { engine, calls } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: true });
+    const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: false });
     const first = await toolboxes.open(request(engine, ada));
     const second = await toolboxes.open(request(engine, ada));
     await first.release({ kill: true });
@@ -86,17 +86,17 @@ describe('ShellToolboxes', () => {
 
   it(`holds at most ${SHELLS_PER_TOOLBOX} shells per toolbox`, async () => {
     const { engine } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: true });
+    const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: false });
     const leases = await Promise.all(Array.from({ length: SHELLS_PER_TOOLBOX + 1 }, () => toolboxes.open(request(engine, ada))));
     const counts = new Map<string, number>();
     for (const l of leases) counts.set(l.shell.id, (counts.get(l.shell.id) ?? 0) + 1);
     expect([...counts.values()]).toEqual([SHELLS_PER_TOOLBOX, 1]);
-    expect(toolboxes.counts).toEqual({ toolboxes: 2, shells: SHELLS_PER_TOOLBOX + 1 });
+    expect(toolboxes.counts).toEqual({ toolboxes: 2, shells: SHELLS_PER_TOOLBOX + 1, spares: 0 });
   });
 
   it('starts a new toolbox when the target restarted since, or the toolbox stopped', async () => {
     const { engine, running, state } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: true });
+    const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: false });
     const first = await toolboxes.open(request(engine, ada));
     state.targetStartedAt = 't1';
     const afterRestart = await toolboxes.open(request(engine, ada));
@@ -110,7 +110,7 @@ describe('ShellToolboxes', () => {
 
   it('gives every session a toolbox of its own when reuse is off', async () => {
     const { engine, calls } = fakeEngine();
-    const toolboxes = new ShellToolboxes({ settings, reuse: false });
+    const toolboxes = new ShellToolboxes({ settings, reuse: false, spares: false });
     const leases = await Promise.all([toolboxes.open(request(engine, ada)), toolboxes.open(request(engine, ada))]);
     expect(leases.map((l) => l.reused)).toEqual([false, false]);
     await leases[0]!.release({ kill: true });

@@ -50,6 +50,31 @@ function pidFile(sessionId: string): string {
   return `/tmp/.sonde-shell-${sessionId}`;
 }
 
+/**
+ * A spare shell: started ahead in a toolbox that holds shells, it waits with echo off for one line,
+ * the session id of the session that takes it (32 hex digits, checked), then records its PID as
+ * RECORD_PID does, names the session in the environment, and becomes the session's shell. It
+ * prints SPARE_READY once echo is off; everything it printed before the line is dropped, so a
+ * session's output starts with its shell's. Turns a further session's shell from an exec started on
+ * demand (Docker starting a process: about 100 ms here) into one line written to a waiting one.
+ */
+const SPARE_READY = 'sonde-spare-ready';
+const SPARE_SHELL = [
+  'stty -echo 2>/dev/null',
+  `printf '%s\\n' ${SPARE_READY}`,
+  'IFS= read -r s || exit 0',
+  'stty echo 2>/dev/null',
+  'case $s in ????????????????????????????????) ;; *) exit 2 ;; esac',
+  'case $s in *[!0-9a-f]*) exit 2 ;; esac',
+  'echo $$ > "/tmp/.sonde-shell-$s"',
+  'SONDE_SESSION=$s',
+  'export SONDE_SESSION',
+  'exec "$@"',
+].join('\n');
+
+/** How long after a shell opens its toolbox's spare is started: after that shell's own start, not racing it. */
+const SPARE_DELAY_MS = 250;
+
 export interface ShellRequest {
   sessionId: string;
   /** The principal the session is held for: toolboxes are shared only between its sessions. */
@@ -104,6 +129,18 @@ interface Toolbox {
   targetStartedAt: string | undefined;
   /** Takes no new shells: it is being removed, failed, or reuse is off. */
   closed: boolean;
+  /** Its spare shell, waiting for a session (ready once it said so), or being started. */
+  spare: Spare | undefined;
+  spareTimer: NodeJS.Timeout | undefined;
+}
+
+interface Spare {
+  shell: RunningToolbox | undefined;
+  ready: boolean;
+  /** The shell argv it becomes: a session takes it only for the same one. */
+  argv: string;
+  /** Stops dropping its output; the next reader gets everything after. */
+  detach(): void;
 }
 
 /** What a reused toolbox must match: the engine, the principal and the namespaces it joined. */
@@ -117,6 +154,8 @@ export interface ShellToolboxesOptions {
   settings: ToolboxSettings;
   /** False: every session gets a toolbox of its own (SONDE_TOOLBOX_REUSE=false). */
   reuse: boolean;
+  /** With reuse: keep a spare shell started in each toolbox for the principal's next session there. */
+  spares: boolean;
 }
 
 export class ShellToolboxes implements ToolboxOwner {
@@ -127,10 +166,14 @@ export class ShellToolboxes implements ToolboxOwner {
   constructor(private readonly options: ShellToolboxesOptions) {}
 
   /** Toolboxes running now, and the shells in each (for the benchmark and tests). */
-  get counts(): { toolboxes: number; shells: number } {
+  get counts(): { toolboxes: number; shells: number; spares: number } {
     let shells = 0;
-    for (const t of this.toolboxes) shells += t.shells.size;
-    return { toolboxes: this.toolboxes.size, shells };
+    let spares = 0;
+    for (const t of this.toolboxes) {
+      shells += t.shells.size;
+      if (t.spare?.ready) spares++;
+    }
+    return { toolboxes: this.toolboxes.size, shells, spares };
   }
 
   /** A shell for a session: in a toolbox of the same principal and target when one has room, else in a new one. */
@@ -201,7 +244,8 @@ export class ShellToolboxes implements ToolboxOwner {
           return undefined;
         }
       }
-      const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
+      const shell = this.takeSpare(toolbox, request) ?? (await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) }));
+      this.planSpare(toolbox, request);
       return this.lease(toolbox, sessionId, shell, true);
     } catch (error) {
       await this.letGo(toolbox, sessionId).catch(() => undefined);
@@ -233,6 +277,8 @@ export class ShellToolboxes implements ToolboxOwner {
       shells: new Set([sessionId]),
       targetStartedAt: undefined,
       closed: !this.options.reuse,
+      spare: undefined,
+      spareTimer: undefined,
     };
     // Sessions waiting to reuse it see a failure as "not usable", not as an unhandled rejection.
     toolbox.ready.catch(() => undefined);
@@ -253,6 +299,7 @@ export class ShellToolboxes implements ToolboxOwner {
     }
     try {
       const shell = await engine.openShell(toolbox.containerId, [...shellArgv(request)], { size: request.size, env: shellEnv(request) });
+      this.planSpare(toolbox, request);
       return this.lease(toolbox, sessionId, shell, false);
     } catch (error) {
       toolbox.closed = true;
@@ -265,6 +312,73 @@ export class ShellToolboxes implements ToolboxOwner {
       // Its idle process could not run (an image without /bin/sh): say that rather than Docker's "not running".
       if (stopped) throw new EngineError('failed', stoppedAtStart(spec.image));
       throw error;
+    }
+  }
+
+  /** The toolbox's ready spare, handed to this session: undefined when there is none for its shell. */
+  private takeSpare(toolbox: Toolbox, request: DockerShellRequest): RunningToolbox | undefined {
+    const spare = toolbox.spare;
+    if (!spare?.ready || !spare.shell || spare.argv !== JSON.stringify(sessionShell(request.target)) || !/^[0-9a-f]{32}$/.test(request.sessionId)) return undefined;
+    const { shell } = spare;
+    if (shell.stream.destroyed || !shell.stream.writable) return undefined;
+    toolbox.spare = undefined;
+    spare.detach();
+    shell.stream.write(`${request.sessionId}\n`);
+    // Its TTY was opened at the default size: the session's now (readline redraws on the SIGWINCH).
+    shell.resize(request.size.cols, request.size.rows).catch(() => undefined);
+    return shell;
+  }
+
+  /** Starts the toolbox's spare shell a moment from now, unless it has one or has no room. */
+  private planSpare(toolbox: Toolbox, request: DockerShellRequest): void {
+    if (!this.options.spares || toolbox.closed || toolbox.spare || toolbox.spareTimer) return;
+    toolbox.spareTimer = setTimeout(() => {
+      toolbox.spareTimer = undefined;
+      void this.startSpare(toolbox, request);
+    }, SPARE_DELAY_MS);
+    toolbox.spareTimer.unref();
+  }
+
+  private async startSpare(toolbox: Toolbox, request: DockerShellRequest): Promise<void> {
+    if (toolbox.closed || toolbox.spare || toolbox.shells.size === 0 || toolbox.shells.size >= SHELLS_PER_TOOLBOX) return;
+    const chunks: Buffer[] = [];
+    const drop = (chunk: Buffer) => {
+      if (spare.ready) return;
+      chunks.push(chunk);
+      if (Buffer.concat(chunks).includes(SPARE_READY)) {
+        spare.ready = true;
+        chunks.length = 0;
+      }
+    };
+    const spare: Spare = {
+      shell: undefined,
+      ready: false,
+      argv: JSON.stringify(sessionShell(request.target)),
+      detach: () => {
+        spare.shell?.stream.removeListener('data', drop);
+        // Held until the session's terminal reads it (it resumes the stream): nothing is lost between.
+        spare.shell?.stream.pause();
+      },
+    };
+    toolbox.spare = spare;
+    try {
+      const shell = await toolbox.engine.openShell(toolbox.containerId, ['/bin/sh', '-c', SPARE_SHELL, 'sonde-spare', ...sessionShell(request.target)], {
+        size: request.size,
+        env: [],
+      });
+      spare.shell = shell;
+      const gone = () => {
+        if (toolbox.spare === spare) toolbox.spare = undefined;
+      };
+      shell.stream.on('data', drop);
+      shell.stream.once('end', gone);
+      shell.stream.once('close', gone);
+      shell.stream.on('error', gone);
+      // Removed meanwhile: its exec went with the container.
+      if (toolbox.closed) shell.stream.destroy();
+    } catch {
+      // No spare then: the next session execs its shell as before.
+      if (toolbox.spare === spare) toolbox.spare = undefined;
     }
   }
 
@@ -295,6 +409,11 @@ export class ShellToolboxes implements ToolboxOwner {
     if (!toolbox.shells.delete(sessionId)) return;
     if (toolbox.shells.size === 0) {
       toolbox.closed = true;
+      clearTimeout(toolbox.spareTimer);
+      toolbox.spareTimer = undefined;
+      // Its exec goes with the container; its connection is closed here so nothing waits on it.
+      toolbox.spare?.shell?.stream.destroy();
+      toolbox.spare = undefined;
       try {
         if (toolbox.containerId !== '') await toolbox.engine.removeContainer(toolbox.containerId);
       } finally {
