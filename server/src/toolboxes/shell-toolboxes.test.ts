@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { Duplex, PassThrough } from 'node:stream';
 import type { ResolvedTarget } from '@sonde/shared';
 import { EngineError, type ContainerEngine, type ExecOptions, type RunningToolbox, type ShellOptions, type ToolboxSpec } from '../engine/types.js';
 import { SHELLS_PER_TOOLBOX, ShellToolboxes } from './shell-toolboxes.js';
+import { SHELL_ENTRYPOINT } from './toolbox-spec.js';
 
 /** Which toolbox each session's shell lands in, with an engine that only counts (the real one: server/test/sessions.test.ts). */
 
@@ -116,5 +118,80 @@ describe('ShellToolboxes', () => {
     await leases[0]!.release({ kill: true });
     expect(calls.removed).toEqual([leases[0]!.shell.id]);
     expect(calls.execs).toEqual([]);
+  });
+
+  describe('spare shells', () => {
+    /** An engine whose shells are processes the test plays: what they print, what they were sent. */
+    function sparingEngine(spare: { ready: boolean }) {
+      const base = fakeEngine();
+      const shells: { argv: readonly string[]; out: PassThrough; sent: string[]; shell: RunningToolbox }[] = [];
+      (base.engine as unknown as { openShell: unknown }).openShell = async (containerId: string, argv: readonly string[], options: ShellOptions): Promise<RunningToolbox> => {
+        if (!base.running.has(containerId)) throw new EngineError('conflict', `container ${containerId} is not running`, 409);
+        base.calls.shells.push({ containerId, argv, options });
+        const out = new PassThrough();
+        const sent: string[] = [];
+        const input = new PassThrough();
+        input.on('data', (chunk: Buffer) => sent.push(chunk.toString()));
+        const shell = { id: containerId, stream: Duplex.from({ readable: out, writable: input }), resize: async () => undefined, exitCode: async () => 0 };
+        shells.push({ argv, out, sent, shell });
+        if (argv[3] === 'sonde-spare') {
+          // What the spare prints while it waits is never a session's.
+          out.write('noise before the line\r\n');
+          if (spare.ready) out.write('sonde-spare-ready\r\n');
+          else out.end();
+        }
+        return shell;
+      };
+      return { ...base, shells };
+    }
+    const hexRequest = (engine: ContainerEngine, owner: { id: string }) => ({ ...request(engine, owner), sessionId: randomBytes(16).toString('hex') });
+
+    it("keeps one started in a toolbox with shells, and hands it to that user's next session there: the id written, nothing printed before it", async () => {
+      const { engine, calls, shells } = sparingEngine({ ready: true });
+      const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: true });
+      const first = await toolboxes.open(hexRequest(engine, ada));
+      await expect.poll(() => toolboxes.counts.spares).toBe(1);
+      const spare = shells[1]!;
+      expect(spare.argv).toEqual(['/bin/sh', '-c', expect.stringContaining('read -r s'), 'sonde-spare', ...SHELL_ENTRYPOINT]);
+
+      const next = hexRequest(engine, ada);
+      const second = await toolboxes.open(next);
+      expect(second.reused).toBe(true);
+      expect(second.shell).toBe(spare.shell);
+      expect(spare.sent).toEqual([`${next.sessionId}\n`]);
+      // Held, not lost: what the shell prints from now on is the session's, and only that.
+      spare.out.write('prompt# ');
+      const read: string[] = [];
+      second.shell.stream.on('data', (chunk: Buffer) => read.push(chunk.toString()));
+      second.shell.stream.resume();
+      await expect.poll(() => read.join('')).toBe('prompt# ');
+      // No exec was started for it; another spare takes its place.
+      expect(calls.shells).toHaveLength(2);
+      await expect.poll(() => toolboxes.counts.spares).toBe(1);
+      expect(calls.shells).toHaveLength(3);
+
+      // Never another user's: bob gets a toolbox of his own.
+      const bobs = await toolboxes.open(hexRequest(engine, bob));
+      expect(bobs.shell.id).not.toBe(first.shell.id);
+      expect(bobs.reused).toBe(false);
+
+      await Promise.all([first.release({ kill: true }), second.release({ kill: true }), bobs.release({ kill: true })]);
+      expect(toolboxes.counts).toEqual({ toolboxes: 0, shells: 0, spares: 0 });
+      // The removed toolbox's spare connection is closed with it.
+      expect(shells[2]!.shell.stream.destroyed).toBe(true);
+    });
+
+    it('is not tried again in a toolbox where one ended before it was ready (an image without stty)', async () => {
+      const { engine, calls } = sparingEngine({ ready: false });
+      const toolboxes = new ShellToolboxes({ settings, reuse: true, spares: true });
+      const leases = [await toolboxes.open(hexRequest(engine, ada))];
+      await expect.poll(() => calls.shells.length).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      leases.push(await toolboxes.open(hexRequest(engine, ada)), await toolboxes.open(hexRequest(engine, ada)));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      // Three shells and the one spare that failed: nothing more.
+      expect(calls.shells.map((c) => c.argv[3])).toEqual([expect.stringMatching(/^\/tmp\/\.sonde-shell-/), 'sonde-spare', expect.stringMatching(/^\/tmp\/\.sonde-shell-/), expect.stringMatching(/^\/tmp\/\.sonde-shell-/)]);
+      await Promise.all(leases.map((l) => l.release({ kill: false })));
+    });
   });
 });

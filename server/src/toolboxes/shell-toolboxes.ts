@@ -60,7 +60,8 @@ function pidFile(sessionId: string): string {
  */
 const SPARE_READY = 'sonde-spare-ready';
 const SPARE_SHELL = [
-  'stty -echo 2>/dev/null',
+  // Without stty the line would be echoed into the session's output: no spare in such an image.
+  'stty -echo 2>/dev/null || exit 3',
   `printf '%s\\n' ${SPARE_READY}`,
   'IFS= read -r s || exit 0',
   'stty echo 2>/dev/null',
@@ -132,6 +133,8 @@ interface Toolbox {
   /** Its spare shell, waiting for a session (ready once it said so), or being started. */
   spare: Spare | undefined;
   spareTimer: NodeJS.Timeout | undefined;
+  /** A spare ended before it was ready (an image without stty): this toolbox gets no more. */
+  noSpares: boolean;
 }
 
 interface Spare {
@@ -279,6 +282,7 @@ export class ShellToolboxes implements ToolboxOwner {
       closed: !this.options.reuse,
       spare: undefined,
       spareTimer: undefined,
+      noSpares: false,
     };
     // Sessions waiting to reuse it see a failure as "not usable", not as an unhandled rejection.
     toolbox.ready.catch(() => undefined);
@@ -331,7 +335,7 @@ export class ShellToolboxes implements ToolboxOwner {
 
   /** Starts the toolbox's spare shell a moment from now, unless it has one or has no room. */
   private planSpare(toolbox: Toolbox, request: DockerShellRequest): void {
-    if (!this.options.spares || toolbox.closed || toolbox.spare || toolbox.spareTimer) return;
+    if (!this.options.spares || toolbox.closed || toolbox.noSpares || toolbox.spare || toolbox.spareTimer) return;
     toolbox.spareTimer = setTimeout(() => {
       toolbox.spareTimer = undefined;
       void this.startSpare(toolbox, request);
@@ -368,7 +372,9 @@ export class ShellToolboxes implements ToolboxOwner {
       });
       spare.shell = shell;
       const gone = () => {
-        if (toolbox.spare === spare) toolbox.spare = undefined;
+        if (toolbox.spare !== spare) return;
+        toolbox.spare = undefined;
+        if (!spare.ready) toolbox.noSpares = true;
       };
       shell.stream.on('data', drop);
       shell.stream.once('end', gone);
