@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SondeApiError } from '@sonde/client';
-import { LiveResource } from './live-resource';
+import { LiveResource, RETRY_FIRST_MS, RETRY_MAX_MS } from './live-resource';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -77,5 +77,71 @@ describe('LiveResource', () => {
     calls[1]?.resolve(['new-session']);
     await new Promise((r) => setTimeout(r, 0));
     expect(resource.data).toEqual(['new-session']);
+  });
+
+  describe('a fetch that never reached the server', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    const unreachable = () => new SondeApiError(0, 'NETWORK_ERROR', 'Cannot reach the Sonde server.');
+
+    it('is tried again, each time later, until it is answered; then the waits start over', async () => {
+      vi.useFakeTimers();
+      let calls = 0;
+      let reachable = false;
+      const resource = new LiveResource(async () => {
+        calls++;
+        if (!reachable) throw unreachable();
+        return calls;
+      });
+      await resource.refresh();
+      expect(resource.getSnapshot()).toMatchObject({ status: 'failed', error: { code: 'NETWORK_ERROR' } });
+      await vi.advanceTimersByTimeAsync(RETRY_FIRST_MS - 1);
+      expect(calls).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toBe(2);
+      // Then twice as long, and never longer than the cap.
+      await vi.advanceTimersByTimeAsync(2 * RETRY_FIRST_MS);
+      expect(calls).toBe(3);
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS * 4);
+      const capped = calls;
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS);
+      expect(calls).toBe(capped + 1);
+      reachable = true;
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS);
+      expect(resource.getSnapshot()).toMatchObject({ status: 'ready', refreshError: null });
+      // Answered: no more retries.
+      const answered = calls;
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS * 2);
+      expect(calls).toBe(answered);
+      // A later failure starts from the first wait again.
+      reachable = false;
+      await resource.refresh();
+      expect(resource.getSnapshot()).toMatchObject({ status: 'ready', refreshError: { code: 'NETWORK_ERROR' } });
+      await vi.advanceTimersByTimeAsync(RETRY_FIRST_MS);
+      expect(calls).toBe(answered + 2);
+      resource.dispose();
+    });
+
+    it("an error the server answered is not retried, and a disposed resource stops asking", async () => {
+      vi.useFakeTimers();
+      let calls = 0;
+      const refused = new LiveResource(async () => {
+        calls++;
+        throw new SondeApiError(403, 'FORBIDDEN', 'Not for you.');
+      });
+      await refused.refresh();
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS * 2);
+      expect(calls).toBe(1);
+      let unreachableCalls = 0;
+      const gone = new LiveResource(async () => {
+        unreachableCalls++;
+        throw unreachable();
+      });
+      await gone.refresh();
+      gone.dispose();
+      await vi.advanceTimersByTimeAsync(RETRY_MAX_MS * 2);
+      expect(unreachableCalls).toBe(1);
+    });
   });
 });

@@ -3,7 +3,7 @@
  * React through useSyncExternalStore (hooks/). A small, explicit stand-in for a query cache: Sonde
  * has a dozen resources and one invalidation source (the event stream), so that is all it needs.
  */
-import { SondeApiError } from '@sonde/client';
+import { ClientErrorCode, SondeApiError } from '@sonde/client';
 import type { Disposable } from '../lifecycle/disposable';
 
 export type ResourceSnapshot<T> =
@@ -18,6 +18,16 @@ export function toApiError(error: unknown): SondeApiError {
   return new SondeApiError(0, 'CLIENT_ERROR', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
+/**
+ * A fetch that never reached the server (the browser's connection dropped, or Chromium abandoned
+ * it as "network changed" when the machine's interfaces changed) is tried again after this, then
+ * twice as long each time, up to RETRY_MAX_MS. Nothing else would ask again while the event
+ * stream stays up: the list would say "Cannot reach the Sonde server" until the next change.
+ * An answer from the server, even an error, is not retried.
+ */
+export const RETRY_FIRST_MS = 1_000;
+export const RETRY_MAX_MS = 15_000;
+
 export class LiveResource<T> implements Disposable {
   private current: ResourceSnapshot<T> = { status: 'loading' };
   private readonly listeners = new Set<() => void>();
@@ -26,6 +36,8 @@ export class LiveResource<T> implements Disposable {
   /** Bumped by local updates; a fetch that started before one may have missed it. */
   private localVersion = 0;
   private disposed = false;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryDelay = RETRY_FIRST_MS;
 
   constructor(private readonly load: () => Promise<T>) {}
 
@@ -68,6 +80,7 @@ export class LiveResource<T> implements Disposable {
 
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.retryTimer);
     this.listeners.clear();
   }
 
@@ -81,16 +94,27 @@ export class LiveResource<T> implements Disposable {
         this.refetchQueued = true;
         return;
       }
+      this.retryDelay = RETRY_FIRST_MS;
       this.set({ status: 'ready', data, refreshError: null });
     } catch (error) {
       if (this.disposed) return;
       const apiError = toApiError(error);
+      if (apiError.code === ClientErrorCode.Network) this.retryLater();
       this.set(
         this.current.status === 'ready'
           ? { ...this.current, refreshError: apiError }
           : { status: 'failed', error: apiError },
       );
     }
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.refresh();
+    }, this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 
   private set(next: ResourceSnapshot<T>): void {
