@@ -345,14 +345,13 @@ export class ShellToolboxes implements ToolboxOwner {
 
   private async startSpare(toolbox: Toolbox, request: DockerShellRequest): Promise<void> {
     if (toolbox.closed || toolbox.spare || toolbox.shells.size === 0 || toolbox.shells.size >= SHELLS_PER_TOOLBOX) return;
-    const chunks: Buffer[] = [];
+    // Only the last few bytes are kept while it starts: whatever else reaches its terminal (another
+    // shell in the toolbox may write there) is dropped, never held.
+    let tail = '';
     const drop = (chunk: Buffer) => {
       if (spare.ready) return;
-      chunks.push(chunk);
-      if (Buffer.concat(chunks).includes(SPARE_READY)) {
-        spare.ready = true;
-        chunks.length = 0;
-      }
+      tail = (tail + chunk.toString('latin1')).slice(-2 * SPARE_READY.length);
+      if (tail.includes(SPARE_READY)) spare.ready = true;
     };
     const spare: Spare = {
       shell: undefined,
