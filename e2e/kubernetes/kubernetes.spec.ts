@@ -9,16 +9,17 @@ import { clusterName, kubernetesToken } from '../support/kubernetes-environment.
  * A cluster in the browser, against recorded Kubernetes API exchanges only
  * (server/test/fixtures/kubernetes/browser.json; no API server can run here). The sidebar's tree
  * comes from the console's watches; a pod shell goes through the same session API, terminal socket
- * and xterm.js as a Docker one, and is shared and recorded the same way. The global teardown fails the run unless the console made exactly
- * the recorded calls: the ephemeral container's patch, the shell's exec with the browser's resizes
- * on channel 4 and its keystrokes on channel 0, and the kill exec when the session ends.
+ * and xterm.js as a Docker one, and is shared and recorded the same way. The global teardown fails
+ * the run unless the console made exactly the recorded calls: the ephemeral container's patch, the
+ * shell's exec with the browser's resizes on channel 4 and its keystrokes on channel 0, and the kill
+ * exec when the session ends.
  */
 test.describe('a Kubernetes cluster in the browser (recorded API exchanges)', () => {
   test('the sidebar shows namespaces, pods and nodes from the watches, and a node that is not ready cannot get a shell', async ({ page }) => {
     const sonde = new ConsolePage(page);
     await sonde.loginWithUrl(kubernetesToken);
     const cluster = new ClusterSidebar(page, clusterName);
-    // The pods watch added web-5c6b and deleted another pod after the list: the live tree shows that.
+    // The pods of the informer's list, under their namespace.
     await expect.poll(() => cluster.podNames('shop')).toEqual(['cart-7d9f', 'web-5c6b']);
     // A namespace labelled sonde.deny=true is listed, marked, and holds no shell.
     await expect(cluster.namespace('vault')).toContainText('denied');

@@ -50,7 +50,7 @@ describe('a console with a Kubernetes engine (recorded exchanges)', () => {
 
   it('says what the engine is, and lists namespaces, pods, nodes and services from its watches', async () => {
     // The monitor's watches are open (the inventory comes from their caches).
-    await expect.poll(() => replay.unused().filter((note) => /^watch (namespaces|pods:|nodes|services|EndpointSlices)/.test(note)), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => replay.unused().filter((note) => /^watch (namespaces|pods|nodes|services|EndpointSlices) /.test(note)), { timeout: 10_000 }).toEqual([]);
     await expect.poll(async () => (await api('GET', '/api/engines')).body, { timeout: 10_000 }).toEqual([{ name: 'prod', kind: 'kubernetes', reachable: true, version: 'v1.31.4', source: 'configured', endpoint: replay.url }]);
     expect(sonde.app.toolboxImages.status('prod')).toBeUndefined();
     expect(printed.filter((line) => /pull/.test(line))).toEqual([]);
