@@ -319,7 +319,7 @@ function analysis(r: BenchResults, rows: readonly TargetRow[]): string[] {
     const over = rows.filter((row) => row.ratio.median > TARGETS.reuseRatio);
     out.push(
       `**Time to the first prompt, a further session.** With the user's toolbox on the target running, a new session took ${range(rows.map((row) => row.sondeFirstByte.median), 0)} ms to its prompt, ${range(rows.map((row) => row.ratio.median), 2)} × a raw create+start (target ≤ ${TARGETS.reuseRatio} ×: ${over.length ? `**missed** for ${over.map((row) => row.label).join(', ')}` : 'met in every mode'}).`,
-      "That path is one `docker exec` with a TTY in the running toolbox; what it costs is Docker's exec (runc entering the container's namespaces and starting the shell), which a busy machine slows as it slows every process start.",
+      "That path hands the session the spare shell already started in the running toolbox (one line written to it, then the shell's own start); only when the spare is still starting is it a `docker exec`, which costs what Docker's exec costs (runc entering the container's namespaces and starting the shell).",
       '',
     );
   }
@@ -558,7 +558,7 @@ export function renderReport(r: BenchResults): string {
       '### A further session to the same target',
       '',
       "One session per mode stays open; a second session of the same user to the same target opens its shell in that session's",
-      'toolbox (an exec) and is timed from the POST to its first byte, paired with raw dockerode create + attach + start. ms, median (min–max):',
+      'toolbox (the spare shell waiting there) and is timed from the POST to its first byte, paired with raw dockerode create + attach + start. ms, median (min–max):',
       '',
       '| mode | Sonde, POST → first byte | of which POST | raw dockerode | ratio Sonde / raw | reused the toolbox |',
       '|---|---|---|---|---|---|',
