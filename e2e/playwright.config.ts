@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { baseURL, chromiumPath, dashboardOrigin, instance, port, root, token } from './support/environment.js';
+import { baseURL, chromiumUse, dashboardOrigin, instance, port, root, token } from './support/environment.js';
 
 /**
  * Real Chromium (Debian's; nothing is downloaded) against a real console on a real engine.
@@ -17,16 +17,7 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME || path.join(root, 'test-results/e2e.json') }]],
   outputDir: path.join(root, 'test-results/e2e-artifacts'),
   globalSetup: './global-setup.ts',
-  use: {
-    baseURL,
-    viewport: { width: 1400, height: 900 },
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    },
-  },
+  use: chromiumUse(baseURL),
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
   webServer: {
     command: `node ${path.join(root, 'server/dist/server.js')}`,

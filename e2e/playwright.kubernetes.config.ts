@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
-import { chromiumPath, root } from './support/environment.js';
+import { chromiumUse, root } from './support/environment.js';
 import { kubernetesBaseURL } from './support/kubernetes-environment.js';
 
 /**
@@ -19,15 +19,6 @@ export default defineConfig({
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME || path.join(root, 'test-results/e2e-kubernetes.json') }]],
   outputDir: path.join(root, 'test-results/e2e-kubernetes-artifacts'),
   globalSetup: './kubernetes/kubernetes-setup.ts',
-  use: {
-    baseURL: kubernetesBaseURL,
-    viewport: { width: 1400, height: 900 },
-    trace: 'retain-on-failure',
-    screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    },
-  },
+  use: chromiumUse(kubernetesBaseURL),
   projects: [{ name: 'chromium-kubernetes', use: { browserName: 'chromium' } }],
 });

@@ -25,6 +25,23 @@ export const fixtureLabel = `sonde.test=${instance}`;
 export const fixtureFile = path.join(root, 'test-results', 'e2e-fixtures.json');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/**
+ * What every e2e config gives its browser: Debian's Chromium with the flags this machine needs
+ * (nothing is downloaded), one viewport, and traces and screenshots kept only for failures.
+ */
+export function chromiumUse(baseURL: string) {
+  return {
+    baseURL,
+    viewport: { width: 1400, height: 900 },
+    trace: 'retain-on-failure' as const,
+    screenshot: 'only-on-failure' as const,
+    launchOptions: {
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  };
+}
+
 /** The targets global-setup started, written to fixtureFile for the tests. */
 export const E2eFixtures = Type.Object({
   network: Type.String(),
