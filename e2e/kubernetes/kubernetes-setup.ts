@@ -8,42 +8,18 @@
  * exactly the recorded calls (none unrecorded, none left unmade, every websocket script run to its
  * end), checked before the console stops, so a call made only at shutdown is not counted as used.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadRecording, startReplay, type ReplayServer } from '../../server/test/support/kube-replay.js';
-import { root } from '../support/environment.js';
+import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
 import { clusterName, kubernetesBaseURL, kubernetesDataDir, kubernetesInstance, kubernetesPort, kubernetesToken } from '../support/kubernetes-environment.js';
 
-const CONSOLE_UP_MS = 30_000;
 /** The spec ends its session; the kill exec's script then runs within this. */
 const SCRIPTS_DONE_MS = 15_000;
 
-async function consoleUp(sonde: ChildProcess): Promise<void> {
-  const deadline = Date.now() + CONSOLE_UP_MS;
-  for (;;) {
-    if (sonde.exitCode !== null) throw new Error(`the console exited with ${sonde.exitCode}`);
-    const ok = await fetch(`${kubernetesBaseURL}/api/health`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the console did not answer within ${CONSOLE_UP_MS / 1000} s`);
-    await sleep(250);
-  }
-}
-
 export default async function kubernetesSetup(): Promise<() => Promise<void>> {
   let replay: ReplayServer | undefined;
-  let sonde: ChildProcess | undefined;
-
-  const stopConsole = async () => {
-    if (sonde && sonde.exitCode === null) {
-      const exited = new Promise((resolve) => sonde!.once('exit', resolve));
-      sonde.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-    }
-  };
+  let sonde: ConsoleProcess | undefined;
 
   const teardown = async () => {
     const problems: string[] = [];
@@ -52,7 +28,7 @@ export default async function kubernetesSetup(): Promise<() => Promise<void>> {
       if (!done) problems.push(`a websocket script did not reach its end within ${SCRIPTS_DONE_MS / 1000} s`);
       problems.push(...replay.problems(), ...replay.unused().map((note) => `never asked: ${note}`));
     }
-    await stopConsole();
+    await sonde?.stop();
     await replay?.close();
     if (problems.length) throw new Error(`the console's calls to the cluster were not the recorded ones:\n- ${problems.join('\n- ')}`);
   };
@@ -61,10 +37,8 @@ export default async function kubernetesSetup(): Promise<() => Promise<void>> {
     replay = await startReplay(loadRecording('browser'));
     rmSync(kubernetesDataDir, { recursive: true, force: true });
     mkdirSync(kubernetesDataDir, { recursive: true });
-    sonde = spawn(process.execPath, [path.join(root, 'server/dist/server.js')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
+    sonde = await startConsoleProcess(
+      {
         SONDE_PORT: String(kubernetesPort),
         SONDE_HOST: '127.0.0.1',
         SONDE_TOKEN: kubernetesToken,
@@ -75,11 +49,11 @@ export default async function kubernetesSetup(): Promise<() => Promise<void>> {
         SONDE_LOG_LEVEL: 'warn',
         SONDE_ENGINES: JSON.stringify([{ name: clusterName, kind: 'kubernetes', kubeconfig: replay.kubeconfig, context: 'replay', namespace: 'sonde' }]),
       },
-    });
-    await consoleUp(sonde);
+      () => fetch(`${kubernetesBaseURL}/api/health`).then((r) => r.ok),
+    );
     return teardown;
   } catch (error) {
-    await stopConsole().catch(() => undefined);
+    await sonde?.stop().catch(() => undefined);
     await replay?.close().catch(() => undefined);
     throw error;
   }

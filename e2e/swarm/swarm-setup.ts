@@ -6,19 +6,19 @@
  * needs the nodes' addresses, so it is started here. The returned teardown stops the console,
  * checks it left no toolbox on either node, and removes the service and the overlays.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SondeClient } from '@sonde/client';
 import { ensureSwarmTestbed, removeSwarmTestbed, restartNodeEngine, swarmTestbedParts, testbedName, type SwarmTestbedNode } from '../../server/test/support/swarm-testbed.js';
+import { startConsoleProcess, type ConsoleProcess } from '../support/console-process.js';
 import { root } from '../support/environment.js';
 import { swarmBaseURL, swarmFixtureFile, swarmInstance, swarmPort, swarmToken, type SwarmFixtures } from '../support/swarm-environment.js';
 
 const TARGET_IMAGE = process.env.SONDE_TEST_TARGET_IMAGE || 'sonde-test-target:latest';
 /** Every wait here is bounded: the whole setup gives up after these. */
 const TASKS_RUNNING_MS = 90_000;
-const CONSOLE_UP_MS = 30_000;
 
 function on(node: SwarmTestbedNode, ...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: node.engineUrl } }).trim();
@@ -49,15 +49,11 @@ export default async function swarmSetup(): Promise<() => Promise<void>> {
   const overlay = `${swarmInstance}-ov-${suffix}`;
   const closedOverlay = `${swarmInstance}-closed-${suffix}`;
   const service = `${swarmInstance}-web-${suffix}`;
-  let sonde: ChildProcess | undefined;
+  let sonde: ConsoleProcess | undefined;
 
   const teardown = async () => {
     const problems: string[] = [];
-    if (sonde && sonde.exitCode === null) {
-      const exited = new Promise((resolve) => sonde!.once('exit', resolve));
-      sonde.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-    }
+    await sonde?.stop();
     for (const node of nodes) {
       // A test that failed between killing and restarting node 2's engine left it down.
       await restartNodeEngine(node).catch((error: unknown) => problems.push(`restart ${node.name}: ${String(error)}`));
@@ -96,10 +92,10 @@ export default async function swarmSetup(): Promise<() => Promise<void>> {
     const dataDir = path.join(root, 'test-results/e2e-swarm-data');
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
-    sonde = spawn(process.execPath, [path.join(root, 'server/dist/server.js')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
+    const api = new SondeClient({ baseUrl: swarmBaseURL, token: swarmToken });
+    // Ready once both engines answer (health "ok", not "degraded").
+    sonde = await startConsoleProcess(
+      {
         SONDE_PORT: String(swarmPort),
         SONDE_HOST: '127.0.0.1',
         SONDE_TOKEN: swarmToken,
@@ -113,12 +109,8 @@ export default async function swarmSetup(): Promise<() => Promise<void>> {
         ]),
         SONDE_ENGINE_DEADLINE_MS: '2000',
       },
-    });
-    const api = new SondeClient({ baseUrl: swarmBaseURL, token: swarmToken });
-    await until('the console answers', CONSOLE_UP_MS, async () => {
-      if (sonde?.exitCode !== null) throw new Error(`the console exited with ${sonde?.exitCode}`);
-      return (await api.health()).status === 'ok' ? true : undefined;
-    });
+      async () => (await api.health()).status === 'ok',
+    );
     const tasks = await until('both replicas running, one per node', TASKS_RUNNING_MS, async () => {
       const running = (await api.swarmServices()).find((s) => s.name === service)?.tasks.filter((t) => t.state === 'running' && t.containerId && t.engine) ?? [];
       if (running.length !== 2 || new Set(running.map((t) => t.engine)).size !== 2) return undefined;
