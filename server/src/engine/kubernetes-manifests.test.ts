@@ -62,7 +62,7 @@ function required(name: string): Set<string> {
 }
 
 /** Every way `value` (at `where`) breaks the schema of `type`. */
-export function schemaProblems(value: unknown, type: string, where: string, format = ''): string[] {
+function schemaProblems(value: unknown, type: string, where: string, format = ''): string[] {
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   const wrong = (expected: string) => [`${where}: expected ${expected}, found ${kind === 'string' ? JSON.stringify(value) : kind}`];
   if (type === 'any' || type === 'object') return [];
@@ -94,7 +94,7 @@ export function schemaProblems(value: unknown, type: string, where: string, form
 }
 
 /** The problems of one manifest document: its kind at a served version, then its schema. */
-export function manifestProblems(doc: unknown, where: string): string[] {
+function manifestProblems(doc: unknown, where: string): string[] {
   if (!doc || typeof doc !== 'object') return [`${where}: not an object`];
   const { apiVersion, kind } = doc as { apiVersion?: unknown; kind?: unknown };
   const name = KINDS[`${String(apiVersion)}/${String(kind)}`];
