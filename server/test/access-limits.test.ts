@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreatedShare, type TargetRequest } from '@sonde/shared';
 import { SECRET_FAILURES_PER_MINUTE } from '../src/app.js';
+import { holdStream, type HeldStream } from '../src/testing/server-sent-events.js';
 import { authCookie, checked, refusal } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
@@ -82,22 +83,22 @@ describe('per-user limits and the toolbox budget', () => {
 
   it('caps event streams per user and sockets per session', async () => {
     const carol = await sonde.newToken('operator');
-    const streams: AbortController[] = [];
+    const streams: HeldStream[] = [];
     const open = async () => {
-      const controller = new AbortController();
-      const response = await fetch(carol.client.eventsUrl(), { headers: carol.auth, signal: controller.signal });
-      streams.push(controller);
-      return response;
+      const stream = await holdStream(carol.client.eventsUrl(), carol.auth);
+      streams.push(stream);
+      return stream;
     };
     expect((await open()).status).toBe(200);
     expect((await open()).status).toBe(200);
     const third = await open();
     expect(third.status).toBe(429);
-    expect(await third.json()).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', message: expect.stringContaining('SONDE_MAX_STREAMS_PER_USER') } });
-    streams[0]!.abort();
+    await third.ended;
+    expect(JSON.parse(third.text)).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', message: expect.stringContaining('SONDE_MAX_STREAMS_PER_USER') } });
+    await streams[0]!.close();
     await new Promise((r) => setTimeout(r, 200));
     expect((await open()).status).toBe(200);
-    for (const s of streams) s.abort();
+    for (const s of streams) await s.close();
 
     const session = await carol.client.createSession({ kind: 'container', container: target.name });
     const url = `${sonde.wsUrl}${session.ttyPath}`;

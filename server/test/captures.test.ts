@@ -10,7 +10,7 @@ import { CaptureInfo, CaptureList, CapturePacketsEvent, type CreateCaptureReques
 import { readUntil } from './support/api-client.js';
 import { DockerFixtures, containersWithLabels, docker } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { parseServerSentEvents } from '../src/testing/server-sent-events.js';
+import { holdStream, parseServerSentEvents } from '../src/testing/server-sent-events.js';
 
 const exec = promisify(execFile);
 
@@ -167,8 +167,8 @@ describe('packet captures (real Docker)', () => {
     const alice = await operator();
     const bob = await operator();
     // Alice's browser tab: the console's event stream.
-    const tab = new AbortController();
-    expect((await fetch(`${sonde.baseUrl}/api/events`, { headers: alice, signal: tab.signal })).status).toBe(200);
+    const tab = await holdStream(`${sonde.baseUrl}/api/events`, alice);
+    expect(tab.status).toBe(200);
     const response = await fetch(`${sonde.baseUrl}/api/captures`, {
       method: 'POST',
       headers: { ...alice, 'content-type': 'application/json' },
@@ -177,9 +177,9 @@ describe('packet captures (real Docker)', () => {
     expect(response.status).toBe(201);
     const capture = await checked(CaptureInfo, response);
     // The capture panel follows it, then unmounts (its feed closes): the capture goes on.
-    const panel = new AbortController();
-    expect((await fetch(`${sonde.baseUrl}${capture.eventsPath}`, { headers: alice, signal: panel.signal })).status).toBe(200);
-    panel.abort();
+    const panel = await holdStream(`${sonde.baseUrl}${capture.eventsPath}`, alice);
+    expect(panel.status).toBe(200);
+    await panel.close();
     await new Promise((r) => setTimeout(r, 12_000));
     expect((await get(capture.id)).state).toBe('running');
 
@@ -195,7 +195,7 @@ describe('packet captures (real Docker)', () => {
 
     // Alice closes her last tab: after the grace (10 s) it ends, and its toolbox goes.
     const closedAt = Date.now();
-    tab.abort();
+    await tab.close();
     const done = await ended(capture.id, 30_000);
     expect(done).toMatchObject({ endReason: 'unwatched' });
     expect(Date.parse(done.endedAt!) - closedAt).toBeGreaterThanOrEqual(9_000);

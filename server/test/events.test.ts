@@ -3,7 +3,7 @@ import { Value } from 'typebox/value';
 import { DockerChangeEvent, SessionChangeEvent } from '@sonde/shared';
 import { DockerFixtures } from './support/docker-fixtures.js';
 import { startConsole, type TestConsole } from './support/test-console.js';
-import { readEvents, type ServerSentEvent } from '../src/testing/server-sent-events.js';
+import { holdStream, readEvents, type ServerSentEvent } from '../src/testing/server-sent-events.js';
 
 /** Reads server-sent events until `until` holds or the time runs out; `act` runs once the first event is in. */
 async function collectEvents(url: string, headers: Record<string, string>, until: (events: ServerSentEvent[]) => boolean, act: () => Promise<void>) {
@@ -72,11 +72,10 @@ describe('live events (real Docker)', () => {
 
   it('forgets a stream its client dropped, and ends the open ones when the console closes', async () => {
     const before = sonde.app.openEventStreams();
-    const dropped = new AbortController();
-    const response = await fetch(`${sonde.baseUrl}/api/events`, { headers: sonde.auth, signal: dropped.signal });
-    expect(response.status).toBe(200);
+    const dropped = await holdStream(`${sonde.baseUrl}/api/events`, sonde.auth);
+    expect(dropped.status).toBe(200);
     await expect.poll(() => sonde.app.openEventStreams()).toBe(before + 1);
-    dropped.abort();
+    await dropped.close();
     await expect.poll(() => sonde.app.openEventStreams(), { timeout: 5000 }).toBe(before);
 
     // A console of its own, closed with streams still open: close() ends them and does not wait on them.

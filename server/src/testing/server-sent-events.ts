@@ -73,3 +73,48 @@ export async function readEvents(
     if (!signal.aborted) throw error;
   }
 }
+
+/**
+ * A long-lived HTTP stream (server-sent events, a capture's feed) that a test holds open, as a
+ * browser tab does, until it closes it.
+ *
+ * Node's fetch cancels the body of a Response that is garbage-collected unread, which closes the
+ * connection whenever a collection happens to run: a test that only kept `response.status` saw its
+ * stream end seconds before it meant to. Reading the body (a locked stream is never cancelled)
+ * keeps the connection open until `close()`.
+ */
+export interface HeldStream {
+  status: number;
+  /** Everything the server sent so far, decoded as UTF-8. */
+  readonly text: string;
+  /** Settles when the server ends the stream or `close()` does. */
+  ended: Promise<void>;
+  /** Closes the connection from this side (a tab closing) and waits until the reader stopped. */
+  close(): Promise<void>;
+}
+
+export async function holdStream(url: string, headers: Record<string, string>): Promise<HeldStream> {
+  const controller = new AbortController();
+  const response = await fetch(url, { headers, signal: controller.signal });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const ended = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (done) return;
+      text += decoder.decode(value, { stream: true });
+    }
+  })();
+  return {
+    status: response.status,
+    get text() {
+      return text;
+    },
+    ended,
+    close: async () => {
+      controller.abort();
+      await ended;
+    },
+  };
+}
