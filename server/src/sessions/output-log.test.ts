@@ -23,12 +23,31 @@ describe('OutputLog', () => {
   });
 
   it('keepLast drops whole old chunks down to about the bytes asked for', () => {
-    const log = new OutputLog(1024);
-    for (let i = 0; i < 10; i++) log.append(Buffer.from(`${i}${i}${i}${i}`));
-    log.keepLast(6);
-    expect(log.end).toBe(40);
-    expect(log.start).toBe(32);
-    expect(log.read(32, 100).toString()).toBe('88889999');
+    const log = new OutputLog(1 << 20);
+    for (let i = 0; i < 10; i++) log.append(Buffer.alloc(2048, `${i}`));
+    log.keepLast(3000);
+    expect(log.end).toBe(20480);
+    expect(log.start).toBe(16384);
+    expect(log.read(16384, Infinity).toString()).toBe('8'.repeat(2048) + '9'.repeat(2048));
+  });
+
+  it('copies small chunks into blocks it fills, so a printer of short lines holds few objects', () => {
+    const log = new OutputLog(4 * 1024 * 1024);
+    let all = '';
+    for (let i = 0; i < 10_000; i++) {
+      const line = `line ${i} of a slow printer\r\n`;
+      log.append(Buffer.from(line));
+      all += line;
+    }
+    expect(log.read(log.start, Infinity).toString()).toBe(all);
+    // About 330 KB in blocks of up to 16 KiB: tens of chunks held, not ten thousand.
+    const held = (log as unknown as { chunks: Buffer[] }).chunks.length;
+    expect(held).toBeLessThan(40);
+    // A view handed out before more was copied into its block still reads the same.
+    const view = log.read(log.end - 10, 10);
+    log.append(Buffer.from('more'));
+    expect(view.toString()).toBe(all.slice(-10));
+    expect(log.read(log.end - 14, 14).toString()).toBe(all.slice(-10) + 'more');
   });
 
   it('reads exactly what a plain copy holds, over many small chunks, drops and compactions', () => {
@@ -40,12 +59,14 @@ describe('OutputLog', () => {
     const log = new OutputLog(5000);
     let all = Buffer.alloc(0);
     for (let i = 0; i < 20_000; i++) {
-      const chunk = Buffer.from(Array.from({ length: 1 + random(40) }, () => random(256)));
+      // Mostly small chunks (copied into blocks), now and then one large enough to be held as it is.
+      const chunk = Buffer.from(Array.from({ length: random(50) === 0 ? 1024 + random(2000) : 1 + random(40) }, () => random(256)));
       log.append(chunk);
       all = Buffer.concat([all, chunk]);
       if (i % 97 === 0) {
         expect(log.end).toBe(all.length);
-        expect(log.bytesHeld).toBeLessThanOrEqual(5000 + 40);
+        // The capacity plus at most one chunk: a large one, or a block (an eighth of the capacity).
+        expect(log.bytesHeld).toBeLessThanOrEqual(5000 + 3024);
         for (let r = 0; r < 5; r++) {
           const offset = log.start + random(log.end - log.start + 1);
           const max = 1 + random(3000);
