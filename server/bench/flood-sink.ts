@@ -121,7 +121,8 @@ async function child(): Promise<void> {
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      reply({ ok: false, error: tail ? `${message}; its last output: ${JSON.stringify(tail)}` : message });
+      const which = pipe instanceof SondePipe ? 'through Sonde' : 'raw';
+      reply({ ok: false, error: `${which} flood: ${tail ? `${message}; its last output: ${JSON.stringify(tail)}` : message}` });
     }
   });
 }

@@ -7,6 +7,7 @@ import { DoctorRegistry } from '../diagnosis/doctor-registry.js';
 import { MatrixRegistry } from '../diagnosis/matrix-registry.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 import { RunRegistry } from '../runs/run-registry.js';
+import { InteractivePriority } from '../sessions/interactive-priority.js';
 import { SessionRegistry } from '../sessions/session-registry.js';
 import { policyInventory } from '../toolboxes/target-resolver.js';
 import { ToolboxReaper } from '../toolboxes/toolbox-reaper.js';
@@ -58,6 +59,8 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     live,
   );
   const shared = { engines, admission, isConsole, log };
+  // One for all terminals: typing in any of them slows the others' bulk output.
+  const priority = new InteractivePriority();
   const sessions = new SessionRegistry({
     ...shared,
     toolbox,
@@ -68,6 +71,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     replayBytes: 4 * 1024 * 1024,
     endedRetentionMs: 10 * 60 * 1000,
     meter: { ...metrics.terminal, started: metrics.sessionStarted },
+    priority,
   });
   const runs = new RunRegistry({
     ...shared,
@@ -78,6 +82,7 @@ async function workloadsPlugin(app: FastifyInstance): Promise<void> {
     stopGraceMs: 5000,
     peerReadyMs: 15_000,
     meter: metrics.terminal,
+    priority,
   });
   const captures = new CaptureRegistry({
     ...shared,

@@ -20,6 +20,7 @@ import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from
 import { pickPeerAddress } from './peer-address.js';
 import { ToolRun, type PeerToolbox } from './tool-run.js';
 import type { TerminalMeter } from '../plugins/metrics-plugin.js';
+import type { InteractivePriority } from '../sessions/interactive-priority.js';
 
 export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
@@ -34,6 +35,8 @@ export interface RunRegistryOptions extends Pick<WorkloadRegistryOptions<ToolRun
   peerReadyMs: number;
   /** Counts the runs' output (the metrics). */
   meter?: TerminalMeter;
+  /** Keystrokes in sessions before a run's bulk output. */
+  priority?: InteractivePriority;
 }
 
 /**
@@ -146,6 +149,7 @@ export class RunRegistry extends WorkloadRegistry<ToolRun> {
           ...(peer ? { removePeer: (containerId: string) => this.settings.engines.pick(peer.engine).engine.removeContainer(containerId) } : {}),
           onEnded: ended,
           ...(this.settings.meter ? { meter: this.settings.meter } : {}),
+          ...(this.settings.priority ? { priority: this.settings.priority } : {}),
         });
       },
     });

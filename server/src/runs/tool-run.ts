@@ -4,6 +4,7 @@ import type { TerminalMeter } from '../plugins/metrics-plugin.js';
 import type { PolicyScope } from '../policy/target-policy.js';
 import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from '../sessions/terminal-stream.js';
 import { livesIn, type CommonEndReason, type Workload } from '../toolboxes/workload.js';
+import type { InteractivePriority } from '../sessions/interactive-priority.js';
 
 /**
  * One run of a catalog tool: a toolbox whose entrypoint is the tool's argv, served through a
@@ -80,6 +81,8 @@ export interface ToolRunOptions {
   onEnded(run: ToolRun): void;
   /** Counts the output's traffic (the metrics). */
   meter?: TerminalMeter;
+  /** Keystrokes in sessions before a run's bulk output. */
+  priority?: InteractivePriority;
 }
 
 export class ToolRun implements Workload {
@@ -110,6 +113,7 @@ export class ToolRun implements Workload {
       replayBytes: options.replayBytes,
       onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.end('exited', result.exitCode)),
       ...(options.meter ? { meter: options.meter } : {}),
+      ...(options.priority ? { priority: options.priority } : {}),
     });
     // The parser reads the output from the start, from the same stream the viewers get.
     this.stream.onOutputChunk((chunk) => {

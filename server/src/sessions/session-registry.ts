@@ -6,6 +6,7 @@ import { ShellToolboxes } from '../toolboxes/shell-toolboxes.js';
 import type { ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { WorkloadRegistry, type TargetCheck, type WorkloadRegistryOptions } from '../toolboxes/workload-registry.js';
 import { Session } from './session.js';
+import type { InteractivePriority } from './interactive-priority.js';
 
 export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Session>, 'engines' | 'admission' | 'isConsole' | 'log'> {
   toolbox: ToolboxSettings;
@@ -19,6 +20,8 @@ export interface SessionRegistryOptions extends Pick<WorkloadRegistryOptions<Ses
   endedRetentionMs: number;
   /** Counts the terminals' traffic and times each start (the metrics). */
   meter?: TerminalMeter & { started(targetKind: string, seconds: number): void };
+  /** Keystrokes before other terminals' bulk output, shared with the tool runs. */
+  priority?: InteractivePriority;
 }
 
 /**
@@ -48,7 +51,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
 
   /** Opens a shell in the target's namespaces: in a toolbox of this principal's there, or a new one. */
   async start(request: TargetRequest, principal: Principal, check: TargetCheck): Promise<Session> {
-    const { replayBytes, detachedGraceMs, idleTimeoutMs, meter } = this.settings;
+    const { replayBytes, detachedGraceMs, idleTimeoutMs, meter, priority } = this.settings;
     const size = { cols: 80, rows: 24 };
     const began = performance.now();
     const session = await this.create({
@@ -72,6 +75,7 @@ export class SessionRegistry extends WorkloadRegistry<Session> {
           explainEnd: (exitCode) => lease.explainEnd(exitCode),
           onEnded: ended,
           ...(meter ? { meter } : {}),
+          ...(priority ? { priority } : {}),
         });
       },
     });

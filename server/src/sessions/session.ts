@@ -6,6 +6,7 @@ import { livesIn, type Workload } from '../toolboxes/workload.js';
 import { Participants } from './participants.js';
 import { SessionTimers } from './session-timers.js';
 import { TerminalStream, type Attachment, type AttachmentHandler, type ClientChannel, type ParticipantIdentity } from './terminal-stream.js';
+import type { InteractivePriority } from './interactive-priority.js';
 
 export { ENDED_REPLAY_BYTES, MAX_OUTPUT_FRAME, type Attachment, type ClientChannel, type ParticipantIdentity } from './terminal-stream.js';
 export { VIEWER_INPUT_LIMIT } from './participants.js';
@@ -75,6 +76,8 @@ export interface SessionOptions {
   onEnded: (session: Session) => void;
   /** Counts the terminal's traffic (the metrics). */
   meter?: TerminalMeter;
+  /** Keystrokes before other terminals' bulk output. */
+  priority?: InteractivePriority;
 }
 
 /**
@@ -139,6 +142,7 @@ export class Session implements Workload {
       replayBytes: options.replayBytes,
       onEnd: (result) => void (result === 'lost' ? this.end('engine-lost') : this.exited(result.exitCode)),
       ...(options.meter ? { meter: options.meter } : {}),
+      ...(options.priority ? { priority: options.priority } : {}),
     });
     this.stream.onOutputChunk((chunk) => this.tell((o) => o.output?.(chunk)));
     this.stream.onResized((cols, rows) => this.tell((o) => o.resize?.(cols, rows)));

@@ -8,6 +8,7 @@ import {
 } from '@sonde/shared';
 import type { RunningToolbox } from '../engine/types.js';
 import type { TerminalMeter } from '../plugins/metrics-plugin.js';
+import type { InteractivePriority } from './interactive-priority.js';
 import { OutputLog } from './output-log.js';
 
 /**
@@ -59,6 +60,14 @@ export interface AttachmentHandler {
  * the last screen: ended sessions stay listed for a while and must not hold a full replay buffer.
  */
 export const ENDED_REPLAY_BYTES = 64 * 1024;
+
+/**
+ * Each time a stream has relayed this much, it waits for the event loop's next turn before it
+ * reads more. Node reads a readable socket up to 32 times in a row (64 KiB each) before it
+ * looks at any other: without this, a flooding session held every other session's keystrokes
+ * and echoes behind up to 2 MiB of its own output (`npm run bench`, echo while another floods).
+ */
+export const YIELD_AFTER_BYTES = 64 * 1024;
 
 /** Largest binary frame sent to a client; output is coalesced up to this under load. */
 export const MAX_OUTPUT_FRAME = 256 * 1024;
@@ -168,6 +177,8 @@ export interface TerminalStreamOptions {
   initialSize?: { cols: number; rows: number };
   /** Told of every chunk relayed and every pause (the metrics); per chunk, so the hot path stays cheap. */
   meter?: TerminalMeter;
+  /** Keystrokes before bulk output, across the console's terminals (interactive-priority.ts). */
+  priority?: InteractivePriority;
 }
 
 /** How the terminal ends for its clients: the remaining output, then `exit`, then this close code. */
@@ -185,6 +196,9 @@ export class TerminalStream {
   private readonly outputListeners = new Set<(chunk: Buffer) => void>();
   private readonly resizeListeners = new Set<(cols: number, rows: number) => void>();
   private paused = false;
+  /** Output relayed since the stream last waited a turn; at YIELD_AFTER_BYTES it waits again. */
+  private turnBytes = 0;
+  private yielding = false;
   /** The toolbox's output ended (its process exited, or the engine went away). */
   private ended = false;
   /** The Docker stream was let go (finish). */
@@ -275,6 +289,7 @@ export class TerminalStream {
   write(data: Buffer): void {
     if (this.finishing || this.stopped) return;
     this.options.meter?.relayed('input', data.length);
+    this.options.priority?.input(this);
     this.options.toolbox.stream.write(data);
   }
 
@@ -309,6 +324,29 @@ export class TerminalStream {
     for (const l of this.outputListeners) l(chunk);
     for (const attachment of this.attachments) attachment.pump();
     this.flowChanged();
+    this.turnBytes += chunk.length;
+    if (this.yielding) return;
+    const wait = this.options.priority?.relayed(this, chunk.length) ?? 0;
+    if (wait > 0 || this.turnBytes >= YIELD_AFTER_BYTES) this.yieldTurn(wait);
+  }
+
+  /** Stops reading until the event loop came round once (every other socket had its turn), or for `ms`. */
+  private yieldTurn(ms: number): void {
+    this.yielding = true;
+    const stream = this.options.toolbox.stream;
+    stream.pause();
+    const go = () => {
+      const more = this.options.priority?.beforeRead(this) ?? 0;
+      if (more > 0 && !this.stopped) {
+        setTimeout(go, more);
+        return;
+      }
+      this.yielding = false;
+      this.turnBytes = 0;
+      if (!this.paused && !this.stopped) stream.resume();
+    };
+    if (ms > 0) setTimeout(go, ms);
+    else setImmediate(go);
   }
 
   /** Pauses the Docker stream once every client is a full window behind; resumes below the low mark. */
@@ -318,7 +356,7 @@ export class TerminalStream {
     if (this.attachments.size === 0) {
       if (this.paused) {
         this.paused = false;
-        stream.resume();
+        if (!this.yielding) stream.resume();
       }
       return;
     }
@@ -330,7 +368,7 @@ export class TerminalStream {
       stream.pause();
     } else if (this.paused && least < FLOW_LOW_WATERMARK) {
       this.paused = false;
-      stream.resume();
+      if (!this.yielding) stream.resume();
     }
   }
 
@@ -357,6 +395,7 @@ export class TerminalStream {
     this.finishing = finish;
     for (const attachment of [...this.attachments]) attachment.pump();
     this.stopped = true;
+    this.options.priority?.forget(this);
     this.options.toolbox.stream.removeAllListeners('data');
     this.options.toolbox.stream.destroy();
     this.releaseEndedOutput();
