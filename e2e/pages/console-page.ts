@@ -28,6 +28,8 @@ export class ConsolePage {
 
   /** Opens the sidebar drawer when the screen is narrow enough to fold it behind the menu button. */
   async showSidebar(): Promise<void> {
+    // The console first (a login may still be checking): the toggle exists only with it.
+    await expect(this.page.getByTestId('sidebar')).toBeAttached();
     const toggle = this.page.getByTestId('menu-toggle');
     if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
     await expect(this.page.getByTestId('sidebar')).toBeInViewport();
