@@ -6,6 +6,8 @@ import { App } from './app/App';
 import { colorSchemes } from './components/color-scheme';
 import { BrowserHistory } from './routing/browser-history';
 import { RouterContext } from './routing/RouterContext';
+import { matchRoute } from './routing/routes';
+import { openEarlySocket, sessionSocketUrl } from './terminal/early-sockets';
 import './styles/theme.css';
 import './styles/layout.css';
 import './styles/terminal.css';
@@ -18,7 +20,12 @@ if (!root) throw new Error('index.html has no #root element');
 // and the history only listens to popstate.
 // Before the first render, so no page (the login form included) flashes in the wrong scheme.
 colorSchemes.snapshot();
+// A deep link to a session: its terminal socket opens now, while the page finds out who is logged
+// in and lists the sessions (the view takes it; it closes unused if the link is not the user's).
+const route = matchRoute(window.location.pathname);
+if (route.page === 'session') openEarlySocket(sessionSocketUrl(route.id, window.location));
 const login = new ConsoleLogin(new SondeClient());
+login.prefetch();
 const history = new BrowserHistory();
 
 createRoot(root).render(

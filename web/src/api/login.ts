@@ -10,10 +10,26 @@ import { toApiError } from './live-resource';
 export type SignInResult = { ok: true; me: Me } | { ok: false; error: SondeApiError };
 
 export class ConsoleLogin {
+  /** The question asked before the page rendered, for the first `current()`. */
+  private asked: Promise<Me | null> | undefined;
+
   constructor(readonly client: SondeClient) {}
 
+  /** Asks who is logged in right away (as the page starts, before its first render); the first `current()` gets this answer. */
+  prefetch(): void {
+    this.asked ??= this.ask();
+    // Read by current(); a failure is that caller's to handle, not an unhandled rejection here.
+    this.asked.catch(() => undefined);
+  }
+
   /** Who is logged in, or null when nobody is. */
-  async current(): Promise<Me | null> {
+  current(): Promise<Me | null> {
+    const asked = this.asked;
+    this.asked = undefined;
+    return asked ?? this.ask();
+  }
+
+  private async ask(): Promise<Me | null> {
     const me = await this.client.me();
     return me?.authenticated ? me : null;
   }

@@ -25,9 +25,13 @@ export class Sessions implements Disposable {
     return this.list.refresh();
   }
 
-  /** Starts a toolbox for `target` (the server does all the Docker work) and records the session. */
-  async create(target: TargetRequest): Promise<SessionInfo> {
+  /**
+   * Starts a toolbox for `target` (the server does all the Docker work) and records the session.
+   * `started` runs first, before the list changes (which re-renders every view of it at once).
+   */
+  async create(target: TargetRequest, started?: (session: SessionInfo) => void): Promise<SessionInfo> {
     const session = await this.client.createSession(target);
+    started?.(session);
     this.list.update((list = []) => [...list.filter((s) => s.id !== session.id), session]);
     return session;
   }

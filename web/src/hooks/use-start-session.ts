@@ -1,7 +1,9 @@
-import type { TargetRequest } from '@sonde/shared';
+import { ttyUrl } from '@sonde/client';
+import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import { useCallback } from 'react';
 import { usePendingAction } from '../components/use-pending-action';
 import { routePath } from '../routing/routes';
+import { openEarlySocket } from '../terminal/early-sockets';
 import { useNavigate } from '../routing/RouterContext';
 import { useConsoleData } from './use-console-data';
 import { useReportError } from './use-report-error';
@@ -17,23 +19,31 @@ export interface StartSession {
   pending: boolean;
 }
 
+/**
+ * The new session's terminal socket opens as soon as the server answered, before the page renders
+ * the new list and switches to the session: the handshake and its prompt travel meanwhile.
+ */
+function openSocket(session: SessionInfo): void {
+  openEarlySocket(ttyUrl(session.ttyPath, window.location));
+}
+
 /** Opens a terminal session on `target` and switches to its tab; failures go to the error banner. */
 export function useStartSession(): StartSession {
   const data = useConsoleData();
   const navigate = useNavigate();
   const report = useReportError();
   const action = usePendingAction({ onError: (error) => report('Could not open a shell', error) });
+  const show = useCallback((session: SessionInfo) => navigate(routePath({ page: 'session', id: session.id })), [navigate]);
   const { run } = action;
   const start = useCallback(
-    (target: TargetRequest) => run(() => data.sessions.create(target), (session) => navigate(routePath({ page: 'session', id: session.id }))),
-    [data, navigate, run],
+    (target: TargetRequest) => run(() => data.sessions.create(target, openSocket), show),
+    [data, show, run],
   );
   const open = useCallback(
     async (target: TargetRequest) => {
-      const session = await data.sessions.create(target);
-      navigate(routePath({ page: 'session', id: session.id }));
+      show(await data.sessions.create(target, openSocket));
     },
-    [data, navigate],
+    [data, show],
   );
   return { start, open, pending: action.pending };
 }

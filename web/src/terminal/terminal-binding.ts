@@ -10,6 +10,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { TtyConnection, binaryStringToBytes, type TtySocket, type TtyState } from '@sonde/client';
 import { DisposableStore, type Disposable } from '../lifecycle/disposable';
+import { takeEarlySocket } from './early-sockets';
 import { openTerminalLink } from './link-policy';
 import { pasteText } from './paste-policy';
 import { RESYNC_NOTICE, terminalNotice } from './terminal-notice';
@@ -90,7 +91,12 @@ export class TerminalBinding implements Disposable {
       url: options.url,
       onOutput: (bytes, processed) => terminal.write(bytes, processed),
       ...(options.confirmSession ? { confirmSession: options.confirmSession } : {}),
-      ...(options.createSocket ? { createSocket: options.createSocket } : {}),
+      // A socket opened before this view (a deep link's, a new session's) is taken when it waits.
+      ...(options.createSocket
+        ? { createSocket: options.createSocket }
+        : options.protocols
+          ? {}
+          : { createSocket: (url: string) => takeEarlySocket(url) ?? new WebSocket(url) }),
       ...(options.protocols ? { protocols: options.protocols } : {}),
     });
     this.connection = connection;
