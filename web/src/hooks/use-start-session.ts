@@ -3,8 +3,8 @@ import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import { useCallback } from 'react';
 import { usePendingAction } from '../components/use-pending-action';
 import { routePath } from '../routing/routes';
-import { openEarlySocket } from '../terminal/early-sockets';
 import { useNavigate } from '../routing/RouterContext';
+import { openEarlySocket } from '../terminal/early-sockets';
 import { useConsoleData } from './use-console-data';
 import { useReportError } from './use-report-error';
 
