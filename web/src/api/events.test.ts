@@ -122,6 +122,18 @@ describe('EventStream', () => {
     expect(s.sources).toHaveLength(2);
   });
 
+  it('a first stream that failed (a 429, a 503) asks for a full refetch when a later one opens; a first one that opens does not', () => {
+    const s = setup();
+    s.source().fail(true);
+    vi.advanceTimersByTime(EVENTS_RETRY_MS);
+    // What changed in those seconds was never heard: the lists fetched meanwhile may be stale.
+    s.source().open();
+    expect(s.onResume).toHaveBeenCalledTimes(1);
+    const fresh = setup();
+    fresh.source().open();
+    expect(fresh.onResume).not.toHaveBeenCalled();
+  });
+
   it('dispose closes the stream and drops pending batches', () => {
     const s = setup();
     s.source().emit('docker', JSON.stringify({ engine: 'local', kind: 'container', action: 'die', id: 'a' }));

@@ -54,7 +54,12 @@ export class EventStream implements Disposable {
   private batch: DockerChangeEvent[] = [];
   private batchTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private everOpened = false;
+  /**
+   * An error since the stream was last open: whatever happened meanwhile was not heard. Also when
+   * the very first attempt failed (a 429 for too many streams, a 503, a dropped connection): the
+   * lists the page fetched while it had no stream may be stale by the time one opens.
+   */
+  private missed = false;
   private disposed = false;
   private readonly url: string;
   private readonly createSource: (url: string) => EventSourceLike;
@@ -74,12 +79,13 @@ export class EventStream implements Disposable {
     this.source = source;
     source.onopen = () => {
       if (this.source !== source) return;
-      if (this.everOpened) this.options.onResume();
-      this.everOpened = true;
+      if (this.missed) this.options.onResume();
+      this.missed = false;
       this.setState('live');
     };
     source.onerror = () => {
       if (this.source !== source) return;
+      this.missed = true;
       if (source.readyState !== EVENT_SOURCE_CLOSED) {
         this.setState('reconnecting');
         return;
