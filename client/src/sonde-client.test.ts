@@ -264,6 +264,7 @@ describe('SondeClient identity and sharing', () => {
       timeLimitMs: 20000,
       checks: [],
       findings: [],
+      revision: 0,
     };
     const started = clientReturning(json(201, doctor));
     await started.client.createDoctorRun({ target: { kind: 'container', container: 'web-1' }, peer: { container: 'db-1', ports: [5432] } });

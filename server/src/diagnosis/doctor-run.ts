@@ -51,9 +51,10 @@ import {
   type PeerProbe,
 } from './doctor-findings.js';
 import type { DoctorPlan } from './doctor-plan.js';
-import type { ProbeToolbox } from './namespace-toolbox.js';
+import { removeWithin, type ProbeToolbox } from './namespace-toolbox.js';
 import { diagnosisEndReason } from './end-reason.js';
 import { evidence, missingCommand, type ProbeOutput } from './probe-output.js';
+import { RunEvents } from './progress-feed.js';
 import { DNS_WAIT_SECONDS, FPING_TIMEOUT_MS, NMAP_TIMEOUT_MS, digArgv, digTimeoutMs, dnsOutcome, fpingArgv, icmpOutcome, nmapArgv, tcpOutcomes } from './reachability.js';
 
 /**
@@ -118,6 +119,7 @@ export class DoctorRun implements Workload {
   private timer: NodeJS.Timeout | undefined;
   private ending: Promise<void> | undefined;
   private readonly limit = pLimit(EXEC_PARALLELISM);
+  private readonly events = new RunEvents<DoctorEvent>((event) => this.options.onEvent(event));
 
   constructor(private readonly options: DoctorRunOptions) {
     this.id = options.id;
@@ -178,6 +180,7 @@ export class DoctorRun implements Workload {
       timeLimitMs: this.options.timeLimitMs,
       checks: [...this.checks.values()].map((c) => ({ ...c })),
       findings: [...this.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]),
+      revision: this.events.current,
     };
   }
 
@@ -209,14 +212,14 @@ export class DoctorRun implements Workload {
     }
     // A run cut short by its target or a cancel has not looked enough to call anything healthy.
     if ((reason === 'completed' || reason === 'time-limit') && !this.findings.some((f) => f.severity !== 'info')) this.addFinding(healthyFinding([...this.checks.values()]));
-    await this.options.toolbox.remove();
+    await removeWithin([this.options.toolbox]);
     this.toolboxGone = true;
-    // Done only now: a client that sees "done" finds the toolbox gone and the time set.
+    // Done only now: a client that sees "done" finds the toolbox gone (unless its engine hung on the removal) and the time set.
     this.endReason = reason;
     this.endedAt = new Date().toISOString();
     this.elapsedMs = Math.round(performance.now() - this.options.startedAt);
     this.state = 'done';
-    this.options.onEvent({ id: this.id, kind: 'state', state: 'done', endReason: reason, elapsedMs: this.elapsedMs });
+    this.events.emit({ id: this.id, kind: 'state', state: 'done', endReason: reason, elapsedMs: this.elapsedMs });
     this.options.onEnded(this);
   }
 
@@ -237,13 +240,13 @@ export class DoctorRun implements Workload {
       doneAtMs: Math.round(performance.now() - this.options.startedAt),
     };
     this.checks.set(id, check);
-    this.options.onEvent({ id: this.id, kind: 'check', check });
+    this.events.emit({ id: this.id, kind: 'check', check });
     for (const finding of outcome.findings) this.addFinding(finding);
   }
 
   private addFinding(finding: Finding): void {
     this.findings.push(finding);
-    this.options.onEvent({ id: this.id, kind: 'finding', finding });
+    this.events.emit({ id: this.id, kind: 'finding', finding });
   }
 
   /** Runs one check: marks it running, records its outcome or why it could not run. */

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { MatrixCheck, MatrixEvent, MatrixRun as MatrixRunInfo } from '@sonde/shared';
 import { MatrixRun, type MemberPlan } from './matrix-run.js';
-import type { ProbeToolbox } from './namespace-toolbox.js';
+import { REMOVAL_WAIT_MS, type ProbeToolbox } from './namespace-toolbox.js';
 import { displayCommand, type ProbeOutput } from './probe-output.js';
 
 /**
@@ -52,7 +52,11 @@ class FakeToolbox implements ProbeToolbox {
   removed = false;
   private readonly pending: ((error: Error) => void)[] = [];
 
-  constructor(private readonly hang: (argv: readonly string[]) => boolean = () => false) {}
+  constructor(
+    private readonly hang: (argv: readonly string[]) => boolean = () => false,
+    /** An engine that never answers the removal. */
+    private readonly removalHangs = false,
+  ) {}
 
   run(argv: readonly string[]): Promise<ProbeOutput> {
     this.commands.push(displayCommand(argv));
@@ -70,10 +74,11 @@ class FakeToolbox implements ProbeToolbox {
     this.removed = true;
     // Removing the container ends the commands running in it.
     for (const reject of this.pending.splice(0)) reject(new Error('container removed'));
+    if (this.removalHangs) await new Promise(() => undefined);
   }
 }
 
-function matrix(options: { checks?: MatrixCheck[]; hang?: (member: MemberPlan, argv: readonly string[]) => boolean; timeLimitMs?: number; parallelism?: number } = {}) {
+function matrix(options: { checks?: MatrixCheck[]; hang?: (member: MemberPlan, argv: readonly string[]) => boolean; timeLimitMs?: number; parallelism?: number; removalHangs?: boolean } = {}) {
   const toolboxes: { member: string; toolbox: FakeToolbox }[] = [];
   const events: MatrixEvent[] = [];
   const run = new MatrixRun({
@@ -86,7 +91,7 @@ function matrix(options: { checks?: MatrixCheck[]; hang?: (member: MemberPlan, a
     limits: { maxMembers: 50, parallelism: options.parallelism ?? 4, timeLimitMs: options.timeLimitMs ?? 10_000 },
     startedAt: performance.now(),
     startToolbox: async (member) => {
-      const toolbox = new FakeToolbox((argv) => options.hang?.(member, argv) ?? false);
+      const toolbox = new FakeToolbox((argv) => options.hang?.(member, argv) ?? false, options.removalHangs);
       toolboxes.push({ member: member.name, toolbox });
       return toolbox;
     },
@@ -228,5 +233,38 @@ describe('matrix run', () => {
     const info = run.info();
     expect(info).toMatchObject({ endReason: 'policy', endDetail: expect.stringContaining('labelled secret') });
     expect(info.cells.filter((c) => c.reason).every((c) => c.reason!.includes('labelled secret'))).toBe(true);
+  });
+
+  it('numbers its events 1, 2, 3… and its copies carry the count; running again after the end is an event too', async () => {
+    const { run, events } = matrix({ checks: ['icmp'] });
+    expect(run.info().revision).toBe(0);
+    await run.start();
+    expect(events.map((e) => e.revision)).toEqual(events.map((_e, i) => i + 1));
+    expect(run.info().revision).toBe(events.length);
+    const before = events.length;
+    run.rerun(members[0]!.id, members[1]!.id, () => undefined);
+    // Every tab hears it runs again, not only the one that asked.
+    expect(events[before]).toMatchObject({ kind: 'state', state: 'running', revision: before + 1 });
+    expect(run.info()).toMatchObject({ state: 'running', revision: events.length });
+    await run.settle();
+    expect(events.at(-1)).toMatchObject({ kind: 'state', state: 'done', revision: run.info().revision });
+  });
+
+  it('an engine that never answers a removal delays the end by REMOVAL_WAIT_MS at most', async () => {
+    vi.useFakeTimers();
+    try {
+      const { run, events } = matrix({ checks: ['icmp'], removalHangs: true });
+      let ended = false;
+      const going = run.start().then(() => (ended = true));
+      await vi.advanceTimersByTimeAsync(REMOVAL_WAIT_MS - 1000);
+      expect(ended).toBe(false);
+      expect(run.running).toBe(true);
+      await vi.advanceTimersByTimeAsync(1000);
+      await going;
+      expect(run.info()).toMatchObject({ state: 'done', endReason: 'completed' });
+      expect(events.at(-1)).toMatchObject({ kind: 'state', state: 'done' });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -21,8 +21,9 @@ import {
 import type { CommonEndReason, RevocationReason, Workload } from '../toolboxes/workload.js';
 import { isLoopback } from './doctor-findings.js';
 import { diagnosisEndReason } from './end-reason.js';
-import type { ProbeToolbox } from './namespace-toolbox.js';
+import { removeWithin, type ProbeToolbox } from './namespace-toolbox.js';
 import { missingCommand, type ProbeOutput } from './probe-output.js';
+import { RunEvents } from './progress-feed.js';
 import { FPING_TIMEOUT_MS, NMAP_TIMEOUT_MS, digArgv, digTimeoutMs, dnsOutcome, fpingArgv, icmpOutcome, nmapArgv, tcpOutcomes } from './reachability.js';
 
 /**
@@ -120,6 +121,7 @@ export class MatrixRun implements Workload {
   /** Probes going while the run runs: it completes when the last one settled. */
   private readonly inflight = new Set<Promise<void>>();
   private second: SecondLook | undefined;
+  private readonly events = new RunEvents<MatrixEvent>((event) => this.options.onEvent(event));
 
   constructor(private readonly options: MatrixRunOptions) {
     this.id = options.id;
@@ -196,6 +198,7 @@ export class MatrixRun implements Workload {
       members: [...this.members.values()].map((m) => ({ ...m.info, ports: [...m.info.ports] })),
       skipped: this.options.skipped,
       cells: [...this.cells.values()].map((c) => structuredClone(c)),
+      revision: this.events.current,
     };
   }
 
@@ -234,13 +237,13 @@ export class MatrixRun implements Workload {
     this.stopping = true;
     const why = reason === 'time-limit' ? `the ${seconds(this.options.limits.timeLimitMs)} s time limit came first` : (this.endDetail ?? END_WORDS[reason]);
     for (const cell of this.cells.values()) if (cell.state !== 'done') this.complete(cell, { reason: why });
-    await Promise.all([...this.members.values()].map((m) => m.toolbox?.remove()));
-    // Done only now: a client that sees "done" finds the toolboxes gone and the time set.
+    await removeWithin([...this.members.values()].map((m) => m.toolbox));
+    // Done only now: a client that sees "done" finds the toolboxes gone (unless their engine hung on a removal) and the time set.
     this.endReason = reason;
     this.state = 'done';
     this.endedAt = new Date().toISOString();
     this.elapsedMs = Math.round(performance.now() - this.options.startedAt);
-    this.options.onEvent({ id: this.id, kind: 'state', state: 'done', endReason: reason, elapsedMs: this.elapsedMs });
+    this.events.emit({ id: this.id, kind: 'state', state: 'done', endReason: reason, elapsedMs: this.elapsedMs });
     this.options.onEnded(this);
   }
 
@@ -260,7 +263,7 @@ export class MatrixRun implements Workload {
     }
     if (entry.info.state !== 'probing') return;
     entry.info.state = 'ready';
-    this.options.onEvent({ id: this.id, kind: 'member', member: { ...entry.info, ports: [...entry.info.ports] } });
+    this.events.emit({ id: this.id, kind: 'member', member: { ...entry.info, ports: [...entry.info.ports] } });
   }
 
   /** Listening TCP ports (loopback excluded) plus exposed ones, at most MAX_PORTS_PER_MEMBER. */
@@ -280,7 +283,7 @@ export class MatrixRun implements Workload {
   private memberGone(entry: MemberEntry, state: 'stopped' | 'failed', reason: string): void {
     entry.info.state = state;
     entry.info.reason = reason;
-    this.options.onEvent({ id: this.id, kind: 'member', member: { ...entry.info, ports: [...entry.info.ports] } });
+    this.events.emit({ id: this.id, kind: 'member', member: { ...entry.info, ports: [...entry.info.ports] } });
     for (const cell of this.cells.values()) {
       if (cell.state !== 'done' && (cell.from === entry.plan.id || cell.to === entry.plan.id)) this.complete(cell, { reason: `${entry.plan.name} ${reason}` });
     }
@@ -301,7 +304,7 @@ export class MatrixRun implements Workload {
 
   private complete(cell: MatrixCell, result: Partial<MatrixCell>): void {
     Object.assign(cell, result, { state: 'done', at: new Date().toISOString() });
-    this.options.onEvent({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
+    this.events.emit({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
   }
 
   /**
@@ -317,7 +320,7 @@ export class MatrixRun implements Workload {
     else Object.assign(cell, part);
     waiting.delete(kind);
     if (waiting.size === 0) this.complete(cell, {});
-    else this.options.onEvent({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
+    else this.events.emit({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
   }
 
   private track(work: Promise<void>): Promise<void> {
@@ -343,7 +346,7 @@ export class MatrixRun implements Workload {
       for (const part of ['icmp', 'tcp', 'dns', 'reason', 'at'] as const) delete cell[part];
       cell.state = 'running';
       this.waiting.set(key, new Set(this.options.checks));
-      this.options.onEvent({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
+      this.events.emit({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
     }
     const send = (destination: MemberEntry, part: { icmp: IcmpOutcome } | { tcp: TcpOutcome[] } | { dns: DnsOutcome }) =>
       this.deliver(source.plan.id, destination.plan.id, generations.get(destination.plan.id)!, Object.keys(part)[0] as MatrixCheck, part);
@@ -455,7 +458,9 @@ export class MatrixRun implements Workload {
     this.generation.set(key, generation);
     Object.assign(cell, { state: 'running' });
     for (const part of ['icmp', 'tcp', 'dns', 'reason', 'at'] as const) delete cell[part];
-    this.options.onEvent({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
+    // Every tab showing it hears that it runs again, not only the one that asked.
+    this.events.emit({ id: this.id, kind: 'state', state: 'running' });
+    this.events.emit({ id: this.id, kind: 'cell', cell: structuredClone(cell) });
     look.done = (async () => {
       try {
         look.toolbox = await this.options.startToolbox(source.plan, [...this.members.keys()].indexOf(from));
@@ -463,11 +468,11 @@ export class MatrixRun implements Workload {
       } catch (error) {
         if (this.generation.get(key) === generation && look.stopped === undefined) this.complete(cell, { reason: `the probes could not run: ${error instanceof Error ? error.message : String(error)}` });
       } finally {
-        await look.toolbox?.remove();
+        await removeWithin([look.toolbox]);
         if (cell.state !== 'done') this.complete(cell, { reason: look.stopped ?? 'the probes ended without an answer' });
         this.second = undefined;
         this.state = 'done';
-        this.options.onEvent({ id: this.id, kind: 'state', state: 'done', ...(this.endReason ? { endReason: this.endReason } : {}), ...(this.elapsedMs !== undefined ? { elapsedMs: this.elapsedMs } : {}) });
+        this.events.emit({ id: this.id, kind: 'state', state: 'done', ...(this.endReason ? { endReason: this.endReason } : {}), ...(this.elapsedMs !== undefined ? { elapsedMs: this.elapsedMs } : {}) });
         ended();
       }
     })();
@@ -483,7 +488,7 @@ export class MatrixRun implements Workload {
     this.generation.set(look.key, (this.generation.get(look.key) ?? 0) + 1);
     const cell = this.cells.get(look.key)!;
     if (cell.state !== 'done') this.complete(cell, { reason: why });
-    await look.toolbox?.remove();
+    await removeWithin([look.toolbox]);
     await look.done;
   }
 

@@ -41,6 +41,27 @@ export interface ProbeToolbox {
   remove(): Promise<void>;
 }
 
+/**
+ * How long a run's end waits for its toolboxes' removal before it reports done anyway: an engine
+ * that never answers a removal must not keep a run "running" for ever. The removal goes on, the
+ * reaper takes what it leaves once the run is retired, and each toolbox's own `sleep` ends it at
+ * its lifetime.
+ */
+export const REMOVAL_WAIT_MS = 15_000;
+
+/** Removes the toolboxes; resolves when they are gone or REMOVAL_WAIT_MS passed, whichever is first. */
+export async function removeWithin(toolboxes: readonly (ProbeToolbox | undefined)[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, REMOVAL_WAIT_MS);
+  });
+  try {
+    await Promise.race([Promise.all(toolboxes.map((toolbox) => toolbox?.remove())), waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class NamespaceToolbox implements ProbeToolbox {
   private removal: Promise<void> | undefined;
 

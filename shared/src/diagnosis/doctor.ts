@@ -114,6 +114,13 @@ export type DiagnosisEndReason = Static<typeof DiagnosisEndReason>;
 
 export const DiagnosisOwner = Type.Object({ id: Type.String(), name: Type.String() });
 
+/**
+ * How many events a doctor run or matrix has published: each event carries the count with it, a
+ * copy of the run the count it includes. A client keeps whichever copy has the higher one and skips
+ * an event it already has, so answers and events arriving in any order never turn a run back.
+ */
+export const DiagnosisRevision = Type.Integer({ minimum: 0 });
+
 export const DoctorRun = Type.Object({
   id: Type.String(),
   target: ResolvedTarget,
@@ -132,6 +139,7 @@ export const DoctorRun = Type.Object({
   timeLimitMs: Type.Integer(),
   checks: Type.Array(DoctorCheck),
   findings: Type.Array(Finding),
+  revision: DiagnosisRevision,
 });
 export type DoctorRun = Static<typeof DoctorRun>;
 export const DoctorRunList = Type.Array(DoctorRun);
@@ -140,13 +148,13 @@ export const DiagnosisParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-
 export type DiagnosisParams = Static<typeof DiagnosisParams>;
 
 /** A doctor run or matrix changed state (its end, or a matrix back to running for a second look). */
-export const DiagnosisStateEvent = Type.Object({ id: Type.String(), kind: Type.Literal('state'), state: DiagnosisState, endReason: Type.Optional(DiagnosisEndReason), elapsedMs: Type.Optional(Type.Integer()) });
+export const DiagnosisStateEvent = Type.Object({ id: Type.String(), revision: DiagnosisRevision, kind: Type.Literal('state'), state: DiagnosisState, endReason: Type.Optional(DiagnosisEndReason), elapsedMs: Type.Optional(Type.Integer()) });
 export type DiagnosisStateEvent = Static<typeof DiagnosisStateEvent>;
 
 /** Server-sent event `doctor` on GET /api/events (the run's owner and admins only): what changed. */
 export const DoctorEvent = Type.Union([
-  Type.Object({ id: Type.String(), kind: Type.Literal('check'), check: DoctorCheck }),
-  Type.Object({ id: Type.String(), kind: Type.Literal('finding'), finding: Finding }),
+  Type.Object({ id: Type.String(), revision: DiagnosisRevision, kind: Type.Literal('check'), check: DoctorCheck }),
+  Type.Object({ id: Type.String(), revision: DiagnosisRevision, kind: Type.Literal('finding'), finding: Finding }),
   DiagnosisStateEvent,
 ]);
 export type DoctorEvent = Static<typeof DoctorEvent>;

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { EngineName } from '../sessions.js';
-import { DiagnosisEndReason, DiagnosisOwner, DiagnosisState, DiagnosisStateEvent } from './doctor.js';
+import { DiagnosisEndReason, DiagnosisOwner, DiagnosisRevision, DiagnosisState, DiagnosisStateEvent } from './doctor.js';
 
 /**
  * Wire shapes of /api/matrix (docs/api.md, "Connectivity matrix"): from each member's network
@@ -125,6 +125,7 @@ export const MatrixRun = Type.Object({
   members: Type.Array(MatrixMember),
   skipped: Type.Array(MatrixSkipped),
   cells: Type.Array(MatrixCell),
+  revision: DiagnosisRevision,
 });
 export type MatrixRun = Static<typeof MatrixRun>;
 export const MatrixRunList = Type.Array(MatrixRun);
@@ -147,8 +148,8 @@ export type MatrixExportQuery = Static<typeof MatrixExportQuery>;
 
 /** Server-sent event `matrix` on GET /api/events (the run's owner and admins only): what changed. */
 export const MatrixEvent = Type.Union([
-  Type.Object({ id: Type.String(), kind: Type.Literal('member'), member: MatrixMember }),
-  Type.Object({ id: Type.String(), kind: Type.Literal('cell'), cell: MatrixCell }),
+  Type.Object({ id: Type.String(), revision: DiagnosisRevision, kind: Type.Literal('member'), member: MatrixMember }),
+  Type.Object({ id: Type.String(), revision: DiagnosisRevision, kind: Type.Literal('cell'), cell: MatrixCell }),
   DiagnosisStateEvent,
 ]);
 export type MatrixEvent = Static<typeof MatrixEvent>;

@@ -54,7 +54,18 @@ function replaceCell(cells: readonly MatrixCell[], cell: MatrixCell): MatrixCell
   return cells.map((c) => (c.from === cell.from && c.to === cell.to ? cell : c));
 }
 
-function upsert<T extends { id: string }>(list: readonly T[] | undefined, item: T): T[] {
+/**
+ * The newer of two copies of one run by their revision (DiagnosisRevision); on a tie, the incoming
+ * one, which is the server's. An answer that left the server before an event we applied never
+ * turns the run back (a finished run shown running again, findings gone).
+ */
+function newer<R extends { revision: number }>(current: R | undefined, incoming: R): R {
+  return current && current.revision > incoming.revision ? current : incoming;
+}
+
+function upsert<T extends { id: string; revision: number }>(list: readonly T[] | undefined, item: T): T[] {
+  const current = list?.find((x) => x.id === item.id);
+  if (list && current && newer(current, item) === current) return [...list];
   const rest = (list ?? []).filter((x) => x.id !== item.id);
   return [...rest, item];
 }
@@ -70,9 +81,11 @@ interface RunApi<R, E, Request> {
 
 /**
  * The principal's runs of one kind (doctor runs or matrices), the same way for both: started and
- * cancelled here, changed by their pushed events, fetched whole at their end.
+ * cancelled here, changed by their pushed events, fetched whole at their end. Answers and events
+ * may arrive in any order (an event can beat the answer to the request that started its run):
+ * revisions decide which copy is newer, and an event the copy already has is skipped.
  */
-class LiveRuns<R extends { id: string }, E extends { id: string; kind: string; state?: string }, Request> implements Disposable {
+class LiveRuns<R extends { id: string; revision: number }, E extends { id: string; revision: number; kind: string; state?: string }, Request> implements Disposable {
   readonly resource: LiveResource<R[]>;
 
   constructor(private readonly api: RunApi<R, E, Request>) {
@@ -96,16 +109,32 @@ class LiveRuns<R extends { id: string }, E extends { id: string; kind: string; s
     await this.refresh(id);
   }
 
-  /** A pushed event: applied at once; a run we do not know yet (another tab's) is fetched. */
+  /**
+   * A pushed event: applied at once unless the copy we have includes it; a run we do not know yet
+   * (another tab's, or ours before its start was answered) is fetched, and so is one whose events
+   * we missed some of.
+   */
   progress(event: E): void {
-    const known = this.resource.data?.some((r) => r.id === event.id) ?? false;
-    if (!known) {
+    const run = this.resource.data?.find((r) => r.id === event.id);
+    if (!run) {
       void this.refresh(event.id);
       return;
     }
-    this.resource.update((list = []) => list.map((r) => (r.id === event.id ? this.api.apply(r, event) : r)));
+    if (event.revision <= run.revision) return;
+    const missed = event.revision > run.revision + 1;
+    this.resource.update((list = []) => list.map((r) => (r.id === event.id ? { ...this.api.apply(r, event), revision: event.revision } : r)));
     // The end: the server's copy has the findings in order and the final times.
-    if (event.kind === 'state' && event.state === 'done') void this.refresh(event.id);
+    if (missed || (event.kind === 'state' && event.state === 'done')) void this.refresh(event.id);
+  }
+
+  /**
+   * A change we predict from an answer (a cell probed again is running): applied only if no event
+   * came since `revision`, the run's revision when the request left; otherwise the server's copy.
+   */
+  predict(id: string, revision: number | undefined, change: (run: R) => R): void {
+    const run = this.resource.data?.find((r) => r.id === id);
+    if (run && run.revision === revision) this.resource.update((list = []) => list.map((r) => (r.id === id ? change(r) : r)));
+    else void this.refresh(id);
   }
 
   /** After a gap in the event stream: whatever was missed is in the list. */
@@ -180,8 +209,9 @@ export class Diagnosis implements Disposable {
 
   /** Probes one cell again; the cell fills in through the events like the first time. */
   async rerunCell(id: string, from: string, to: string): Promise<void> {
+    const revision = this.matrices.data?.find((r) => r.id === id)?.revision;
     const cell = await this.client.rerunMatrixCell(id, { from, to });
-    this.matrices.update((list = []) => list.map((r) => (r.id === id ? { ...r, state: 'running', cells: replaceCell(r.cells, cell) } : r)));
+    this.matrix.predict(id, revision, (r) => ({ ...r, state: 'running', cells: replaceCell(r.cells, cell) }));
   }
 
   exportUrl(id: string, format: 'csv' | 'json'): string {

@@ -18,6 +18,7 @@ function run(id: string, extra: Partial<DoctorRun> = {}): DoctorRun {
       { id: 'gateway', title: 'Gateway answers', state: 'running' },
     ],
     findings: [],
+    revision: 4,
     ...extra,
   };
 }

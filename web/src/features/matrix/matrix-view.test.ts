@@ -42,6 +42,7 @@ describe('matrix view', () => {
     ],
     skipped: [],
     cells: [cell({ icmp: { ok: false, reason: 'timeout' }, tcp: [{ port: 80, state: 'filtered' }] }), cell({ from: b, to: a, icmp: { ok: true } })],
+    revision: 6,
   };
 
   it('orders members by name, counts failing cells, and asks the pair doctor for the probed ports on the engine', () => {
