@@ -1,7 +1,7 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { RunningToolbox } from '../engine/types.js';
-import { ECHO_WAIT_MS, InteractivePriority } from './interactive-priority.js';
+import { InteractivePriority } from './interactive-priority.js';
 import { TerminalStream, YIELD_AFTER_BYTES } from './terminal-stream.js';
 
 describe('InteractivePriority', () => {
@@ -27,21 +27,6 @@ describe('InteractivePriority', () => {
     expect(p.relayed(b, 20_000)).toBeCloseTo(20, 6);
     at.now += 20;
     expect(p.relayed(b, 1_000)).toBeCloseTo(1, 6);
-  });
-
-  it('before reading more, another terminal waits while a keystroke has not had its echo, for ECHO_WAIT_MS at most', () => {
-    at.now = 9000;
-    const p = priority();
-    p.input(a);
-    expect(p.beforeRead(b)).toBeGreaterThan(0);
-    expect(p.beforeRead(a)).toBe(0);
-    // The echo: the typed terminal's next output.
-    p.relayed(a, 1);
-    expect(p.beforeRead(b)).toBe(0);
-    // A keystroke that prints nothing (a password prompt) holds the others only so long.
-    p.input(a);
-    at.now += ECHO_WAIT_MS;
-    expect(p.beforeRead(b)).toBe(0);
   });
 
   it('lets go once the typing stopped for its window, or its terminal ended', () => {

@@ -19,14 +19,6 @@ export const BULK_BYTES_PER_SECOND = 8 * 1000 * 1000;
 export const BULK_BURST_BYTES = 16 * 1024;
 /** How long after a keystroke its terminal counts as typed into (people type a key every 100-300 ms). */
 export const TYPING_MS = 250;
-/**
- * The longest other terminals hold back while a keystroke waits for its echo (its terminal's next
- * output): long enough for an echo on a loaded machine, short enough for a keystroke that prints
- * nothing (a password prompt).
- */
-export const ECHO_WAIT_MS = 20;
-/** How often a held terminal looks again whether the echo came. */
-const ECHO_POLL_MS = 1;
 
 export interface InteractivePriorityOptions {
   bytesPerSecond?: number;
@@ -38,8 +30,6 @@ export interface InteractivePriorityOptions {
 export class InteractivePriority {
   /** Terminals typed into lately, with when. */
   private readonly typed = new Map<object, number>();
-  /** Terminals typed into whose output (the echo) has not come yet, with when the key came. */
-  private readonly awaitingEcho = new Map<object, number>();
   /** Each terminal's token bucket: bytes it may relay now, as of `at`. */
   private readonly buckets = new WeakMap<object, { tokens: number; at: number }>();
   private readonly bytesPerSecond: number;
@@ -56,22 +46,18 @@ export class InteractivePriority {
 
   /** `terminal` was typed into. */
   input(terminal: object): void {
-    const now = this.now();
-    this.typed.set(terminal, now);
-    this.awaitingEcho.set(terminal, now);
+    this.typed.set(terminal, this.now());
   }
 
   /** `terminal` ended. */
   forget(terminal: object): void {
     this.typed.delete(terminal);
-    this.awaitingEcho.delete(terminal);
     this.buckets.delete(terminal);
   }
 
   /** `terminal` relayed `bytes` of output: how many ms it should wait before it reads more (0: none). */
   relayed(terminal: object, bytes: number): number {
     const now = this.now();
-    this.awaitingEcho.delete(terminal);
     let bucket = this.buckets.get(terminal);
     if (!bucket) {
       bucket = { tokens: this.burstBytes, at: now };
@@ -85,20 +71,6 @@ export class InteractivePriority {
     bucket.tokens = Math.min(this.burstBytes, bucket.tokens + ((now - bucket.at) * this.bytesPerSecond) / 1000) - bytes;
     bucket.at = now;
     return bucket.tokens >= 0 ? 0 : (-bucket.tokens * 1000) / this.bytesPerSecond;
-  }
-
-  /**
-   * Before `terminal` reads more output: how many ms it should wait first (0: none). It waits while
-   * a keystroke in another terminal has not had its echo yet (ECHO_WAIT_MS at most).
-   */
-  beforeRead(terminal: object): number {
-    const now = this.now();
-    let wait = 0;
-    for (const [other, at] of this.awaitingEcho) {
-      if (now - at >= ECHO_WAIT_MS) this.awaitingEcho.delete(other);
-      else if (other !== terminal) wait = ECHO_POLL_MS;
-    }
-    return wait;
   }
 
   /** Whether a terminal other than `terminal` was typed into within the last TYPING_MS (forgetting older ones). */

@@ -336,11 +336,6 @@ export class TerminalStream {
     const stream = this.options.toolbox.stream;
     stream.pause();
     const go = () => {
-      const more = this.options.priority?.beforeRead(this) ?? 0;
-      if (more > 0 && !this.stopped) {
-        setTimeout(go, more);
-        return;
-      }
       this.yielding = false;
       this.turnBytes = 0;
       if (!this.paused && !this.stopped) stream.resume();
