@@ -832,9 +832,10 @@ export class DockerEngine implements ContainerEngine {
       resizing = next.catch(() => undefined);
       return next;
     };
-    // Before API 1.42 an exec's TTY starts at 0x0: size it at once (not awaited: the prompt
-    // does not wait for it, and readline redraws on the SIGWINCH), as `docker exec -it` does.
-    resize(cols, rows).catch(() => undefined);
+    // Before API 1.42 (Debian 12's Docker 20.10 speaks 1.41) an exec's TTY starts at 0x0: size
+    // it at once, as `docker exec -it` does, and answer only then, so the first command anyone
+    // types sees its terminal's size (on a loaded machine an unawaited resize landed after it).
+    await resize(cols, rows).catch(() => undefined);
     return {
       id: containerId,
       stream,
