@@ -47,6 +47,17 @@ export function eventReader(stream: Readable): { events: ServerSentEvent[]; ende
   return { events, ended: () => ended };
 }
 
+/** A streamed reply's body as text, chunk by chunk as it arrives (UTF-8 split across chunks is kept whole). */
+async function* textChunks(response: Response): AsyncGenerator<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield decoder.decode(value, { stream: true });
+  }
+}
+
 /**
  * Reads a console's server-sent events over HTTP (`fetch`) into `into` until `signal` aborts, or
  * until `until` holds when given (awaited after each chunk: it may act on the events). Resolves when the stream ends, is aborted, or `until` holds.
@@ -61,13 +72,12 @@ export async function readEvents(
   try {
     const response = await fetch(url, { headers, signal });
     options.onOpen?.(response);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
+    const chunks = textChunks(response);
     const parser = new ServerSentEventParser();
     while (!(await options.until?.(into))) {
-      const { value, done } = await reader.read();
+      const { value, done } = await chunks.next();
       if (done) return;
-      into.push(...parser.push(decoder.decode(value, { stream: true })));
+      into.push(...parser.push(value));
     }
   } catch (error) {
     if (!signal.aborted) throw error;
@@ -96,14 +106,12 @@ export interface HeldStream {
 export async function holdStream(url: string, headers: Record<string, string>): Promise<HeldStream> {
   const controller = new AbortController();
   const response = await fetch(url, { headers, signal: controller.signal });
-  const reader = response.body!.getReader();
-  const decoder = new TextDecoder();
   let text = '';
   const ended = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (done) return;
-      text += decoder.decode(value, { stream: true });
+    try {
+      for await (const chunk of textChunks(response)) text += chunk;
+    } catch {
+      // Aborted by close(), or the connection dropped: either way the stream has ended.
     }
   })();
   return {
