@@ -25,6 +25,7 @@ import { sleep } from './stats.js';
  * (SONDE_SOAK_WARMUP_MINUTES, default 15, or a quarter of a shorter run), what the churn did, and
  * what was left behind, in server/bench/dist/soak.md and soak.json. Extra environment for the
  * server: SONDE_SOAK_SERVER_ENV='A=1 B=2' (e.g. MALLOC_ARENA_MAX=2, to compare allocators).
+ * SONDE_SOAK_LINES_PER_TICK: how fast the printers print (below).
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -41,6 +42,12 @@ function envNumber(name: string, fallback: number): number {
 const MINUTES = envNumber('SONDE_SOAK_MINUTES', 60);
 const SAMPLE_SECONDS = envNumber('SONDE_SOAK_SAMPLE_SECONDS', 60);
 const WARMUP_MINUTES = Math.min(envNumber('SONDE_SOAK_WARMUP_MINUTES', 15), MINUTES / 4);
+/**
+ * Lines each printer prints every 50 ms (SONDE_SOAK_LINES_PER_TICK, default 1: about 1 KiB/s, so
+ * its replay log reaches its 4 MiB cap after about an hour; 10 reaches it in minutes, to measure
+ * memory past the cap in a shorter run).
+ */
+const LINES_PER_TICK = Math.round(envNumber('SONDE_SOAK_LINES_PER_TICK', 1));
 /** A new short session this often (each lives a few seconds). */
 const CHURN_EVERY_MS = 3_000;
 /** Printing sessions' clients drop and come back this often. */
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
       const info = await post(SessionInfo, '/api/sessions', { target: modes[i]!.request }, auth);
       const reader = new Reader(`${sonde.wsUrl}${info.ttyPath}`, auth);
       await reader.connect(0);
-      reader.send("stty -echo; i=0; while :; do i=$((i+1)); printf 'SOAK-%d-%s\\n' $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.05; done\r");
+      reader.send(`stty -echo; i=0; while :; do j=0; while [ $j -lt ${LINES_PER_TICK} ]; do j=$((j+1)); i=$((i+1)); printf 'SOAK-%d-%s\\n' $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done; sleep 0.05; done\r`);
       await reader.waitFor(/SOAK-1-x{40}/);
       printers.push(new Printer(info, reader));
     }
