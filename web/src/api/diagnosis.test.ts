@@ -18,6 +18,25 @@ const doctor: DoctorRun = {
   revision: 0,
 };
 
+/** A matrix of one check on network `shop`, running, at revision 0; `extra` replaces any part. */
+function matrixRun(extra: Partial<MatrixRun> = {}): MatrixRun {
+  return {
+    id: 'm'.repeat(32),
+    engine: 'local',
+    network: { id: 'n', name: 'shop' },
+    checks: ['icmp'],
+    owner: { id: 'user:1', name: 'ops' },
+    state: 'running',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    limits: { maxMembers: 50, parallelism: 8, timeLimitMs: 180000 },
+    members: [],
+    skipped: [],
+    cells: [],
+    revision: 0,
+    ...extra,
+  };
+}
+
 describe('applying pushed progress', () => {
   it('a doctor check replaces its own, a finding is added, the end sets state and time', () => {
     let run = applyDoctorEvent(doctor, { id: doctor.id, revision: 1, kind: 'check', check: { id: 'gateway', title: 'Gateway answers', state: 'passed', note: '1 ms' } });
@@ -33,26 +52,16 @@ describe('applying pushed progress', () => {
   it('a matrix member or cell replaces its own', () => {
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
-    const matrix: MatrixRun = {
-      id: 'm'.repeat(32),
-      engine: 'local',
-      network: { id: 'n', name: 'shop' },
-      checks: ['icmp'],
-      owner: { id: 'user:1', name: 'ops' },
-      state: 'running',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      limits: { maxMembers: 50, parallelism: 8, timeLimitMs: 180000 },
+    const matrix = matrixRun({
       members: [
         { id: a, engine: 'local', name: 'a', ports: [], state: 'probing' },
         { id: b, engine: 'local', name: 'b', ports: [], state: 'probing' },
       ],
-      skipped: [],
       cells: [
         { from: a, to: b, state: 'pending' },
         { from: b, to: a, state: 'pending' },
       ],
-      revision: 0,
-    };
+    });
     let run = applyMatrixEvent(matrix, { id: matrix.id, revision: 1, kind: 'member', member: { id: b, engine: 'local', name: 'b', ports: [80], state: 'ready' } });
     expect(run.members.map((m) => m.state)).toEqual(['probing', 'ready']);
     run = applyMatrixEvent(run, { id: matrix.id, revision: 1, kind: 'cell', cell: { from: a, to: b, state: 'done', icmp: { ok: false, reason: 'timeout' } } });
@@ -145,20 +154,7 @@ describe('answers and events in any order', () => {
     const a = 'a'.repeat(64);
     const b = 'b'.repeat(64);
     const cell: MatrixCell = { from: a, to: b, state: 'done', icmp: { ok: true } };
-    const matrix: MatrixRun = {
-      id: 'm'.repeat(32),
-      engine: 'local',
-      network: { id: 'n', name: 'shop' },
-      checks: ['icmp'],
-      owner: { id: 'user:1', name: 'ops' },
-      state: 'done',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      limits: { maxMembers: 50, parallelism: 8, timeLimitMs: 180000 },
-      members: [],
-      skipped: [],
-      cells: [cell],
-      revision: 5,
-    };
+    const matrix = matrixRun({ state: 'done', cells: [cell], revision: 5 });
     const rerun = deferred<MatrixCell>();
     const fetched: string[] = [];
     const client = {
