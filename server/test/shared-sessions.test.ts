@@ -193,6 +193,8 @@ describe('shared sessions', () => {
     expect(hello).toMatchObject({ offset: seen, resynced: false });
     // Together, what it had and what it got now is exactly what the owner saw.
     await back.waitForBytes(owner.bytesReceived - seen);
+    // Both streams are live: the owner may not have the bytes the returning client got last (the prompt after the output) yet.
+    await owner.waitForBytes(seen + back.bytesReceived);
     expect(Buffer.concat([owner.bytes().subarray(0, seen), back.bytes()]).equals(owner.bytes().subarray(0, seen + back.bytesReceived))).toBe(true);
     back.close();
     owner.close();
