@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +61,8 @@ describe('toolbox containment (real Docker, built server)', () => {
   let gateway: string;
   let target: { id: string; name: string };
   const opened: TerminalClient[] = [];
+  /** Sessions a test opened and has not ended: ended after it whatever happened (see afterEach). */
+  const live = new Map<string, SessionInfo>();
 
   beforeAll(async () => {
     sonde = await SondeProcess.start();
@@ -70,6 +72,18 @@ describe('toolbox containment (real Docker, built server)', () => {
     target = await fixtures.container({ network });
   });
 
+  // A user's sessions to one target share a toolbox, so a test that failed with its fork bomb or
+  // memory hog still running would hand it to the next test's session to that target: every
+  // session a test left open is ended here, and its toolbox removed even if ending it failed.
+  afterEach(async () => {
+    for (const info of live.values()) {
+      await sonde.client.endSession(info.id).catch(() => undefined);
+      const left = await containersWithLabels(`sonde.session=${info.id}`);
+      if (left.length > 0) await docker('rm', '-f', ...left).catch(() => undefined);
+    }
+    live.clear();
+  }, 60_000);
+
   afterAll(async () => {
     for (const term of opened) term.kill();
     await sonde?.stop();
@@ -78,6 +92,7 @@ describe('toolbox containment (real Docker, built server)', () => {
 
   async function open(targetSpec: TargetRequest, keepBytes?: number): Promise<{ info: SessionInfo; term: TerminalClient }> {
     const info = await sonde.client.createSession(targetSpec);
+    live.set(info.id, info);
     const term = await TerminalClient.connect(`${sonde.wsUrl}${info.ttyPath}`, sonde.auth, keepBytes ? { keepBytes } : {});
     opened.push(term);
     term.resize(120, 40);
@@ -125,7 +140,8 @@ describe('toolbox containment (real Docker, built server)', () => {
   async function end(info: SessionInfo): Promise<void> {
     // The tests' client holds DELETE to the documented 204.
     await sonde.client.endSession(info.id);
-    expect(await containersWithLabels(`sonde.session=${info.id}`)).toEqual([]);
+    live.delete(info.id);
+    expect(await containersWithLabels(`sonde.session=${info.id}`), `toolboxes of session ${info.id} after it ended`).toEqual([]);
   }
 
   it('a fork bomb fills only its own toolbox PID limit; the console answers and another session works', async () => {
@@ -149,13 +165,13 @@ describe('toolbox containment (real Docker, built server)', () => {
     const [underBomb, echoMs] = await Promise.all([sampleHealth(20, 5_000), echoTime(other.term)]);
     highest = Math.max(highest, Number(readCgroup(pids, 'pids.current')));
     expect(highest).toBeLessThanOrEqual(limits.pids);
-    expect(cgroupCounter(pids, 'pids.events', 'max')).toBeGreaterThan(0);
+    expect(cgroupCounter(pids, 'pids.events', 'max'), `pids.events: ${readCgroup(pids, 'pids.events')}`).toBeGreaterThan(0);
     console.log(`fork bomb: ${highest} of ${limits.pids} pids; health before ${describeLatencies(baseline)}; during ${describeLatencies(underBomb)}; other session echoed in ${echoMs.toFixed(0)} ms`);
-    expect(percentile(underBomb, 95)).toBeLessThan(HEALTH_P95_BOUND_MS);
+    expect(percentile(underBomb, 95), `health under the bomb: ${describeLatencies(underBomb)}`).toBeLessThan(HEALTH_P95_BOUND_MS);
 
     // Ending the session removes the toolbox and every process in it.
     await end(bomb.info);
-    expect(existsSync(pids)).toBe(false);
+    expect(existsSync(pids), `the bomb's pids cgroup ${pids} after its session ended`).toBe(false);
     expect(await echoTime(other.term)).toBeLessThan(ECHO_BOUND_MS);
     await end(other.info);
   }, 120_000);
@@ -173,7 +189,7 @@ describe('toolbox containment (real Docker, built server)', () => {
     expect(output).toContain('hog-exit=137');
     expect(cgroupCounter(memory, v2 ? 'memory.events' : 'memory.oom_control', 'oom_kill')).toBeGreaterThan(0);
     console.log(`memory hog: killed at the ${limits.memoryBytes / 2 ** 20} MiB limit; health during ${describeLatencies(duringHog)}; other session echoed in ${echoMs.toFixed(0)} ms`);
-    expect(percentile(duringHog, 95)).toBeLessThan(HEALTH_P95_BOUND_MS);
+    expect(percentile(duringHog, 95), `health during the hog: ${describeLatencies(duringHog)}`).toBeLessThan(HEALTH_P95_BOUND_MS);
 
     // Only the hog died: the toolbox's shell still answers.
     expect(await hog.term.run('echo still-$((3*3))')).toContain('still-9');
