@@ -1,4 +1,5 @@
 import type { ResolvedTarget } from '@sonde/shared';
+import { withDeadline } from '../engine/deadline.js';
 import type { ToolboxEngine } from '../engine/types.js';
 import { LABELS, NETNS_SCRIPT, buildToolboxSpec, type ToolboxSettings } from '../toolboxes/toolbox-spec.js';
 import { displayCommand, type ProbeOutput } from './probe-output.js';
@@ -51,15 +52,7 @@ export const REMOVAL_WAIT_MS = 15_000;
 
 /** Removes the toolboxes; resolves when they are gone or REMOVAL_WAIT_MS passed, whichever is first. */
 export async function removeWithin(toolboxes: readonly (ProbeToolbox | undefined)[]): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, REMOVAL_WAIT_MS);
-  });
-  try {
-    await Promise.race([Promise.all(toolboxes.map((toolbox) => toolbox?.remove())), waited]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withDeadline(Promise.all(toolboxes.map((toolbox) => toolbox?.remove())), REMOVAL_WAIT_MS, 'removal still under way').catch(() => undefined);
 }
 
 export class NamespaceToolbox implements ProbeToolbox {

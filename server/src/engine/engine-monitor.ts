@@ -1,3 +1,4 @@
+import { withDeadline } from './deadline.js';
 import type { EngineEvent, EngineEventStream, EngineFacts, ToolboxEngine } from './types.js';
 
 type Listener<T> = (value: T) => void;
@@ -142,14 +143,4 @@ function reachable(facts: EngineFacts): EngineStatus {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Rejects with `message` when `work` takes longer than `ms` (the work itself is left to finish or fail). */
-export function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

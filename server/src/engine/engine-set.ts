@@ -1,6 +1,7 @@
 import { ErrorCode, type EngineInfo, type Health } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
-import { EngineMonitor, withDeadline, type EngineStatus } from './engine-monitor.js';
+import { withDeadline } from './deadline.js';
+import { EngineMonitor, type EngineStatus } from './engine-monitor.js';
 import type { ContainerEngine, Engine, EngineEvent, KubernetesEngine, SwarmNodeFacts } from './types.js';
 
 /** One engine of the console, with its monitor. */
