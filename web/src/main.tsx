@@ -2,6 +2,7 @@ import { SondeClient } from '@sonde/client';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ConsoleLogin } from './api/login';
+import { prefetchLinkedSession } from './api/sessions';
 import { App } from './app/App';
 import { colorSchemes } from './components/color-scheme';
 import { BrowserHistory } from './routing/browser-history';
@@ -20,12 +21,14 @@ if (!root) throw new Error('index.html has no #root element');
 // and the history only listens to popstate.
 // Before the first render, so no page (the login form included) flashes in the wrong scheme.
 colorSchemes.snapshot();
-// A deep link to a session: its terminal socket opens now, while the page finds out who is logged
-// in and lists the sessions (the view takes it; it closes unused if the link is not the user's).
+// A deep link to a session: its terminal socket opens now, and the session is asked for beside
+// "who is logged in", so its view mounts without waiting for the whole list (the view takes the
+// socket; it closes unused if the link is not the user's).
 const route = matchRoute(window.location.pathname);
 if (route.page === 'session') openEarlySocket(sessionSocketUrl(route.id, window.location));
 const login = new ConsoleLogin(new SondeClient());
 login.prefetch();
+if (route.page === 'session') prefetchLinkedSession(login.client, route.id);
 const history = new BrowserHistory();
 
 createRoot(root).render(

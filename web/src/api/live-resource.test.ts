@@ -23,6 +23,25 @@ describe('LiveResource', () => {
     expect(notified).toBe(1);
   });
 
+  it('shows provisional data only while still loading; the fetch in flight replaces it without another', async () => {
+    const calls: Array<ReturnType<typeof deferred<number[]>>> = [];
+    const resource = new LiveResource(() => {
+      const call = deferred<number[]>();
+      calls.push(call);
+      return call.promise;
+    });
+    void resource.refresh();
+    resource.provisional([7]);
+    expect(resource.getSnapshot()).toEqual({ status: 'ready', data: [7], refreshError: null });
+    calls[0]?.resolve([7, 8, 9]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(resource.data).toEqual([7, 8, 9]);
+    expect(calls).toHaveLength(1);
+    // Too late: what was loaded stays.
+    resource.provisional([7]);
+    expect(resource.data).toEqual([7, 8, 9]);
+  });
+
   it('coalesces refreshes requested during a fetch into one more fetch', async () => {
     const calls: Array<ReturnType<typeof deferred<number>>> = [];
     const resource = new LiveResource(() => {

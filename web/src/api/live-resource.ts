@@ -78,6 +78,16 @@ export class LiveResource<T> implements Disposable {
     this.set({ status: 'ready', data: change(this.data), refreshError: null });
   }
 
+  /**
+   * Data from a narrower answer that came first (a deep link's one session before the whole list),
+   * shown while the first fetch is on its way; that fetch replaces it when it lands. Ignored once
+   * anything was loaded or fetched.
+   */
+  provisional(data: T): void {
+    if (this.disposed || this.current.status !== 'loading') return;
+    this.set({ status: 'ready', data, refreshError: null });
+  }
+
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.retryTimer);

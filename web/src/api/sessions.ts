@@ -7,6 +7,17 @@ import type { SessionInfo, TargetRequest } from '@sonde/shared';
 import type { Disposable } from '../lifecycle/disposable';
 import { LiveResource } from './live-resource';
 
+/**
+ * A deep link's session, asked for as the page starts, beside "who is logged in" (main.tsx), so
+ * its page can open the terminal without waiting for the whole list. Taken by the next Sessions
+ * created; a refusal (signed out, not the caller's to read) is no answer, and the list decides.
+ */
+let linked: { id: string; answer: Promise<SessionInfo | undefined> } | undefined;
+
+export function prefetchLinkedSession(client: SondeClient, id: string): void {
+  linked = { id, answer: client.session(id, { expectUnauthorized: true }).catch(() => undefined) };
+}
+
 export class Sessions implements Disposable {
   readonly list: LiveResource<SessionInfo[]>;
 
@@ -19,6 +30,12 @@ export class Sessions implements Disposable {
     private readonly guestSessionId?: string,
   ) {
     this.list = new LiveResource(() => (guestSessionId === undefined ? client.sessions() : this.sharedSession(guestSessionId)));
+    const early = linked;
+    linked = undefined;
+    // Shown until the list lands (which replaces it); a guest's list is this one session anyway.
+    void early?.answer.then((session) => {
+      if (session?.id === early.id && (guestSessionId === undefined || guestSessionId === session.id)) this.list.provisional([session]);
+    });
   }
 
   refresh(): Promise<void> {
