@@ -1,5 +1,5 @@
 import type { RunInfo } from '@sonde/shared';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { TerminalBinding } from './terminal-binding';
 import { TerminalSearch } from './TerminalSearch';
 import { ttyUrl, type TtyConnection, type TtyState } from '@sonde/client';
@@ -55,7 +55,9 @@ export function TerminalView({
   // Read once, when the binding is made: a credential does not change under a live socket.
   const initialProtocols = useRef(protocols);
 
-  useEffect(() => {
+  // A layout effect: the terminal opens (and writes what its socket already holds) before the
+  // browser paints the page that mounted it, one frame and one layout sooner than an effect would.
+  useLayoutEffect(() => {
     const element = hostRef.current;
     if (!element) return;
     const created = new TerminalBinding({
