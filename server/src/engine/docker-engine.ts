@@ -180,6 +180,9 @@ export function endpointOf(options: Pick<DockerEngineOptions, 'host'>, env: Reco
   return options.host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
 
+/** How long a removal Docker failed waits before each new try (then the error stands). */
+const REMOVE_RETRY_DELAYS_MS = [500, 1_500];
+
 export class DockerEngine implements ContainerEngine {
   private readonly docker: Docker;
   readonly kind = 'docker' as const;
@@ -875,19 +878,27 @@ export class DockerEngine implements ContainerEngine {
   }
 
   async removeContainer(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (error) {
-      const e = this.classify(error, 'Removing container');
-      if (e.kind === 'not-found') return;
-      // 409 "removal already in progress": wait for the other removal to finish.
-      if (e.kind === 'conflict') {
-        for (let i = 0; i < 50; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          if (!(await this.inspectContainer(id))) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+        return;
+      } catch (error) {
+        const e = this.classify(error, 'Removing container');
+        if (e.kind === 'not-found') return;
+        // 409 "removal already in progress": wait for the other removal to finish.
+        if (e.kind === 'conflict') {
+          for (let i = 0; i < 50; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            if (!(await this.inspectContainer(id))) return;
+          }
         }
+        // Docker failed it (a kill that did not take, a file it could not delete): the container
+        // is left dead or half-removed, and a later try often succeeds. A toolbox left behind is
+        // worse than a slower end, so it is tried again before the reaper is left with it.
+        const delay = REMOVE_RETRY_DELAYS_MS[attempt];
+        if (e.kind !== 'failed' || delay === undefined) throw e;
+        await new Promise((r) => setTimeout(r, delay));
       }
-      throw e;
     }
   }
 
