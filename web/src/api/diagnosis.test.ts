@@ -1,6 +1,7 @@
 import type { SondeClient } from '@sonde/client';
 import type { DoctorEvent, DoctorRun, MatrixCell, MatrixRun } from '@sonde/shared';
 import { describe, expect, it } from 'vitest';
+import { deferred, type Deferred } from '../testing/deferred';
 import { Diagnosis, applyDoctorEvent, applyMatrixEvent } from './diagnosis';
 
 const doctor: DoctorRun = {
@@ -70,18 +71,11 @@ describe('applying pushed progress', () => {
   });
 });
 
-/** A promise settled from outside: an answer the test lets arrive when it chooses. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 const flush = () => new Promise((r) => setTimeout(r, 0));
 
 /** The client the diagnosis module talks to: each answer held until the test gives it. */
 function heldClient() {
-  const answers = { create: deferred<DoctorRun>(), gets: [] as { id: string; answer: ReturnType<typeof deferred<DoctorRun>> }[] };
+  const answers = { create: deferred<DoctorRun>(), gets: [] as { id: string; answer: Deferred<DoctorRun> }[] };
   const client = {
     doctorRuns: async () => [],
     matrices: async () => [],

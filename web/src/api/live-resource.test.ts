@@ -1,15 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SondeApiError } from '@sonde/client';
+import { deferred, type Deferred } from '../testing/deferred';
 import { LiveResource, RETRY_FIRST_MS, RETRY_MAX_MS } from './live-resource';
 
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
+/** A resource whose every fetch waits until the test answers it (`calls[i].resolve`). */
+function heldResource<T>(): { resource: LiveResource<T>; calls: Deferred<T>[] } {
+  const calls: Deferred<T>[] = [];
+  const resource = new LiveResource(() => {
+    const call = deferred<T>();
+    calls.push(call);
+    return call.promise;
   });
-  return { promise, resolve, reject };
+  return { resource, calls };
 }
 
 describe('LiveResource', () => {
@@ -24,12 +26,7 @@ describe('LiveResource', () => {
   });
 
   it('shows provisional data only while still loading; the fetch in flight replaces it without another', async () => {
-    const calls: Array<ReturnType<typeof deferred<number[]>>> = [];
-    const resource = new LiveResource(() => {
-      const call = deferred<number[]>();
-      calls.push(call);
-      return call.promise;
-    });
+    const { resource, calls } = heldResource<number[]>();
     void resource.refresh();
     resource.provisional([7]);
     expect(resource.getSnapshot()).toEqual({ status: 'ready', data: [7], refreshError: null });
@@ -43,12 +40,7 @@ describe('LiveResource', () => {
   });
 
   it('coalesces refreshes requested during a fetch into one more fetch', async () => {
-    const calls: Array<ReturnType<typeof deferred<number>>> = [];
-    const resource = new LiveResource(() => {
-      const call = deferred<number>();
-      calls.push(call);
-      return call.promise;
-    });
+    const { resource, calls } = heldResource<number>();
     void resource.refresh();
     void resource.refresh();
     void resource.refresh();
@@ -81,12 +73,7 @@ describe('LiveResource', () => {
   });
 
   it('does not let a fetch that started before a local update overwrite it', async () => {
-    const calls: Array<ReturnType<typeof deferred<string[]>>> = [];
-    const resource = new LiveResource(() => {
-      const call = deferred<string[]>();
-      calls.push(call);
-      return call.promise;
-    });
+    const { resource, calls } = heldResource<string[]>();
     void resource.refresh();
     resource.update((list = []) => [...list, 'new-session']);
     calls[0]?.resolve([]);

@@ -2,6 +2,7 @@ import type { SondeClient } from '@sonde/client';
 import { SondeApiError } from '@sonde/client';
 import type { SessionInfo } from '@sonde/shared';
 import { describe, expect, it, vi } from 'vitest';
+import { deferred } from '../testing/deferred';
 import { prefetchLinkedSession, Sessions } from './sessions';
 
 function session(id: string): SessionInfo {
@@ -20,13 +21,13 @@ function session(id: string): SessionInfo {
 
 /** The list answers when `answerList` is called; the one session at once (or refused). */
 function fakeClient(one: () => Promise<SessionInfo>) {
-  let answerList!: (list: SessionInfo[]) => void;
+  const list = deferred<SessionInfo[]>();
   const calls = {
-    sessions: vi.fn(() => new Promise<SessionInfo[]>((resolve) => (answerList = resolve))),
+    sessions: vi.fn(() => list.promise),
     session: vi.fn(one),
   };
   // Only the methods above are called; the rest of the client is not needed here.
-  return { client: calls as unknown as SondeClient, calls, answerList: (list: SessionInfo[]) => answerList(list) };
+  return { client: calls as unknown as SondeClient, calls, answerList: list.resolve };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
