@@ -132,10 +132,11 @@ if (!only || only === 'e2e') {
   const instance = process.env.SONDE_E2E_INSTANCE || 'e2e';
   const leftover = spawnSync('docker', ['ps', '-aq', '--filter', `label=sonde.instance=${instance}`], { encoding: 'utf8' }).stdout.trim();
   if (leftover) {
-    process.stdout.write(`leaked toolboxes: ${leftover.split('\n').join(' ')}\n`);
-    spawnSync('docker', ['rm', '-f', ...leftover.split('\n')]);
+    const ids = leftover.split('\n');
+    process.stdout.write(`leaked toolboxes: ${ids.join(' ')}\n`);
+    spawnSync('docker', ['rm', '-f', ...ids]);
     add({ passed: 0, failed: 1 });
-    failures.push({ title: 'e2e › no toolbox left behind', error: `leaked toolboxes: ${leftover.split('\n').join(' ')}` });
+    failures.push({ title: 'e2e › no toolbox left behind', error: `leaked toolboxes: ${ids.join(' ')}` });
   } else {
     add({ passed: 1, failed: 0 });
   }

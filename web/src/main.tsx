@@ -25,10 +25,12 @@ colorSchemes.snapshot();
 // "who is logged in", so its view mounts without waiting for the whole list (the view takes the
 // socket; it closes unused if the link is not the user's).
 const route = matchRoute(window.location.pathname);
-if (route.page === 'session') openEarlySocket(sessionSocketUrl(route.id, window.location));
 const login = new ConsoleLogin(new SondeClient());
 login.prefetch();
-if (route.page === 'session') prefetchLinkedSession(login.client, route.id);
+if (route.page === 'session') {
+  openEarlySocket(sessionSocketUrl(route.id, window.location));
+  prefetchLinkedSession(login.client, route.id);
+}
 const history = new BrowserHistory();
 
 createRoot(root).render(
