@@ -45,6 +45,30 @@ function cgroupCounter(dir: string, file: string, key: string): number {
   return match ? Number(match[1]) : 0;
 }
 
+/**
+ * The cgroup's tasks (threads) by command name. Not `pids.current`, and not their total, bound the bomb:
+ * - the kernel charges a fork by adding to the counter and takes it back if that went over the limit, so
+ *   concurrent forks against a full cgroup show `pids.current` a few above `pids.max` for an instant;
+ * - a process that joins the cgroup from outside is charged without the limit (cgroup migration is not a
+ *   fork): the console's own network-state check, an exec into the toolbox 3 s after typing went quiet,
+ *   brings its runtime's `runc:[2:INIT]` threads in over a full limit (514 and 519 of 512 seen).
+ * The bomb's processes are the shell's forks, so they are the `bash` tasks.
+ */
+function tasksByName(dir: string): Map<string, number> {
+  const file = existsSync(`${dir}/cgroup.threads`) ? 'cgroup.threads' : 'tasks';
+  const names = new Map<string, number>();
+  for (const tid of readCgroup(dir, file).split('\n').filter(Boolean)) {
+    let name = '(gone)';
+    try {
+      name = readFileSync(`/proc/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // It exited between the list and its comm.
+    }
+    names.set(name, (names.get(name) ?? 0) + 1);
+  }
+  return names;
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -154,19 +178,31 @@ describe('toolbox containment (real Docker, built server)', () => {
     expect(readCgroup(pids, 'pids.max')).toBe(String(limits.pids));
 
     bomb.term.send(':(){ :|:& };:\r');
+    // The bomb's own tasks (see tasksByName), the most in one sample, and what else the cgroup held then.
     let highest = 0;
+    let others = '';
+    const sample = () => {
+      const names = tasksByName(pids);
+      const bash = names.get('bash') ?? 0;
+      if (bash >= highest) {
+        highest = bash;
+        names.delete('bash');
+        others = [...names].map(([name, count]) => `${count} ${name}`).join(', ') || 'nothing else';
+      }
+    };
     const deadline = Date.now() + 30_000;
     while (highest < limits.pids * 0.9) {
       if (Date.now() > deadline) throw new Error(`the fork bomb reached only ${highest} processes in 30 s`);
-      highest = Math.max(highest, Number(readCgroup(pids, 'pids.current')));
+      sample();
       await sleep(100);
     }
     // While it runs, flat out against its limit: the console and the other session carry on.
-    const [underBomb, echoMs] = await Promise.all([sampleHealth(20, 5_000), echoTime(other.term)]);
-    highest = Math.max(highest, Number(readCgroup(pids, 'pids.current')));
-    expect(highest).toBeLessThanOrEqual(limits.pids);
+    const sampling = setInterval(sample, 100);
+    const [underBomb, echoMs] = await Promise.all([sampleHealth(20, 5_000), echoTime(other.term)]).finally(() => clearInterval(sampling));
+    sample();
+    expect(highest, `the bomb's processes at most (the cgroup also held ${others})`).toBeLessThanOrEqual(limits.pids);
     expect(cgroupCounter(pids, 'pids.events', 'max'), `pids.events: ${readCgroup(pids, 'pids.events')}`).toBeGreaterThan(0);
-    console.log(`fork bomb: ${highest} of ${limits.pids} pids; health before ${describeLatencies(baseline)}; during ${describeLatencies(underBomb)}; other session echoed in ${echoMs.toFixed(0)} ms`);
+    console.log(`fork bomb: ${highest} of ${limits.pids} pids (and ${others}); health before ${describeLatencies(baseline)}; during ${describeLatencies(underBomb)}; other session echoed in ${echoMs.toFixed(0)} ms`);
     expect(percentile(underBomb, 95), `health under the bomb: ${describeLatencies(underBomb)}`).toBeLessThan(HEALTH_P95_BOUND_MS);
 
     // Ending the session removes the toolbox and every process in it.
