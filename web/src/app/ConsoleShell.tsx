@@ -1,7 +1,7 @@
 import type { SondeClient } from '@sonde/client';
 import type { Me } from '@sonde/shared';
 import { describeTarget } from '@sonde/shared';
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 import { ConsoleData } from '../api/console-data';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { CurrentUser } from '../features/auth/CurrentUser';
@@ -50,7 +50,9 @@ export function ConsoleShell({ client, me, notice, onSignOut }: ConsoleShellProp
   const [data, setData] = useState<ConsoleData | null>(null);
   const [reports] = useState(() => new ErrorReports());
 
-  useEffect(() => {
+  // Before the first paint (a layout effect), so the console is drawn in the same frame as the page
+  // that mounted it, not one paint later: a deep link's terminal comes with it.
+  useLayoutEffect(() => {
     const created = new ConsoleData(client, me);
     created.start();
     setData(created);
