@@ -25,7 +25,9 @@ import { sleep } from './stats.js';
  * (SONDE_SOAK_WARMUP_MINUTES, default 15, or a quarter of a shorter run), what the churn did, and
  * what was left behind, in server/bench/dist/soak.md and soak.json. Extra environment for the
  * server: SONDE_SOAK_SERVER_ENV='A=1 B=2' (e.g. MALLOC_ARENA_MAX=2, to compare allocators).
- * SONDE_SOAK_LINES_PER_TICK: how fast the printers print (below).
+ * SONDE_SOAK_LINES_PER_TICK: how fast the printers print (below). SONDE_SOAK_HEAP_SNAPSHOTS=0 takes
+ * no heap snapshot: writing one costs the server about 185 MiB of RSS that it keeps, and its
+ * slow settling afterwards is part of the slope measured after it.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -48,6 +50,7 @@ const WARMUP_MINUTES = Math.min(envNumber('SONDE_SOAK_WARMUP_MINUTES', 15), MINU
  * memory past the cap in a shorter run).
  */
 const LINES_PER_TICK = Math.round(envNumber('SONDE_SOAK_LINES_PER_TICK', 1));
+const HEAP_SNAPSHOTS = process.env.SONDE_SOAK_HEAP_SNAPSHOTS !== '0';
 /** A new short session this often (each lives a few seconds). */
 const CHURN_EVERY_MS = 3_000;
 /** Printing sessions' clients drop and come back this often. */
@@ -406,7 +409,7 @@ async function main(): Promise<void> {
     let nextSample = Date.now();
     while (Date.now() < end) {
       const minute = (Date.now() - started) / 60_000;
-      if (!snapshotBefore && minute >= WARMUP_MINUTES) {
+      if (HEAP_SNAPSHOTS && !snapshotBefore && minute >= WARMUP_MINUTES) {
         log('heap snapshot after the warm-up');
         await sonde.collectGarbage();
         snapshotBefore = summariseHeapSnapshot(await heapSnapshot(sonde, path.join(outDir, 'soak-start.heapsnapshot')));
@@ -440,10 +443,12 @@ async function main(): Promise<void> {
     await Promise.all(loops);
     await Promise.allSettled([...live]);
     for (const p of printers) p.check();
-    log('heap snapshot at the end');
-    await sonde.collectGarbage();
-    const snapshotAfter = summariseHeapSnapshot(await heapSnapshot(sonde, path.join(outDir, 'soak-end.heapsnapshot')));
-    const growers = snapshotBefore ? topGrowers(snapshotBefore, snapshotAfter) : [];
+    let growers: SoakResult['growers'] | undefined;
+    if (snapshotBefore) {
+      log('heap snapshot at the end');
+      await sonde.collectGarbage();
+      growers = topGrowers(snapshotBefore, summariseHeapSnapshot(await heapSnapshot(sonde, path.join(outDir, 'soak-end.heapsnapshot'))));
+    }
 
     // End the printers; then nothing of the churn may be left.
     for (const p of printers) {
@@ -470,7 +475,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, 'soak.json'), JSON.stringify(result, null, 2));
     writeFileSync(path.join(outDir, 'soak.md'), renderSoak(result));
     process.stdout.write(`\n${renderSoak(result)}\n`);
-    log(`heap snapshots: ${['soak-start', 'soak-end'].map((f) => `${f}.heapsnapshot (${(statSync(path.join(outDir, `${f}.heapsnapshot`)).size / 2 ** 20).toFixed(0)} MiB)`).join(', ')} in ${outDir}`);
+    if (growers) log(`heap snapshots: ${['soak-start', 'soak-end'].map((f) => `${f}.heapsnapshot (${(statSync(path.join(outDir, `${f}.heapsnapshot`)).size / 2 ** 20).toFixed(0)} MiB)`).join(', ')} in ${outDir}`);
     if (result.printers.some((p) => p.lost > 0 || p.repeated > 0) || leftToolboxes > 0) process.exitCode = 1;
   } finally {
     stopping = true;
@@ -491,7 +496,8 @@ type SoakResult = {
   counts: Record<string, number>;
   printers: { lines: number; reconnects: number; lost: number; repeated: number; resyncs: number }[];
   leftToolboxes: number;
-  growers: { name: string; bytes: number; objects: number }[];
+  /** Absent when no heap snapshot was taken (SONDE_SOAK_HEAP_SNAPSHOTS=0). */
+  growers: { name: string; bytes: number; objects: number }[] | undefined;
   errors: string[];
 };
 
@@ -514,11 +520,15 @@ export function renderSoak(r: SoakResult): string {
     '|---|---|---|---|---|---|---|---|',
     ...r.samples.map((s) => `| ${f(s.minute)} | ${f(s.rssMiB)} | ${f(s.heapUsedMiB)} | ${f(s.externalMiB)} | ${f(s.arrayBuffersMiB, 2)} | ${s.fds} | ${s.liveSessions} | ${s.toolboxes} |`),
     '',
-    'Top growers between the heap snapshots (after the warm-up → the end), by self size:',
-    '',
-    '| constructor or kind | bytes | objects |',
-    '|---|---|---|',
-    ...r.growers.map((g) => `| ${g.name.replace(/\|/g, '\\|').slice(0, 80)} | ${g.bytes} | ${g.objects} |`),
+    ...(r.growers
+      ? [
+          'Top growers between the heap snapshots (after the warm-up → the end), by self size:',
+          '',
+          '| constructor or kind | bytes | objects |',
+          '|---|---|---|',
+          ...r.growers.map((g) => `| ${g.name.replace(/\|/g, '\\|').slice(0, 80)} | ${g.bytes} | ${g.objects} |`),
+        ]
+      : ['No heap snapshot was taken (SONDE_SOAK_HEAP_SNAPSHOTS=0).']),
     '',
     ...(r.errors.length ? ['Errors:', '', ...r.errors.map((e) => `- ${e}`), ''] : []),
   ].join('\n');
