@@ -2,6 +2,7 @@ import { FLOW_HIGH_WATERMARK } from '@sonde/shared';
 import { BULK_BURST_BYTES, BULK_BYTES_PER_SECOND } from '../src/sessions/interactive-priority.js';
 import type { BenchResults } from './main.js';
 import { fmt, fmtSpread, type Spread } from './stats.js';
+import type { StartupRow } from './startup-bench.js';
 import type { EchoStats } from './terminal-bench.js';
 import type { Transport, TransportResults } from './transport-bench.js';
 
@@ -71,6 +72,20 @@ const range = (values: readonly number[], digits: number) => {
   const hi = fmt(Math.max(...values), digits);
   return lo === hi ? lo : `${lo}–${hi}`;
 };
+/**
+ * What the exec path costs Docker, from the run's own raw exec baseline: how far it is from the
+ * attach baseline (the target's), and how close Sonde came to it. Nothing when it was not measured.
+ */
+function execSentence(rows: readonly StartupRow[]): string[] {
+  const measured = rows.filter((row): row is StartupRow & { rawExecFirstByte: Spread } => row.rawExecFirstByte !== undefined);
+  if (measured.length === 0) return [];
+  const execOverAttach = measured.map((row) => row.rawExecFirstByte.median / row.rawFirstByte.median);
+  const sondeOverExec = measured.map((row) => row.sondeFirstByte.median / row.rawExecFirstByte.median);
+  return [
+    `Without Sonde, the path its shells take (the container idling, the shell a TTY exec in it) took ${range(execOverAttach, 2)} × the attach baseline: Docker starts the exec's process after the container's, which the attach baseline does not pay. Sonde took ${range(sondeOverExec, 2)} × that path.`,
+  ];
+}
+
 /** Where the runs of a spread fell against an "at least" target. */
 function runsAgainst(s: Spread, atLeast: number, what: string): string {
   if (s.min >= atLeast) return `every ${what} reached it`;
@@ -315,6 +330,7 @@ function analysis(r: BenchResults, rows: readonly TargetRow[]): string[] {
       `**Time to the first prompt, first session.** Sonde took ${range(ratios, 2)} × the raw dockerode time across the ${s.rows.length} attach modes (target ≤ ${TARGETS.firstPromptRatio} ×: ${over.length ? `**missed** for ${over.map((row) => row.label).join(', ')}` : 'met in every mode'}).`,
       `Docker's \`start\` was ${range(startShares.map((x) => x * 100), 0)}% of the raw time to the first byte; the slowest mode through Sonde was ${slowest.label} (${fmt(slowest.sondeFirstByte.median, 0)} ms; Docker's \`start\` of the same container took ${fmt(slowest.rawSteps.start, 0)} ms on the raw side).`,
       `Sonde's POST (resolving the target, creating and starting the toolbox, opening the shell in it) was ${range(postShares.map((x) => x * 100), 0)}% of its time to the first byte; the rest is the WebSocket and its first frame.`,
+      ...execSentence(s.rows),
       `\`docker run -it --net container:X\` took ${fmt(s.cli.median, 0)} ms to its first byte; Sonde, ${s.rows[0]!.label}, took ${fmt(s.cliVsSonde, 2)} × that.`,
       '',
     );
@@ -544,12 +560,15 @@ export function renderReport(r: BenchResults): string {
       '`start` returns). CLI: `docker run --rm -it --net container:X sonde-toolbox` under a pty (`script`), from spawn to',
       'its first output byte. ms, median (min–max):',
       '',
-      '| mode | Sonde, POST → first byte | of which POST | raw dockerode | raw create / attach / start | ratio Sonde / raw | Sonde DELETE (removal) | raw remove |',
-      '|---|---|---|---|---|---|---|---|',
+      'Raw exec: the same container idling and the shell a TTY exec in it, as Sonde runs its shells, without Sonde (not part of',
+      'the target; it shows what that path costs Docker).',
+      '',
+      '| mode | Sonde, POST → first byte | of which POST | raw dockerode | raw create / attach / start | raw exec | ratio Sonde / raw | Sonde DELETE (removal) | raw remove |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const row of s.rows) {
       out.push(
-        `| ${row.label} | ${fmtSpread(row.sondeFirstByte, 0)} | ${fmt(row.sondePost.median, 0)} | ${fmtSpread(row.rawFirstByte, 0)} | ${fmt(row.rawSteps.create, 0)} / ${fmt(row.rawSteps.attach, 0)} / ${fmt(row.rawSteps.start, 0)} | ${fmtSpread(row.ratio, 2)} | ${fmt(row.sondeDelete.median, 0)} | ${fmt(row.rawRemove.median, 0)} |`,
+        `| ${row.label} | ${fmtSpread(row.sondeFirstByte, 0)} | ${fmt(row.sondePost.median, 0)} | ${fmtSpread(row.rawFirstByte, 0)} | ${fmt(row.rawSteps.create, 0)} / ${fmt(row.rawSteps.attach, 0)} / ${fmt(row.rawSteps.start, 0)} | ${row.rawExecFirstByte ? fmtSpread(row.rawExecFirstByte, 0) : '–'} | ${fmtSpread(row.ratio, 2)} | ${fmt(row.sondeDelete.median, 0)} | ${fmt(row.rawRemove.median, 0)} |`,
       );
     }
     out.push('', `\`docker run --rm -it --net container:X sonde-toolbox\`: ${fmtSpread(s.cli, 0)} ms to its first byte.`, '');

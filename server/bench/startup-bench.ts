@@ -7,7 +7,8 @@ import { TOOLBOX_IMAGE } from './context.js';
 /**
  * Time to a usable shell: from the request to the shell's first output byte (its prompt).
  * Sonde: POST /api/sessions, then the WebSocket, then the first frame. Raw: dockerode create +
- * attach + start of the same container. CLI: `docker run --rm -it --net container:X <toolbox>`
+ * attach + start of the same container. Raw exec: the same container idling, its shell an exec (the path
+ * Docker gives Sonde's shells), to show how much of the gap is that path's own cost. CLI: `docker run --rm -it --net container:X <toolbox>`
  * under a pty (script), from spawn to its first output byte.
  */
 
@@ -18,6 +19,8 @@ export interface StartupRow {
   sondeDelete: Spread;
   rawFirstByte: Spread;
   rawSteps: { create: number; attach: number; start: number };
+  /** Raw dockerode create + start of the idling container, then the shell as a TTY exec: Sonde's path without Sonde. */
+  rawExecFirstByte?: Spread;
   rawRemove: Spread;
   ratio: Spread;
 }
@@ -67,8 +70,8 @@ function cliFirstByte(targetName: string): Promise<number> {
 export async function runStartupBench(ctx: BenchContext, log: (line: string) => void, runs: number): Promise<StartupResults> {
   const rows: StartupRow[] = [];
   const cli: number[] = [];
-  const per = new Map<string, { sonde: number[]; post: number[]; del: number[]; raw: number[]; rm: number[]; ratio: number[]; steps: { create: number; attach: number; start: number }[] }>();
-  for (const mode of ctx.modes) per.set(mode.label, { sonde: [], post: [], del: [], raw: [], rm: [], ratio: [], steps: [] });
+  const per = new Map<string, { sonde: number[]; post: number[]; del: number[]; raw: number[]; rawExec: number[]; rm: number[]; ratio: number[]; steps: { create: number; attach: number; start: number }[] }>();
+  for (const mode of ctx.modes) per.set(mode.label, { sonde: [], post: [], del: [], raw: [], rawExec: [], rm: [], ratio: [], steps: [] });
 
   // One warm-up of each path, not recorded (first image use, first connection).
   for (const mode of ctx.modes) {
@@ -76,6 +79,7 @@ export async function runStartupBench(ctx: BenchContext, log: (line: string) => 
     await ctx.closeSonde(s);
     const r = await ctx.openRaw('warm', mode.resolved);
     await r.raw.remove();
+    await (await ctx.openRaw('warm-exec', mode.resolved, 'exec')).raw.remove();
   }
   await cliFirstByte(ctx.target.name);
 
@@ -105,6 +109,11 @@ export async function runStartupBench(ctx: BenchContext, log: (line: string) => 
       bucket.sonde.push(sondeMs);
       bucket.raw.push(rawMs);
       bucket.ratio.push(sondeMs / rawMs);
+      // Not part of the pair: what the same shell costs as an exec in an idling container, without Sonde.
+      const e = await ctx.openRaw('startup-exec', mode.resolved, 'exec');
+      bucket.rawExec.push(e.firstByteMs);
+      await e.raw.remove();
+      await sleep(100);
     }
     cli.push(await cliFirstByte(ctx.target.name));
     await sleep(100);
@@ -120,6 +129,7 @@ export async function runStartupBench(ctx: BenchContext, log: (line: string) => 
       sondeDelete: spread(b.del),
       rawFirstByte: spread(b.raw),
       rawSteps: { create: median('create'), attach: median('attach'), start: median('start') },
+      rawExecFirstByte: spread(b.rawExec),
       rawRemove: spread(b.rm),
       ratio: spread(b.ratio),
     });
