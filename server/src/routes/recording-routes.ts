@@ -3,9 +3,10 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ErrorBody, ErrorCode, RecordingInfo, RecordingList } from '@sonde/shared';
+import { ErrorBody, ErrorCode, RecordingInfo, RecordingList, isHostData } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import { atLeast } from '../auth/authenticator.js';
+import { mayReadTarget } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import type { RecordingRow } from '../recordings/recording-store.js';
 
@@ -23,13 +24,15 @@ const RecordingQuery = Type.Object(
 export const recordingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { recordings, policy } = app;
   /**
-   * Admins read every recording. An operator reads what they could have watched live: not a
-   * host session's, nor one whose target the policy refuses them (decided on what the policy read
-   * when the session started), nor one made before that was kept.
+   * Admins read every recording. An operator reads what they could have watched live: no host
+   * data (a host's, an overlay namespace's, a Kubernetes node's: `mayReadTarget`, the rule every
+   * other route applies, whatever the policy allows them to open), nor one whose target the policy
+   * refuses them (decided on what the policy read when the session started), nor one made before
+   * that was kept.
    */
   const readableBy = (principal: Principal) => (row: RecordingRow) => {
     if (atLeast(principal, 'admin')) return true;
-    if (row.targetKind === 'host' || !row.access) return false;
+    if (!row.access || isHostData({ kind: row.targetKind }) || !mayReadTarget(principal, row.access.target)) return false;
     return policy.why(principal.role, row.access.target, row.access.scope) === undefined;
   };
   const notFound = (id: string) => new ApiError(404, ErrorCode.RecordingNotFound, `There is no recording ${id}.`);
