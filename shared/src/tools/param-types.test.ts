@@ -92,6 +92,9 @@ describe('parameter validators', () => {
     expect(isIPv6('1:2:3:4:5:6:1.2.3.4')).toBe(true);
     expect(isIPv6('::')).toBe(true);
     expect(isIPv6('12345::')).toBe(false);
+    // A zone is an interface name: never one that starts like an option.
+    expect(isIPv6('fe80::1%eth0.10')).toBe(true);
+    for (const value of ['fe80::1%-oN', 'fe80::1%--script', 'fe80::1%', 'fe80::1%.x', 'fe80::1%eth0 ']) expect(isIPv6(value), value).toBe(false);
   });
 
   it('accepts CIDRs within the prefix bounds', () => {

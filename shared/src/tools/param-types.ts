@@ -126,7 +126,8 @@ export function isIPv6(value: string): boolean {
   let address = value;
   const zone = value.indexOf('%');
   if (zone >= 0) {
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(value.slice(zone + 1))) return false;
+    // An interface name; never one that starts like an option (`-oN`), wherever the value lands in argv.
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/.test(value.slice(zone + 1))) return false;
     address = value.slice(0, zone);
   }
   if (!/^[0-9A-Fa-f:.]+$/.test(address) || address.length < 2) return false;
