@@ -77,6 +77,28 @@ describe('target policy', () => {
     expect(refusal(DEFAULT_POLICY.admin, joining(withConsole), context)).toBeUndefined();
   });
 
+  it("refuses a network with a member the role's Compose or name rules refuse: joining it would reach that member", () => {
+    const web = container('shop-web', { 'com.docker.compose.project': 'shop' });
+    const vault = container('vault');
+    const toolbox = container('sonde-3f2a', { 'sonde.managed': 'true' });
+    const shared = network('shop-net', [web, vault]);
+    const withToolbox = network('shop-tools', [web, toolbox]);
+    // A Swarm network's load balancer is an endpoint, not a container.
+    const withBalancer: NetworkSummary = { ...network('shop-overlay', [web]), containers: [{ id: web.id, name: web.name }, { id: 'lb-shop-overlay', name: 'shop-overlay-endpoint' }] };
+    const context: PolicyContext = { engine: 'local', containers: [web, vault, toolbox], networks: [shared, withToolbox, withBalancer] };
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), joining(shared), context)).toMatch(/sensitive \(its member vault is outside your role's policy: only containers named like shop-\* are allowed\)/);
+    expect(refusal(rules({ composeProjects: ['shop'] }), joining({ ...shared, labels: { 'com.docker.compose.project': 'shop' } }), { ...context, networks: [{ ...shared, labels: { 'com.docker.compose.project': 'shop' } }] })).toMatch(/its member vault is outside your role's policy: only containers of the compose projects shop/);
+    expect(refusal(rules({ namePatterns: ['shop-*'], allowSensitiveNetworks: true }), joining(shared), context)).toBeUndefined();
+    expect(refusal(rules({}), joining(shared), context)).toBeUndefined();
+    // Sonde's own toolboxes and Docker's own endpoints are not targets.
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), joining(withToolbox), context)).toBeUndefined();
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), joining(withBalancer), context)).toBeUndefined();
+    // A container missing from the listing is judged on its name.
+    const unlisted = network('shop-late', [web]);
+    unlisted.containers.push({ id: 'a'.repeat(64), name: 'late-vault' });
+    expect(refusal(rules({ namePatterns: ['shop-*'] }), joining(unlisted), { ...context, networks: [unlisted] })).toMatch(/its member late-vault is outside/);
+  });
+
   it('makes joining a container\'s processes a switch per role', () => {
     const web = container('web');
     const context: PolicyContext = { engine: 'local', containers: [web], networks: [] };

@@ -16,6 +16,7 @@ import {
 import { ApiError } from '../http/api-error.js';
 import { migrate, type Database } from '../store/database.js';
 import { CONSOLE_LABEL, DENY_LABEL } from '../toolboxes/target-resolver.js';
+import { LABELS } from '../toolboxes/toolbox-spec.js';
 import { LabelSelectorError, parseLabelSelector } from './label-selector.js';
 
 /** Compose's project label: how containers and networks are grouped by project. */
@@ -136,8 +137,12 @@ function objectRefusal(rules: CompleteRoleRules, what: 'containers' | 'networks'
 
 /**
  * Why a network is sensitive, if it is: a fresh endpoint on it reaches every member's ports, so
- * a member the role may not reach (sonde.deny=true, one of the deny labels, the console itself)
- * makes the whole network off limits unless the policy says otherwise.
+ * a member the role may not reach makes the whole network off limits unless the policy says
+ * otherwise: the console itself, sonde.deny=true, one of the deny labels, or a container the
+ * role's Compose or name rules refuse (an operator kept to `shop-*` containers does not reach a
+ * `vault` by joining the network it shares with them). Sonde's own toolboxes are other shells of
+ * the console's users, not targets; an endpoint that is no container (a Swarm network's load
+ * balancer) is Docker's.
  */
 function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, context: PolicyInputs): string | undefined {
   for (const member of network.containers) {
@@ -147,9 +152,15 @@ function sensitiveMember(rules: CompleteRoleRules, network: NetworkSummary, cont
     if (labels[DENY_LABEL] === 'true') return `its member ${member.name} is labelled ${DENY_LABEL}=true`;
     const denied = rules.denyLabels.find((rule) => labelMatches(labels, rule));
     if (denied) return `its member ${member.name} is labelled ${denied}`;
+    if (labels[LABELS.managed] === 'true' || (!container && !CONTAINER_ID.test(member.id))) continue;
+    // A member missing from the listing (it came meanwhile) is judged on its name alone: no labels, so no Compose project.
+    const outside = objectRefusal(rules, 'containers', container?.name ?? member.name, labels);
+    if (outside) return `its member ${member.name} is outside your role's policy: ${outside}`;
   }
   return undefined;
 }
+
+const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 /**
  * Why `rules` refuse `target`, or undefined when they allow it. Pure: decided on the resolved
