@@ -1,8 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { CloseCode, ErrorCode, TERMINAL_PROTOCOL } from '@sonde/shared';
+import { nonCanonicalReason } from './http/request-target.js';
 import type { Config } from './config.js';
 import { redactUrl } from './auth/access-control.js';
 import authPlugin from './auth/auth-plugin.js';
@@ -10,7 +11,7 @@ import type { RouteAccess } from './auth/principal.js';
 import { EngineError, ImageMissingError, type ContainerEngine, type Engine } from './engine/types.js';
 import { ApiError, toApiError } from './http/api-error.js';
 import openapi from './http/openapi.js';
-import securityHeaders from './http/security-headers.js';
+import securityHeaders, { setSecurityHeaders } from './http/security-headers.js';
 import { readTlsFiles } from './http/transport-security.js';
 import webUi from './http/web-ui.js';
 import type { ConsoleContainer } from './policy/console-container.js';
@@ -82,6 +83,8 @@ export interface BuildOptions {
 export async function buildApp({ config, engine, engines, logger, consoleContainer, print }: BuildOptions): Promise<FastifyInstance> {
   // Read first, so a bad certificate or key stops startup (a ConfigError) before anything opens.
   const tls = config.tls ? readTlsFiles(config.tls) : null;
+  // HSTS once the console is reached over HTTPS (its own TLS, or a TLS proxy it was told about).
+  const hsts = config.tls !== undefined || config.behindTlsProxy;
   const app = Fastify({
     logger: logger ?? {
       level: config.logLevel,
@@ -95,6 +98,15 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // Closing is answered by our own hook below, with the documented error body.
     return503OnClosing: false,
+    // What the router refuses before any hook runs (a malformed %-escape, an over-long
+    // parameter) gets the documented error body too, never Fastify's own nor the path echoed.
+    frameworkErrors: (error, request, reply) => {
+      const spelling = nonCanonicalReason(request.raw.url ?? '');
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+      const message = spelling ? `Invalid request: ${spelling}.` : status === 414 ? 'Invalid request: a part of the path is too long.' : 'Invalid request: the path is not valid.';
+      setSecurityHeaders(reply as FastifyReply, hsts);
+      void (reply as FastifyReply).code(status).send({ error: { code: ErrorCode.InvalidRequest, message } });
+    },
     // HTTPS when SONDE_TLS_CERT/SONDE_TLS_KEY are set (terminal WebSockets are then wss://); null: HTTP.
     https: tls,
     // Behind an acknowledged proxy, the client's address and scheme come from X-Forwarded-*,
@@ -171,7 +183,7 @@ export async function buildApp({ config, engine, engines, logger, consoleContain
   await app.register(netstatePlugin);
 
   // HTTP: headers, cookies, WebSockets, authentication, then the routes.
-  await app.register(securityHeaders, { hsts: config.tls !== undefined || config.behindTlsProxy, embedOrigins: config.embedOrigins });
+  await app.register(securityHeaders, { hsts, embedOrigins: config.embedOrigins });
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, {
     options: {

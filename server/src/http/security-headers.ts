@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
  * No inline scripts, no framing (but embed pages for SONDE_EMBED_ORIGINS), no referrer. Styles allow 'unsafe-inline' because xterm.js
@@ -39,14 +39,22 @@ async function securityHeaders(app: FastifyInstance, options: SecurityHeaderOpti
   const framable = options.embedOrigins.length > 0;
   app.addHook('onSend', async (request, reply, payload) => {
     const embedPage = framable && request.routeOptions.config?.embedPage === true && !request.is404;
-    if (options.hsts) reply.header('strict-transport-security', HSTS);
-    reply.header('content-security-policy', embedPage ? embedCsp : CSP);
-    reply.header('x-content-type-options', 'nosniff');
-    if (!embedPage) reply.header('x-frame-options', 'DENY');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('cross-origin-opener-policy', 'same-origin');
+    setSecurityHeaders(reply, options.hsts, embedPage ? embedCsp : undefined);
     return payload;
   });
+}
+
+/**
+ * The headers themselves; `embedCsp` for an embed page. Also for the replies no hook sees (what
+ * the router refuses before routing: app.ts, frameworkErrors), which are never embed pages.
+ */
+export function setSecurityHeaders(reply: FastifyReply, hsts: boolean, embedCsp?: string): void {
+  if (hsts) reply.header('strict-transport-security', HSTS);
+  reply.header('content-security-policy', embedCsp ?? CSP);
+  reply.header('x-content-type-options', 'nosniff');
+  if (!embedCsp) reply.header('x-frame-options', 'DENY');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('cross-origin-opener-policy', 'same-origin');
 }
 
 export default fp(securityHeaders, { name: 'sonde-security-headers' });

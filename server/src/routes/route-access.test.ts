@@ -33,7 +33,8 @@ function spellings(path: string): string[] {
   const [first = '', ...rest] = path.slice(1).split('/');
   const hex = first.charCodeAt(0).toString(16);
   const tail = rest.length > 0 ? `/${rest.join('/')}` : '';
-  const list = [`/%${hex}${first.slice(1)}${tail}`, `/%${hex.toUpperCase()}${first.slice(1)}${tail}`, `/${path}`, `${path}/`, `${path};x=1`];
+  // A malformed escape, and one that decodes to no character (a lone surrogate), fail in the router itself, before any hook.
+  const list = [`/%${hex}${first.slice(1)}${tail}`, `/%${hex.toUpperCase()}${first.slice(1)}${tail}`, `/${path}`, `${path}/`, `${path};x=1`, `${path}%ZZ`, `${path}%ED%A0%80`];
   if (rest.length > 0) list.push(`/${first}%2F${rest.join('/')}`, `/${first}%2f${rest.join('/')}`, `/${first}/${tail}`);
   return list;
 }
@@ -121,6 +122,17 @@ describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
     expect(await state()).toBe(before);
   });
 
+  it('answers what the router itself refuses (a malformed escape) with the documented error body and headers, not echoing the path', async () => {
+    for (const url of ['/api/sessions/%ZZ', '/%ZZ', '/api/users/%ED%A0%80']) {
+      const r = await sonde.app.inject({ method: 'GET', url });
+      expect(r.statusCode, url).toBe(400);
+      expect(checked(ErrorBody, r.json()).error, url).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringMatching(/^Invalid request: /) });
+      expect(r.body, url).not.toContain('%ZZ');
+      expect(r.headers['content-security-policy'], url).toBeDefined();
+      expect(r.headers['x-content-type-options'], url).toBe('nosniff');
+    }
+  });
+
   it("refuses every route above a principal's role, and confines a share link to its own session", async () => {
     const before = await state();
     // `embed` routes serve embed tokens only: every other principal is refused.
@@ -178,6 +190,16 @@ describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
     await expectStatus(`/api/sessions/${sessionId}/tty`, guest, 101);
     await expectStatus(`/api/runs/${runId}/tty`, guest, 403);
     expect(failures).toEqual([]);
+  });
+
+  it('tells a plain GET of a terminal route that it needs a WebSocket upgrade, with the documented error body', async () => {
+    for (const url of [`/api/sessions/${sessionId}/tty`, `/api/runs/${runId}/tty`]) {
+      const r = await sonde.app.inject({ method: 'GET', url, headers: sonde.admin });
+      expect(r.statusCode, url).toBe(426);
+      expect(checked(ErrorBody, r.json()).error, url).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('WebSocket upgrade') });
+    }
+    // Still authorized first: without credentials, 401 as any route.
+    expect((await sonde.app.inject({ method: 'GET', url: `/api/sessions/${sessionId}/tty` })).statusCode).toBe(401);
   });
 
   it('guards browsers: state changes need the CSRF header, and only known host names are answered', async () => {

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { CreateRunRequest, ErrorBody, ErrorCode, RunInfo, RunList, TOOLS, ToolList, describeTarget, findTool, runVerdict, toolInfo } from '@sonde/shared';
 import { ApiError } from '../http/api-error.js';
 import type { ToolRun } from '../runs/tool-run.js';
-import { serveTerminalSocket } from './terminal-socket.js';
+import { requireUpgrade, serveTerminalSocket } from './terminal-socket.js';
 import { atLeast } from '../auth/authenticator.js';
 import { mayFollowRun, maySeeSession, ownsOrAdmin } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
@@ -91,7 +91,7 @@ export const runRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(204).send();
   });
 
-  app.get('/api/runs/:id/tty', { websocket: true, config: { access: 'operator', embed: 'run' }, schema: { params: RunParams, querystring: TtyQuery } }, (socket, request) => {
+  app.get('/api/runs/:id/tty', { websocket: true, config: { access: 'operator', embed: 'run' }, schema: { params: RunParams, querystring: TtyQuery }, preHandler: requireUpgrade }, (socket, request) => {
     const { id } = request.params as { id: string };
     const { offset } = request.query as { offset?: string };
     const principal = principalOf(request);

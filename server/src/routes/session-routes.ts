@@ -6,7 +6,7 @@ import { atLeast } from '../auth/authenticator.js';
 import { maySeeSession } from '../auth/object-access.js';
 import { principalOf, type Principal } from '../auth/principal.js';
 import type { Session } from '../sessions/session.js';
-import { serveTerminalSocket } from './terminal-socket.js';
+import { requireUpgrade, serveTerminalSocket } from './terminal-socket.js';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }) });
 const ShareParams = Type.Object({ id: Type.String({ pattern: '^[a-f0-9]{32}$' }), shareId: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });
@@ -137,6 +137,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       websocket: true,
       config: { access: 'session', embed: 'session' },
       schema: { params: SessionParams, querystring: TtyQuery },
+      preHandler: requireUpgrade,
     },
     (socket, request) => {
       const { id } = request.params as { id: string };

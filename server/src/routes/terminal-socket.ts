@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { ApiError } from '../http/api-error.js';
 import { CloseCode, ErrorCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
 import type { ParticipantRole } from '@sonde/shared';
 import type { Attachment, ClientChannel, ParticipantIdentity } from '../sessions/terminal-stream.js';
@@ -14,6 +16,16 @@ export interface TerminalSource {
  * flow control, JSON control frames, heartbeat, 4004 for an unknown id. Shell sessions
  * (GET /api/sessions/:id/tty) and tool runs (GET /api/runs/:id/tty) both use it.
  */
+
+/**
+ * A terminal route's preHandler: a plain GET (no WebSocket upgrade) is told what the route is,
+ * with the documented error body, instead of the empty 404 the WebSocket plugin would answer.
+ */
+export async function requireUpgrade(request: FastifyRequest): Promise<void> {
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+    throw new ApiError(426, ErrorCode.InvalidRequest, 'This is a terminal WebSocket: open it with a WebSocket upgrade (docs/protocol.md).');
+  }
+}
 
 /** How often the server pings each terminal socket; a peer that misses one ping is dropped. */
 const HEARTBEAT_MS = 20_000;
