@@ -196,6 +196,7 @@ describe('access on every route', ROUTE_TEST_TIMEOUT, () => {
     for (const url of [`/api/sessions/${sessionId}/tty`, `/api/runs/${runId}/tty`]) {
       const r = await sonde.app.inject({ method: 'GET', url, headers: sonde.admin });
       expect(r.statusCode, url).toBe(426);
+      expect(r.headers.upgrade, url).toBe('websocket');
       expect(checked(ErrorBody, r.json()).error, url).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('WebSocket upgrade') });
     }
     // Still authorized first: without credentials, 401 as any route.

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ApiError } from '../http/api-error.js';
 import { CloseCode, ErrorCode, MAX_CONTROL_FRAME_BYTES, decodeClientControl, encodeControl } from '@sonde/shared';
@@ -21,8 +21,10 @@ export interface TerminalSource {
  * A terminal route's preHandler: a plain GET (no WebSocket upgrade) is told what the route is,
  * with the documented error body, instead of the empty 404 the WebSocket plugin would answer.
  */
-export async function requireUpgrade(request: FastifyRequest): Promise<void> {
+export async function requireUpgrade(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   if (request.headers.upgrade?.toLowerCase() !== 'websocket') {
+    // 426 names the protocol to switch to (RFC 9110, 15.5.22).
+    reply.header('upgrade', 'websocket');
     throw new ApiError(426, ErrorCode.InvalidRequest, 'This is a terminal WebSocket: open it with a WebSocket upgrade (docs/protocol.md).');
   }
 }
