@@ -26,8 +26,9 @@ import { sleep } from './stats.js';
  * what was left behind, in server/bench/dist/soak.md and soak.json. Extra environment for the
  * server: SONDE_SOAK_SERVER_ENV='A=1 B=2' (e.g. MALLOC_ARENA_MAX=2, to compare allocators).
  * SONDE_SOAK_LINES_PER_TICK: how fast the printers print (below). SONDE_SOAK_HEAP_SNAPSHOTS=0 takes
- * no heap snapshot: writing one costs the server about 185 MiB of RSS that it keeps, and its
- * slow settling afterwards is part of the slope measured after it.
+ * no heap snapshot: writing the warm-up one raised the server's RSS by 185 MiB at once in a
+ * 45-minute soak, just before the slope is measured; whether its aftermath is that slope is what
+ * a run without snapshots tells.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
